@@ -1,0 +1,37 @@
+# digestkit — the two set-up commands are `make test` and `make eval`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install test lint typecheck pytest bench eval clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+lint: install
+	$(BIN)/ruff check digestkit tests eval
+	$(BIN)/ruff format --check digestkit tests eval
+
+typecheck: install
+	$(BIN)/mypy digestkit
+
+pytest: install
+	$(BIN)/python -m pytest -q
+
+test: lint typecheck pytest
+
+bench: install
+	$(BIN)/python -m pytest -q tests/bench --benchmark-enable --benchmark-only \
+		--benchmark-columns=min,median,mean,ops --benchmark-sort=name
+
+eval: install
+	$(BIN)/python -m eval
+
+clean:
+	rm -rf $(VENV) eval/out .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -1,0 +1,102 @@
+"""The ``digestkit`` command: a thin Typer app over the library.
+
+Each command group lives in its own module (``repair``, ``digest``, ``backends``,
+``sources``, ``evaluate``) and adds its commands through ``register(app)``; heavy imports
+happen inside the commands, so ``digestkit --help`` stays fast.
+
+Exit codes, for every command:
+
+====  =====================================================================
+0     success
+1     findings: ``--check`` would change something, some papers failed,
+      an evaluation metric fell under its threshold
+2     bad usage (unknown option, missing argument)
+3     an error digestkit explains in one line: bad input file, bad config,
+      missing key, network failure
+130   interrupted (Ctrl-C); work already saved stays saved
+====  =====================================================================
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Sequence
+
+import typer
+
+from digestkit.errors import DigestkitError
+
+__all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "app", "app_main", "main"]
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_ERROR = 3
+EXIT_INTERRUPTED = 130
+
+_EPILOG = (
+    "Exit codes: 0 success; 1 findings (--check would change files, papers failed, "
+    "metric under threshold); 2 bad usage; 3 error (bad input, config, key, network); "
+    "130 interrupted."
+)
+
+app = typer.Typer(
+    name="digestkit",
+    help="Repair, parse, summarize, evaluate and publish research-paper digests.",
+    epilog=_EPILOG,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """Repair, parse, summarize, evaluate and publish research-paper digests."""
+
+
+@app.command()
+def version() -> None:
+    """Print the digestkit version."""
+    from digestkit import __version__
+
+    typer.echo(__version__)
+
+
+_COMMAND_MODULES = ("repair", "digest", "backends", "sources", "evaluate")
+
+for _name in _COMMAND_MODULES:
+    importlib.import_module(f"digestkit.cli.{_name}").register(app)
+
+
+def error_line(err: BaseException) -> str:
+    """The one line the CLI prints for an error (never a traceback, never a key)."""
+    return f"digestkit: error: {err}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI with ``argv`` (default ``sys.argv[1:]``) and return the exit code.
+
+    Commands signal a non-zero result with ``raise typer.Exit(code)``; a
+    :class:`~digestkit.errors.DigestkitError` becomes one line on stderr and exit code 3.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        app(args=args, prog_name="digestkit", standalone_mode=True)
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else EXIT_ERROR)
+    except DigestkitError as err:
+        typer.echo(error_line(err), err=True)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        typer.echo("digestkit: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    return EXIT_OK
+
+
+def app_main() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,258 @@
+"""One data model for every digest: :class:`Digest` holds :class:`Entry` items, each with an
+optional LLM :class:`Summary`.
+
+Why one model: every bot writes its own format and none can read another's. Parsers turn
+any format into these values; renderers turn them back into any format. The classes are
+frozen (hashable, safe to share between threads) and serialize to JSON with a versioned
+schema, documented in ``SCHEMA`` below.
+
+>>> e = Entry(arxiv_id="2503.04504", version=1, title="AnyAnomaly")
+>>> d = Digest(title="t", entries=(e,))
+>>> Digest.from_dict(d.to_dict()) == d
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from digestkit.errors import InputError
+
+__all__ = ["SCHEMA", "SCHEMA_VERSION", "Digest", "Entry", "Summary", "split_arxiv_id"]
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """digestkit digest JSON, schema_version 1
+
+{
+  "schema_version": 1,
+  "title": str, "date": "YYYY-MM-DD" | null, "source": str, "language": str (BCP-47, "" unknown),
+  "format": str (the format it was parsed from, "" if built in code),
+  "metadata": {str: str},
+  "entries": [{
+      "arxiv_id": "2503.04504" (no version; "" when the entry has no arXiv paper),
+      "version": int | null, "title": str, "url": str,
+      "authors": [str], "categories": [str],
+      "published": "YYYY-MM-DD" | null, "updated": "YYYY-MM-DD" | null,
+      "score": float | null, "announce_type": "new" | "cross" | "replace" | ... | null,
+      "abstract": str, "sources": [str], "metadata": {str: str},
+      "summary": null | {"language": str, "backend": str, "model": str, "template": str,
+                         "sections": [[heading, markdown], ...], "raw": str}
+  }],
+  "warnings": [str]  (optional, written by parsers; ignored on load)
+}
+Unknown keys are ignored on load; a larger schema_version is refused.
+"""
+
+_ARXIV_ID = re.compile(r"^(?P<id>\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v(?P<v>\d+))?$")
+
+
+def split_arxiv_id(text: str) -> tuple[str, int | None]:
+    """Split ``2503.04504v2`` into ``("2503.04504", 2)``; old-style ids work too.
+
+    >>> split_arxiv_id("2503.04504v2")
+    ('2503.04504', 2)
+    >>> split_arxiv_id("hep-th/9901001")
+    ('hep-th/9901001', None)
+    """
+    m = _ARXIV_ID.match(text.strip())
+    if not m:
+        raise ValueError(f"not an arXiv id: {text!r}")
+    return m.group("id"), int(m.group("v")) if m.group("v") else None
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
+    if not value:
+        return ()
+    items = value.items() if isinstance(value, Mapping) else value
+    return tuple((str(k), str(v)) for k, v in items)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """An LLM (or offline) summary of one paper.
+
+    ``sections`` keeps the template's order: ``(("1. 既存研究…", "markdown"), ...)``.
+    ``raw`` is the text as the backend returned it (or as found in the document).
+    """
+
+    language: str = ""
+    backend: str = ""
+    model: str = ""
+    template: str = ""
+    sections: tuple[tuple[str, str], ...] = ()
+    raw: str = ""
+
+    def section(self, heading: str) -> str | None:
+        """The body of the first section whose heading contains ``heading``."""
+        for head, body in self.sections:
+            if heading in head:
+                return body
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["sections"] = [list(s) for s in self.sections]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Summary:
+        return cls(
+            language=d.get("language", ""),
+            backend=d.get("backend", ""),
+            model=d.get("model", ""),
+            template=d.get("template", ""),
+            sections=tuple((str(h), str(b)) for h, b in d.get("sections", ())),
+            raw=d.get("raw", ""),
+        )
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One paper (or, in a checklist, one section) of a digest."""
+
+    arxiv_id: str = ""
+    version: int | None = None
+    title: str = ""
+    url: str = ""
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    published: dt.date | None = None
+    updated: dt.date | None = None
+    score: float | None = None
+    announce_type: str | None = None
+    abstract: str = ""
+    summary: Summary | None = None
+    sources: tuple[str, ...] = ()
+    metadata: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def key(self) -> str:
+        """A stable identity: the arXiv id when there is one, else the URL, else the title."""
+        return self.arxiv_id or self.url or self.title
+
+    def meta(self, name: str, default: str | None = None) -> str | None:
+        return dict(self.metadata).get(name, default)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "arxiv_id": self.arxiv_id,
+            "version": self.version,
+            "title": self.title,
+            "url": self.url,
+            "authors": list(self.authors),
+            "categories": list(self.categories),
+            "published": self.published.isoformat() if self.published else None,
+            "updated": self.updated.isoformat() if self.updated else None,
+            "score": self.score,
+            "announce_type": self.announce_type,
+            "abstract": self.abstract,
+            "summary": self.summary.to_dict() if self.summary else None,
+            "sources": list(self.sources),
+            "metadata": dict(self.metadata),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Entry:
+        score = d.get("score")
+        return cls(
+            arxiv_id=d.get("arxiv_id", "") or "",
+            version=d.get("version"),
+            title=d.get("title", "") or "",
+            url=d.get("url", "") or "",
+            authors=tuple(d.get("authors") or ()),
+            categories=tuple(d.get("categories") or ()),
+            published=_date(d.get("published")),
+            updated=_date(d.get("updated")),
+            score=float(score) if score is not None else None,
+            announce_type=d.get("announce_type"),
+            abstract=d.get("abstract", "") or "",
+            summary=Summary.from_dict(d["summary"]) if d.get("summary") else None,
+            sources=tuple(d.get("sources") or ()),
+            metadata=_pairs(d.get("metadata")),
+        )
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A digest: a titled, dated list of entries, plus where it came from."""
+
+    title: str = ""
+    date: dt.date | None = None
+    source: str = ""
+    language: str = ""
+    entries: tuple[Entry, ...] = ()
+    metadata: tuple[tuple[str, str], ...] = ()
+    format: str = field(default="", compare=False)
+
+    def replace(self, **changes: Any) -> Digest:
+        return dataclasses.replace(self, **changes)
+
+    def with_entries(self, entries: Iterable[Entry]) -> Digest:
+        return dataclasses.replace(self, entries=tuple(entries))
+
+    def meta(self, name: str, default: str | None = None) -> str | None:
+        return dict(self.metadata).get(name, default)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "title": self.title,
+            "date": self.date.isoformat() if self.date else None,
+            "source": self.source,
+            "language": self.language,
+            "format": self.format,
+            "metadata": dict(self.metadata),
+            "entries": [e.to_dict() for e in self.entries],
+        }
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], *, path: str | None = None) -> Digest:
+        version = d.get("schema_version", SCHEMA_VERSION)
+        if not isinstance(version, int) or version > SCHEMA_VERSION:
+            raise InputError(
+                f"digest schema_version {version!r} is newer than this digestkit "
+                f"understands ({SCHEMA_VERSION}); upgrade digestkit",
+                path=path,
+            )
+        try:
+            return cls(
+                title=d.get("title", "") or "",
+                date=_date(d.get("date")),
+                source=d.get("source", "") or "",
+                language=d.get("language", "") or "",
+                entries=tuple(Entry.from_dict(e) for e in d.get("entries", ())),
+                metadata=_pairs(d.get("metadata")),
+                format=d.get("format", "") or "",
+            )
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            raise InputError(f"not a digest JSON document: {exc}", path=path) from exc
+
+    @classmethod
+    def from_json(cls, text: str, *, path: str | None = None) -> Digest:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"invalid JSON: {exc.msg}", path=path, line=exc.lineno) from exc
+        if not isinstance(data, Mapping):
+            raise InputError("a digest JSON document must be an object", path=path, line=1)
+        return cls.from_dict(data, path=path)
