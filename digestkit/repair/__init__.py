@@ -1,0 +1,76 @@
+"""Repair mojibake: re-read mis-decoded UTF-8, rebuild the bytes a wrong codec lost.
+
+The public API::
+
+    repair_text(text) -> Repaired      # str in, str out, with steps and reviewed spans
+    repair_bytes(data) -> Repaired     # decode (BOM, UTF-8/16/32, legacy CJK codecs), then repair
+    apply_plan(text, steps) -> str     # replay a Repaired.steps plan on another text
+
+Clean text is returned untouched: a prefilter (:mod:`.detect`) decides it without a scan for
+ASCII and with one regex pass otherwise; the heavy work runs only on suspicious spans.
+
+>>> repair_text("è®ºæ–‡æ€»ç»“").text
+'论文总结'
+>>> repair_text("clean “text”, 中文，日本語。").changed
+False
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from digestkit.repair.detect import looks_like_mojibake
+from digestkit.repair.types import RepairConfig, Repaired, RepairSpan
+
+__all__ = ["RepairConfig", "RepairSpan", "Repaired", "apply_plan", "repair_bytes", "repair_text"]
+
+_DEFAULT = RepairConfig()
+
+
+def repair_text(text: str, config: RepairConfig | None = None) -> Repaired:
+    """Repair mojibake in ``text``; clean text comes back identical with ``changed=False``.
+
+    >>> r = repair_text("cafÃ©")
+    >>> r.text, r.changed
+    ('café', True)
+    """
+    config = config or _DEFAULT
+    if not config.lossless or not looks_like_mojibake(text, config.codecs):
+        return Repaired(text, False, None, 1.0)
+    from digestkit.repair.engine import repair_suspicious
+
+    return repair_suspicious(text, config)
+
+
+def repair_bytes(data: bytes, config: RepairConfig | None = None) -> Repaired:
+    """Decode ``data`` (any bytes; never raises on content) and repair the text.
+
+    ``encoding`` reports the source encoding of the bytes, with its confidence.
+
+    >>> r = repair_bytes("è®ºæ–‡æ€»ç»“".encode("utf-8"))
+    >>> r.text, r.encoding
+    ('论文总结', 'utf-8')
+    """
+    from digestkit.repair.decode import decode_bytes
+
+    decoded = decode_bytes(data)
+    fixed = repair_text(decoded.text, config)
+    return Repaired(
+        fixed.text,
+        fixed.changed,
+        decoded.encoding,
+        decoded.confidence,
+        fixed.steps,
+        fixed.spans,
+    )
+
+
+def apply_plan(text: str, steps: Iterable[tuple[str, str]]) -> str:
+    """Replay a plan from :attr:`Repaired.steps` on ``text``.
+
+    >>> apply_plan("cafÃ©", [("encode", "cp1252"), ("decode", "utf-8")])
+    'café'
+    """
+    from digestkit.repair.engine import replay
+
+    return replay(text, tuple(steps))

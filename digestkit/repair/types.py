@@ -1,0 +1,95 @@
+"""The values repair returns: what changed, where, how sure, and how to replay it.
+
+Explanations are return values, not log lines (ftfy's ``fix_and_explain`` is the model):
+a person reviewing an archive sorts :class:`RepairSpan` by confidence and reads the doubtful
+ones; a pipeline replays :attr:`Repaired.steps` on the next file with ``apply_plan``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["RepairConfig", "RepairSpan", "Repaired"]
+
+
+@dataclass(frozen=True)
+class RepairSpan:
+    """One repaired region of :attr:`Repaired.text`.
+
+    ``start``/``end`` are offsets in the repaired text; ``replacement`` equals
+    ``text[start:end]``; ``original`` is what the input had there. ``kind`` is
+    ``"lossless"`` (bytes re-read, nothing guessed) or ``"lossy"`` (lost bytes chosen by the
+    language model); ``confidence`` is 1.0 for lossless spans and the model's posterior
+    margin for lossy ones, so the doubtful spans sort first.
+
+    >>> RepairSpan(0, 1, "Ã©", "é", 1.0, "lossless").replacement
+    'é'
+    """
+
+    start: int
+    end: int
+    original: str
+    replacement: str
+    confidence: float
+    kind: str
+
+
+@dataclass(frozen=True)
+class Repaired:
+    """The result of :func:`~digestkit.repair.repair_text` / ``repair_bytes``.
+
+    >>> r = Repaired("café", False, None, 1.0, (), ())
+    >>> r.changed
+    False
+    """
+
+    text: str
+    changed: bool
+    encoding: str | None
+    encoding_confidence: float
+    steps: tuple[tuple[str, str], ...] = ()
+    spans: tuple[RepairSpan, ...] = ()
+
+    @property
+    def min_confidence(self) -> float:
+        """The lowest span confidence (1.0 when nothing was repaired).
+
+        >>> Repaired("x", False, None, 1.0).min_confidence
+        1.0
+        """
+        return min((s.confidence for s in self.spans), default=1.0)
+
+
+@dataclass(frozen=True)
+class RepairConfig:
+    """Options for one repair run; the defaults are what the CLI uses.
+
+    - ``lossless`` (True): re-read UTF-8 that was decoded with a wrong single-byte codec.
+    - ``lossy`` (True): also rebuild bytes that the wrong codec deleted or replaced. Costs a
+      language-model search over the damaged runs; off means damaged characters stay as-is.
+    - ``codecs``: the mojibake codecs tried, in order of preference when they tie.
+    - ``max_passes`` (2): how many layers of mojibake to peel ("double" mojibake needs 2).
+    - ``document_prior`` (True): let characters seen intact elsewhere in the same text vote
+      for the lost bytes. Off makes each repair depend on its local context only.
+    """
+
+    lossless: bool = True
+    lossy: bool = True
+    codecs: tuple[str, ...] = field(
+        default=(
+            "cp1252",
+            "latin-1",
+            "cp1254",
+            "cp1250",
+            "cp1251",
+            "cp1253",
+            "cp1255",
+            "cp1256",
+            "cp1257",
+            "cp1258",
+            "mac_roman",
+            "cp437",
+        )
+    )
+    max_passes: int = 2
+    document_prior: bool = True
