@@ -1,0 +1,232 @@
+"""PNG charts for the report (matplotlib, Agg backend: no display, same output everywhere).
+
+Why charts: a CER table with 60 rows hides which corruption kind is hard; one bar chart per
+question shows it. Each chart has a title, labelled axes with units, and a legend; values
+that are zero are still drawn as a visible sliver so "perfect" and "missing" differ.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from digestkit.evaluation.result import SectionResult
+
+__all__ = ["draw_all"]
+
+log = logging.getLogger(__name__)
+
+_OURS = "#2b6cb0"
+_BASE = "#c05621"
+_THIRD = "#718096"
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _finite(v: Any) -> float:
+    return float(v) if isinstance(v, int | float) and not math.isnan(v) else 0.0
+
+
+def grouped_bars(
+    path: Path,
+    *,
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float], str]],
+    ylabel: str,
+    log_scale: bool = False,
+    percent: bool = False,
+    ylim: tuple[float, float] | None = None,
+) -> Path:
+    """One grouped bar chart: ``series`` = ``(name, values, colour)``, one group per label."""
+    plt = _pyplot()
+    width = max(6.0, 0.55 * len(labels) * max(1, len(series)) / 1.6 + 2)
+    fig, ax = plt.subplots(figsize=(min(width, 16.0), 4.8), dpi=110)
+    n = len(series)
+    bar_w = 0.8 / max(n, 1)
+    for i, (name, values, colour) in enumerate(series):
+        xs = [x - 0.4 + bar_w * (i + 0.5) for x in range(len(labels))]
+        vals = [_finite(v) * (100 if percent else 1) for v in values]
+        if log_scale:
+            vals = [max(v, 1e-3) for v in vals]  # log axes cannot show zero: floor at 0.001
+        ax.bar(xs, vals, width=bar_w, label=name, color=colour)
+    ax.set_xticks(range(len(labels)))
+    ax.set_xticklabels(
+        labels,
+        rotation=35 if len(labels) > 6 else 0,
+        ha="right" if len(labels) > 6 else "center",
+        fontsize=8,
+    )
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    if log_scale:
+        ax.set_yscale("log")
+    if ylim:
+        ax.set_ylim(*ylim)
+    ax.grid(axis="y", alpha=0.3)
+    if n > 1:
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def _repair_charts(r: SectionResult, out: Path) -> list[Path]:
+    rows = r.data.get("by_kind_lang") or []
+    if not rows:
+        return []
+    labels = [f"{kind}\n{lang}" if len(rows) < 8 else f"{kind}/{lang}" for kind, lang, *_ in rows]
+    cer_chart = grouped_bars(
+        out / "repair_cer.png",
+        title="Repair: character error rate per corruption kind and language (lower is better)",
+        labels=labels,
+        series=[
+            ("digestkit repair_text", [row[3] for row in rows], _OURS),
+            ("ftfy.fix_encoding", [row[5] for row in rows], _BASE),
+        ],  # fmt: skip
+        ylabel="CER, % of characters (log scale)",
+        log_scale=True,
+        percent=True,
+    )
+    exact_chart = grouped_bars(
+        out / "repair_exact.png",
+        title="Repair: cases restored exactly (higher is better)",
+        labels=labels,
+        series=[
+            ("digestkit repair_text", [row[4] for row in rows], _OURS),
+            ("ftfy.fix_encoding", [row[6] for row in rows], _BASE),
+        ],  # fmt: skip
+        ylabel="exact matches, % of cases",
+        percent=True,
+        ylim=(0, 105),
+    )
+    return [cer_chart, exact_chart]
+
+
+def _parse_charts(r: SectionResult, out: Path) -> list[Path]:
+    rows = r.data.get("per_seed") or []
+    if not rows:
+        return []
+    labels = [row["seed"] for row in rows]
+    return [
+        grouped_bars(
+            out / "parse_prf.png",
+            title="Parsing: precision and recall per seed against the gold",
+            labels=labels,
+            series=[
+                ("entry precision", [row["entry_p"] for row in rows], _OURS),
+                ("entry recall", [row["entry_r"] for row in rows], "#63b3ed"),
+                ("field precision", [row["field_p"] for row in rows], _BASE),
+                ("field recall", [row["field_r"] for row in rows], "#f6ad55"),
+            ],  # fmt: skip
+            ylabel="%",
+            percent=True,
+            ylim=(0, 105),
+        )
+    ]
+
+
+def _faithfulness_charts(r: SectionResult, out: Path) -> list[Path]:
+    charts = []
+    aurocs = r.data.get("auroc") or []
+    if aurocs:
+        labels = [row["dataset"] for row in aurocs]
+        names = [n for n in aurocs[0] if n != "dataset"]
+        colours = [_OURS, _BASE, _THIRD, "#38a169"]
+        charts.append(
+            grouped_bars(
+                out / "faithfulness_auroc.png",
+                title="Faithfulness: AUROC per dataset, scorer beside baselines (0.5 = chance)",
+                labels=labels,
+                series=[
+                    (n, [row[n] for row in aurocs], colours[i % 4]) for i, n in enumerate(names)
+                ],
+                ylabel="AUROC",
+                ylim=(0, 1.05),
+            )
+        )
+    catch = r.data.get("catch") or []
+    if catch:
+        labels = [row["type"] for row in catch]
+        langs = sorted({k for row in catch for k in row if k != "type"})
+        lang_colours = {"en": _OURS, "ja": _BASE, "zh": "#38a169"}
+        charts.append(
+            grouped_bars(
+                out / "faithfulness_catch.png",
+                title="Faithfulness: share of perturbed pairs flagged, per error type "
+                "(controls: share wrongly flagged)",
+                labels=labels,
+                series=[
+                    (
+                        lang,
+                        [row.get(lang, float("nan")) for row in catch],
+                        lang_colours.get(lang, _THIRD),
+                    )
+                    for lang in langs
+                ],
+                ylabel="% of pairs flagged",
+                percent=True,
+                ylim=(0, 105),
+            )
+        )
+    return charts
+
+
+def _throughput_charts(r: SectionResult, out: Path) -> list[Path]:
+    rows = r.data.get("rates") or []
+    if not rows:
+        return []
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(rows), figsize=(3.2 * len(rows), 4.0), dpi=110)
+    if len(rows) == 1:
+        axes = [axes]
+    for ax, row in zip(axes, rows, strict=True):
+        names = [row["name"]] + ([row["baseline_name"]] if row.get("baseline_name") else [])
+        vals = [_finite(row["rate"])] + (
+            [_finite(row["baseline_rate"])] if row.get("baseline_name") else []
+        )
+        ax.bar(range(len(vals)), vals, color=[_OURS, _BASE][: len(vals)])
+        ax.set_xticks(range(len(vals)))
+        ax.set_xticklabels(names, fontsize=7, rotation=15)
+        ax.set_ylabel(row["unit"])
+        ax.set_title(row["title"], fontsize=9)
+        ax.grid(axis="y", alpha=0.3)
+    fig.suptitle("Throughput on this machine (higher is better; reported, not gated)")
+    fig.tight_layout()
+    path = out / "throughput.png"
+    fig.savefig(path)
+    plt.close(fig)
+    return [path]
+
+
+_DRAWERS = {
+    "repair": _repair_charts,
+    "parse": _parse_charts,
+    "faithfulness": _faithfulness_charts,
+    "throughput": _throughput_charts,
+}
+
+
+def draw_all(results: Sequence[SectionResult], out: Path) -> dict[str, list[Path]]:
+    """Draw every chart the results support into ``out``; a chart that fails is logged, not fatal."""
+    charts: dict[str, list[Path]] = {}
+    for r in results:
+        drawer = _DRAWERS.get(r.name)
+        if drawer is None or not r.ok:
+            continue
+        try:
+            charts[r.name] = drawer(r, out)
+        except Exception:  # a chart must never cost the numbers
+            log.exception("could not draw the %s charts", r.name)
+    return charts

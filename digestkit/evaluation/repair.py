@@ -1,0 +1,204 @@
+"""Repair section: how much of the corrupted text comes back, per corruption kind and language.
+
+Why beside ftfy: ``ftfy.fix_encoding`` is the best existing tool and the baseline the repair
+issue promises to beat, so every case is repaired by both and scored the same way:
+character error rate (edit distance / reference length) and exact-match rate. The cases are
+``fixtures/eval/repair_pairs.json`` (made from the seeds by ``eval/make_repair_pairs.py``
+with the repair engine's own ``corrupt()``), plus the clean seeds themselves, which must come
+back byte-identical (kind ``clean``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from digestkit.evaluation.metrics import cer, mean
+from digestkit.evaluation.result import Context, SectionResult, Table
+from digestkit.lang import detect_language
+
+__all__ = ["PAIRS_FILE", "RepairCase", "load_cases", "run", "score_cases"]
+
+log = logging.getLogger(__name__)
+
+PAIRS_FILE = Path("eval") / "repair_pairs.json"
+CLEAN_SEEDS = ("000", "001", "002", "003")
+# Kinds whose corruption keeps every byte: repair must be exact on them. Anything else
+# (bytes dropped or replaced, invisible characters stripped, mixed spans) is lossy.
+_LOSSLESS_HINTS = ("latin", "cp12", "mac", "cp437", "double", "lossless")
+
+
+@dataclass(frozen=True)
+class RepairCase:
+    """One corrupted text and the clean text it came from."""
+
+    id: str
+    lang: str
+    kind: str
+    corrupted: str
+    clean: str
+
+
+@dataclass(frozen=True)
+class CaseScore:
+    case: RepairCase
+    cer: float
+    exact: bool
+    ftfy_cer: float
+    ftfy_exact: bool
+
+
+def is_lossless(kind: str) -> bool:
+    """Whether a corruption kind keeps every byte (so repair must be exact).
+
+    >>> is_lossless("cp1252"), is_lossless("cp1252-ignore"), is_lossless("clean")
+    (True, False, False)
+    """
+    lossy_marks = ("ignore", "replace", "fffd", "question", "strip", "drop", "seed004", "lossy")
+    if any(mark in kind for mark in lossy_marks):
+        return False
+    return any(hint in kind for hint in _LOSSLESS_HINTS)
+
+
+def category(kind: str) -> str:
+    """``clean``, ``lossless`` or ``lossy`` (mixed documents count as lossy unless lossless)."""
+    if kind == "clean":
+        return "clean"
+    return "lossless" if is_lossless(kind) else "lossy"
+
+
+def load_cases(fixtures: Path) -> list[RepairCase]:
+    """The pairs file plus the clean seeds (which must not change)."""
+    path = fixtures / PAIRS_FILE
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    cases = [
+        RepairCase(str(c["id"]), str(c["lang"]), str(c["kind"]), c["corrupted"], c["clean"])
+        for c in raw["cases"]
+    ]
+    for number in CLEAN_SEEDS:
+        for seed in sorted((fixtures / "seeds").glob(f"{number}_*.txt")):
+            text = seed.read_text(encoding="utf-8")
+            lang = detect_language(text).lang
+            cases.append(RepairCase(f"seed-{number}", lang, "clean", text, text))
+    return cases
+
+
+def score_cases(
+    cases: Iterable[RepairCase],
+    repair: Callable[[str], str],
+    baseline: Callable[[str], str],
+) -> list[CaseScore]:
+    """Repair every case with ``repair`` and ``baseline`` and score both against the gold."""
+    scores = []
+    for case in cases:
+        ours = repair(case.corrupted)
+        theirs = baseline(case.corrupted)
+        scores.append(
+            CaseScore(
+                case=case,
+                cer=cer(ours, case.clean),
+                exact=ours == case.clean,
+                ftfy_cer=cer(theirs, case.clean),
+                ftfy_exact=theirs == case.clean,
+            )
+        )
+    return scores
+
+
+def _group(
+    scores: Sequence[CaseScore], key: Callable[[CaseScore], Any]
+) -> dict[Any, list[CaseScore]]:
+    groups: dict[Any, list[CaseScore]] = defaultdict(list)
+    for s in scores:
+        groups[key(s)].append(s)
+    return dict(sorted(groups.items()))
+
+
+def _stats(group: Sequence[CaseScore]) -> dict[str, float]:
+    return {
+        "cer": mean(s.cer for s in group),
+        "exact": mean(float(s.exact) for s in group),
+        "ftfy_cer": mean(s.ftfy_cer for s in group),
+        "ftfy_exact": mean(float(s.ftfy_exact) for s in group),
+        "n": float(len(group)),
+    }
+
+
+def summarize_scores(scores: Sequence[CaseScore]) -> SectionResult:
+    """Metrics, tables and chart data from scored cases (pure; tested on tiny inputs)."""
+    result = SectionResult(name="repair")
+    by_kind_lang = _group(scores, lambda s: (s.case.kind, s.case.lang))
+    by_cat = _group(scores, lambda s: category(s.case.kind))
+    by_cat_lang = _group(scores, lambda s: (category(s.case.kind), s.case.lang))
+    rows = []
+    for (kind, lang), group in by_kind_lang.items():
+        st = _stats(group)
+        result.metrics[f"cer.{kind}.{lang}"] = st["cer"]
+        result.metrics[f"exact.{kind}.{lang}"] = st["exact"]
+        rows.append(
+            (kind, lang, int(st["n"]), st["cer"], st["exact"], st["ftfy_cer"], st["ftfy_exact"])
+        )
+    for cat, group in by_cat.items():
+        st = _stats(group)
+        for name in ("cer", "exact", "ftfy_cer", "ftfy_exact"):
+            result.metrics[f"{name.replace('ftfy_', 'ftfy.')}.{cat}"] = st[name]
+    cat_rows = []
+    for (cat, lang), group in by_cat_lang.items():
+        st = _stats(group)
+        result.metrics[f"cer.{cat}.{lang}"] = st["cer"]
+        result.metrics[f"exact.{cat}.{lang}"] = st["exact"]
+        cat_rows.append(
+            (cat, lang, int(st["n"]), st["cer"], st["exact"], st["ftfy_cer"], st["ftfy_exact"])
+        )
+    columns = ("kind", "lang", "cases", "CER", "exact", "ftfy CER", "ftfy exact")
+    result.tables.append(
+        Table(
+            "Repair by corruption category and language", columns[:1] + columns[1:], tuple(cat_rows)
+        )
+    )
+    result.tables.append(Table("Repair by corruption kind and language", columns, tuple(rows),
+                               note="CER = edit distance / clean length; ftfy = ftfy.fix_encoding on the same input."))  # fmt: skip
+    worst = sorted((s for s in scores if not s.exact), key=lambda s: -s.cer)[:5]
+    if worst:
+        result.notes.append(
+            "Worst cases: " + ", ".join(f"{s.case.id} (CER {s.cer:.4f})" for s in worst)
+        )
+    result.headline = tuple(
+        m
+        for m in ("cer.lossy", "exact.lossless", "exact.clean", "ftfy.cer.lossy")
+        if m in result.metrics
+    )
+    result.data = {"by_kind_lang": rows, "by_cat_lang": cat_rows}
+    result.summary = _summary_line(result.metrics, len(scores))
+    return result
+
+
+def _summary_line(m: dict[str, float], n: int) -> str:
+    parts = [f"{n} cases"]
+    if "cer.lossy" in m:
+        parts.append(f"lossy CER {m['cer.lossy']:.4%} (ftfy {m['ftfy.cer.lossy']:.2%})")
+    if "exact.lossless" in m:
+        parts.append(
+            f"lossless exact {m['exact.lossless']:.1%} (ftfy {m['ftfy.exact.lossless']:.1%})"
+        )
+    if "exact.clean" in m:
+        parts.append(f"clean unchanged {m['exact.clean']:.0%}")
+    return "; ".join(parts)
+
+
+def run(ctx: Context) -> SectionResult:
+    """Run the repair section on ``ctx.fixtures``."""
+    import ftfy
+
+    from digestkit.repair import repair_text
+
+    cases = load_cases(ctx.fixtures)
+    if ctx.quick:
+        cases = cases[:: max(1, len(cases) // 40)]
+    scores = score_cases(cases, lambda t: repair_text(t).text, ftfy.fix_encoding)
+    return summarize_scores(scores)

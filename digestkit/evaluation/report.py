@@ -1,0 +1,161 @@
+"""Turn an evaluation run into ``report.md`` (for people), ``report.json`` (for tools) and the
+one-screen terminal summary.
+
+Why these three: the Markdown report is what a maintainer reads after ``make eval`` (short
+summary first, then one part per section with its chart and tables); the JSON carries the
+same numbers for CI and for comparing runs; the terminal table answers "did it pass, and
+what moved" without opening a file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from digestkit.evaluation.result import SectionResult, Table
+from digestkit.evaluation.runner import EvalRun
+
+__all__ = ["fmt", "render_markdown", "summary_table", "to_json", "write_report"]
+
+TITLES = {
+    "repair": "Repair",
+    "parse": "Parsing",
+    "faithfulness": "Faithfulness meta-evaluation",
+    "e2e": "End to end",
+    "throughput": "Throughput",
+}
+
+
+def fmt(value: Any) -> str:
+    """A number as people read it in a table: 4 significant digits, ``–`` for none.
+
+    >>> fmt(0.123456), fmt(3), fmt(float("nan")), fmt(1234.5678), fmt("ja")
+    ('0.1235', '3', '–', '1235', 'ja')
+    """
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return "–"
+        return f"{value:.4g}" if abs(value) < 1000 else f"{value:.0f}"
+    if value is None:
+        return "–"
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(table: Table) -> list[str]:
+    lines = [f"**{table.title}**", ""]
+    lines.append("| " + " | ".join(table.columns) + " |")
+    lines.append("|" + "|".join("---" for _ in table.columns) + "|")
+    lines.extend("| " + " | ".join(fmt(v) for v in row) + " |" for row in table.rows)
+    if table.note:
+        lines += ["", f"_{table.note}_"]
+    return lines + [""]
+
+
+def _section_md(result: SectionResult, charts: Sequence[Path]) -> list[str]:
+    lines = [f"## {TITLES.get(result.name, result.name)}", ""]
+    status = "ok" if result.ok else "**FAILED**"
+    lines += [f"Status: {status} · {result.seconds:.1f} s", ""]
+    if result.ok:
+        lines += [result.summary, ""]
+    else:
+        lines += [f"Reason: {result.error}", ""]
+    for chart in charts:
+        lines += [f"![{chart.stem}]({chart.name})", ""]
+    for table in result.tables:
+        lines += _md_table(table)
+    lines += [f"- {note}" for note in result.notes]
+    return lines + [""]
+
+
+def render_markdown(run: EvalRun, charts: dict[str, list[Path]], *, when: str) -> str:
+    """The whole report as Markdown (pure: charts are given as paths)."""
+    verdict = "PASS" if run.passed else "FAIL"
+    lines = [
+        "# digestkit evaluation report",
+        "",
+        f"{when} · {run.seconds:.1f} s · **{verdict}**",
+        "",
+        "## Summary",
+        "",
+    ]
+    for r in run.results:
+        lines.append(f"- **{TITLES.get(r.name, r.name)}**: {r.summary}")
+    lines.append("")
+    if run.checks:
+        rows = tuple(
+            (c.threshold.metric, ">=" if c.threshold.kind == "min" else "<=",
+             c.threshold.bound, c.value, "pass" if c.passed else "**FAIL**")
+            for c in run.checks
+        )  # fmt: skip
+        table = Table("Thresholds (eval/thresholds.toml)",
+                      ("metric", "", "bound", "measured", "result"), rows)  # fmt: skip
+        lines += _md_table(table)
+    for r in run.results:
+        lines += _section_md(r, charts.get(r.name, []))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def to_json(run: EvalRun, *, when: str) -> dict[str, Any]:
+    """The run as a JSON-ready dict (NaN written as null)."""
+    return {
+        "generated": when,
+        "seconds": round(run.seconds, 3),
+        "passed": run.passed,
+        "sections": [r.to_dict() for r in run.results],
+        "thresholds": [
+            {
+                "metric": c.threshold.metric,
+                "kind": c.threshold.kind,
+                "bound": c.threshold.bound,
+                "value": None if c.value is None or math.isnan(c.value) else c.value,
+                "passed": c.passed,
+            }
+            for c in run.checks
+        ],
+    }
+
+
+def write_report(run: EvalRun, out: Path, *, plots: bool = True) -> list[Path]:
+    """Write ``report.md``, ``report.json`` and the charts into ``out``; return the paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    charts: dict[str, list[Path]] = {}
+    if plots:
+        from digestkit.evaluation.plots import draw_all
+
+        charts = draw_all(run.results, out)
+    md = out / "report.md"
+    md.write_text(render_markdown(run, charts, when=when), encoding="utf-8")
+    js = out / "report.json"
+    js.write_text(json.dumps(to_json(run, when=when), ensure_ascii=False, indent=2) + "\n",
+                  encoding="utf-8")  # fmt: skip
+    return [md, js, *(p for paths in charts.values() for p in paths)]
+
+
+def summary_table(run: EvalRun) -> Any:
+    """A rich renderable: one row per section, its headline metrics, then threshold misses."""
+    from rich.console import Group
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    table = RichTable(title="digestkit evaluation", title_justify="left", expand=False)
+    table.add_column("section")
+    table.add_column("status")
+    table.add_column("headline")
+    table.add_column("time", justify="right")
+    for r in run.results:
+        status = Text("ok", style="green") if r.ok else Text("FAILED", style="bold red")
+        headline = ", ".join(f"{k} {fmt(r.metrics[k])}" for k in r.headline) or (r.summary or "")
+        table.add_row(TITLES.get(r.name, r.name), status, headline, f"{r.seconds:.1f}s")
+    parts: list[Any] = [table]
+    for c in run.failed_checks:
+        parts.append(Text(f"under threshold: {c.describe()}", style="red"))
+    verdict = "PASS" if run.passed else "FAIL"
+    parts.append(Text(f"{verdict} · {run.seconds:.1f} s", style="bold"))
+    return Group(*parts)

@@ -1,0 +1,1 @@
+"""``python -m eval`` (``make eval``): the evaluation harness run on this clone's fixtures."""
