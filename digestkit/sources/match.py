@@ -1,0 +1,165 @@
+"""Keyword matching that understands words, in Latin and CJK text alike.
+
+Why: the seed bots test ``keyword in text``, so the keyword ``RL`` matches "ea**rl**y" and
+"wo**rl**d", and ``agent`` matches "re**agent**". A :class:`Term` matches only whole words.
+
+The rules, one per edge of the term (its first and last character decide):
+
+* **Latin letters and digits** (any non-CJK word character): the neighbour must not be a
+  letter, digit or ``_`` of a non-CJK script. So ``RL`` matches ``RL-based``, ``(RL)``,
+  ``RL.``, ``RLを用いた`` and ``强化学习RL``, but not ``early``, ``RLHF`` or ``RL2``.
+  Hyphens, punctuation, spaces and CJK characters are boundaries.
+* **Katakana**: katakana words are delimited by a change of script, so the neighbour must not
+  be katakana (``エージェント`` matches ``マルチ・エージェント`` but not ``エージェントリ``).
+* **Han, hiragana, Hangul**: these scripts write no spaces between words, so there is no
+  boundary to check: ``强化学习`` matches inside ``深度强化学习方法``.
+* **Anything else** (``C++``, ``.NET``): that edge is not checked.
+
+Case: a term with an upper-case letter after its first character (an acronym or a
+mixed-case name: ``RL``, ``MoE``, ``LoRA``, ``GPT``) matches **case-sensitively**, so ``RL``
+never matches "rl" and ``MoE`` never matches "moe"; any other term (``agent``,
+``Transformer``) matches case-insensitively. ``case_sensitive=`` overrides the guess.
+
+Inside a phrase, a run of spaces or hyphens matches any run of spaces or hyphens
+(``large language model`` matches ``large-language\\nmodel``). A term ending in a Latin
+letter also matches its plural (``LLM`` matches ``LLMs``; ``agent`` matches ``agents``).
+Text and terms are NFKC-normalised first, so full-width ``ＲＬ`` is ``RL``.
+
+>>> Term("RL").count("Early work on world models uses RL, not RLHF.")
+1
+>>> Term("LLM").count("LLM-based agents; MLLMs; LLMs")
+2
+>>> Term("强化学习").count("基于深度强化学习的方法")
+1
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+
+__all__ = ["Hit", "Term", "is_case_sensitive", "normalize"]
+
+# Scripts written without spaces between words (no boundary is checked next to them).
+_CJK = (
+    "\u1100-\u11ff\u3040-\u309f\u30a0-\u30ff\u3130-\u318f\u31f0-\u31ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f"
+)
+# A word character of a spaced script: \w minus CJK. Written as "not (non-word or CJK)".
+_SPACED_WORD = rf"[^\W{_CJK}]"
+# Katakana letters and the long-vowel mark; the middle dot U+30FB is a separator.
+_KATAKANA = r"[\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff]"
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]+")
+_SEP_PATTERN = r"[\s\-\u2010-\u2015]+"
+
+
+def normalize(text: str) -> str:
+    """NFKC, so full-width letters and half-width katakana compare equal to their usual forms.
+
+    >>> normalize("ＲＬとｴｰｼﾞｪﾝﾄ")
+    'RLとエージェント'
+    """
+    return unicodedata.normalize("NFKC", text)
+
+
+def is_case_sensitive(term: str) -> bool:
+    """True for acronyms and mixed-case names: an upper-case letter after the first character.
+
+    >>> [is_case_sensitive(t) for t in ("RL", "MoE", "LoRA", "agent", "Transformer", "A")]
+    [True, True, True, False, False, False]
+    """
+    return any(ch.isupper() for ch in term[1:])
+
+
+def _edge_kind(ch: str) -> str:
+    if re.fullmatch(_KATAKANA, ch):
+        return "katakana"
+    if re.fullmatch(f"[{_CJK}]", ch):
+        return "cjk"
+    if re.fullmatch(_SPACED_WORD, ch):
+        return "word"
+    return "other"
+
+
+def _guard(ch: str, *, before: bool) -> str:
+    kind = _edge_kind(ch)
+    if kind == "word":
+        cls = _SPACED_WORD
+    elif kind == "katakana":
+        cls = _KATAKANA
+    else:
+        return ""
+    return f"(?<!{cls})" if before else f"(?!{cls})"
+
+
+def _plural(term: str) -> str:
+    if not re.fullmatch(r"[A-Za-z]", term[-1]):
+        return ""
+    if re.search(r"(?:s|x|z|ch|sh)$", term, re.I):
+        return "(?:es)?"
+    return "s?"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One match: the matched text and its span in the normalized text."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Term:
+    """A keyword or phrase matched on word boundaries (see the module docstring).
+
+    >>> Term("MoE").count("moe and MoE")
+    1
+    >>> Term("large language model").count("Large-language models are large language\\nmodels")
+    2
+    """
+
+    text: str
+    case_sensitive: bool | None = None
+
+    def __post_init__(self) -> None:
+        if not self.text.strip():
+            raise ValueError("a keyword must not be empty")
+
+    @property
+    def is_case_sensitive(self) -> bool:
+        if self.case_sensitive is not None:
+            return self.case_sensitive
+        return is_case_sensitive(normalize(self.text.strip()))
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return _compile(self.text, self.is_case_sensitive)
+
+    def find(self, text: str) -> list[Hit]:
+        """Every whole-word occurrence in ``text`` (normalized with :func:`normalize`).
+
+        >>> [h.text for h in Term("agent").find("Agents, reagents and an agent.")]
+        ['Agents', 'agent']
+        """
+        norm = normalize(text)
+        return [Hit(m.group(0), m.start(), m.end()) for m in self.pattern.finditer(norm)]
+
+    def count(self, text: str) -> int:
+        """How many times the term occurs in ``text`` as a whole word.
+
+        >>> Term("RL").count("RL-based RL")
+        2
+        """
+        return len(self.find(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _compile(text: str, case_sensitive: bool) -> re.Pattern[str]:
+    term = normalize(text.strip())
+    parts = [re.escape(p) for p in _SEPARATORS.split(term)]
+    body = _SEP_PATTERN.join(p for p in parts if p)
+    pattern = _guard(term[0], before=True) + body + _plural(term) + _guard(term[-1], before=False)
+    return re.compile(pattern, 0 if case_sensitive else re.IGNORECASE)
