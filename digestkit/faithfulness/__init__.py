@@ -1,0 +1,189 @@
+"""Does a summary say what its source says? A pure, offline score with its reasons.
+
+Digest bots summarise English papers in English, Japanese and Chinese; readers trust the
+numbers, names and claims they read. :func:`score_faithfulness` checks a summary against
+its source with cheap, explainable rules, and returns a score in ``[0, 1]`` (higher is more
+faithful) with every issue found, each with the span of the summary it concerns:
+
+* ``number``: a quantity the source neither states nor simply derives (:mod:`.numbers`);
+* ``name``: a model, dataset, metric or method name the source lacks (:mod:`.names`);
+* ``antonym`` / ``direction`` / ``negation``: a claim that flips the source (:mod:`.claims`);
+* ``unsupported``: English content words the source never uses (untraceable content);
+* ``language``: the summary is not in the language it claims;
+* ``judge``: a verdict of an optional LLM judge, believed only with a verified quote
+  (:mod:`.judge`).
+
+The score is ``exp(-sum of issue weights)``: one strong issue (a wrong number or name, a
+flipped claim) takes it under :data:`DEFAULT_THRESHOLD`; a few rare unsupported words do too.
+
+>>> src = "SLA2 achieves 97% attention sparsity and an 18.6x speedup on video diffusion models."
+>>> score_faithfulness(src, "SLA2は97%のスパース性と18.6倍の高速化を達成した。").flagged
+False
+>>> r = score_faithfulness(src, "SLA2は95%のスパース性と18.6倍の高速化を達成した。")
+>>> r.flagged, [(i.type, i.text) for i in r.issues]
+(True, [('number', '95%')])
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from digestkit.faithfulness.claims import check_claims
+from digestkit.faithfulness.names import unsupported_names
+from digestkit.faithfulness.numbers import unsupported_quantities
+from digestkit.lang import detect_language, is_language
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "FaithfulnessResult",
+    "Issue",
+    "Judge",
+    "score_faithfulness",
+    "token_overlap_baseline",
+]
+
+DEFAULT_THRESHOLD = 0.5
+"""A summary scoring under this is flagged unfaithful (one strong issue is enough)."""
+
+# How much each kind of issue costs. Strong evidence (a number or name absent from the
+# source, a flipped claim, a wrong language) costs more than ln 2, so it flags on its own.
+WEIGHTS = {
+    "number": 1.5,
+    "name": 1.5,
+    "term": 0.4,
+    "language": 3.0,
+    "judge": 1.5,
+}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One reason a summary may be unfaithful.
+
+    ``type``: number, name, antonym, direction, negation, unsupported, language or judge.
+    ``span``: ``(start, end)`` in the summary; ``text``: the summary text there;
+    ``detail``: a short human explanation; ``weight``: what it cost the score.
+    """
+
+    type: str
+    span: tuple[int, int]
+    text: str
+    detail: str = ""
+    weight: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "span": list(self.span),
+            "text": self.text,
+            "detail": self.detail,
+            "weight": self.weight,
+        }
+
+
+@dataclass(frozen=True)
+class FaithfulnessResult:
+    """``score`` in [0, 1] (higher = more faithful) and the ``issues`` behind it."""
+
+    score: float
+    issues: tuple[Issue, ...] = field(default_factory=tuple)
+    lang: str = "und"
+    threshold: float = DEFAULT_THRESHOLD
+
+    @property
+    def flagged(self) -> bool:
+        """Is the summary judged unfaithful at the threshold?"""
+        return self.score < self.threshold
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "score": round(self.score, 6),
+            "flagged": self.flagged,
+            "lang": self.lang,
+            "issues": [i.to_dict() for i in self.issues],
+        }
+
+
+class Judge(Protocol):
+    """Anything that returns issues for a summary (see :class:`.judge.LLMJudge`)."""
+
+    def __call__(self, source: str, summary: str, *, lang: str) -> Sequence[Issue]: ...
+
+
+def score_faithfulness(
+    source: str,
+    summary: str,
+    *,
+    lang: str | None = None,
+    judge: Judge | Callable[..., Sequence[Issue]] | None = None,
+) -> FaithfulnessResult:
+    """Score ``summary`` (en, ja or zh) against the English ``source``.
+
+    ``lang`` is the language the summary claims to be in; when given, a summary in another
+    language is an issue. When ``None`` it is detected. ``judge`` adds LLM verdicts.
+
+    >>> src = "VESPO maintains stable training under staleness ratios up to 64x."
+    >>> score_faithfulness(src, "VESPO keeps training stable at 64x staleness.").flagged
+    False
+    >>> r = score_faithfulness(src, "VESPO keeps training unstable at 64x staleness.")
+    >>> r.flagged, [i.text for i in r.issues if i.type == "antonym"]
+    (True, ['unstable'])
+    >>> score_faithfulness(src, "VESPO maintains stable training.", lang="ja").issues[0].type
+    'language'
+    """
+    detected = detect_language(summary).lang if summary.strip() else "und"
+    claimed = (lang or detected).split("-")[0].lower()
+    cjk = claimed in ("ja", "zh")
+    issues: list[Issue] = []
+    if lang and summary.strip() and not is_language(summary, lang):
+        issues.append(
+            _issue("language", (0, len(summary)), summary[:40], f"not in {lang} (looks {detected})")
+        )
+    for q in unsupported_quantities(summary, source):
+        issues.append(
+            _issue("number", q.span, q.text, "not stated in or derivable from the source")
+        )
+    for n in unsupported_names(summary, source, cjk=cjk or detected in ("ja", "zh")):
+        kind = "name" if n.strong else "term"
+        issues.append(_issue(kind, n.span, n.text, "not in the source"))
+    for f in check_claims(summary, source, lang="en" if claimed not in ("ja", "zh") else claimed):
+        if any(_overlaps(f.span, i.span) for i in issues if i.type in ("number", "name", "term")):
+            continue  # a changed number or name is already counted once
+        issues.append(Issue(f.type, f.span, f.text, f.detail, f.weight))
+    if judge is not None:
+        issues.extend(judge(source, summary, lang=claimed))
+    issues.sort(key=lambda i: (i.span, i.type))
+    penalty = sum(i.weight for i in issues)
+    return FaithfulnessResult(math.exp(-penalty), tuple(issues), claimed)
+
+
+def _issue(kind: str, span: tuple[int, int], text: str, detail: str) -> Issue:
+    return Issue(kind, span, text, detail, WEIGHTS[kind])
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+_TOKEN = re.compile(r"[a-z0-9]+|[\u3040-\u30ff\u3400-\u9fff]")
+
+
+def token_overlap_baseline(source: str, summary: str) -> float:
+    """The simple baseline: the share of the summary's tokens that occur in the source.
+
+    Latin words and numbers are tokens, and so is each CJK character.
+
+    >>> token_overlap_baseline("the model improves accuracy", "the model improves")
+    1.0
+    >>> token_overlap_baseline("the model improves accuracy", "the model degrades")
+    0.6666666666666666
+    """
+    mine = _TOKEN.findall(summary.lower())
+    if not mine:
+        return 1.0
+    theirs = set(_TOKEN.findall(source.lower()))
+    return sum(t in theirs for t in mine) / len(mine)

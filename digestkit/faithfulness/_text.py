@@ -1,0 +1,127 @@
+"""Text plumbing shared by the checkers: width folding with offsets, sentences, tokens.
+
+Summaries come in three scripts and two widths (``９７％`` and ``97%`` say the same thing),
+so every checker works on an NFKC-folded copy of the text and maps its matches back to
+spans in the caller's original string through the offset table built here.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = ["Folded", "fold", "latin_tokens", "sentences", "stem", "words"]
+
+_SENT_END = re.compile(r"(?<=[。！？!?])\s*|(?<=[.;])\s+(?=[\"'(\[A-Z0-9\u3000-\u9fff])|\n+")
+_WORD = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]")
+_LATIN_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_./+@&'][A-Za-z0-9]+)*")
+
+
+@dataclass(frozen=True)
+class Folded:
+    """``text`` NFKC-folded; ``offsets[i]`` is the index in the original of ``text[i]``."""
+
+    text: str
+    offsets: tuple[int, ...]
+    original_length: int
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a ``[start, end)`` span of the folded text back to the original text.
+
+        >>> f = fold("約１８．６倍")
+        >>> f.text
+        '約18.6倍'
+        >>> f.span(1, 5)
+        (1, 5)
+        """
+        if start >= len(self.offsets):
+            return (self.original_length, self.original_length)
+        first = self.offsets[start]
+        last = self.offsets[end - 1] + 1 if end > start else first
+        return (first, last)
+
+
+@lru_cache(maxsize=4096)
+def fold(text: str) -> Folded:
+    """NFKC-fold ``text`` character by character, keeping where each folded char came from.
+
+    >>> fold("ＧＰＴ－４").text
+    'GPT-4'
+    """
+    out: list[str] = []
+    offsets: list[int] = []
+    for i, ch in enumerate(text):
+        folded = unicodedata.normalize("NFKC", ch) if ord(ch) > 127 else ch
+        # NFKC maps the full-width tilde to a plain one, but digests use 〜 for ranges too.
+        folded = {"\u301c": "~", "\u2212": "-", "\u2013": "-", "\u2014": "-"}.get(ch, folded)
+        out.append(folded)
+        offsets.extend([i] * len(folded))
+    return Folded("".join(out), tuple(offsets), len(text))
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Split into sentence spans (``。！？`` for CJK, ``. ! ?`` before a capital for Latin).
+
+    >>> t = "It works. それは速い。Done"
+    >>> [t[a:b] for a, b in sentences(t)]
+    ['It works.', 'それは速い。', 'Done']
+    """
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _SENT_END.finditer(text):
+        if m.start() > start:
+            spans.append(_strip(text, start, m.start()))
+        start = m.end()
+    if start < len(text):
+        spans.append(_strip(text, start, len(text)))
+    return [s for s in spans if s[1] > s[0]]
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end)
+
+
+def words(text: str) -> list[str]:
+    """Lower-case Latin words.
+
+    >>> words("Don't over-fit GPT-4!")
+    ["don't", 'over-fit', 'gpt']
+    """
+    return _WORD.findall(text.lower())
+
+
+def latin_tokens(text: str) -> list[re.Match[str]]:
+    """Latin-script tokens with their digits and joiners (``GUI-Owl-1.5``, ``pass@1``).
+
+    >>> [m.group() for m in latin_tokens("GUI-Owl-1.5はOSWorldで56.5")]
+    ['GUI-Owl-1.5', 'OSWorld']
+    """
+    return [m for m in _LATIN_TOKEN.finditer(text)]
+
+
+_SUFFIXES = ("ations", "ation", "ities", "ity", "ings", "ing", "ers", "er", "ed", "es", "ly", "s")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A crude suffix-stripping stem: enough to match ``improves``/``improved``/``improving``.
+
+    >>> stem("improving") == stem("improved") == stem("improves")
+    True
+    """
+    w = word.lower().strip("'-")
+    for suffix in _SUFFIXES:
+        if len(w) - len(suffix) >= 4 and w.endswith(suffix):
+            w = w[: -len(suffix)]
+            break
+    if w.endswith("e") and len(w) > 4:
+        w = w[:-1]
+    if len(w) > 4 and w[-1] == w[-2] and w[-1] not in "aeiouls":
+        w = w[:-1]  # stopped / stopping -> stop
+    return w

@@ -1,0 +1,186 @@
+"""Latin-script names in a summary (models, datasets, metrics, methods) must be in the source.
+
+A digest that credits "OSWorld" with a number the paper reported on "WebArena", or calls
+the method "VESPA", misleads exactly the readers who will search for that name. Names are
+easy to check offline: Latin-script tokens with capitals inside, digits, or (in a Japanese
+or Chinese summary) any Latin token at all. A name is supported when the source has it
+(ignoring case, hyphens and plurals), when it is the acronym of a phrase in the source
+("VESPO" for "Variational sEquence-level Soft Policy Optimization"), or when it is the
+expansion of an acronym in the source.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from digestkit.faithfulness._text import fold, latin_tokens
+
+__all__ = ["Name", "acronym_of", "extract_names", "unsupported_names"]
+
+
+def _wordlist(text: str) -> list[str]:
+    """Word lists are written as one string: easier to read and extend than a list."""
+    return text.split()
+
+
+# Capitalised English words that start sentences or are ordinary words, not names.
+_COMMON = frozenset(
+    _wordlist(
+        "a an the this that these those we our it its in on of for to with by from and or but how what which when where why who can does do is are was were be as at via using based our their both each all most many some such however furthermore moreover also then thus finally first second third experiments results extensive specifically"
+    )
+)
+_SPLIT = re.compile(r"[-_./+@&']")
+
+
+@dataclass(frozen=True)
+class Name:
+    """A name-like token: ``strong`` when it has capitals inside or digits (a real name)."""
+
+    text: str
+    span: tuple[int, int]
+    strong: bool
+
+
+def _is_strong(token: str) -> bool:
+    return (
+        any(c.isdigit() for c in token)
+        or sum(c.isupper() for c in token) >= 2
+        or any(c.isupper() for c in token[1:])
+    )
+
+
+def extract_names(summary: str, *, cjk: bool) -> list[Name]:
+    """Name-like tokens of ``summary``.
+
+    In English only tokens that look like names count (capitals inside, digits, or a
+    capitalised word that does not start a sentence); in a CJK summary every Latin token
+    of two letters or more does, since the prose itself is not Latin.
+
+    >>> [n.text for n in extract_names("We train GPT-4 on ImageNet with Adam.", cjk=False)]
+    ['GPT-4', 'ImageNet', 'Adam']
+    >>> [(n.text, n.strong) for n in extract_names("VESPOはtokenを使う", cjk=True)]
+    [('VESPO', True), ('token', False)]
+    """
+    f = fold(summary)
+    names: list[Name] = []
+    for m in latin_tokens(f.text):
+        token = m.group().rstrip(".")
+        if len(token) < 2 and not any(c.isdigit() for c in token):
+            continue
+        strong = _is_strong(token)
+        if not cjk and not strong:
+            if not token[0].isupper() or token.lower() in _COMMON:
+                continue
+            before = f.text[: m.start()].rstrip(" \"'(")
+            if not before or before[-1] in ".!?:;\n":
+                continue  # sentence-initial capital
+        span = f.span(m.start(), m.start() + len(token))
+        names.append(Name(summary[span[0] : span[1]], span, strong))
+    return names
+
+
+def _compact(s: str) -> str:
+    return _SPLIT.sub("", s).casefold()
+
+
+def acronym_of(words: list[str]) -> str:
+    """The acronym a phrase spells: first letters, plus capitals inside words.
+
+    >>> acronym_of("Variational sEquence-level Soft Policy Optimization".split())
+    'VESPO'
+    >>> acronym_of(["Self-Aware", "Guided", "Efficient", "Reasoning"])
+    'SAGER'
+    """
+    letters = []
+    for word in words:
+        for i, part in enumerate(_SPLIT.split(word)):
+            if not part:
+                continue
+            inner = [c for c in part[1:] if c.isupper()]
+            if part[0].isupper() or (i == 0 and not inner):
+                letters.append(part[0].upper())
+            letters.extend(inner)
+    return "".join(letters)
+
+
+@dataclass(frozen=True)
+class _SourceNames:
+    tokens: frozenset[str]
+    parts: frozenset[str]
+    compact: str
+    words: tuple[str, ...]
+
+
+@lru_cache(maxsize=256)
+def _source_names(source: str) -> _SourceNames:
+    text = fold(source).text
+    toks = [m.group().rstrip(".") for m in latin_tokens(text)]
+    tokens = {_compact(t) for t in toks}
+    parts = {p.casefold() for t in toks for p in _SPLIT.split(t) if p}
+    compact = " " + " ".join(_compact(t) for t in toks) + " "
+    return _SourceNames(frozenset(tokens), frozenset(parts), compact, tuple(toks))
+
+
+def _acronym_in_source(acronym: str, src: _SourceNames) -> bool:
+    """Does some run of source words spell ``acronym`` (initials, or capitals inside)?"""
+    target = acronym.upper().rstrip("S") if len(acronym) > 3 else acronym.upper()
+    n = len(src.words)
+    for i in range(n):
+        if src.words[i][:1].upper() != target[:1]:
+            continue
+        for j in range(i + 1, min(n, i + len(target) + 3) + 1):
+            spelled = acronym_of(list(src.words[i:j]))
+            if spelled == target or spelled.replace("O", "") == target.replace("O", ""):
+                return True
+            if len(spelled) > len(target) + 1:
+                break
+    return False
+
+
+def _supported(token: str, src: _SourceNames) -> bool:
+    key = _compact(token)
+    if key in src.tokens or key.rstrip("s") in src.tokens or key + "s" in src.tokens:
+        return True
+    if f" {key} " in src.compact:
+        return True
+    pieces = [p for p in re.split(r"[/&+]", token) if p]
+    if len(pieces) > 1:
+        return all(_supported(p, src) for p in pieces)
+    letters = re.sub(r"[^A-Za-z]", "", token)
+    return token.isupper() and 2 <= len(letters) <= 8 and _acronym_in_source(letters, src)
+
+
+def unsupported_names(summary: str, source: str, *, cjk: bool) -> list[Name]:
+    """The names of ``summary`` the source does not have.
+
+    >>> src = "We propose Variational sEquence-level Soft Policy Optimization (VESPO)."
+    >>> [n.text for n in unsupported_names("VESPOはOSWorldで評価", src, cjk=True)]
+    ['OSWorld']
+    >>> [n.text for n in unsupported_names("SPO beats LLMs", "Soft Policy Optimization for LLM", cjk=False)]
+    []
+    """
+    src = _source_names(source)
+    missing = [n for n in extract_names(summary, cjk=cjk) if not _supported(n.text, src)]
+    return _drop_expansions(missing, src, summary)
+
+
+def _drop_expansions(missing: list[Name], src: _SourceNames, summary: str) -> list[Name]:
+    """Forgive a run of adjacent capitalised names that spells an acronym of the source."""
+    keep: list[Name] = []
+    i = 0
+    while i < len(missing):
+        j = i + 1
+        while (
+            j < len(missing)
+            and summary[missing[j - 1].span[1] : missing[j].span[0]].strip(" -") == ""
+        ):
+            j += 1
+        run = missing[i:j]
+        if len(run) >= 2 and acronym_of([n.text for n in run]).casefold() in src.tokens:
+            i = j
+            continue
+        keep.append(missing[i])
+        i += 1
+    return keep

@@ -1,0 +1,226 @@
+"""Numbers in a summary must come from the source: the check digest readers care about most.
+
+A digest that says "18.6倍" where the paper says "18.6x" is right; one that says "16.8倍" is
+wrong, and no amount of fluent prose makes up for it. This module finds quantities in
+English, Japanese and Chinese text (full-width digits, ``万``/``億``/``亿``, ``K``/``M``/``B``,
+``%``, percentage points, ``倍``/``×``/``x``/``-fold``, ranges, small counted numbers such as
+``3つ``/``三个``) and decides whether each is supported by the source: stated there (at the
+summary's precision, or in another scale: ``0.97`` is ``97%``, ``1.5K`` is ``1500``), or a
+simple value derived from two source numbers (a difference, a ratio, a relative change).
+
+Numbers glued to a name (``GPT-4``, ``SLA2``, ``pass@1``) belong to the name check.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from digestkit.faithfulness._text import fold
+
+__all__ = ["Quantity", "extract_quantities", "is_supported", "unsupported_quantities"]
+
+_SCALES = {
+    "k": 1e3,
+    "thousand": 1e3,
+    "千": 1e3,
+    "m": 1e6,
+    "million": 1e6,
+    "百万": 1e6,
+    "b": 1e9,
+    "billion": 1e9,
+    "t": 1e12,
+    "trillion": 1e12,
+    "万": 1e4,
+    "千万": 1e7,
+    "億": 1e8,
+    "亿": 1e8,
+}
+_PERCENT = ("%", "percent", "パーセント", "％")
+_POINTS = (
+    "pp",
+    "percentage point",
+    "percentage points",
+    "ポイント",
+    "个百分点",
+    "百分点",
+    "pt",
+    "pts",
+)
+_TIMES = ("倍", "x", "×", "-fold", "fold", "times")
+
+_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9_.])(?<![A-Za-z]-)(?<![A-Za-z]@)"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+    r"(?P<scale>\s?(?:thousand|million|billion|trillion)\b|(?:[KMBT])(?![A-Za-z])"
+    r"|千万|百万|[千万億亿])?"
+    r"(?P<unit>\s?(?:%|percent\b|パーセント|percentage points?\b|pp\b|pts?\b|ポイント|个百分点|百分点"
+    r"|倍|×|x(?![A-Za-z])|-?fold\b|\s?times\b))?"
+)
+_CJK_DIGITS = {
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "兩": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+}
+# A CJK numeral counts only before a counter: 三つ, 两种, 3つ; otherwise 一 is "one of" noise.
+_CJK_COUNTED = re.compile(
+    r"(?<![一二两兩三四五六七八九十])([一二两兩三四五六七八九十])(?=つ|个|種|种|项|項|点|類|类|段|層|层|倍|大)"
+)
+_EN_WORDS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "hundred": 100, "dozen": 12,
+    "twice": 2, "double": 2, "doubled": 2, "triple": 3, "half": 0.5,
+}  # fmt: skip
+_EN_WORD = re.compile(r"\b(" + "|".join(_EN_WORDS) + r")\b", re.I)
+_ENUM = re.compile(r"\((?:[ivx]+|[IVX]+|\d|[a-h])\)")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number found in text: ``value`` as written, ``scale`` (1 when none), ``unit``.
+
+    ``unit`` is ``'%'``, ``'pp'``, ``'x'`` or ``''``; ``decimals`` is the written precision.
+    ``span`` indexes the caller's original string.
+    """
+
+    value: float
+    scale: float
+    unit: str
+    decimals: int
+    span: tuple[int, int]
+    text: str
+
+    @property
+    def magnitude(self) -> float:
+        return self.value * self.scale
+
+
+def _unit(raw: str | None) -> str:
+    u = (raw or "").strip().lower()
+    if not u:
+        return ""
+    if u in _PERCENT:
+        return "%"
+    if u.startswith("percentage") or u in _POINTS:
+        return "pp"
+    return "x" if u.lstrip("-") in _TIMES else ""
+
+
+@lru_cache(maxsize=2048)
+def extract_quantities(text: str) -> tuple[Quantity, ...]:
+    """Every quantity in ``text``, in order.
+
+    >>> [(q.value, q.scale, q.unit) for q in extract_quantities("精度は９７％、1.5K件、3億")]
+    [(97.0, 1.0, '%'), (1.5, 1000.0, ''), (3.0, 100000000.0, '')]
+    >>> [q.text for q in extract_quantities("GPT-4 reaches 18.6x and 2B/4B models")]
+    ['18.6x', '2B', '4B']
+    """
+    f = fold(text)
+    found: list[Quantity] = []
+    for m in _NUMBER.finditer(f.text):
+        num = m.group("num").replace(",", "")
+        decimals = len(num.split(".")[1]) if "." in num else 0
+        scale_raw = (m.group("scale") or "").strip().lower()
+        span = f.span(m.start(), m.end())
+        found.append(
+            Quantity(
+                float(num),
+                _SCALES.get(scale_raw, 1.0),
+                _unit(m.group("unit")),
+                decimals,
+                span,
+                text[span[0] : span[1]],
+            )
+        )
+    for m in _CJK_COUNTED.finditer(f.text):
+        span = f.span(m.start(), m.end())
+        found.append(Quantity(float(_CJK_DIGITS[m.group(1)]), 1.0, "", 0, span, m.group(1)))
+    for m in _EN_WORD.finditer(f.text):
+        span = f.span(m.start(), m.end())
+        found.append(Quantity(float(_EN_WORDS[m.group(1).lower()]), 1.0, "", 0, span, m.group()))
+    return tuple(sorted(found, key=lambda q: q.span))
+
+
+def _forms(q: Quantity) -> set[float]:
+    """The values a quantity may be written as elsewhere: 97% is also 0.97, 1.5K is 1500."""
+    forms = {q.value, q.magnitude}
+    if q.unit in ("%", "pp"):
+        forms.add(q.value / 100)
+    elif q.unit == "" and q.value <= 1:
+        forms.add(q.value * 100)
+    return forms
+
+
+def _close(written: float, decimals: int, candidate: float) -> bool:
+    """Does ``candidate`` round to ``written`` at the summary's precision (with float slack)?"""
+    tolerance = 0.5 * 10.0**-decimals + 1e-9 * max(1.0, abs(written))
+    return abs(written - candidate) <= tolerance
+
+
+@dataclass(frozen=True)
+class _SourceNumbers:
+    forms: frozenset[float]
+    derived: frozenset[float]
+    enumeration: int
+
+
+@lru_cache(maxsize=256)
+def _source_numbers(source: str) -> _SourceNumbers:
+    quantities = extract_quantities(source)
+    forms: set[float] = set()
+    for q in quantities:
+        forms |= _forms(q)
+    plain = sorted({q.magnitude for q in quantities if q.magnitude > 0})[:60]
+    derived: set[float] = set()
+    for i, a in enumerate(plain):
+        for b in plain[i + 1 :]:
+            derived.update((b - a, b / a, a / b, 100 * (b - a) / a, 100 * (b - a) / b, a + b))
+    enum = len(set(_ENUM.findall(source)))
+    return _SourceNumbers(frozenset(forms), frozenset(derived), enum)
+
+
+def _significant_digits(q: Quantity) -> int:
+    digits = f"{q.value:.{q.decimals}f}".replace(".", "").lstrip("0")
+    return len(digits)
+
+
+def is_supported(q: Quantity, source: str) -> bool:
+    """Is ``q`` stated in ``source``, or simply derived from two of its numbers?
+
+    >>> src = "Training time drops from 55.34 to 34.41 hours; accuracy 97%."
+    >>> [is_supported(q, src) for q in extract_quantities("1.61倍速い、精度0.97、34時間")]
+    [True, True, True]
+    >>> [is_supported(q, src) for q in extract_quantities("精度は98%")]
+    [False]
+    """
+    numbers = _source_numbers(source)
+    for form in _forms(q):
+        decimals = q.decimals if form == q.value else q.decimals + 2
+        if any(_close(form, decimals, s) for s in numbers.forms):
+            return True
+    if q.unit == "" and q.decimals == 0 and q.value == numbers.enumeration and q.value <= 10:
+        return True  # "three contributions" for a source listing (i), (ii), (iii)
+    # Derived values only for numbers precise enough that a chance match is unlikely.
+    if _significant_digits(q) >= 2 and q.value >= 1:
+        return any(_close(q.magnitude, q.decimals, d) for d in numbers.derived if math.isfinite(d))
+    return False
+
+
+def unsupported_quantities(summary: str, source: str) -> list[Quantity]:
+    """The quantities of ``summary`` that ``source`` does not support.
+
+    >>> [q.text for q in unsupported_quantities("陳腐化比率６４倍、精度は９５％", "ratios up to 64x")]
+    ['９５％']
+    """
+    return [q for q in extract_quantities(summary) if not is_supported(q, source)]
