@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -60,22 +61,19 @@ def grouped_bars(
         if log_scale:
             vals = [max(v, 1e-3) for v in vals]  # log axes cannot show zero: floor at 0.001
         ax.bar(xs, vals, width=bar_w, label=name, color=colour)
+    tilt = len(labels) > 6 or max((len(lb) for lb in labels), default=0) > 12
     ax.set_xticks(range(len(labels)))
     ax.set_xticklabels(
-        labels,
-        rotation=35 if len(labels) > 6 else 0,
-        ha="right" if len(labels) > 6 else "center",
-        fontsize=8,
+        labels, rotation=35 if tilt else 0, ha="right" if tilt else "center", fontsize=8
     )
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    ax.set_title(textwrap.fill(title, 70), fontsize=11)
     if log_scale:
         ax.set_yscale("log")
     if ylim:
         ax.set_ylim(*ylim)
     ax.grid(axis="y", alpha=0.3)
-    if n > 1:
-        ax.legend(fontsize=8)
+    ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

@@ -1,0 +1,244 @@
+"""Faithfulness meta-evaluation: does the scorer tell faithful summaries from unfaithful ones?
+
+Why beside baselines: a faithfulness score means something only when it beats cheap
+signals on the same pairs. Every labelled pair in ``fixtures/faithfulness/`` is scored by
+``digestkit.faithfulness.score_faithfulness`` and by two baselines (the project's
+``token_overlap_baseline`` and a language-agnostic character-trigram overlap), and the report
+gives, per dataset: AUROC (threshold-free), balanced accuracy at the shipped
+``DEFAULT_THRESHOLD``, the false-flag rate on faithful pairs, and the catch rate per error
+type and language.
+
+A pair file is JSON (a list, or ``{"pairs": [...]}``) or JSON Lines; each pair has
+``source``, ``summary``, a label (``"label": "faithful" | "unfaithful"`` or
+``"faithful": bool``), optionally ``lang`` and the error type(s) (``edit_types`` list,
+or ``perturbation`` / ``type`` / ``kind`` string).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from digestkit.evaluation.metrics import auroc, balanced_accuracy, mean
+from digestkit.evaluation.result import Context, SectionResult, Table
+from digestkit.lang import detect_language
+
+__all__ = ["Pair", "load_pairs", "run", "trigram_overlap"]
+
+PAIRS_DIR = Path("faithfulness")
+SUMMEDITS = "summedits"
+CONTROL = "faithful control"
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One labelled (source, summary) pair."""
+
+    id: str
+    dataset: str
+    source: str
+    summary: str
+    faithful: bool
+    lang: str
+    types: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Scored:
+    pair: Pair
+    score: float
+    flagged: bool
+    baselines: dict[str, float]
+
+
+def trigram_overlap(source: str, summary: str) -> float:
+    """Share of the summary's character trigrams (spaces folded) found in the source.
+
+    A deliberately naive baseline: it needs no tokenizer, so it runs on any language.
+
+    >>> trigram_overlap("the model improves accuracy", "the model improves")
+    1.0
+    >>> trigram_overlap("abc", "xyz")
+    0.0
+    """
+
+    def grams(text: str) -> set[str]:
+        t = " ".join(text.lower().split())
+        return {t[i : i + 3] for i in range(max(0, len(t) - 2))}
+
+    mine = grams(summary)
+    return len(mine & grams(source)) / len(mine) if mine else 1.0
+
+
+def _is_faithful(item: Mapping[str, Any]) -> bool:
+    if "faithful" in item:
+        return bool(item["faithful"])
+    label = item.get("label")
+    if isinstance(label, bool | int):
+        return bool(label)
+    if label in ("faithful", "consistent", "supported"):
+        return True
+    if label in ("unfaithful", "inconsistent", "unsupported"):
+        return False
+    raise ValueError(f"pair {item.get('id')!r}: unknown label {label!r}")
+
+
+def _types(item: Mapping[str, Any], faithful: bool) -> tuple[str, ...]:
+    if faithful:
+        return (CONTROL,)
+    raw = item.get("edit_types") or item.get("perturbation") or item.get("type") or item.get("kind")
+    if isinstance(raw, str):
+        return (raw,)
+    if isinstance(raw, list) and raw:
+        return tuple(str(t) for t in raw)
+    return ("unlabelled",)
+
+
+def _dataset_name(path: Path) -> str:
+    stem = path.name.split(".")[0]
+    return SUMMEDITS if stem.startswith(SUMMEDITS) else stem
+
+
+def _read_items(path: Path) -> list[dict[str, Any]]:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".jsonl":
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    data = json.loads(text)
+    items = data.get("pairs") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise ValueError(f"{path}: expected a list of pairs")
+    return items
+
+
+def load_pairs(directory: Path) -> list[Pair]:
+    """Every labelled pair in ``directory`` (``*.json`` and ``*.jsonl``)."""
+    files = sorted(p for p in directory.glob("*.json*") if p.suffix in (".json", ".jsonl"))
+    if not files:
+        raise FileNotFoundError(2, "no pair files", str(directory / "*.json"))
+    pairs = []
+    for path in files:
+        dataset = _dataset_name(path)
+        for n, item in enumerate(_read_items(path)):
+            if not isinstance(item, dict) or "source" not in item or "summary" not in item:
+                continue  # not a pair (e.g. a metadata record)
+            faithful = _is_faithful(item)
+            lang = item.get("lang") or detect_language(item["summary"]).lang
+            pairs.append(Pair(str(item.get("id", f"{path.stem}-{n}")), dataset, item["source"],
+                              item["summary"], faithful, str(lang), _types(item, faithful)))  # fmt: skip
+    return pairs
+
+
+def score_pairs(
+    pairs: Iterable[Pair],
+    scorer: Callable[[Pair], float],
+    threshold: float,
+    baselines: Mapping[str, Callable[[str, str], float]],
+) -> list[Scored]:
+    """Score each pair with the scorer (flag when under ``threshold``) and each baseline."""
+    out = []
+    for p in pairs:
+        score = scorer(p)
+        base = {name: fn(p.source, p.summary) for name, fn in baselines.items()}
+        out.append(Scored(p, score, score < threshold, base))
+    return out
+
+
+def _dataset_metrics(group: Sequence[Scored], names: Sequence[str]) -> dict[str, float]:
+    labels = [not s.pair.faithful for s in group]  # positive = unfaithful
+    m = {
+        "auroc": auroc([1 - s.score for s in group], labels),
+        "balanced_accuracy": balanced_accuracy([s.flagged for s in group], labels),
+        "false_flag_rate": mean(float(s.flagged) for s in group if s.pair.faithful),
+        "catch_rate": mean(float(s.flagged) for s in group if not s.pair.faithful),
+    }
+    for name in names:
+        m[f"auroc.{name}"] = auroc([1 - s.baselines[name] for s in group], labels)
+    best = max((m[f"auroc.{n}"] for n in names), default=float("nan"))
+    m["auroc_margin"] = m["auroc"] - best
+    return m
+
+
+def summarize_scored(
+    scored: Sequence[Scored], baseline_names: Sequence[str], threshold: float
+) -> SectionResult:
+    """Metrics, tables and chart data from scored pairs (pure; tested on tiny inputs)."""
+    result = SectionResult(name="faithfulness")
+    by_dataset: dict[str, list[Scored]] = defaultdict(list)
+    for s in scored:
+        by_dataset[s.pair.dataset].append(s)
+    ds_rows, auroc_rows = [], []
+    for ds, group in sorted(by_dataset.items()):
+        m = _dataset_metrics(group, baseline_names)
+        for k, v in m.items():
+            result.metrics[f"{ds}.{k}"] = v
+        n_faithful = sum(1 for s in group if s.pair.faithful)
+        ds_rows.append((ds, len(group), n_faithful, len(group) - n_faithful, m["auroc"],
+                        *(m[f"auroc.{n}"] for n in baseline_names), m["balanced_accuracy"],
+                        m["false_flag_rate"], m["catch_rate"]))  # fmt: skip
+        auroc_rows.append({"dataset": ds, "digestkit": m["auroc"],
+                           **{n: m[f"auroc.{n}"] for n in baseline_names}})  # fmt: skip
+    scripted = [s for s in scored if s.pair.dataset != SUMMEDITS]
+    result.metrics["false_flag_rate"] = mean(float(s.flagged) for s in scripted if s.pair.faithful)
+    result.metrics["auroc"] = auroc(
+        [1 - s.score for s in scored], [not s.pair.faithful for s in scored]
+    )
+    catch: dict[tuple[str, str], list[bool]] = defaultdict(list)
+    for s in scored:
+        for t in s.pair.types:
+            catch[(t, s.pair.lang)].append(s.flagged)
+    type_rows, chart_rows = [], {}
+    for (t, lang), flags in sorted(catch.items(), key=lambda kv: (kv[0][0] == CONTROL, kv[0])):
+        rate = mean(float(f) for f in flags)
+        if t != CONTROL:
+            result.metrics[f"catch.{t}.{lang}"] = rate
+        else:
+            result.metrics[f"false_flag_rate.{lang}"] = rate
+        type_rows.append((t, lang, len(flags), rate))
+        chart_rows.setdefault(t, {"type": t})[lang] = rate
+    cols = ("dataset", "pairs", "faithful", "unfaithful", "AUROC digestkit",
+            *(f"AUROC {n}" for n in baseline_names), f"bal. acc. @ {threshold:g}",
+            "false flags", "caught")  # fmt: skip
+    result.tables.append(Table("Per dataset", cols, tuple(ds_rows),
+        note="AUROC: chance a random unfaithful pair scores lower than a random faithful one (0.5 = chance). "
+        "False flags: faithful pairs scored under the threshold; caught: unfaithful pairs under it."))  # fmt: skip
+    result.tables.append(Table("Flagged rate per error type and summary language", ("error type", "lang", "pairs", "flagged"), tuple(type_rows),
+        note=f"For '{CONTROL}' rows the flagged rate is the false-flag rate (lower is better)."))  # fmt: skip
+    result.data = {"auroc": auroc_rows, "catch": list(chart_rows.values())}
+    se = result.metrics.get(f"{SUMMEDITS}.auroc")
+    parts = [f"{len(scored)} pairs"]
+    if se is not None:
+        best = max(result.metrics[f"{SUMMEDITS}.auroc.{n}"] for n in baseline_names)
+        parts.append(f"SummEdits AUROC {se:.3f} (best baseline {best:.3f})")
+    parts.append(f"false flags on faithful scripted pairs {result.metrics['false_flag_rate']:.1%}")
+    result.summary = "; ".join(parts)
+    result.headline = tuple(
+        k
+        for k in (f"{SUMMEDITS}.auroc", f"{SUMMEDITS}.auroc.token_overlap", "false_flag_rate")
+        if k in result.metrics
+    )
+    return result
+
+
+def run(ctx: Context) -> SectionResult:
+    """Score every labelled pair in ``fixtures/faithfulness`` and compare with the baselines."""
+    from digestkit.faithfulness import DEFAULT_THRESHOLD, score_faithfulness, token_overlap_baseline
+
+    pairs = load_pairs(ctx.fixtures / PAIRS_DIR)
+    if ctx.quick:
+        pairs = pairs[:: max(1, len(pairs) // 60)]
+    baselines = {"token_overlap": token_overlap_baseline, "char_trigram": trigram_overlap}
+    scored = score_pairs(
+        pairs,
+        lambda p: score_faithfulness(p.source, p.summary, lang=p.lang).score,
+        DEFAULT_THRESHOLD,
+        baselines,
+    )
+    result = summarize_scored(scored, list(baselines), DEFAULT_THRESHOLD)
+    result.notes.append(
+        f"Shipped threshold: a summary is flagged when its score < {DEFAULT_THRESHOLD:g}."
+    )
+    return result

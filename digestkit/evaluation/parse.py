@@ -1,0 +1,220 @@
+"""Parsing section: does each seed parse into exactly its papers, with the right fields?
+
+Why two levels: an entry-level score (are the right papers there, and only those) is what a
+bot's reader notices first; a field-level score (title, authors, date, abstract... of each
+paper) is what a converter needs. Both are precision/recall over sets, so a parser that
+invents an entry loses precision and one that drops a field loses recall.
+
+Entries are matched by key (arXiv id, else URL, else normalized title). A field counts as a
+``(entry key, field, normalized value)`` triple, for the fields the gold file fills for that
+seed: a gold that records only ids and titles judges only ids and titles.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from digestkit.evaluation.metrics import PRF, prf
+from digestkit.evaluation.result import Context, SectionResult, Table
+
+__all__ = ["GOLD_DIR", "compare", "gold_entries", "normalize", "run"]
+
+GOLD_DIR = Path("parse")
+# Fields compared when the gold fills them; summaries are compared by their text.
+FIELDS = (
+    "arxiv_id",
+    "version",
+    "title",
+    "url",
+    "authors",
+    "categories",
+    "published",
+    "updated",
+    "score",
+    "announce_type",
+    "abstract",
+    "summary",
+)
+_SPACE = re.compile(r"\s+")
+
+
+def normalize(value: Any) -> Any:
+    """A comparable form of a field value: NFC, collapsed spaces; lists become tuples.
+
+    Empty values become ``None`` (an empty field is not a field).
+
+    >>> normalize("  Quamba2:\\n A  Framework ")
+    'Quamba2: A Framework'
+    >>> normalize(["A. B", " C "])
+    ('A. B', 'C')
+    >>> normalize("") is None, normalize([]) is None
+    (True, True)
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = _SPACE.sub(" ", unicodedata.normalize("NFC", value)).strip()
+        return text or None
+    if isinstance(value, list | tuple):
+        items = tuple(v for v in (normalize(x) for x in value) if v is not None)
+        return items or None
+    if isinstance(value, Mapping):
+        # A summary: compare its text (section bodies in order), not its bookkeeping.
+        sections = value.get("sections") or ()
+        text = " ".join(str(body) for _head, body in sections) or value.get("raw", "")
+        return normalize(text)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return float(value)
+    return normalize(str(value))
+
+
+def entry_key(entry: Mapping[str, Any]) -> str:
+    """How entries are matched: arXiv id, else URL, else normalized title."""
+    return str(
+        entry.get("arxiv_id") or entry.get("url") or (normalize(entry.get("title")) or "").lower()
+    )
+
+
+def gold_entries(gold: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The entries of a gold file (a digest JSON document or ``{"entries": [...]}``)."""
+    entries = gold.get("entries")
+    if not isinstance(entries, list):
+        raise ValueError("gold file has no 'entries' list")
+    return [dict(e) for e in entries]
+
+
+def _triples(
+    entries: Sequence[Mapping[str, Any]], fields: Sequence[str]
+) -> set[tuple[str, str, Any]]:
+    found = set()
+    for e in entries:
+        key = entry_key(e)
+        for f in fields:
+            value = normalize(e.get(f))
+            if value is not None:
+                found.add((key, f, value))
+    return found
+
+
+def compare(
+    predicted: Sequence[Mapping[str, Any]], gold: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """Entry and field precision/recall of ``predicted`` entries against ``gold`` (dicts).
+
+    >>> g = [{"arxiv_id": "1", "title": "A"}, {"arxiv_id": "2", "title": "B"}]
+    >>> p = [{"arxiv_id": "1", "title": "A", "url": "u"}, {"arxiv_id": "3", "title": "C"}]
+    >>> r = compare(p, g)
+    >>> r["entry"].precision, r["entry"].recall, r["field"].precision, r["order"]
+    (0.5, 0.5, 0.5, True)
+    """
+    fields = [f for f in FIELDS if any(normalize(e.get(f)) is not None for e in gold)]
+    entry = prf((entry_key(e) for e in predicted), (entry_key(e) for e in gold))
+    pred_t, gold_t = _triples(predicted, fields), _triples(gold, fields)
+    field = PRF(len(pred_t & gold_t), len(pred_t), len(gold_t))
+    per_field = {
+        f: PRF(
+            len({t for t in pred_t & gold_t if t[1] == f}),
+            sum(1 for t in pred_t if t[1] == f),
+            sum(1 for t in gold_t if t[1] == f),
+        )
+        for f in fields
+    }
+    gold_keys = [entry_key(e) for e in gold]
+    shared = set(gold_keys) & {entry_key(e) for e in predicted}
+    order = [k for k in (entry_key(e) for e in predicted) if k in shared] == [
+        k for k in gold_keys if k in shared
+    ]
+    return {"entry": entry, "field": field, "per_field": per_field, "order": order}
+
+
+def run(ctx: Context) -> SectionResult:
+    """Parse every seed that has a gold file and score it."""
+    from digestkit.digest.parse import parse_digest
+
+    gold_files = sorted((ctx.fixtures / GOLD_DIR).glob("*.json"))
+    if not gold_files:
+        raise FileNotFoundError(2, "no gold files", str(ctx.fixtures / GOLD_DIR / "*.json"))
+    result = SectionResult(name="parse")
+    total_entry, total_field = PRF(0, 0, 0), PRF(0, 0, 0)
+    field_totals: dict[str, PRF] = {}
+    rows, per_seed = [], []
+    formats_right = 0
+    for gold_path in gold_files:
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        seed = _seed_file(ctx.fixtures, gold_path, gold)
+        parsed = parse_digest(seed.read_bytes(), path=str(seed))
+        predicted = [e.to_dict() for e in parsed.digest.entries]
+        scores = compare(predicted, gold_entries(gold))
+        name = gold_path.stem
+        want_format = gold.get("format") or ""
+        format_ok = not want_format or parsed.format == want_format
+        formats_right += format_ok
+        e, f = scores["entry"], scores["field"]
+        total_entry, total_field = total_entry + e, total_field + f
+        for fname, counts in scores["per_field"].items():
+            field_totals[fname] = field_totals.get(fname, PRF(0, 0, 0)) + counts
+        rows.append((name, parsed.format + ("" if format_ok else f" (gold: {want_format})"),
+                     e.gold, e.predicted, e.precision, e.recall, f.precision, f.recall,
+                     scores["order"], len(parsed.warnings)))  # fmt: skip
+        per_seed.append({"seed": name, "entry_p": e.precision, "entry_r": e.recall,
+                         "field_p": f.precision, "field_r": f.recall})  # fmt: skip
+        result.metrics[f"entry.precision.{name}"] = e.precision
+        result.metrics[f"entry.recall.{name}"] = e.recall
+        result.metrics[f"field.precision.{name}"] = f.precision
+        result.metrics[f"field.recall.{name}"] = f.recall
+    m = result.metrics
+    m["entry.precision"], m["entry.recall"] = total_entry.precision, total_entry.recall
+    m["field.precision"], m["field.recall"] = total_field.precision, total_field.recall
+    m["format.accuracy"] = formats_right / len(gold_files)
+    m["order.accuracy"] = sum(1 for r in rows if r[8]) / len(rows)
+    result.tables.append(
+        Table(
+            "Parsing per seed (entries matched by arXiv id, else URL, else title)",
+            (
+                "seed",
+                "format detected",
+                "gold entries",
+                "parsed entries",
+                "entry P",
+                "entry R",
+                "field P",
+                "field R",
+                "in order",
+                "warnings",
+            ),  # fmt: skip
+            tuple(rows),
+        )
+    )
+    result.tables.append(
+        Table(
+            "Field precision/recall over all seeds",
+            ("field", "gold values", "parsed values", "P", "R"),
+            tuple((k, v.gold, v.predicted, v.precision, v.recall) for k, v in field_totals.items()),
+        )
+    )
+    result.headline = ("entry.precision", "entry.recall", "field.precision", "field.recall")
+    result.data = {"per_seed": per_seed}
+    result.summary = (
+        f"{len(gold_files)} seeds, {total_entry.gold} gold entries: entry P {total_entry.precision:.3f} "
+        f"R {total_entry.recall:.3f}; field P {total_field.precision:.3f} R {total_field.recall:.3f}"
+    )
+    return result
+
+
+def _seed_file(fixtures: Path, gold_path: Path, gold: Mapping[str, Any]) -> Path:
+    """The seed a gold file describes: its ``"seed"`` / ``"source"`` entry or its number."""
+    named = gold.get("seed") or gold.get("file")
+    if isinstance(named, str) and (fixtures / "seeds" / Path(named).name).is_file():
+        return fixtures / "seeds" / Path(named).name
+    number = gold_path.stem[:3]
+    matches = sorted((fixtures / "seeds").glob(f"{number}_*.txt"))
+    if not matches:
+        raise FileNotFoundError(2, "no seed for gold file", str(gold_path))
+    return matches[0]
