@@ -1,0 +1,363 @@
+"""Frozen settings for backends, routes, budget and the summarize pipeline.
+
+Why a module of its own: ``digestkit.toml`` is shared by every subsystem, and a bad value
+must be reported with the file and the dotted key (``backends.claude.concurrency``), not
+discovered mid-run after money was spent. :func:`load_settings` validates every key of the
+``[backends.NAME]``, ``[routes]``, ``[budget]`` and ``[summarize]`` sections.
+
+Keys are never stored in the file: a backend names the *environment variable* that holds
+its key (``api_key_env``); :meth:`BackendConfig.api_key` reads it at call time.
+
+>>> s = settings_from_dict({"backends": {"off": {"kind": "offline"}},
+...                         "routes": {"default": ["off"]}})
+>>> s.route("default")
+('off',)
+>>> s.backends["off"].concurrency
+4
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from digestkit.config import find_config, load_toml
+from digestkit.errors import ConfigError, MissingKeyError
+
+__all__ = [
+    "DEFAULT_ROUTE",
+    "BackendConfig",
+    "BudgetConfig",
+    "Price",
+    "Settings",
+    "SummarizeConfig",
+    "load_settings",
+    "settings_from_dict",
+]
+
+DEFAULT_ROUTE = "default"
+
+# USD per million tokens. A convenience for the models people use most; a ``price`` table
+# in ``[backends.NAME]`` always wins. Cache writes cost 1.25x input, reads 0.1x (Anthropic).
+_KNOWN_PRICES: dict[str, tuple[float, float]] = {
+    "claude-opus-4-5": (5.0, 25.0),
+    "claude-opus-4-1": (15.0, 75.0),
+    "claude-sonnet-4-5": (3.0, 15.0),
+    "claude-sonnet-4-0": (3.0, 15.0),
+    "claude-haiku-4-5": (1.0, 5.0),
+    "claude-3-5-haiku-latest": (0.8, 4.0),
+}
+
+
+@dataclass(frozen=True)
+class Price:
+    """USD per million tokens.
+
+    >>> Price(input=3.0, output=15.0).cost(1_000_000, 100_000)
+    4.5
+    """
+
+    input: float = 0.0
+    output: float = 0.0
+    cache_read: float = 0.0
+    cache_write: float = 0.0
+    batch_discount: float = 0.5
+
+    def cost(
+        self, input_tokens: int, output_tokens: int, cache_read: int = 0, cache_write: int = 0
+    ) -> float:
+        total = (
+            input_tokens * self.input
+            + output_tokens * self.output
+            + cache_read * self.cache_read
+            + cache_write * self.cache_write
+        )
+        return round(total / 1_000_000, 8)
+
+    @property
+    def known(self) -> bool:
+        return bool(self.input or self.output)
+
+
+@dataclass(frozen=True)
+class BackendConfig:
+    """One ``[backends.NAME]`` section.
+
+    kind: registry name (``anthropic``, ``openai-compatible``, ``offline``, or a plugin).
+    model: model id sent to the API. base_url: API root ("" = the provider's default).
+    api_key_env: name of the environment variable holding the key ("" = no key, e.g. Ollama).
+    concurrency (4): calls in flight at once; more is faster until the provider throttles.
+    requests_per_minute / tokens_per_minute (0 = unlimited): client-side rate limits, so we
+    slow down before the provider answers 429.
+    timeout (120 s): per call. max_output_tokens (2048): the answer's cap (also the budget
+    estimate). temperature (None = provider default; Anthropic 2.x has none).
+    price: USD per million tokens (defaults for known models). options: extra
+    kind-specific settings (e.g. ``prompt_caching`` for anthropic).
+    """
+
+    name: str
+    kind: str
+    model: str = ""
+    base_url: str = ""
+    api_key_env: str = ""
+    concurrency: int = 4
+    requests_per_minute: int = 0
+    tokens_per_minute: int = 0
+    timeout: float = 120.0
+    max_output_tokens: int = 2048
+    temperature: float | None = None
+    price: Price = field(default_factory=Price)
+    options: tuple[tuple[str, Any], ...] = ()
+
+    def api_key(self) -> str:
+        """The key from ``api_key_env``; raises :class:`MissingKeyError` saying what to set."""
+        if not self.api_key_env:
+            return ""
+        value = os.environ.get(self.api_key_env, "")
+        if not value:
+            raise MissingKeyError(
+                f"backend {self.name!r} needs an API key: set the environment variable "
+                f"{self.api_key_env} (export {self.api_key_env}=...)",
+                key=f"backends.{self.name}.api_key_env",
+            )
+        return value
+
+    def option(self, name: str, default: Any = None) -> Any:
+        return dict(self.options).get(name, default)
+
+
+@dataclass(frozen=True)
+class BudgetConfig:
+    """``[budget]``: max_cost (USD per run, 0 = no limit). The run stops before a call whose
+    worst-case cost (input estimate + max_output_tokens) would exceed what is left."""
+
+    max_cost: float = 0.0
+
+
+@dataclass(frozen=True)
+class SummarizeConfig:
+    """``[summarize]``: the pipeline and retry policy.
+
+    template ("en-tldr"), route ("default"). max_attempts (4): calls per backend per prompt
+    before falling back. backoff_base (1 s) / backoff_max (60 s): exponential backoff with
+    full jitter; a server's retry-after wins when longer. cooldown (30 s): a backend that
+    exhausted its attempts (or asked to wait longer than backoff_max) is skipped that long.
+    corrective_retry (true): one more call with the problems spelled out when an answer
+    fails its checks. on_language_mismatch ("fail" | "keep"): keep a wrong-language answer,
+    labelled with its true language, instead of failing the paper. cache (true).
+    max_source_chars (60000): longer paper text is cut (the cut is marked in the prompt).
+    """
+
+    template: str = "en-tldr"
+    route: str = DEFAULT_ROUTE
+    max_attempts: int = 4
+    backoff_base: float = 1.0
+    backoff_max: float = 60.0
+    cooldown: float = 30.0
+    corrective_retry: bool = True
+    on_language_mismatch: str = "fail"
+    cache: bool = True
+    max_source_chars: int = 60000
+
+
+_OFFLINE = BackendConfig(name="offline", kind="offline", model="extractive-1", concurrency=8)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the backends and the pipeline read from ``digestkit.toml``."""
+
+    backends: Mapping[str, BackendConfig] = field(default_factory=lambda: {"offline": _OFFLINE})
+    routes: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: {DEFAULT_ROUTE: ("offline",)}
+    )
+    budget: BudgetConfig = field(default_factory=BudgetConfig)
+    summarize: SummarizeConfig = field(default_factory=SummarizeConfig)
+    path: str | None = None
+
+    def route(self, name: str | None = None) -> tuple[str, ...]:
+        """The backend names of route ``name``; a backend name works as a one-step route."""
+        name = name or self.summarize.route
+        if name in self.routes:
+            return self.routes[name]
+        if name in self.backends:
+            return (name,)
+        raise ConfigError(
+            f"unknown route {name!r} (routes: {', '.join(sorted(self.routes)) or 'none'})",
+            path=self.path,
+            key=f"routes.{name}",
+        )
+
+
+# --- validation --------------------------------------------------------------------------
+
+
+class _Section:
+    """Reads typed values from one table, naming ``path`` and the dotted key on error."""
+
+    def __init__(self, data: Any, prefix: str, path: str | None) -> None:
+        if not isinstance(data, Mapping):
+            raise ConfigError("must be a table", path=path, key=prefix)
+        self.data, self.prefix, self.path, self.seen = data, prefix, path, set[str]()
+
+    def error(self, key: str, message: str) -> ConfigError:
+        return ConfigError(message, path=self.path, key=f"{self.prefix}.{key}")
+
+    def get(self, key: str, types: type | tuple[type, ...], default: Any) -> Any:
+        self.seen.add(key)
+        if key not in self.data:
+            return default
+        value = self.data[key]
+        if isinstance(value, bool) and bool not in (
+            types if isinstance(types, tuple) else (types,)
+        ):
+            raise self.error(key, f"expected {_type_name(types)}, got {value!r}")
+        if not isinstance(value, types):
+            raise self.error(key, f"expected {_type_name(types)}, got {value!r}")
+        return value
+
+    def number(self, key: str, default: float, *, minimum: float = 0.0) -> float:
+        value = float(self.get(key, (int, float), default))
+        if value < minimum:
+            raise self.error(key, f"must be >= {minimum:g}, got {value:g}")
+        return value
+
+    def integer(self, key: str, default: int, *, minimum: int = 0) -> int:
+        value = int(self.get(key, int, default))
+        if value < minimum:
+            raise self.error(key, f"must be >= {minimum}, got {value}")
+        return value
+
+    def done(self) -> None:
+        unknown = sorted(set(self.data) - self.seen)
+        if unknown:
+            raise self.error(unknown[0], f"unknown key (known: {', '.join(sorted(self.seen))})")
+
+
+def _type_name(types: type | tuple[type, ...]) -> str:
+    names = [t.__name__ for t in (types if isinstance(types, tuple) else (types,))]
+    return {"str": "a string", "int": "an integer", "bool": "true or false"}.get(
+        names[0] if len(names) == 1 else "", " or ".join(names)
+    )
+
+
+def _price(data: Any, prefix: str, path: str | None, model: str) -> Price:
+    if data is None:
+        known = _KNOWN_PRICES.get(model)
+        if not known:
+            return Price()
+        return Price(known[0], known[1], known[0] * 0.1, known[0] * 1.25)
+    s = _Section(data, prefix, path)
+    price = Price(
+        input=s.number("input", 0.0),
+        output=s.number("output", 0.0),
+        cache_read=s.number("cache_read", 0.0),
+        cache_write=s.number("cache_write", 0.0),
+        batch_discount=s.number("batch_discount", 0.5),
+    )
+    s.done()
+    return price
+
+
+_BACKEND_KEYS = {"api_key", "key", "token"}
+
+
+def _backend(name: str, data: Any, path: str | None) -> BackendConfig:
+    prefix = f"backends.{name}"
+    s = _Section(data, prefix, path)
+    for secret in _BACKEND_KEYS & set(s.data):
+        raise s.error(
+            secret,
+            "never put a key in the config file: set api_key_env to the NAME of an "
+            "environment variable that holds it",
+        )
+    kind = s.get("kind", str, "")
+    if not kind:
+        raise s.error("kind", "missing (anthropic, openai-compatible, offline or a plugin)")
+    model = s.get("model", str, "extractive-1" if kind == "offline" else "")
+    if not model:
+        raise s.error("model", "missing: the model id to call")
+    temperature = s.get("temperature", (int, float), None)
+    cfg = BackendConfig(
+        name=name,
+        kind=kind,
+        model=model,
+        base_url=s.get("base_url", str, ""),
+        api_key_env=s.get("api_key_env", str, ""),
+        concurrency=s.integer("concurrency", 4, minimum=1),
+        requests_per_minute=s.integer("requests_per_minute", 0),
+        tokens_per_minute=s.integer("tokens_per_minute", 0),
+        timeout=s.number("timeout", 120.0, minimum=0.001),
+        max_output_tokens=s.integer("max_output_tokens", 2048, minimum=1),
+        temperature=float(temperature) if temperature is not None else None,
+        price=_price(s.get("price", dict, None), f"{prefix}.price", path, model),
+        options=tuple(sorted(s.get("options", dict, {}).items())),
+    )
+    s.done()
+    return cfg
+
+
+def _routes(data: Any, backends: Mapping[str, BackendConfig], path: str | None) -> dict:
+    s = _Section(data, "routes", path)
+    routes: dict[str, tuple[str, ...]] = {}
+    for name in s.data:
+        chain = s.get(name, list, [])
+        if not chain or not all(isinstance(b, str) for b in chain):
+            raise s.error(name, "must be a non-empty list of backend names")
+        for b in chain:
+            if b not in backends:
+                raise s.error(name, f"unknown backend {b!r} (defined: {', '.join(backends)})")
+        routes[name] = tuple(chain)
+    return routes
+
+
+def _summarize(data: Any, path: str | None) -> SummarizeConfig:
+    s = _Section(data, "summarize", path)
+    d = SummarizeConfig()
+    cfg = SummarizeConfig(
+        template=s.get("template", str, d.template),
+        route=s.get("route", str, d.route),
+        max_attempts=s.integer("max_attempts", d.max_attempts, minimum=1),
+        backoff_base=s.number("backoff_base", d.backoff_base),
+        backoff_max=s.number("backoff_max", d.backoff_max),
+        cooldown=s.number("cooldown", d.cooldown),
+        corrective_retry=s.get("corrective_retry", bool, d.corrective_retry),
+        on_language_mismatch=s.get("on_language_mismatch", str, d.on_language_mismatch),
+        cache=s.get("cache", bool, d.cache),
+        max_source_chars=s.integer("max_source_chars", d.max_source_chars, minimum=100),
+    )
+    if cfg.on_language_mismatch not in ("fail", "keep"):
+        raise s.error("on_language_mismatch", "must be 'fail' or 'keep'")
+    s.done()
+    return cfg
+
+
+def settings_from_dict(data: Mapping[str, Any], *, path: str | None = None) -> Settings:
+    """Validate the backend-related sections of a parsed ``digestkit.toml``."""
+    backends: dict[str, BackendConfig] = {"offline": _OFFLINE}
+    raw_backends = data.get("backends", {})
+    if not isinstance(raw_backends, Mapping):
+        raise ConfigError("must be a table of [backends.NAME] sections", path=path, key="backends")
+    for name, section in raw_backends.items():
+        backends[name] = _backend(name, section, path)
+    routes = {DEFAULT_ROUTE: ("offline",)}
+    routes.update(_routes(data.get("routes", {}), backends, path))
+    budget_s = _Section(data.get("budget", {}), "budget", path)
+    budget = BudgetConfig(max_cost=budget_s.number("max_cost", 0.0))
+    budget_s.done()
+    summarize = _summarize(data.get("summarize", {}), path)
+    settings = Settings(backends, routes, budget, summarize, path)
+    settings.route(summarize.route)  # the default route must exist
+    return settings
+
+
+def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
+    """Settings from ``path`` (or the config :func:`~digestkit.config.find_config` finds);
+    built-in defaults (the offline backend) when there is no file."""
+    found = find_config(path)
+    if found is None:
+        return Settings()
+    return settings_from_dict(load_toml(found), path=str(Path(found)))

@@ -1,0 +1,291 @@
+"""The summarization pipeline: papers -> prompts -> router -> checked summaries -> Digest.
+
+Why one orchestrator: a run of hundreds of papers must end with every paper either
+summarized or *explicitly* failed (with the reason), survive being killed (every accepted
+answer is in the cache the moment it arrives, so a re-run pays nothing for it) and never
+pass off an abstract or a wrong-language answer as a summary.
+
+Two entry points:
+
+- :func:`summarize` returns the :class:`~digestkit.digest.model.Digest` with ``summary`` set
+  on every entry that succeeded. Failed entries keep ``summary=None`` and get
+  ``metadata["summary_error"]``; the digest's metadata records ``summarize.template``,
+  ``summarize.run`` (the ledger's run id), ``summarize.done`` and ``summarize.failed``.
+- :func:`summarize_run` does the same and also returns the :class:`SummaryRun` report
+  (per-paper results, calls, tokens, cost); ``on_result`` is called as each paper finishes
+  (the CLI uses it for its progress bar and to save the output as it goes).
+
+Per paper: the template's prompt (paper text delimited as data) goes through the
+:class:`~digestkit.backends.router.Router`; the answer is checked (sections, language,
+not a copy of the source); a rejected answer gets one corrective retry with the problems
+spelled out (not for deterministic backends, which would repeat themselves); then the
+paper is marked failed.
+
+>>> from digestkit.digest.model import Entry
+>>> from digestkit.backends.cache import Store
+>>> d = Digest(entries=(Entry(arxiv_id="2501.00001", abstract="We propose X. X is fast."),))
+>>> run = summarize_run(d, template="en-tldr", store=Store(":memory:"))
+>>> run.digest.entries[0].summary.sections[0][0], run.done, run.failed
+('TL;DR', 1, 0)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from digestkit.backends.base import Completion, Usage
+from digestkit.backends.cache import Store
+from digestkit.backends.checks import check_answer
+from digestkit.backends.config import Settings, load_settings
+from digestkit.backends.router import Router
+from digestkit.digest.model import Digest, Entry, Summary
+from digestkit.errors import BudgetExceeded, NetworkError, OutputCheckError
+from digestkit.templates import (
+    Template,
+    build_prompt,
+    corrective_prompt,
+    load_template,
+    source_text,
+)
+
+__all__ = ["PaperResult", "SummaryRun", "summarize", "summarize_run", "write_atomic"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PaperResult:
+    """The outcome for one entry. ``status``: ``done`` (new call), ``cached`` (free),
+    ``kept`` (already had a summary of this template), ``failed`` (see ``error``)."""
+
+    index: int
+    key: str
+    status: str
+    summary: Summary | None = None
+    error: str = ""
+    backend: str = ""
+    cost: float = 0.0
+    usage: Usage = field(default_factory=Usage)
+
+
+@dataclass
+class SummaryRun:
+    """The report of one run."""
+
+    digest: Digest
+    template: str
+    run_id: str
+    results: list[PaperResult]
+    calls: int = 0
+    usage: Usage = field(default_factory=Usage)
+    cost: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.results)
+
+    @property
+    def done(self) -> int:
+        return self.count("done")
+
+    @property
+    def cached(self) -> int:
+        return self.count("cached") + self.count("kept")
+
+    @property
+    def failed(self) -> int:
+        return self.count("failed")
+
+    def summary_line(self) -> str:
+        u = self.usage
+        return (
+            f"{self.done} done, {self.cached} cached, {self.failed} failed; {self.calls} calls, "
+            f"{u.input_tokens} in / {u.output_tokens} out tokens "
+            f"(cache read {u.cache_read_tokens}, write {u.cache_write_tokens}), "
+            f"${self.cost:.4f}; run {self.run_id}"
+        )
+
+
+def _settings(config: Settings | str | os.PathLike[str] | None) -> Settings:
+    return config if isinstance(config, Settings) else load_settings(config)
+
+
+class _Paper:
+    """Summarizes one entry (a small object so each step stays a short method)."""
+
+    def __init__(self, router: Router, template: Template, keep_language: bool) -> None:
+        self.router, self.template, self.keep_language = router, template, keep_language
+
+    def validator(self, source: str) -> Callable[[Completion], list[str]]:
+        def validate(c: Completion) -> list[str]:
+            slot = self.router.slots.get(c.backend)
+            extractive = slot is not None and not slot.backend.network
+            r = check_answer(self.template, c.text, source="" if extractive else source)
+            if self.keep_language and r.language_only:
+                return []
+            return r.problems
+
+        return validate
+
+    def complete(self, entry: Entry) -> Completion:
+        prompt = build_prompt(
+            self.template, entry, max_chars=self.router.settings.summarize.max_source_chars
+        )
+        validate = self.validator(prompt.source)
+        try:
+            return self.router.complete(prompt, validate=validate)
+        except OutputCheckError as err:
+            slot = self.router.slots.get(err.context.get("backend", ""))
+            if not self.router.policy.corrective_retry or (slot and slot.backend.deterministic):
+                raise
+            log.info("%s: corrective retry after: %s", entry.key, err)
+            return self.router.complete(
+                corrective_prompt(prompt, list(err.context.get("problems", []))),
+                validate=validate,
+            )
+
+    def run(self, index: int, entry: Entry) -> PaperResult:
+        if not source_text(entry):
+            return PaperResult(index, entry.key, "failed", error="no abstract or text to summarize")
+        try:
+            c = self.complete(entry)
+        except (OutputCheckError, NetworkError) as err:
+            return PaperResult(index, entry.key, "failed", error=str(err))
+        check = check_answer(self.template, c.text)
+        summary = Summary(
+            language=check.language,
+            backend=c.backend,
+            model=c.model,
+            template=self.template.id,
+            sections=check.sections,
+            raw=c.text,
+        )
+        status = "cached" if c.cached else "done"
+        usage = Usage() if c.cached else c.usage
+        return PaperResult(index, entry.key, status, summary, "", c.backend, c.cost, usage)
+
+
+def _apply(entry: Entry, result: PaperResult) -> Entry:
+    meta = [(k, v) for k, v in entry.metadata if k != "summary_error"]
+    if result.status == "failed":
+        return entry.__class__(
+            **{**entry.__dict__, "metadata": (*meta, ("summary_error", result.error))}
+        )
+    if result.summary is None:
+        return entry
+    return entry.__class__(**{**entry.__dict__, "summary": result.summary, "metadata": tuple(meta)})
+
+
+def _finish(digest: Digest, entries: list[Entry], run: SummaryRun) -> Digest:
+    drop = {"summarize.template", "summarize.run", "summarize.done", "summarize.failed"}
+    meta = [(k, v) for k, v in digest.metadata if k not in drop]
+    meta += [
+        ("summarize.template", run.template),
+        ("summarize.run", run.run_id),
+        ("summarize.done", str(len(run.results) - run.failed)),
+        ("summarize.failed", str(run.failed)),
+    ]
+    return digest.replace(entries=tuple(entries), metadata=tuple(meta))
+
+
+def summarize_run(
+    digest: Digest,
+    *,
+    template: str | None = None,
+    config: Settings | str | os.PathLike[str] | None = None,
+    route: str | None = None,
+    store: Store | None = None,
+    router: Router | None = None,
+    overwrite: bool = False,
+    on_result: Callable[[PaperResult, Digest], None] | None = None,
+) -> SummaryRun:
+    """Summarize every entry of ``digest``; see the module docstring for what is returned.
+
+    ``template`` defaults to ``[summarize] template``; ``route`` to ``[summarize] route``.
+    Entries that already carry a summary of the same template are kept unless
+    ``overwrite``. ``on_result(result, digest_so_far)`` runs in the calling thread.
+    Raises :class:`~digestkit.errors.ConfigError` / ``MissingKeyError`` before any call.
+    """
+    settings = router.settings if router else _settings(config)
+    tpl = load_template(template or settings.summarize.template)
+    router = router or Router(settings, route=route, store=store)
+    worker = _Paper(router, tpl, settings.summarize.on_language_mismatch == "keep")
+    entries = list(digest.entries)
+    results: list[PaperResult] = []
+    stop = threading.Event()
+
+    def task(i: int, entry: Entry) -> PaperResult:
+        if stop.is_set():
+            return PaperResult(i, entry.key, "failed", error="run stopped: budget reached")
+        try:
+            return worker.run(i, entry)
+        except BudgetExceeded as err:
+            stop.set()
+            return PaperResult(i, entry.key, "failed", error=str(err))
+
+    todo = []
+    for i, e in enumerate(entries):
+        if not overwrite and e.summary and e.summary.template == tpl.id:
+            results.append(PaperResult(i, e.key, "kept", e.summary, backend=e.summary.backend))
+        else:
+            todo.append((i, e))
+    workers = max(1, min(64, sum(s.config.concurrency for s in router.slots.values())))
+    with ThreadPoolExecutor(workers, thread_name_prefix="digestkit-summarize") as pool:
+        futures = [pool.submit(task, i, e) for i, e in todo]
+        try:
+            for fut in as_completed(futures):
+                result = fut.result()
+                results.append(result)
+                entries[result.index] = _apply(entries[result.index], result)
+                if on_result:
+                    on_result(result, digest.replace(entries=tuple(entries)))
+        except BaseException:
+            stop.set()
+            for f in futures:
+                f.cancel()
+            raise
+    results.sort(key=lambda r: r.index)
+    s = router.stats
+    run = SummaryRun(digest, tpl.id, router.run_id, results, s.calls, s.usage, s.cost)
+    run.digest = _finish(digest, entries, run)
+    return run
+
+
+def summarize(
+    digest: Digest,
+    *,
+    template: str | None = None,
+    config: Settings | str | os.PathLike[str] | None = None,
+    route: str | None = None,
+    store: Store | None = None,
+    overwrite: bool = False,
+) -> Digest:
+    """Summarize every entry; failures are marked on the entries (see module docstring)."""
+    return summarize_run(
+        digest, template=template, config=config, route=route, store=store, overwrite=overwrite
+    ).digest
+
+
+def write_atomic(path: str | os.PathLike[str], text: str, *, backup: bool = True) -> None:
+    """Write ``text`` to ``path`` atomically (temp file + rename); an existing file that
+    is not ours is first copied to ``PATH.bak`` once."""
+    p = Path(path)
+    if backup and p.exists() and not Path(str(p) + ".bak").exists():
+        shutil.copy2(p, str(p) + ".bak")
+    fd, tmp = tempfile.mkstemp(dir=p.parent or ".", prefix=p.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
