@@ -190,7 +190,8 @@ def summarize_scored(
     for s in scored:
         for t in s.pair.types:
             catch[(t, s.pair.lang)].append(s.flagged)
-    type_rows, chart_rows = [], {}
+    type_rows: list[tuple[str, str, int, float]] = []
+    chart_rows: dict[str, dict[str, Any]] = {}
     for (t, lang), flags in sorted(catch.items(), key=lambda kv: (kv[0][0] == CONTROL, kv[0])):
         rate = mean(float(f) for f in flags)
         if t != CONTROL:

@@ -1,0 +1,179 @@
+"""The harness on tiny inputs: reports are written, a metric under its threshold fails the run,
+a section that cannot run fails loudly, and the per-section summaries compute the right numbers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from digestkit.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, main
+from digestkit.evaluation import Context, run_eval
+from digestkit.evaluation.faithfulness import CONTROL, Pair, Scored, summarize_scored
+from digestkit.evaluation.parse import compare
+from digestkit.evaluation.repair import CaseScore, RepairCase, category, summarize_scores
+from digestkit.evaluation.thresholds import parse_thresholds
+
+SOURCE = (
+    "We propose FooNet, a detector for video anomalies. FooNet improves accuracy on "
+    "UCF-Crime by 4.2 points over the previous best method and runs at 30 frames per second."
+)
+PAIRS = [
+    {"id": "f1", "source": SOURCE, "summary": "FooNet improves accuracy on UCF-Crime by 4.2 points.",
+     "label": "faithful", "lang": "en"},
+    {"id": "f2", "source": SOURCE, "summary": "FooNet runs at 30 frames per second.",
+     "label": "faithful", "lang": "en"},
+    {"id": "u1", "source": SOURCE, "summary": "FooNet improves accuracy on UCF-Crime by 9.7 points.",
+     "label": "unfaithful", "lang": "en", "perturbation": "number"},
+    {"id": "u2", "source": SOURCE, "summary": "BarNet runs at 30 frames per second on ImageNet.",
+     "label": "unfaithful", "lang": "en", "perturbation": "name"},
+]  # fmt: skip
+
+
+@pytest.fixture
+def tiny_fixtures(tmp_path: Path) -> Path:
+    fx = tmp_path / "fixtures"
+    (fx / "faithfulness").mkdir(parents=True)
+    (fx / "faithfulness" / "tiny.jsonl").write_text(
+        "\n".join(json.dumps(p) for p in PAIRS) + "\n", encoding="utf-8"
+    )
+    return fx
+
+
+def _thresholds(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "thresholds.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _eval(fx: Path, out: Path, thresholds: Path, *extra: str) -> int:
+    return main(["eval", "--fixtures", str(fx), "--out", str(out), "--thresholds",
+                 str(thresholds), "--only", "faithfulness", *extra])  # fmt: skip
+
+
+def test_run_writes_report_and_passes_when_thresholds_hold(
+    tiny_fixtures: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    limits = _thresholds(tmp_path, '[min]\n"faithfulness.tiny.auroc" = 0.0\n')
+    assert _eval(tiny_fixtures, out, limits) == EXIT_OK
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["passed"] is True
+    (section,) = report["sections"]
+    assert section["status"] == "ok"
+    assert "tiny.auroc" in section["metrics"]
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert md.startswith("# digestkit evaluation report")
+    assert "## Faithfulness meta-evaluation" in md
+    pngs = sorted(p.name for p in out.glob("*.png"))
+    assert pngs == ["faithfulness_auroc.png", "faithfulness_catch.png"]
+    assert all((out / p).read_bytes().startswith(b"\x89PNG") for p in pngs)
+
+
+def test_metric_under_threshold_exits_non_zero(
+    tiny_fixtures: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    # AUROC can never exceed 1: this threshold must fail, and the summary must say which.
+    limits = _thresholds(tmp_path, '[min]\n"faithfulness.tiny.auroc" = 1.01\n')
+    assert _eval(tiny_fixtures, out, limits, "--no-plots") == EXIT_FINDINGS
+    assert "under threshold: faithfulness.tiny.auroc >= 1.01" in capsys.readouterr().out
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["passed"] is False
+    assert report["thresholds"][0]["passed"] is False
+
+
+def test_threshold_on_unmeasured_metric_fails(tiny_fixtures: Path, tmp_path: Path) -> None:
+    limits = _thresholds(tmp_path, '[max]\n"faithfulness.no_such_metric" = 1.0\n')
+    assert _eval(tiny_fixtures, tmp_path / "out", limits, "--no-plots") == EXIT_FINDINGS
+
+
+def test_section_that_cannot_run_fails_the_run(tmp_path: Path) -> None:
+    fx = tmp_path / "empty"
+    fx.mkdir()
+    run = run_eval(Context(fixtures=fx, out=tmp_path / "out"), only=["faithfulness"])
+    (result,) = run.results
+    assert result.status == "failed"
+    assert "fixture missing" in (result.error or "")
+    assert not run.passed
+    limits = _thresholds(tmp_path, "")
+    assert _eval(fx, tmp_path / "out", limits, "--no-plots") == EXIT_FINDINGS
+    md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "**FAILED**" in md
+
+
+def test_bad_thresholds_file_is_an_error_naming_it(
+    tiny_fixtures: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    limits = _thresholds(tmp_path, '[minimum]\n"a.b" = 1\n')
+    assert _eval(tiny_fixtures, tmp_path / "out", limits) == EXIT_ERROR
+    err = capsys.readouterr().err
+    assert "thresholds.toml" in err and "minimum" in err
+
+
+def test_unknown_section_is_a_usage_error(tiny_fixtures: Path, tmp_path: Path) -> None:
+    limits = _thresholds(tmp_path, "")
+    assert _eval(tiny_fixtures, tmp_path / "out", limits, "--only", "nope") == 2
+
+
+def test_threshold_parsing_rejects_non_numbers() -> None:
+    from digestkit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="must be a number"):
+        parse_thresholds({"min": {"a.b": "high"}})
+    with pytest.raises(ConfigError, match="section.metric"):
+        parse_thresholds({"min": {"ab": 1}})
+
+
+def _case_score(kind: str, lang: str, cer: float, ftfy_cer: float) -> CaseScore:
+    case = RepairCase(f"{kind}-{lang}", lang, kind, "x", "y")
+    return CaseScore(case, cer, cer == 0, ftfy_cer, ftfy_cer == 0)
+
+
+def test_repair_summary_groups_by_kind_category_and_language() -> None:
+    scores = [
+        _case_score("cp1252", "ja", 0.0, 0.0),
+        _case_score("cp1252", "ja", 0.0, 0.0),
+        _case_score("cp1252-ignore", "zh", 0.002, 0.4),
+        _case_score("cp1252-ignore", "zh", 0.0, 0.2),
+        _case_score("clean", "ja", 0.0, 0.0),
+    ]
+    r = summarize_scores(scores)
+    assert r.metrics["cer.lossy.zh"] == pytest.approx(0.001)
+    assert r.metrics["ftfy.cer.lossy"] == pytest.approx(0.3)
+    assert r.metrics["exact.lossless"] == 1.0
+    assert r.metrics["exact.lossy"] == 0.5
+    assert r.metrics["exact.clean"] == 1.0
+    assert category("mac_roman") == "lossless" and category("seed004") == "lossy"
+
+
+def test_parse_compare_penalizes_missing_and_invented_fields() -> None:
+    gold = [{"arxiv_id": "2503.04504", "title": "AnyAnomaly", "authors": ["A", "B"]},
+            {"arxiv_id": "2503.22879", "title": "Quamba2", "authors": ["C"]}]  # fmt: skip
+    predicted = [{"arxiv_id": "2503.22879", "title": "Quamba2 ", "authors": ["C"]},
+                 {"arxiv_id": "2503.04504", "title": "AnyAnomaly", "authors": ["A"]}]  # fmt: skip
+    r = compare(predicted, gold)
+    assert (r["entry"].precision, r["entry"].recall) == (1.0, 1.0)
+    # 6 gold field values; 5 right (authors of the first entry differ): P = R = 5/6
+    assert r["field"].precision == pytest.approx(5 / 6)
+    assert r["field"].recall == pytest.approx(5 / 6)
+    assert r["order"] is False
+
+
+def test_faithfulness_summary_rates() -> None:
+    def scored(faithful: bool, score: float, kind: str, base: float) -> Scored:
+        types = (CONTROL,) if faithful else (kind,)
+        pair = Pair("i", "tiny", "s", "t", faithful, "ja", types)
+        return Scored(pair, score, score < 0.5, {"overlap": base})
+
+    items = [scored(True, 0.9, "", 0.5), scored(True, 0.4, "", 0.5),
+             scored(False, 0.1, "number", 0.5), scored(False, 0.6, "name", 0.5)]  # fmt: skip
+    r = summarize_scored(items, ["overlap"], 0.5)
+    assert r.metrics["tiny.auroc"] == 0.75
+    assert r.metrics["tiny.auroc.overlap"] == 0.5
+    assert r.metrics["tiny.auroc_margin"] == 0.25
+    assert r.metrics["false_flag_rate"] == 0.5
+    assert r.metrics["catch.number.ja"] == 1.0
+    assert r.metrics["catch.name.ja"] == 0.0
+    assert r.metrics["tiny.balanced_accuracy"] == 0.5
