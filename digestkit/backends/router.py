@@ -72,6 +72,7 @@ def estimate_tokens(text: str) -> int:
 def is_retryable(err: NetworkError) -> bool:
     """Is a call that failed with ``err`` worth repeating on the same backend?
 
+    >>> from digestkit.errors import RemoteError
     >>> is_retryable(RemoteError("x", status=503)), is_retryable(RemoteError("x", status=400))
     (True, False)
     """
