@@ -1,0 +1,285 @@
+"""Markdown as a flat list of top-level blocks with source line ranges.
+
+Why: every Markdown digest format is "a heading, then some blocks, then the next
+heading". markdown-it-py knows what a heading is (a ``#`` inside a code fence is not one;
+a ``<details>`` HTML block ends at a blank line), and its token ``map`` gives the source
+lines of each block, so parsers can keep bodies *verbatim* by slicing the original lines
+instead of re-serialising tokens. Parsers in this package only ever look at these blocks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+__all__ = ["Block", "Link", "arxiv_refs", "blocks", "plain", "slice_lines"]
+
+
+@dataclass(frozen=True)
+class Link:
+    """A Markdown link: where it points and the text shown."""
+
+    href: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Block:
+    """One top-level block (list items and table rows count as their own blocks).
+
+    ``start``/``end`` are 0-based source line indexes, ``end`` exclusive.
+    ``kind`` is one of heading, paragraph, item, row, code, html, hr, quote.
+    """
+
+    kind: str
+    start: int
+    end: int
+    text: str = ""
+    level: int = 0
+    links: tuple[Link, ...] = ()
+    raw: str = ""
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    return MarkdownIt("commonmark").enable("table")
+
+
+def plain(children: Sequence[Token] | None) -> tuple[str, tuple[Link, ...]]:
+    """Inline tokens -> (plain text, links). Soft and hard breaks become ``\\n``.
+
+    >>> tokens = _markdown().parseInline("a [b](http://x) **c**")[0].children
+    >>> plain(tokens)
+    ('a b c', (Link(href='http://x', text='b'),))
+    """
+    out: list[str] = []
+    links: list[Link] = []
+    href: str | None = None
+    mark = 0
+    for tok in children or ():
+        if tok.type in ("text", "code_inline", "html_inline"):
+            out.append(tok.content)
+        elif tok.type in ("softbreak", "hardbreak"):
+            out.append("\n")
+        elif tok.type == "image":
+            out.append(tok.content)
+        elif tok.type == "link_open":
+            href, mark = str(tok.attrs.get("href", "")), len(out)
+        elif tok.type == "link_close" and href is not None:
+            links.append(Link(href, "".join(out[mark:]).strip()))
+            href = None
+    return "".join(out).strip(), tuple(links)
+
+
+def _inline_of(tokens: Sequence[Token], i: int, stop: str) -> tuple[str, tuple[Link, ...]]:
+    """Gather text and links of every inline token from ``i`` to the matching ``stop``."""
+    texts: list[str] = []
+    links: list[Link] = []
+    depth = tokens[i].level
+    for tok in tokens[i + 1 :]:
+        if tok.type == stop and tok.level == depth:
+            break
+        if tok.type == "inline":
+            text, found = plain(tok.children)
+            texts.append(text)
+            links.extend(found)
+    return "\n".join(t for t in texts if t), tuple(links)
+
+
+_CONTAINERS = {"bullet_list_open": "item", "ordered_list_open": "item"}
+
+
+def blocks(source: str) -> list[Block]:
+    """Split Markdown ``source`` into top-level blocks (list items and table rows apart).
+
+    >>> [(b.kind, b.start, b.text) for b in blocks("# T\\n\\n- a\\n- b\\n")]
+    [('heading', 0, 'T'), ('item', 2, 'a'), ('item', 3, 'b')]
+    """
+    tokens = _markdown().parse(source)
+    lines = source.split("\n")
+    return list(_walk(tokens, lines))
+
+
+def _walk(tokens: list[Token], lines: list[str]) -> Iterator[Block]:
+    for i, tok in enumerate(tokens):
+        if tok.map is None:
+            continue
+        start, end = tok.map
+        raw = "\n".join(lines[start:end])
+        if tok.level == 0 and tok.type == "heading_open":
+            text, links = _inline_of(tokens, i, "heading_close")
+            yield Block("heading", start, end, text, int(tok.tag[1]), links, raw)
+        elif tok.level == 0 and tok.type == "paragraph_open":
+            text, links = _inline_of(tokens, i, "paragraph_close")
+            yield Block("paragraph", start, end, text, 0, links, raw)
+        elif tok.type == "list_item_open" and tok.level == 1:
+            text, links = _inline_of(tokens, i, "list_item_close")
+            yield Block("item", start, end, text, 0, links, raw)
+        elif tok.type == "tr_open" and tok.level == 2:
+            text, links = _inline_of(tokens, i, "tr_close")
+            yield Block("row", start, end, text.replace("\n", " | "), 0, links, raw)
+        elif tok.level == 0 and tok.type in ("fence", "code_block"):
+            yield Block("code", start, end, tok.content, 0, (), raw)
+        elif tok.level == 0 and tok.type == "html_block":
+            yield Block("html", start, end, tok.content, 0, _html_links(tok.content), raw)
+        elif tok.level == 0 and tok.type == "hr":
+            yield Block("hr", start, end, "", 0, (), raw)
+        elif tok.level == 0 and tok.type == "blockquote_open":
+            text, links = _inline_of(tokens, i, "blockquote_close")
+            yield Block("quote", start, end, text, 0, links, raw)
+
+
+_HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+
+
+def _html_links(html: str) -> tuple[Link, ...]:
+    return tuple(Link(m.group(1), "") for m in _HREF.finditer(html))
+
+
+def slice_lines(lines: Sequence[str], start: int, end: int) -> str:
+    """Source lines ``start:end`` joined, without blank lines at either edge.
+
+    >>> slice_lines(["", "a", "", "b", "", ""], 0, 6)
+    'a\\n\\nb'
+    """
+    while start < end and not lines[start].strip():
+        start += 1
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    return "\n".join(line.rstrip() for line in lines[start:end])
+
+
+# arXiv references: links to abs/pdf/html pages (and mirrors that key on the id), and
+# "arXiv:2401.12345" / "arXiv ID: 2401.12345v2" written in text. A bare 2401.12345 is
+# not enough on its own: digests are full of version numbers and scores.
+_NEW_ID = r"(\d{4}\.\d{4,5})(?:v(\d+))?"
+_OLD_ID = r"([a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?"
+_URL_REF = re.compile(
+    r"(?:arxiv\.org/(?:abs|pdf|html|format)/|huggingface\.co/papers/|alphaxiv\.org/(?:abs|overview)/"
+    r"|arxiv-sanity[\w.\-]*/abs/|semanticscholar\.org/arxiv/)"
+    rf"(?:{_NEW_ID}|{_OLD_ID})",
+    re.IGNORECASE,
+)
+_TEXT_REF = re.compile(rf"\barxiv(?:\s*id)?\s*[:：]?\s*(?:{_NEW_ID}|{_OLD_ID})\b", re.IGNORECASE)
+
+
+def arxiv_refs(text: str) -> list[tuple[str, int | None, int]]:
+    """Every arXiv id mentioned in ``text``: ``(id, version, offset)`` in text order.
+
+    >>> arxiv_refs("see https://arxiv.org/abs/2503.04504v2 and arXiv:2401.00001")
+    [('2503.04504', 2, 12), ('2401.00001', None, 43)]
+    """
+    found: dict[int, tuple[str, int | None, int]] = {}
+    for pattern in (_URL_REF, _TEXT_REF):
+        for m in pattern.finditer(text):
+            ident = m.group(1) or m.group(3)
+            version = m.group(2) or m.group(4)
+            if any(abs(m.start() - k) < 40 and v[0] == ident for k, v in found.items()):
+                continue
+            found[m.start()] = (ident, int(version) if version else None, m.start())
+    return [found[k] for k in sorted(found)]
+
+
+def unclosed_fence(found: Sequence[Block], lines: Sequence[str]) -> int | None:
+    """The 0-based line of a code fence that runs to the end of the file unclosed, if any.
+
+    A fence left open swallows everything after it, which is how truncated files look.
+
+    >>> src = "a\\n\\n```py\\n# not a heading\\n"
+    >>> unclosed_fence(blocks(src), src.split("\\n"))
+    2
+    """
+    for b in found:
+        if b.kind != "code":
+            continue
+        opener = lines[b.start].lstrip()[:3]
+        if opener not in ("```", "~~~"):
+            continue
+        body = [line.strip() for line in lines[b.start + 1 : b.end]]
+        if not any(line.startswith(opener) and not line.strip(opener[0]) for line in body):
+            return b.start
+    return None
+
+
+_RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
+
+
+def split_sections(text: str, max_level: int = 2) -> tuple[tuple[str, str], ...]:
+    """Split Markdown at headings of level <= ``max_level``: ``((heading, body), ...)``.
+
+    Text before the first heading gets the heading ``""``; thematic breaks (``---``) at
+    the edges of a body are layout, not content, and are dropped (the raw text keeps them).
+
+    >>> split_sections("intro\\n\\n## A\\n\\nx\\n\\n---\\n\\n## B\\ny")
+    (('', 'intro'), ('A', 'x'), ('B', 'y'))
+    """
+    lines = text.split("\n")
+    heads = [b for b in blocks(text) if b.kind == "heading" and b.level <= max_level]
+    out: list[tuple[str, str]] = []
+    bounds = [(None, 0)] + [(h, h.start) for h in heads]
+    for n, (head, start) in enumerate(bounds):
+        body_start = head.end if head else start
+        body_end = bounds[n + 1][1] if n + 1 < len(bounds) else len(lines)
+        body = _strip_rules(lines[body_start:body_end])
+        if head is not None or body:
+            out.append((head.text if head else "", body))
+    return tuple(out)
+
+
+def _strip_rules(lines: list[str]) -> str:
+    start, end = 0, len(lines)
+    while start < end and (not lines[start].strip() or _RULE.match(lines[start])):
+        start += 1
+    while end > start and (not lines[end - 1].strip() or _RULE.match(lines[end - 1])):
+        end -= 1
+    return "\n".join(line.rstrip() for line in lines[start:end])
+
+
+def join_sections(sections: Sequence[tuple[str, str]], level: int = 2) -> str:
+    """The inverse of :func:`split_sections` for bodies without headings or rules.
+
+    >>> join_sections((("", "intro"), ("A", "x")))
+    'intro\\n\\n## A\\n\\nx'
+    """
+    parts = []
+    for head, body in sections:
+        if head:
+            parts.append("#" * level + " " + escape_inline(head))
+        if body:
+            parts.append(body)
+    return "\n\n".join(parts)
+
+
+_ESCAPE = re.compile(r"([\\`*_\[\]<>&!|~])")
+_LINE_START = re.compile(r"^(\s*)([#+=\-]|\d+[.)])")
+
+
+def escape_inline(text: str) -> str:
+    """Escape ``text`` so Markdown shows it literally (one line: breaks become spaces).
+
+    >>> escape_inline("1. a*b* <x>")
+    '1\\\\. a\\\\*b\\\\* \\\\<x\\\\>'
+    """
+    text = _ESCAPE.sub(r"\\\1", " ".join(text.split()))
+    m = _LINE_START.match(text)
+    if m:
+        mark = m.group(2)
+        text = m.group(1) + (mark[:-1] + "\\" + mark[-1]) + text[m.end() :]
+    return text
+
+
+def escape_text(text: str) -> str:
+    """:func:`escape_inline` line by line, keeping line and paragraph breaks.
+
+    >>> escape_text("a\\n\\n# b")
+    'a\\n\\n\\\\# b'
+    """
+    out = []
+    for line in text.strip().split("\n"):
+        out.append(escape_inline(line) if line.strip() else "")
+    return "\n".join(out)
