@@ -1,0 +1,303 @@
+"""Stub paper APIs on 127.0.0.1: arXiv (Atom), Hugging Face Daily Papers and Semantic Scholar.
+
+Why: paper bots break when a feed pages, throttles or returns a broken entry, and none of
+that can be tested against the real services (no test touches the internet). This stub
+speaks enough of each API for the real clients to run against it unchanged: the ``arxiv``
+package's ``Client`` (pointed at :attr:`SourcesStub.arxiv_url`) and digestkit's HTTP
+sources. It pages, filters by category and date, and can be told to fail.
+
+Use it from a test, or to try a bot's config offline::
+
+    with SourcesStub(papers) as stub:
+        stub.fail_next("/api/query", 2, status=503)   # two 503s, then success
+        ...point [sources.arxiv] url at stub.arxiv_url...
+        stub.requests                                  # what the clients asked for
+
+Endpoints (all GET): ``/api/query`` (arXiv: ``search_query`` with ``cat:`` terms and a
+``lastUpdatedDate:[A TO B]`` or ``submittedDate:[A TO B]`` window, ``start``,
+``max_results``); ``/api/daily_papers`` (HF: ``date``, ``limit``, ``p``);
+``/graph/v1/paper/search`` (S2: ``query``, ``offset``, ``limit``,
+``publicationDateOrYear=A:B``; ``x-api-key`` is recorded as present/absent, never its value).
+
+>>> p = StubPaper("2602.00001", title="RL agents", hf_date=dt.date(2026, 2, 20))
+>>> with SourcesStub([p]) as stub:
+...     import urllib.request
+...     body = urllib.request.urlopen(stub.hf_url + "?date=2026-02-20").read()
+>>> json.loads(body)[0]["paper"]["id"]
+'2602.00001'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+from xml.sax.saxutils import escape
+
+__all__ = ["StubPaper", "SourcesStub"]
+
+
+@dataclass(frozen=True)
+class StubPaper:
+    """One paper the stub serves. ``hf_date``/``in_s2`` say which other APIs list it.
+
+    ``malformed=True`` serves it broken: no ``<published>`` in Atom, no id in HF, no title
+    and a non-string id in S2 — clients must skip it and keep going.
+    """
+
+    arxiv_id: str
+    version: int = 1
+    title: str = ""
+    abstract: str = ""
+    authors: tuple[str, ...] = ("A. Author",)
+    categories: tuple[str, ...] = ("cs.CL",)
+    published: dt.date = dt.date(2026, 2, 20)
+    updated: dt.date | None = None
+    hf_date: dt.date | None = None
+    upvotes: int = 0
+    in_s2: bool = False
+    citations: int = 0
+    malformed: bool = False
+
+    @property
+    def last_updated(self) -> dt.date:
+        return self.updated or self.published
+
+
+@dataclass
+class _Fault:
+    prefix: str
+    remaining: int
+    status: int
+    body: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _atom_entry(p: StubPaper) -> str:
+    base = f"http://arxiv.org/abs/{p.arxiv_id}v{p.version}"
+    published = "" if p.malformed else f"<published>{p.published}T12:00:00Z</published>"
+    authors = "".join(f"<author><name>{escape(a)}</name></author>" for a in p.authors)
+    cats = "".join(
+        f'<category term="{c}" scheme="http://arxiv.org/schemas/atom"/>' for c in p.categories
+    )
+    return (
+        f"<entry><id>{base}</id><updated>{p.last_updated}T12:00:00Z</updated>{published}"
+        f"<title>{escape(p.title)}</title><summary>{escape(p.abstract)}</summary>{authors}"
+        f'<link href="{base}" rel="alternate" type="text/html"/>'
+        f'<link title="pdf" href="http://arxiv.org/pdf/{p.arxiv_id}v{p.version}" '
+        f'rel="related" type="application/pdf"/>'
+        f'<arxiv:primary_category term="{p.categories[0] if p.categories else ""}" '
+        f'scheme="http://arxiv.org/schemas/atom"/>{cats}</entry>'
+    )
+
+
+def atom_feed(papers: list[StubPaper], *, total: int, start: int) -> bytes:
+    """An arXiv API response page."""
+    entries = "".join(_atom_entry(p) for p in papers)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<feed xmlns="http://www.w3.org/2005/Atom" '
+        'xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" '
+        'xmlns:arxiv="http://arxiv.org/schemas/atom">'
+        "<title>arXiv Query</title><id>http://arxiv.org/api/stub</id>"
+        f"<opensearch:totalResults>{total}</opensearch:totalResults>"
+        f"<opensearch:startIndex>{start}</opensearch:startIndex>"
+        f"<opensearch:itemsPerPage>{len(papers)}</opensearch:itemsPerPage>"
+        f"{entries}</feed>"
+    ).encode()
+
+
+def _hf_item(p: StubPaper) -> dict[str, Any]:
+    paper: dict[str, Any] = {
+        "id": p.arxiv_id,
+        "authors": [{"name": a, "hidden": False} for a in p.authors],
+        "publishedAt": f"{p.published}T12:00:00.000Z",
+        "title": p.title,
+        "summary": p.abstract,
+        "upvotes": p.upvotes,
+    }
+    if p.malformed:
+        del paper["id"]
+    return {"paper": paper, "publishedAt": f"{p.hf_date}T08:00:00.000Z", "title": p.title}
+
+
+def _s2_item(p: StubPaper) -> dict[str, Any]:
+    return {
+        "paperId": f"s2-{p.arxiv_id}",
+        "externalIds": {"ArXiv": 12345 if p.malformed else p.arxiv_id},
+        "title": None if p.malformed else p.title,
+        "abstract": p.abstract,
+        "authors": [{"authorId": str(i), "name": a} for i, a in enumerate(p.authors)],
+        "publicationDate": p.published.isoformat(),
+        "url": f"https://www.semanticscholar.org/paper/s2-{p.arxiv_id}",
+        "citationCount": p.citations,
+    }
+
+
+_WINDOW = re.compile(r"(submittedDate|lastUpdatedDate):\[(\d{8})\d*\s+TO\s+(\d{8})\d*\]")
+
+
+def _day(yyyymmdd: str) -> dt.date:
+    return dt.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
+
+
+def _arxiv_matches(p: StubPaper, query: str) -> bool:
+    cats = re.findall(r"cat:([\w.\-]+)", query)
+    if cats and not set(cats) & set(p.categories):
+        return False
+    m = _WINDOW.search(query)
+    if m:
+        when = p.published if m.group(1) == "submittedDate" else p.last_updated
+        return _day(m.group(2)) <= when <= _day(m.group(3))
+    return True
+
+
+class SourcesStub:
+    """A threaded HTTP server on an ephemeral 127.0.0.1 port serving the three APIs."""
+
+    def __init__(self, papers: Iterable[StubPaper] = ()) -> None:
+        self.papers: list[StubPaper] = list(papers)
+        self.requests: list[dict[str, Any]] = []
+        self.empty_pages: set[int] = set()  # arXiv `start` offsets that come back empty once
+        self._faults: list[_Fault] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+
+    # ------------------------------------------------------------ lifecycle
+    def __enter__(self) -> SourcesStub:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def arxiv_url(self) -> str:
+        return self.base_url + "/api/query"
+
+    @property
+    def hf_url(self) -> str:
+        return self.base_url + "/api/daily_papers"
+
+    @property
+    def s2_url(self) -> str:
+        return self.base_url + "/graph/v1"
+
+    def fail_next(
+        self, prefix: str, times: int = 1, *, status: int = 503, retry_after: float | None = None
+    ) -> None:
+        """Answer the next ``times`` requests whose path starts with ``prefix`` with ``status``."""
+        headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else {}
+        with self._lock:
+            self._faults.append(_Fault(prefix, times, status, "stub failure", headers))
+
+    def requests_to(self, prefix: str) -> list[dict[str, Any]]:
+        return [r for r in self.requests if r["path"].startswith(prefix)]
+
+    # ------------------------------------------------------------ responses
+    def _fault_for(self, path: str) -> _Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if path.startswith(fault.prefix) and fault.remaining > 0:
+                    fault.remaining -= 1
+                    return fault
+        return None
+
+    def _arxiv(self, q: dict[str, str]) -> tuple[int, str, bytes]:
+        start, size = int(q.get("start", "0")), int(q.get("max_results", "10"))
+        found = [p for p in self.papers if _arxiv_matches(p, q.get("search_query", ""))]
+        found.sort(key=lambda p: (p.last_updated, p.arxiv_id), reverse=True)
+        with self._lock:
+            if start in self.empty_pages:
+                self.empty_pages.discard(start)
+                return 200, "application/atom+xml", atom_feed([], total=len(found), start=start)
+        page = found[start : start + size]
+        return 200, "application/atom+xml", atom_feed(page, total=len(found), start=start)
+
+    def _hf(self, q: dict[str, str]) -> tuple[int, str, bytes]:
+        day = dt.date.fromisoformat(q["date"]) if "date" in q else None
+        limit, page = int(q.get("limit", "50")), int(q.get("p", "0"))
+        found = [
+            p for p in self.papers if p.hf_date is not None and (day is None or p.hf_date == day)
+        ]
+        found.sort(key=lambda p: (-p.upvotes, p.arxiv_id))
+        items = [_hf_item(p) for p in found[page * limit : (page + 1) * limit]]
+        return 200, "application/json", json.dumps(items).encode()
+
+    def _s2(self, q: dict[str, str]) -> tuple[int, str, bytes]:
+        offset, limit = int(q.get("offset", "0")), int(q.get("limit", "100"))
+        found = [p for p in self.papers if p.in_s2]
+        if ":" in q.get("publicationDateOrYear", ""):
+            lo, hi = q["publicationDateOrYear"].split(":", 1)
+            found = [
+                p
+                for p in found
+                if (not lo or p.published >= dt.date.fromisoformat(lo))
+                and (not hi or p.published <= dt.date.fromisoformat(hi))
+            ]
+        found.sort(key=lambda p: p.arxiv_id)
+        body: dict[str, Any] = {"total": len(found), "offset": offset}
+        body["data"] = [_s2_item(p) for p in found[offset : offset + limit]]
+        if offset + limit < len(found):
+            body["next"] = offset + limit
+        return 200, "application/json", json.dumps(body).encode()
+
+    def _respond(self, path: str, q: dict[str, str]) -> tuple[int, str, bytes]:
+        if path == "/api/query":
+            return self._arxiv(q)
+        if path == "/api/daily_papers":
+            return self._hf(q)
+        if path == "/graph/v1/paper/search":
+            return self._s2(q)
+        return 404, "text/plain", b"not found"
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                url = urlsplit(self.path)
+                q = {k: v[0] for k, v in parse_qs(url.query).items()}
+                with stub._lock:
+                    stub.requests.append(
+                        {
+                            "path": url.path,
+                            "query": q,
+                            "has_api_key": "x-api-key" in {k.lower() for k in self.headers},
+                            "user_agent": self.headers.get("User-Agent", ""),
+                        }
+                    )
+                fault = stub._fault_for(url.path)
+                if fault is not None:
+                    status, ctype, body = fault.status, "text/plain", fault.body.encode()
+                else:
+                    status, ctype, body = stub._respond(url.path, q)
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                for k, v in (fault.headers if fault else {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler
