@@ -115,11 +115,14 @@ def stem(word: str) -> str:
     >>> stem("improving") == stem("improved") == stem("improves")
     True
     """
-    w = word.lower().strip("'-")
+    w = word.lower().removesuffix("'s").strip("'-")
     for suffix in _SUFFIXES:
         if len(w) - len(suffix) >= 4 and w.endswith(suffix):
             w = w[: -len(suffix)]
             break
+    else:
+        if len(w) >= 4 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+            w = w[:-1]  # short plurals: cnns, gans, llms
     if w.endswith("e") and len(w) > 4:
         w = w[:-1]
     if len(w) > 4 and w[-1] == w[-2] and w[-1] not in "aeiouls":

@@ -1,0 +1,186 @@
+"""The word lists behind the claim checks: opposites, direction concepts, negators.
+
+Kept apart from the logic so a reader can extend them without reading the checks. The
+English opposites are general-purpose pairs of the kind summaries flip ("improves" /
+"degrades", "limited" / "abundant"); morphological opposites (``un-``, ``in-``, ``non-``,
+``dis-``) need no entry, :func:`morphological_opposite` finds them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from digestkit.faithfulness._text import stem
+
+__all__ = [
+    "CONCEPTS",
+    "CONCEPT_OPPOSITE",
+    "EN_NEGATOR",
+    "JA_NEGATOR",
+    "OPPOSITES",
+    "SAME_SIDE",
+    "STOPWORDS",
+    "ZH_NEGATOR",
+    "morphological_opposite",
+]
+
+# One pair per line: words on the left are opposites of words on the right.
+_PAIRS = """
+increase rise raise grow boost higher more greater larger | decrease reduce drop fall lower less fewer smaller shrink
+improve enhance better help enable | degrade worsen worse deteriorate impair hurt harm hinder
+outperform surpass exceed beat | underperform trail lag
+high | low
+large big | small little
+fast faster quick accelerate speedup | slow slower decelerate
+stable | unstable
+robust | fragile brittle vulnerable
+strong stronger | weak weaker
+easy easier simple simpler | hard harder difficult complex complicated
+success succeed successful | failure fail unsuccessful
+maximize maximum | minimize minimum
+positive | negative
+same similar identical uniform homogeneous | different dissimilar diverse varied heterogeneous
+correct | incorrect wrong
+benign | adversarial malicious
+noisy | clean
+long longer | short shorter
+deep | shallow
+limited scarce few | abundant unlimited plentiful ample
+good | bad poor
+solve | worsen
+cooperate cooperation | defect compete
+explicit | implicit
+global | local
+sparse | dense
+online | offline
+theoretical theoretically | empirical empirically
+total entire whole | partial
+natural | artificial synthetic
+include | exclude
+always | never sometimes rarely
+"""
+
+
+def _pairs() -> list[tuple[frozenset[str], frozenset[str]]]:
+    out = []
+    for line in _PAIRS.strip().splitlines():
+        left, right = line.split("|")
+        out.append((frozenset(map(stem, left.split())), frozenset(map(stem, right.split()))))
+    return out
+
+
+def _tables() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    opposite: dict[str, set[str]] = {}
+    same: dict[str, set[str]] = {}
+    for left, right in _pairs():
+        for a, b in ((left, right), (right, left)):
+            for w in a:
+                opposite.setdefault(w, set()).update(b)
+                same.setdefault(w, set()).update(a)
+    return (
+        {k: frozenset(v) for k, v in opposite.items()},
+        {k: frozenset(v) for k, v in same.items()},
+    )
+
+
+OPPOSITES, SAME_SIDE = _tables()
+"""Stem -> stems of its opposites; stem -> stems on the same side (its near-synonyms)."""
+
+# Prefixes that turn a word into its opposite, and prefix pairs that oppose each other.
+_NEGATING = ("non-", "non", "un", "in", "im", "il", "ir", "dis", "de", "sub", "mis", "anti")
+_OPPOSED = (("pre", "post"), ("uni", "multi"), ("single", "multi"), ("over", "under"),
+            ("intra", "inter"), ("en", "de"), ("up", "down"), ("in", "out"), ("max", "min"))  # fmt: skip
+_OPPOSED_SUFFIXES = (("ful", "less"),)
+
+
+def _variants(word: str) -> set[str]:
+    """Words that mean the opposite of ``word`` by a prefix or suffix."""
+    out = set()
+    for prefix in _NEGATING:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 4:
+            out.add(word[len(prefix) :])
+        out.add(prefix + word)
+    for a, b in _OPPOSED:
+        for x, y in ((a, b), (b, a)):
+            if word.startswith(x) and len(word) - len(x) >= 4:
+                rest = word[len(x) :]
+                out.update({y + rest, y + "-" + rest.lstrip("-")})
+    for a, b in _OPPOSED_SUFFIXES:
+        for x, y in ((a, b), (b, a)):
+            if word.endswith(x) and len(word) - len(x) >= 3:
+                out.add(word[: -len(x)] + y)
+    return out
+
+
+def morphological_opposite(word: str, vocabulary: frozenset[str]) -> str | None:
+    """The word of ``vocabulary`` that ``word`` negates or is negated by, by affix.
+
+    >>> morphological_opposite("known", frozenset({"unknown", "labels"}))
+    'unknown'
+    >>> morphological_opposite("non-linear", frozenset({"linear"}))
+    'linear'
+    >>> morphological_opposite("post-stimulus", frozenset({"pre-stimulus"}))
+    'pre-stimulus'
+    >>> morphological_opposite("index", frozenset({"dex"})) is None
+    True
+    """
+    w = word.lower()
+    if len(w) < 4:
+        return None
+    hits = sorted(v for v in _variants(w) if v in vocabulary and v != w)
+    return hits[0] if hits else None
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(map(stem, text.split()))
+
+
+# Direction concepts shared by the three languages: a quantity goes UP or DOWN, a method
+# is BETTER or WORSE than a baseline. Japanese and Chinese words match as substrings.
+CONCEPTS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
+    "up": (
+        _stems("increase improve enhance boost raise higher gain accelerate speedup faster"),
+        _words("向上 増加 改善 上昇 高速化 高め 提升 提高 增加 加速 增强 上升"),
+    ),
+    "down": (
+        _stems("decrease degrade worsen lower drop decline deteriorate slower impair harm hurt"),
+        _words("低下 悪化 劣化 減少 下降 降低 减少 恶化 减慢 损害 損な"),
+    ),
+    "better": (
+        _stems("outperform surpass exceed beat superior"),
+        _words("上回 優れ 凌駕 优于 超越 超过 胜过 领先"),
+    ),
+    "worse": (
+        _stems("underperform trail inferior"),
+        _words("下回 劣る 劣っ 劣于 不如 落后"),
+    ),
+}
+CONCEPT_OPPOSITE = {"up": "down", "down": "up", "better": "worse", "worse": "better"}
+
+EN_NEGATOR = re.compile(
+    r"\b(?:not|no|never|cannot|can't|don't|doesn't|didn't|isn't|aren't|won't|neither|nor|"
+    r"without|lacks?|lacking|fails?|failed|unable|avoid\w*|prevent\w*|hinder\w*)\b"
+    r"|\w-free\b",
+    re.I,
+)
+"""English negators, including verbs that negate their object ("fails to", "avoid")."""
+JA_NEGATOR = re.compile(
+    r"ではない|ではなく|しない|できない|なかった|られない|ません|せず|ことなく|不要|わず|ない[。、]"
+)
+ZH_NEGATOR = re.compile(r"没有|未能|未|无法|不能|不会|并不|并非|不是|无需|不需要|不依赖|无须|不可")
+
+STOPWORDS = frozenset(
+    _words(
+        """a an the this that these those we our it its in on of for to with by from and or but
+    how what which when where why who can could does do did is are was were be been being as
+    at via using use used based both each all most many some such also then thus than into
+    onto over under about across through their they them there here has have had will would
+    may might should shall very more less only just other another new one two show shows
+    shown paper work approach method propose proposed present study studies results result
+    while whose whether if so however"""
+    )
+)
