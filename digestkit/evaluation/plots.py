@@ -221,7 +221,7 @@ def draw_all(results: Sequence[SectionResult], out: Path) -> dict[str, list[Path
     charts: dict[str, list[Path]] = {}
     for r in results:
         drawer = _DRAWERS.get(r.name)
-        if drawer is None or not r.ok:
+        if drawer is None or not r.data:
             continue
         try:
             charts[r.name] = drawer(r, out)

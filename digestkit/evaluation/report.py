@@ -61,10 +61,7 @@ def _section_md(result: SectionResult, charts: Sequence[Path]) -> list[str]:
     lines = [f"## {TITLES.get(result.name, result.name)}", ""]
     status = "ok" if result.ok else "**FAILED**"
     lines += [f"Status: {status} · {result.seconds:.1f} s", ""]
-    if result.ok:
-        lines += [result.summary, ""]
-    else:
-        lines += [f"Reason: {result.error}", ""]
+    lines += [result.summary if result.ok else f"Reason: {result.error}", ""]
     for chart in charts:
         lines += [f"![{chart.stem}]({chart.name})", ""]
     for table in result.tables:
