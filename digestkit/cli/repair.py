@@ -1,9 +1,375 @@
-"""`digestkit` commands for repair (filled in by its issue)."""
+"""``digestkit repair``: fix mojibake in files, directories, archives or stdin.
+
+The command is a thin loop: :mod:`digestkit.repair.files` finds the documents and writes
+safely, :func:`digestkit.repair.decode.decode_bytes` and
+:func:`digestkit.repair.repair_text` do the work, and this module decides what to print.
+Per-file messages and the summary go to stderr; repaired text, diffs and the JSON report
+go to stdout, so they can be piped.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+if TYPE_CHECKING:
+    from digestkit.repair import Repaired
+    from digestkit.repair.files import InputItem
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 done (or --check found nothing to change); 1 --check: some file would "
+    "change; 2 bad usage; 3 some input could not be read or written (the others were still "
+    "processed); 130 interrupted."
+)
+
+#: Show a progress bar from this many documents up (and only when stderr is a terminal).
+PROGRESS_FROM = 20
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user asked for, resolved from the command line."""
+
+    output: Path | None
+    output_dir: Path | None
+    in_place: bool
+    backup: bool
+    check: bool
+    diff: bool
+    explain: bool
+    quiet: bool
+    lossy: bool
+
+    @property
+    def writes(self) -> bool:
+        return not self.check and (
+            self.output is not None or self.output_dir is not None or self.in_place
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one document: ``status`` is repaired/unchanged/skipped/failed."""
+
+    name: str
+    status: str
+    detail: str = ""
+    before: str = ""
+    after: bytes = b""
+    report: dict[str, Any] | None = None
 
 
 def register(app: typer.Typer) -> None:
-    """Add this group's commands to ``app``."""
+    """Add ``digestkit repair`` to ``app``."""
+    app.command(name="repair", epilog=EXIT_CODES_HELP)(repair)
+
+
+def repair(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Files, directories, .zip/.tar/.tar.gz archives, or - for stdin.",
+            show_default=False,
+            metavar="INPUT...",
+        ),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the one input's repair here (- = stdout)."),
+    ] = None,
+    output_dir: Annotated[
+        Path | None,
+        typer.Option("--output-dir", "-d", help="Write repairs under DIR, keeping relative paths."),
+    ] = None,
+    in_place: Annotated[
+        bool, typer.Option("--in-place", "-i", help="Rewrite files atomically (keeps FILE.orig).")
+    ] = False,
+    no_backup: Annotated[
+        bool, typer.Option("--no-backup", help="Do not keep FILE.orig when overwriting.")
+    ] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Change nothing; exit 1 if anything would change.")
+    ] = False,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Print a unified diff of the repairs.")
+    ] = False,
+    explain: Annotated[
+        bool,
+        typer.Option("--explain", help="Print a JSON report: encoding, steps, spans, confidences."),
+    ] = False,
+    lossless_only: Annotated[
+        bool,
+        typer.Option("--lossless-only", help="Only re-read bytes; never guess lost bytes."),
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print the summary.")] = False,
+) -> None:
+    """Repair mojibake; the output is always UTF-8.
+
+    \b
+    digestkit repair broken.md -o fixed.md
+    cat broken.md | digestkit repair - > fixed.md
+    digestkit repair notes/ papers.zip --output-dir fixed/
+    digestkit repair notes/ --in-place        (keeps each FILE.orig)
+    digestkit repair archive.tar.gz --check   (exit 1 if anything would change)
+    digestkit repair broken.md --diff
+    digestkit repair broken.md --explain
+    """
+    options = Options(
+        output=output,
+        output_dir=output_dir,
+        in_place=in_place,
+        backup=not no_backup,
+        check=check,
+        diff=diff,
+        explain=explain,
+        quiet=quiet,
+        lossy=not lossless_only,
+    )
+    _validate(inputs, options)
+    if inputs == ["-"]:
+        raise typer.Exit(_run_stdin(options))
+    raise typer.Exit(_run_files(inputs, options))
+
+
+def _validate(inputs: list[str], options: Options) -> None:
+    def usage(message: str) -> None:
+        raise typer.BadParameter(message)
+
+    targets = sum(
+        x for x in (options.output is not None, options.output_dir is not None, options.in_place)
+    )
+    if targets > 1:
+        usage("choose one of --output, --output-dir and --in-place")
+    if "-" in inputs and len(inputs) > 1:
+        usage("- (stdin) cannot be combined with other inputs")
+    if "-" in inputs and (options.in_place or options.output_dir):
+        usage("stdin can only be written to stdout or --output")
+    if options.output is not None and (len(inputs) != 1 or _expands(inputs[0])):
+        usage("--output takes exactly one file; use --output-dir for several")
+    reports = options.check or options.diff or options.explain
+    if not reports and targets == 0 and (len(inputs) != 1 or _expands(inputs[0])):
+        usage(
+            "several inputs: say where the results go (--output-dir DIR or --in-place), "
+            "or use --check / --diff / --explain"
+        )
+    if options.in_place and any(_is_archive(arg) for arg in inputs):
+        usage("archives cannot be repaired in place; use --output-dir")
+
+
+def _expands(arg: str) -> bool:
+    return arg != "-" and (Path(arg).is_dir() or _is_archive(arg))
+
+
+def _is_archive(arg: str) -> bool:
+    from digestkit.repair.files import is_archive
+
+    return is_archive(Path(arg))
+
+
+def _run_stdin(options: Options) -> int:
+    from digestkit.repair.files import InputItem
+
+    data = sys.stdin.buffer.read()
+    return _run([InputItem("<stdin>", PurePosixPath("stdin"), _loader=lambda: data)], options, True)
+
+
+def _run_files(inputs: list[str], options: Options) -> int:
+    from digestkit.repair.files import iter_inputs
+
+    single = len(inputs) == 1 and not _expands(inputs[0])
+    return _run(list(iter_inputs(inputs)), options, single)
+
+
+def _run(items: list[InputItem], options: Options, single: bool) -> int:
+    outcomes = []
+    with _progress(len(items), options) as advance:
+        for item in items:
+            outcome = _process(item, options)
+            if options.writes and outcome.status in {"repaired", "unchanged"}:
+                outcome = _write(item, outcome, options)
+            elif not options.writes and single and not _reports(options):
+                _emit(outcome.after)
+            _tell(outcome, options.quiet)
+            outcomes.append(outcome)
+            advance()
+    return _finish(outcomes, options, single=single)
+
+
+def _reports(options: Options) -> bool:
+    return options.check or options.diff or options.explain
+
+
+def _process(item: InputItem, options: Options) -> Outcome:
+    """Decode and repair one document; no disk writes here."""
+    from digestkit.errors import DigestkitError
+    from digestkit.repair import RepairConfig, repair_text
+    from digestkit.repair.decode import decode_bytes, looks_binary
+
+    if item.problem is not None:
+        return Outcome(item.name, "failed", item.problem)
+    try:
+        data = item.read()
+    except DigestkitError as err:
+        return Outcome(item.name, "failed", err.message)
+    if looks_binary(data):
+        return Outcome(item.name, "skipped", "binary file")
+    decoded = decode_bytes(data)
+    fixed = repair_text(decoded.text, RepairConfig(lossy=options.lossy))
+    after = (b"\xef\xbb\xbf" if decoded.bom else b"") + fixed.text.encode("utf-8")
+    status = "repaired" if after != data else "unchanged"
+    detail = _describe(decoded.encoding, fixed) if status == "repaired" else ""
+    report = _report(item.name, status, decoded, fixed) if options.explain else None
+    return Outcome(item.name, status, detail, decoded.text, after, report)
+
+
+def _describe(encoding: str, fixed: Repaired) -> str:
+    parts = []
+    if encoding not in {"utf-8", "ascii"}:
+        parts.append(f"{encoding} -> utf-8")
+    if fixed.changed:
+        parts.append(f"{len(fixed.spans)} span(s) repaired")
+        if fixed.spans:
+            parts.append(f"lowest confidence {fixed.min_confidence:.2f}")
+    return ", ".join(parts)
+
+
+def _report(name: str, status: str, decoded: Any, fixed: Repaired) -> dict[str, Any]:
+    return {
+        "file": name,
+        "status": status,
+        "encoding": decoded.encoding,
+        "encoding_confidence": decoded.confidence,
+        "bom": decoded.bom,
+        "changed": fixed.changed,
+        "steps": [list(step) for step in fixed.steps],
+        "spans": [
+            {
+                "start": span.start,
+                "end": span.end,
+                "original": span.original,
+                "replacement": span.replacement,
+                "confidence": span.confidence,
+                "kind": span.kind,
+            }
+            for span in fixed.spans
+        ],
+    }
+
+
+def _write(item: InputItem, outcome: Outcome, options: Options) -> Outcome:
+    from digestkit.errors import DigestkitError
+    from digestkit.repair.files import target_path, write_atomic
+
+    try:
+        if options.output is not None and str(options.output) == "-":
+            _emit(outcome.after)
+            return outcome
+        if options.output is not None:
+            target = options.output
+        elif options.output_dir is not None:
+            target = target_path(options.output_dir, item.relpath)
+        else:
+            if item.path is None or outcome.status == "unchanged":
+                return outcome
+            target = item.path
+        write_atomic(target, outcome.after, backup=options.backup)
+    except DigestkitError as err:
+        return Outcome(outcome.name, "failed", err.message)
+    except OSError as exc:
+        return Outcome(outcome.name, "failed", f"cannot write: {exc.strerror or exc}")
+    return outcome
+
+
+def _emit(data: bytes) -> None:
+    stream = getattr(sys.stdout, "buffer", None)
+    if stream is not None:
+        sys.stdout.flush()
+        stream.write(data)
+        stream.flush()
+    else:
+        sys.stdout.write(data.decode("utf-8"))
+
+
+def _tell(outcome: Outcome, quiet: bool) -> None:
+    if outcome.status == "unchanged" or (quiet and outcome.status == "repaired"):
+        return
+    verb = {"repaired": "repaired", "skipped": "warning: skipped", "failed": "error"}[
+        outcome.status
+    ]
+    detail = f" ({outcome.detail})" if outcome.detail else ""
+    typer.echo(f"digestkit: {verb}: {outcome.name}{detail}", err=True)
+
+
+def _finish(outcomes: list[Outcome], options: Options, *, single: bool) -> int:
+    from digestkit.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
+
+    if options.diff:
+        for outcome in outcomes:
+            _emit(_unified_diff(outcome).encode("utf-8"))
+    if options.explain:
+        files = [
+            o.report or {"file": o.name, "status": o.status, "detail": o.detail} for o in outcomes
+        ]
+        document = {"files": files, "summary": _counts(outcomes)}
+        _emit((json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    counts = _counts(outcomes)
+    if len(outcomes) > 1 or options.check:
+        typer.echo("digestkit: " + ", ".join(f"{n} {k}" for k, n in counts.items()), err=True)
+    if counts["failed"]:
+        return EXIT_ERROR
+    if options.check and counts["repaired"]:
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _counts(outcomes: list[Outcome]) -> dict[str, int]:
+    counts = {"repaired": 0, "unchanged": 0, "skipped": 0, "failed": 0}
+    for outcome in outcomes:
+        counts[outcome.status] += 1
+    return counts
+
+
+def _unified_diff(outcome: Outcome) -> str:
+    import difflib
+
+    if outcome.status != "repaired":
+        return ""
+    after = outcome.after.decode("utf-8").removeprefix("\ufeff")
+    lines = difflib.unified_diff(
+        outcome.before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        fromfile=f"a/{outcome.name}",
+        tofile=f"b/{outcome.name}",
+    )
+    return "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+    )
+
+
+class _progress:
+    """A rich progress bar on stderr for long runs on a terminal; otherwise nothing."""
+
+    def __init__(self, total: int, options: Options) -> None:
+        self.total = total
+        self.enabled = total >= PROGRESS_FROM and sys.stderr.isatty()
+        self._bar: Any = None
+
+    def __enter__(self) -> Any:
+        if not self.enabled:
+            return lambda: None
+        from rich.console import Console
+        from rich.progress import Progress
+
+        self._bar = Progress(console=Console(stderr=True), transient=True)
+        self._bar.start()
+        task = self._bar.add_task("repairing", total=self.total)
+        return lambda: self._bar.advance(task)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()

@@ -1,0 +1,298 @@
+"""The disk side of ``digestkit repair``: find the documents, write results safely.
+
+Repair itself is pure (:mod:`digestkit.repair`); this module is the edge that touches the
+file system, so the rules that protect a user's files live in one place:
+
+* inputs are files, directories (walked, hidden directories and ``*.orig`` backups left
+  out) and ``.zip`` / ``.tar`` / ``.tar.gz`` archives, each document keeping a relative
+  path for ``--output-dir``;
+* an archive member that would land outside the output directory (absolute path, ``..``,
+  a symlink or hardlink, a device) is refused, never extracted;
+* every write is atomic (a temporary file in the same directory, then ``os.replace``), and
+  a file that is overwritten with different content is first kept as ``FILE.orig``
+  (``FILE.orig.1``, ... if that exists: an older backup is never clobbered).
+
+Problems with one input (unreadable, refused) become values on that input, so a run over
+an archive reports them and goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import stat
+import tarfile
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from digestkit.errors import InputError
+
+__all__ = [
+    "InputItem",
+    "is_archive",
+    "iter_inputs",
+    "safe_relpath",
+    "target_path",
+    "write_atomic",
+]
+
+logger = logging.getLogger(__name__)
+
+_ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
+
+
+@dataclass(frozen=True)
+class InputItem:
+    """One document to repair.
+
+    ``name`` is what messages show (``docs/a.md``, ``papers.zip:2024/a.md``); ``relpath``
+    is where it goes under ``--output-dir``; ``path`` is the file on disk (``None`` for
+    archive members). ``problem`` says why it cannot be read (the run reports it and goes
+    on); otherwise :meth:`read` returns its bytes.
+    """
+
+    name: str
+    relpath: PurePosixPath
+    path: Path | None = None
+    problem: str | None = None
+    _loader: Callable[[], bytes] | None = field(default=None, repr=False, compare=False)
+
+    def read(self) -> bytes:
+        """The bytes of the document; raises :class:`InputError` naming it on failure."""
+        if self.problem is not None or self._loader is None:
+            raise InputError(self.problem or "nothing to read", path=self.name)
+        try:
+            return self._loader()
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror or exc}", path=self.name) from exc
+
+
+def is_archive(path: Path) -> bool:
+    """Whether ``path`` names an archive whose members are repaired one by one.
+
+    >>> is_archive(Path("papers.tar.gz")), is_archive(Path("notes.md"))
+    (True, False)
+    """
+    return path.name.lower().endswith(_ARCHIVE_SUFFIXES)
+
+
+def iter_inputs(inputs: Sequence[str | Path]) -> Iterator[InputItem]:
+    """Expand files, directories and archives into documents, in a stable order.
+
+    Directories are walked in sorted order without following symlinks; archive members are
+    read as they are listed. Nothing here raises for one bad input: it becomes an item
+    with a ``problem``.
+    """
+    for raw in inputs:
+        path = Path(raw)
+        if path.is_dir():
+            yield from _walk(path)
+        elif is_archive(path) and path.is_file():
+            yield from _archive_members(path)
+        else:
+            yield _file_item(path, PurePosixPath(path.name), str(raw))
+
+
+def _file_item(path: Path, relpath: PurePosixPath, name: str) -> InputItem:
+    if not path.exists() and not path.is_symlink():
+        return InputItem(name, relpath, path, problem="no such file")
+    if path.is_dir():
+        return InputItem(name, relpath, path, problem="is a directory")
+    return InputItem(name, relpath, path, _loader=path.read_bytes)
+
+
+def _walk(root: Path) -> Iterator[InputItem]:
+    def on_error(exc: OSError) -> None:
+        logger.warning("cannot list %s: %s", exc.filename, exc.strerror)
+
+    for folder, dirs, files in os.walk(root, onerror=on_error):
+        # Hidden directories are version control and tool state (.git, .venv), not documents.
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for filename in sorted(files):
+            if filename.endswith(".orig") or ".orig." in filename:
+                continue  # our own backups
+            path = Path(folder, filename)
+            relpath = PurePosixPath(path.relative_to(root).as_posix())
+            name = str(path)
+            if path.is_symlink():
+                yield InputItem(name, relpath, path, problem="symlink, not followed")
+            else:
+                yield _file_item(path, relpath, name)
+
+
+def _archive_members(archive: Path) -> Iterator[InputItem]:
+    opener = _zip_members if archive.name.lower().endswith(".zip") else _tar_members
+    try:
+        yield from opener(archive)
+    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
+        yield InputItem(
+            str(archive), PurePosixPath(archive.name), archive, problem=f"bad archive: {exc}"
+        )
+
+
+def _zip_members(archive: Path) -> Iterator[InputItem]:
+    with zipfile.ZipFile(archive) as zf:
+        for info in zf.infolist():
+            if info.is_dir():
+                continue
+            name = f"{archive}:{info.filename}"
+            mode = info.external_attr >> 16
+            relpath, problem = _member_relpath(info.filename)
+            if stat.S_ISLNK(mode):
+                problem = "symlink member refused"
+            elif info.flag_bits & 0x1:
+                problem = "encrypted member"
+            if problem:
+                yield InputItem(name, relpath, problem=problem)
+                continue
+            try:
+                data = zf.read(info)
+            except (OSError, zipfile.BadZipFile, RuntimeError, EOFError) as exc:
+                yield InputItem(name, relpath, problem=f"cannot read member: {exc}")
+                continue
+            yield InputItem(name, relpath, _loader=_constant(data))
+
+
+def _tar_members(archive: Path) -> Iterator[InputItem]:
+    with tarfile.open(archive) as tf:
+        for info in tf:
+            if info.isdir():
+                continue
+            name = f"{archive}:{info.name}"
+            relpath, problem = _member_relpath(info.name)
+            if info.issym() or info.islnk():
+                problem = f"link member refused (-> {info.linkname})"
+            elif not info.isfile():
+                problem = "special member refused (device, fifo)"
+            if problem:
+                yield InputItem(name, relpath, problem=problem)
+                continue
+            handle = tf.extractfile(info)
+            if handle is None:
+                yield InputItem(name, relpath, problem="cannot read member")
+                continue
+            with handle:
+                yield InputItem(name, relpath, _loader=_constant(handle.read()))
+
+
+def _constant(data: bytes) -> Callable[[], bytes]:
+    return lambda: data
+
+
+def _member_relpath(member: str) -> tuple[PurePosixPath, str | None]:
+    """The member's relative path, or the reason it may not be written anywhere."""
+    try:
+        return safe_relpath(member), None
+    except InputError as err:
+        return PurePosixPath(member.replace("\\", "/").lstrip("/") or "_"), err.message
+
+
+def safe_relpath(name: str) -> PurePosixPath:
+    """``name`` as a relative path that stays inside any directory, or :class:`InputError`.
+
+    Backslashes count as separators (archives made on Windows), so ``..\\\\x`` is caught.
+
+    >>> safe_relpath("2024/summary.md")
+    PurePosixPath('2024/summary.md')
+    >>> safe_relpath("../../etc/passwd")
+    Traceback (most recent call last):
+    ...
+    digestkit.errors.InputError: ../../etc/passwd: path escapes the output directory
+    """
+    posix = name.replace("\\", "/")
+    path = PurePosixPath(posix)
+    if not posix or path.is_absolute() or (len(posix) > 1 and posix[1] == ":"):
+        raise InputError("absolute path refused", path=name)
+    if ".." in path.parts:
+        raise InputError("path escapes the output directory", path=name)
+    parts = [part for part in path.parts if part not in {"", "."}]
+    if not parts:
+        raise InputError("empty path", path=name)
+    return PurePosixPath(*parts)
+
+
+def target_path(out_dir: Path, relpath: PurePosixPath) -> Path:
+    """``out_dir / relpath``, checked to resolve inside ``out_dir`` (symlinks included).
+
+    >>> target_path(Path("/tmp/out"), PurePosixPath("a/b.md")).as_posix()
+    '/tmp/out/a/b.md'
+    """
+    root = out_dir.resolve()
+    target = (root / safe_relpath(str(relpath))).resolve()
+    if target != root and root not in target.parents:
+        raise InputError("path escapes the output directory", path=str(relpath))
+    return target
+
+
+def write_atomic(path: Path, data: bytes, *, backup: bool = True) -> Path | None:
+    """Write ``data`` to ``path`` atomically; return the backup made, if any.
+
+    The bytes go to a temporary file in the same directory, are flushed to disk, then
+    renamed over ``path``: a reader sees the old file or the new one, never half of one,
+    and a crash leaves the old file intact. With ``backup``, an existing ``path`` whose
+    content differs is kept as ``path.orig`` first (a free ``.orig.N`` if taken). The
+    file mode of the old file is kept.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> write_atomic(folder / "a.md", b"one") is None
+    True
+    >>> write_atomic(folder / "a.md", b"two").name
+    'a.md.orig'
+    >>> (folder / "a.md").read_bytes(), (folder / "a.md.orig").read_bytes()
+    (b'two', b'one')
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    existing = path.exists()
+    if existing and path.read_bytes() == data:
+        return None
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if existing:
+            shutil.copymode(path, tmp)
+        else:
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a new file gets the usual mode
+        saved = _backup(path) if existing and backup else None
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return saved
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _backup(path: Path) -> Path:
+    """Keep the current ``path`` as a free ``.orig`` name (a hard link when possible)."""
+    for number in range(1000):
+        candidate = path.with_name(path.name + (".orig" if number == 0 else f".orig.{number}"))
+        try:
+            os.link(path, candidate)
+            return candidate
+        except FileExistsError:
+            continue
+        except OSError:
+            if candidate.exists():
+                continue
+            # No hard links here (some network and FAT file systems): copy, atomically too.
+            fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{candidate.name}.")
+            os.close(fd)
+            shutil.copy2(path, tmp_name)
+            os.replace(tmp_name, candidate)
+            return candidate
+    raise InputError("too many backups already", path=str(path))
