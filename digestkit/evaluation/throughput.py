@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +88,8 @@ def _repair_rates(fixtures: Path, budget: float) -> list[Rate]:
     rates = []
     for label, text in inputs.items():
         mb = len(text.encode("utf-8")) / 1e6
-        ours = best_time(lambda t=text: repair_text(t), min_total=budget)
-        theirs = best_time(lambda t=text: ftfy.fix_encoding(t), min_total=budget, max_reps=3)
+        ours = best_time(partial(repair_text, text), min_total=budget)
+        theirs = best_time(partial(ftfy.fix_encoding, text), min_total=budget, max_reps=3)
         key = "repair_mojibake_mb_s" if "004" in label else "repair_clean_mb_s"
         rates.append(Rate(key, f"repair, {label}", "repair_text", mb / ours, "MB/s",
                           "ftfy.fix_encoding", mb / theirs, f"{mb:.2f} MB"))  # fmt: skip
