@@ -1,31 +1,294 @@
-"""Orchestration of one repair: pick the codec, re-read the spans, rebuild lost bytes.
+"""One repair, orchestrated: pick the code page, re-read its runs, rebuild what was lost.
 
-(Skeleton: delegates to ftfy's encoding fixer on text the prefilter flags.)
+A pass works run by run (see :mod:`.lossless`): a run that decodes as UTF-8 is replaced
+(lossless); a run that does not is cut into decoded characters and damaged sequences
+(slots, see :mod:`.lossy`); everything decoded intact trains the document cache of the
+character model before any slot is decided, so the document votes for its own words.
+Double mojibake takes a second pass. Text outside runs is never touched.
+
+Plans are tuples of ``(action, codec)``: ``("encode", c), ("decode", "utf-8")`` when the
+whole text re-reads losslessly (the same steps ftfy writes), otherwise
+``("reread", c)`` (run-wise, lossless only) or ``("rebuild", c)`` (run-wise, lost bytes
+chosen by the model). :func:`replay` runs them on any text.
 """
 
 from __future__ import annotations
 
-import ftfy
+import logging
+from dataclasses import dataclass, field
 
+from digestkit.repair.lossless import HOLE, CodecTable, choose_codec, codec_table, run_bytes
+from digestkit.repair.lossy import Slot, candidates, decode_slots, sequence_length
+from digestkit.repair.model import CharModel
 from digestkit.repair.types import RepairConfig, Repaired, RepairSpan
 
-__all__ = ["repair_suspicious", "replay"]
+__all__ = ["repair_pass", "repair_suspicious", "replay"]
+
+logger = logging.getLogger(__name__)
+
+Piece = str | Slot
+
+
+@dataclass
+class _Run:
+    start: int
+    end: int
+    original: str
+    pieces: list[Piece] = field(default_factory=list)
+
+    @property
+    def lossy(self) -> bool:
+        return any(isinstance(p, Slot) for p in self.pieces)
+
+
+def _tokens(run: str, raw: bytes) -> list[tuple[int, str]]:
+    """(byte or -1, char) per unit: -1 marks a decoded char, a byte an undecodable one."""
+    out: list[tuple[int, str]] = []
+    pos = 0
+    for ch in raw.decode("utf-8", "surrogateescape"):
+        if "\udc80" <= ch <= "\udcff":
+            byte = ord(ch) - 0xDC00
+            out.append((-2 if run[pos] == HOLE else byte, run[pos]))
+            pos += 1
+        else:
+            out.append((-1, ch))
+            pos += len(ch.encode("utf-8"))
+    return out
+
+
+def _parse_run(run: str, raw: bytes, table: CodecTable, lossy: bool) -> list[Piece]:
+    """Decoded characters as str pieces, damaged sequences as slots (or as-is if not lossy)."""
+    toks = _tokens(run, raw)
+    pieces: list[Piece] = []
+    i, n = 0, len(toks)
+    lone = len(run.rstrip(" ?")) == 1
+    while i < n:
+        byte, ch = toks[i]
+        need = sequence_length(byte) if byte >= 0 else 0
+        if not need or not lossy or lone:
+            pieces.append(ch)
+            i += 1
+            continue
+        slot, i = _slot(toks, i, need, table)
+        pieces.append(slot if slot.options else slot.original)
+    return pieces
+
+
+def _is_cont(byte: int) -> bool:
+    return byte == -2 or 0x80 <= byte <= 0xBF
+
+
+def _slot(toks: list[tuple[int, str]], i: int, need: int, table: CodecTable) -> tuple[Slot, int]:
+    """The slot starting at lead token ``i``; returns it and the index after it."""
+    lead = toks[i][0]
+    j, seen = i + 1, list[int]()
+    while j < len(toks) and len(seen) < need and _is_cont(toks[j][0]):
+        seen.append(-1 if toks[j][0] == -2 else toks[j][0])
+        j += 1
+    original = "".join(ch for _, ch in toks[i:j])
+    options = list(candidates((lead, *seen), table.codec))
+    # A following ' ' or '?' may be the lost byte itself (NBSP turned space, '?' marks).
+    if len(seen) < need and j < len(toks) and toks[j] in ((-1, " "), (-1, "?")):
+        k, more = j + 1, list[int]()
+        while k < len(toks) and len(seen) + 1 + len(more) < need + 1 and _is_cont(toks[k][0]):
+            more.append(-1 if toks[k][0] == -2 else toks[k][0])
+            k += 1
+        mark = 0xA0 if toks[j][1] == " " else -1
+        eaten = (
+            candidates((lead, *seen, mark, *more), table.codec)
+            if len(seen) + 1 + len(more) <= need
+            else ()
+        )
+        tail = "".join(ch for _, ch in toks[j:k])
+        if eaten:
+            from digestkit.repair.lossy import SPACE_WAS_NBSP, Candidate
+
+            bonus = SPACE_WAS_NBSP if mark == 0xA0 else 0.0
+            options = [Candidate(c.text + tail, c.prior) for c in options]
+            options += [Candidate(c.text, c.prior + bonus) for c in eaten]
+            original += tail
+            j = k
+    return Slot(original, tuple(options)), j
+
+
+def _language(text: str) -> str:
+    kana = hangul = han = 0
+    for ch in text:
+        o = ord(ch)
+        if 0x3040 <= o <= 0x30FF:
+            kana += 1
+        elif 0xAC00 <= o <= 0xD7AF:
+            hangul += 1
+        elif 0x4E00 <= o <= 0x9FFF:
+            han += 1
+    if hangul > max(kana, han):
+        return "ko"
+    if kana and kana * 20 >= han:
+        return "ja"
+    return "zh" if han else "en"
+
+
+def repair_pass(
+    text: str, table: CodecTable, config: RepairConfig
+) -> tuple[str, list[RepairSpan], bool]:
+    """Re-read every run of ``table``'s code page in ``text``; returns text, spans, lossy?"""
+    runs: list[_Run] = []
+    for m in table.runs.finditer(text):
+        run = m.group()
+        raw = run_bytes(run, table)
+        r = _Run(m.start(), m.end(), run)
+        try:
+            r.pieces = [raw.decode("utf-8")]
+        except UnicodeDecodeError:
+            r.pieces = _parse_run(run, raw, table, config.lossy)
+        if r.pieces != [run]:
+            runs.append(r)
+    if any(r.lossy for r in runs):
+        _decide(text, runs, config)
+    return _assemble(text, runs)
+
+
+def _decide(text: str, runs: list[_Run], config: RepairConfig) -> None:
+    """Choose every slot's reading with the character model, document cache first."""
+    intact: list[str] = []
+    prev = 0
+    for r in runs:
+        intact.append(text[prev : r.start])
+        intact.extend(p for p in r.pieces if isinstance(p, str))
+        prev = r.end
+    intact.append(text[prev:])
+    known = "".join(intact)
+    model = CharModel(_language(known))
+    if config.document_prior:
+        model.observe(known)
+    for idx, r in enumerate(runs):
+        before = text[r.start - 1] if r.start else ""
+        after = text[r.end] if r.end < len(text) else ""
+        _decide_run(r, before, after, model)
+        del idx
+
+
+def _decide_run(r: _Run, before: str, after: str, model: CharModel) -> None:
+    pieces = r.pieces
+    i = 0
+    left = before
+    while i < len(pieces):
+        p = pieces[i]
+        if isinstance(p, str):
+            left = p[-1] if p else left
+            i += 1
+            continue
+        j = i
+        while j < len(pieces) and isinstance(pieces[j], Slot):
+            j += 1
+        group = [q for q in pieces[i:j] if isinstance(q, Slot)]
+        right = ""
+        if j < len(pieces):
+            nxt = pieces[j]
+            right = nxt[0] if isinstance(nxt, str) and nxt else ""
+        else:
+            right = after
+        decode_slots(group, left, right, model)
+        last = group[-1]
+        left = last.options[last.choice].text[-1]
+        i = j
+
+
+def _assemble(text: str, runs: list[_Run]) -> tuple[str, list[RepairSpan], bool]:
+    out: list[str] = []
+    spans: list[RepairSpan] = []
+    pos = prev = 0
+    lossy = False
+    for r in runs:
+        gap = text[prev : r.start]
+        out.append(gap)
+        pos += len(gap)
+        texts, conf = [], 1.0
+        for p in r.pieces:
+            if isinstance(p, Slot):
+                texts.append(p.options[p.choice].text)
+                conf = min(conf, p.confidence)
+            else:
+                texts.append(p)
+        new = "".join(texts)
+        kind = "lossy" if r.lossy else "lossless"
+        lossy = lossy or r.lossy
+        out.append(new)
+        if new != r.original:
+            spans.append(RepairSpan(pos, pos + len(new), r.original, new, conf, kind))
+        pos += len(new)
+        prev = r.end
+    out.append(text[prev:])
+    return "".join(out), spans, lossy
+
+
+def _pass_steps(before: str, after: str, codec: str, lossy: bool) -> tuple[tuple[str, str], ...]:
+    if not lossy:
+        try:
+            if before.encode(codec).decode("utf-8") == after:
+                return (("encode", codec), ("decode", "utf-8"))
+        except UnicodeError:
+            pass
+        return (("reread", codec),)
+    return (("rebuild", codec),)
 
 
 def repair_suspicious(text: str, config: RepairConfig) -> Repaired:
-    """Repair text that the prefilter flagged."""
-    fixed, plan = ftfy.fix_encoding_and_explain(text)
-    if fixed == text:
+    """Repair text that the prefilter flagged: up to ``config.max_passes`` layers."""
+    current = text
+    steps: list[tuple[str, str]] = []
+    spans: list[RepairSpan] = []
+    encoding, confidence = None, 1.0
+    for _ in range(config.max_passes):
+        choice = choose_codec(current, config.codecs)
+        if choice is None:
+            break
+        fixed, pass_spans, lossy = repair_pass(current, codec_table(choice.codec), config)
+        if fixed == current:
+            break
+        steps.extend(_pass_steps(current, fixed, choice.codec, lossy))
+        # Spans of an earlier pass are re-expressed against the final text by the last pass.
+        spans = pass_spans if not spans else _merge_spans(text, fixed)
+        if encoding is None:
+            encoding, confidence = choice.codec, choice.confidence
+        current = fixed
+        logger.debug("pass with %s: %d spans", choice.codec, len(pass_spans))
+    if current == text:
         return Repaired(text, False, None, 1.0)
-    steps = tuple((str(a), str(b)) for a, b in plan or [])
-    encoding = next((p for a, p in steps if a == "encode"), None)
-    if encoding is not None:
-        encoding = encoding.removeprefix("sloppy-windows-").replace("windows-", "cp")
-        encoding = "cp" + encoding if encoding.isdigit() else encoding
-    span = RepairSpan(0, len(fixed), text, fixed, 1.0, "lossless")
-    return Repaired(fixed, True, encoding, 1.0, steps, (span,))
+    return Repaired(current, True, encoding, confidence, tuple(steps), tuple(spans))
+
+
+def _merge_spans(original: str, final: str) -> list[RepairSpan]:
+    """One span per changed region between two texts (used after several passes)."""
+    import difflib
+
+    spans = []
+    matcher = difflib.SequenceMatcher(None, original, final, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            spans.append(RepairSpan(j1, j2, original[i1:i2], final[j1:j2], 1.0, "lossless"))
+    return spans
 
 
 def replay(text: str, steps: tuple[tuple[str, str], ...]) -> str:
-    """Apply ``steps`` to ``text``."""
-    return ftfy.apply_plan(text, list(steps))
+    """Apply a plan from :attr:`Repaired.steps` to ``text``.
+
+    >>> replay("cafÃ©", (("reread", "cp1252"),))
+    'café'
+    """
+    i = 0
+    while i < len(steps):
+        action, arg = steps[i]
+        if action == "encode" and i + 1 < len(steps) and steps[i + 1][0] == "decode":
+            text = text.encode(arg).decode(steps[i + 1][1])
+            i += 2
+            continue
+        if action in ("reread", "rebuild"):
+            config = RepairConfig(lossy=action == "rebuild")
+            text = repair_pass(text, codec_table(arg), config)[0]
+        else:
+            import ftfy
+
+            text = ftfy.apply_plan(text, [steps[i]])
+        i += 1
+    return text

@@ -1,0 +1,138 @@
+"""Which code page turned this UTF-8 into mojibake, and where are its runs?
+
+A run is a maximal stretch of characters the code page produces from bytes 0x80-0xFF (plus
+U+FFFD, and single spaces or ``?`` between such characters, because lossy damage may have
+turned a byte into one of them). In a run every character stands for exactly one byte, so
+byte offsets equal character offsets: ``run_bytes`` re-encodes a run and its UTF-8 decoding
+is the lossless repair. What does not decode is handed to :mod:`.lossy`.
+
+>>> table = codec_table("cp1252")
+>>> run_bytes("Ã©", table)
+b'\\xc3\\xa9'
+>>> choose_codec("è®ºæ–‡æ€»ç»“ and cafÃ©", ("cp1252", "cp1254")).codec
+'cp1252'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = ["CodecChoice", "CodecTable", "choose_codec", "codec_table", "run_bytes"]
+
+HOLE = "\ufffd"
+
+
+@dataclass(frozen=True)
+class CodecTable:
+    """The high half of a single-byte code page, seen from the mojibake side."""
+
+    codec: str
+    encode: dict[int, int]  # ord(char) -> byte, for bytes 0x80-0xFF
+    undefined: frozenset[int]  # bytes the codec cannot decode (lost with errors='ignore')
+    hole_char: str  # a character whose byte is never valid UTF-8: stands in for U+FFFD
+    runs: re.Pattern[str]
+    leads: frozenset[str]
+    conts: frozenset[str]
+
+    def translate(self, run: str) -> str:
+        """``run`` with U+FFFD swapped for :attr:`hole_char`, ready to encode."""
+        return run.replace(HOLE, self.hole_char) if HOLE in run else run
+
+
+@lru_cache(maxsize=64)
+def codec_table(codec: str) -> CodecTable:
+    """Build (once) the tables for ``codec``.
+
+    >>> sorted(hex(b) for b in codec_table("cp1252").undefined)
+    ['0x81', '0x8d', '0x8f', '0x90', '0x9d']
+    """
+    encode: dict[int, int] = {}
+    undefined = set()
+    for b in range(0x80, 0x100):
+        try:
+            encode[ord(bytes([b]).decode(codec))] = b
+        except UnicodeDecodeError:
+            undefined.add(b)
+    hole_char = next(chr(c) for c, b in encode.items() if b >= 0xF5 or b in (0xC0, 0xC1))
+    high = "".join(chr(c) for c in encode if c >= 0x80) + HOLE
+    cls = "[" + "".join(re.escape(c) for c in sorted(high)) + "]"
+    runs = re.compile(f"{cls}+(?:[ ?]{cls}+)*[ ?]?")
+    leads = frozenset(chr(c) for c, b in encode.items() if 0xC2 <= b <= 0xF4)
+    conts = frozenset(chr(c) for c, b in encode.items() if 0x80 <= b <= 0xBF) | {HOLE}
+    return CodecTable(codec, encode, frozenset(undefined), hole_char, runs, leads, conts)
+
+
+def run_bytes(run: str, table: CodecTable) -> bytes:
+    """The bytes behind a run (spaces and ``?`` are themselves; U+FFFD is an invalid byte)."""
+    return table.translate(run).encode(table.codec)
+
+
+@dataclass(frozen=True)
+class CodecChoice:
+    """The code page that best explains the text, and how sure (0..1) that choice is."""
+
+    codec: str
+    confidence: float
+    valid: int  # characters that decode as multi-byte UTF-8
+    broken: int  # bytes that do not
+
+
+@lru_cache(maxsize=16)
+def _pair_pattern(codecs: tuple[str, ...]) -> re.Pattern[str]:
+    from digestkit.repair.detect import suspicious_pattern
+
+    return suspicious_pattern(codecs)
+
+
+def _evidence(text: str, table: CodecTable) -> tuple[int, int]:
+    valid = broken = 0
+    for m in table.runs.finditer(text):
+        raw = run_bytes(m.group(), table)
+        decoded = raw.decode("utf-8", "surrogateescape")
+        for ch in decoded:
+            if "\udc80" <= ch <= "\udcff":
+                broken += 1
+            elif ord(ch) >= 0x80:
+                valid += 1
+    return valid, broken
+
+
+def choose_codec(text: str, codecs: tuple[str, ...], sample: int = 200_000) -> CodecChoice | None:
+    """The code page among ``codecs`` whose re-reading yields the most valid UTF-8, or None.
+
+    A cheap vote over lead/continuation pairs shortlists the code pages; each shortlisted one
+    re-reads the runs of the first ``sample`` characters. ``None`` means nothing re-reads
+    as UTF-8 better than it reads as is (clean text, or a script the code pages share).
+
+    >>> choose_codec("Turkish ÅŸ and ğŸ¤–", ("cp1252", "cp1254")).codec
+    'cp1254'
+    >>> choose_codec("naïve café “quoted”", ("cp1252",)) is None
+    True
+    """
+    head = text[:sample]
+    pairs = Counter(_pair_pattern(codecs).findall(head))
+    votes = []
+    for codec in codecs:
+        table = codec_table(codec)
+        vote = sum(n for p, n in pairs.items() if p[0] in table.leads and p[1] in table.conts)
+        votes.append((vote, codec))
+    best_vote = max((v for v, _ in votes), default=0)
+    if best_vote == 0:
+        return None
+    scored = []
+    for rank, (vote, codec) in enumerate(votes):
+        if vote >= 0.8 * best_vote:
+            valid, broken = _evidence(head, codec_table(codec))
+            scored.append((valid - broken, -rank, codec, valid, broken))
+    score, _, codec, valid, broken = max(scored)
+    if valid == 0 or valid < broken:
+        return None
+    runner_up = max((s[0] for s in scored if s[2] != codec), default=0)
+    # Sure when it beats the runner-up clearly and most of what it re-reads is valid.
+    margin = 1.0 - 0.5 * math.exp(-(score - max(runner_up, 0)) / 4)
+    confidence = round(margin * valid / (valid + 0.25 * broken), 4)
+    return CodecChoice(codec, confidence, valid, broken)

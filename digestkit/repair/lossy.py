@@ -1,0 +1,179 @@
+"""Rebuild the bytes a wrong code page lost, choosing among the few that fit with a language model.
+
+When UTF-8 is decoded with a code page that leaves some bytes undefined (cp1252 has five)
+and ``errors='ignore'``, those bytes vanish; ``errors='replace'`` turns them into U+FFFD,
+later tools turn them into ``?``, strip the soft hyphen (byte 0xAD) or turn NBSP (0xA0)
+into a space. Every lost byte of a multi-byte character is a continuation byte, and the
+lead byte says how many there should be, so a damaged character has a short list of
+candidates: the missing count is known, the positions are 2-3, the values are the code
+page's undefined bytes plus 0xAD/0xA0. :func:`candidates` lists them (strictly valid UTF-8
+only); :func:`decode_slots` picks the jointly most likely sequence over adjacent damaged
+characters with a Viterbi search under a character bigram model.
+
+>>> options = {c.text for c in candidates((0xE8, 0xAE), "cp1252")}   # 0xE8 0xAE 0x?? lost
+>>> "讍" in options, len(options)   # 讍 is 0xE8 0xAE 0x8D, one of cp1252's undefined bytes
+(True, 14)
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from digestkit.repair.lossless import codec_table
+from digestkit.repair.model import CharModel
+
+__all__ = ["Candidate", "Slot", "candidates", "decode_slots", "sequence_length"]
+
+#: Log-prior of each way a byte gets lost. Bytes the code page leaves undefined are the
+#: common case; a stripped soft hyphen is plausible; a deleted NBSP is rare.
+DELETED_UNDEFINED = 0.0
+DELETED_SOFT_HYPHEN = -1.0
+DELETED_NBSP = -4.0
+SPACE_WAS_NBSP = -1.0
+MARK_WAS_BYTE = 0.0  # U+FFFD or '?' that stood for one lost byte
+
+_BAD_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn"})
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One reading of a damaged character: the text it yields and its log-prior."""
+
+    text: str
+    prior: float
+
+
+@dataclass
+class Slot:
+    """A damaged character in the output, with the readings to choose from."""
+
+    original: str
+    options: tuple[Candidate, ...]
+    choice: int = -1
+    confidence: float = 0.0
+
+
+def sequence_length(lead: int) -> int:
+    """How many continuation bytes a UTF-8 lead byte needs (0: not a lead).
+
+    >>> sequence_length(0xE4), sequence_length(0xC3), sequence_length(0x41)
+    (2, 1, 0)
+    """
+    if 0xC2 <= lead <= 0xDF:
+        return 1
+    if 0xE0 <= lead <= 0xEF:
+        return 2
+    if 0xF0 <= lead <= 0xF4:
+        return 3
+    return 0
+
+
+def _valid_char(raw: bytes) -> str | None:
+    try:
+        ch = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if unicodedata.category(ch) in _BAD_CATEGORIES:
+        return None
+    return ch
+
+
+@lru_cache(maxsize=65536)
+def candidates(observed: tuple[int, ...], codec: str) -> tuple[Candidate, ...]:
+    """Readings of a lead byte + the continuation bytes seen after it.
+
+    ``observed`` is the lead byte and the continuation bytes that survived, in order, with
+    -1 where a U+FFFD / '?' marks a lost byte (its value is free). Missing bytes (the
+    sequence is short) may sit at any position. Only strictly valid, assigned characters
+    are returned.
+    """
+    table = codec_table(codec)
+    lead, rest = observed[0], list(observed[1:])
+    need = sequence_length(lead)
+    missing = need - len(rest)
+    if need == 0 or missing < 0:
+        return ()
+    undefined = sorted(table.undefined & set(range(0x80, 0xC0)))
+    deleted = [(b, DELETED_UNDEFINED) for b in undefined]
+    deleted += [(0xAD, DELETED_SOFT_HYPHEN), (0xA0, DELETED_NBSP)]
+    marks = [(b, MARK_WAS_BYTE) for b in undefined] or [(0xAD, MARK_WAS_BYTE)]
+    best: dict[str, float] = {}
+    for where in itertools.combinations(range(need), missing):
+        for fill in itertools.product(deleted, repeat=missing):
+            seq: list[tuple[int, float]] = []
+            it_rest, it_fill = iter(rest), iter(fill)
+            for pos in range(need):
+                seq.append(next(it_fill) if pos in where else (next(it_rest), 0.0))
+            for mark_fill in itertools.product(marks, repeat=sum(b < 0 for b, _ in seq)):
+                it_mark = iter(mark_fill)
+                full = [next(it_mark) if b < 0 else (b, p) for b, p in seq]
+                ch = _valid_char(bytes([lead, *(b for b, _ in full)]))
+                if ch is not None:
+                    prior = sum(p for _, p in full)
+                    if prior > best.get(ch, -math.inf):
+                        best[ch] = prior
+    return tuple(Candidate(ch, p) for ch, p in sorted(best.items()))
+
+
+def _inner(text: str, model: CharModel) -> float:
+    return sum(model.logp(text[i], text[i + 1]) for i in range(len(text) - 1))
+
+
+def decode_slots(group: Sequence[Slot], left: str, right: str, model: CharModel) -> None:
+    """Choose a reading for each slot of ``group`` (adjacent damaged characters), in place.
+
+    ``left``/``right`` are the characters around the group ('' at the text's edges).
+    Viterbi over the chain: state = the reading of the previous slot. Each slot's
+    confidence is its reading's posterior given the chosen neighbours.
+    """
+    scores: list[list[float]] = []
+    back: list[list[int]] = []
+    for n, slot in enumerate(group):
+        row, ptr = [], []
+        for cand in slot.options:
+            local = cand.prior + _inner(cand.text, model)
+            if n == 0:
+                prev = model.logp(left, cand.text[0]) if left else 0.0
+                row.append(local + prev)
+                ptr.append(-1)
+                continue
+            prev_opts = group[n - 1].options
+            best_i, best_s = 0, -math.inf
+            for i, pc in enumerate(prev_opts):
+                s = scores[n - 1][i] + model.logp(pc.text[-1], cand.text[0])
+                if s > best_s:
+                    best_i, best_s = i, s
+            row.append(best_s + local)
+            ptr.append(best_i)
+        scores.append(row)
+        back.append(ptr)
+    last = group[-1].options
+    final = [
+        s + (model.logp(c.text[-1], right) if right else 0.0)
+        for s, c in zip(scores[-1], last, strict=True)
+    ]
+    k = max(range(len(final)), key=final.__getitem__)
+    for n in range(len(group) - 1, -1, -1):
+        group[n].choice = k
+        k = back[n][k]
+    _confidences(group, left, right, model)
+
+
+def _confidences(group: Sequence[Slot], left: str, right: str, model: CharModel) -> None:
+    for n, slot in enumerate(group):
+        before = group[n - 1].options[group[n - 1].choice].text[-1] if n else left
+        after = group[n + 1].options[group[n + 1].choice].text[0] if n + 1 < len(group) else right
+        local = []
+        for cand in slot.options:
+            s = cand.prior + _inner(cand.text, model)
+            s += model.logp(before, cand.text[0]) if before else 0.0
+            s += model.logp(cand.text[-1], after) if after else 0.0
+            local.append(s)
+        top = local[slot.choice]
+        total = sum(math.exp(s - top) for s in local)
+        slot.confidence = round(1.0 / total, 4)
