@@ -100,7 +100,8 @@ def _score_template(run: Any, template: Any) -> dict[str, Any]:
         label = entry.summary.language
         score = score_faithfulness(entry.abstract, text, lang=label or detected)
         results.append({"ok": True, "truthful": detected == label, "requested": detected == template.language,
-                        "score": score.score, "flagged": score.flagged, "issues": len(score.issues)})  # fmt: skip
+                        "score": score.score, "flagged": score.flagged, "issues": len(score.issues),
+                        "example": _example(entry, score) if score.flagged else None})  # fmt: skip
     ok = [r for r in results if r["ok"]]
     return {
         "papers": len(results),
@@ -111,8 +112,14 @@ def _score_template(run: Any, template: Any) -> dict[str, Any]:
         "flagged_rate": mean(float(r["flagged"]) for r in ok),
         "issues_per_summary": mean(r["issues"] for r in ok),
         "errors": sorted({r["error"] for r in results if not r["ok"]}),
+        "examples": [r["example"] for r in ok if r["example"]][:3],
         "cost": run.cost,
     }
+
+
+def _example(entry: Entry, score: Any) -> str:
+    issues = "; ".join(f"{i.type} {i.text!r}" for i in score.issues[:3])
+    return f"{entry.key} (score {score.score:.2f}): {issues}"
 
 
 def summarize_templates(
@@ -156,6 +163,7 @@ def run(ctx: Context) -> SectionResult:
         rows.append((name, s["papers"], s["summarized_rate"], s["language_truthful_rate"], s["requested_language_rate"],
                      s["faithfulness_mean"], s["flagged_rate"], s["issues_per_summary"], s["cost"]))  # fmt: skip
         result.notes += [f"{name}: failed papers: {e}" for e in s["errors"]]
+        result.notes += [f"{name}: flagged, e.g. {e}" for e in s["examples"]]
     m = result.metrics
     for key in (
         "summarized_rate",
