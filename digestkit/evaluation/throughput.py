@@ -28,9 +28,9 @@ __all__ = ["Rate", "best_time", "run"]
 
 log = logging.getLogger(__name__)
 
-STUB_LATENCY = 0.05  # seconds per stub answer
+STUB_LATENCY = 0.1  # seconds per stub answer (the pipeline benchmark uses the same)
 STUB_CONCURRENCY = 16
-STUB_PAPERS = 96
+STUB_PAPERS = 160
 
 
 @dataclass(frozen=True)

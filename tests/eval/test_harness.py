@@ -177,3 +177,23 @@ def test_faithfulness_summary_rates() -> None:
     assert r.metrics["catch.number.ja"] == 1.0
     assert r.metrics["catch.name.ja"] == 0.0
     assert r.metrics["tiny.balanced_accuracy"] == 0.5
+
+
+def test_e2e_runs_a_configured_route(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from digestkit.digest.model import Entry
+    from digestkit.evaluation.e2e import summarize_templates
+
+    config = tmp_path / "digestkit.toml"
+    config.write_text(
+        '[backends.mine]\nkind = "offline"\n[routes]\nmyroute = ["mine"]\n', encoding="utf-8"
+    )
+    monkeypatch.setenv("DIGESTKIT_CONFIG", str(config))
+    monkeypatch.setenv("DIGESTKIT_HOME", str(tmp_path / "home"))
+    entry = Entry(arxiv_id="2501.00001", abstract=SOURCE)
+    out = summarize_templates([entry], "myroute", ("en-tldr", "ja-survey"))
+    assert out["en-tldr"]["summarized_rate"] == 1.0
+    assert out["en-tldr"]["language_truthful_rate"] == 1.0
+    # The offline backend never translates: asked for Japanese it answers in English and
+    # must say so, which the section reports as "not in the template's language".
+    assert out["ja-survey"]["language_truthful_rate"] == 1.0
+    assert out["ja-survey"]["requested_language_rate"] == 0.0
