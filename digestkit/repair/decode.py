@@ -191,26 +191,41 @@ def _decode_mostly_utf8(data: bytes) -> Decoded | None:
     """UTF-8 with a few stray bytes (a truncated tail, one pasted cp1252 quote).
 
     Legacy CJK codecs almost never form valid multi-byte UTF-8 sequences, so many valid
-    sequences and few invalid bytes means UTF-8 with damage, not another codec.
+    sequences and few invalid bytes means UTF-8 with damage, not another codec. The
+    verdict comes from the head first, so legacy files do not pay for a full decode.
     """
-    non_ascii = len(data) - len(data.translate(None, _HIGH_BYTES))
-    text, stray = _utf8_keeping_strays(data)
-    if non_ascii == 0 or stray > non_ascii * 0.05:
+    head = data[:SAMPLE_BYTES]
+    if _stray_ratio(head) > 0.05:
         return None
-    return Decoded(text, "utf-8", round(1.0 - stray / non_ascii, 3))
+    ratio = _stray_ratio(data)
+    if ratio > 0.05 or not _has_high_bytes(data):
+        return None
+    return Decoded(_utf8_keeping_strays(data), "utf-8", round(1.0 - ratio, 3))
 
 
-def _utf8_keeping_strays(data: bytes) -> tuple[str, int]:
+def _stray_ratio(data: bytes) -> float:
+    """The share of non-ASCII bytes that are not part of a valid UTF-8 sequence."""
+    non_ascii = len(data) - len(data.translate(None, _HIGH_BYTES))
+    if not non_ascii:
+        return 0.0
+    valid = len(data.decode("utf-8", errors="ignore").encode("utf-8"))
+    return (len(data) - valid) / non_ascii
+
+
+def _has_high_bytes(data: bytes) -> bool:
+    return len(data.translate(None, _HIGH_BYTES)) != len(data)
+
+
+def _utf8_keeping_strays(data: bytes) -> str:
     """Decode UTF-8, turning each byte that is not part of a valid sequence into one
-    character (its cp1252 meaning, else Latin-1), and count those bytes.
+    character (its cp1252 meaning, else Latin-1).
 
-    ``surrogateescape`` does the decoding at C speed; the escapes are then swapped for
+    ``surrogateescape`` does the decoding at C speed; the few escapes are then swapped for
     visible characters, so the text stays writable as UTF-8 and a later repair step can
     still recognise the cp1252 mojibake.
     """
     text = data.decode("utf-8", errors="surrogateescape")
-    stray = len(_ESCAPED.findall(text))
-    return (text.translate(_ESCAPE_TO_CHAR) if stray else text), stray
+    return _ESCAPED.sub(lambda match: _ESCAPE_TO_CHAR[ord(match.group())], text)
 
 
 def _decode_legacy(data: bytes) -> Decoded | None:
@@ -303,7 +318,7 @@ def _score_cjk(sample: bytes) -> list[tuple[str, float]]:
     return sorted(scored, key=lambda item: -item[1])
 
 
-def _cjk_plausibility(text: str, limit: int = 4000) -> float:
+def _cjk_plausibility(text: str, limit: int = 2000) -> float:
     """Mean per-character plausibility of the non-ASCII part of ``text``, about -3..1.
 
     Characters among the commonest of their language (a 14 KB table built from wordfreq)
@@ -449,7 +464,7 @@ def _python_codec(name: str) -> str:
 
 
 def _fallback(data: bytes) -> Decoded:
-    return Decoded(_utf8_keeping_strays(data)[0], "utf-8", 0.0)
+    return Decoded(_utf8_keeping_strays(data), "utf-8", 0.0)
 
 
 _HIGH_BYTES = bytes(range(0x80, 0x100))
