@@ -49,7 +49,7 @@ A complete example (every key optional; defaults shown)::
     path = "state.sqlite"         # relative to the config file; default $DIGESTKIT_HOME
     show_new_versions = false     # true: a new arXiv version is shown again
 
-    [output]
+    [output]                      # (summaries: the [summarize] and [backends.*] sections)
     dir = "site"                  # relative to the config file
     title = "Daily papers"
     language = "en"
@@ -57,7 +57,6 @@ A complete example (every key optional; defaults shown)::
     feed = "feed.xml"
     feed_format = "atom"          # or "rss"
     html = "index.html"
-    template = ""                 # summary template name ("" = the summarizer's default)
     site_url = ""                 # used for feed links
 
 >>> cfg = SourcesConfig.from_mapping({"sources": {"arxiv": {"categories": ["cs.CL"]}}})
@@ -294,7 +293,6 @@ class OutputConfig:
     feed: str = "feed.xml"
     feed_format: str = "atom"
     html: str = "index.html"
-    template: str = ""
     site_url: str = ""
 
 

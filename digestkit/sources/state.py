@@ -66,13 +66,20 @@ class State:
         show_new_versions: bool = False,
         lease_seconds: float = 3600.0,
         timeout: float = 30.0,
+        readonly: bool = False,
     ) -> None:
         self.path = str(path)
         self.show_new_versions = show_new_versions
         self.lease_seconds = lease_seconds
-        if self.path != ":memory:":
+        self._empty = False
+        if self.path != ":memory:" and not readonly:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
+            if readonly:  # --dry-run: look, create nothing, change nothing
+                uri = Path(self.path).resolve().as_uri() + "?mode=ro"
+                self._db = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+                self._empty = self._check_version() == 0
+                return
             self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
@@ -100,13 +107,15 @@ class State:
             raise
         self._db.execute("COMMIT")
 
+    def _check_version(self) -> int:
+        (current,) = self._db.execute("PRAGMA user_version").fetchone()
+        if current > len(MIGRATIONS):
+            raise InputError(f"state schema {current} is newer than this digestkit", path=self.path)
+        return int(current)
+
     def _migrate(self) -> None:
         with self._write() as db:
-            (current,) = db.execute("PRAGMA user_version").fetchone()
-            if current > len(MIGRATIONS):
-                raise InputError(
-                    f"state schema {current} is newer than this digestkit", path=self.path
-                )
+            current = self._check_version()
             for number in range(current, len(MIGRATIONS)):
                 for statement in MIGRATIONS[number].split(";"):
                     if statement.strip():
@@ -129,6 +138,8 @@ class State:
 
     def unseen(self, entries: Iterable[Entry]) -> list[Entry]:
         """The entries not shown before (and not claimed by a running digest)."""
+        if self._empty:
+            return list(entries)
         return [e for e in entries if not self._blocked(self._db, e, None)]
 
     def claim(self, entries: Iterable[Entry], run_id: str) -> list[Entry]:

@@ -1,0 +1,251 @@
+"""The daily run: fetch -> merge -> forget what was shown -> select -> summarize -> publish.
+
+Why one module: the order of these steps is where paper bots lose papers or show them twice.
+The rules kept here:
+
+* Every source is tried; one that fails (after its own retries) is reported and the run
+  goes on with the others. Only when every source fails does the run stop.
+* Papers already shown are removed *before* selection, so yesterday's papers do not take
+  today's ``max_papers`` slots.
+* The chosen papers are *claimed* in the state store before the (slow, paid) summaries, so
+  an overlapping run does not publish them too; the claim becomes "shown" only after the
+  README, feed and HTML page are written (atomically); a failure releases it.
+* An empty day (weekends, holidays) writes nothing and shows nothing: yesterday's page stays.
+
+Each published digest is also archived as ``digests/DATE.json`` in the output directory;
+the feed is built from the most recent archived digests, so feed readers keep a history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from digestkit.digest.model import Digest, Entry
+from digestkit.errors import DigestkitError, NetworkError
+from digestkit.sources.base import Fetched
+from digestkit.sources.config import SourcesConfig
+from digestkit.sources.merge import merge
+from digestkit.sources.select import Selection, select
+from digestkit.sources.state import State
+
+__all__ = ["FetchReport", "Published", "fetch_all", "plan", "publish"]
+
+log = logging.getLogger(__name__)
+
+FEED_ENTRIES = 50  # papers kept in the feed, newest digests first
+
+
+@dataclass(frozen=True)
+class FetchReport:
+    """What the sources returned, what failed, and the merged, unseen, selected papers."""
+
+    day: dt.date
+    fetched: tuple[Fetched, ...] = ()
+    errors: tuple[str, ...] = ()
+    merged: int = 0
+    unseen: int = 0
+    selection: Selection = field(default_factory=lambda: Selection((), ()))
+
+    @property
+    def skipped(self) -> tuple[str, ...]:
+        return tuple(s for f in self.fetched for s in f.skipped)
+
+    def summary_line(self) -> str:
+        per = ", ".join(f"{f.source} {len(f.entries)}" for f in self.fetched)
+        failed = f"; {len(self.errors)} source(s) failed" if self.errors else ""
+        return (
+            f"{self.day}: fetched {self.merged} papers ({per or 'no source'}){failed}; "
+            f"{self.unseen} not shown before; selected {len(self.selection.entries)}"
+        )
+
+
+Fetcher = Callable[[SourcesConfig, dt.date], Fetched]
+
+
+def _fetchers(cfg: SourcesConfig) -> list[tuple[str, Fetcher]]:
+    from digestkit.sources.arxiv import fetch_arxiv
+    from digestkit.sources.hf_daily import fetch_hf_daily
+    from digestkit.sources.semantic_scholar import fetch_semantic_scholar
+
+    out: list[tuple[str, Fetcher]] = []
+    if cfg.arxiv:
+        a = cfg.arxiv
+        out.append(("arxiv", lambda c, d: fetch_arxiv(a, d)))
+    if cfg.hf_daily:
+        h, days = cfg.hf_daily, cfg.arxiv.days if cfg.arxiv else 1
+        out.append(("hf_daily", lambda c, d: fetch_hf_daily(h, d, days=days)))
+    if cfg.semantic_scholar:
+        s = cfg.semantic_scholar
+        out.append(("semantic_scholar", lambda c, d: fetch_semantic_scholar(s, d)))
+    return out
+
+
+def fetch_all(cfg: SourcesConfig, day: dt.date) -> tuple[list[Fetched], list[str]]:
+    """Run every configured source; a failed source becomes an error line, not an exception.
+
+    Raises the last error when every source failed (or a ``ConfigError``/``MissingKeyError``
+    at once: those will not fix themselves on the next run either).
+    """
+    fetchers = _fetchers(cfg)
+    if not fetchers:
+        raise DigestkitError(
+            "no sources configured: add [sources.arxiv], [sources.hf_daily] or "
+            f"[sources.semantic_scholar] to {cfg.path or 'digestkit.toml'}"
+        )
+    fetched: list[Fetched] = []
+    errors: list[str] = []
+    last: NetworkError | None = None
+    for name, fetch in fetchers:
+        try:
+            fetched.append(fetch(cfg, day))
+        except NetworkError as err:
+            log.warning("%s failed: %s", name, err)
+            errors.append(f"{name}: {err}")
+            last = err
+    if last is not None and not fetched:
+        raise last
+    return fetched, errors
+
+
+def _state(cfg: SourcesConfig, *, readonly: bool) -> State | None:
+    path = cfg.state_path()
+    if readonly and not path.exists():
+        return None
+    return State(path, show_new_versions=cfg.state.show_new_versions, readonly=readonly)
+
+
+def plan(cfg: SourcesConfig, day: dt.date, *, use_state: bool = True) -> FetchReport:
+    """Fetch, merge, drop papers already shown (read-only) and select. Writes nothing."""
+    fetched, errors = fetch_all(cfg, day)
+    merged = merge(*(f.entries for f in fetched))
+    unseen: list[Entry] = merged
+    state = _state(cfg, readonly=True) if use_state else None
+    if state is not None:
+        with state:
+            unseen = state.unseen(merged)
+    selection = select(unseen, cfg.selection)
+    return FetchReport(day, tuple(fetched), tuple(errors), len(merged), len(unseen), selection)
+
+
+def make_digest(cfg: SourcesConfig, day: dt.date, entries: tuple[Entry, ...]) -> Digest:
+    """The Digest value for ``entries`` with the ``[output]`` title and language."""
+    return Digest(
+        title=f"{cfg.output.title} {day.isoformat()}",
+        date=day,
+        source="digestkit",
+        language=cfg.output.language,
+        entries=entries,
+    )
+
+
+@dataclass(frozen=True)
+class Published:
+    """What :func:`publish` did: the report, the papers shown and the files written."""
+
+    report: FetchReport
+    digest: Digest | None
+    files: tuple[Path, ...] = ()
+    recorded: int = 0
+
+
+def _archive(out: Path, digest: Digest) -> list[Digest]:
+    """Previous archived digests (newest first), excluding ``digest``'s own date."""
+    folder = out / "digests"
+    found = []
+    for path in sorted(folder.glob("*.json"), reverse=True):
+        if digest.date and path.stem == digest.date.isoformat():
+            continue
+        try:
+            found.append(Digest.from_json(path.read_text(encoding="utf-8"), path=str(path)))
+        except (OSError, DigestkitError) as exc:
+            log.warning("ignoring archived digest %s: %s", path, exc)
+    return found
+
+
+def feed_digest(digest: Digest, previous: list[Digest], limit: int = FEED_ENTRIES) -> Digest:
+    """Today's entries followed by earlier digests' entries, at most ``limit``, no repeats."""
+    seen: set[str] = set()
+    entries: list[Entry] = []
+    for d in [digest, *previous]:
+        for e in d.entries:
+            if e.key not in seen and len(entries) < limit:
+                seen.add(e.key)
+                entries.append(e)
+    return digest.with_entries(entries)
+
+
+Renderer = Callable[[Digest, str], str]
+
+
+def _default_render(digest: Digest, fmt: str) -> str:
+    from digestkit.digest.render import render  # type: ignore[attr-defined,unused-ignore]
+
+    return str(render(digest, fmt))
+
+
+def _write_outputs(cfg: SourcesConfig, digest: Digest, render: Renderer) -> list[Path]:
+    from digestkit.summarize import write_atomic
+
+    out = cfg.output_dir()
+    (out / "digests").mkdir(parents=True, exist_ok=True)
+    feed = feed_digest(digest, _archive(out, digest))
+    targets = [
+        (out / cfg.output.readme, render(digest, "md-bot")),
+        (out / cfg.output.html, render(digest, "html")),
+        (out / cfg.output.feed, render(feed, cfg.output.feed_format)),
+    ]
+    assert digest.date is not None
+    archive = out / "digests" / f"{digest.date.isoformat()}.json"
+    # Render everything first: a render error must not leave half the files updated.
+    targets.append((archive, digest.to_json()))
+    for path, text in targets:
+        write_atomic(path, text, backup=True)
+    return [p for p, _ in targets]
+
+
+def publish(
+    cfg: SourcesConfig,
+    day: dt.date,
+    *,
+    summarize: Callable[[Digest], Digest] | None = None,
+    render: Renderer = _default_render,
+) -> Published:
+    """The whole daily run; see the module docstring for the order and the guarantees.
+
+    ``summarize`` defaults to :func:`digestkit.summarize.summarize` with the backends
+    configured in the same digestkit.toml; ``render(digest, fmt)`` to
+    :func:`digestkit.digest.render.render` (formats ``md-bot``, ``html``, ``atom``/``rss``).
+    """
+    report = plan(cfg, day)
+    if not report.selection.entries:
+        return Published(report, None)
+    run_id = f"digest-{day.isoformat()}-{uuid.uuid4().hex[:8]}"
+    state = _state(cfg, readonly=False)
+    assert state is not None
+    with state:
+        claimed = state.claim(report.selection.entries, run_id)
+        if not claimed:
+            return Published(report, None)
+        try:
+            digest = make_digest(cfg, day, tuple(claimed))
+            digest = (summarize or _default_summarize(cfg))(digest)
+            files = _write_outputs(cfg, digest, render)
+        except BaseException:
+            state.release(run_id)
+            raise
+        recorded = state.commit(run_id, day)
+    return Published(report, digest, tuple(files), recorded)
+
+
+def _default_summarize(cfg: SourcesConfig) -> Callable[[Digest], Digest]:
+    from digestkit.summarize import summarize
+
+    def run(digest: Digest) -> Digest:
+        return summarize(digest, config=cfg.path)
+
+    return run
