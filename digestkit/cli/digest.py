@@ -1,9 +1,153 @@
-"""`digestkit` commands for digest (filled in by its issue)."""
+"""``digestkit parse``, ``digestkit render`` and ``digestkit convert``: digests as data.
+
+``parse`` reads any digest (repairing it first) and prints the model as JSON with the
+parser's warnings; ``render`` writes a digest JSON file in another format; ``convert`` does
+both in one step. Output goes to stdout or, with ``-o``, to a file written atomically
+(an existing file is kept as ``NAME.bak``).
+"""
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
 import typer
+
+from digestkit.errors import InputError
+
+_PARSE_FORMATS = "auto, bot-readme, ja-8q, survey, checklist, generic, json"
+_RENDER_FORMATS = "md-bot, md-ja-8q, md-survey, md-checklist, json, jsonl, atom, rss, html"
+
+
+def _read(path: str) -> bytes:
+    if path == "-":
+        import sys
+
+        return sys.stdin.buffer.read()
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from exc
+
+
+def _write(text: str, out: Path | None) -> None:
+    """Print ``text`` or replace ``out`` atomically, keeping the old file as ``.bak``."""
+    if out is None:
+        typer.echo(text, nl=not text.endswith("\n"))
+        return
+    out = out.expanduser()
+    directory = out.parent if str(out.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.chmod(tmp, out.stat().st_mode & 0o777 if out.exists() else _default_mode())
+        if out.exists():
+            os.replace(out, out.with_name(out.name + ".bak"))
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _render(digest: object, to: str, path: str) -> str:
+    from digestkit.digest.render import render
+
+    try:
+        return render(digest, to)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--to") from exc
+
+
+def parse_cmd(
+    file: str = typer.Argument(..., help="Digest file (Markdown, text, JSON; '-' for stdin)."),
+    format: str = typer.Option("auto", "--format", "-f", help=f"Input format: {_PARSE_FORMATS}."),
+    to: str = typer.Option(
+        "json", "--to", "-t", help="Output: json (model + warnings) or summary."
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write here instead of stdout."
+    ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Exit 1 when the parser left text unplaced."
+    ),
+) -> None:
+    """Parse a digest into the digestkit model and print it as JSON (with warnings)."""
+    import json
+
+    from digestkit.digest.parse import FORMATS, parse_digest
+
+    if format not in FORMATS:
+        raise typer.BadParameter(f"choose from {_PARSE_FORMATS}", param_hint="--format")
+    result = parse_digest(_read(file), format, path=file)
+    if to == "json":
+        text = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    elif to == "summary":
+        rows = [
+            f"{n:>3}. {e.arxiv_id or '-':<12} {e.title}"
+            for n, e in enumerate(result.digest.entries, 1)
+        ]
+        rows += [f"warning: {file}:{w.line}: {w.message}" for w in result.warnings]
+        text = (
+            f"{file}: {result.format}, {len(result.digest.entries)} entries\n"
+            + "\n".join(rows)
+            + "\n"
+        )
+    else:
+        raise typer.BadParameter("choose json or summary", param_hint="--to")
+    _write(text, output)
+    for w in result.warnings:
+        typer.echo(f"digestkit: warning: {file}:{w.line}: {w.message}", err=True)
+    if strict and result.warnings:
+        raise typer.Exit(1)
+
+
+def render_cmd(
+    file: str = typer.Argument(..., help="A digest JSON file (from `digestkit parse`)."),
+    to: str = typer.Option(..., "--to", "-t", help=f"Output format: {_RENDER_FORMATS}."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write here instead of stdout."
+    ),
+) -> None:
+    """Render a digest JSON file as Markdown, JSON(L), Atom, RSS or HTML."""
+    from digestkit.digest.model import Digest
+
+    data = _read(file)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError("digest JSON must be UTF-8", path=file) from exc
+    _write(_render(Digest.from_json(text, path=file), to, file), output)
+
+
+def convert_cmd(
+    file: str = typer.Argument(..., help="Digest file in any supported format ('-' for stdin)."),
+    to: str = typer.Option(..., "--to", "-t", help=f"Output format: {_RENDER_FORMATS}."),
+    format: str = typer.Option("auto", "--format", "-f", help=f"Input format: {_PARSE_FORMATS}."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write here instead of stdout."
+    ),
+) -> None:
+    """Parse a digest and render it in another format in one step."""
+    from digestkit.digest.parse import FORMATS, parse_digest
+
+    if format not in FORMATS:
+        raise typer.BadParameter(f"choose from {_PARSE_FORMATS}", param_hint="--format")
+    result = parse_digest(_read(file), format, path=file)
+    for w in result.warnings:
+        typer.echo(f"digestkit: warning: {file}:{w.line}: {w.message}", err=True)
+    _write(_render(result.digest, to, file), output)
 
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to ``app``."""
+    app.command("parse")(parse_cmd)
+    app.command("render")(render_cmd)
+    app.command("convert")(convert_cmd)

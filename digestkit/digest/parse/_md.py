@@ -151,7 +151,7 @@ def slice_lines(lines: Sequence[str], start: int, end: int) -> str:
         start += 1
     while end > start and not lines[end - 1].strip():
         end -= 1
-    return "\n".join(line.rstrip() for line in lines[start:end])
+    return "\n".join(lines[start:end])
 
 
 # arXiv references: links to abs/pdf/html pages (and mirrors that key on the id), and
@@ -237,7 +237,7 @@ def _strip_rules(lines: list[str]) -> str:
         start += 1
     while end > start and (not lines[end - 1].strip() or _RULE.match(lines[end - 1])):
         end -= 1
-    return "\n".join(line.rstrip() for line in lines[start:end])
+    return "\n".join(lines[start:end])
 
 
 def join_sections(sections: Sequence[tuple[str, str]], level: int = 2) -> str:
@@ -255,18 +255,25 @@ def join_sections(sections: Sequence[tuple[str, str]], level: int = 2) -> str:
     return "\n\n".join(parts)
 
 
-_ESCAPE = re.compile(r"([\\`*_\[\]<>&!|~])")
+_ESCAPE = re.compile(r"([\\`*_\[\]<>!|~]|&(?=#?\w+;))")
 _LINE_START = re.compile(r"^(\s*)([#+=\-]|\d+[.)])")
 
 
-def escape_inline(text: str) -> str:
-    """Escape ``text`` so Markdown shows it literally (one line: breaks become spaces).
+def escape_inline(text: str, *, line_start: bool = False) -> str:
+    r"""Escape ``text`` so Markdown shows it literally (one line: breaks become spaces).
 
-    >>> escape_inline("1. a*b* <x>")
-    '1\\\\. a\\\\*b\\\\* \\\\<x\\\\>'
+    ``line_start=True`` also escapes what would open a block at the start of a line
+    (``# ``, ``- ``, ``1. ``); headings and link texts do not need it.
+
+    >>> escape_inline("a*b* <x> #")
+    'a\\*b\\* \\<x\\> \\#'
+    >>> escape_inline("1. x", line_start=True)
+    '1\\. x'
     """
     text = _ESCAPE.sub(r"\\\1", " ".join(text.split()))
-    m = _LINE_START.match(text)
+    if text.endswith("#"):
+        text = text[:-1] + "\\#"
+    m = _LINE_START.match(text) if line_start else None
     if m:
         mark = m.group(2)
         text = m.group(1) + (mark[:-1] + "\\" + mark[-1]) + text[m.end() :]
@@ -281,5 +288,5 @@ def escape_text(text: str) -> str:
     """
     out = []
     for line in text.strip().split("\n"):
-        out.append(escape_inline(line) if line.strip() else "")
+        out.append(escape_inline(line, line_start=True) if line.strip() else "")
     return "\n".join(out)

@@ -1,0 +1,85 @@
+"""Render a digest as one self-contained HTML page (inline CSS, no scripts, no assets).
+
+Why this shape: the page is mailed, dropped in a bucket or opened from disk, so it must
+work offline and be safe whatever the summaries contain. Every field is escaped by
+Jinja2's autoescape; summary Markdown goes through :func:`._safe.markdown_html` (raw HTML
+off, link schemes restricted); entry URLs pass :func:`._common.safe_url`. The CSS uses a
+CJK-aware font stack and follows the reader's light/dark preference.
+
+>>> from digestkit.digest.model import Digest, Entry, Summary
+>>> s = Summary(sections=(("", "<script>alert(1)</script>"),))
+>>> out = render(Digest(title="t", entries=(Entry(arxiv_id="1", title="<b>x</b>", summary=s),)))
+>>> "<script>" in out, "&lt;script&gt;" in out, "&lt;b&gt;x" in out
+(False, True, True)
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from markupsafe import Markup
+
+from digestkit.digest.model import Digest, Entry
+from digestkit.digest.render._common import abs_url, safe_url
+from digestkit.digest.render._safe import markdown_html
+
+__all__ = ["render"]
+
+
+@lru_cache(maxsize=1)
+def _template() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("digestkit.digest.render", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env.get_template("page.html.j2")
+
+
+def _summary_html(e: Entry) -> str:
+    if e.summary is None:
+        return ""
+    parts = []
+    for head, body in e.summary.sections or (("", e.summary.raw),):
+        if head:
+            parts.append(markdown_html("### " + head.replace("\n", " ")))
+        parts.append(markdown_html(body))
+    return "".join(parts)
+
+
+def _view(n: int, e: Entry) -> dict[str, Any]:
+    facts = [("arXiv", e.arxiv_id + (f"v{e.version}" if e.version else ""))] if e.arxiv_id else []
+    if e.published:
+        facts.append(("published", e.published.isoformat()))
+    if e.score is not None:
+        facts.append(("score", f"{e.score:g}"))
+    return {
+        "anchor": f"p{n}-" + "".join(ch if ch.isalnum() else "-" for ch in (e.arxiv_id or "entry")),
+        "title": e.title or e.arxiv_id or "untitled",
+        "url": safe_url(e.url) or abs_url(e),
+        "authors": ", ".join(e.authors),
+        "categories": e.categories,
+        "facts": facts,
+        "lang": e.summary.language if e.summary else "",
+        "summary_html": Markup(_summary_html(e)),  # noqa: S704 - built by the safe renderer
+        "abstract": e.abstract,
+    }
+
+
+def render(digest: Digest, **options: Any) -> str:
+    """The digest as a standalone HTML page (option ``title`` overrides the page title)."""
+    title = options.get("title") or digest.title or "arXiv digest"
+    return str(
+        _template().render(
+            lang=digest.language or "und",
+            title=title,
+            date=digest.date.isoformat() if digest.date else "",
+            source=digest.source,
+            count=len(digest.entries),
+            entries=[_view(n, e) for n, e in enumerate(digest.entries, 1)],
+        )
+    )
