@@ -28,6 +28,9 @@ logger = logging.getLogger(__name__)
 #: 64 KiB is far more text than it needs to tell GB18030 from Big5 or Shift_JIS.
 SAMPLE_BYTES = 64 * 1024
 
+#: How many bytes the CJK plausibility score reads: a few hundred characters settle it.
+SCORE_BYTES = 4 * 1024
+
 #: How many bytes the NUL-pattern and binary checks look at.
 _PROBE_BYTES = 8 * 1024
 
@@ -249,12 +252,12 @@ def _decode_legacy(data: bytes) -> Decoded | None:
     # Ties are common on short Latin text (cp1250 == cp1252 on French); the most common
     # legacy code page in the wild wins them.
     ranked.sort(key=lambda item: (round(item[1], 3), -round(item[2], 3), item[0] != "cp1252"))
-    scored = _score_cjk(sample)
+    scored = _score_cjk(_safe_sample(sample, SCORE_BYTES))
     order = [codec for codec, _, _ in ranked]
     if scored:
         best, best_score = scored[0]
         leader_is_cjk = bool(ranked) and _family(ranked[0][0]) is not None
-        if best_score >= 0.5 or (best_score > 0 and (leader_is_cjk or not ranked)):
+        if best_score >= 0.5 or (best_score > 0 and leader_is_cjk) or not ranked:
             order = [codec for codec, _ in scored] + order
             runner_up = scored[1][1] if len(scored) > 1 else -1.0
             confidence = _cjk_confidence(best_score, runner_up, sample)
@@ -318,7 +321,7 @@ def _score_cjk(sample: bytes) -> list[tuple[str, float]]:
     return sorted(scored, key=lambda item: -item[1])
 
 
-def _cjk_plausibility(text: str, limit: int = 2000) -> float:
+def _cjk_plausibility(text: str, limit: int = 1500) -> float:
     """Mean per-character plausibility of the non-ASCII part of ``text``, about -3..1.
 
     Characters among the commonest of their language (a 14 KB table built from wordfreq)
@@ -440,15 +443,15 @@ def _length_factor(sample: bytes) -> float:
     return 0.5 + 0.5 * min(1.0, non_ascii / 64)
 
 
-def _safe_sample(data: bytes) -> bytes:
-    """At most :data:`SAMPLE_BYTES`, cut after a byte no multi-byte codec uses as a trail.
+def _safe_sample(data: bytes, size: int = SAMPLE_BYTES) -> bytes:
+    """At most ``size`` bytes, cut after a byte no multi-byte codec uses as a trail.
 
     Bytes below 0x30 are never the second byte of a GB18030, Big5, Shift_JIS or EUC
     character, so cutting after one never splits a character.
     """
-    if len(data) <= SAMPLE_BYTES:
+    if len(data) <= size:
         return data
-    head = data[:SAMPLE_BYTES]
+    head = data[:size]
     for pos in range(len(head) - 1, len(head) // 2, -1):
         if head[pos] < 0x30:
             return head[: pos + 1]
