@@ -182,7 +182,8 @@ def _run_files(inputs: list[str], options: Options) -> int:
     from digestkit.repair.files import iter_inputs
 
     single = len(inputs) == 1 and not _expands(inputs[0])
-    return _run(list(iter_inputs(inputs)), options, single)
+    exclude = [options.output_dir] if options.output_dir is not None else []
+    return _run(list(iter_inputs(inputs, exclude)), options, single)
 
 
 def _run(items: list[InputItem], options: Options, single: bool) -> int:
@@ -276,7 +277,7 @@ def _write(item: InputItem, outcome: Outcome, options: Options) -> Outcome:
         else:
             if item.path is None or outcome.status == "unchanged":
                 return outcome
-            target = item.path
+            target = item.path.resolve()  # through a symlink to the file, keeping the link
         write_atomic(target, outcome.after, backup=options.backup)
     except DigestkitError as err:
         return Outcome(outcome.name, "failed", err.message)

@@ -81,17 +81,19 @@ def is_archive(path: Path) -> bool:
     return path.name.lower().endswith(_ARCHIVE_SUFFIXES)
 
 
-def iter_inputs(inputs: Sequence[str | Path]) -> Iterator[InputItem]:
+def iter_inputs(inputs: Sequence[str | Path], exclude: Sequence[Path] = ()) -> Iterator[InputItem]:
     """Expand files, directories and archives into documents, in a stable order.
 
-    Directories are walked in sorted order without following symlinks; archive members are
-    read as they are listed. Nothing here raises for one bad input: it becomes an item
-    with a ``problem``.
+    Directories are walked in sorted order without following symlinks, leaving out the
+    ``exclude`` directories (the output directory, when it sits inside an input); archive
+    members are read as they are listed. Nothing here raises for one bad input: it
+    becomes an item with a ``problem``.
     """
+    skip = {folder.resolve() for folder in exclude}
     for raw in inputs:
         path = Path(raw)
         if path.is_dir():
-            yield from _walk(path)
+            yield from _walk(path, skip)
         elif is_archive(path) and path.is_file():
             yield from _archive_members(path)
         else:
@@ -106,13 +108,15 @@ def _file_item(path: Path, relpath: PurePosixPath, name: str) -> InputItem:
     return InputItem(name, relpath, path, _loader=path.read_bytes)
 
 
-def _walk(root: Path) -> Iterator[InputItem]:
+def _walk(root: Path, skip: set[Path]) -> Iterator[InputItem]:
     def on_error(exc: OSError) -> None:
         logger.warning("cannot list %s: %s", exc.filename, exc.strerror)
 
     for folder, dirs, files in os.walk(root, onerror=on_error):
         # Hidden directories are version control and tool state (.git, .venv), not documents.
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = sorted(
+            d for d in dirs if not d.startswith(".") and Path(folder, d).resolve() not in skip
+        )
         for filename in sorted(files):
             if filename.endswith(".orig") or ".orig." in filename:
                 continue  # our own backups

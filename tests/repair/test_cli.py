@@ -291,3 +291,45 @@ def test_quiet_prints_only_the_summary(
     lines = stderr.strip().splitlines()
     assert lines[-1] == "digestkit: 2 repaired, 1 unchanged, 1 skipped, 0 failed"
     assert not [line for line in lines if "repaired:" in line]
+
+
+def test_output_dir_inside_the_input_is_not_walked(
+    docs: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    out = docs / "fixed"
+    assert run(capsysbinary, "repair", docs, "-d", out)[0] == EXIT_OK
+    assert run(capsysbinary, "repair", docs, "-d", out)[0] == EXIT_OK  # twice: no fixed/fixed
+    assert not (out / "fixed").exists()
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*.md")) == [
+        "2024/broken.md",
+        "clean.md",
+        "gb.md",
+    ]
+
+
+def test_in_place_through_a_symlink_keeps_the_link(
+    tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    real = tmp_path / "real.md"
+    real.write_text(BROKEN, encoding="utf-8")
+    link = tmp_path / "link.md"
+    link.symlink_to(real)
+    assert run(capsysbinary, "repair", link, "--in-place")[0] == EXIT_OK
+    assert link.is_symlink()
+    assert real.read_text(encoding="utf-8") == BROKEN_TEXT
+    assert (tmp_path / "real.md.orig").read_text(encoding="utf-8") == BROKEN
+
+
+def test_many_files_on_a_terminal_show_progress(
+    tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "many"
+    root.mkdir()
+    for number in range(25):
+        (root / f"{number:02d}.md").write_text(BROKEN, encoding="utf-8")
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, _, stderr = run(capsysbinary, "repair", root, "-d", tmp_path / "out", "-q")
+    assert code == EXIT_OK
+    assert "repairing" in stderr  # the bar's label, drawn on stderr
+    assert stderr.rstrip().endswith("25 repaired, 0 unchanged, 0 skipped, 0 failed")
+    assert len(list((tmp_path / "out").glob("*.md"))) == 25
