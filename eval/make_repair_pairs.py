@@ -9,8 +9,9 @@ Run from the repository root::
 Where the clean text comes from (deterministic: same seeds, same output):
 
 - ja: paragraphs of seeds 000-003 (clean Japanese as published);
-- en: English abstract paragraphs of seeds 003 and 004 (ASCII survives every corruption kind
-  unchanged, so paragraphs with non-ASCII characters are preferred);
+- en: English abstract paragraphs of seed 003 and of seed 004 as repaired (below), without
+  CJK characters (ASCII survives every corruption kind unchanged, so paragraphs with
+  non-ASCII characters such as curly quotes or dashes are preferred);
 - zh: Chinese paragraphs of seed 004 *as repaired by digestkit.repair*. Seed 004 is the only
   Chinese source in the repository and it is damaged; a paragraph is used only when its
   repair is confident (every repaired span at or above ``--min-confidence``) and contains
@@ -35,6 +36,7 @@ DEFAULT_OUT = ROOT / "fixtures" / "eval" / "repair_pairs.json"
 MIN_LEN, MAX_LEN = 80, 420
 _BLANK = re.compile(r"\n\s*\n")
 _SENTENCE_END = re.compile(r"(?<=[。！？.!?])")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")
 _MOJIBAKE_LEFT = re.compile(r"[\u00c0-\u00ff][\u0080-\u00bf\u2000-\u203a\u0152-\u017e]")
 
 
@@ -77,26 +79,32 @@ def _spread(items: list[str], n: int, prefer_non_ascii: bool = False) -> list[st
     return [items[int(i * step)] for i in range(n)]
 
 
-def _zh_paragraphs(min_confidence: float) -> list[str]:
+def _repaired_004(min_confidence: float) -> list[str]:
+    """Blocks of seed 004 as repaired, kept only when the repair is confident and clean."""
     from digestkit.repair import repair_text
 
-    found = []
+    kept = []
     for block in _BLANK.split(_seed("004")):
-        if not block.strip() or block.isascii():
+        if not block.strip():
             continue
         fixed = repair_text(block.strip())
         low = [s for s in fixed.spans if s.confidence < min_confidence]
-        text = fixed.text
-        if low or "\ufffd" in text or _MOJIBAKE_LEFT.search(text):
-            continue
-        found += list(paragraphs(text, "zh"))
-    return found
+        if not low and "\ufffd" not in fixed.text and not _MOJIBAKE_LEFT.search(fixed.text):
+            kept.append(fixed.text)
+    return kept
+
+
+def _is_plain_english(text: str) -> bool:
+    # Headings like "论文总结：Multi-Head ..." are mostly Latin letters but not English prose.
+    return not _CJK.search(text)
 
 
 def sources(per_lang: int, min_confidence: float) -> dict[str, list[str]]:
+    repaired = _repaired_004(min_confidence)
     ja = [p for n in ("000", "001", "002", "003") for p in paragraphs(_seed(n), "ja")]
-    en = [p for n in ("003", "004") for p in paragraphs(_seed(n), "en")]
-    zh = _zh_paragraphs(min_confidence)
+    zh = [p for block in repaired for p in paragraphs(block, "zh")]
+    en = [p for text in (_seed("003"), *repaired) for p in paragraphs(text, "en")]
+    en = [p for p in en if _is_plain_english(p)]
     return {
         "ja": _spread(ja, per_lang),
         "zh": _spread(zh, per_lang),
@@ -105,15 +113,19 @@ def sources(per_lang: int, min_confidence: float) -> dict[str, list[str]]:
 
 
 def build(per_lang: int, min_confidence: float) -> dict[str, object]:
-    from digestkit.repair.corrupt import CORRUPTION_KINDS, corrupt
+    from digestkit.repair.corrupt import CORRUPTION_KINDS, LOSSLESS_KINDS, corrupt
 
     cases = []
     by_lang = sources(per_lang, min_confidence)
     for lang, texts in by_lang.items():
         for i, clean in enumerate(texts):
+            # Each clean paragraph is also a negative case: repair must leave it alone.
+            cases.append({"id": f"{lang}-{i}-clean", "lang": lang, "kind": "clean", "category": "clean",
+                          "corrupted": clean, "clean": clean})  # fmt: skip
             for kind in CORRUPTION_KINDS:
                 corrupted = corrupt(clean, kind, seed=i)
-                cases.append({"id": f"{lang}-{i}-{kind}", "lang": lang, "kind": kind,
+                category = "lossless" if kind in LOSSLESS_KINDS else "lossy"
+                cases.append({"id": f"{lang}-{i}-{kind}", "lang": lang, "kind": kind, "category": category,
                               "corrupted": corrupted, "clean": clean})  # fmt: skip
     return {
         "generator": "python -m eval.make_repair_pairs "

@@ -73,9 +73,72 @@ def grouped_bars(
     if ylim:
         ax.set_ylim(*ylim)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper center", ncol=max(1, len(series)), framealpha=0.9)
     fig.tight_layout()
     fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def _pct(v: Any) -> str:
+    if not isinstance(v, int | float) or math.isnan(v):
+        return "–"
+    if v == 0:
+        return "0"
+    return f"{v * 100:.0f}%" if v >= 0.1 else f"{v * 100:.2g}%"
+
+
+def heatmap_pair(
+    path: Path,
+    *,
+    title: str,
+    rows: Sequence[str],
+    cols: Sequence[str],
+    panels: Sequence[tuple[str, Sequence[Sequence[float]]]],
+    unit: str,
+) -> Path:
+    """Side-by-side heatmaps (one per panel) of rates in [0, inf), log colour, annotated in %."""
+    from matplotlib.colors import LogNorm
+
+    plt = _pyplot()
+    fig, axes = plt.subplots(
+        1,
+        len(panels),
+        figsize=(3.2 + 2.2 * len(cols) * len(panels), 0.32 * len(rows) + 1.8),
+        dpi=110,
+    )
+    if len(panels) == 1:
+        axes = [axes]
+    norm = LogNorm(vmin=1e-4, vmax=2.0)
+    image = None
+    for ax, (name, grid) in zip(axes, panels, strict=True):
+        shown = [[max(_finite(v), 1e-4) for v in row] for row in grid]
+        image = ax.imshow(shown, norm=norm, cmap="Reds", aspect="auto")
+        for i, row in enumerate(grid):
+            for j, v in enumerate(row):
+                text = (
+                    "–"
+                    if not isinstance(v, int | float) or math.isnan(v)
+                    else ("0" if v == 0 else f"{v * 100:.2g}%")
+                )
+                ax.text(
+                    j,
+                    i,
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="black" if _finite(v) < 0.3 else "white",
+                )
+        ax.set_xticks(range(len(cols)))
+        ax.set_xticklabels(cols)
+        ax.set_yticks(range(len(rows)))
+        ax.set_yticklabels(rows, fontsize=8)
+        ax.set_title(name, fontsize=10)
+    if image is not None:
+        fig.colorbar(image, ax=list(axes), label=unit, shrink=0.8)
+    fig.suptitle(textwrap.fill(title, 90), fontsize=11)
+    fig.savefig(path, bbox_inches="tight")
     plt.close(fig)
     return path
 
@@ -84,32 +147,39 @@ def _repair_charts(r: SectionResult, out: Path) -> list[Path]:
     rows = r.data.get("by_kind_lang") or []
     if not rows:
         return []
-    labels = [f"{kind}\n{lang}" if len(rows) < 8 else f"{kind}/{lang}" for kind, lang, *_ in rows]
-    cer_chart = grouped_bars(
+    kinds = list(dict.fromkeys(row[0] for row in rows))
+    langs = [lang for lang in ("ja", "zh", "en") if any(row[1] == lang for row in rows)]
+    langs += sorted({row[1] for row in rows} - set(langs))
+    cell = {(row[0], row[1]): row for row in rows}
+
+    def grid(col: int) -> list[list[float]]:
+        return [
+            [cell[(k, lang)][col] if (k, lang) in cell else float("nan") for lang in langs]
+            for k in kinds
+        ]
+
+    heat = heatmap_pair(
         out / "repair_cer.png",
-        title="Repair: character error rate per corruption kind and language (lower is better)",
-        labels=labels,
-        series=[
-            ("digestkit repair_text", [row[3] for row in rows], _OURS),
-            ("ftfy.fix_encoding", [row[5] for row in rows], _BASE),
-        ],  # fmt: skip
-        ylabel="CER, % of characters (log scale)",
-        log_scale=True,
-        percent=True,
+        title="Repair: character error rate per corruption kind and text language (lower is better; 0 = every case exact)",
+        rows=kinds,
+        cols=langs,
+        panels=[("digestkit repair_text", grid(3)), ("ftfy.fix_encoding", grid(5))],
+        unit="CER (edit distance / clean length, log colour scale)",
     )
+    cats = r.data.get("by_cat_lang") or []
     exact_chart = grouped_bars(
         out / "repair_exact.png",
-        title="Repair: cases restored exactly (higher is better)",
-        labels=labels,
+        title="Repair: share of cases restored exactly, by category and language (higher is better)",
+        labels=[f"{cat} {lang}" for cat, lang, *_ in cats],
         series=[
-            ("digestkit repair_text", [row[4] for row in rows], _OURS),
-            ("ftfy.fix_encoding", [row[6] for row in rows], _BASE),
+            ("digestkit repair_text", [row[4] for row in cats], _OURS),
+            ("ftfy.fix_encoding", [row[6] for row in cats], _BASE),
         ],  # fmt: skip
         ylabel="exact matches, % of cases",
         percent=True,
-        ylim=(0, 105),
+        ylim=(0, 118),
     )
-    return [cer_chart, exact_chart]
+    return [heat, exact_chart]
 
 
 def _parse_charts(r: SectionResult, out: Path) -> list[Path]:
@@ -130,7 +200,7 @@ def _parse_charts(r: SectionResult, out: Path) -> list[Path]:
             ],  # fmt: skip
             ylabel="%",
             percent=True,
-            ylim=(0, 105),
+            ylim=(0, 118),
         )
     ]
 
@@ -175,7 +245,7 @@ def _faithfulness_charts(r: SectionResult, out: Path) -> list[Path]:
                 ],
                 ylabel="% of pairs flagged",
                 percent=True,
-                ylim=(0, 105),
+                ylim=(0, 118),
             )
         )
     return charts

@@ -42,6 +42,7 @@ class RepairCase:
     kind: str
     corrupted: str
     clean: str
+    category: str = ""  # "lossless" | "lossy" | "clean"; "" = infer from the kind name
 
 
 @dataclass(frozen=True)
@@ -77,14 +78,21 @@ def load_cases(fixtures: Path) -> list[RepairCase]:
     path = fixtures / PAIRS_FILE
     raw = json.loads(path.read_text(encoding="utf-8"))
     cases = [
-        RepairCase(str(c["id"]), str(c["lang"]), str(c["kind"]), c["corrupted"], c["clean"])
+        RepairCase(
+            str(c["id"]),
+            str(c["lang"]),
+            str(c["kind"]),
+            c["corrupted"],
+            c["clean"],
+            str(c.get("category") or category(str(c["kind"]))),
+        )  # fmt: skip
         for c in raw["cases"]
     ]
     for number in CLEAN_SEEDS:
         for seed in sorted((fixtures / "seeds").glob(f"{number}_*.txt")):
             text = seed.read_text(encoding="utf-8")
             lang = detect_language(text).lang
-            cases.append(RepairCase(f"seed-{number}", lang, "clean", text, text))
+            cases.append(RepairCase(f"seed-{number}", lang, "clean", text, text, "clean"))
     return cases
 
 
@@ -110,6 +118,10 @@ def score_cases(
     return scores
 
 
+def _cat(case: RepairCase) -> str:
+    return case.category or category(case.kind)
+
+
 def _group(
     scores: Sequence[CaseScore], key: Callable[[CaseScore], Any]
 ) -> dict[Any, list[CaseScore]]:
@@ -133,8 +145,8 @@ def summarize_scores(scores: Sequence[CaseScore]) -> SectionResult:
     """Metrics, tables and chart data from scored cases (pure; tested on tiny inputs)."""
     result = SectionResult(name="repair")
     by_kind_lang = _group(scores, lambda s: (s.case.kind, s.case.lang))
-    by_cat = _group(scores, lambda s: category(s.case.kind))
-    by_cat_lang = _group(scores, lambda s: (category(s.case.kind), s.case.lang))
+    by_cat = _group(scores, lambda s: _cat(s.case))
+    by_cat_lang = _group(scores, lambda s: (_cat(s.case), s.case.lang))
     rows = []
     for (kind, lang), group in by_kind_lang.items():
         st = _stats(group)
@@ -155,14 +167,10 @@ def summarize_scores(scores: Sequence[CaseScore]) -> SectionResult:
         cat_rows.append(
             (cat, lang, int(st["n"]), st["cer"], st["exact"], st["ftfy_cer"], st["ftfy_exact"])
         )
-    columns = ("kind", "lang", "cases", "CER", "exact", "ftfy CER", "ftfy exact")
-    result.tables.append(
-        Table(
-            "Repair by corruption category and language", columns[:1] + columns[1:], tuple(cat_rows)
-        )
-    )
-    result.tables.append(Table("Repair by corruption kind and language", columns, tuple(rows),
+    columns = ("category", "lang", "cases", "CER", "exact", "ftfy CER", "ftfy exact")
+    result.tables.append(Table("Repair by corruption category and language", columns, tuple(cat_rows),
                                note="CER = edit distance / clean length; ftfy = ftfy.fix_encoding on the same input."))  # fmt: skip
+    result.tables.append(_pivot(rows))
     worst = sorted((s for s in scores if not s.exact), key=lambda s: -s.cer)[:5]
     if worst:
         result.notes.append(
@@ -176,6 +184,22 @@ def summarize_scores(scores: Sequence[CaseScore]) -> SectionResult:
     result.data = {"by_kind_lang": rows, "by_cat_lang": cat_rows}
     result.summary = _summary_line(result.metrics, len(scores))
     return result
+
+
+def _pivot(rows: Sequence[tuple[Any, ...]]) -> Table:
+    """One row per kind; per language "digestkit CER / ftfy CER (exact cases)"."""
+    langs = [lang for lang in ("ja", "zh", "en") if any(r[1] == lang for r in rows)]
+    langs += sorted({r[1] for r in rows} - set(langs))
+    cell = {(r[0], r[1]): r for r in rows}
+    out = []
+    for kind in dict.fromkeys(r[0] for r in rows):
+        line: list[Any] = [kind]
+        for lang in langs:
+            r = cell.get((kind, lang))
+            line.append("–" if r is None else f"{r[3]:.3%} / {r[5]:.1%} ({r[4]:.0%} exact)")
+        out.append(tuple(line))
+    return Table("Repair CER per corruption kind: digestkit / ftfy (digestkit exact-match rate)",
+                 ("kind", *langs), tuple(out))  # fmt: skip
 
 
 def _summary_line(m: dict[str, float], n: int) -> str:
