@@ -157,6 +157,10 @@ def _validate(inputs: list[str], options: Options) -> None:
             "several inputs: say where the results go (--output-dir DIR or --in-place), "
             "or use --check / --diff / --explain"
         )
+    if options.diff and options.explain:
+        usage("--diff and --explain both print to stdout; choose one")
+    if str(options.output) == "-" and (options.diff or options.explain):
+        usage("--output - prints the text; it cannot share stdout with --diff or --explain")
     if options.in_place and any(_is_archive(arg) for arg in inputs):
         usage("archives cannot be repaired in place; use --output-dir")
 

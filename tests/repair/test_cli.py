@@ -271,6 +271,8 @@ def test_a_failed_write_loses_nothing(
         ["repair", "-", "--in-place"],
         ["repair", "a.md", "b.md", "-o", "x"],
         ["repair", "a.zip", "--in-place"],
+        ["repair", "a.md", "--diff", "--explain"],
+        ["repair", "a.md", "-o", "-", "--diff"],
     ],
 )
 def test_usage_errors_exit_2(args: list[str], capsysbinary: pytest.CaptureFixture[bytes]) -> None:
@@ -333,3 +335,15 @@ def test_many_files_on_a_terminal_show_progress(
     assert "repairing" in stderr  # the bar's label, drawn on stderr
     assert stderr.rstrip().endswith("25 repaired, 0 unchanged, 0 skipped, 0 failed")
     assert len(list((tmp_path / "out").glob("*.md"))) == 25
+
+
+def test_output_dash_is_stdout_and_an_existing_output_is_backed_up(
+    docs: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    code, stdout, _ = run(capsysbinary, "repair", docs / "gb.md", "-o", "-")
+    assert (code, stdout) == (EXIT_OK, GB_TEXT)
+    out = docs.parent / "existing.md"
+    out.write_text("the user's own notes\n")
+    assert run(capsysbinary, "repair", docs / "gb.md", "-o", out)[0] == EXIT_OK
+    assert out.read_text(encoding="utf-8") == GB_TEXT
+    assert (docs.parent / "existing.md.orig").read_text() == "the user's own notes\n"
