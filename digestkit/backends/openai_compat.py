@@ -106,9 +106,7 @@ class OpenAICompatBackend:
             text = choice["message"]["content"] or ""
             usage = data.get("usage") or {}
         except (ValueError, KeyError, IndexError, TypeError, json.JSONDecodeError) as exc:
-            raise RemoteError(
-                "unreadable response body", url=self.url, status=response.status_code
-            ) from exc
+            raise RemoteError("unreadable response body", url=self.url) from exc
         cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
         return Completion(
             text=text,

@@ -238,17 +238,23 @@ class Router:
             return hit
         errors: list[str] = []
         last: NetworkError | None = None
-        for _ in range(2):  # second pass only after waiting out cooldowns
+        skip: set[str] = set()  # failed for good on this prompt (e.g. 400): not again
+        horizon = self.clock()
+        for _ in range(2):  # the second pass only after waiting out a cooldown
             for name, slot in self.slots.items():
-                if slot.disabled or slot.cooldown_until > self.clock():
+                if slot.disabled or name in skip or slot.cooldown_until > horizon:
                     continue
                 try:
                     return self._try_backend(slot, prompt, validate)
                 except NetworkError as err:
                     last = err
                     errors.append(f"{name}: {err}")
-            if not self._wait_for_cooldown():
+                    if not is_retryable(err):
+                        skip.add(name)
+            waited = self._wait_for_cooldown(skip)
+            if waited is None:
                 break
+            horizon = waited
         summary = "; ".join(errors[-4:]) or "every backend of the route is disabled"
         if isinstance(last, AuthError) or last is None:
             raise AuthError(f"no backend left: {summary}")
@@ -284,14 +290,18 @@ class Router:
                 return c
         return None
 
-    def _wait_for_cooldown(self) -> bool:
-        waiting = [s.cooldown_until for s in self.slots.values() if not s.disabled]
-        if not waiting:
-            return False
-        delay = min(waiting) - self.clock()
-        if delay > 0:
-            self.sleep(delay)
-        return True
+    def _wait_for_cooldown(self, skip: set[str]) -> float | None:
+        """Sleep until the first cooling backend is ready; the time it is ready at."""
+        now = self.clock()
+        cooling = [
+            s.cooldown_until
+            for name, s in self.slots.items()
+            if not s.disabled and name not in skip and s.cooldown_until > now
+        ]
+        if not cooling:
+            return None
+        self.sleep(min(cooling) - now)
+        return min(cooling)
 
     def _backoff(self, attempt: int, err: NetworkError) -> float:
         cap = min(self.policy.backoff_max, self.policy.backoff_base * 2**attempt)
