@@ -97,9 +97,8 @@ def test_faults_become_digestkit_errors(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     faults = Faults(script=(fault,), retry_after=0.25, timeout_delay=0.6)
-    with serve_stub(kind, faults=faults, api_key=SENTINEL_KEY) as stub:
-        with pytest.raises(cls) as info:
-            backend(kind, stub.base_url).complete(PROMPT)
+    with serve_stub(kind, faults=faults, api_key=SENTINEL_KEY) as stub, pytest.raises(cls) as info:
+        backend(kind, stub.base_url).complete(PROMPT)
     err = info.value
     assert type(err) is cls
     if status is not None:
