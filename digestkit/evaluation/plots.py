@@ -264,11 +264,15 @@ def _throughput_charts(r: SectionResult, out: Path) -> list[Path]:
         vals = [_finite(row["rate"])] + (
             [_finite(row["baseline_rate"])] if row.get("baseline_name") else []
         )
-        ax.bar(range(len(vals)), vals, color=[_OURS, _BASE][: len(vals)])
+        bars = ax.bar(range(len(vals)), vals, color=[_OURS, _BASE][: len(vals)])
+        ax.bar_label(
+            bars, labels=[f"{v:,.0f}" if v >= 100 else f"{v:.3g}" for v in vals], fontsize=8
+        )
+        ax.margins(y=0.15)
         ax.set_xticks(range(len(vals)))
         ax.set_xticklabels(names, fontsize=7, rotation=15)
         ax.set_ylabel(row["unit"])
-        ax.set_title(row["title"], fontsize=9)
+        ax.set_title(textwrap.fill(row["title"], 30), fontsize=9)
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle("Throughput on this machine (higher is better; reported, not gated)")
     fig.tight_layout()
