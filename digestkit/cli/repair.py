@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Annotated, Any
@@ -179,30 +180,47 @@ def _run_stdin(options: Options) -> int:
     from digestkit.repair.files import InputItem
 
     data = sys.stdin.buffer.read()
-    return _run([InputItem("<stdin>", PurePosixPath("stdin"), _loader=lambda: data)], options, True)
+    stdin = InputItem("<stdin>", PurePosixPath("stdin"), _loader=lambda: data)
+    return _run([stdin], 1, options, single=True)
 
 
 def _run_files(inputs: list[str], options: Options) -> int:
-    from digestkit.repair.files import iter_inputs
+    from digestkit.repair.files import count_inputs, iter_inputs
 
     single = len(inputs) == 1 and not _expands(inputs[0])
     exclude = [options.output_dir] if options.output_dir is not None else []
-    return _run(list(iter_inputs(inputs, exclude)), options, single)
+    total = count_inputs(inputs, exclude) if len(inputs) > 1 or not single else 1
+    return _run(iter_inputs(inputs, exclude), total, options, single=single)
 
 
-def _run(items: list[InputItem], options: Options, single: bool) -> int:
-    outcomes = []
-    with _progress(len(items), options) as advance:
+def _run(items: Iterable[InputItem], total: int | None, options: Options, single: bool) -> int:
+    """Handle the documents one by one, so memory stays flat over a large archive."""
+    counts = {"repaired": 0, "unchanged": 0, "skipped": 0, "failed": 0}
+    reports = []
+    with _progress(total) as advance:
         for item in items:
-            outcome = _process(item, options)
-            if options.writes and outcome.status in {"repaired", "unchanged"}:
-                outcome = _write(item, outcome, options)
-            elif not options.writes and single and not _reports(options):
-                _emit(outcome.after)
-            _tell(outcome, options.quiet)
-            outcomes.append(outcome)
+            outcome = _handle(item, options, single)
+            counts[outcome.status] += 1
+            if options.explain:
+                reports.append(outcome.report or _short_report(outcome))
             advance()
-    return _finish(outcomes, options, single=single)
+    return _finish(counts, reports, options, single=single)
+
+
+def _handle(item: InputItem, options: Options, single: bool) -> Outcome:
+    outcome = _process(item, options)
+    if options.writes and outcome.status in {"repaired", "unchanged"}:
+        outcome = _write(item, outcome, options)
+    elif not options.writes and single and not _reports(options):
+        _emit(outcome.after)
+    if options.diff:
+        _emit(_unified_diff(outcome).encode("utf-8"))
+    _tell(outcome, options.quiet)
+    return outcome
+
+
+def _short_report(outcome: Outcome) -> dict[str, Any]:
+    return {"file": outcome.name, "status": outcome.status, "detail": outcome.detail}
 
 
 def _reports(options: Options) -> bool:
@@ -310,33 +328,21 @@ def _tell(outcome: Outcome, quiet: bool) -> None:
     typer.echo(f"digestkit: {verb}: {outcome.name}{detail}", err=True)
 
 
-def _finish(outcomes: list[Outcome], options: Options, *, single: bool) -> int:
+def _finish(
+    counts: dict[str, int], reports: list[dict[str, Any]], options: Options, *, single: bool
+) -> int:
     from digestkit.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 
-    if options.diff:
-        for outcome in outcomes:
-            _emit(_unified_diff(outcome).encode("utf-8"))
     if options.explain:
-        files = [
-            o.report or {"file": o.name, "status": o.status, "detail": o.detail} for o in outcomes
-        ]
-        document = {"files": files, "summary": _counts(outcomes)}
+        document = {"files": reports, "summary": counts}
         _emit((json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
-    counts = _counts(outcomes)
-    if len(outcomes) > 1 or options.check:
+    if not single or options.check:
         typer.echo("digestkit: " + ", ".join(f"{n} {k}" for k, n in counts.items()), err=True)
     if counts["failed"]:
         return EXIT_ERROR
     if options.check and counts["repaired"]:
         return EXIT_FINDINGS
     return EXIT_OK
-
-
-def _counts(outcomes: list[Outcome]) -> dict[str, int]:
-    counts = {"repaired": 0, "unchanged": 0, "skipped": 0, "failed": 0}
-    for outcome in outcomes:
-        counts[outcome.status] += 1
-    return counts
 
 
 def _unified_diff(outcome: Outcome) -> str:
@@ -357,20 +363,24 @@ def _unified_diff(outcome: Outcome) -> str:
 
 
 class _progress:
-    """A rich progress bar on stderr for long runs on a terminal; otherwise nothing."""
+    """A rich progress bar on stderr for long runs on a terminal; otherwise nothing.
 
-    def __init__(self, total: int, options: Options) -> None:
+    ``total`` may be unknown (``None``: a tar archive is not listed twice); the bar then
+    pulses. stdout is left alone: it carries the text, diffs or JSON.
+    """
+
+    def __init__(self, total: int | None) -> None:
         self.total = total
-        self.enabled = total >= PROGRESS_FROM and sys.stderr.isatty()
+        self.enabled = (total is None or total >= PROGRESS_FROM) and sys.stderr.isatty()
         self._bar: Any = None
 
-    def __enter__(self) -> Any:
+    def __enter__(self) -> Callable[[], None]:
         if not self.enabled:
             return lambda: None
         from rich.console import Console
         from rich.progress import Progress
 
-        self._bar = Progress(console=Console(stderr=True), transient=True)
+        self._bar = Progress(console=Console(stderr=True), transient=True, redirect_stdout=False)
         self._bar.start()
         task = self._bar.add_task("repairing", total=self.total)
         return lambda: self._bar.advance(task)

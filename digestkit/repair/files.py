@@ -34,6 +34,7 @@ from digestkit.errors import InputError
 
 __all__ = [
     "InputItem",
+    "count_inputs",
     "is_archive",
     "iter_inputs",
     "safe_relpath",
@@ -98,6 +99,29 @@ def iter_inputs(inputs: Sequence[str | Path], exclude: Sequence[Path] = ()) -> I
             yield from _archive_members(path)
         else:
             yield _file_item(path, PurePosixPath(path.name), str(raw))
+
+
+def count_inputs(inputs: Sequence[str | Path], exclude: Sequence[Path] = ()) -> int | None:
+    """How many documents :func:`iter_inputs` will yield, or ``None`` if only reading
+    them would tell (a compressed tar must be decompressed to be listed).
+    """
+    skip = {folder.resolve() for folder in exclude}
+    total = 0
+    for raw in inputs:
+        path = Path(raw)
+        if path.is_dir():
+            total += sum(1 for _ in _walk(path, skip))
+        elif is_archive(path) and path.is_file():
+            if not path.name.lower().endswith(".zip"):
+                return None
+            try:
+                with zipfile.ZipFile(path) as zf:
+                    total += sum(1 for info in zf.infolist() if not info.is_dir())
+            except (OSError, zipfile.BadZipFile):
+                total += 1
+        else:
+            total += 1
+    return total
 
 
 def _file_item(path: Path, relpath: PurePosixPath, name: str) -> InputItem:

@@ -12,7 +12,13 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from digestkit.errors import InputError
-from digestkit.repair.files import iter_inputs, safe_relpath, target_path, write_atomic
+from digestkit.repair.files import (
+    count_inputs,
+    iter_inputs,
+    safe_relpath,
+    target_path,
+    write_atomic,
+)
 
 
 def _items(*inputs: Path) -> dict[str, tuple[str, str | None]]:
@@ -196,3 +202,14 @@ def test_new_files_get_the_usual_mode(tmp_path: Path) -> None:
     mask = os.umask(0o022)
     os.umask(mask)
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask
+
+
+def test_count_inputs_matches_what_iter_inputs_yields(tmp_path: Path) -> None:
+    root = tmp_path / "notes"
+    (root / "sub").mkdir(parents=True)
+    for name in ("a.md", "sub/b.md", "a.md.orig"):
+        (root / name).write_text("x")
+    archive = _zip(tmp_path / "p.zip", {"x.md": b"x", "y/z.md": b"z"})
+    inputs = [root, archive, tmp_path / "missing.md"]
+    assert count_inputs(inputs) == len(list(iter_inputs(inputs))) == 5
+    assert count_inputs([_tar(tmp_path / "t.tar.gz")]) is None  # listing it means reading it
