@@ -163,48 +163,61 @@ def check_claims(summary: str, source: str, *, lang: str) -> list[Finding]:
         text = summary[a:b]
         aligned = _align(text, src, cjk)
         if cjk:
-            # Nothing anchors the sentence: judge its direction against the whole source.
-            aligned = aligned or _sentence(source)
-            findings += _direction(text, a, aligned)
-            findings += _cjk_negation(text, a, aligned, lang)
+            findings += _direction(text, a, src)
+            findings += _cjk_negation(text, a, src, lang)
         elif aligned is not None:
             findings += _english(text, a, aligned, src)
     return findings
 
 
-def _direction(text: str, offset: int, aligned: _Sentence | None) -> list[Finding]:
-    if aligned is None:
-        return []
-    theirs = _concepts(aligned.text, cjk=False)
+def _direction(text: str, offset: int, src: _Source) -> list[Finding]:
+    """Up/down, better/worse, stable/unstable against the source sentences that share a
+    name or number with ``text`` (the whole source when none does). A sentence that says
+    both a direction and its opposite contrasts two things and is left alone."""
+    mine = _concepts(text, cjk=True)
+    anchors = _anchors(text)
+    related = [s for s in src.sentences if s.anchors & anchors] or list(src.sentences)
+    theirs = set().union(*(_concepts(s.text, cjk=False) for s in related))
     out = []
-    for concept in sorted(_concepts(text, cjk=True)):
+    for concept in sorted(mine):
         opposite = CONCEPT_OPPOSITE[concept]
-        if opposite in theirs and concept not in theirs:
-            detail = f"says {concept} where the source says {opposite}: {aligned.text[:100]!r}"
+        if opposite in theirs and concept not in theirs and opposite not in mine:
+            detail = f"says {concept} where the source says {opposite}"
             out.append(Finding("direction", (offset, offset + len(text)), text, detail, 1.5))
     return out
 
 
 def _concepts(text: str, cjk: bool) -> set[str]:
     stems = {stem(w) for w in words(text)}
-    return {
-        name
-        for name, (en, cjk_words) in CONCEPTS.items()
-        if stems & en or (cjk and any(w in text for w in cjk_words))
-    }
+    found = {name for name, (en, _) in CONCEPTS.items() if stems & en}
+    if cjk:
+        # 不安定 contains 安定: blank out longer words before looking for the shorter ones.
+        for name, word in sorted(_CJK_WORDS, key=lambda t: -len(t[1])):
+            if word in text:
+                found.add(name)
+                text = text.replace(word, "\0")
+    return found
 
 
-def _cjk_negation(text: str, offset: int, aligned: _Sentence | None, lang: str) -> list[Finding]:
-    """Sentence-level polarity: without a parser, compare "has a negator" on both sides."""
-    if aligned is None:
-        return []
+_CJK_WORDS = [(name, w) for name, (_, cjk_words) in CONCEPTS.items() for w in cjk_words]
+
+
+def _cjk_negation(text: str, offset: int, src: _Source, lang: str) -> list[Finding]:
+    """A negated Japanese/Chinese sentence needs a negated source sentence it shares a name
+    or number with. Without a parser only insertion is checked: a translation often turns
+    an English negation into a positive word ("training-free" -> 免训练), so a missing
+    negation is no evidence."""
     pattern = JA_NEGATOR if lang == "ja" else ZH_NEGATOR
-    mine, theirs = bool(pattern.search(text)), bool(aligned.negated)
-    if mine == theirs:
+    m = pattern.search(text)
+    mine = _anchors(text)
+    if not m or not mine:
         return []
-    detail = "negates what the source asserts" if mine else "drops the source's negation"
-    weight = 1.2 if mine else 0.3
-    return [Finding("negation", (offset, offset + len(text)), text, detail, weight)]
+    related = [s for s in src.sentences if s.anchors & mine]
+    if not related or any(s.negated for s in related):
+        return []
+    span = (offset + m.start(), offset + m.end())
+    detail = f"negates a sentence about {', '.join(sorted(mine)[:3])}; the source does not"
+    return [Finding("negation", span, m.group(), detail, 1.2)]
 
 
 def _english(text: str, offset: int, aligned: _Sentence, src: _Source) -> list[Finding]:

@@ -148,7 +148,15 @@ CONCEPTS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     ),
     "down": (
         _stems("decrease degrade worsen lower drop decline deteriorate slower impair harm hurt"),
-        _words("低下 悪化 劣化 減少 下降 降低 减少 恶化 减慢 损害 損な"),
+        _words("低下 悪化 劣化 減少 下降 降低 减少 恶化 减慢 损害 損な 低速 減速 减速 变慢 遅く"),
+    ),
+    "stable": (
+        _stems("stable stability robust robustness"),
+        _words("安定 頑健 稳定 鲁棒"),
+    ),
+    "unstable": (
+        _stems("unstable instability collapse fragile"),
+        _words("不安定 崩壊 不稳定 崩溃"),
     ),
     "better": (
         _stems("outperform surpass exceed beat superior"),
@@ -159,17 +167,24 @@ CONCEPTS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
         _words("下回 劣る 劣っ 劣于 不如 落后"),
     ),
 }
-CONCEPT_OPPOSITE = {"up": "down", "down": "up", "better": "worse", "worse": "better"}
+CONCEPT_OPPOSITE = {
+    "up": "down",
+    "down": "up",
+    "better": "worse",
+    "worse": "better",
+    "stable": "unstable",
+    "unstable": "stable",
+}
 
 EN_NEGATOR = re.compile(
     r"\b(?:not|no|never|cannot|can't|don't|doesn't|didn't|isn't|aren't|won't|neither|nor|"
     r"without|lacks?|lacking|fails?|failed|unable|avoid\w*|prevent\w*|hinder\w*)\b"
-    r"|\w-free\b",
+    r"|\w-free\b|\b(?:sub-?optimal|insufficient|inadequate|ineffective)\b",
     re.I,
 )
 """English negators, including verbs that negate their object ("fails to", "avoid")."""
 JA_NEGATOR = re.compile(
-    r"ではない|ではなく|しない|できない|なかった|られない|ません|せず|ことなく|不要|わず|ない[。、]"
+    r"ではない|ではなく|しない|できない|なかった|られない|ません|せず|ことなく|不要|わず"
 )
 ZH_NEGATOR = re.compile(r"没有|未能|未|无法|不能|不会|并不|并非|不是|无需|不需要|不依赖|无须|不可")
 

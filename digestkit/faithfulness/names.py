@@ -143,13 +143,20 @@ def _supported(token: str, src: _SourceNames) -> bool:
     key = _compact(token)
     if key in src.tokens or key.rstrip("s") in src.tokens or key + "s" in src.tokens:
         return True
-    if f" {key} " in src.compact:
-        return True
+    if f" {key} " in src.compact or key in src.parts:
+        return True  # "MCP" in "Tool/MCP", "OSWorld" in "OSWorld-MCP"
     pieces = [p for p in re.split(r"[/&+]", token) if p]
     if len(pieces) > 1:
         return all(_supported(p, src) for p in pieces)
     letters = re.sub(r"[^A-Za-z]", "", token)
     return token.isupper() and 2 <= len(letters) <= 8 and _acronym_in_source(letters, src)
+
+
+def _term_supported(token: str, src: _SourceNames) -> bool:
+    """A lower-case term in a CJK summary: also fine as the start of a source word
+    ("context" for "contextual", "token" for "tokens"), since terms get inflected."""
+    key = _compact(token)
+    return len(key) >= 4 and any(t.startswith(key) for t in src.parts)
 
 
 def unsupported_names(summary: str, source: str, *, cjk: bool) -> list[Name]:
@@ -162,7 +169,11 @@ def unsupported_names(summary: str, source: str, *, cjk: bool) -> list[Name]:
     []
     """
     src = _source_names(source)
-    missing = [n for n in extract_names(summary, cjk=cjk) if not _supported(n.text, src)]
+    missing = [
+        n
+        for n in extract_names(summary, cjk=cjk)
+        if not _supported(n.text, src) and (n.strong or not _term_supported(n.text, src))
+    ]
     return _drop_expansions(missing, src, summary)
 
 

@@ -73,9 +73,9 @@ _CJK_DIGITS = {
     "九": 9,
     "十": 10,
 }
-# A CJK numeral counts only before a counter: 三つ, 两种, 3つ; otherwise 一 is "one of" noise.
+# A CJK numeral counts only before a counter (三つ, 两种); 一 is left out: 一个 / 一つ mean "a".
 _CJK_COUNTED = re.compile(
-    r"(?<![一二两兩三四五六七八九十])([一二两兩三四五六七八九十])(?=つ|个|種|种|项|項|点|類|类|段|層|层|倍|大)"
+    r"(?<![一二两兩三四五六七八九十])([二两兩三四五六七八九十])(?=つ|个|種|种|项|項|点|類|类|段|層|层|倍|大)"
 )
 _EN_WORDS = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -83,7 +83,7 @@ _EN_WORDS = {
     "twice": 2, "double": 2, "doubled": 2, "triple": 3, "half": 0.5,
 }  # fmt: skip
 _EN_WORD = re.compile(r"\b(" + "|".join(_EN_WORDS) + r")\b", re.I)
-_ENUM = re.compile(r"\((?:[ivx]+|[IVX]+|\d|[a-h])\)")
+_ENUM_STYLES = (r"\(([ivx]+)\)", r"\(([IVX]+)\)", r"\((\d)\)", r"\(([a-h])\)")
 
 
 @dataclass(frozen=True)
@@ -129,6 +129,8 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
     f = fold(text)
     found: list[Quantity] = []
     for m in _NUMBER.finditer(f.text):
+        if _is_list_marker(f.text, m):
+            continue
         num = m.group("num").replace(",", "")
         decimals = len(num.split(".")[1]) if "." in num else 0
         scale_raw = (m.group("scale") or "").strip().lower()
@@ -152,6 +154,16 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
     return tuple(sorted(found, key=lambda q: q.span))
 
 
+def _is_list_marker(text: str, m: re.Match[str]) -> bool:
+    """``(2)`` in "(1) ... (2) ..." numbers a list item; it is not a quantity."""
+    return (
+        m.start() > 0
+        and text[m.start() - 1] == "("
+        and text[m.end() : m.end() + 1] == ")"
+        and len(m.group()) == 1
+    )
+
+
 def _forms(q: Quantity) -> set[float]:
     """The values a quantity may be written as elsewhere: 97% is also 0.97, 1.5K is 1500."""
     forms = {q.value, q.magnitude}
@@ -172,7 +184,7 @@ def _close(written: float, decimals: int, candidate: float) -> bool:
 class _SourceNumbers:
     forms: frozenset[float]
     derived: frozenset[float]
-    enumeration: int
+    enumerations: frozenset[int]
 
 
 @lru_cache(maxsize=256)
@@ -181,13 +193,22 @@ def _source_numbers(source: str) -> _SourceNumbers:
     forms: set[float] = set()
     for q in quantities:
         forms |= _forms(q)
-    plain = sorted({q.magnitude for q in quantities if q.magnitude > 0})[:60]
+    # Derived values come from two written numbers of the same unit (two accuracies, two
+    # timings): a difference, a ratio, a relative change or a sum. Number words ("three")
+    # and mixed units would mostly manufacture coincidences.
+    by_unit: dict[str, set[float]] = {}
+    for q in quantities:
+        if q.magnitude > 0 and fold(q.text).text[:1].isdigit():
+            by_unit.setdefault(q.unit, set()).add(q.magnitude)
     derived: set[float] = set()
-    for i, a in enumerate(plain):
-        for b in plain[i + 1 :]:
-            derived.update((b - a, b / a, a / b, 100 * (b - a) / a, 100 * (b - a) / b, a + b))
-    enum = len(set(_ENUM.findall(source)))
-    return _SourceNumbers(frozenset(forms), frozenset(derived), enum)
+    for values in by_unit.values():
+        plain = sorted(values)[:40]
+        for i, a in enumerate(plain):
+            for b in plain[i + 1 :]:
+                derived.update((b - a, b / a, a / b, 100 * (b - a) / a, 100 * (b - a) / b, a + b))
+    # A list "(i) ... (ii) ... (iii)" supports "three"; each marker style is one list.
+    enums = frozenset(len(set(re.findall(style, source))) for style in _ENUM_STYLES)
+    return _SourceNumbers(frozenset(forms), frozenset(derived), enums)
 
 
 def _significant_digits(q: Quantity) -> int:
@@ -209,7 +230,7 @@ def is_supported(q: Quantity, source: str) -> bool:
         decimals = q.decimals if form == q.value else q.decimals + 2
         if any(_close(form, decimals, s) for s in numbers.forms):
             return True
-    if q.unit == "" and q.decimals == 0 and q.value == numbers.enumeration and q.value <= 10:
+    if q.unit == "" and q.decimals == 0 and q.value in numbers.enumerations and q.value <= 10:
         return True  # "three contributions" for a source listing (i), (ii), (iii)
     # Derived values only for numbers precise enough that a chance match is unlikely.
     if _significant_digits(q) >= 2 and q.value >= 1:
