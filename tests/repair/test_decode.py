@@ -227,3 +227,18 @@ def test_gb18030_with_latin_letters_is_still_gb18030() -> None:
     # and the text scores low as CJK, but GB18030 is the only codec that reads it at all.
     text = "\n".join(["在标准监ç£å¾®è°ƒ（SFT）基础上，ä¸" + line for line in SIMPLIFIED])
     assert decode_bytes(text.encode("gb18030")).text == text
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=200))
+def test_text_with_a_bom_round_trips_in_every_unicode_form(text: str) -> None:
+    for codec in ("utf-8-sig", "utf-16", "utf-32"):
+        decoded = decode_bytes(text.encode(codec))
+        assert decoded.text == text, codec
+        assert decoded.bom
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=2048))
+def test_looks_binary_never_raises(data: bytes) -> None:
+    assert looks_binary(data) in {True, False}
