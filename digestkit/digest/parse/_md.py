@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -34,26 +34,62 @@ class Block:
 
     ``start``/``end`` are 0-based source line indexes, ``end`` exclusive.
     ``kind`` is one of heading, paragraph, item, row, code, html, hr, quote.
+    ``text`` (plain text) and ``links`` are computed on first use: most blocks of a long
+    summary are never looked at, and inline parsing is half of markdown-it's time.
     """
 
     kind: str
     start: int
     end: int
-    text: str = ""
     level: int = 0
-    links: tuple[Link, ...] = ()
     raw: str = ""
+    inlines: tuple[str, ...] = ()
+    literal: str | None = None
+
+    @cached_property
+    def _inline(self) -> tuple[str, tuple[Link, ...]]:
+        if self.literal is not None:
+            links = _html_links(self.literal) if self.kind == "html" else ()
+            return self.literal, links
+        texts: list[str] = []
+        all_links: list[Link] = []
+        for content in self.inlines:
+            text, found = _parse_inline(content)
+            texts.append(text)
+            all_links.extend(found)
+        sep = " | " if self.kind == "row" else "\n"
+        return sep.join(t for t in texts if t), tuple(all_links)
+
+    @property
+    def text(self) -> str:
+        return self._inline[0]
+
+    @property
+    def links(self) -> tuple[Link, ...]:
+        return self._inline[1]
+
+
+@lru_cache(maxsize=1)
+def _inline_markdown() -> MarkdownIt:
+    return MarkdownIt("commonmark").enable("table")
+
+
+@lru_cache(maxsize=4096)
+def _parse_inline(content: str) -> tuple[str, tuple[Link, ...]]:
+    tokens = _inline_markdown().parseInline(content)
+    return plain(tokens[0].children if tokens else None)
 
 
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark").enable("table")
+    # Inline parsing is deferred to Block.text (see Block): the core "inline" rule is off.
+    return MarkdownIt("commonmark").enable("table").disable("inline")
 
 
 def plain(children: Sequence[Token] | None) -> tuple[str, tuple[Link, ...]]:
     """Inline tokens -> (plain text, links). Soft and hard breaks become ``\\n``.
 
-    >>> tokens = _markdown().parseInline("a [b](http://x) **c**")[0].children
+    >>> tokens = _inline_markdown().parseInline("a [b](http://x) **c**")[0].children
     >>> plain(tokens)
     ('a b c', (Link(href='http://x', text='b'),))
     """
@@ -76,22 +112,17 @@ def plain(children: Sequence[Token] | None) -> tuple[str, tuple[Link, ...]]:
     return "".join(out).strip(), tuple(links)
 
 
-def _inline_of(tokens: Sequence[Token], i: int, stop: str) -> tuple[str, tuple[Link, ...]]:
-    """Gather text and links of every inline token from ``i`` to the matching ``stop``."""
-    texts: list[str] = []
-    links: list[Link] = []
+def _inlines(tokens: Sequence[Token], i: int, stop: str) -> tuple[str, ...]:
+    """The inline sources from token ``i`` to its matching ``stop`` token."""
+    out = []
     depth = tokens[i].level
-    for tok in tokens[i + 1 :]:
+    for j in range(i + 1, len(tokens)):
+        tok = tokens[j]
         if tok.type == stop and tok.level == depth:
             break
         if tok.type == "inline":
-            text, found = plain(tok.children)
-            texts.append(text)
-            links.extend(found)
-    return "\n".join(t for t in texts if t), tuple(links)
-
-
-_CONTAINERS = {"bullet_list_open": "item", "ordered_list_open": "item"}
+            out.append(tok.content)
+    return tuple(out)
 
 
 def blocks(source: str) -> list[Block]:
@@ -105,33 +136,31 @@ def blocks(source: str) -> list[Block]:
     return list(_walk(tokens, lines))
 
 
+_CLOSE = {
+    "heading_open": ("heading", "heading_close", 0),
+    "paragraph_open": ("paragraph", "paragraph_close", 0),
+    "blockquote_open": ("quote", "blockquote_close", 0),
+    "list_item_open": ("item", "list_item_close", 1),
+    "tr_open": ("row", "tr_close", 2),
+}
+
+
 def _walk(tokens: list[Token], lines: list[str]) -> Iterator[Block]:
     for i, tok in enumerate(tokens):
         if tok.map is None:
             continue
         start, end = tok.map
         raw = "\n".join(lines[start:end])
-        if tok.level == 0 and tok.type == "heading_open":
-            text, links = _inline_of(tokens, i, "heading_close")
-            yield Block("heading", start, end, text, int(tok.tag[1]), links, raw)
-        elif tok.level == 0 and tok.type == "paragraph_open":
-            text, links = _inline_of(tokens, i, "paragraph_close")
-            yield Block("paragraph", start, end, text, 0, links, raw)
-        elif tok.type == "list_item_open" and tok.level == 1:
-            text, links = _inline_of(tokens, i, "list_item_close")
-            yield Block("item", start, end, text, 0, links, raw)
-        elif tok.type == "tr_open" and tok.level == 2:
-            text, links = _inline_of(tokens, i, "tr_close")
-            yield Block("row", start, end, text.replace("\n", " | "), 0, links, raw)
+        spec = _CLOSE.get(tok.type)
+        if spec is not None and tok.level == spec[2]:
+            level = int(tok.tag[1]) if spec[0] == "heading" else 0
+            yield Block(spec[0], start, end, level, raw, _inlines(tokens, i, spec[1]))
         elif tok.level == 0 and tok.type in ("fence", "code_block"):
-            yield Block("code", start, end, tok.content, 0, (), raw)
+            yield Block("code", start, end, 0, raw, literal=tok.content)
         elif tok.level == 0 and tok.type == "html_block":
-            yield Block("html", start, end, tok.content, 0, _html_links(tok.content), raw)
+            yield Block("html", start, end, 0, raw, literal=tok.content)
         elif tok.level == 0 and tok.type == "hr":
-            yield Block("hr", start, end, "", 0, (), raw)
-        elif tok.level == 0 and tok.type == "blockquote_open":
-            text, links = _inline_of(tokens, i, "blockquote_close")
-            yield Block("quote", start, end, text, 0, links, raw)
+            yield Block("hr", start, end, 0, raw, literal="")
 
 
 _HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
@@ -219,13 +248,22 @@ def split_sections(text: str, max_level: int = 2) -> tuple[tuple[str, str], ...]
     (('', 'intro'), ('A', 'x'), ('B', 'y'))
     """
     lines = text.split("\n")
-    heads = [b for b in blocks(text) if b.kind == "heading" and b.level <= max_level]
+    return sections_of(blocks(text), lines, 0, len(lines), max_level)
+
+
+def sections_of(
+    found: Sequence[Block], lines: Sequence[str], start: int, end: int, max_level: int = 2
+) -> tuple[tuple[str, str], ...]:
+    """:func:`split_sections` of lines ``start:end``, reusing already parsed ``found`` blocks."""
+    heads = [
+        b for b in found if b.kind == "heading" and b.level <= max_level and start <= b.start < end
+    ]
     out: list[tuple[str, str]] = []
-    bounds = [(None, 0)] + [(h, h.start) for h in heads]
-    for n, (head, start) in enumerate(bounds):
-        body_start = head.end if head else start
-        body_end = bounds[n + 1][1] if n + 1 < len(bounds) else len(lines)
-        body = _strip_rules(lines[body_start:body_end])
+    bounds: list[tuple[Block | None, int]] = [(None, start)] + [(h, h.start) for h in heads]
+    for n, (head, first) in enumerate(bounds):
+        body_start = head.end if head else first
+        body_end = bounds[n + 1][1] if n + 1 < len(bounds) else end
+        body = _strip_rules(list(lines[body_start:body_end]))
         if head is not None or body:
             out.append((head.text if head else "", body))
     return tuple(out)

@@ -41,7 +41,7 @@ from digestkit.digest.parse._base import (
     need_entries,
     split_authors,
 )
-from digestkit.digest.parse._md import Block, arxiv_refs, blocks, slice_lines, split_sections
+from digestkit.digest.parse._md import Block, arxiv_refs, blocks, sections_of, slice_lines
 from digestkit.errors import ParseError
 
 __all__ = ["FORMAT", "PAPERS_HEADING", "STATS_HEADING", "parse", "summary_label"]
@@ -175,7 +175,7 @@ def _entry_block(
         d.summary = Summary(
             language=guess_language(raw),
             model=model.group(1).strip() if model else "",
-            sections=split_sections(raw),
+            sections=sections_of(found[i + 1 : close], lines, b.end, found[close].start),
             raw=raw,
         )
         return close

@@ -141,10 +141,7 @@ def _explode(found: list[Block], lines: list[str]) -> list[Block]:
             and sum(1 for s in ids_by_line if s) >= 2
         ):
             for n in range(b.start, b.end):
-                sub = blocks(lines[n].strip())
-                text = sub[0].text if sub else lines[n].strip()
-                links = sub[0].links if sub else ()
-                out.append(Block("paragraph", n, n + 1, text, 0, links, lines[n]))
+                out.append(Block("paragraph", n, n + 1, 0, lines[n], (lines[n].strip(),)))
         else:
             out.append(b)
     return out
