@@ -70,8 +70,9 @@ class Decoded:
     """The text of some bytes, the codec that produced it and how sure the choice is.
 
     ``encoding`` is a Python codec name (``'utf-8'``, ``'gb18030'``, ...; ``'ascii'`` for
-    pure ASCII); ``confidence`` is in [0, 1]; ``bom`` tells whether a byte-order mark was
-    found (it is not part of ``text``).
+    pure ASCII), or ``'utf-8+CODEC'`` for a file whose lines mix UTF-8 and one legacy
+    codec (a log appended to by two tools); ``confidence`` is in [0, 1]; ``bom`` tells
+    whether a byte-order mark was found (it is not part of ``text``).
     """
 
     text: str
@@ -94,7 +95,8 @@ def decode_bytes(data: bytes) -> Decoded:
     ' “ok”'
     """
     data = bytes(data)
-    for attempt in (_decode_bom, _decode_utf8, _decode_utf16_32, _decode_mostly_utf8):
+    attempts = (_decode_bom, _decode_utf8, _decode_utf16_32, _decode_mostly_utf8, _decode_mixed)
+    for attempt in attempts:
         found = attempt(data)
         if found is not None:
             return found
@@ -229,6 +231,44 @@ def _utf8_keeping_strays(data: bytes) -> str:
     """
     text = data.decode("utf-8", errors="surrogateescape")
     return _ESCAPED.sub(lambda match: _ESCAPE_TO_CHAR[ord(match.group())], text)
+
+
+def _decode_mixed(data: bytes) -> Decoded | None:
+    """Lines in UTF-8 and lines in one legacy codec, in one file.
+
+    Happens when a digest file is appended to by tools with different defaults. Each line
+    is decoded on its own: valid UTF-8 lines as UTF-8, the others with the codec detected
+    on those lines alone. It needs several clearly-UTF-8 lines (legacy CJK text almost
+    never is valid UTF-8 by accident), else the file is one legacy codec.
+    """
+    lines = data.splitlines(keepends=True)
+    utf8_bytes = 0
+    utf8_lines = 0
+    legacy_lines = []
+    for line in lines:
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            legacy_lines.append(line)
+            continue
+        high = len(line) - len(line.translate(None, _HIGH_BYTES))
+        utf8_lines += high > 0
+        utf8_bytes += high
+    if utf8_lines < 2 or utf8_bytes < 24 or not legacy_lines:
+        return None
+    legacy = _decode_legacy(b"".join(legacy_lines))
+    if legacy is None or legacy.encoding in {"iso8859-1", "latin-1"}:
+        return None
+    parts = []
+    for line in lines:
+        try:
+            parts.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            try:
+                parts.append(line.decode(legacy.encoding))
+            except UnicodeDecodeError:
+                parts.append(_utf8_keeping_strays(line))
+    return Decoded("".join(parts), f"utf-8+{legacy.encoding}", legacy.confidence)
 
 
 def _decode_legacy(data: bytes) -> Decoded | None:

@@ -242,3 +242,20 @@ def test_text_with_a_bom_round_trips_in_every_unicode_form(text: str) -> None:
 @given(st.binary(max_size=2048))
 def test_looks_binary_never_raises(data: bytes) -> None:
     assert looks_binary(data) in {True, False}
+
+
+@pytest.mark.parametrize("codec", ["gb18030", "shift_jis"])
+def test_a_file_mixing_utf8_and_legacy_lines_decodes_line_by_line(codec: str) -> None:
+    utf8_part = "# 論文まとめ\n本文提出了一种新的方法。\n日本語の行です。\n"
+    legacy_part = {
+        "gb18030": "\n".join(SIMPLIFIED[:2]) + "\n",
+        "shift_jis": "新しい手法を提案する。実験では高い性能を示した。\n",
+    }[codec]
+    decoded = decode_bytes(utf8_part.encode() + legacy_part.encode(codec) + utf8_part.encode())
+    assert decoded.text == utf8_part + legacy_part + utf8_part
+    assert decoded.encoding == f"utf-8+{codec}"
+
+
+def test_one_legacy_codec_throughout_is_not_mixed() -> None:
+    text = "\n".join(SIMPLIFIED + SIMPLIFIED) + "\n"
+    assert decode_bytes(text.encode("gb18030")).encoding == "gb18030"
