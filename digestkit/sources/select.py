@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 from digestkit.digest.model import Entry
 from digestkit.sources.config import SelectionConfig
+from digestkit.sources.match import prepare
 
 __all__ = ["Reason", "Scored", "Selection", "explain", "score_entry", "select"]
 
@@ -85,13 +86,14 @@ class Selection:
 
 def _keyword_reasons(entry: Entry, cfg: SelectionConfig) -> list[Reason]:
     reasons: list[Reason] = []
+    title, abstract = prepare(entry.title), prepare(entry.abstract)
     for rule in cfg.keywords:
-        in_title = rule.term.count(entry.title)
+        in_title = rule.term.count_in(title)
         if in_title:
             pts = rule.weight * cfg.title_boost
             note = f"{rule.weight:g} x title_boost {cfg.title_boost:g}"
             reasons.append(Reason("title", rule.term.text, in_title, pts, note))
-        in_abstract = rule.term.count(entry.abstract)
+        in_abstract = rule.term.count_in(abstract)
         if in_abstract:
             counted = min(in_abstract, cfg.max_hits)
             note = f"counted {counted}, max_hits" if counted < in_abstract else ""

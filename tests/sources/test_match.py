@@ -133,3 +133,17 @@ def test_matching_is_local_to_each_word(term: str, others: list[str], sep: str) 
 def test_acronyms_are_case_sensitive(term: str) -> None:
     assert Term(term).count(term.lower()) == 0
     assert Term(term).count(term) == 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    term=st.one_of(
+        words, st.sampled_from(["large language model", "GPT-4", "エージェント", "café"])
+    ),
+    text=st.text(alphabet=string.ascii_letters + " -.,_éÉİß強化エージェント", max_size=40),
+)
+def test_fast_count_agrees_with_the_reference_regex(term: str, text: str) -> None:
+    """count() takes a lower-cased fast path; find() uses the IGNORECASE regex: same answer."""
+    t = Term(term)
+    assert t.count(text) == len(t.find(text))
+    assert t.count(text + " " + term) == len(t.find(text + " " + term))
