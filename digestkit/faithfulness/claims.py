@@ -32,7 +32,7 @@ from digestkit.faithfulness.lexicon import (
     SAME_SIDE,
     STOPWORDS,
     ZH_NEGATOR,
-    morphological_opposite,
+    opposite_forms,
 )
 
 __all__ = ["Finding", "check_claims"]
@@ -249,13 +249,16 @@ def _novel_word(
     """
     s, lower = stem(word), word.lower()
     same = SAME_SIDE.get(s, frozenset())
+    opposites, forms = OPPOSITES.get(s, frozenset()), opposite_forms(lower)
     for sent in (aligned, *src.sentences):
         whole = sent is aligned
         if not whole and sent.contrast:
             continue  # what prior work does is no evidence against what this paper does
+        if not (opposites & sent.stems or forms & sent.words):
+            continue
         for j, (w, t) in enumerate(sent.tokens):
-            lexical = t in OPPOSITES.get(s, ()) and not same & sent.stems
-            if not lexical and morphological_opposite(lower, frozenset({w})) is None:
+            lexical = t in opposites and not same & sent.stems
+            if not lexical and w not in forms:
                 continue
             window = {x for _, x in sent.tokens[max(0, j - _NEAR) : j + _NEAR + 1]}
             if whole or near & window:

@@ -9,6 +9,7 @@ English opposites are general-purpose pairs of the kind summaries flip ("improve
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from digestkit.faithfulness._text import stem
 
@@ -22,6 +23,7 @@ __all__ = [
     "STOPWORDS",
     "ZH_NEGATOR",
     "morphological_opposite",
+    "opposite_forms",
 ]
 
 # One pair per line: words on the left are opposites of words on the right.
@@ -93,8 +95,16 @@ _OPPOSED = (("pre", "post"), ("uni", "multi"), ("single", "multi"), ("over", "un
 _OPPOSED_SUFFIXES = (("ful", "less"),)
 
 
-def _variants(word: str) -> set[str]:
-    """Words that mean the opposite of ``word`` by a prefix or suffix."""
+@lru_cache(maxsize=65536)
+def opposite_forms(word: str) -> frozenset[str]:
+    """Words that mean the opposite of ``word`` by a prefix or suffix.
+
+    >>> sorted(w for w in opposite_forms("labeled") if w.startswith("un"))
+    ['unlabeled']
+    """
+    word = word.lower()
+    if len(word) < 4:
+        return frozenset()
     out = set()
     for prefix in _NEGATING:
         if word.startswith(prefix) and len(word) - len(prefix) >= 4:
@@ -109,7 +119,8 @@ def _variants(word: str) -> set[str]:
         for x, y in ((a, b), (b, a)):
             if word.endswith(x) and len(word) - len(x) >= 3:
                 out.add(word[: -len(x)] + y)
-    return out
+    out.discard(word)
+    return frozenset(out)
 
 
 def morphological_opposite(word: str, vocabulary: frozenset[str]) -> str | None:
@@ -124,10 +135,7 @@ def morphological_opposite(word: str, vocabulary: frozenset[str]) -> str | None:
     >>> morphological_opposite("index", frozenset({"dex"})) is None
     True
     """
-    w = word.lower()
-    if len(w) < 4:
-        return None
-    hits = sorted(v for v in _variants(w) if v in vocabulary and v != w)
+    hits = sorted(opposite_forms(word) & vocabulary)
     return hits[0] if hits else None
 
 
