@@ -87,7 +87,7 @@ def parse(text: str) -> ParseResult:
             break
         if _is_entry_heading(b):
             drafts.append(_Draft(b.start, _entry_title(b), _entry_url(b)))
-        elif drafts and b.kind == "heading" and b.level <= 2:
+        elif (drafts or head.section == "papers") and b.kind == "heading" and b.level <= 2:
             footer_start = b.start
             break
         elif drafts:
