@@ -174,6 +174,10 @@ def run(ctx: Context) -> SectionResult:
     ):
         m[key] = mean(m[f"{key}.{t}"] for t in per_template)
     backend = f"route {ctx.route!r}" if ctx.route else "offline backend"
+    result.data = {
+        "backend": backend,
+        "templates": [{"template": t, **s} for t, s in per_template.items()],
+    }
     result.tables.append(Table(f"Summaries by template ({backend}, {len(entries)} papers each)",
         ("template", "papers", "summarized", "label = detected language", "in template language",
          "mean faithfulness", "flagged", "issues / summary", "cost $"), tuple(rows),

@@ -162,6 +162,32 @@ def _dataset_metrics(group: Sequence[Scored], names: Sequence[str]) -> dict[str,
     return m
 
 
+def _catch_rates(
+    scored: Sequence[Scored], metrics: dict[str, float]
+) -> tuple[dict[tuple[str, str], dict[str, str]], dict[str, dict[str, Any]]]:
+    """Flagged rate per (family, type, lang): ``catch.<type>.<lang>`` for the scripted pairs,
+    ``summedits.catch.<type>`` for SummEdits (its edit types are its own)."""
+    groups: dict[tuple[str, str, str], list[bool]] = defaultdict(list)
+    for s in scored:
+        family = SUMMEDITS if s.pair.dataset == SUMMEDITS else "scripted"
+        for t in s.pair.types:
+            groups[(family, t, s.pair.lang)].append(s.flagged)
+    cells: dict[tuple[str, str], dict[str, str]] = {}
+    chart: dict[str, dict[str, Any]] = {}
+    order = sorted(groups, key=lambda k: (k[0] == SUMMEDITS, k[1] == CONTROL, k))
+    for family, t, lang in order:
+        flags = groups[(family, t, lang)]
+        rate = mean(float(f) for f in flags)
+        if family == SUMMEDITS:
+            if t != CONTROL:
+                metrics[f"{SUMMEDITS}.catch.{t}"] = rate
+        else:
+            metrics[f"false_flag_rate.{lang}" if t == CONTROL else f"catch.{t}.{lang}"] = rate
+            chart.setdefault(t, {"type": t})[lang] = rate
+        cells.setdefault((family, t), {})[lang] = f"{rate:.0%} ({len(flags)})"
+    return cells, chart
+
+
 def summarize_scored(
     scored: Sequence[Scored], baseline_names: Sequence[str], threshold: float
 ) -> SectionResult:
@@ -186,28 +212,24 @@ def summarize_scored(
     result.metrics["auroc"] = auroc(
         [1 - s.score for s in scored], [not s.pair.faithful for s in scored]
     )
-    catch: dict[tuple[str, str], list[bool]] = defaultdict(list)
-    for s in scored:
-        for t in s.pair.types:
-            catch[(t, s.pair.lang)].append(s.flagged)
-    type_rows: list[tuple[str, str, int, float]] = []
-    chart_rows: dict[str, dict[str, Any]] = {}
-    for (t, lang), flags in sorted(catch.items(), key=lambda kv: (kv[0][0] == CONTROL, kv[0])):
-        rate = mean(float(f) for f in flags)
-        if t != CONTROL:
-            result.metrics[f"catch.{t}.{lang}"] = rate
-        else:
-            result.metrics[f"false_flag_rate.{lang}"] = rate
-        type_rows.append((t, lang, len(flags), rate))
-        chart_rows.setdefault(t, {"type": t})[lang] = rate
+    type_rows, chart_rows = _catch_rates(scored, result.metrics)
     cols = ("dataset", "pairs", "faithful", "unfaithful", "AUROC digestkit",
             *(f"AUROC {n}" for n in baseline_names), f"bal. acc. @ {threshold:g}",
             "false flags", "caught")  # fmt: skip
     result.tables.append(Table("Per dataset", cols, tuple(ds_rows),
         note="AUROC: chance a random unfaithful pair scores lower than a random faithful one (0.5 = chance). "
         "False flags: faithful pairs scored under the threshold; caught: unfaithful pairs under it."))  # fmt: skip
-    result.tables.append(Table("Flagged rate per error type and summary language", ("error type", "lang", "pairs", "flagged"), tuple(type_rows),
-        note=f"For '{CONTROL}' rows the flagged rate is the false-flag rate (lower is better)."))  # fmt: skip
+    langs = sorted(
+        {s.pair.lang for s in scored},
+        key=lambda x: ("en", "ja", "zh", x).index(x) if x in ("en", "ja", "zh") else 9,
+    )
+    pivot = tuple(
+        (fam, t, *(cells.get(lang, "–") for lang in langs)) for (fam, t), cells in type_rows.items()
+    )
+    result.tables.append(Table("Share of pairs flagged, per error type and summary language (pairs in brackets)",
+        ("pairs", "error type", *langs), pivot,
+        note=f"Scripted: perturbations made by digestkit.faithfulness.perturb. '{CONTROL}' rows give the "
+        "false-flag rate (lower is better); every other row is a catch rate (higher is better)."))  # fmt: skip
     result.data = {"auroc": auroc_rows, "catch": list(chart_rows.values())}
     se = result.metrics.get(f"{SUMMEDITS}.auroc")
     parts = [f"{len(scored)} pairs"]

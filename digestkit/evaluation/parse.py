@@ -163,7 +163,7 @@ def run(ctx: Context) -> SectionResult:
         rows.append((name, parsed.format + ("" if format_ok else f" (gold: {want_format})"),
                      e.gold, e.predicted, e.precision, e.recall, f.precision, f.recall,
                      scores["order"], len(parsed.warnings)))  # fmt: skip
-        per_seed.append({"seed": name, "entry_p": e.precision, "entry_r": e.recall,
+        per_seed.append({"seed": name, "format": parsed.format, "entry_p": e.precision, "entry_r": e.recall,
                          "field_p": f.precision, "field_r": f.recall})  # fmt: skip
         result.metrics[f"entry.precision.{name}"] = e.precision
         result.metrics[f"entry.recall.{name}"] = e.recall

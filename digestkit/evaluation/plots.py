@@ -16,7 +16,10 @@ from typing import Any
 
 from digestkit.evaluation.result import SectionResult
 
-__all__ = ["draw_all"]
+__all__ = ["CHART_FILES", "draw_all"]
+
+CHART_FILES = ("repair_cer.png", "repair_exact.png", "parse_prf.png", "faithfulness_auroc.png",
+               "faithfulness_catch.png", "e2e.png", "throughput.png")  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +51,14 @@ def grouped_bars(
     log_scale: bool = False,
     percent: bool = False,
     ylim: tuple[float, float] | None = None,
+    value_labels: bool = False,
+    lines: Sequence[tuple[float, str]] = (),
 ) -> Path:
-    """One grouped bar chart: ``series`` = ``(name, values, colour)``, one group per label."""
+    """One grouped bar chart: ``series`` = ``(name, values, colour)``, one group per label.
+
+    ``value_labels`` writes each value on its bar (so a zero is visible as "0"); ``lines``
+    draws dashed reference lines ``(y, label)`` such as chance or a target.
+    """
     plt = _pyplot()
     width = max(6.0, 0.55 * len(labels) * max(1, len(series)) / 1.6 + 2)
     fig, ax = plt.subplots(figsize=(min(width, 16.0), 4.8), dpi=110)
@@ -60,7 +69,15 @@ def grouped_bars(
         vals = [_finite(v) * (100 if percent else 1) for v in values]
         if log_scale:
             vals = [max(v, 1e-3) for v in vals]  # log axes cannot show zero: floor at 0.001
-        ax.bar(xs, vals, width=bar_w, label=name, color=colour)
+        bars = ax.bar(xs, vals, width=bar_w, label=name, color=colour)
+        if value_labels:
+            shown = [
+                v if isinstance(v, int | float) and not math.isnan(v) else None for v in values
+            ]
+            texts = [
+                "" if v is None else (f"{v * 100:.0f}" if percent else f"{v:.2f}") for v in shown
+            ]
+            ax.bar_label(bars, labels=texts, fontsize=6.5, padding=1)
     tilt = len(labels) > 6 or max((len(lb) for lb in labels), default=0) > 12
     ax.set_xticks(range(len(labels)))
     ax.set_xticklabels(
@@ -72,8 +89,15 @@ def grouped_bars(
         ax.set_yscale("log")
     if ylim:
         ax.set_ylim(*ylim)
+    for y, text in lines:
+        ax.axhline(y, color="#4a5568", linestyle="--", linewidth=0.9)
+        ax.annotate(text, (len(labels) - 0.5, y), xytext=(0, 2), textcoords="offset points",
+                    ha="right", va="bottom", fontsize=7, color="#4a5568")  # fmt: skip
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=8, loc="upper center", ncol=max(1, len(series)), framealpha=0.9)
+    wide = sum(len(name) for name, _v, _c in series) > 50
+    ax.legend(
+        fontsize=8, loc="upper center", ncol=2 if wide else max(1, len(series)), framealpha=0.9
+    )
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -186,7 +210,7 @@ def _parse_charts(r: SectionResult, out: Path) -> list[Path]:
     rows = r.data.get("per_seed") or []
     if not rows:
         return []
-    labels = [row["seed"] for row in rows]
+    labels = [f"seed {row['seed']} ({row.get('format', '')})" for row in rows]
     return [
         grouped_bars(
             out / "parse_prf.png",
@@ -198,9 +222,10 @@ def _parse_charts(r: SectionResult, out: Path) -> list[Path]:
                 ("field precision", [row["field_p"] for row in rows], _BASE),
                 ("field recall", [row["field_r"] for row in rows], "#f6ad55"),
             ],  # fmt: skip
-            ylabel="%",
+            ylabel="precision / recall, %",
             percent=True,
-            ylim=(0, 118),
+            ylim=(0, 125),
+            value_labels=True,
         )
     ]
 
@@ -221,7 +246,9 @@ def _faithfulness_charts(r: SectionResult, out: Path) -> list[Path]:
                     (n, [row[n] for row in aurocs], colours[i % 4]) for i, n in enumerate(names)
                 ],
                 ylabel="AUROC",
-                ylim=(0, 1.05),
+                ylim=(0, 1.18),
+                value_labels=True,
+                lines=[(0.5, "chance"), (0.7, "SummEdits aim")],
             )
         )
     catch = r.data.get("catch") or []
@@ -232,8 +259,8 @@ def _faithfulness_charts(r: SectionResult, out: Path) -> list[Path]:
         charts.append(
             grouped_bars(
                 out / "faithfulness_catch.png",
-                title="Faithfulness: share of perturbed pairs flagged, per error type "
-                "(controls: share wrongly flagged)",
+                title="Faithfulness (scripted pairs): share flagged per error type and summary language; "
+                "for faithful controls, the share wrongly flagged",
                 labels=labels,
                 series=[
                     (
@@ -245,6 +272,7 @@ def _faithfulness_charts(r: SectionResult, out: Path) -> list[Path]:
                 ],
                 ylabel="% of pairs flagged",
                 percent=True,
+                value_labels=True,
                 ylim=(0, 118),
             )
         )
@@ -282,7 +310,28 @@ def _throughput_charts(r: SectionResult, out: Path) -> list[Path]:
     return [path]
 
 
+def _e2e_charts(r: SectionResult, out: Path) -> list[Path]:
+    rows = r.data.get("templates") or []
+    if not rows:
+        return []
+    names = [("summarized", "summarized_rate", _OURS), ("label = detected language", "language_truthful_rate", "#63b3ed"),
+             ("in template language", "requested_language_rate", _THIRD), ("flagged unfaithful", "flagged_rate", _BASE)]  # fmt: skip
+    return [
+        grouped_bars(
+            out / "e2e.png",
+            title=f"End to end ({r.data.get('backend', '')}): summaries per template",
+            labels=[row["template"] for row in rows],
+            series=[(label, [row[key] for row in rows], colour) for label, key, colour in names],
+            ylabel="% of papers (flagged: % of summaries)",
+            percent=True,
+            ylim=(0, 130),
+            value_labels=True,
+        )
+    ]
+
+
 _DRAWERS = {
+    "e2e": _e2e_charts,
     "repair": _repair_charts,
     "parse": _parse_charts,
     "faithfulness": _faithfulness_charts,
@@ -293,6 +342,8 @@ _DRAWERS = {
 def draw_all(results: Sequence[SectionResult], out: Path) -> dict[str, list[Path]]:
     """Draw every chart the results support into ``out``; a chart that fails is logged, not fatal."""
     charts: dict[str, list[Path]] = {}
+    for stale in CHART_FILES:  # a chart left by an earlier run must not pass for this one's
+        (out / stale).unlink(missing_ok=True)
     for r in results:
         drawer = _DRAWERS.get(r.name)
         if drawer is None or not r.data:

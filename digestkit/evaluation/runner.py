@@ -59,8 +59,9 @@ def run_section(name: str, ctx: Context) -> SectionResult:
         result: SectionResult = module.run(ctx)
     except ModuleNotFoundError as exc:
         if (exc.name or "").startswith("digestkit.evaluation"):
-            raise  # the harness itself is broken: that is a bug, not a missing part
-        reason = f"the part it measures is not available ({exc})"
+            reason = f"harness bug: {exc}"  # our own module is missing, not the part measured
+        else:
+            reason = f"the part it measures is not available ({exc})"
         return SectionResult.failed(name, reason, time.perf_counter() - started)
     except ImportError as exc:
         reason = f"the part it measures lacks its documented API ({exc})"
