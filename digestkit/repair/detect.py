@@ -42,8 +42,8 @@ def _image(codec: str, lo: int, hi: int) -> str:
     for b in range(lo, hi + 1):
         try:
             chars.append(bytes([b]).decode(codec))
-        except UnicodeDecodeError:
-            continue
+        except UnicodeDecodeError:  # kept as U+0080-U+00FF by "sloppy" decoders
+            chars.append(chr(b))
     return "".join(chars)
 
 

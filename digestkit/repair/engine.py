@@ -18,7 +18,15 @@ import logging
 from dataclasses import dataclass, field
 
 from digestkit.repair.lossless import HOLE, CodecTable, choose_codec, codec_table, run_bytes
-from digestkit.repair.lossy import Slot, candidates, decode_slots, sequence_length
+from digestkit.repair.lossy import (
+    Slot,
+    candidates,
+    decode_slots,
+    estimate_losses,
+    prune,
+    refine_slot,
+    sequence_length,
+)
 from digestkit.repair.model import CharModel
 from digestkit.repair.types import RepairConfig, Repaired, RepairSpan
 
@@ -27,6 +35,10 @@ __all__ = ["repair_pass", "repair_suspicious", "replay"]
 logger = logging.getLogger(__name__)
 
 Piece = str | Slot
+Losses = tuple[tuple[int, float], ...]
+
+#: Characters of context on each side that the word-match bonus may look at.
+_CONTEXT = 6
 
 
 @dataclass
@@ -56,7 +68,7 @@ def _tokens(run: str, raw: bytes) -> list[tuple[int, str]]:
     return out
 
 
-def _parse_run(run: str, raw: bytes, table: CodecTable, lossy: bool) -> list[Piece]:
+def _parse_run(run: str, raw: bytes, table: CodecTable, lossy: bool, losses: Losses) -> list[Piece]:
     """Decoded characters as str pieces, damaged sequences as slots (or as-is if not lossy)."""
     toks = _tokens(run, raw)
     pieces: list[Piece] = []
@@ -69,7 +81,7 @@ def _parse_run(run: str, raw: bytes, table: CodecTable, lossy: bool) -> list[Pie
             pieces.append(ch)
             i += 1
             continue
-        slot, i = _slot(toks, i, need, table)
+        slot, i = _slot(toks, i, need, table, losses)
         pieces.append(slot if slot.options else slot.original)
     return pieces
 
@@ -78,7 +90,9 @@ def _is_cont(byte: int) -> bool:
     return byte == -2 or 0x80 <= byte <= 0xBF
 
 
-def _slot(toks: list[tuple[int, str]], i: int, need: int, table: CodecTable) -> tuple[Slot, int]:
+def _slot(
+    toks: list[tuple[int, str]], i: int, need: int, table: CodecTable, losses: Losses
+) -> tuple[Slot, int]:
     """The slot starting at lead token ``i``; returns it and the index after it."""
     lead = toks[i][0]
     j, seen = i + 1, list[int]()
@@ -86,7 +100,7 @@ def _slot(toks: list[tuple[int, str]], i: int, need: int, table: CodecTable) -> 
         seen.append(-1 if toks[j][0] == -2 else toks[j][0])
         j += 1
     original = "".join(ch for _, ch in toks[i:j])
-    options = list(candidates((lead, *seen), table.codec))
+    options = list(candidates((lead, *seen), table.codec, losses))
     # A following ' ' or '?' may be the lost byte itself (NBSP turned space, '?' marks).
     if len(seen) < need and j < len(toks) and toks[j] in ((-1, " "), (-1, "?")):
         k, more = j + 1, list[int]()
@@ -95,7 +109,7 @@ def _slot(toks: list[tuple[int, str]], i: int, need: int, table: CodecTable) -> 
             k += 1
         mark = 0xA0 if toks[j][1] == " " else -1
         eaten = (
-            candidates((lead, *seen, mark, *more), table.codec)
+            candidates((lead, *seen, mark, *more), table.codec, losses)
             if len(seen) + 1 + len(more) <= need
             else ()
         )
@@ -109,6 +123,11 @@ def _slot(toks: list[tuple[int, str]], i: int, need: int, table: CodecTable) -> 
             original += tail
             j = k
     return Slot(original, tuple(options)), j
+
+
+def _byte_counts(raws: list[bytes]) -> dict[int, int]:
+    blob = b"".join(raws)
+    return {b: blob.count(b) for b in range(0x80, 0xC0)}
 
 
 def _language(text: str) -> str:
@@ -133,23 +152,36 @@ def repair_pass(
 ) -> tuple[str, list[RepairSpan], bool]:
     """Re-read every run of ``table``'s code page in ``text``; returns text, spans, lossy?"""
     runs: list[_Run] = []
+    raws: list[bytes] = []
+    damaged: list[tuple[_Run, bytes]] = []
     for m in table.runs.finditer(text):
         run = m.group()
         raw = run_bytes(run, table)
+        raws.append(raw)
         r = _Run(m.start(), m.end(), run)
         try:
             r.pieces = [raw.decode("utf-8")]
         except UnicodeDecodeError:
-            r.pieces = _parse_run(run, raw, table, config.lossy)
-        if r.pieces != [run]:
-            runs.append(r)
+            damaged.append((r, raw))
+        runs.append(r)
+    if damaged:
+        losses = estimate_losses(_byte_counts(raws), table.codec)
+        for r, raw in damaged:
+            r.pieces = _parse_run(r.original, raw, table, config.lossy, losses)
+    runs = [r for r in runs if r.pieces != [r.original]]
     if any(r.lossy for r in runs):
         _decide(text, runs, config)
     return _assemble(text, runs)
 
 
 def _decide(text: str, runs: list[_Run], config: RepairConfig) -> None:
-    """Choose every slot's reading with the character model, document cache first."""
+    """Choose every slot's reading with the character model.
+
+    Two rounds, EM-style: the first uses the language prior alone (a damaged character's
+    own readings are never seen intact in the document, so raw document counts would
+    favour the wrong ones); the second adds the document's text, including the first
+    round's readings, so a word decoded confidently in one place helps it elsewhere.
+    """
     intact: list[str] = []
     prev = 0
     for r in runs:
@@ -159,19 +191,34 @@ def _decide(text: str, runs: list[_Run], config: RepairConfig) -> None:
     intact.append(text[prev:])
     known = "".join(intact)
     model = CharModel(_language(known))
+    model.observe_always_visible(known)
+    lossy = [r for r in runs if r.lossy]
+    for r in lossy:
+        for p in r.pieces:
+            if isinstance(p, Slot):
+                p.options = prune(p.options, model)
+    _decide_all(text, lossy, model)
     if config.document_prior:
-        model.observe(known)
-    for idx, r in enumerate(runs):
-        before = text[r.start - 1] if r.start else ""
-        after = text[r.end] if r.end < len(text) else ""
-        _decide_run(r, before, after, model)
-        del idx
+        model.observe(_assemble(text, runs)[0])
+    _decide_all(text, lossy, model, refine=True)
+
+
+def _decide_all(text: str, runs: list[_Run], model: CharModel, refine: bool = False) -> None:
+    for r in runs:
+        before = text[max(0, r.start - _CONTEXT) : r.start]
+        after = text[r.end : r.end + _CONTEXT]
+        (_refine_run if refine else _decide_run)(r, before, after, model)
+
+
+def _render(p: Piece) -> str:
+    return p if isinstance(p, str) else p.options[p.choice].text if p.choice >= 0 else p.original
 
 
 def _decide_run(r: _Run, before: str, after: str, model: CharModel) -> None:
+    """Viterbi over each group of adjacent slots, the run's decoded text as context."""
     pieces = r.pieces
     i = 0
-    left = before
+    left = before[-1:]
     while i < len(pieces):
         p = pieces[i]
         if isinstance(p, str):
@@ -182,16 +229,21 @@ def _decide_run(r: _Run, before: str, after: str, model: CharModel) -> None:
         while j < len(pieces) and isinstance(pieces[j], Slot):
             j += 1
         group = [q for q in pieces[i:j] if isinstance(q, Slot)]
-        right = ""
-        if j < len(pieces):
-            nxt = pieces[j]
-            right = nxt[0] if isinstance(nxt, str) and nxt else ""
-        else:
-            right = after
+        right = _render(pieces[j])[:1] if j < len(pieces) else after[:1]
         decode_slots(group, left, right, model)
-        last = group[-1]
-        left = last.options[last.choice].text[-1]
+        left = _render(group[-1])[-1]
         i = j
+
+
+def _refine_run(r: _Run, before: str, after: str, model: CharModel) -> None:
+    """Re-decide each slot with its neighbours fixed, now with the word-match bonus."""
+    rendered = [_render(p) for p in r.pieces]
+    for n, p in enumerate(r.pieces):
+        if isinstance(p, Slot):
+            left = (before + "".join(rendered[:n]))[-_CONTEXT:]
+            right = ("".join(rendered[n + 1 :]) + after)[:_CONTEXT]
+            refine_slot(p, left, right, model)
+            rendered[n] = _render(p)
 
 
 def _assemble(text: str, runs: list[_Run]) -> tuple[str, list[RepairSpan], bool]:

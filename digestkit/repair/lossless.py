@@ -57,6 +57,8 @@ def codec_table(codec: str) -> CodecTable:
             encode[ord(bytes([b]).decode(codec))] = b
         except UnicodeDecodeError:
             undefined.add(b)
+    for b in undefined:  # "sloppy" decoders keep an undefined byte as the same code point
+        encode.setdefault(b, b)
     hole_char = next(chr(c) for c, b in encode.items() if b >= 0xF5 or b in (0xC0, 0xC1))
     high = "".join(chr(c) for c in encode if c >= 0x80) + HOLE
     cls = "[" + "".join(re.escape(c) for c in sorted(high)) + "]"
@@ -68,7 +70,16 @@ def codec_table(codec: str) -> CodecTable:
 
 def run_bytes(run: str, table: CodecTable) -> bytes:
     """The bytes behind a run (spaces and ``?`` are themselves; U+FFFD is an invalid byte)."""
-    return table.translate(run).encode(table.codec)
+    text = table.translate(run)
+    try:
+        return text.encode(table.codec)
+    except UnicodeEncodeError:  # sloppy C1 stand-ins, which the codec itself refuses
+        return text.translate(_latin1_map(table.codec)).encode("latin-1")
+
+
+@lru_cache(maxsize=64)
+def _latin1_map(codec: str) -> dict[int, int]:
+    return codec_table(codec).encode
 
 
 @dataclass(frozen=True)
@@ -77,8 +88,8 @@ class CodecChoice:
 
     codec: str
     confidence: float
-    valid: int  # characters that decode as multi-byte UTF-8
-    broken: int  # bytes that do not
+    valid: int  # multi-byte UTF-8 characters, whole or damaged, that the re-reading finds
+    broken: int  # bytes that fit no UTF-8 sequence
 
 
 @lru_cache(maxsize=16)
@@ -88,17 +99,36 @@ def _pair_pattern(codecs: tuple[str, ...]) -> re.Pattern[str]:
     return suspicious_pattern(codecs)
 
 
-def _evidence(text: str, table: CodecTable) -> tuple[int, int]:
-    valid = broken = 0
+def _evidence(text: str, table: CodecTable) -> tuple[int, int, int]:
+    """(valid multi-byte chars, damaged sequences, junk bytes) over the runs of ``text``.
+
+    A damaged sequence is a lead byte followed by at least one continuation byte (or a
+    loss mark) but too few: what lossy mojibake leaves. Junk is every other byte that does
+    not decode: stray continuation bytes and lone leads, what clean text in a script the
+    code page covers looks like when read this way.
+    """
+    valid = damaged = junk = 0
     for m in table.runs.finditer(text):
-        raw = run_bytes(m.group(), table)
-        decoded = raw.decode("utf-8", "surrogateescape")
-        for ch in decoded:
+        run = m.group()
+        decoded = run_bytes(run, table).decode("utf-8", "surrogateescape")
+        hole = chr(0xDC00 + table.encode[ord(table.hole_char)])
+        decoded = decoded.replace(hole, "\udc80")  # a loss mark counts as a continuation
+        in_seq = False
+        for i, ch in enumerate(decoded):
             if "\udc80" <= ch <= "\udcff":
-                broken += 1
-            elif ord(ch) >= 0x80:
-                valid += 1
-    return valid, broken
+                byte = ord(ch) - 0xDC00
+                if 0xC2 <= byte <= 0xF4:
+                    nxt = decoded[i + 1] if i + 1 < len(decoded) else ""
+                    in_seq = "\udc80" <= nxt <= "\udcbf" or nxt == "?"
+                    damaged += in_seq
+                    junk += not in_seq
+                elif not (in_seq and 0x80 <= byte <= 0xBF):
+                    junk += 1
+                    in_seq = False
+            else:
+                in_seq = False
+                valid += ord(ch) >= 0x80
+    return valid, damaged, junk
 
 
 def choose_codec(text: str, codecs: tuple[str, ...], sample: int = 200_000) -> CodecChoice | None:
@@ -126,10 +156,10 @@ def choose_codec(text: str, codecs: tuple[str, ...], sample: int = 200_000) -> C
     scored = []
     for rank, (vote, codec) in enumerate(votes):
         if vote >= 0.8 * best_vote:
-            valid, broken = _evidence(head, codec_table(codec))
-            scored.append((valid - broken, -rank, codec, valid, broken))
+            valid, damaged, junk = _evidence(head, codec_table(codec))
+            scored.append((valid + damaged - junk, -rank, codec, valid + damaged, junk))
     score, _, codec, valid, broken = max(scored)
-    if valid == 0 or valid < broken:
+    if score <= 0:
         return None
     runner_up = max((s[0] for s in scored if s[2] != codec), default=0)
     # Sure when it beats the runner-up clearly and most of what it re-reads is valid.

@@ -84,13 +84,16 @@ def _valid_char(raw: bytes) -> str | None:
 
 
 @lru_cache(maxsize=65536)
-def candidates(observed: tuple[int, ...], codec: str) -> tuple[Candidate, ...]:
+def candidates(
+    observed: tuple[int, ...], codec: str, losses: tuple[tuple[int, float], ...] | None = None
+) -> tuple[Candidate, ...]:
     """Readings of a lead byte + the continuation bytes seen after it.
 
     ``observed`` is the lead byte and the continuation bytes that survived, in order, with
     -1 where a U+FFFD / '?' marks a lost byte (its value is free). Missing bytes (the
     sequence is short) may sit at any position. Only strictly valid, assigned characters
-    are returned.
+    are returned. ``losses`` lists the bytes that may have vanished with their log-priors
+    (default: :func:`default_losses`; see :func:`estimate_losses`).
     """
     table = codec_table(codec)
     lead, rest = observed[0], list(observed[1:])
@@ -99,8 +102,7 @@ def candidates(observed: tuple[int, ...], codec: str) -> tuple[Candidate, ...]:
     if need == 0 or missing < 0:
         return ()
     undefined = sorted(table.undefined & set(range(0x80, 0xC0)))
-    deleted = [(b, DELETED_UNDEFINED) for b in undefined]
-    deleted += [(0xAD, DELETED_SOFT_HYPHEN), (0xA0, DELETED_NBSP)]
+    deleted = losses if losses is not None else default_losses(codec)
     marks = [(b, MARK_WAS_BYTE) for b in undefined] or [(0xAD, MARK_WAS_BYTE)]
     best: dict[str, float] = {}
     for where in itertools.combinations(range(need), missing):
@@ -118,6 +120,48 @@ def candidates(observed: tuple[int, ...], codec: str) -> tuple[Candidate, ...]:
                     if prior > best.get(ch, -math.inf):
                         best[ch] = prior
     return tuple(Candidate(ch, p) for ch, p in sorted(best.items()))
+
+
+def default_losses(codec: str) -> tuple[tuple[int, float], ...]:
+    """Bytes that may vanish, with log-priors, when the document cannot tell us.
+
+    >>> default_losses("cp1252")[:2]
+    ((129, 0.0), (141, 0.0))
+    """
+    undefined = sorted(codec_table(codec).undefined & set(range(0x80, 0xC0)))
+    return (
+        *((b, DELETED_UNDEFINED) for b in undefined),
+        (0xAD, DELETED_SOFT_HYPHEN),
+        (0xA0, DELETED_NBSP),
+    )
+
+
+def estimate_losses(counts: dict[int, int], codec: str) -> tuple[tuple[int, float], ...]:
+    """Which bytes vanished from this document, judged by how often each byte survives.
+
+    ``counts`` are the continuation bytes seen in the document's runs. A byte that a
+    typical value would show dozens of times but that never appears was lost (prior 0);
+    one that appears as often as its peers was not (it stays possible, at a steep prior).
+    Too little text to tell gives :func:`default_losses`.
+
+    >>> counts = {b: 40 for b in range(0x80, 0xC0)}
+    >>> counts[0xAD] = 0
+    >>> dict(estimate_losses(counts, "cp1252"))[0xAD], dict(estimate_losses(counts, "cp1252"))[0xA0]
+    (0.0, -8.0)
+    """
+    table = codec_table(codec)
+    defined = sorted(counts.get(b, 0) for b in range(0x80, 0xC0) if b not in table.undefined)
+    typical = defined[len(defined) // 2] if defined else 0
+    if typical < 8:
+        return default_losses(codec)
+    out = []
+    for b, prior in default_losses(codec):
+        if b in table.undefined:
+            out.append((b, prior))
+        else:
+            share = counts.get(b, 0) / typical
+            out.append((b, 0.0 if share < 0.05 else -4.0 if share < 0.3 else -8.0))
+    return tuple(out)
 
 
 def _inner(text: str, model: CharModel) -> float:
@@ -177,3 +221,42 @@ def _confidences(group: Sequence[Slot], left: str, right: str, model: CharModel)
         top = local[slot.choice]
         total = sum(math.exp(s - top) for s in local)
         slot.confidence = round(1.0 / total, 4)
+
+
+#: Weight of the word-match bonus against the character bigram score.
+WORD_WEIGHT = 0.5
+#: Only readings within this many nats of the best get the (costlier) word-match bonus.
+BONUS_MARGIN = 6.0
+
+
+def refine_slot(slot: Slot, left: str, right: str, model: CharModel) -> None:
+    """Re-decide one slot with its neighbours fixed (``left``/``right``: a few characters
+    of context each, '' at the edges), adding the word-match bonus to the readings within
+    :data:`BONUS_MARGIN` of the best. Sets choice and confidence.
+    """
+    scores = []
+    for cand in slot.options:
+        s = cand.prior + _inner(cand.text, model)
+        if left:
+            s += model.logp(left[-1], cand.text[0])
+        if right:
+            s += model.logp(cand.text[-1], right[0])
+        scores.append(s)
+    top = max(scores)
+    for n, cand in enumerate(slot.options):
+        if scores[n] > top - BONUS_MARGIN:
+            bonus = model.word_bonus(left + cand.text + right, len(left))
+            scores[n] += WORD_WEIGHT * bonus
+    best = max(range(len(scores)), key=scores.__getitem__)
+    slot.choice = best
+    total = sum(math.exp(s - scores[best]) for s in scores)
+    slot.confidence = round(1.0 / total, 4)
+
+
+def prune(options: Sequence[Candidate], model: CharModel, keep: int = 8) -> tuple[Candidate, ...]:
+    """The ``keep`` readings with the best prior x unigram probability (search stays small;
+    a reading outside them would need an unusually strong context to win)."""
+    if len(options) <= keep:
+        return tuple(options)
+    ranked = sorted(options, key=lambda c: -(c.prior + math.log(model.p_uni(c.text[0]))))
+    return tuple(ranked[:keep])

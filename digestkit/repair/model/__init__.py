@@ -1,8 +1,8 @@
 """The character language model that chooses lost bytes, loaded once from a shipped file.
 
-``charlm.tsv.gz`` is built by ``python -m digestkit.repair.model.build`` from wordfreq (see
+``charlm.bin.gz`` is built by ``python -m digestkit.repair.model.build`` from wordfreq (see
 that module for the format). :func:`load_model` parses it lazily, once per process, into
-plain dicts of log-probabilities; :class:`CharModel` adapts them to one document with a
+plain dicts of integer log-probabilities; :class:`CharModel` adapts them to one document with a
 cache of what the document shows intact (Dirichlet smoothing: the document's own counts
 outweigh the prior as soon as it has a few of them).
 
@@ -14,15 +14,18 @@ True
 from __future__ import annotations
 
 import gzip
+import json
 import math
+import sys
 import threading
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["CharModel", "LanguageTables", "load_model"]
 
-_PATH = Path(__file__).with_name("charlm.tsv.gz")
+_PATH = Path(__file__).with_name("charlm.bin.gz")
 _LOCK = threading.Lock()
 _CACHE: dict[Path, LanguageTables] = {}
 
@@ -32,51 +35,57 @@ FLOOR = math.log(1e-8)
 
 @dataclass
 class LanguageTables:
-    """Unigram log P(c), backoff log-weights and bigram log P(b|a), per language."""
+    """Per language: -log P in 0.01 nat for characters, backoffs, pairs and words."""
 
-    uni: dict[str, dict[str, float]] = field(default_factory=dict)
-    backoff: dict[str, dict[str, float]] = field(default_factory=dict)
-    bi: dict[str, dict[str, float]] = field(default_factory=dict)
+    uni: dict[str, dict[str, int]] = field(default_factory=dict)
+    backoff: dict[str, dict[str, int]] = field(default_factory=dict)
+    bi: dict[str, dict[str, int]] = field(default_factory=dict)
+    words: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def unigram(self, lang: str, ch: str) -> float:
         """log P(ch) in ``lang`` (a floor for unknown characters)."""
-        return self.uni.get(lang, {}).get(ch, FLOOR)
+        v = self.uni.get(lang, {}).get(ch)
+        return FLOOR if v is None else -v / 100
 
 
 def load_model(path: Path = _PATH) -> LanguageTables:
     """Parse the model file once per process (thread-safe)."""
     with _LOCK:
         if path not in _CACHE:
-            _CACHE[path] = _parse(gzip.decompress(path.read_bytes()).decode("utf-8"))
+            _CACHE[path] = _parse(gzip.decompress(path.read_bytes()))
         return _CACHE[path]
 
 
-def _parse(data: str) -> LanguageTables:
+def _parse(data: bytes) -> LanguageTables:
+    """Decode the format written by :func:`digestkit.repair.model.build.encode_tables`."""
+    end = data.index(b"\n")
+    header = json.loads(data[:end])
     tables = LanguageTables()
-    uni: dict[str, float] = {}
-    bo: dict[str, float] = {}
-    bi: dict[str, float] = {}
-    for line in data.splitlines():
-        kind, key, *vals = line.split("\t")
-        if kind == "#":
-            uni, bo, bi = {}, {}, {}
-            tables.uni[key], tables.backoff[key], tables.bi[key] = uni, bo, bi
-        elif kind == "u":
-            uni[key] = -int(vals[0]) / 100
-            bo[key] = -int(vals[1]) / 100
-        else:
-            bi[key] = -int(vals[0]) / 100
+    pos = end + 1
+    for entry in header["tables"]:
+        keys = data[pos : pos + entry["keys"]].decode("utf-8").split("\n") if entry["n"] else []
+        pos += entry["keys"]
+        vals = array("H")
+        vals.frombytes(data[pos : pos + 2 * entry["n"]])
+        if sys.byteorder != "little":
+            vals.byteswap()
+        pos += 2 * entry["n"]
+        getattr(tables, entry["table"])[entry["lang"]] = dict(zip(keys, vals, strict=True))
     return tables
 
 
 class CharModel:
-    """P(b | a) for one document: the language prior adapted to the document's intact text.
+    """P(b | a) for one document: the language prior adapted to the document's text.
 
-    ``observe(text)`` feeds characters known to be right (the parts that needed no guess);
-    ``logp(a, b)`` then blends the document counts with the prior.
+    ``observe_always_visible(text)`` sets the prior of ASCII characters (never damaged)
+    from the document; ``observe(text)`` adds document counts of every character and pair;
+    ``logp(a, b)`` blends them with the prior; ``word_bonus`` rewards a reading that
+    completes a known word.
 
     >>> m = CharModel("zh")
     >>> m.logp("论", "文") > m.logp("论", "攵")
+    True
+    >>> m.word_bonus("论文总结", 1) > m.word_bonus("论攵总结", 1)
     True
     """
 
@@ -86,24 +95,46 @@ class CharModel:
         self.uni = self.tables.uni.get(lang, {})
         self.bo = self.tables.backoff.get(lang, {})
         self.bi = self.tables.bi.get(lang, {})
+        self.words = self.tables.words.get(lang, {})
+        self.visible: dict[str, float] = {}
         self.doc_uni: Counter[str] = Counter()
         self.doc_bi: Counter[str] = Counter()
         self.doc_total = 0
         self._memo: dict[str, float] = {}
 
+    def observe_always_visible(self, text: str) -> None:
+        """Set the prior of ASCII characters from ``text`` (the word lists have none).
+
+        ASCII is never damaged by mojibake, so its counts in the document are reliable
+        even before any lost byte is chosen: they say how often a space or a bracket
+        follows anything.
+        """
+        counts = Counter(ch for ch in text if ch.isascii())
+        total = max(len(text), 1)
+        self.visible = {ch: n / total for ch, n in counts.items()}
+        self._memo.clear()
+
     def observe(self, text: str) -> None:
-        """Count the characters and adjacent pairs of ``text`` as seen intact."""
+        """Count the characters and adjacent pairs of ``text`` as document evidence."""
         self.doc_uni.update(text)
-        self.doc_bi.update(text[i : i + 2] for i in range(len(text) - 1))
+        self.doc_bi.update(map(str.__add__, text, text[1:]))
         self.doc_total += len(text)
         self._memo.clear()
 
+    def p_uni(self, ch: str) -> float:
+        """P(ch) under the prior (ASCII from the document)."""
+        v = self.uni.get(ch)
+        if v is not None:
+            return math.exp(-v / 100)
+        return self.visible.get(ch, 1e-8)
+
     def prior(self, a: str, b: str) -> float:
         """P(b | a) from the language prior alone (stored pair, else backoff to unigram)."""
-        uni_b = math.exp(self.uni.get(b, FLOOR))
-        if a + b in self.bi:
-            return math.exp(self.bi[a + b]) + math.exp(self.bo.get(a, 0.0)) * uni_b
-        return math.exp(self.bo.get(a, 0.0)) * uni_b
+        bo = self.bo.get(a)
+        weight = 1.0 if bo is None else math.exp(-bo / 100)
+        v = self.bi.get(a + b)
+        pair = 0.0 if v is None else math.exp(-v / 100)
+        return pair + weight * self.p_uni(b)
 
     def logp(self, a: str, b: str) -> float:
         """log P(b | a): the prior, mixed with the document's pair and character counts.
@@ -127,3 +158,19 @@ class CharModel:
         value = math.log(p)
         self._memo[key] = value
         return value
+
+    def word_bonus(self, text: str, i: int, longest: int = 7) -> float:
+        """How strongly ``text[i]`` completes a known word: max over words covering it of
+        log P(word) - sum log P(char), floored at 0 (the word's cohesion, in nats).
+        """
+        words = self.words
+        best = 0.0
+        lo = max(0, i - longest + 1)
+        for start in range(lo, i + 1):
+            for end in range(max(i + 1, start + 2), min(len(text), start + longest) + 1):
+                v = words.get(text[start:end])
+                if v is None:
+                    continue
+                chars = sum(math.log(self.p_uni(c)) for c in text[start:end])
+                best = max(best, -v / 100 - chars)
+        return best
