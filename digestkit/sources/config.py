@@ -17,6 +17,7 @@ A complete example (every key optional; defaults shown)::
     url = "https://export.arxiv.org/api/query"
 
     [sources.hf_daily]    # Hugging Face Daily Papers (the section enables it)
+    days = 1              # one request (page) per day of the window
     url = "https://huggingface.co/api/daily_papers"
     page_size = 50
     max_pages = 4
@@ -57,7 +58,7 @@ A complete example (every key optional; defaults shown)::
     feed = "feed.xml"
     feed_format = "atom"          # or "rss"
     html = "index.html"
-    site_url = ""                 # used for feed links
+    site_url = ""                 # where the site is published: the feed's link and self URL
 
 >>> cfg = SourcesConfig.from_mapping({"sources": {"arxiv": {"categories": ["cs.CL"]}}})
 >>> cfg.arxiv.categories, cfg.arxiv.delay_seconds, cfg.hf_daily
@@ -170,6 +171,7 @@ class ArxivConfig:
 class HFDailyConfig:
     """Hugging Face Daily Papers."""
 
+    days: int = 1
     url: str = "https://huggingface.co/api/daily_papers"
     page_size: int = 50
     max_pages: int = 4

@@ -84,9 +84,9 @@ def _day(client: PoliteClient, cfg: HFDailyConfig, day: dt.date) -> tuple[list[E
 
 
 def fetch_hf_daily(
-    cfg: HFDailyConfig, day: dt.date, *, days: int = 1, client: PoliteClient | None = None
+    cfg: HFDailyConfig, day: dt.date, *, days: int | None = None, client: PoliteClient | None = None
 ) -> Fetched:
-    """Daily Papers for the ``days`` days ending at ``day``."""
+    """Daily Papers for the ``days`` (default ``cfg.days``) days ending at ``day``."""
     own = client is None
     client = client or PoliteClient(
         delay_seconds=cfg.delay_seconds, num_retries=cfg.num_retries, timeout=cfg.timeout
@@ -94,7 +94,7 @@ def fetch_hf_daily(
     entries: list[Entry] = []
     skipped: list[str] = []
     try:
-        start, end = window(day, days)
+        start, end = window(day, days or cfg.days)
         current = start
         while current <= end:
             got, bad = _day(client, cfg, current)

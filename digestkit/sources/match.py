@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import functools
 import re
+import string
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -112,9 +113,13 @@ class Hit:
     end: int
 
 
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
 @dataclass(frozen=True)
 class Prepared:
-    """A text normalized once (and lower-cased once) for many :meth:`Term.count_in` calls."""
+    """A text normalized once (and its ASCII letters lower-cased once) for many
+    :meth:`Term.count_in` calls."""
 
     text: str
     lower: str
@@ -126,8 +131,12 @@ def prepare(text: str) -> Prepared:
     >>> prepare("ＲＬ Agents").lower
     'rl agents'
     """
-    norm = text if text.isascii() else normalize(text)
-    return Prepared(norm, norm.lower())
+    if text.isascii():
+        return Prepared(text, text.lower())
+    norm = normalize(text)
+    # Lower-case ASCII letters only: str.lower() turns "İ" into "i" + a combining dot, which
+    # is not a word character, and would invent a word boundary.
+    return Prepared(norm, norm.translate(_ASCII_LOWER))
 
 
 @dataclass(frozen=True)
@@ -213,7 +222,8 @@ def _fast(text: str, case_sensitive: bool) -> tuple[re.Pattern[str], str, bool]:
 
     re's IGNORECASE disables its literal-prefix scan (~3x slower per search, measured in
     tests/bench/test_select_bench.py), so an ASCII case-insensitive term is matched
-    case-sensitively in its lower-case form against the lower-cased text. Non-ASCII terms
+    case-sensitively in its lower-case form against the text with its ASCII letters
+    lower-cased (after NFKC no non-ASCII letter folds to an ASCII one). Non-ASCII terms
     keep IGNORECASE: Unicode case folding is not ``str.lower()``.
     """
     term = normalize(text.strip())

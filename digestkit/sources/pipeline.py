@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from digestkit.digest.model import Digest, Entry
 from digestkit.errors import DigestkitError, NetworkError
@@ -77,8 +78,8 @@ def _fetchers(cfg: SourcesConfig) -> list[tuple[str, Fetcher]]:
         a = cfg.arxiv
         out.append(("arxiv", lambda c, d: fetch_arxiv(a, d)))
     if cfg.hf_daily:
-        h, days = cfg.hf_daily, cfg.arxiv.days if cfg.arxiv else 1
-        out.append(("hf_daily", lambda c, d: fetch_hf_daily(h, d, days=days)))
+        h = cfg.hf_daily
+        out.append(("hf_daily", lambda c, d: fetch_hf_daily(h, d)))
     if cfg.semantic_scholar:
         s = cfg.semantic_scholar
         out.append(("semantic_scholar", lambda c, d: fetch_semantic_scholar(s, d)))
@@ -179,13 +180,21 @@ def feed_digest(digest: Digest, previous: list[Digest], limit: int = FEED_ENTRIE
     return digest.with_entries(entries)
 
 
-Renderer = Callable[[Digest, str], str]
+Renderer = Callable[..., str]  # render(digest, fmt, **options) -> str
 
 
-def _default_render(digest: Digest, fmt: str) -> str:
-    from digestkit.digest.render import render  # type: ignore[attr-defined,unused-ignore]
+def _default_render(digest: Digest, fmt: str, **options: Any) -> str:
+    from digestkit.digest.render import render
 
-    return str(render(digest, fmt))
+    return render(digest, fmt, **options)
+
+
+def _feed_options(cfg: SourcesConfig) -> dict[str, str]:
+    site = cfg.output.site_url.rstrip("/")
+    if not site:
+        return {}
+    self_url = f"{site}/{cfg.output.feed}"
+    return {"link": site + "/", "self_url": self_url, "feed_id": self_url}
 
 
 def _write_outputs(cfg: SourcesConfig, digest: Digest, render: Renderer) -> list[Path]:
@@ -193,11 +202,11 @@ def _write_outputs(cfg: SourcesConfig, digest: Digest, render: Renderer) -> list
 
     out = cfg.output_dir()
     (out / "digests").mkdir(parents=True, exist_ok=True)
-    feed = feed_digest(digest, _archive(out, digest))
+    feed = feed_digest(digest, _archive(out, digest)).replace(title=cfg.output.title)
     targets = [
         (out / cfg.output.readme, render(digest, "md-bot")),
         (out / cfg.output.html, render(digest, "html")),
-        (out / cfg.output.feed, render(feed, cfg.output.feed_format)),
+        (out / cfg.output.feed, render(feed, cfg.output.feed_format, **_feed_options(cfg))),
     ]
     assert digest.date is not None
     archive = out / "digests" / f"{digest.date.isoformat()}.json"

@@ -51,6 +51,7 @@ num_retries = 1
 url = "{stub.arxiv_url}"
 
 [sources.hf_daily]
+days = {days}
 url = "{stub.hf_url}"
 delay_seconds = 0
 
@@ -65,6 +66,7 @@ path = "state/shown.sqlite"
 [output]
 dir = "site"
 title = "RL papers"
+site_url = "https://example.org/papers"
 """,
         encoding="utf-8",
     )
@@ -149,7 +151,7 @@ def test_dry_run_changes_nothing(
     assert not (tmp_path / "home").exists() or not any((tmp_path / "home").iterdir())
 
 
-def fake_render(digest: Digest, fmt: str) -> str:
+def fake_render(digest: Digest, fmt: str, **options: object) -> str:
     return f"{fmt}\n" + "\n".join(f"{e.arxiv_id} {e.title}" for e in digest.entries)
 
 
@@ -158,7 +160,7 @@ def test_publish_records_only_after_outputs_and_releases_on_failure(
 ) -> None:
     cfg = load_sources_config(env[0])
 
-    def broken(digest: Digest, fmt: str) -> str:
+    def broken(digest: Digest, fmt: str, **options: object) -> str:
         raise RuntimeError("renderer crashed")
 
     with pytest.raises(RuntimeError):
@@ -218,6 +220,7 @@ def test_digest_end_to_end_writes_readme_feed_and_html(
         assert "Reward models for RL" in text and "Scaling RL for agents" in text
         assert "Early world models" not in text and "survey" not in text.lower()
     assert "<feed" in feed or "<rss" in feed
+    assert "https://example.org/papers/feed.xml" in feed
     assert "published 2 papers (0 without summary)" in captured.out
 
     # Monday: only the new paper, though the window overlaps Friday.
