@@ -13,6 +13,7 @@ work on it. :func:`decode_bytes` never raises on any input.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import functools
 import logging
 import re
@@ -137,9 +138,9 @@ def _decode_bom(data: bytes) -> Decoded | None:
                 text = data[len(bom) :].decode(codec)
             except UnicodeDecodeError:
                 # A mark followed by bytes that do not fit it: the mark was a coincidence
-                # (cp1252 text can start with "ï»¿"); let the other checks decide.
+                # (cp1252 text can start with "ï»¿"; FF FE 00 00 may be UTF-16 "\x00...").
                 logger.debug("BOM for %s but the bytes do not decode; ignoring it", codec)
-                return None
+                continue
             return Decoded(text, codec, 1.0, bom=True)
     return None
 
@@ -167,8 +168,14 @@ def _nul_pattern_codec(head: bytes) -> str | None:
     if size < 4 or b"\x00" not in head:
         return None
     if size % 4 == 0:
-        for codec, zero_at in (("utf-32-le", (2, 3)), ("utf-32-be", (0, 1))):
-            if all(head[i::4].count(0) == size // 4 for i in zero_at):
+        # Every UTF-32 unit has a zero top byte and a plane byte <= 0x10 (mostly zero too).
+        for codec, top, plane in (("utf-32-le", 3, 2), ("utf-32-be", 0, 1)):
+            planes = head[plane::4]
+            if (
+                head[top::4].count(0) == size // 4
+                and max(planes) <= 0x10
+                and planes.count(0) >= 0.5 * len(planes)
+            ):
                 return codec
     even, odd = head[0::2], head[1::2]
     even_nul, odd_nul = even.count(0) / len(even), odd.count(0) / max(len(odd), 1)
@@ -297,7 +304,8 @@ def _decode_legacy(data: bytes) -> Decoded | None:
     if scored:
         best, best_score = scored[0]
         leader_is_cjk = bool(ranked) and _family(ranked[0][0]) is not None
-        if best_score >= 0.5 or (best_score > 0 and leader_is_cjk) or not ranked:
+        weak_leader = leader_is_cjk or (bool(ranked) and _reads_badly(sample, ranked[0][0]))
+        if best_score >= 0.5 or (best_score > 0 and weak_leader) or not ranked:
             order = [codec for codec, _ in scored] + order
             runner_up = scored[1][1] if len(scored) > 1 else -1.0
             confidence = _cjk_confidence(best_score, runner_up, sample)
@@ -309,7 +317,83 @@ def _decode_legacy(data: bytes) -> Decoded | None:
             order = [codec for codec, _, _ in ranked]
     chaos = ranked[0][1] if ranked else 1.0
     confidence = round(max(0.0, 1.0 - chaos) * _length_factor(sample), 3)
+    if not has_nul and (_non_ascii(sample) < 64 or not order or _family(order[0]) is not None):
+        # Short text, or no answer outside CJK: charset-normalizer is guessing.
+        current = order[0] if order else (scored[0][0] if scored else None)
+        better = _better_single_byte(sample, current)
+        if better is not None:
+            order = [better, *order]
+            confidence = min(confidence, 0.5 * _length_factor(sample))
     return _first_that_decodes(data, order + list(_LEGACY_FALLBACKS), confidence)
+
+
+# Single-byte code pages tried when charset-normalizer is unsure, most common first.
+_SINGLE_BYTE = ("cp1252", "cp1251", "koi8_r", "cp1250", "cp1253", "cp1254", "cp1257", "cp1255")
+_WORDS = re.compile(r"\w+")
+
+
+def _better_single_byte(sample: bytes, current: str | None) -> str | None:
+    """A single-byte code page whose text reads clearly better than ``current``'s, if any."""
+    baseline = -1.0
+    if current is not None:
+        with contextlib.suppress(UnicodeDecodeError, LookupError):
+            baseline = _word_plausibility(sample.decode(current))
+    best, best_score = None, baseline
+    for codec in _SINGLE_BYTE:
+        try:
+            score = _word_plausibility(sample.decode(codec))
+        except UnicodeDecodeError:
+            continue
+        if score > best_score + 0.1:
+            best, best_score = codec, score
+    return best if best_score > 0.5 else None
+
+
+def _reads_badly(sample: bytes, codec: str) -> bool:
+    try:
+        return _word_plausibility(sample.decode(codec)) <= 0
+    except (UnicodeDecodeError, LookupError):
+        return True
+
+
+def _word_plausibility(text: str) -> float:
+    """Share of words with non-ASCII letters that look written, minus stray symbols.
+
+    A word in one script with a normal case pattern (``word``, ``Word``, ``WORD``) is
+    plausible; KOI8-R read as CP1251 gives ``бОЛЭЬХЕ``, CP1253 read as CP1251 mixes in
+    symbols, Shift_JIS gives half-width kana and kanji.
+    """
+    good = bad = 0
+    for word in _WORDS.findall(text):
+        if word.isascii():
+            continue
+        if not word.isalpha():  # "Ѓ0Љ7": digits inside a word of non-ASCII letters
+            bad += 1
+            continue
+        scripts = {_script(char) for char in word}
+        cased = word.islower() or word.isupper() or word.istitle()
+        has_case = any(char.islower() or char.isupper() for char in word)
+        if len(scripts) == 1 and "CJK" not in scripts and (cased or not has_case):
+            good += 1
+        else:
+            bad += 1
+    symbols = sum(1 for char in text if char >= "\x80" and _script(char) == "SYMBOL")
+    total = good + bad + symbols
+    return (good - bad - symbols) / total if total else 0.0
+
+
+@functools.lru_cache(maxsize=4096)
+def _script(char: str) -> str:
+    if not (char.isalpha()):
+        return "PUNCT" if unicodedata.category(char).startswith(("P", "Z")) else "SYMBOL"
+    name = unicodedata.name(char, "UNKNOWN")
+    if name.startswith(("CJK", "HIRAGANA", "KATAKANA", "HALFWIDTH", "HANGUL")):
+        return "CJK"
+    return name.split()[0]
+
+
+def _non_ascii(data: bytes) -> int:
+    return len(data) - len(data.translate(None, _HIGH_BYTES))
 
 
 def _first_that_decodes(data: bytes, order: list[str], confidence: float) -> Decoded | None:
@@ -427,6 +511,10 @@ def _char_weight(char: str) -> tuple[str, float]:
         return "odd", -2.0
     if unicodedata.category(char) in {"Cc", "Co", "Cn", "Cs"}:
         return "odd", -3.0
+    if unicodedata.category(char)[0] in "PS" and any(
+        _encodes(char, codec) for codec in ("gb2312", "euc_jp", "euc_kr")
+    ):
+        return "other", 0.0  # ×, −, ①, ※: symbols the national standards carry
     return "other", -0.5
 
 

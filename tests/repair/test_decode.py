@@ -33,6 +33,8 @@ SIMPLIFIED = [
     "作者分析了专家并行的通信开销，并设计了新的负载均衡策略。",
     "## 论文总结：多头潜在专家混合模型与头并行",
     "我们还讨论了这项工作的局限性以及未来可能的研究方向。",
+    # charset-normalizer alone says mac-greek for this one (math symbols, little text):
+    "   - 奖励函数：`r = (1−p) × R_task + p × R_omit`",
 ]
 TRADITIONAL = [
     "本論文提出一種新的大型語言模型訓練方法，顯著提升了推理能力。",
@@ -108,9 +110,23 @@ def test_european_code_pages(text: str, codec: str) -> None:
     assert decode_bytes(text.encode(codec)).text == text
 
 
-@pytest.mark.xfail(strict=True, reason="known limit: charset-normalizer offers only CJK codecs")
-@pytest.mark.parametrize(("text", "codec"), [("Ελληνικά κείμενα.", "cp1253"), (RUSSIAN, "koi8_r")])
-def test_short_or_koi8_text_is_a_known_miss(text: str, codec: str) -> None:
+SHORT_OR_RARE = [
+    ("Ελληνικά κείμενα.", "cp1253"),
+    (RUSSIAN, "koi8_r"),
+    ("ПРИВЕТ МИР", "cp1251"),
+    ("café", "cp1252"),
+]
+
+
+@pytest.mark.parametrize(("text", "codec"), SHORT_OR_RARE)
+def test_short_text_and_rarer_code_pages(text: str, codec: str) -> None:
+    # charset-normalizer offers only CJK codecs (or guesses) for these; words decide.
+    assert decode_bytes(text.encode(codec)).text == text
+
+
+@pytest.mark.xfail(strict=True, reason="known limit: the words read fine in both code pages")
+@pytest.mark.parametrize(("text", "codec"), [("דגם שפה גדול", "cp1255"), ("işleme", "cp1254")])
+def test_short_text_known_misses(text: str, codec: str) -> None:
     assert decode_bytes(text.encode(codec)).text == text
 
 
@@ -134,6 +150,9 @@ def test_a_false_bom_falls_through() -> None:
     # FF FE followed by bytes that are not UTF-16: Latin-1 "ÿþ" then odd-length junk.
     decoded = decode_bytes(b"\xff\xfe" + b"abc")
     assert isinstance(decoded.text, str)
+    assert not decoded.bom
+    # The UTF-32-LE mark followed by UTF-16 text: the UTF-16 reading wins.
+    assert decode_bytes(b"\xff\xfe\x00\x00" + "論文".encode("utf-16-le")).text == "\x00論文"
 
 
 def test_pure_ascii_and_empty() -> None:
@@ -232,6 +251,8 @@ def test_gb18030_with_latin_letters_is_still_gb18030() -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=200))
 def test_text_with_a_bom_round_trips_in_every_unicode_form(text: str) -> None:
+    if text.startswith("\x00"):
+        return  # UTF-16 BOM + U+0000 *is* the UTF-32-LE BOM: ambiguous by design
     for codec in ("utf-8-sig", "utf-16", "utf-32"):
         decoded = decode_bytes(text.encode(codec))
         assert decoded.text == text, codec
