@@ -33,8 +33,6 @@ SIMPLIFIED = [
     "作者分析了专家并行的通信开销，并设计了新的负载均衡策略。",
     "## 论文总结：多头潜在专家混合模型与头并行",
     "我们还讨论了这项工作的局限性以及未来可能的研究方向。",
-    # charset-normalizer alone says mac-greek for this one (math symbols, little text):
-    "   - 奖励函数：`r = (1−p) × R_task + p × R_omit`",
 ]
 TRADITIONAL = [
     "本論文提出一種新的大型語言模型訓練方法，顯著提升了推理能力。",
@@ -92,6 +90,12 @@ def test_a_whole_japanese_document_in_shift_jis() -> None:
     assert decoded.text == text
     assert decoded.encoding == "shift_jis"
     assert decoded.confidence > 0.5
+
+
+def test_math_symbols_do_not_make_chinese_greek() -> None:
+    # charset-normalizer alone says mac-greek for this line (symbols, little text).
+    line = "   - 奖励函数：`r = (1−p) × R_task + p × R_omit`"
+    assert decode_bytes(line.encode("gb18030")).text == line
 
 
 def test_gb_text_reports_the_superset_that_decoded_it() -> None:
