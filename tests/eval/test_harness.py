@@ -197,3 +197,34 @@ def test_e2e_runs_a_configured_route(tmp_path: Path, monkeypatch: pytest.MonkeyP
     # must say so, which the section reports as "not in the template's language".
     assert out["ja-survey"]["language_truthful_rate"] == 1.0
     assert out["ja-survey"]["requested_language_rate"] == 0.0
+
+
+def test_repair_section_runs_on_a_tiny_pairs_file(tmp_path: Path) -> None:
+    from digestkit.evaluation import repair as section
+    from digestkit.repair.corrupt import corrupt
+
+    fx = tmp_path / "fixtures"
+    (fx / "eval").mkdir(parents=True)
+    (fx / "seeds").mkdir()
+    clean = "本文提出了一种新的方法，在三个基准上提升了准确率。"
+    cases = [
+        {"id": "a", "lang": "zh", "kind": "cp1252", "category": "lossless", "corrupted": corrupt(clean, "cp1252"), "clean": clean},
+        {"id": "b", "lang": "zh", "kind": "clean", "category": "clean", "corrupted": clean, "clean": clean},
+    ]  # fmt: skip
+    (fx / "eval" / "repair_pairs.json").write_text(json.dumps({"cases": cases}), encoding="utf-8")
+    result = section.run(Context(fixtures=fx, out=tmp_path / "out"))
+    assert result.ok
+    assert result.metrics["exact.lossless.zh"] == 1.0
+    assert result.metrics["exact.clean"] == 1.0
+    assert result.metrics["ftfy.exact.lossless"] == 1.0  # ftfy also handles plain cp1252
+
+
+def test_best_time_runs_slow_calls_once_and_fast_calls_repeatedly() -> None:
+    from digestkit.evaluation.throughput import best_time
+
+    calls: list[int] = []
+    best_time(lambda: calls.append(1), min_total=0.0)
+    assert len(calls) == 1
+    calls.clear()
+    assert best_time(lambda: calls.append(1), min_total=0.01, max_reps=5) >= 0.0
+    assert len(calls) == 5
