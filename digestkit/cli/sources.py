@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from digestkit.cli import EXIT_FINDINGS
+
 if TYPE_CHECKING:
     from digestkit.sources.config import SourcesConfig
     from digestkit.sources.pipeline import FetchReport
@@ -85,7 +87,7 @@ def fetch(
         typer.echo(explain_text(report.selection), err=output is None)
     _report(report)
     if report.errors:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FINDINGS)
 
 
 def digest(
@@ -101,7 +103,8 @@ def digest(
     """Fetch, select, summarize and publish the day's digest (README, feed, HTML page).
 
     Papers are remembered only after the files are written, and never shown twice.
-    Exit 1 when a source failed but others answered.
+    Exit 1 when a source failed but others answered, or a paper could not be summarized
+    (it is published without a summary).
     """
     from digestkit.sources.pipeline import plan, publish
     from digestkit.sources.select import explain as explain_text
@@ -117,7 +120,7 @@ def digest(
                 typer.echo(f"{e.score:>6g}  {e.key}  {e.title}")
         _report(report)
         typer.echo("dry run: nothing summarized, written or recorded", err=True)
-        raise typer.Exit(1 if report.errors else 0)
+        raise typer.Exit(EXIT_FINDINGS if report.errors else 0)
     result = publish(cfg, day)
     if explain:
         typer.echo(explain_text(result.report.selection))

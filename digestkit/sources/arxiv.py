@@ -79,7 +79,7 @@ def to_entry(result: arxiv_api.Result, wanted: Sequence[str] = ()) -> Entry:
     arxiv_id, version = split_arxiv_id(result.get_short_id())
     cats = [result.primary_category] if result.primary_category else []
     cats += [c for c in result.categories if c not in cats]
-    meta = {"primary_category": result.primary_category}
+    meta = {}  # categories[0] is the primary category
     if result.pdf_url:
         meta["pdf_url"] = result.pdf_url
     if result.comment:

@@ -57,8 +57,6 @@ def s2_entry(item: Mapping[str, Any]) -> Entry | None:
     meta = {}
     if isinstance(item.get("citationCount"), int):
         meta["s2_citations"] = str(item["citationCount"])
-    if item.get("url"):
-        meta["s2_url"] = str(item["url"])
     published = item.get("publicationDate")
     return Entry(
         arxiv_id=arxiv_id,
