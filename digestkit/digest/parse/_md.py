@@ -163,11 +163,30 @@ def _walk(tokens: list[Token], lines: list[str]) -> Iterator[Block]:
             yield Block("hr", start, end, 0, raw, literal="")
 
 
+_ANCHOR = re.compile(
+    r"""<a\s[^>]*?href\s*=\s*["']([^"']+)["'][^>]*>(.*?)</a\s*>""", re.IGNORECASE | re.DOTALL
+)
 _HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def strip_tags(html: str) -> str:
+    """Text of an HTML fragment (tags dropped, entities decoded).
+
+    >>> strip_tags("<p>A &amp; <b>B</b></p>")
+    'A & B'
+    """
+    import html as _html
+
+    return _html.unescape(_TAG.sub("", html)).strip()
 
 
 def _html_links(html: str) -> tuple[Link, ...]:
-    return tuple(Link(m.group(1), "") for m in _HREF.finditer(html))
+    """Links of an HTML block: ``<a href>`` with their text, then any other ``href``."""
+    links = [Link(m.group(1), strip_tags(m.group(2))) for m in _ANCHOR.finditer(html)]
+    seen = {link.href for link in links}
+    links += [Link(m.group(1), "") for m in _HREF.finditer(html) if m.group(1) not in seen]
+    return tuple(links)
 
 
 def slice_lines(lines: Sequence[str], start: int, end: int) -> str:

@@ -37,7 +37,7 @@ from digestkit.digest.parse._base import (
     need_entries,
     split_authors,
 )
-from digestkit.digest.parse._md import Block, Link, arxiv_refs, blocks, slice_lines
+from digestkit.digest.parse._md import Block, Link, arxiv_refs, blocks, slice_lines, strip_tags
 
 __all__ = ["FORMAT", "parse"]
 
@@ -55,6 +55,8 @@ _REF_TEXT = re.compile(
 )
 _AUTHORS = re.compile(r"^\s*(?:[-*•]\s*)?\**(?:authors?|著者|作者)\**\s*[:：]\s*(.+)$", re.I | re.M)
 _TITLE_LIKE_MAX = 300
+_DASH = re.compile(r"\s+[—–-]\s+|\s+\|\s+")
+_ID = re.compile(r"(?:arxiv:?\s*)?\d{4}\.\d{4,5}(?:v\d+)?", re.IGNORECASE)
 
 
 @dataclasses.dataclass
@@ -69,6 +71,7 @@ class _Unit:
     title: str = ""
     end: int = -1  # block index (exclusive)
     heading: bool = False
+    section: str = ""  # the heading of the list this unit sits in, if any
 
 
 def _refs(b: Block) -> list[tuple[str, int | None, str]]:
@@ -193,21 +196,35 @@ def _heading_units(found: list[Block]) -> list[_Unit]:
             best = score
     if best is None:
         return []
+    secs = _sections(found, -best[2])
+    # A level whose sections list several papers directly (## NLP / - [A](…) / - [B](…))
+    # holds lists: then every section's blocks are units, even a section with one paper.
+    lists = any(not _refs(found[i]) and len(_top_anchors(found, i, end)) >= 2 for i, end in secs)
     units: list[_Unit] = []
-    for i, end in _sections(found, -best[2]):
-        top = _top_blocks(found, i, end)
-        top_ids = {r[0] for j in top for r in _refs(found[j])}
-        anchors_in_top = [j for j in top if _refs(found[j])]
-        if not _refs(found[i]) and len(top_ids) >= 2 and len(anchors_in_top) >= 2:
-            units.extend(_flat_units(found, top[0], end))
+    for i, end in secs:
+        if lists and not _refs(found[i]):
+            for unit in _flat_units(found, i + 1, end):
+                unit.section = found[i].text
+                units.append(unit)
             continue
-        where = [i, *range(i + 1, end)]
-        ref_at = next((j for j in where if _refs(found[j])), None)
+        ref_at = next((j for j in range(i, end) if _refs(found[j])), None)
         if ref_at is None:
             continue
         ident, version, url = _refs(found[ref_at])[0]
         units.append(_Unit(i, ref_at, ident, version, url, end=end, heading=True))
     return units
+
+
+def _top_anchors(found: list[Block], i: int, end: int) -> list[int]:
+    """Blocks directly under heading ``i`` that mention a paper not mentioned before."""
+    seen: set[str] = set()
+    out = []
+    for j in _top_blocks(found, i, end):
+        refs = [r[0] for r in _refs(found[j]) if r[0] not in seen]
+        if refs:
+            out.append(j)
+            seen.update(refs)
+    return out
 
 
 def _flat_units(found: list[Block], a: int, b: int) -> list[_Unit]:
@@ -222,7 +239,12 @@ def _flat_units(found: list[Block], a: int, b: int) -> list[_Unit]:
         start = j
         prev = found[j - 1] if j - 1 >= a else None
         after_prev = units[-1].anchor if units else a - 1
-        if prev is not None and j - 1 > after_prev and _title_like(prev):
+        if (
+            prev is not None
+            and j - 1 > after_prev
+            and _title_like(prev)
+            and not _own_title(blk, refs[0][0])
+        ):
             start = j - 1
         ident, version, url = refs[0]
         if units:
@@ -233,6 +255,17 @@ def _flat_units(found: list[Block], a: int, b: int) -> list[_Unit]:
             (k for k in range(units[-1].anchor + 1, b) if found[k].kind == "heading"), b
         )
     return units
+
+
+_KEY_VALUE = re.compile(r"^[^:：]{1,24}[:：]")
+
+
+def _own_title(b: Block, ident: str) -> bool:
+    """Does the anchor block name its paper itself (link text or a first line that is not a field)?"""
+    if _link_title(b.links, ident):
+        return True
+    cleaned = _clean(b.text)
+    return bool(cleaned) and not _KEY_VALUE.match(cleaned)
 
 
 def _title_like(b: Block) -> bool:
@@ -253,6 +286,7 @@ def _link_title(links: Sequence[Link], ident: str) -> str:
                 text
                 and not _GENERIC_LINK.match(text)
                 and not arxiv_refs(text)
+                and not _ID.fullmatch(text)
                 and not text.startswith("http")
             ):
                 return text
@@ -280,8 +314,16 @@ def _title(u: _Unit, found: list[Block]) -> tuple[str, set[int]]:
         used.add(u.start)
     if not title and anchor.kind == "row":
         cells = [c.strip() for c in anchor.text.split(" | ")]
-        title = max((c for c in cells if not arxiv_refs(c)), key=len, default="")
-    return title or _clean(anchor.text), used
+        title = next(
+            (c for c in cells if len(c) >= 3 and not arxiv_refs(c) and not _ID.fullmatch(c)), ""
+        )
+    if not title:
+        text = strip_tags(anchor.text) if anchor.kind == "html" else anchor.text
+        for link in anchor.links:  # "[PDF](…) Title" -> "Title"
+            if link.text and _GENERIC_LINK.match(link.text):
+                text = text.replace(link.text, " ", 1)
+        title = _DASH.split(_clean(text), maxsplit=1)[0].strip()
+    return title, used
 
 
 def _link_text(b: Block) -> str:
@@ -304,6 +346,7 @@ def _entry(u: _Unit, found: list[Block], lines: list[str]) -> Entry:
         url=url,
         authors=split_authors(authors.group(1).strip().strip("*")) if authors else (),
         summary=Summary(sections=(("", body),), raw=body) if body else None,
+        metadata=(("section", u.section),) if u.section else (),
     )
 
 
@@ -313,6 +356,8 @@ def _report_gaps(
     covered: set[int] = set()
     for u in units:
         covered.update(range(u.start, u.end))
+        if u.section:  # the list's heading is kept as the entries' "section"
+            covered.add(next(j for j in range(u.start, -1, -1) if found[j].kind == "heading"))
     first = units[0].start
     for j in range(first, len(found)):
         if j not in covered:
