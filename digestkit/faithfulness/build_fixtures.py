@@ -257,9 +257,14 @@ def _record(base: Base, p: perturb.Perturbation, n: int) -> dict[str, object]:
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``--seeds DIR --out DIR [--summedits FILE]``."""
     ap = argparse.ArgumentParser(prog="python -m digestkit.faithfulness.build_fixtures")
-    ap.add_argument("--seeds", type=Path, default=Path("../shared/seeds"))
+    ap.add_argument("--seeds", type=Path, default=Path("fixtures/seeds"))
     ap.add_argument("--out", type=Path, default=Path("fixtures/faithfulness"))
-    ap.add_argument("--summedits", type=Path, default=Path("../shared/fixtures") / SUMMEDITS)
+    ap.add_argument(
+        "--summedits",
+        type=Path,
+        default=Path("../shared/fixtures") / SUMMEDITS,
+        help="copied into --out when it exists (the committed copy stays otherwise)",
+    )
     args = ap.parse_args(argv)
     summedits = args.summedits if args.summedits.exists() else None
     for name, count in build(args.seeds, args.out, summedits).items():

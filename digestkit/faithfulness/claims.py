@@ -24,9 +24,11 @@ from functools import lru_cache
 
 from digestkit.faithfulness._text import fold, latin_tokens, sentences, stem, words
 from digestkit.faithfulness.lexicon import (
+    CJK_WITHOUT,
     CONCEPT_OPPOSITE,
     CONCEPTS,
     EN_NEGATOR,
+    EN_WITHOUT,
     JA_NEGATOR,
     OPPOSITES,
     SAME_SIDE,
@@ -40,10 +42,16 @@ __all__ = ["Finding", "check_claims"]
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 _SCOPE = 4  # content words after a negator that it governs
 PAIR_WEIGHT = 0.08
+# A sentence about prior work: it opens with a contrast or names earlier methods as subject
+# ("However, ...", "Previous methods ...", "these previous models ..."). "outperforms prior
+# work" is about this paper and does not count.
 _CONTRAST = re.compile(
-    r"\b(?:previous|prior|existing|conventional|traditional|however|although|these (?:methods|models|approaches))\b",
+    r"^\W*(?:however|although|previous|prior|existing|conventional|traditional|most prior"
+    r"|most previous|most existing|many previous|many existing)\b"
+    r"|\bthese (?:previous |prior |existing )?(?:methods|models|approaches|works)\b",
     re.I,
 )
+_OWN = re.compile(r"\b(?:our|we|proposed|this (?:paper|work|method|approach))\b", re.I)
 _NEAR = 3  # neighbours on each side that place a word in context
 _PAIR_WINDOW = 4  # two content words count as "together" within this many content words
 
@@ -212,6 +220,8 @@ def _cjk_negation(text: str, offset: int, src: _Source, lang: str) -> list[Findi
     mine = _anchors(text)
     if not m or not mine:
         return []
+    if CJK_WITHOUT.fullmatch(m.group()) and any(EN_WITHOUT.search(s.text) for s in src.sentences):
+        return []
     related = [s for s in src.sentences if s.anchors & mine]
     if not related or any(s.negated for s in related):
         return []
@@ -229,41 +239,69 @@ def _english(text: str, offset: int, aligned: _Sentence, src: _Source) -> list[F
         if m.group().lower() not in STOPWORDS and len(m.group()) > 2
     ]
     stems = [s for _, s in tokens]
+    own = bool(_OWN.search(text)) and not _CONTRAST.search(text)
     for i, (m, s) in enumerate(tokens):
         span = (offset + m.start(), offset + m.end())
-        if s in src.stems or span in flagged:
+        if span in flagged or s in aligned.stems:
             continue
         near = frozenset(stems[max(0, i - _NEAR) : i + _NEAR + 1]) - {s}
-        out.append(_novel_word(m.group(), span, near, aligned, src))
+        if s in src.stems:
+            # Said elsewhere in the source, but the aligned sentence may say the opposite.
+            clash = _opposite_in(m.group(), span, near, aligned, whole=False, own=own)
+            if clash:
+                out.append(clash)
+            continue
+        out.append(_novel_word(m.group(), span, near, aligned, src, own))
     out += _novel_pairs(text, offset, stems, src)
     return out
 
 
 def _novel_word(
-    word: str, span: tuple[int, int], near: frozenset[str], aligned: _Sentence, src: _Source
+    word: str,
+    span: tuple[int, int],
+    near: frozenset[str],
+    aligned: _Sentence,
+    src: _Source,
+    own: bool,
 ) -> Finding:
     """A summary word absent from the source: the opposite of what the source says, or new.
 
     The opposite counts when it is in the aligned sentence, or when it stands among the
     same neighbours in any source sentence ("motivate ... workers" / "demotivate ... workers").
     """
-    s, lower = stem(word), word.lower()
-    same = SAME_SIDE.get(s, frozenset())
-    opposites, forms = OPPOSITES.get(s, frozenset()), opposite_forms(lower)
     for sent in (aligned, *src.sentences):
-        whole = sent is aligned
-        if not whole and sent.contrast:
-            continue  # what prior work does is no evidence against what this paper does
-        if not (opposites & sent.stems or forms & sent.words):
-            continue
-        for j, (w, t) in enumerate(sent.tokens):
-            lexical = t in opposites and not same & sent.stems
-            if not lexical and w not in forms:
-                continue
+        found = _opposite_in(word, span, near, sent, whole=sent is aligned, own=own)
+        if found:
+            return found
+    return Finding("unsupported", span, word, "not in the source", _rarity(word.lower()))
+
+
+def _opposite_in(
+    word: str,
+    span: tuple[int, int],
+    near: frozenset[str],
+    sent: _Sentence,
+    *,
+    whole: bool,
+    own: bool = False,
+) -> Finding | None:
+    """An antonym finding when ``sent`` uses the opposite of ``word`` (anywhere in it when
+    ``whole``, else among the same neighbours) and no synonym of it. Sentences about prior
+    work are skipped when not aligned, or when the summary sentence is about the paper's
+    ``own`` method: what earlier methods do is no evidence against what this paper does."""
+    if sent.contrast and (not whole or own):
+        return None
+    s = stem(word)
+    opposites, forms = OPPOSITES.get(s, frozenset()), opposite_forms(word.lower())
+    if not (opposites & sent.stems or forms & sent.words):
+        return None
+    lexical_ok = not SAME_SIDE.get(s, frozenset()) & sent.stems
+    for j, (w, t) in enumerate(sent.tokens):
+        if (t in opposites and lexical_ok) or w in forms:
             window = {x for _, x in sent.tokens[max(0, j - _NEAR) : j + _NEAR + 1]}
             if whole or near & window:
                 return Finding("antonym", span, word, f"the source says {w!r}", 1.5)
-    return Finding("unsupported", span, word, "not in the source", _rarity(lower))
+    return None
 
 
 def _novel_pairs(text: str, offset: int, seq: list[str], src: _Source) -> list[Finding]:

@@ -14,9 +14,11 @@ from functools import lru_cache
 from digestkit.faithfulness._text import stem
 
 __all__ = [
+    "CJK_WITHOUT",
     "CONCEPTS",
     "CONCEPT_OPPOSITE",
     "EN_NEGATOR",
+    "EN_WITHOUT",
     "JA_NEGATOR",
     "OPPOSITES",
     "SAME_SIDE",
@@ -193,6 +195,13 @@ EN_NEGATOR = re.compile(
 """English negators, including verbs that negate their object ("fails to", "avoid")."""
 JA_NEGATOR = re.compile(
     r"ではない|ではなく|しない|できない|なかった|られない|ません|せず|ことなく|不要|わず"
+)
+# "Without X" is translated as a negated verb (必要とせず, 无需); it matches any English
+# "without"-type phrase in the source, wherever it is.
+CJK_WITHOUT = re.compile(r"せず|ことなく|不要|なしで|無しで|无需|不需要|无须|不依赖")
+EN_WITHOUT = re.compile(
+    r"\bwithout\b|\w-free\b|\bno need\b|\bnot (?:require|need|rely)|\bno (?:additional|extra)\b",
+    re.I,
 )
 ZH_NEGATOR = re.compile(r"没有|未能|未|无法|不能|不会|并不|并非|不是|无需|不需要|不依赖|无须|不可")
 

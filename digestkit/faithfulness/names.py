@@ -132,7 +132,7 @@ def _acronym_in_source(acronym: str, src: _SourceNames) -> bool:
             continue
         for j in range(i + 1, min(n, i + len(target) + 3) + 1):
             spelled = acronym_of(list(src.words[i:j]))
-            if spelled == target or spelled.replace("O", "") == target.replace("O", ""):
+            if spelled == target:
                 return True
             if len(spelled) > len(target) + 1:
                 break
