@@ -49,6 +49,7 @@ A complete example (every key optional; defaults shown)::
     [state]
     path = "state.sqlite"         # relative to the config file; default $DIGESTKIT_HOME
     show_new_versions = false     # true: a new arXiv version is shown again
+    lease_hours = 6.0             # a crashed run's claimed papers are free again after this
 
     [output]                      # (summaries: the [summarize] and [backends.*] sections)
     dir = "site"                  # relative to the config file
@@ -282,6 +283,7 @@ class StateConfig:
 
     path: str = ""
     show_new_versions: bool = False
+    lease_hours: float = 6.0
 
 
 @dataclass(frozen=True)

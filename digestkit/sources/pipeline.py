@@ -117,7 +117,12 @@ def _state(cfg: SourcesConfig, *, readonly: bool) -> State | None:
     path = cfg.state_path()
     if readonly and not path.exists():
         return None
-    return State(path, show_new_versions=cfg.state.show_new_versions, readonly=readonly)
+    return State(
+        path,
+        show_new_versions=cfg.state.show_new_versions,
+        lease_seconds=cfg.state.lease_hours * 3600,
+        readonly=readonly,
+    )
 
 
 def plan(cfg: SourcesConfig, day: dt.date, *, use_state: bool = True) -> FetchReport:

@@ -64,7 +64,7 @@ class State:
         path: str | os.PathLike[str],
         *,
         show_new_versions: bool = False,
-        lease_seconds: float = 3600.0,
+        lease_seconds: float = 6 * 3600.0,
         timeout: float = 30.0,
         readonly: bool = False,
     ) -> None:

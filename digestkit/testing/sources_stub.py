@@ -29,6 +29,7 @@ Endpoints (all GET): ``/api/query`` (arXiv: ``search_query`` with ``cat:`` terms
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
@@ -301,3 +302,52 @@ class SourcesStub:
                 pass
 
         return Handler
+
+
+def load_papers(path: str) -> list[StubPaper]:
+    """Papers from a JSON list of objects with :class:`StubPaper`'s fields (dates as strings)."""
+    with open(path, encoding="utf-8") as fh:
+        items = json.load(fh)
+    papers = []
+    for item in items:
+        for key in ("published", "updated", "hf_date"):
+            if item.get(key):
+                item[key] = dt.date.fromisoformat(item[key])
+        for key in ("authors", "categories"):
+            if key in item:
+                item[key] = tuple(item[key])
+        papers.append(StubPaper(**item))
+    return papers
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m digestkit.testing.sources_stub [papers.json]``: serve until Ctrl-C."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    papers = (
+        load_papers(args[0])
+        if args
+        else [
+            StubPaper(
+                "2602.00001",
+                title="Scaling RL for LLM agents",
+                abstract="We train LLM agents with RL.",
+                published=dt.datetime.now(dt.UTC).date(),
+                hf_date=dt.datetime.now(dt.UTC).date(),
+                in_s2=True,
+            )
+        ]
+    )
+    with SourcesStub(papers) as stub:
+        sys.stdout.write(
+            f"arxiv url = {stub.arxiv_url!r}\nhf_daily url = {stub.hf_url!r}\n"
+            f"semantic_scholar url = {stub.s2_url!r}\nserving {len(papers)} papers; Ctrl-C stops\n"
+        )
+        sys.stdout.flush()
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -245,3 +245,18 @@ def test_the_same_paper_from_three_sources_is_one_entry(stub: SourcesStub) -> No
     assert one.categories == ("cs.CL",)
     assert one.announce_type == "new"
     assert merged["2602.00002"].sources == ("arxiv", "hf_daily")
+
+
+def test_stub_papers_load_from_json(tmp_path: pytest.TempPathFactory) -> None:
+    from pathlib import Path
+
+    from digestkit.testing.sources_stub import load_papers
+
+    path = Path(str(tmp_path)) / "papers.json"
+    path.write_text(
+        '[{"arxiv_id": "2602.00042", "title": "T", "published": "2026-02-20",'
+        ' "hf_date": "2026-02-21", "categories": ["cs.LG"]}]',
+        encoding="utf-8",
+    )
+    [p] = load_papers(str(path))
+    assert p.published == FRI and p.hf_date == SAT and p.categories == ("cs.LG",)
