@@ -146,10 +146,12 @@ class _Paper:
             if not self.router.policy.corrective_retry or (slot and slot.backend.deterministic):
                 raise
             log.info("%s: corrective retry after: %s", entry.key, err)
-            return self.router.complete(
+            fixed = self.router.complete(
                 corrective_prompt(prompt, list(err.context.get("problems", []))),
                 validate=validate,
             )
+            self.router.remember(prompt, fixed)
+            return fixed
 
     def run(self, index: int, entry: Entry) -> PaperResult:
         if not source_text(entry):

@@ -152,6 +152,10 @@ class Store:
         return CachedAnswer(row[0], row[1], row[2], row[3], Usage(**json.loads(row[4])), *row[5:])
 
     def put(self, key: str, answer: CachedAnswer) -> None:
+        with self._lock, self._db:
+            self._put(key, answer)
+
+    def _put(self, key: str, answer: CachedAnswer) -> None:
         u = answer.usage
         usage = {
             "input_tokens": u.input_tokens,
@@ -159,15 +163,16 @@ class Store:
             "cache_read_tokens": u.cache_read_tokens,
             "cache_write_tokens": u.cache_write_tokens,
         }
-        with self._lock, self._db:
-            self._db.execute(
-                "INSERT OR REPLACE INTO cache VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (key, answer.text, answer.backend, answer.model, answer.template,
-                 json.dumps(usage), answer.finish_reason, answer.language, time.time()),
-            )  # fmt: skip
+        self._db.execute(
+            "INSERT OR REPLACE INTO cache VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (key, answer.text, answer.backend, answer.model, answer.template,
+             json.dumps(usage), answer.finish_reason, answer.language, time.time()),
+        )  # fmt: skip
 
     # --- ledger ------------------------------------------------------------------------
-    def record(self, row: LedgerRow) -> None:
+    def record(self, row: LedgerRow, *, cache: tuple[str, CachedAnswer] | None = None) -> None:
+        """Add a ledger row and, with ``cache=(key, answer)``, cache the answer in the
+        same transaction: a kill can never leave a paid answer recorded but uncached."""
         u = row.usage
         with self._lock, self._db:
             self._db.execute(
@@ -178,6 +183,8 @@ class Store:
                  row.entry, row.cache_key, u.input_tokens, u.output_tokens, u.cache_read_tokens,
                  u.cache_write_tokens, row.cost, row.latency, row.status, row.error[:500]),
             )  # fmt: skip
+            if cache is not None:
+                self._put(*cache)
 
     def ledger(self, *, since: float = 0.0, run_id: str | None = None) -> Iterator[LedgerRow]:
         sql = (

@@ -364,7 +364,10 @@ class Router:
         c = c.replace(backend=cfg.name, cost=cost, model=c.model or cfg.model)
         problems = validate(c) if validate else []
         status = "rejected" if problems else "ok"
-        self._record(slot, prompt, key, u, cost, start, status, "; ".join(problems))
+        answer = None
+        if self.use_cache and not problems:
+            answer = (key, self._answer(c, prompt))
+        self._record(slot, prompt, key, u, cost, start, status, "; ".join(problems), answer)
         if problems:
             raise OutputCheckError(
                 f"{cfg.name}: " + "; ".join(problems),
@@ -374,14 +377,19 @@ class Router:
                 backend=cfg.name,
                 cost=cost,
             )
-        if self.use_cache:
-            self.store.put(
-                key,
-                CachedAnswer(
-                    c.text, cfg.name, c.model, prompt.template, u, c.finish_reason, c.language
-                ),
-            )
         return c
+
+    @staticmethod
+    def _answer(c: Completion, prompt: Prompt) -> CachedAnswer:
+        return CachedAnswer(
+            c.text, c.backend, c.model, prompt.template, c.usage, c.finish_reason, c.language
+        )
+
+    def remember(self, prompt: Prompt, completion: Completion) -> None:
+        """Cache ``completion`` as the answer to ``prompt`` too (after a corrective retry,
+        so a re-run finds the accepted answer under the original prompt and pays nothing)."""
+        if self.use_cache and completion.backend in self.slots:
+            self.store.put(self.key(completion.backend, prompt), self._answer(completion, prompt))
 
     def _record(
         self,
@@ -393,6 +401,7 @@ class Router:
         start: float,
         status: str,
         error: str,
+        answer: tuple[str, CachedAnswer] | None = None,
     ) -> None:
         latency = time.perf_counter() - start
         cfg = slot.config
@@ -400,7 +409,8 @@ class Router:
             LedgerRow(
                 self.run_id, cfg.name, cfg.model, prompt.template, prompt.entry_key, key,
                 usage, cost, latency, status, error,
-            )
+            ),
+            cache=answer,
         )  # fmt: skip
         with self._lock:
             s = self.stats

@@ -17,7 +17,7 @@ from digestkit.errors import AuthError, ConfigError, MissingKeyError, RateLimitE
 from digestkit.templates import build_prompt, load_template
 from digestkit.testing.llm_stub import Faults, serve_stub
 
-from .conftest import ABSTRACT_EN, SENTINEL_KEY
+from .helpers import ABSTRACT_EN, SENTINEL_KEY
 
 KINDS = {"anthropic": AnthropicBackend, "openai": OpenAICompatBackend}
 PROMPT = build_prompt(

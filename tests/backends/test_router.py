@@ -13,7 +13,7 @@ from digestkit.backends.router import RateLimiter, Router
 from digestkit.errors import AuthError, BudgetExceeded, OutputCheckError, RemoteError
 from digestkit.testing.llm_stub import Faults, serve_stub
 
-from .conftest import ABSTRACT_EN, stub_settings
+from .helpers import ABSTRACT_EN, stub_settings
 
 PROMPT = Prompt(
     system="Output language: English (en)\nAnswer in Markdown\n## TL;DR",
