@@ -83,6 +83,10 @@ def render_markdown(run: EvalRun, charts: dict[str, list[Path]], *, when: str) -
     ]
     for r in run.results:
         lines.append(f"- **{TITLES.get(r.name, r.name)}**: {r.summary}")
+    missed = run.failed_checks
+    if run.checks:
+        lines.append(f"- **Thresholds**: {len(run.checks) - len(missed)} of {len(run.checks)} held"
+                     + (": missed " + ", ".join(c.describe() for c in missed) if missed else ""))  # fmt: skip
     lines.append("")
     if run.checks:
         rows = tuple(

@@ -45,6 +45,7 @@ class Rate:
     baseline_name: str = ""
     baseline_rate: float = float("nan")
     detail: str = ""
+    short: str = ""  # how the one-line summary names it
 
     def as_row(self) -> dict[str, Any]:
         return {"title": self.title, "name": self.name, "rate": self.rate, "unit": self.unit,
@@ -94,8 +95,9 @@ def _repair_rates(fixtures: Path, budget: float) -> list[Rate]:
         ours = best_time(partial(repair_text, text), min_total=budget)
         theirs = best_time(partial(ftfy.fix_encoding, text), min_total=budget, max_reps=3)
         key = "repair_mojibake_mb_s" if "004" in label else "repair_clean_mb_s"
+        short = "repair (seed 004)" if "004" in label else "repair (clean text)"
         rates.append(Rate(key, f"repair, {label}", "repair_text", mb / ours, "MB/s",
-                          "ftfy.fix_encoding", mb / theirs, f"{mb:.2f} MB"))  # fmt: skip
+                          "ftfy.fix_encoding", mb / theirs, f"{mb:.2f} MB", short))  # fmt: skip
     return rates
 
 
@@ -110,7 +112,7 @@ def _parse_rate(fixtures: Path, budget: float) -> Rate:
     ours = best_time(lambda: [parse_digest(d) for d in docs], min_total=budget, max_reps=5)
     theirs = best_time(lambda: [md.parse(t) for t in texts], min_total=budget, max_reps=5)
     return Rate("parse_docs_s", "parse, the 5 seeds (auto-detected format)", "parse_digest",
-                len(docs) / ours, "documents/s", "markdown-it parse", len(docs) / theirs)  # fmt: skip
+                len(docs) / ours, "documents/s", "markdown-it parse", len(docs) / theirs, short="parse")  # fmt: skip
 
 
 def _faithfulness_rate(fixtures: Path, budget: float, quick: bool) -> Rate:
@@ -128,7 +130,7 @@ def _faithfulness_rate(fixtures: Path, budget: float, quick: bool) -> Rate:
         max_reps=5,
     )
     return Rate("faithfulness_pairs_s", f"faithfulness, {len(pairs)} fixture pairs", "score_faithfulness",
-                len(pairs) / ours, "pairs/s", "token overlap", len(pairs) / theirs)  # fmt: skip
+                len(pairs) / ours, "pairs/s", "token overlap", len(pairs) / theirs, short="faithfulness")  # fmt: skip
 
 
 def _summaries_rate(fixtures: Path, quick: bool) -> Rate:
@@ -161,7 +163,14 @@ def _summaries_rate(fixtures: Path, quick: bool) -> Rate:
     rate = run.done / elapsed
     return Rate("summaries_s", f"summaries, stub LLM at {STUB_LATENCY * 1000:.0f} ms, concurrency {STUB_CONCURRENCY}",
                 "summarize (stub)", rate, "summaries/s", "ceiling (concurrency/latency)", ceiling,
-                f"{run.done} done, {run.failed} failed; {rate / ceiling:.0%} of the ceiling")  # fmt: skip
+                f"{run.done} done, {run.failed} failed; {rate / ceiling:.0%} of the ceiling", "summaries via stub")  # fmt: skip
+
+
+def _num(v: float) -> str:
+    """>>> _num(1126.2), _num(0.05671)
+    ('1,126', '0.0567')
+    """
+    return f"{v:,.0f}" if v >= 100 else f"{v:.3g}"
 
 
 def run(ctx: Context) -> SectionResult:
@@ -192,7 +201,10 @@ def run(ctx: Context) -> SectionResult:
         note="Reported, not gated: timings on a shared machine are noisy; compare ratios between runs."))  # fmt: skip
     result.data = {"rates": [r.as_row() for r in rates]}
     result.headline = tuple(r.key for r in rates)
-    result.summary = "; ".join(f"{r.name} {r.rate:,.1f} {r.unit}" for r in rates)
+    result.summary = "; ".join(
+        f"{r.short or r.name} {r.rate:,.3g} {r.unit} ({r.baseline_name} {r.baseline_rate:,.3g})"
+        for r in rates
+    )
     if errors:
         result.status, result.error = "failed", "; ".join(errors)
         result.summary = f"FAILED ({result.error}); measured: {result.summary or 'nothing'}"
