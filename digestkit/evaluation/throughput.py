@@ -167,7 +167,9 @@ def _summaries_rate(fixtures: Path, quick: bool) -> Rate:
 
 
 def _num(v: float) -> str:
-    """>>> _num(1126.2), _num(0.05671)
+    """A rate as the summary line shows it.
+
+    >>> _num(1126.2), _num(0.05671)
     ('1,126', '0.0567')
     """
     return f"{v:,.0f}" if v >= 100 else f"{v:.3g}"
