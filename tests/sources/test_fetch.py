@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -247,12 +248,10 @@ def test_the_same_paper_from_three_sources_is_one_entry(stub: SourcesStub) -> No
     assert merged["2602.00002"].sources == ("arxiv", "hf_daily")
 
 
-def test_stub_papers_load_from_json(tmp_path: pytest.TempPathFactory) -> None:
-    from pathlib import Path
-
+def test_stub_papers_load_from_json(tmp_path: Path) -> None:
     from digestkit.testing.sources_stub import load_papers
 
-    path = Path(str(tmp_path)) / "papers.json"
+    path = tmp_path / "papers.json"
     path.write_text(
         '[{"arxiv_id": "2602.00042", "title": "T", "published": "2026-02-20",'
         ' "hf_date": "2026-02-21", "categories": ["cs.LG"]}]',
