@@ -84,4 +84,8 @@ def evaluate(
 
 def register(app: typer.Typer) -> None:
     """Add ``digestkit eval`` to ``app``."""
-    app.command("eval")(evaluate)
+    app.command(
+        "eval",
+        epilog="Exit codes: 0 every section ran and every threshold held; 1 a section failed or a "
+        "metric is under its threshold; 3 bad fixtures directory or thresholds file.",
+    )(evaluate)

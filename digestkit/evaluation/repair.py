@@ -171,6 +171,12 @@ def summarize_scores(scores: Sequence[CaseScore]) -> SectionResult:
     result.tables.append(Table("Repair by corruption category and language", columns, tuple(cat_rows),
                                note="CER = edit distance / clean length; ftfy = ftfy.fix_encoding on the same input."))  # fmt: skip
     result.tables.append(_pivot(rows))
+    inexact = [s.case.id for s in scores if _cat(s.case) != "lossy" and not s.exact]
+    if inexact:
+        result.notes.append(
+            f"Lossless or clean cases not restored exactly ({len(inexact)}): "
+            + ", ".join(inexact[:12])
+        )
     worst = sorted((s for s in scores if not s.exact), key=lambda s: -s.cer)[:5]
     if worst:
         result.notes.append(
