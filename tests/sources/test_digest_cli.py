@@ -237,3 +237,35 @@ def test_digest_end_to_end_writes_readme_feed_and_html(
     assert main(["digest", "-c", str(cfg), "--date", SAT.isoformat()]) == 0
     assert "no new papers" in capsys.readouterr().err
     assert snapshot(site) == before
+
+
+@pytest.mark.parametrize("show_new_versions", [False, True])
+def test_a_new_version_is_shown_again_only_when_asked(
+    env: tuple[Path, SourcesStub], tmp_path: Path, show_new_versions: bool
+) -> None:
+    path, stub = env
+    text = path.read_text(encoding="utf-8").replace(
+        'path = "state/shown.sqlite"',
+        f'path = "state/shown.sqlite"\nshow_new_versions = {str(show_new_versions).lower()}',
+    )
+    path.write_text(text, encoding="utf-8")
+    cfg = load_sources_config(path)
+    assert publish(cfg, FRI, summarize=lambda d: d, render=fake_render).digest is not None
+    # Over the weekend the authors post v2 of a paper shown on Friday.
+    stub.papers = [p for p in PAPERS if p.arxiv_id != "2602.00001"] + [
+        StubPaper(
+            "2602.00001",
+            version=2,
+            title="Scaling RL for agents",
+            abstract="We use RL.",
+            published=FRI,
+            updated=MON,
+        )
+    ]
+    monday = publish(cfg, MON, summarize=lambda d: d, render=fake_render)
+    assert monday.digest is not None
+    shown = {e.arxiv_id: e for e in monday.digest.entries}
+    assert ("2602.00001" in shown) is show_new_versions
+    if show_new_versions:
+        assert shown["2602.00001"].version == 2
+        assert shown["2602.00001"].announce_type == "replace"
