@@ -43,7 +43,7 @@ from pathlib import Path
 
 from digestkit.backends.base import Completion, Usage
 from digestkit.backends.cache import Store
-from digestkit.backends.checks import check_answer
+from digestkit.backends.checks import CheckResult, check_answer
 from digestkit.backends.config import Settings, load_settings
 from digestkit.backends.router import Router
 from digestkit.digest.model import Digest, Entry, Summary
@@ -123,11 +123,14 @@ class _Paper:
     def __init__(self, router: Router, template: Template, keep_language: bool) -> None:
         self.router, self.template, self.keep_language = router, template, keep_language
 
+    def check(self, text: str, source: str = "") -> CheckResult:
+        return check_answer(self.template, text, source=source)
+
     def validator(self, source: str) -> Callable[[Completion], list[str]]:
         def validate(c: Completion) -> list[str]:
             slot = self.router.slots.get(c.backend)
             extractive = slot is not None and not slot.backend.network
-            r = check_answer(self.template, c.text, source="" if extractive else source)
+            r = self.check(c.text, "" if extractive else source)
             if self.keep_language and r.language_only:
                 return []
             return r.problems
@@ -160,7 +163,7 @@ class _Paper:
             c = self.complete(entry)
         except (OutputCheckError, NetworkError) as err:
             return PaperResult(index, entry.key, "failed", error=str(err))
-        check = check_answer(self.template, c.text)
+        check = self.check(c.text)
         summary = Summary(
             language=check.language,
             backend=c.backend,
