@@ -198,7 +198,7 @@ def pairs_for(
         if p:
             yield p
     seen = {base.summary}
-    for _ in range(3):  # up to three distinct number and name edits per base
+    for _ in range(5):  # up to five distinct number and name edits per base
         for p in (
             perturb.swap_number(base.summary, base.source, rng),
             perturb.swap_name(base.summary, base.source, rng, pool),

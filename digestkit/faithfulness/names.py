@@ -148,8 +148,10 @@ def _supported(token: str, src: _SourceNames) -> bool:
     pieces = [p for p in re.split(r"[/&+]", token) if p]
     if len(pieces) > 1:
         return all(_supported(p, src) for p in pieces)
+    # An acronym with a version digit (SLA3) is a different name, not an expansion.
     letters = re.sub(r"[^A-Za-z]", "", token)
-    return token.isupper() and 2 <= len(letters) <= 8 and _acronym_in_source(letters, src)
+    plain = letters == token
+    return plain and token.isupper() and 2 <= len(letters) <= 8 and _acronym_in_source(letters, src)
 
 
 def _term_supported(token: str, src: _SourceNames) -> bool:

@@ -48,6 +48,7 @@ _POINTS = (
     "百分点",
     "pt",
     "pts",
+    "points",
 )
 _TIMES = ("倍", "x", "×", "-fold", "fold", "times")
 
@@ -56,7 +57,7 @@ _NUMBER = re.compile(
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
     r"(?P<scale>\s?(?:thousand|million|billion|trillion)\b|(?:[KMBT])(?![A-Za-z])"
     r"|千万|百万|[千万億亿])?"
-    r"(?P<unit>\s?(?:%|percent\b|パーセント|percentage points?\b|pp\b|pts?\b|ポイント|个百分点|百分点"
+    r"(?P<unit>\s?(?:%|percent\b|パーセント|percentage[- ]points?\b|pp\b|pts?\b|points\b|ポイント|个百分点|百分点"
     r"|倍|×|x(?![A-Za-z])|-?fold\b|\s?times\b))?"
 )
 _CJK_DIGITS = {
@@ -183,7 +184,7 @@ def _close(written: float, decimals: int, candidate: float) -> bool:
 @dataclass(frozen=True)
 class _SourceNumbers:
     forms: frozenset[float]
-    derived: frozenset[float]
+    derived: dict[str, frozenset[float]]  # by the unit a derived value would be written in
     enumerations: frozenset[int]
 
 
@@ -194,21 +195,28 @@ def _source_numbers(source: str) -> _SourceNumbers:
     for q in quantities:
         forms |= _forms(q)
     # Derived values come from two written numbers of the same unit (two accuracies, two
-    # timings): a difference, a ratio, a relative change or a sum. Number words ("three")
-    # and mixed units would mostly manufacture coincidences.
+    # timings), and only in the form a summary would write them: a ratio as a multiplier
+    # ("1.61x faster"), a difference as points, a relative change as a percentage. A
+    # unitless number is never derived: with a dozen source numbers, differences of any
+    # two would cover one value in ten and hide real errors.
     by_unit: dict[str, set[float]] = {}
     for q in quantities:
         if q.magnitude > 0 and fold(q.text).text[:1].isdigit():
             by_unit.setdefault(q.unit, set()).add(q.magnitude)
-    derived: set[float] = set()
-    for values in by_unit.values():
+    derived: dict[str, set[float]] = {"x": set(), "pp": set(), "%": set()}
+    for unit, values in by_unit.items():
         plain = sorted(values)[:40]
         for i, a in enumerate(plain):
             for b in plain[i + 1 :]:
-                derived.update((b - a, b / a, a / b, 100 * (b - a) / a, 100 * (b - a) / b, a + b))
+                derived["x"].update((b / a, a / b))
+                derived["pp"].add(b - a)
+                derived["%"].update((100 * (b - a) / a, 100 * (b - a) / b))
+                if unit == "%":
+                    derived["%"].add(b - a)  # "+2.3%" for 2.3 points is common
     # A list "(i) ... (ii) ... (iii)" supports "three"; each marker style is one list.
     enums = frozenset(len(set(re.findall(style, source))) for style in _ENUM_STYLES)
-    return _SourceNumbers(frozenset(forms), frozenset(derived), enums)
+    frozen = {unit: frozenset(v) for unit, v in derived.items()}
+    return _SourceNumbers(frozenset(forms), frozen, enums)
 
 
 def _significant_digits(q: Quantity) -> int:
@@ -222,6 +230,8 @@ def is_supported(q: Quantity, source: str) -> bool:
     >>> src = "Training time drops from 55.34 to 34.41 hours; accuracy 97%."
     >>> [is_supported(q, src) for q in extract_quantities("1.61倍速い、精度0.97、34時間")]
     [True, True, True]
+    >>> [is_supported(q, src) for q in extract_quantities("20.93 hours saved, 20.93 points")]
+    [False, True]
     >>> [is_supported(q, src) for q in extract_quantities("精度は98%")]
     [False]
     """
@@ -234,7 +244,8 @@ def is_supported(q: Quantity, source: str) -> bool:
         return True  # "three contributions" for a source listing (i), (ii), (iii)
     # Derived values only for numbers precise enough that a chance match is unlikely.
     if _significant_digits(q) >= 2 and q.value >= 1:
-        return any(_close(q.magnitude, q.decimals, d) for d in numbers.derived if math.isfinite(d))
+        candidates = numbers.derived.get(q.unit, frozenset())
+        return any(_close(q.magnitude, q.decimals, d) for d in candidates if math.isfinite(d))
     return False
 
 

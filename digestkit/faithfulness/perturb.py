@@ -104,14 +104,13 @@ def swap_number(summary: str, source: str, rng: random.Random) -> Perturbation |
 def swap_name(
     summary: str, source: str, rng: random.Random, pool: tuple[str, ...] = ()
 ) -> Perturbation | None:
-    """Replace one name of ``summary`` with a name from ``pool`` the source lacks.
-
-    Without a pool (or when every pool name is in the source), the name is mutated: a digit
-    changed (``GPT-4`` -> ``GPT-5``) or a letter appended.
+    """Replace one name of ``summary``: half the time with another paper's name from
+    ``pool`` that the source lacks, half the time with a near miss (``GPT-4`` -> ``GPT-7``,
+    ``VESPO`` -> ``VESPU``), the harder case for a checker.
 
     >>> p = swap_name("VESPOはOSWorldで評価", "VESPO on OSWorld", random.Random(1), ("WebArena",))
-    >>> p.summary
-    'WebArenaはOSWorldで評価'
+    >>> p.kind, p.summary != "VESPOはOSWorldで評価"
+    ('name', True)
     """
     cjk = bool(re.search(r"[\u3040-\u30ff\u3400-\u9fff]", summary))
     low = source.casefold()
@@ -119,11 +118,11 @@ def swap_name(
     if not names:
         return None
     target = rng.choice(names)
-    candidates = [
+    others = sorted(
         p for p in pool if p.casefold() not in low and p.casefold() not in summary.casefold()
-    ]
-    if candidates:
-        new = rng.choice(sorted(candidates))
+    )
+    if others and rng.random() < 0.5:
+        new = rng.choice(others)
     else:
         new = _mutate(target.text, rng)
         if new.casefold() in low:
@@ -132,11 +131,20 @@ def swap_name(
 
 
 def _mutate(name: str, rng: random.Random) -> str:
+    """A near miss: one digit or one letter (not the first) changed, case kept."""
     digits = [i for i, c in enumerate(name) if c.isdigit()]
+    letters = [i for i, c in enumerate(name) if c.isalpha() and i > 0]
     if digits:
         i = rng.choice(digits)
-        return name[:i] + str((int(name[i]) + rng.randint(1, 8)) % 10) + name[i + 1 :]
-    return name + rng.choice(["-X", "++", "-Pro", "2"])
+        new = str((int(name[i]) + rng.randint(1, 8)) % 10)
+    elif letters:
+        i = rng.choice(letters)
+        pool = [c for c in "AEIOUTRSN" if c != name[i].upper()]
+        new = rng.choice(pool)
+        new = new if name[i].isupper() else new.lower()
+    else:
+        return name + "-X"
+    return name[:i] + new + name[i + 1 :]
 
 
 # (pattern, replacement) per language: a sentence-final assertion made negative.
