@@ -26,8 +26,8 @@ __all__ = ["Decoded", "decode_bytes", "looks_binary"]
 logger = logging.getLogger(__name__)
 
 #: How many bytes charset-normalizer sees at most. Its cost grows with the input, and
-#: 64 KiB is far more text than it needs to tell GB18030 from Big5 or Shift_JIS.
-SAMPLE_BYTES = 64 * 1024
+#: 16 KiB is far more text than it needs to tell GB18030 from Big5 or Shift_JIS.
+SAMPLE_BYTES = 16 * 1024
 
 #: How many bytes the CJK plausibility score reads: a few hundred characters settle it.
 SCORE_BYTES = 4 * 1024
@@ -240,6 +240,10 @@ def _utf8_keeping_strays(data: bytes) -> str:
     return _ESCAPED.sub(lambda match: _ESCAPE_TO_CHAR[ord(match.group())], text)
 
 
+# CJK, kana and Hangul: what makes a UTF-8 line in a CJK digest clearly UTF-8.
+_WIDE = re.compile("[\u3000-\u9fff\uac00-\ud7a3]")
+
+
 def _decode_mixed(data: bytes) -> Decoded | None:
     """Lines in UTF-8 and lines in one legacy codec, in one file.
 
@@ -249,21 +253,21 @@ def _decode_mixed(data: bytes) -> Decoded | None:
     never is valid UTF-8 by accident), else the file is one legacy codec.
     """
     lines = data.splitlines(keepends=True)
-    utf8_bytes = 0
-    utf8_lines = 0
+    utf8_chars = utf8_lines = 0
     legacy_lines = []
-    for line in lines:
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError:
-            legacy_lines.append(line)
+    for index, line in enumerate(lines):
+        if line.isascii():
             continue
-        high = len(line) - len(line.translate(None, _HIGH_BYTES))
-        utf8_lines += high > 0
-        utf8_bytes += high
-    if utf8_lines < 2 or utf8_bytes < 24 or not legacy_lines:
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            legacy_lines.append(index)
+            continue
+        utf8_lines += 1
+        utf8_chars += len(_WIDE.findall(text))
+    if utf8_lines < 2 or utf8_chars < 8 or not legacy_lines:
         return None
-    legacy = _decode_legacy(b"".join(legacy_lines))
+    legacy = _decode_legacy(b"".join(lines[i] for i in legacy_lines))
     if legacy is None or legacy.encoding in {"iso8859-1", "latin-1"}:
         return None
     parts = []
@@ -445,7 +449,7 @@ def _score_cjk(sample: bytes) -> list[tuple[str, float]]:
     return sorted(scored, key=lambda item: -item[1])
 
 
-def _cjk_plausibility(text: str, limit: int = 1500) -> float:
+def _cjk_plausibility(text: str, limit: int = 600) -> float:
     """Mean per-character plausibility of the non-ASCII part of ``text``, about -3..1.
 
     Characters among the commonest of their language (a 14 KB table built from wordfreq)

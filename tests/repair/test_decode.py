@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digestkit.repair.decode import Decoded, decode_bytes, looks_binary
+from digestkit.repair.decode import SAMPLE_BYTES, Decoded, decode_bytes, looks_binary
 from tests.conftest import seed_path
 
 _CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
@@ -188,7 +188,7 @@ def test_big_legacy_input_only_samples_the_head() -> None:
     # whole input still decoded with the chosen codec.
     body = ("\n".join(SIMPLIFIED) + "\n") * 3000
     data = (body + "尾部的内容。\n").encode("gb18030")
-    assert len(data) > 64 * 1024
+    assert len(data) > SAMPLE_BYTES
     assert decode_bytes(data).text == body + "尾部的内容。\n"
 
 
