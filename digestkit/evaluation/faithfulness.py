@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from digestkit.evaluation.metrics import auroc, balanced_accuracy, mean
+from digestkit.evaluation.metrics import auroc, auroc_interval, balanced_accuracy, mean
 from digestkit.evaluation.result import Context, SectionResult, Table
 from digestkit.lang import detect_language
 
@@ -149,8 +149,11 @@ def score_pairs(
 
 def _dataset_metrics(group: Sequence[Scored], names: Sequence[str]) -> dict[str, float]:
     labels = [not s.pair.faithful for s in group]  # positive = unfaithful
+    lo, hi = auroc_interval([1 - s.score for s in group], labels)
     m = {
         "auroc": auroc([1 - s.score for s in group], labels),
+        "auroc.ci_low": lo,
+        "auroc.ci_high": hi,
         "balanced_accuracy": balanced_accuracy([s.flagged for s in group], labels),
         "false_flag_rate": mean(float(s.flagged) for s in group if s.pair.faithful),
         "catch_rate": mean(float(s.flagged) for s in group if not s.pair.faithful),
@@ -202,7 +205,8 @@ def summarize_scored(
         for k, v in m.items():
             result.metrics[f"{ds}.{k}"] = v
         n_faithful = sum(1 for s in group if s.pair.faithful)
-        ds_rows.append((ds, len(group), n_faithful, len(group) - n_faithful, m["auroc"],
+        ci = f"{m['auroc.ci_low']:.2f}–{m['auroc.ci_high']:.2f}"
+        ds_rows.append((ds, len(group), n_faithful, len(group) - n_faithful, m["auroc"], ci,
                         *(m[f"auroc.{n}"] for n in baseline_names), m["balanced_accuracy"],
                         m["false_flag_rate"], m["catch_rate"]))  # fmt: skip
         auroc_rows.append({"dataset": ds, "digestkit": m["auroc"],
@@ -213,11 +217,12 @@ def summarize_scored(
         [1 - s.score for s in scored], [not s.pair.faithful for s in scored]
     )
     type_rows, chart_rows = _catch_rates(scored, result.metrics)
-    cols = ("dataset", "pairs", "faithful", "unfaithful", "AUROC digestkit",
+    cols = ("dataset", "pairs", "faithful", "unfaithful", "AUROC digestkit", "95% CI",
             *(f"AUROC {n}" for n in baseline_names), f"bal. acc. @ {threshold:g}",
             "false flags", "caught")  # fmt: skip
     result.tables.append(Table("Per dataset", cols, tuple(ds_rows),
-        note="AUROC: chance a random unfaithful pair scores lower than a random faithful one (0.5 = chance). "
+        note="AUROC: chance a random unfaithful pair scores lower than a random faithful one (0.5 = chance); "
+        "95% CI: percentile bootstrap over pairs (500 resamples; pairs sharing a source are not independent, so it is optimistic). "
         "False flags: faithful pairs scored under the threshold; caught: unfaithful pairs under it."))  # fmt: skip
     langs = sorted(
         {s.pair.lang for s in scored},
@@ -235,7 +240,13 @@ def summarize_scored(
     parts = [f"{len(scored)} pairs"]
     if se is not None:
         best = max(result.metrics[f"{SUMMEDITS}.auroc.{n}"] for n in baseline_names)
-        parts.append(f"SummEdits AUROC {se:.3f} (best baseline {best:.3f})")
+        lo, hi = (
+            result.metrics[f"{SUMMEDITS}.auroc.ci_low"],
+            result.metrics[f"{SUMMEDITS}.auroc.ci_high"],
+        )
+        parts.append(
+            f"SummEdits AUROC {se:.3f} (95% CI {lo:.2f}–{hi:.2f}; best baseline {best:.3f})"
+        )
     parts.append(f"false flags on faithful scripted pairs {result.metrics['false_flag_rate']:.1%}")
     result.summary = "; ".join(parts)
     result.headline = tuple(

@@ -10,12 +10,14 @@ computed by hand and against a textbook dynamic program.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 __all__ = [
     "PRF",
     "auroc",
+    "auroc_interval",
     "balanced_accuracy",
     "cer",
     "levenshtein",
@@ -138,6 +140,40 @@ def auroc(scores: Sequence[float], labels: Sequence[bool]) -> float:
         return float("nan")
     rank_sum = sum(r for r, flag in zip(ranks, labels, strict=True) if flag)
     return (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+
+
+def auroc_interval(
+    scores: Sequence[float],
+    labels: Sequence[bool],
+    *,
+    resamples: int = 500,
+    level: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """A percentile bootstrap interval for :func:`auroc` (pairs resampled with replacement).
+
+    Deterministic for a given ``seed``. Small test sets give wide intervals, which is the
+    point: an AUROC of 0.66 on 232 pairs is not the same claim as on 10,000.
+
+    >>> lo, hi = auroc_interval([0.9, 0.8, 0.3, 0.1, 0.6, 0.4], [True, True, False, False, True, False])
+    >>> 0.0 <= lo <= auroc([0.9, 0.8, 0.3, 0.1, 0.6, 0.4], [True, True, False, False, True, False]) <= hi <= 1.0
+    True
+    """
+    import random
+
+    rng = random.Random(seed)
+    n = len(scores)
+    values = []
+    for _ in range(resamples):
+        idx = [rng.randrange(n) for _ in range(n)]
+        value = auroc([scores[i] for i in idx], [labels[i] for i in idx])
+        if not math.isnan(value):
+            values.append(value)
+    if not values:
+        return float("nan"), float("nan")
+    values.sort()
+    tail = (1 - level) / 2
+    return values[int(tail * (len(values) - 1))], values[int((1 - tail) * (len(values) - 1))]
 
 
 def balanced_accuracy(predicted: Sequence[bool], labels: Sequence[bool]) -> float:
