@@ -233,6 +233,15 @@ def arxiv_refs(text: str) -> list[tuple[str, int | None, int]]:
     return [found[k] for k in sorted(found)]
 
 
+def check_fences(found: Sequence[Block], lines: Sequence[str]) -> None:
+    """Raise :class:`ParseError` at a code fence left open to the end (a truncated file)."""
+    from digestkit.errors import ParseError
+
+    line = unclosed_fence(found, lines)
+    if line is not None:
+        raise ParseError("code fence opened here is never closed (truncated file?)", line=line + 1)
+
+
 def unclosed_fence(found: Sequence[Block], lines: Sequence[str]) -> int | None:
     """The 0-based line of a code fence that runs to the end of the file unclosed, if any.
 

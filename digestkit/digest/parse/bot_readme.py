@@ -41,7 +41,14 @@ from digestkit.digest.parse._base import (
     need_entries,
     split_authors,
 )
-from digestkit.digest.parse._md import Block, arxiv_refs, blocks, sections_of, slice_lines
+from digestkit.digest.parse._md import (
+    Block,
+    arxiv_refs,
+    blocks,
+    check_fences,
+    sections_of,
+    slice_lines,
+)
 from digestkit.errors import ParseError
 
 __all__ = ["FORMAT", "PAPERS_HEADING", "STATS_HEADING", "parse", "summary_label"]
@@ -76,6 +83,7 @@ def parse(text: str) -> ParseResult:
     """Parse a bot README digest (see the module docstring)."""
     lines = text.split("\n")
     found = blocks(text)
+    check_fences(found, lines)
     warnings = Warnings()
     head = _Head()
     drafts: list[_Draft] = []

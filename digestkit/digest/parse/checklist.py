@@ -30,7 +30,7 @@ from digestkit.digest.parse._base import (
     guess_language,
     need_entries,
 )
-from digestkit.digest.parse._md import arxiv_refs, blocks, slice_lines, split_sections
+from digestkit.digest.parse._md import arxiv_refs, blocks, check_fences, slice_lines, split_sections
 
 __all__ = ["FORMAT", "TEMPLATE", "derive", "parse"]
 
@@ -67,6 +67,7 @@ def parse(text: str) -> ParseResult:
     """Parse a checklist digest (see the module docstring)."""
     lines = text.split("\n")
     found = blocks(text)
+    check_fences(found, lines)
     warnings = Warnings()
     heads = [b for b in found if b.kind == "heading" and b.level == 2]
     need_entries(len(heads), FORMAT, "'## セクション N: title' headings")

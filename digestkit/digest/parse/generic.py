@@ -37,7 +37,15 @@ from digestkit.digest.parse._base import (
     need_entries,
     split_authors,
 )
-from digestkit.digest.parse._md import Block, Link, arxiv_refs, blocks, slice_lines, strip_tags
+from digestkit.digest.parse._md import (
+    Block,
+    Link,
+    arxiv_refs,
+    blocks,
+    check_fences,
+    slice_lines,
+    strip_tags,
+)
 
 __all__ = ["FORMAT", "parse"]
 
@@ -109,6 +117,7 @@ def parse(text: str) -> ParseResult:
     """Find the papers of any digest (see the module docstring)."""
     lines = text.split("\n")
     found = _explode(_opaque_details(blocks(text)), lines)
+    check_fences(found, lines)
     units = _heading_units(found) or _flat_units(found, 0, len(found))
     need_entries(len(units), FORMAT, "no arXiv links or 'arXiv:ID' mentions")
     warnings = Warnings()

@@ -29,8 +29,7 @@ from digestkit.digest.parse._base import (
     guess_language,
     need_entries,
 )
-from digestkit.digest.parse._md import Block, arxiv_refs, blocks, slice_lines, unclosed_fence
-from digestkit.errors import ParseError
+from digestkit.digest.parse._md import Block, arxiv_refs, blocks, check_fences, slice_lines
 
 __all__ = ["FORMAT", "TEMPLATE", "parse"]
 
@@ -63,11 +62,7 @@ def parse(text: str) -> ParseResult:
     """Parse a ja-8q digest (see the module docstring)."""
     lines = text.split("\n")
     found = blocks(text)
-    open_fence = unclosed_fence(found, lines)
-    if open_fence is not None:
-        raise ParseError(
-            "code fence opened here is never closed (truncated file?)", line=open_fence + 1
-        )
+    check_fences(found, lines)
     starts = entry_starts(found)
     need_entries(
         len(starts), FORMAT, "'# Title' followed by '[View Paper](https://arxiv.org/abs/…)'"

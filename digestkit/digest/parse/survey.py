@@ -93,7 +93,13 @@ def _is_entry(lines: list[str], i: int) -> bool:
     j = i + 1
     while j < len(lines) and not lines[j].strip():
         j += 1
-    return j < len(lines) and bool(_BULLET.match(lines[j]))
+    # The bullets must name at least one field the format knows (著者, arXiv ID, …):
+    # numbered lists of "**term:** text" inside Markdown summaries are not papers.
+    keys = []
+    while j < len(lines) and (m := _BULLET.match(lines[j])):
+        keys.append(m.group(1).strip())
+        j += 1
+    return any(_ALIASES.get(k.lower(), _ALIASES.get(k)) for k in keys)
 
 
 def parse(text: str) -> ParseResult:

@@ -47,7 +47,7 @@ def _content(e: Entry) -> str:
     return "\n".join(parts)
 
 
-def _feed(d: Digest, options: dict[str, Any]) -> Any:
+def _feed(d: Digest, options: dict[str, Any], kind: str) -> Any:
     from feedgen.feed import FeedGenerator
 
     fg = FeedGenerator()
@@ -55,23 +55,25 @@ def _feed(d: Digest, options: dict[str, Any]) -> Any:
     link = options.get("link") or "https://arxiv.org/"
     dates = [_when(e.updated or e.published) for e in d.entries]
     updated = _when(d.date) or max((x for x in dates if x), default=None) or _EPOCH
-    fg.id(options.get("feed_id") or f"tag:digestkit,2026:{title}")
+    fg.id(options.get("feed_id") or entry_id(Entry(title=title)))
     fg.title(title)
     fg.link(href=safe_url(link) or "https://arxiv.org/", rel="alternate")
     if options.get("self_url"):
         fg.link(href=options["self_url"], rel="self")
-    fg.description(d.meta("description") or f"{title}: {len(d.entries)} papers")
+    about = d.meta("description") or f"{title}: {len(d.entries)} papers"
+    # RSS readers render <description> as HTML: plain text must be escaped for them.
+    fg.description(html.escape(about) if kind == "rss" else about)
     fg.updated(updated)
     fg.lastBuildDate(updated)
     if d.language:
         fg.language(d.language)
     fg.generator("digestkit")
     for e in reversed(d.entries):  # feedgen prepends: keep the digest's order
-        _add(fg, e, updated)
+        _add(fg, e, updated, kind)
     return fg
 
 
-def _add(fg: Any, e: Entry, updated: dt.datetime) -> None:
+def _add(fg: Any, e: Entry, updated: dt.datetime, kind: str) -> None:
     fe = fg.add_entry()
     fe.id(entry_id(e))
     fe.guid(entry_id(e), permalink=False)
@@ -88,17 +90,19 @@ def _add(fg: Any, e: Entry, updated: dt.datetime) -> None:
     body = _content(e)
     if body:
         fe.content(body, type="html")
-    if e.abstract:
+    if e.abstract and kind == "rss":
+        fe.description(html.escape(e.abstract), isSummary=True)
+    elif e.abstract:
         fe.summary(e.abstract)
 
 
 def render_atom(digest: Digest, **options: Any) -> str:
     """The digest as an Atom 1.0 feed (see the module docstring for options)."""
-    out: bytes = _feed(digest, options).atom_str(pretty=True)
+    out: bytes = _feed(digest, options, "atom").atom_str(pretty=True)
     return out.decode("utf-8")
 
 
 def render_rss(digest: Digest, **options: Any) -> str:
     """The digest as an RSS 2.0 feed (see the module docstring for options)."""
-    out: bytes = _feed(digest, options).rss_str(pretty=True)
+    out: bytes = _feed(digest, options, "rss").rss_str(pretty=True)
     return out.decode("utf-8")

@@ -35,7 +35,7 @@ def _stats(d: Digest) -> list[str]:
     cats = stats.pop("Categories Monitored", derived_categories(d.entries))
     rows = [("Last Updated", last), ("Total Papers Found", str(len(d.entries)))]
     rows += [("Categories Monitored", cats)] + list(stats.items())
-    return [f"- **{k}**: {v}" for k, v in rows if v]
+    return [f"- **{escape_inline(k)}**: {escape_inline(v)}" for k, v in rows if v]
 
 
 def _fields(e: Entry) -> list[str]:
