@@ -36,13 +36,21 @@ log = logging.getLogger(__name__)
 def build_query(cfg: ArxivConfig, start: dt.date, end: dt.date) -> str:
     """The arXiv ``search_query`` for ``cfg`` and the window ``start..end`` (UTC days).
 
-    >>> cfg = ArxivConfig(categories=("cs.CL", "cs.LG"), query="abs:agent")
+    >>> cfg = ArxivConfig(categories=("cs.CL", "cs.LG"), query="au:shen")
     >>> build_query(cfg, dt.date(2026, 2, 20), dt.date(2026, 2, 21))
-    '(cat:cs.CL OR cat:cs.LG) AND (abs:agent) AND lastUpdatedDate:[202602200000 TO 202602212359]'
+    '(cat:cs.CL OR cat:cs.LG) AND (au:shen) AND lastUpdatedDate:[202602200000 TO 202602212359]'
+    >>> build_query(ArxivConfig(keywords=("RL", "world model")), dt.date(2026, 2, 20),
+    ...             dt.date(2026, 2, 20)).split(" AND last")[0]
+    '(ti:"RL" OR abs:"RL" OR ti:"world model" OR abs:"world model")'
     """
     parts = []
     if cfg.categories:
         parts.append("(" + " OR ".join(f"cat:{c}" for c in cfg.categories) + ")")
+    if cfg.keywords:
+        # arXiv's search is a coarse prefilter (it stems and ignores case); the selection
+        # rules do the exact whole-word matching afterwards.
+        terms = [k.replace('"', " ").strip() for k in cfg.keywords]
+        parts.append("(" + " OR ".join(f'ti:"{t}" OR abs:"{t}"' for t in terms if t) + ")")
     if cfg.query:
         parts.append(f"({cfg.query})")
     parts.append(f"lastUpdatedDate:[{start:%Y%m%d}0000 TO {end:%Y%m%d}2359]")

@@ -8,7 +8,8 @@ A complete example (every key optional; defaults shown)::
 
     [sources.arxiv]
     categories = ["cs.CL", "cs.LG"]  # required to enable arXiv
-    query = ""            # extra arXiv query ANDed with the categories, e.g. 'abs:agent'
+    keywords = []         # server-side prefilter: title or abstract has one of these
+    query = ""            # extra raw arXiv query ANDed with the rest, e.g. 'au:hinton'
     days = 1              # window: papers submitted in the N days up to the run date
     max_results = 300     # stop after this many (one run); larger costs more requests
     page_size = 100       # arXiv pages; the API allows up to 2000, 100 is polite
@@ -159,6 +160,7 @@ class ArxivConfig:
     """The arXiv API source (see the module docstring for each key)."""
 
     categories: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
     query: str = ""
     days: int = 1
     max_results: int = 300
@@ -335,9 +337,11 @@ class SourcesConfig:
         arxiv = hf = s2 = None
         if "arxiv" in sources:
             arxiv = _build(ArxivConfig, sources["arxiv"], _Ctx(path, "sources.arxiv"))
-            if not arxiv.categories and not arxiv.query:
+            if not (arxiv.categories or arxiv.keywords or arxiv.query):
                 raise ConfigError(
-                    "set categories (or query)", path=path, key="sources.arxiv.categories"
+                    "set categories (or keywords, or query)",
+                    path=path,
+                    key="sources.arxiv.categories",
                 )
         if "hf_daily" in sources:
             hf = _build(HFDailyConfig, sources["hf_daily"], _Ctx(path, "sources.hf_daily"))

@@ -152,6 +152,11 @@ def _arxiv_matches(p: StubPaper, query: str) -> bool:
     cats = re.findall(r"cat:([\w.\-]+)", query)
     if cats and not set(cats) & set(p.categories):
         return False
+    # ti:"x" / abs:"x" prefilter: a case-insensitive substring, coarse like arXiv's own search
+    words = re.findall(r'(?:ti|abs):"([^"]*)"', query)
+    text = f"{p.title} {p.abstract}".lower()
+    if words and not any(w.lower() in text for w in words):
+        return False
     m = _WINDOW.search(query)
     if m:
         when = p.published if m.group(1) == "submittedDate" else p.last_updated

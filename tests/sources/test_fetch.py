@@ -117,6 +117,13 @@ def test_arxiv_malformed_entries_are_skipped(stub: SourcesStub) -> None:
     assert sorted(e.arxiv_id for e in got.entries) == ["2602.00001", "2602.00003"]
 
 
+def test_arxiv_keywords_prefilter_on_the_server(stub: SourcesStub) -> None:
+    stub.papers = [paper(1), paper(2, title="Vision", abstract="Pixels.")]
+    got = fetch_arxiv(arxiv_cfg(stub, keywords=("rl agents",)), FRI)
+    assert [e.arxiv_id for e in got.entries] == ["2602.00001"]
+    assert 'ti:"rl agents" OR abs:"rl agents"' in stub.requests[0]["query"]["search_query"]
+
+
 def test_arxiv_max_results_bounds_requests(stub: SourcesStub) -> None:
     stub.papers = [paper(i) for i in range(1, 20)]
     got = fetch_arxiv(arxiv_cfg(stub, max_results=4), FRI)

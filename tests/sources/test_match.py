@@ -147,3 +147,20 @@ def test_fast_count_agrees_with_the_reference_regex(term: str, text: str) -> Non
     t = Term(term)
     assert t.count(text) == len(t.find(text))
     assert t.count(text + " " + term) == len(t.find(text + " " + term))
+
+
+katakana = st.text(
+    alphabet="アイウエオカキクケコサシスセソタチツテトナニヌネノマミムメモラリルレロンー",
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(term=katakana, before=katakana, after=katakana)
+def test_katakana_term_never_matches_inside_a_longer_katakana_word(
+    term: str, before: str, after: str
+) -> None:
+    assert Term(term).count(before + term + after) == 0
+    t = Term(term)
+    assert t.count(f"{before}・{term}、{after}") == 1 + t.count(before) + t.count(after)
