@@ -2,24 +2,25 @@
 
 Repair starts from bytes whose encoding nobody recorded. The cheap, certain answers come
 first (a byte-order mark; strict UTF-8, which legacy CJK text almost never passes by
-accident; UTF-16/32 given away by their NUL-byte patterns). Only what is left goes to
-charset-normalizer, which is slow on big inputs and unsure on short ones, so it sees a
-bounded sample cut at a safe byte and its answer is checked by decoding the whole input
-strictly. When nothing fits, a lossless fallback keeps every valid UTF-8 sequence and maps
-each stray byte to one character, so no byte is dropped and the text repair can still
-work on it. :func:`decode_bytes` never raises on any input.
+accident; UTF-16/32 given away by their NUL-byte patterns; UTF-8 with a few stray
+bytes; files whose lines mix UTF-8 and one legacy codec). Only what is left goes to
+charset-normalizer, which is slow on big inputs and unsure on short ones: it sees a
+bounded sample cut at a safe byte, its ranking is re-judged by how plausible each
+candidate's text reads (:mod:`digestkit.repair.plausible`), and the winner is checked by
+decoding the whole input strictly. When nothing fits, a lossless fallback keeps every
+valid UTF-8 sequence and maps each stray byte to one character, so no byte is dropped
+and the text repair can still work on it. :func:`decode_bytes` never raises.
 """
 
 from __future__ import annotations
 
 import codecs
 import contextlib
-import functools
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass
-from importlib import resources
+
+from digestkit.repair.plausible import cjk_plausibility, word_plausibility
 
 __all__ = ["Decoded", "decode_bytes", "looks_binary"]
 
@@ -333,7 +334,6 @@ def _decode_legacy(data: bytes) -> Decoded | None:
 
 # Single-byte code pages tried when charset-normalizer is unsure, most common first.
 _SINGLE_BYTE = ("cp1252", "cp1251", "koi8_r", "cp1250", "cp1253", "cp1254", "cp1257", "cp1255")
-_WORDS = re.compile(r"\w+")
 
 
 def _better_single_byte(sample: bytes, current: str | None) -> str | None:
@@ -341,11 +341,11 @@ def _better_single_byte(sample: bytes, current: str | None) -> str | None:
     baseline = -1.0
     if current is not None:
         with contextlib.suppress(UnicodeDecodeError, LookupError):
-            baseline = _word_plausibility(sample.decode(current))
+            baseline = word_plausibility(sample.decode(current))
     best, best_score = None, baseline
     for codec in _SINGLE_BYTE:
         try:
-            score = _word_plausibility(sample.decode(codec))
+            score = word_plausibility(sample.decode(codec))
         except UnicodeDecodeError:
             continue
         if score > best_score + 0.1:
@@ -355,45 +355,9 @@ def _better_single_byte(sample: bytes, current: str | None) -> str | None:
 
 def _reads_badly(sample: bytes, codec: str) -> bool:
     try:
-        return _word_plausibility(sample.decode(codec)) <= 0
+        return word_plausibility(sample.decode(codec)) <= 0
     except (UnicodeDecodeError, LookupError):
         return True
-
-
-def _word_plausibility(text: str) -> float:
-    """Share of words with non-ASCII letters that look written, minus stray symbols.
-
-    A word in one script with a normal case pattern (``word``, ``Word``, ``WORD``) is
-    plausible; KOI8-R read as CP1251 gives ``бОЛЭЬХЕ``, CP1253 read as CP1251 mixes in
-    symbols, Shift_JIS gives half-width kana and kanji.
-    """
-    good = bad = 0
-    for word in _WORDS.findall(text):
-        if word.isascii():
-            continue
-        if not word.isalpha():  # "Ѓ0Љ7": digits inside a word of non-ASCII letters
-            bad += 1
-            continue
-        scripts = {_script(char) for char in word}
-        cased = word.islower() or word.isupper() or word.istitle()
-        has_case = any(char.islower() or char.isupper() for char in word)
-        if len(scripts) == 1 and "CJK" not in scripts and (cased or not has_case):
-            good += 1
-        else:
-            bad += 1
-    symbols = sum(1 for char in text if char >= "\x80" and _script(char) == "SYMBOL")
-    total = good + bad + symbols
-    return (good - bad - symbols) / total if total else 0.0
-
-
-@functools.lru_cache(maxsize=4096)
-def _script(char: str) -> str:
-    if not (char.isalpha()):
-        return "PUNCT" if unicodedata.category(char).startswith(("P", "Z")) else "SYMBOL"
-    name = unicodedata.name(char, "UNKNOWN")
-    if name.startswith(("CJK", "HIRAGANA", "KATAKANA", "HALFWIDTH", "HANGUL")):
-        return "CJK"
-    return name.split()[0]
 
 
 def _non_ascii(data: bytes) -> int:
@@ -443,125 +407,10 @@ def _score_cjk(sample: bytes) -> list[tuple[str, float]]:
                 text = sample.decode(codec)
             except UnicodeDecodeError:
                 continue
-            scored.append((codec, _cjk_plausibility(text)))
+            scored.append((codec, cjk_plausibility(text)))
             break
     # Stable sort: equal scores keep the family order above (GB18030 first).
     return sorted(scored, key=lambda item: -item[1])
-
-
-def _cjk_plausibility(text: str, limit: int = 600) -> float:
-    """Mean per-character plausibility of the non-ASCII part of ``text``, about -3..1.
-
-    Characters among the commonest of their language (a 14 KB table built from wordfreq)
-    score 1; the rest of a national standard's first level (GB2312 level 1, JIS X 0208
-    level 1, Big5 common hanzi, KS X 1001 Hangul) 0; anything rarer -1. Kana make the text
-    Japanese, and then a kanji must be a JIS one (EUC-JP read as GB2312 keeps the kana
-    and turns kanji into simplified hanzi). Han next to Hangul (GBK read as CP949), Han
-    words split by single spaces (EUC-KR read as GB2312), lone jamo and half-width kana
-    are what wrong codecs produce.
-    """
-    classes = _classify(text, limit)
-    cjk = sum(1 for kind, _ in classes if kind in {"han", "kana"})
-    japanese = sum(1 for kind, _ in classes if kind == "kana") >= 0.1 * (cjk + 1)
-    total = 0.0
-    count = 0
-    before, previous = "", ""
-    for kind, weight in classes:
-        if kind in {"space", "ascii"}:
-            before, previous = previous, kind
-            continue
-        if kind == "han":
-            weight = _han_weight(chr(int(weight)), japanese)
-            if previous == "space" and before == "han":
-                weight -= 2.0
-        if {previous, kind} == {"han", "hangul"}:
-            weight -= 1.0
-        total += weight
-        count += 1
-        before, previous = previous, kind
-    return total / count if count else 0.0
-
-
-def _classify(text: str, limit: int) -> list[tuple[str, float]]:
-    """(class, weight) per non-ASCII char; each ASCII run collapses to 'space' or 'ascii'."""
-    classes: list[tuple[str, float]] = []
-    run = ""
-    for char in text:
-        if char < "\x80":
-            run += char
-            continue
-        if run:
-            classes.append(("space" if run == " " else "ascii", 0.0))
-            run = ""
-        classes.append(_char_weight(char))
-        if len(classes) >= limit:
-            break
-    return classes
-
-
-@functools.lru_cache(maxsize=8192)
-def _char_weight(char: str) -> tuple[str, float]:
-    """The script class of ``char`` and its weight (for Han: its code point, see above)."""
-    code = ord(char)
-    if 0x4E00 <= code <= 0x9FFF:
-        return "han", float(code)
-    if 0x3041 <= code <= 0x30FF:
-        return "kana", _tiered(char in _common("ja"), True)
-    if 0xAC00 <= code <= 0xD7A3:
-        return "hangul", _tiered(char in _common("ko"), _encodes(char, "euc_kr"))
-    if 0x3000 <= code <= 0x303F or 0xFF01 <= code <= 0xFF5E:
-        return "punct", 0.5
-    if 0x3130 <= code <= 0x318F or 0xFF61 <= code <= 0xFF9F:
-        return "odd", -2.0
-    if unicodedata.category(char) in {"Cc", "Co", "Cn", "Cs"}:
-        return "odd", -3.0
-    if unicodedata.category(char)[0] in "PS" and any(
-        _encodes(char, codec) for codec in ("gb2312", "euc_jp", "euc_kr")
-    ):
-        return "other", 0.0  # ×, −, ①, ※: symbols the national standards carry
-    return "other", -0.5
-
-
-@functools.lru_cache(maxsize=16384)
-def _han_weight(char: str, japanese: bool) -> float:
-    if japanese:
-        return _tiered(char in _common("ja"), _in_range(char, "shift_jis", 0x889F, 0x9872))
-    return _tiered(
-        char in _common("zh") or char in _common("zh-Hant"),
-        _in_range(char, "gb2312", 0xB0A1, 0xD7FE) or _in_range(char, "big5", 0xA440, 0xC67E),
-    )
-
-
-def _tiered(top: bool, first_level: bool) -> float:
-    """+1 for the commonest characters, 0 for the rest of a first level, -1 otherwise."""
-    return 1.0 if top else (0.0 if first_level else -1.0)
-
-
-@functools.cache
-def _common(lang: str) -> frozenset[str]:
-    """The commonest characters of ``lang`` (built by ``scripts/build_decode_chars.py``)."""
-    table = resources.files(__package__).joinpath("decode_chars.txt").read_text("utf-8")
-    for line in table.splitlines():
-        name, _, chars = line.partition("\t")
-        if name == lang:
-            return frozenset(chars)
-    return frozenset()
-
-
-def _in_range(char: str, codec: str, low: int, high: int) -> bool:
-    try:
-        encoded = char.encode(codec)
-    except UnicodeEncodeError:
-        return False
-    return len(encoded) == 2 and low <= int.from_bytes(encoded, "big") <= high
-
-
-def _encodes(char: str, codec: str) -> bool:
-    try:
-        char.encode(codec)
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _cjk_confidence(best: float, runner_up: float, sample: bytes) -> float:
