@@ -70,7 +70,33 @@ def _section_md(result: SectionResult, charts: Sequence[Path]) -> list[str]:
     return lines + [""]
 
 
-def render_markdown(run: EvalRun, charts: dict[str, list[Path]], *, when: str) -> str:
+def environment(root: Path | None = None) -> dict[str, Any]:
+    """What the numbers were measured on: versions, machine, and the git commit if any."""
+    import os
+    import platform
+    import subprocess
+
+    from digestkit import __version__
+
+    commit = ""
+    try:
+        done = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=root or Path.cwd(),
+                              capture_output=True, text=True, timeout=5, check=False)  # fmt: skip
+        commit = done.stdout.strip() if done.returncode == 0 else ""
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return {
+        "digestkit": __version__,
+        "commit": commit,
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+        "cpus": os.cpu_count() or 0,
+    }
+
+
+def render_markdown(
+    run: EvalRun, charts: dict[str, list[Path]], *, when: str, env: dict[str, Any] | None = None
+) -> str:
     """The whole report as Markdown (pure: charts are given as paths)."""
     verdict = "PASS" if run.passed else "FAIL"
     lines = [
@@ -78,6 +104,7 @@ def render_markdown(run: EvalRun, charts: dict[str, list[Path]], *, when: str) -
         "",
         f"{when} · {run.seconds:.1f} s · **{verdict}**",
         "",
+        *([_env_line(env), ""] if env else []),
         "## Summary",
         "",
     ]
@@ -102,10 +129,17 @@ def render_markdown(run: EvalRun, charts: dict[str, list[Path]], *, when: str) -
     return "\n".join(lines).rstrip() + "\n"
 
 
-def to_json(run: EvalRun, *, when: str) -> dict[str, Any]:
+def _env_line(env: dict[str, Any]) -> str:
+    commit = f" at {env['commit']}" if env.get("commit") else ""
+    return (f"digestkit {env['digestkit']}{commit} · Python {env['python']} · "
+            f"{env['platform']} · {env['cpus']} CPUs")  # fmt: skip
+
+
+def to_json(run: EvalRun, *, when: str, env: dict[str, Any] | None = None) -> dict[str, Any]:
     """The run as a JSON-ready dict (NaN written as null)."""
     return {
         "generated": when,
+        "environment": env or {},
         "seconds": round(run.seconds, 3),
         "passed": run.passed,
         "sections": [r.to_dict() for r in run.results],
@@ -132,9 +166,10 @@ def write_report(run: EvalRun, out: Path, *, plots: bool = True) -> list[Path]:
 
         charts = draw_all(run.results, out)
     md = out / "report.md"
-    md.write_text(render_markdown(run, charts, when=when), encoding="utf-8")
+    env = environment()
+    md.write_text(render_markdown(run, charts, when=when, env=env), encoding="utf-8")
     js = out / "report.json"
-    js.write_text(json.dumps(to_json(run, when=when), ensure_ascii=False, indent=2) + "\n",
+    js.write_text(json.dumps(to_json(run, when=when, env=env), ensure_ascii=False, indent=2) + "\n",
                   encoding="utf-8")  # fmt: skip
     return [md, js, *(p for paths in charts.values() for p in paths)]
 
