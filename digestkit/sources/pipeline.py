@@ -11,6 +11,8 @@ The rules kept here:
   an overlapping run does not publish them too; the claim becomes "shown" only after the
   README, feed and HTML page are written (atomically); a failure releases it.
 * An empty day (weekends, holidays) writes nothing and shows nothing: yesterday's page stays.
+* A second run on the same day adds its new papers to that day's digest (nothing is lost
+  from the pages or the archive).
 
 Each published digest is also archived as ``digests/DATE.json`` in the output directory;
 the feed is built from the most recent archived digests, so feed readers keep a history.
@@ -159,18 +161,26 @@ class Published:
     recorded: int = 0
 
 
-def _archive(out: Path, digest: Digest) -> list[Digest]:
-    """Previous archived digests (newest first), excluding ``digest``'s own date."""
-    folder = out / "digests"
+def _archive(out: Path) -> list[Digest]:
+    """The archived digests in ``out/digests``, newest first (unreadable ones are skipped)."""
     found = []
-    for path in sorted(folder.glob("*.json"), reverse=True):
-        if digest.date and path.stem == digest.date.isoformat():
-            continue
+    for path in sorted((out / "digests").glob("*.json"), reverse=True):
         try:
             found.append(Digest.from_json(path.read_text(encoding="utf-8"), path=str(path)))
         except (OSError, DigestkitError) as exc:
             log.warning("ignoring archived digest %s: %s", path, exc)
     return found
+
+
+def _same_day(digest: Digest, archived: list[Digest]) -> tuple[Digest, list[Digest]]:
+    """A second run on the same day adds to that day's digest instead of replacing it."""
+    earlier = [d for d in archived if d.date == digest.date]
+    others = [d for d in archived if d.date != digest.date]
+    if not earlier:
+        return digest, others
+    new_keys = {e.key for e in digest.entries}
+    kept = [e for e in earlier[0].entries if e.key not in new_keys]
+    return digest.with_entries([*kept, *digest.entries]), others
 
 
 def feed_digest(digest: Digest, previous: list[Digest], limit: int = FEED_ENTRIES) -> Digest:
@@ -207,7 +217,8 @@ def _write_outputs(cfg: SourcesConfig, digest: Digest, render: Renderer) -> list
 
     out = cfg.output_dir()
     (out / "digests").mkdir(parents=True, exist_ok=True)
-    feed = feed_digest(digest, _archive(out, digest)).replace(title=cfg.output.title)
+    digest, previous = _same_day(digest, _archive(out))
+    feed = feed_digest(digest, previous).replace(title=cfg.output.title)
     targets = [
         (out / cfg.output.readme, render(digest, "md-bot")),
         (out / cfg.output.html, render(digest, "html")),

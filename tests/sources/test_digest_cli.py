@@ -269,3 +269,19 @@ def test_a_new_version_is_shown_again_only_when_asked(
     if show_new_versions:
         assert shown["2602.00001"].version == 2
         assert shown["2602.00001"].announce_type == "replace"
+
+
+def test_a_second_run_on_the_same_day_adds_to_that_days_digest(
+    env: tuple[Path, SourcesStub], tmp_path: Path
+) -> None:
+    path, stub = env
+    cfg = load_sources_config(path)
+    publish(cfg, FRI, summarize=lambda d: d, render=fake_render)
+    stub.papers = [*PAPERS, StubPaper("2602.00007", title="Late RL paper", published=FRI)]
+    again = publish(cfg, FRI, summarize=lambda d: d, render=fake_render)
+    assert again.recorded == 1
+    site = tmp_path / "site"
+    readme = (site / "README.md").read_text(encoding="utf-8")
+    assert all(k in readme for k in ("2602.00001", "2602.00003", "2602.00007"))
+    archived = Digest.from_json((site / "digests" / "2026-02-20.json").read_text("utf-8"))
+    assert {e.arxiv_id for e in archived.entries} == {"2602.00001", "2602.00003", "2602.00007"}
