@@ -266,3 +266,23 @@ def test_stub_papers_load_from_json(tmp_path: Path) -> None:
     )
     [p] = load_papers(str(path))
     assert p.published == FRI and p.hf_date == SAT and p.categories == ("cs.LG",)
+
+
+# ---------------------------------------------------------------- politeness
+
+
+def test_polite_client_waits_between_requests_and_honours_retry_after(stub: SourcesStub) -> None:
+    from digestkit.sources._http import MAX_RETRY_AFTER, PoliteClient
+
+    sleeps: list[float] = []
+    stub.papers = [paper(i, hf_date=FRI) for i in range(1, 4)]
+    stub.fail_next("/api/daily_papers", 1, status=429, retry_after=5)
+    stub.fail_next("/api/daily_papers", 1, status=503, retry_after=3600)
+    with PoliteClient(delay_seconds=2.0, num_retries=3, sleep=sleeps.append) as client:
+        got = fetch_hf_daily(hf_cfg(stub, page_size=2), FRI, client=client)
+    assert len(got.entries) == 3
+    # 429 -> its Retry-After (5 s); 503 -> Retry-After capped; then the polite delay between
+    # the two pages (a little under 2 s, since time passed since the last request).
+    assert sleeps[0] == 5
+    assert sleeps[1] == MAX_RETRY_AFTER
+    assert len(sleeps) == 3 and 0 < sleeps[2] <= 2.0
