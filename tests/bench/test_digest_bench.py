@@ -11,7 +11,7 @@ benchmarks. Each benchmark records docs/s and MB/s in ``extra_info``; under ``ma
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import pytest
@@ -26,12 +26,12 @@ SEEDS = {"checklist-000": 0, "ja8q-001": 1, "survey-003": 3, "bot-004": 4}
 EXPECTED = {0: 3, 1: 23, 3: 5, 4: 30}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _text(n: int) -> str:
     return _repaired(seed_path(n).read_bytes())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _digest(n: int) -> Digest:
     text = _text(n)
     return PARSERS[detect_format(text)](text).digest
