@@ -36,6 +36,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -210,12 +211,16 @@ def summarize_run(
     router: Router | None = None,
     overwrite: bool = False,
     on_result: Callable[[PaperResult, Digest], None] | None = None,
+    batch: bool = False,
+    poll: Callable[[], None] | None = None,
 ) -> SummaryRun:
     """Summarize every entry of ``digest``; see the module docstring for what is returned.
 
     ``template`` defaults to ``[summarize] template``; ``route`` to ``[summarize] route``.
     Entries that already carry a summary of the same template are kept unless
     ``overwrite``. ``on_result(result, digest_so_far)`` runs in the calling thread.
+    ``batch``: first send the papers through the first backend's batch API (see
+    :mod:`digestkit.backends.batch`; ``poll()`` waits between status checks, default 30 s).
     Raises :class:`~digestkit.errors.ConfigError` / ``MissingKeyError`` before any call.
     """
     settings = router.settings if router else _settings(config)
@@ -241,6 +246,8 @@ def summarize_run(
             results.append(PaperResult(i, e.key, "kept", e.summary, backend=e.summary.backend))
         else:
             todo.append((i, e))
+    if batch:
+        _batch_phase(worker, [e for _, e in todo], poll or (lambda: time.sleep(30.0)))
     workers = max(1, min(64, sum(s.config.concurrency for s in router.slots.values())))
     with ThreadPoolExecutor(workers, thread_name_prefix="digestkit-summarize") as pool:
         futures = [pool.submit(task, i, e) for i, e in todo]
@@ -261,6 +268,19 @@ def summarize_run(
     run = SummaryRun(digest, tpl.id, router.run_id, results, s.calls, s.usage, s.cost)
     run.digest = _finish(digest, entries, run)
     return run
+
+
+def _batch_phase(worker: _Paper, entries: list[Entry], poll: Callable[[], None]) -> None:
+    from digestkit.backends.batch import run_batch
+
+    max_chars = worker.router.settings.summarize.max_source_chars
+    prompts = [
+        build_prompt(worker.template, e, max_chars=max_chars) for e in entries if source_text(e)
+    ]
+    report = run_batch(
+        worker.router, prompts, validate=lambda p: worker.validator(p.source), poll=poll
+    )
+    log.info("batch: %s", report)
 
 
 def summarize(

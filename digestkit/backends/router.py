@@ -356,11 +356,24 @@ class Router:
             except NetworkError as err:
                 self._record(slot, prompt, key, Usage(), 0.0, start, _status(err), str(err))
                 raise
-        u = c.usage
-        cost = cfg.price.cost(
+        self.budget.settle(worst, 0.0)
+        return self._accept(slot, prompt, key, c, start, validate)
+
+    def _accept(
+        self,
+        slot: _Slot,
+        prompt: Prompt,
+        key: str,
+        c: Completion,
+        start: float,
+        validate: Validator | None,
+        price_factor: float = 1.0,
+    ) -> Completion:
+        cfg, u = slot.config, c.usage
+        cost = price_factor * cfg.price.cost(
             u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens
         )
-        self.budget.settle(worst, cost)
+        self.budget.settle(0.0, cost)
         c = c.replace(backend=cfg.name, cost=cost, model=c.model or cfg.model)
         problems = validate(c) if validate else []
         status = "rejected" if problems else "ok"
@@ -378,6 +391,30 @@ class Router:
                 cost=cost,
             )
         return c
+
+    def ingest(
+        self,
+        name: str,
+        prompt: Prompt,
+        result: Completion | NetworkError,
+        *,
+        validate: Validator | None = None,
+        price_factor: float = 1.0,
+    ) -> Completion | None:
+        """Account for a result obtained outside :meth:`complete` (a batch): one ledger
+        row, and the cache when accepted. Returns the accepted completion or ``None``."""
+        slot, key, start = self.slots[name], self.key(name, prompt), time.perf_counter()
+        if isinstance(result, NetworkError):
+            self._record(slot, prompt, key, Usage(), 0.0, start, _status(result), str(result))
+            return None
+        try:
+            return self._accept(slot, prompt, key, result, start, validate, price_factor)
+        except OutputCheckError:
+            return None
+
+    def cached(self, prompt: Prompt, validate: Validator | None = None) -> Completion | None:
+        """The cached accepted answer for ``prompt`` from any backend of the route, if any."""
+        return self._cached(prompt, validate)
 
     @staticmethod
     def _answer(c: Completion, prompt: Prompt) -> CachedAnswer:

@@ -98,6 +98,12 @@ def summarize(
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the cache."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Redo entries already summarized."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar, no failure list."),
+    batch: bool = typer.Option(
+        False, "--batch", help="Use the first backend's batch API (Anthropic: half price, slow)."
+    ),
+    poll_interval: float = typer.Option(
+        30.0, "--poll-interval", help="Seconds between batch polls."
+    ),
 ) -> None:
     """Summarize every paper of a digest through the configured backends.
 
@@ -123,7 +129,13 @@ def summarize(
 
         try:
             run = summarize_run(
-                digest, template=template, router=router, overwrite=overwrite, on_result=on_result
+                digest,
+                template=template,
+                router=router,
+                overwrite=overwrite,
+                on_result=on_result,
+                batch=batch,
+                poll=lambda: time.sleep(poll_interval),
             )
         except BaseException:
             if saver.digest is not None:
