@@ -112,3 +112,26 @@ def test_selection_properties(papers: list[Entry], max_papers: int) -> None:
     assert not any("survey" in e.title for e in sel.entries)
     # Selection is a pure function: the same input gives the same output.
     assert select(papers, c) == sel
+
+
+def test_seed_004_rl_false_positives_are_gone() -> None:
+    """Seed 004 scored its 30 papers by substring: "RL" hit 9 of them, 6 only through
+    "early", "particularly", "overlooking", "MirrorLA"... Whole words: the 3 real ones."""
+    import re
+
+    from tests.conftest import seed_path
+
+    text = seed_path(4).read_text(encoding="utf-8")
+    titles = re.findall(r"^### \d+\. \[(.*?)\]", text, re.M)
+    abstracts = re.findall(r"#### Abstract\n(.*?)\n\n", text, re.S)
+    assert len(titles) == len(abstracts) == 30
+    papers = [
+        Entry(arxiv_id=str(i), title=t, abstract=a)
+        for i, (t, a) in enumerate(zip(titles, abstracts, strict=True))
+    ]
+    substring = [e for e in papers if "rl" in (e.title + " " + e.abstract).lower()]
+    chosen = select(papers, cfg(keywords=["RL"], min_score=1, max_papers=0)).entries
+    assert len(substring) == 9
+    assert len(chosen) == 3
+    for e in chosen:
+        assert re.search(r"(?<![A-Za-z])RL(?![A-Za-z])", e.title + " " + e.abstract)
