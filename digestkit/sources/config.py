@@ -134,6 +134,8 @@ def _coerce(value: Any, default: Any, key: str, ctx: _Ctx) -> Any:
     if isinstance(default, str):
         if not isinstance(value, str):
             raise ctx.error(key, f"expected a string, got {value!r}")
+        if key.endswith("url") and value and not value.startswith(("http://", "https://")):
+            raise ctx.error(key, f"expected an http(s) URL, got {value!r}")
         return value
     if isinstance(default, tuple):
         if isinstance(value, str) or not isinstance(value, list | tuple):

@@ -86,6 +86,8 @@ def test_config_errors_name_key_and_file() -> None:
         SelectionConfig.from_mapping({"keywords": [{"term": "RL", "weigth": 2}]})
     with pytest.raises(ConfigError, match="sources.arxiv.categories"):
         SourcesConfig.from_mapping({"sources": {"arxiv": {}}})
+    with pytest.raises(ConfigError, match="sources.hf_daily.url: expected an http"):
+        SourcesConfig.from_mapping({"sources": {"hf_daily": {"url": "huggingface.co/api"}}})
     with pytest.raises(ConfigError, match="sources.arxiv.page_sise: unknown key; did you mean"):
         SourcesConfig.from_mapping({"sources": {"arxiv": {"categories": ["x"], "page_sise": 1}}})
 
