@@ -73,8 +73,65 @@ def category(kind: str) -> str:
     return "lossless" if is_lossless(kind) else "lossy"
 
 
+def _engine_cases(directory: Path) -> list[RepairCase]:
+    """The repair engine's own real and negative cases (``{"label", "in", "out"}`` lists), if any.
+
+    ``in_the_wild.json`` holds lines cut from seed 004 with their checked repair: the only
+    real (not generated) damage in the repository, category ``real``. Kind ``seed004-line``
+    repairs each line alone (no context); :func:`in_document_scores` adds kind
+    ``seed004-doc``: the same lines cut from a repair of the whole file, as users run it.
+    ``negative.json`` holds clean text that must not change (kind ``clean``).
+    """
+    found = []
+    for name, kind, cat in (
+        ("in_the_wild.json", "seed004-line", "real"),
+        ("negative.json", "clean", "clean"),
+    ):
+        path = directory / name
+        if not path.is_file():
+            continue
+        for n, c in enumerate(json.loads(path.read_text(encoding="utf-8"))):
+            lang = _lang(c["out"])
+            found.append(
+                RepairCase(f"{path.stem}-{c.get('label', n)}", lang, kind, c["in"], c["out"], cat)
+            )
+    return found
+
+
+def _lang(text: str) -> str:
+    # langdetect names a language for any short Latin string; only these four are reported.
+    lang = detect_language(text).lang
+    return lang if lang in ("ja", "zh", "en", "ko") else "other"
+
+
+def in_document_scores(
+    fixtures: Path, repair: Callable[[str], str], baseline: Callable[[str], str]
+) -> list[CaseScore]:
+    """Score the real seed-004 lines as cut from a repair of the whole file (its real use)."""
+    path = fixtures / "repair" / "in_the_wild.json"
+    seeds = sorted((fixtures / "seeds").glob("004_*.txt"))
+    if not path.is_file() or not seeds:
+        return []
+    text = seeds[0].read_text(encoding="utf-8")
+    lines, ours, theirs = text.split("\n"), repair(text).split("\n"), baseline(text).split("\n")
+    if len(ours) != len(lines) or len(theirs) != len(lines):
+        raise ValueError("repairing seed 004 changed its number of lines; cannot cut lines out")
+    scores = []
+    for c in json.loads(path.read_text(encoding="utf-8")):
+        where = str(c.get("label", ""))
+        if not where.startswith("seed004:"):
+            continue
+        n = int(where.split(":")[1]) - 1
+        if lines[n] != c["in"]:
+            continue  # the case no longer matches the seed's line: skip rather than misscore
+        case = RepairCase(f"doc-{where}", _lang(c["out"]), "seed004-doc", c["in"], c["out"], "real")
+        scores.append(CaseScore(case, cer(ours[n], c["out"]), ours[n] == c["out"],
+                                cer(theirs[n], c["out"]), theirs[n] == c["out"]))  # fmt: skip
+    return scores
+
+
 def load_cases(fixtures: Path) -> list[RepairCase]:
-    """The pairs file plus the clean seeds (which must not change)."""
+    """The pairs file, the engine's real and negative cases, and the clean seeds."""
     path = fixtures / PAIRS_FILE
     raw = json.loads(path.read_text(encoding="utf-8"))
     cases = [
@@ -88,10 +145,11 @@ def load_cases(fixtures: Path) -> list[RepairCase]:
         )  # fmt: skip
         for c in raw["cases"]
     ]
+    cases += _engine_cases(fixtures / "repair")
     for number in CLEAN_SEEDS:
         for seed in sorted((fixtures / "seeds").glob(f"{number}_*.txt")):
             text = seed.read_text(encoding="utf-8")
-            lang = detect_language(text).lang
+            lang = _lang(text)
             cases.append(RepairCase(f"seed-{number}", lang, "clean", text, text, "clean"))
     return cases
 
@@ -218,6 +276,9 @@ def _summary_line(m: dict[str, float], n: int) -> str:
         )
     if "exact.clean" in m:
         parts.append(f"clean unchanged {m['exact.clean']:.0%}")
+    if "cer.seed004-doc.zh" in m:
+        parts.append(f"real seed-004 lines: CER {m['cer.seed004-doc.zh']:.2%} repairing the whole file, "
+                     f"{m.get('cer.seed004-line.zh', float('nan')):.2%} line by line")  # fmt: skip
     return "; ".join(parts)
 
 
@@ -231,4 +292,5 @@ def run(ctx: Context) -> SectionResult:
     if ctx.quick:
         cases = cases[:: max(1, len(cases) // 40)]
     scores = score_cases(cases, lambda t: repair_text(t).text, ftfy.fix_encoding)
+    scores += in_document_scores(ctx.fixtures, lambda t: repair_text(t).text, ftfy.fix_encoding)
     return summarize_scores(scores)
