@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 
 import arxiv as arxiv_api
 import requests
@@ -108,10 +108,33 @@ def to_entry(result: arxiv_api.Result, wanted: Sequence[str] = ()) -> Entry:
     )
 
 
-def _convert(results: Iterable[arxiv_api.Result], cfg: ArxivConfig) -> Fetched:
+def _translate(exc: Exception, cfg: ArxivConfig) -> RemoteError:
+    if isinstance(exc, arxiv_api.HTTPError):
+        return RemoteError(f"arXiv API: HTTP {exc.status}", url=exc.url, status=exc.status)
+    if isinstance(exc, arxiv_api.ArxivError):
+        return RemoteError(f"arXiv API: {exc.message}", url=exc.url)
+    return RemoteError(f"arXiv API: {type(exc).__name__}", url=cfg.url)
+
+
+def _collect(results: Iterator[arxiv_api.Result], cfg: ArxivConfig) -> Fetched:
+    """Convert results as they page in. A page that still fails after the client's retries
+    ends the walk: with nothing yet that is an error; after some pages it is a partial
+    result marked ``incomplete`` (arXiv's API is known to return spurious empty pages, and
+    the next run's overlapping window fetches the rest)."""
     entries: dict[str, Entry] = {}
     skipped: list[str] = []
-    for result in results:
+    incomplete = ""
+    while True:
+        try:
+            result = next(results)
+        except StopIteration:
+            break
+        except (arxiv_api.ArxivError, requests.RequestException) as exc:
+            err = _translate(exc, cfg)
+            if not entries and not skipped:
+                raise err from exc
+            incomplete = f"stopped after {len(entries)} papers: {err}"
+            break
         try:
             entry = to_entry(result, cfg.categories)
         except (ValueError, AttributeError) as exc:
@@ -120,7 +143,7 @@ def _convert(results: Iterable[arxiv_api.Result], cfg: ArxivConfig) -> Fetched:
         # arxiv.Client advances its offset by the entries it could parse, so a malformed
         # entry on one page makes the next page repeat a paper: keep the first copy.
         entries.setdefault(entry.arxiv_id, entry)
-    return Fetched("arxiv", tuple(entries.values()), tuple(skipped))
+    return Fetched("arxiv", tuple(entries.values()), tuple(skipped), incomplete=incomplete)
 
 
 def fetch_arxiv(
@@ -128,8 +151,9 @@ def fetch_arxiv(
 ) -> Fetched:
     """Papers in ``cfg.categories`` updated in the ``cfg.days`` days ending at ``day``.
 
-    An empty window (a weekend, a holiday) is an empty result, not an error. Failures
-    after the client's retries raise :class:`~digestkit.errors.RemoteError`.
+    An empty window (a weekend, a holiday) is an empty result, not an error. A first page
+    that fails after the client's retries raises :class:`~digestkit.errors.RemoteError`;
+    a later one returns what was fetched, with ``incomplete`` saying why.
     """
     start, end = window(day, cfg.days)
     search = arxiv_api.Search(
@@ -139,13 +163,6 @@ def fetch_arxiv(
         sort_order=arxiv_api.SortOrder.Descending,
     )
     client = client or make_client(cfg)
-    try:
-        fetched = _convert(list(client.results(search)), cfg)
-    except arxiv_api.HTTPError as exc:
-        raise RemoteError(f"arXiv API: HTTP {exc.status}", url=exc.url, status=exc.status) from exc
-    except arxiv_api.ArxivError as exc:
-        raise RemoteError(f"arXiv API: {exc.message}", url=exc.url) from exc
-    except requests.RequestException as exc:
-        raise RemoteError(f"arXiv API: {type(exc).__name__}", url=cfg.url) from exc
+    fetched = _collect(iter(client.results(search)), cfg)
     log.info("arxiv: %d entries for %s..%s", len(fetched.entries), start, end)
     return fetched

@@ -18,12 +18,14 @@ __all__ = ["Fetched", "clean", "window"]
 
 @dataclass(frozen=True)
 class Fetched:
-    """The entries one source returned, what it skipped (and why), and how many requests."""
+    """The entries one source returned, what it skipped (and why), how many requests, and
+    ``incomplete``: why it stopped early, when it did (what it got is still usable)."""
 
     source: str
     entries: tuple[Entry, ...] = ()
     skipped: tuple[str, ...] = ()
     requests: int = 0
+    incomplete: str = ""
 
 
 def window(day: dt.date, days: int) -> tuple[dt.date, dt.date]:

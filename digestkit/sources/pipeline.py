@@ -105,7 +105,10 @@ def fetch_all(cfg: SourcesConfig, day: dt.date) -> tuple[list[Fetched], list[str
     last: NetworkError | None = None
     for name, fetch in fetchers:
         try:
-            fetched.append(fetch(cfg, day))
+            got = fetch(cfg, day)
+            fetched.append(got)
+            if got.incomplete:
+                errors.append(f"{name}: incomplete: {got.incomplete}")
         except NetworkError as err:
             log.warning("%s failed: %s", name, err)
             errors.append(f"{name}: {err}")

@@ -286,3 +286,12 @@ def test_polite_client_waits_between_requests_and_honours_retry_after(stub: Sour
     assert sleeps[0] == 5
     assert sleeps[1] == MAX_RETRY_AFTER
     assert len(sleeps) == 3 and 0 < sleeps[2] <= 2.0
+
+
+def test_arxiv_page_failing_after_the_first_keeps_what_was_fetched(stub: SourcesStub) -> None:
+    stub.papers = [paper(i) for i in range(1, 8)]
+    stub.empty_pages.add(3)  # the second page comes back empty ...
+    cfg = arxiv_cfg(stub, num_retries=0)  # ... and is not retried
+    got = fetch_arxiv(cfg, FRI)
+    assert len(got.entries) == 3
+    assert "stopped after 3 papers" in got.incomplete
