@@ -105,10 +105,20 @@ class AnthropicBackend:
             latency=latency,
         )
 
+    def _stream(self, prompt: Prompt) -> Any:
+        """Stream the answer (``options = { stream = true }``): long outputs without the
+        SDK's non-streaming time limit. An overload mid-stream raises ``APIStatusError``
+        with ``.type == "overloaded_error"``, translated like a 529."""
+        with self._client.messages.stream(**self._params(prompt)) as stream:
+            return stream.get_final_message()
+
     def complete(self, prompt: Prompt) -> Completion:
         start = time.perf_counter()
         try:
-            message = self._client.messages.create(**self._params(prompt))
+            if self.config.option("stream", False):
+                message = self._stream(prompt)
+            else:
+                message = self._client.messages.create(**self._params(prompt))
             if not hasattr(message, "content") or message.content is None:
                 raise ValueError("no content")
             return self._completion(message, time.perf_counter() - start)

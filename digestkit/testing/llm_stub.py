@@ -52,7 +52,7 @@ FAULT_KINDS = (
     "malformed",  # 200 with a broken JSON body
     "wrong_language",  # a well-formed answer in the wrong language (paid!)
 )
-EXTRA_FAULTS = ("auth", "spend_limit", "400")
+EXTRA_FAULTS = ("auth", "spend_limit", "400", "overloaded_midstream")
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,12 @@ class Call:
 
     @property
     def paid(self) -> bool:
-        return self.status == 200 and self.fault not in ("malformed", "drop", "timeout")
+        return self.status == 200 and self.fault not in (
+            "malformed",
+            "drop",
+            "timeout",
+            "overloaded_midstream",
+        )
 
 
 _BODIES = {
@@ -298,7 +303,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, b'{"id": "broken", "content": [{"type": "te')
             self.stub._end(index, status=200)
             return True
-        if fault == "wrong_language":
+        if fault in ("wrong_language", "overloaded_midstream"):
             return False
         self.stub._end(index, status=self._error(fault, anthropic))
         return True
@@ -362,10 +367,23 @@ class _Handler(BaseHTTPRequestHandler):
             if anthropic
             else _openai_completion(text, model, tokens_in + read, tokens_out, read)
         )
+        if anthropic and data.get("stream"):
+            midstream = fault == "overloaded_midstream"
+            self.stub._end(index, status=200, model=model, fault=fault)
+            self._send_sse(_anthropic_events(payload, overload=midstream))
+            return
         self.stub._end(
             index, status=200, model=model, input_tokens=tokens_in, output_tokens=tokens_out
         )
         self._send(200, payload)
+
+    def _send_sse(self, events: list[tuple[str, dict[str, Any]]]) -> None:
+        body = "".join(f"event: {e}\ndata: {json.dumps(d)}\n\n" for e, d in events).encode()
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     # --- batches -------------------------------------------------------------------
     def _create_batch(self, data: dict[str, Any]) -> None:
@@ -466,6 +484,35 @@ def _anthropic_message(text: str, model: str, t_in: int, t_out: int, read: int, 
             "cache_creation_input_tokens": write,
         },
     }
+
+
+def _anthropic_events(message: dict, *, overload: bool) -> list[tuple[str, dict[str, Any]]]:
+    """A Messages API stream; with ``overload``, an ``overloaded_error`` event mid-way
+    (how Anthropic reports an overload after the 200 status line has gone out)."""
+    text = message["content"][0]["text"]
+    start = {**message, "content": [], "stop_reason": None,
+             "usage": {**message["usage"], "output_tokens": 1}}  # fmt: skip
+    events: list[tuple[str, dict[str, Any]]] = [
+        ("message_start", {"type": "message_start", "message": start}),
+        ("content_block_start", {"type": "content_block_start", "index": 0,
+                                 "content_block": {"type": "text", "text": ""}}),
+    ]  # fmt: skip
+    chunks = [text[i : i + 200] for i in range(0, len(text), 200)] or [""]
+    for n, chunk in enumerate(chunks):
+        if overload and n == len(chunks) // 2:
+            error = {"type": "overloaded_error", "message": "Overloaded"}
+            return [*events, ("error", {"type": "error", "error": error})]
+        delta = {"type": "text_delta", "text": chunk}
+        events.append(
+            ("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta})
+        )
+    events += [
+        ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+        ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn",
+          "stop_sequence": None}, "usage": {"output_tokens": message["usage"]["output_tokens"]}}),
+        ("message_stop", {"type": "message_stop"}),
+    ]  # fmt: skip
+    return events
 
 
 def _openai_completion(text: str, model: str, t_in: int, t_out: int, cached: int) -> dict:

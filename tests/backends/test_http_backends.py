@@ -148,3 +148,15 @@ def test_openai_sends_temperature_and_options_and_no_key_when_unset(
         assert b._body(PROMPT)["top_p"] == 0.9
         assert "authorization" not in {k.lower() for k in b._client.headers}
         assert b.complete(PROMPT).text
+
+
+def test_anthropic_streaming_and_overload_mid_stream() -> None:
+    faults = Faults(script=(None, "overloaded_midstream"))
+    with serve_stub("anthropic", faults=faults) as stub:
+        b = backend("anthropic", stub.base_url, options=(("stream", True),))
+        c = b.complete(PROMPT)
+        assert c.text.startswith("## 1.") and c.finish_reason == "end_turn"
+        assert c.usage.output_tokens > 1
+        with pytest.raises(RateLimitError) as info:
+            b.complete(PROMPT)
+    assert info.value.status == 529  # a 200 stream that broke with overloaded_error
