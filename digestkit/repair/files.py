@@ -168,9 +168,10 @@ def _zip_members(archive: Path) -> Iterator[InputItem]:
         for info in zf.infolist():
             if info.is_dir():
                 continue
-            name = f"{archive}:{info.filename}"
+            member = _zip_member_name(info)
+            name = f"{archive}:{member}"
             mode = info.external_attr >> 16
-            relpath, problem = _member_relpath(info.filename)
+            relpath, problem = _member_relpath(member)
             if stat.S_ISLNK(mode):
                 problem = "symlink member refused"
             elif info.flag_bits & 0x1:
@@ -191,8 +192,9 @@ def _tar_members(archive: Path) -> Iterator[InputItem]:
         for info in tf:
             if info.isdir():
                 continue
-            name = f"{archive}:{info.name}"
-            relpath, problem = _member_relpath(info.name)
+            member = _tar_member_name(info.name)
+            name = f"{archive}:{member}"
+            relpath, problem = _member_relpath(member)
             if info.issym() or info.islnk():
                 problem = f"link member refused (-> {info.linkname})"
             elif not info.isfile():
@@ -206,6 +208,30 @@ def _tar_members(archive: Path) -> Iterator[InputItem]:
                 continue
             with handle:
                 yield InputItem(name, relpath, _loader=_constant(handle.read()))
+
+
+def _zip_member_name(info: zipfile.ZipInfo) -> str:
+    """The member name as its author wrote it.
+
+    Without the UTF-8 flag, zipfile reads names as cp437, but zips made on Japanese or
+    Chinese Windows hold Shift_JIS or GBK names: decode those bytes like file content.
+    """
+    if info.flag_bits & 0x800 or info.filename.isascii():
+        return info.filename
+    return _decode_name(info.filename.encode("cp437"))
+
+
+def _tar_member_name(name: str) -> str:
+    """tarfile keeps undecodable name bytes as surrogates; decode them like content."""
+    if name.isascii() or not any("\udc80" <= char <= "\udcff" for char in name):
+        return name
+    return _decode_name(name.encode("utf-8", errors="surrogateescape"))
+
+
+def _decode_name(raw: bytes) -> str:
+    from digestkit.repair.decode import decode_bytes
+
+    return decode_bytes(raw).text
 
 
 def _constant(data: bytes) -> Callable[[], bytes]:

@@ -213,3 +213,35 @@ def test_count_inputs_matches_what_iter_inputs_yields(tmp_path: Path) -> None:
     inputs = [root, archive, tmp_path / "missing.md"]
     assert count_inputs(inputs) == len(list(iter_inputs(inputs))) == 5
     assert count_inputs([_tar(tmp_path / "t.tar.gz")]) is None  # listing it means reading it
+
+
+class _LegacyNameZipInfo(zipfile.ZipInfo):
+    """Writes the name bytes as they are, without the UTF-8 flag (as old Windows zips do)."""
+
+    def _encodeFilenameFlags(self) -> tuple[bytes, int]:  # noqa: N802 (zipfile's name)
+        return self.filename.encode("cp437"), self.flag_bits
+
+
+@pytest.mark.parametrize(
+    ("name", "codec"), [("論文/まとめ一覧.md", "shift_jis"), ("论文/总结报告.md", "gb18030")]
+)
+def test_zip_member_names_in_a_legacy_codec_are_decoded(
+    tmp_path: Path, name: str, codec: str
+) -> None:
+    archive = tmp_path / "legacy-names.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr(_LegacyNameZipInfo(name.encode(codec).decode("cp437")), b"x")
+    (item,) = iter_inputs([archive])
+    assert item.relpath == PurePosixPath(name)
+    assert item.read() == b"x"
+
+
+def test_tar_member_names_in_a_legacy_codec_are_decoded(tmp_path: Path) -> None:
+    archive = tmp_path / "legacy-names.tar"
+    raw = "論文/まとめ一覧.md".encode("shift_jis")
+    with tarfile.open(archive, "w", format=tarfile.GNU_FORMAT, encoding="latin-1") as tf:
+        info = tarfile.TarInfo(raw.decode("latin-1"))
+        info.size = 1
+        tf.addfile(info, io.BytesIO(b"x"))
+    (item,) = iter_inputs([archive])
+    assert item.relpath == PurePosixPath("論文/まとめ一覧.md")
