@@ -140,15 +140,10 @@ def heatmap_pair(
         image = ax.imshow(shown, norm=norm, cmap="Reds", aspect="auto")
         for i, row in enumerate(grid):
             for j, v in enumerate(row):
-                text = (
-                    "–"
-                    if not isinstance(v, int | float) or math.isnan(v)
-                    else ("0" if v == 0 else f"{v * 100:.2g}%")
-                )
                 ax.text(
                     j,
                     i,
-                    text,
+                    _pct(v),
                     ha="center",
                     va="center",
                     fontsize=7,
@@ -172,8 +167,8 @@ def _repair_charts(r: SectionResult, out: Path) -> list[Path]:
     if not rows:
         return []
     kinds = list(dict.fromkeys(row[0] for row in rows))
+    # ko/other hold only a few clean cases (all in the tables): the chart keeps to ja/zh/en.
     langs = [lang for lang in ("ja", "zh", "en") if any(row[1] == lang for row in rows)]
-    langs += sorted({row[1] for row in rows} - set(langs))
     cell = {(row[0], row[1]): row for row in rows}
 
     def grid(col: int) -> list[list[float]]:
