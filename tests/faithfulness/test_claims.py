@@ -57,7 +57,7 @@ def test_prior_work_contrast_is_not_an_antonym() -> None:
     assert _types("Our method enhances the quality of text.") == []
 
 
-def test_unsupported_words_weigh_little_and_rare_ones_more() -> None:
+def test_unsupported_words_weigh_little() -> None:
     found = check_claims("Our method improves accuracy via zygomorphic house.", SOURCE, lang="en")
-    weights = {f.text: f.weight for f in found if f.type == "unsupported"}
-    assert 0 < weights["house"] < weights["zygomorphic"] <= 0.12
+    weights = [f.weight for f in found if f.type == "unsupported"]
+    assert len(weights) == 2 and all(0 < w < 0.1 for w in weights)
