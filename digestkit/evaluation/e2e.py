@@ -183,6 +183,10 @@ def run(ctx: Context) -> SectionResult:
          "mean faithfulness", "flagged", "issues / summary", "cost $"), tuple(rows),
         note="Faithfulness: digestkit.faithfulness.score_faithfulness of the summary's section bodies "
         "against the paper's abstract; flagged = under the shipped threshold."))  # fmt: skip
+    if not ctx.route:
+        result.notes.append("The offline backend quotes the English abstract and never translates: "
+                            "its ja/zh summaries are English text labelled 'en', so 'in template language' "
+                            "is 0% for them by design; run with --route NAME to measure a real model.")  # fmt: skip
     result.headline = ("summarized_rate", "language_truthful_rate", "faithfulness_mean")
     result.summary = (
         f"{len(entries)} papers x {len(per_template)} templates with the {backend}: "

@@ -196,6 +196,10 @@ def run(ctx: Context) -> SectionResult:
     for r in rates:
         result.metrics[r.key] = r.rate
         result.metrics[f"{r.key}.baseline"] = r.baseline_rate
+        # The ratio to a baseline timed in the same process moves far less between machines.
+        result.metrics[f"{r.key}.ratio"] = (
+            r.rate / r.baseline_rate if r.baseline_rate else float("nan")
+        )
     result.tables.append(Table("Throughput on this machine (best of several runs)",
         ("what", "digestkit", "rate", "unit", "baseline", "baseline rate", "ratio", "notes"),
         tuple((r.title, r.name, r.rate, r.unit, r.baseline_name, r.baseline_rate,
