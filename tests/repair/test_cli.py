@@ -7,10 +7,13 @@ import json
 import subprocess
 import sys
 import tarfile
+import tempfile
 import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from digestkit.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, main
 
@@ -347,3 +350,42 @@ def test_output_dash_is_stdout_and_an_existing_output_is_backed_up(
     assert run(capsysbinary, "repair", docs / "gb.md", "-o", out)[0] == EXIT_OK
     assert out.read_text(encoding="utf-8") == GB_TEXT
     assert (docs.parent / "existing.md.orig").read_text() == "the user's own notes\n"
+
+
+def test_in_place_failure_leaves_the_file_and_names_it(
+    docs: Path, capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    before = snapshot(docs)
+
+    def refuse(*args: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    code, _, stderr = run(capsysbinary, "repair", docs / "2024/broken.md", "--in-place")
+    assert code == EXIT_ERROR
+    assert f"error: {docs / '2024/broken.md'} (cannot write: Permission denied)" in stderr
+    after = snapshot(docs)
+    assert after["2024/broken.md"] == before["2024/broken.md"]
+    assert not [name for name in after if name.endswith(".tmp")]
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.binary(max_size=300), min_size=1, max_size=4))
+def test_arbitrary_bytes_through_the_cli_never_crash(
+    tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes], blobs: list[bytes]
+) -> None:
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    for number, blob in enumerate(blobs):
+        (folder / f"{number}.md").write_bytes(blob)
+    code, _, stderr = run(capsysbinary, "repair", folder, "-d", folder / "out")
+    assert code == EXIT_OK, stderr
+    assert "Traceback" not in stderr
+    for number in range(len(blobs)):
+        written = folder / "out" / f"{number}.md"
+        assert written.exists() or "skipped" in stderr
+        if written.exists():
+            written.read_bytes().decode("utf-8")  # always valid UTF-8
