@@ -302,9 +302,16 @@ def _link_title(links: Sequence[Link], ident: str) -> str:
     return ""
 
 
+_LABEL = re.compile(
+    r"^(?:セクション|section|sec\.?|paper|論文|论文|第)\s*\d+\s*(?:回|篇|本)?\s*[:：.、]\s*", re.I
+)
+
+
 def _clean(text: str) -> str:
+    """A title candidate: first line, without refs, enumerators, labels ("Paper 3:")."""
     text = _REF_TEXT.sub(" ", text.split("\n")[0])
-    return _SEP.sub("", _ENUM.sub("", text)).strip()
+    text = _SEP.sub("", _ENUM.sub("", text)).strip()
+    return _LABEL.sub("", text).strip() or text
 
 
 def _title(u: _Unit, found: list[Block]) -> tuple[str, set[int]]:
