@@ -139,19 +139,34 @@ def make_cases(texts: dict[str, str], kinds: tuple[str, ...] = CORRUPTION_KINDS)
     return cases
 
 
+def _chunks(text: str, size: int) -> list[str]:
+    """Whole paragraphs grouped into pieces of about ``size`` characters (non-ASCII only)."""
+    out: list[str] = []
+    current: list[str] = []
+    for para in text.split("\n\n"):
+        current.append(para)
+        if sum(map(len, current)) >= size:
+            out.append("\n\n".join(current))
+            current = []
+    if current:
+        out.append("\n\n".join(current))
+    return [c for c in out if not c.isascii()]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m digestkit.repair.corrupt")
     parser.add_argument("--make-cases", type=Path, required=True, metavar="OUT.json")
     parser.add_argument("files", nargs="+", type=Path, help="clean UTF-8 text files")
     parser.add_argument("--kinds", default=",".join(CORRUPTION_KINDS))
+    parser.add_argument("--chunk", type=int, default=600, help="characters per case (about)")
     args = parser.parse_args(argv)
     texts = {}
     for path in args.files:
-        for n, para in enumerate(path.read_text(encoding="utf-8").split("\n\n")):
-            if para.strip() and not para.isascii():
-                texts[f"{path.stem}#{n}"] = para
+        for n, chunk in enumerate(_chunks(path.read_text(encoding="utf-8"), args.chunk)):
+            texts[f"{path.stem}#{n}"] = chunk
     cases = make_cases(texts, tuple(args.kinds.split(",")))
-    args.make_cases.write_text(json.dumps(cases, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    lines = ",\n".join(json.dumps(c, ensure_ascii=False) for c in cases)
+    args.make_cases.write_text(f"[\n{lines}\n]\n", "utf-8")
     sys.stderr.write(f"wrote {len(cases)} cases to {args.make_cases}\n")
     return 0
 

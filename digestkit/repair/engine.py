@@ -15,10 +15,19 @@ chosen by the model). :func:`replay` runs them on any text.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from digestkit.repair.lossless import HOLE, CodecTable, choose_codec, codec_table, run_bytes
+from digestkit.repair.lossless import (
+    HOLE,
+    CodecChoice,
+    CodecTable,
+    choose_codec,
+    codec_table,
+    run_bytes,
+)
 from digestkit.repair.lossy import (
+    SPACE_WAS_NBSP,
+    Candidate,
     Slot,
     candidates,
     decode_slots,
@@ -39,6 +48,8 @@ Losses = tuple[tuple[int, float], ...]
 
 #: Characters of context on each side that the word-match bonus may look at.
 _CONTEXT = 6
+#: A slot the first round decides with at least this confidence skips the second round.
+SURE = 0.995
 
 
 @dataclass
@@ -101,27 +112,27 @@ def _slot(
         j += 1
     original = "".join(ch for _, ch in toks[i:j])
     options = list(candidates((lead, *seen), table.codec, losses))
-    # A following ' ' or '?' may be the lost byte itself (NBSP turned space, '?' marks).
-    if len(seen) < need and j < len(toks) and toks[j] in ((-1, " "), (-1, "?")):
-        k, more = j + 1, list[int]()
-        while k < len(toks) and len(seen) + 1 + len(more) < need + 1 and _is_cont(toks[k][0]):
-            more.append(-1 if toks[k][0] == -2 else toks[k][0])
-            k += 1
-        mark = 0xA0 if toks[j][1] == " " else -1
-        eaten = (
-            candidates((lead, *seen, mark, *more), table.codec, losses)
-            if len(seen) + 1 + len(more) <= need
-            else ()
-        )
+    # What follows may hold the lost bytes themselves: '?' marks, an NBSP turned into a
+    # space; continuation bytes after them belong to this character too.
+    k, more, marks = j, list[int](), 0
+    while k < len(toks) and len(seen) + len(more) < need:
+        byte, ch = toks[k]
+        if byte == -1 and ch in " ?" and not (ch == " " and marks):
+            more.append(0xA0 if ch == " " else -1)
+            marks += 1
+        elif _is_cont(byte) and marks:
+            more.append(-1 if byte == -2 else byte)
+        else:
+            break
+        k += 1
+    eaten = candidates((lead, *seen, *more), table.codec, losses) if marks else ()
+    if eaten:
         tail = "".join(ch for _, ch in toks[j:k])
-        if eaten:
-            from digestkit.repair.lossy import SPACE_WAS_NBSP, Candidate
-
-            bonus = SPACE_WAS_NBSP if mark == 0xA0 else 0.0
-            options = [Candidate(c.text + tail, c.prior) for c in options]
-            options += [Candidate(c.text, c.prior + bonus) for c in eaten]
-            original += tail
-            j = k
+        cost = SPACE_WAS_NBSP * (0xA0 in more)
+        options = [Candidate(c.text + tail, c.prior) for c in options]
+        options += [Candidate(c.text, c.prior + cost) for c in eaten]
+        original += tail
+        j = k
     return Slot(original, tuple(options)), j
 
 
@@ -239,7 +250,7 @@ def _refine_run(r: _Run, before: str, after: str, model: CharModel) -> None:
     """Re-decide each slot with its neighbours fixed, now with the word-match bonus."""
     rendered = [_render(p) for p in r.pieces]
     for n, p in enumerate(r.pieces):
-        if isinstance(p, Slot):
+        if isinstance(p, Slot) and p.confidence < SURE:
             left = (before + "".join(rendered[:n]))[-_CONTEXT:]
             right = ("".join(rendered[n + 1 :]) + after)[:_CONTEXT]
             refine_slot(p, left, right, model)
@@ -296,6 +307,8 @@ def repair_suspicious(text: str, config: RepairConfig) -> Repaired:
         if choice is None:
             break
         fixed, pass_spans, lossy = repair_pass(current, codec_table(choice.codec), config)
+        if lossy and choice.ties:
+            choice, (fixed, pass_spans, lossy) = _break_tie(current, choice, config)
         if fixed == current:
             break
         steps.extend(_pass_steps(current, fixed, choice.codec, lossy))
@@ -308,6 +321,29 @@ def repair_suspicious(text: str, config: RepairConfig) -> Repaired:
     if current == text:
         return Repaired(text, False, None, 1.0)
     return Repaired(current, True, encoding, confidence, tuple(steps), tuple(spans))
+
+
+def _break_tie(
+    text: str, choice: CodecChoice, config: RepairConfig
+) -> tuple[CodecChoice, tuple[str, list[RepairSpan], bool]]:
+    """Code pages that differ only in which bytes they lose explain damaged text equally
+    well (cp1252 and cp1254 for CJK): let the language model read each result."""
+    results = []
+    for rank, codec in enumerate((choice.codec, *choice.ties)):
+        fixed, spans, lossy = repair_pass(text, codec_table(codec), config)
+        results.append((_fluency(fixed, spans), -rank, codec, (fixed, spans, lossy)))
+    _, _, codec, result = max(results)
+    return replace(choice, codec=codec, confidence=round(choice.confidence * 0.75, 4)), result
+
+
+def _fluency(text: str, spans: list[RepairSpan]) -> float:
+    """Log-likelihood of the repaired spans (with one character of context each side)."""
+    model = CharModel(_language(text))
+    total = 0.0
+    for s in spans:
+        piece = text[max(0, s.start - 1) : s.end + 1]
+        total += sum(model.logp(a, b) for a, b in zip(piece, piece[1:], strict=False))
+    return total
 
 
 def _merge_spans(original: str, final: str) -> list[RepairSpan]:

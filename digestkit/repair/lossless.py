@@ -62,7 +62,7 @@ def codec_table(codec: str) -> CodecTable:
     hole_char = next(chr(c) for c, b in encode.items() if b >= 0xF5 or b in (0xC0, 0xC1))
     high = "".join(chr(c) for c in encode if c >= 0x80) + HOLE
     cls = "[" + "".join(re.escape(c) for c in sorted(high)) + "]"
-    runs = re.compile(f"{cls}+(?:[ ?]{cls}+)*[ ?]?")
+    runs = re.compile(f"{cls}+(?:[ ?]{{1,3}}{cls}+)*[ ?]{{0,3}}")
     leads = frozenset(chr(c) for c, b in encode.items() if 0xC2 <= b <= 0xF4)
     conts = frozenset(chr(c) for c, b in encode.items() if 0x80 <= b <= 0xBF) | {HOLE}
     return CodecTable(codec, encode, frozenset(undefined), hole_char, runs, leads, conts)
@@ -90,6 +90,7 @@ class CodecChoice:
     confidence: float
     valid: int  # multi-byte UTF-8 characters, whole or damaged, that the re-reading finds
     broken: int  # bytes that fit no UTF-8 sequence
+    ties: tuple[str, ...] = ()  # code pages that explain the text just as well
 
 
 @lru_cache(maxsize=16)
@@ -97,6 +98,27 @@ def _pair_pattern(codecs: tuple[str, ...]) -> re.Pattern[str]:
     from digestkit.repair.detect import suspicious_pattern
 
     return suspicious_pattern(codecs)
+
+
+def _unexplained_losses(text: str, table: CodecTable) -> int:
+    """How many bytes this code page defines yet never shows, where its peers are common.
+
+    Two code pages that differ only in which bytes they leave undefined (cp1252 and cp1254
+    for CJK text) explain the same mojibake equally well, except that the wrong one must
+    claim that the extra lost bytes simply never occurred. Returns the expected count of
+    such bytes (0 when the text is too short to tell).
+    """
+    counts = Counter(
+        b
+        for m in table.runs.finditer(text)
+        for b in run_bytes(m.group(), table)
+        if 0x80 <= b < 0xC0
+    )
+    defined = [b for b in range(0x80, 0xC0) if b not in table.undefined and b not in (0xA0, 0xAD)]
+    typical = sorted(counts[b] for b in defined)[len(defined) // 2]
+    if typical < 8:
+        return 0
+    return typical * sum(counts[b] < 0.05 * typical for b in defined)
 
 
 def _evidence(text: str, table: CodecTable) -> tuple[int, int, int]:
@@ -154,15 +176,26 @@ def choose_codec(text: str, codecs: tuple[str, ...], sample: int = 200_000) -> C
     if best_vote == 0:
         return None
     scored = []
+    # The pair vote only shortlists: it counts pairs, not whole sequences, so the right
+    # code page can trail by a little. The four best and any close one get re-read.
+    top = sorted(((-v, rank) for rank, (v, _) in enumerate(votes) if v))[:4]
+    shortlist = {rank for _, rank in top}
     for rank, (vote, codec) in enumerate(votes):
-        if vote >= 0.8 * best_vote:
-            valid, damaged, junk = _evidence(head, codec_table(codec))
-            scored.append((valid + damaged - junk, -rank, codec, valid + damaged, junk))
-    score, _, codec, valid, broken = max(scored)
-    if score <= 0:
+        if rank in shortlist or vote >= 0.5 * best_vote:
+            table = codec_table(codec)
+            valid, damaged, junk = _evidence(head, table)
+            if damaged:
+                junk += _unexplained_losses(head, table)
+            # A whole sequence is better evidence than a damaged one: with ties, the code
+            # page that needs no lost bytes wins.
+            score = valid + 0.5 * damaged - junk
+            scored.append((score, -rank, codec, valid + damaged, junk))
+    best_score, _, codec, valid, broken = max(scored)
+    if best_score <= 0:
         return None
     runner_up = max((s[0] for s in scored if s[2] != codec), default=0)
     # Sure when it beats the runner-up clearly and most of what it re-reads is valid.
-    margin = 1.0 - 0.5 * math.exp(-(score - max(runner_up, 0)) / 4)
+    margin = 1.0 - 0.5 * math.exp(-(best_score - max(runner_up, 0)) / 4)
     confidence = round(margin * valid / (valid + 0.25 * broken), 4)
-    return CodecChoice(codec, confidence, valid, broken)
+    ties = tuple(s[2] for s in sorted(scored, reverse=True) if s[2] != codec and s[0] >= best_score)
+    return CodecChoice(codec, confidence, valid, broken, ties)

@@ -101,6 +101,7 @@ class CharModel:
         self.doc_bi: Counter[str] = Counter()
         self.doc_total = 0
         self._memo: dict[str, float] = {}
+        self._prior_memo: dict[str, float] = {}
 
     def observe_always_visible(self, text: str) -> None:
         """Set the prior of ASCII characters from ``text`` (the word lists have none).
@@ -113,6 +114,7 @@ class CharModel:
         total = max(len(text), 1)
         self.visible = {ch: n / total for ch, n in counts.items()}
         self._memo.clear()
+        self._prior_memo.clear()
 
     def observe(self, text: str) -> None:
         """Count the characters and adjacent pairs of ``text`` as document evidence."""
@@ -130,6 +132,15 @@ class CharModel:
 
     def prior(self, a: str, b: str) -> float:
         """P(b | a) from the language prior alone (stored pair, else backoff to unigram)."""
+        key = a + b
+        hit = self._prior_memo.get(key)
+        if hit is not None:
+            return hit
+        value = self._prior(a, b)
+        self._prior_memo[key] = value
+        return value
+
+    def _prior(self, a: str, b: str) -> float:
         bo = self.bo.get(a)
         weight = 1.0 if bo is None else math.exp(-bo / 100)
         v = self.bi.get(a + b)

@@ -96,16 +96,39 @@ def _keep(ch: str) -> bool:
     return not ch.isascii() and unicodedata.category(ch)[0] in "LNPS"
 
 
+def word_frequencies(lang: str, wordlist: str) -> dict[str, float]:
+    """Word -> frequency (sums to ~1). For zh, wordfreq's list (web, subtitles: chatty)
+    is averaged with jieba's original dictionary (news and books: formal), which wordfreq
+    ships, because digests are written in the formal register.
+    """
+    from wordfreq import get_frequency_dict
+
+    freqs = dict(get_frequency_dict(lang, wordlist=wordlist))
+    if lang != "zh":
+        return freqs
+    import wordfreq
+
+    jieba = Path(wordfreq.__file__).with_name("data") / "jieba_zh_orig.txt"
+    counts: dict[str, float] = {}
+    for line in jieba.read_text(encoding="utf-8").splitlines():
+        parts = line.split(" ")
+        if len(parts) >= 2 and parts[1].isdigit():
+            counts[parts[0]] = float(parts[1])
+    total = sum(counts.values())
+    merged = {w: 0.5 * f for w, f in freqs.items()}
+    for w, n in counts.items():
+        merged[w] = merged.get(w, 0.0) + 0.5 * n / total
+    return merged
+
+
 def count_language(
     lang: str, wordlist: str
 ) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
-    """Character, pair and word-final weights from wordfreq's list for ``lang``."""
-    from wordfreq import get_frequency_dict
-
+    """Character, pair and word-final weights from the word frequencies of ``lang``."""
     uni: dict[str, float] = defaultdict(float)
     pair: dict[str, float] = defaultdict(float)
     final: dict[str, float] = defaultdict(float)
-    for word, freq in get_frequency_dict(lang, wordlist=wordlist).items():
+    for word, freq in word_frequencies(lang, wordlist).items():
         if lang != "en" and word.isascii():
             continue
         for i, ch in enumerate(word):
@@ -152,12 +175,10 @@ def build_language(lang: str, wordlist: str, n_uni: int, n_pair: int) -> dict[st
 
 def _words(lang: str, wordlist: str) -> Table:
     """Frequent non-ASCII words of 2-7 characters, for the word-match bonus."""
-    from wordfreq import get_frequency_dict
-
     n = WORDS[lang]
     words = [
         (w, f)
-        for w, f in get_frequency_dict(lang, wordlist=wordlist).items()
+        for w, f in word_frequencies(lang, wordlist).items()
         if 2 <= len(w) <= MAX_WORD and not w.isascii() and all(_keep(c) for c in w)
     ]
     words.sort(key=lambda wf: (-wf[1], wf[0]))
