@@ -53,7 +53,7 @@ _CONTRAST = re.compile(
     re.I,
 )
 _OWN = re.compile(r"\b(?:our|we|proposed|this (?:paper|work|method|approach))\b", re.I)
-_NEAR = 3  # neighbours on each side that place a word in context
+_NEAR = 4  # neighbours on each side that place a word in context
 _PAIR_WINDOW = 4  # two content words count as "together" within this many content words
 
 

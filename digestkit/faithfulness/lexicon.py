@@ -52,7 +52,7 @@ deep | shallow
 limited scarce few | abundant unlimited plentiful ample
 good | bad poor
 solve | worsen
-cooperate cooperation | defect compete
+cooperate cooperation collaborate collaboration collaborative | defect compete competition competitive
 explicit | implicit
 global | local
 sparse | dense
