@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import shutil
 import stat
 import tarfile
@@ -44,6 +45,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+_BACKUP = re.compile(r"\.orig(\.\d+)?$")  # what write_atomic names its backups
 _ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
 
 
@@ -142,7 +144,7 @@ def _walk(root: Path, skip: set[Path]) -> Iterator[InputItem]:
             d for d in dirs if not d.startswith(".") and Path(folder, d).resolve() not in skip
         )
         for filename in sorted(files):
-            if filename.endswith(".orig") or ".orig." in filename:
+            if _BACKUP.search(filename):
                 continue  # our own backups
             path = Path(folder, filename)
             relpath = PurePosixPath(path.relative_to(root).as_posix())

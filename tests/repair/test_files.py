@@ -35,11 +35,13 @@ def test_directories_are_walked_in_order_without_hidden_dirs_or_backups(tmp_path
     (root / "b.md").write_text("b")
     (root / "a.md").write_text("a")
     (root / "a.md.orig").write_text("old")
+    (root / "a.md.orig.2").write_text("older")
+    (root / "notes.orig.md").write_text("n")  # not a backup: kept
     (root / "2024" / "c.md").write_text("c")
     (root / ".git" / "HEAD").write_text("ref")
     items = list(iter_inputs([root]))
-    assert [str(i.relpath) for i in items] == ["a.md", "b.md", "2024/c.md"]
-    assert [i.read() for i in items] == [b"a", b"b", b"c"]
+    assert [str(i.relpath) for i in items] == ["a.md", "b.md", "notes.orig.md", "2024/c.md"]
+    assert [i.read() for i in items] == [b"a", b"b", b"n", b"c"]
 
 
 def test_symlinks_inside_directories_are_not_followed(tmp_path: Path) -> None:
