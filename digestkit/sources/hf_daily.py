@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from digestkit.digest.model import Entry, split_arxiv_id
+from digestkit.errors import AuthError, NetworkError
 from digestkit.sources._http import PoliteClient
 from digestkit.sources.base import Fetched, clean, window
 from digestkit.sources.config import HFDailyConfig
@@ -93,11 +94,19 @@ def fetch_hf_daily(
     )
     entries: list[Entry] = []
     skipped: list[str] = []
+    incomplete = ""
     try:
         start, end = window(day, days or cfg.days)
         current = start
         while current <= end:
-            got, bad = _day(client, cfg, current)
+            try:
+                got, bad = _day(client, cfg, current)
+            except NetworkError as err:
+                if isinstance(err, AuthError) or not entries:
+                    raise
+                # Keep the days already fetched; the next run's window covers this one.
+                incomplete = f"stopped at {current}: {err}"
+                break
             entries += got
             skipped += bad
             current += dt.timedelta(days=1)
@@ -105,4 +114,4 @@ def fetch_hf_daily(
         if own:
             client.close()
     log.info("hf_daily: %d entries, %d skipped", len(entries), len(skipped))
-    return Fetched("hf_daily", tuple(entries), tuple(skipped), client.requests)
+    return Fetched("hf_daily", tuple(entries), tuple(skipped), client.requests, incomplete)

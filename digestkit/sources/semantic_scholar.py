@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from digestkit.digest.model import Entry, split_arxiv_id
-from digestkit.errors import MissingKeyError
+from digestkit.errors import AuthError, MissingKeyError, NetworkError
 from digestkit.sources._http import PoliteClient
 from digestkit.sources.base import Fetched, clean, window
 from digestkit.sources.config import SemanticScholarConfig
@@ -103,6 +103,7 @@ def fetch_semantic_scholar(
     entries: list[Entry] = []
     skipped: list[str] = []
     no_arxiv = 0
+    incomplete = ""
     offset: int | None = 0
     cap = cfg.max_results or 1000  # the API serves at most 1,000 results per query
     url = cfg.url.rstrip("/") + "/paper/search"
@@ -115,7 +116,13 @@ def fetch_semantic_scholar(
                 "limit": min(cfg.page_size or 100, cap),
                 "publicationDateOrYear": f"{start}:{end}",
             }
-            body = client.get_json(url, params)
+            try:
+                body = client.get_json(url, params)
+            except NetworkError as err:
+                if isinstance(err, AuthError) or not entries:
+                    raise
+                incomplete = f"stopped at offset {offset}: {err}"
+                break
             data = body.get("data") if isinstance(body, Mapping) else None
             if not isinstance(data, list):
                 skipped.append(f"semantic_scholar: offset {offset}: no 'data' list")
@@ -137,4 +144,6 @@ def fetch_semantic_scholar(
             client.close()
     if no_arxiv:
         skipped.append(f"semantic_scholar: {no_arxiv} results without an arXiv id")
-    return Fetched("semantic_scholar", tuple(entries[:cap]), tuple(skipped), client.requests)
+    return Fetched(
+        "semantic_scholar", tuple(entries[:cap]), tuple(skipped), client.requests, incomplete
+    )

@@ -76,6 +76,7 @@ class _Fault:
     prefix: str
     remaining: int
     status: int
+    after: int = 0
     body: str = ""
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -207,12 +208,19 @@ class SourcesStub:
         return self.base_url + "/graph/v1"
 
     def fail_next(
-        self, prefix: str, times: int = 1, *, status: int = 503, retry_after: float | None = None
+        self,
+        prefix: str,
+        times: int = 1,
+        *,
+        status: int = 503,
+        retry_after: float | None = None,
+        after: int = 0,
     ) -> None:
-        """Answer the next ``times`` requests whose path starts with ``prefix`` with ``status``."""
+        """Answer ``times`` requests whose path starts with ``prefix`` with ``status``,
+        after letting the next ``after`` such requests through (a failure mid-pagination)."""
         headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else {}
         with self._lock:
-            self._faults.append(_Fault(prefix, times, status, "stub failure", headers))
+            self._faults.append(_Fault(prefix, times, status, after, "stub failure", headers))
 
     def requests_to(self, prefix: str) -> list[dict[str, Any]]:
         return [r for r in self.requests if r["path"].startswith(prefix)]
@@ -222,6 +230,9 @@ class SourcesStub:
         with self._lock:
             for fault in self._faults:
                 if path.startswith(fault.prefix) and fault.remaining > 0:
+                    if fault.after > 0:
+                        fault.after -= 1
+                        return None
                     fault.remaining -= 1
                     return fault
         return None

@@ -295,3 +295,19 @@ def test_arxiv_page_failing_after_the_first_keeps_what_was_fetched(stub: Sources
     got = fetch_arxiv(cfg, FRI)
     assert len(got.entries) == 3
     assert "stopped after 3 papers" in got.incomplete
+
+
+def test_s2_and_hf_keep_earlier_pages_when_a_later_one_fails(stub: SourcesStub) -> None:
+    stub.papers = [paper(i, in_s2=True, hf_date=FRI) for i in range(1, 4)]
+    stub.papers.append(paper(9, hf_date=SAT))
+    got = fetch_semantic_scholar(s2_cfg(stub, num_retries=0), FRI)
+    assert len(got.entries) == 3 and not got.incomplete
+    stub.requests.clear()
+
+    # Fail the second S2 page and the second HF day, beyond their retries.
+    stub.fail_next("/graph/v1", 1, status=503, after=1)
+    got = fetch_semantic_scholar(s2_cfg(stub, num_retries=0), FRI)
+    assert len(got.entries) == 2 and "stopped at offset 2" in got.incomplete
+    stub.fail_next("/api/daily_papers", 1, status=503, after=1)
+    got = fetch_hf_daily(hf_cfg(stub, num_retries=0, page_size=50), SAT, days=2)
+    assert len(got.entries) == 3 and "stopped at 2026-02-21" in got.incomplete
