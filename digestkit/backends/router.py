@@ -336,7 +336,7 @@ class Router:
     @contextmanager
     def _reserved(self, slot: _Slot, prompt: Prompt) -> Iterator[tuple[int, float]]:
         cfg = slot.config
-        est_in = estimate_tokens(prompt.system + prompt.user)
+        est_in = self._input_tokens(slot, prompt)
         worst = cfg.price.cost(est_in, prompt.max_tokens or cfg.max_output_tokens)
         self.budget.reserve(worst)
         try:
@@ -344,6 +344,17 @@ class Router:
         except BaseException:
             self.budget.settle(worst, 0.0)
             raise
+
+    def _input_tokens(self, slot: _Slot, prompt: Prompt) -> int:
+        """Input tokens for the budget: counted by the API when the backend can and
+        ``options = { count_tokens = true }`` (one extra, free call), else estimated high."""
+        counter = getattr(slot.backend, "count_tokens", None)
+        if counter is not None and slot.config.option("count_tokens", False):
+            try:
+                return int(counter(prompt))
+            except NetworkError as err:
+                log.info("%s: count_tokens failed (%s); estimating", slot.config.name, err)
+        return estimate_tokens(prompt.system + prompt.user)
 
     def _call(self, slot: _Slot, prompt: Prompt, validate: Validator | None) -> Completion:
         cfg = slot.config

@@ -316,6 +316,9 @@ class _Handler(BaseHTTPRequestHandler):
             text = _text_of(data.get("system")) + "".join(
                 _text_of(m.get("content")) for m in data.get("messages", [])
             )
+            with self.stub._lock:
+                n = len(self.stub.calls)
+                self.stub.calls.append(Call(n, path, _paper_id(text), None, 200))
             self._send(200, {"input_tokens": _tokens(text)})
             return
         if path.endswith("/messages/batches"):

@@ -173,3 +173,11 @@ def test_token_limit_waits_for_refill() -> None:
     limiter.acquire(500)
     limiter.acquire(500)
     assert now[0] == pytest.approx(40.0)  # 400 missing tokens at 10 per second
+
+
+def test_budget_uses_count_tokens_when_asked() -> None:
+    with serve_stub("anthropic") as stub:
+        extra = {"options": {"count_tokens": True}}
+        router = make_router(stub.base_url, kind="anthropic", extra=extra)
+        router.complete(PROMPT)
+    assert [c.path for c in stub.calls] == ["/v1/messages/count_tokens", "/v1/messages"]
