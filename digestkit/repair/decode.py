@@ -97,7 +97,8 @@ def decode_bytes(data: bytes) -> Decoded:
     ' “ok”'
     """
     data = bytes(data)
-    attempts = (_decode_bom, _decode_utf8, _decode_utf16_32, _decode_mostly_utf8, _decode_mixed)
+    # NUL patterns before UTF-8: ASCII-only UTF-16 is valid UTF-8, full of NULs.
+    attempts = (_decode_bom, _decode_utf16_32, _decode_utf8, _decode_mostly_utf8, _decode_mixed)
     for attempt in attempts:
         found = attempt(data)
         if found is not None:

@@ -145,6 +145,13 @@ def test_unicode_with_and_without_bom(codec: str) -> None:
     assert decoded.confidence >= 0.9
 
 
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_ascii_only_utf16_and_utf32_without_bom(codec: str) -> None:
+    # Valid UTF-8 too (NUL is a valid byte): the NUL pattern must win.
+    text = "Paper summary: a new method for training.\n" * 2
+    assert decode_bytes(text.encode(codec)).text == text
+
+
 def test_a_bom_is_not_part_of_the_text() -> None:
     decoded = decode_bytes(codecs.BOM_UTF8 + "論文".encode())
     assert decoded == Decoded("論文", "utf-8", 1.0, bom=True)
