@@ -252,7 +252,9 @@ def _english(text: str, offset: int, aligned: _Sentence, src: _Source) -> list[F
             if clash:
                 out.append(clash)
             continue
-        out.append(_novel_word(m.group(), span, near, aligned, src, own))
+        novel = _novel_word(m.group(), span, near, aligned, src, own)
+        if novel is not None:
+            out.append(novel)
     out += _novel_pairs(text, offset, stems, src)
     return out
 
@@ -264,8 +266,9 @@ def _novel_word(
     aligned: _Sentence,
     src: _Source,
     own: bool,
-) -> Finding:
-    """A summary word absent from the source: the opposite of what the source says, or new.
+) -> Finding | None:
+    """A summary word absent from the source: the opposite of what the source says, new, or
+    (``None``) just another form of a source word.
 
     The opposite counts when it is in the aligned sentence, or when it stands among the
     same neighbours in any source sentence ("motivate ... workers" / "demotivate ... workers").
@@ -274,7 +277,24 @@ def _novel_word(
         found = _opposite_in(word, span, near, sent, whole=sent is aligned, own=own)
         if found:
             return found
+    if _variant_of_source_word(stem(word), src):
+        return None
     return Finding("unsupported", span, word, "not in the source", _rarity(word.lower()))
+
+
+def _variant_of_source_word(s: str, src: _Source) -> bool:
+    """Another form of a source word that the crude stemmer missed: ``algebra`` for
+    ``algebraic``, ``generation`` for ``generated`` (a shared start of 6+ letters covering
+    all but a suffix of at most 4), or a hyphenated word whose parts all occur."""
+    parts = [stem(p) for p in s.split("-") if p]
+    if len(parts) > 1 and all(p in src.stems or _variant_of_source_word(p, src) for p in parts):
+        return True
+    if len(s) < 6:
+        return False
+    return any(
+        len(t) >= 6 and (t.startswith(s) or s.startswith(t)) and abs(len(t) - len(s)) <= 4
+        for t in src.stems
+    )
 
 
 def _opposite_in(
