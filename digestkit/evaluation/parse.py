@@ -16,6 +16,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -134,79 +135,86 @@ def compare(
     return {"entry": entry, "field": field, "per_field": per_field, "order": order}
 
 
-def run(ctx: Context) -> SectionResult:
-    """Parse every seed that has a gold file and score it."""
+@dataclass(frozen=True)
+class SeedScore:
+    """One seed parsed (auto-detected format) and compared with its gold file."""
+
+    seed: str
+    format: str
+    gold_format: str
+    warnings: int
+    scores: dict[str, Any]
+
+    @property
+    def format_ok(self) -> bool:
+        return not self.gold_format or self.format == self.gold_format
+
+
+def score_seed(fixtures: Path, gold_path: Path) -> SeedScore:
+    """Parse the seed ``gold_path`` describes and compare it with the gold."""
     from digestkit.digest.parse import parse_digest
 
+    gold = json.loads(gold_path.read_text(encoding="utf-8"))
+    seed = _seed_file(fixtures, gold_path, gold)
+    parsed = parse_digest(seed.read_bytes(), path=str(seed))
+    predicted = [e.to_dict() for e in parsed.digest.entries]
+    scores = compare(predicted, gold_entries(gold))
+    return SeedScore(
+        gold_path.stem, parsed.format, gold.get("format") or "", len(parsed.warnings), scores
+    )
+
+
+_SEED_COLUMNS = ("seed", "format detected", "gold entries", "parsed entries", "entry P", "entry R",
+                 "field P", "field R", "in order", "warnings")  # fmt: skip
+
+
+def summarize_seeds(seeds: Sequence[SeedScore]) -> SectionResult:
+    """Metrics, tables and chart data from scored seeds (pure)."""
+    result = SectionResult(name="parse")
+    m = result.metrics
+    total_entry, total_field = PRF(0, 0, 0), PRF(0, 0, 0)
+    field_totals: dict[str, PRF] = {}
+    rows = []
+    for s in seeds:
+        e, f = s.scores["entry"], s.scores["field"]
+        total_entry, total_field = total_entry + e, total_field + f
+        for fname, counts in s.scores["per_field"].items():
+            field_totals[fname] = field_totals.get(fname, PRF(0, 0, 0)) + counts
+        shown = s.format + ("" if s.format_ok else f" (gold: {s.gold_format})")
+        rows.append((s.seed, shown, e.gold, e.predicted, e.precision, e.recall, f.precision, f.recall,
+                     s.scores["order"], s.warnings))  # fmt: skip
+        for level, counts in (("entry", e), ("field", f)):
+            m[f"{level}.precision.{s.seed}"], m[f"{level}.recall.{s.seed}"] = (
+                counts.precision,
+                counts.recall,
+            )
+    m["entry.precision"], m["entry.recall"] = total_entry.precision, total_entry.recall
+    m["field.precision"], m["field.recall"] = total_field.precision, total_field.recall
+    m["format.accuracy"] = sum(s.format_ok for s in seeds) / len(seeds)
+    m["order.accuracy"] = sum(bool(s.scores["order"]) for s in seeds) / len(seeds)
+    result.tables.append(Table("Parsing per seed (entries matched by arXiv id, else URL, else title)",
+                               _SEED_COLUMNS, tuple(rows)))  # fmt: skip
+    result.tables.append(Table("Field precision/recall over all seeds", ("field", "gold values", "parsed values", "P", "R"),
+                               tuple((k, v.gold, v.predicted, v.precision, v.recall) for k, v in field_totals.items())))  # fmt: skip
+    result.headline = ("entry.precision", "entry.recall", "field.precision", "field.recall")
+    result.data = {"per_seed": [{"seed": r[0], "format": s.format, "entry_p": r[4], "entry_r": r[5],
+                                 "field_p": r[6], "field_r": r[7]} for r, s in zip(rows, seeds, strict=True)]}  # fmt: skip
+    result.summary = (
+        f"{len(seeds)} seeds, {total_entry.gold} gold entries: entry P {total_entry.precision:.3f} "
+        f"R {total_entry.recall:.3f}; field P {total_field.precision:.3f} R {total_field.recall:.3f}"
+    )
+    return result
+
+
+def run(ctx: Context) -> SectionResult:
+    """Parse every seed that has a gold file and score it; then the generic parser on the same."""
     gold_files = sorted((ctx.fixtures / GOLD_DIR).glob("*.json"))
     if not gold_files:
         raise FileNotFoundError(2, "no gold files", str(ctx.fixtures / GOLD_DIR / "*.json"))
-    result = SectionResult(name="parse")
-    total_entry, total_field = PRF(0, 0, 0), PRF(0, 0, 0)
-    field_totals: dict[str, PRF] = {}
-    rows, per_seed = [], []
-    formats_right = 0
-    for gold_path in gold_files:
-        gold = json.loads(gold_path.read_text(encoding="utf-8"))
-        seed = _seed_file(ctx.fixtures, gold_path, gold)
-        parsed = parse_digest(seed.read_bytes(), path=str(seed))
-        predicted = [e.to_dict() for e in parsed.digest.entries]
-        scores = compare(predicted, gold_entries(gold))
-        name = gold_path.stem
-        want_format = gold.get("format") or ""
-        format_ok = not want_format or parsed.format == want_format
-        formats_right += format_ok
-        e, f = scores["entry"], scores["field"]
-        total_entry, total_field = total_entry + e, total_field + f
-        for fname, counts in scores["per_field"].items():
-            field_totals[fname] = field_totals.get(fname, PRF(0, 0, 0)) + counts
-        rows.append((name, parsed.format + ("" if format_ok else f" (gold: {want_format})"),
-                     e.gold, e.predicted, e.precision, e.recall, f.precision, f.recall,
-                     scores["order"], len(parsed.warnings)))  # fmt: skip
-        per_seed.append({"seed": name, "format": parsed.format, "entry_p": e.precision, "entry_r": e.recall,
-                         "field_p": f.precision, "field_r": f.recall})  # fmt: skip
-        result.metrics[f"entry.precision.{name}"] = e.precision
-        result.metrics[f"entry.recall.{name}"] = e.recall
-        result.metrics[f"field.precision.{name}"] = f.precision
-        result.metrics[f"field.recall.{name}"] = f.recall
-    m = result.metrics
-    m["entry.precision"], m["entry.recall"] = total_entry.precision, total_entry.recall
-    m["field.precision"], m["field.recall"] = total_field.precision, total_field.recall
-    m["format.accuracy"] = formats_right / len(gold_files)
-    m["order.accuracy"] = sum(1 for r in rows if r[8]) / len(rows)
-    result.tables.append(
-        Table(
-            "Parsing per seed (entries matched by arXiv id, else URL, else title)",
-            (
-                "seed",
-                "format detected",
-                "gold entries",
-                "parsed entries",
-                "entry P",
-                "entry R",
-                "field P",
-                "field R",
-                "in order",
-                "warnings",
-            ),  # fmt: skip
-            tuple(rows),
-        )
-    )
-    result.tables.append(
-        Table(
-            "Field precision/recall over all seeds",
-            ("field", "gold values", "parsed values", "P", "R"),
-            tuple((k, v.gold, v.predicted, v.precision, v.recall) for k, v in field_totals.items()),
-        )
-    )
+    result = summarize_seeds([score_seed(ctx.fixtures, g) for g in gold_files])
     result.tables.append(_generic_table(ctx.fixtures, gold_files, result.metrics))
-    result.headline = ("entry.precision", "entry.recall", "field.precision", "field.recall")
-    result.data = {"per_seed": per_seed}
-    result.summary = (
-        f"{len(gold_files)} seeds, {total_entry.gold} gold entries: entry P {total_entry.precision:.3f} "
-        f"R {total_entry.recall:.3f}; field P {total_field.precision:.3f} R {total_field.recall:.3f}; "
-        f"generic parser: entry R {m['generic.entry.recall']:.3f}, title R {m['generic.title.recall']:.3f}"
-    )
+    m = result.metrics
+    result.summary += f"; generic parser: entry R {m['generic.entry.recall']:.3f}, title R {m['generic.title.recall']:.3f}"
     return result
 
 
