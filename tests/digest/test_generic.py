@@ -6,8 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from digestkit.digest.parse import detect_format, parse_digest
+from digestkit.digest.parse import FORMATS, detect_format, parse_digest
+from digestkit.errors import InputError
 
 CASES = json.loads((Path(__file__).parent / "generic_cases.json").read_text(encoding="utf-8"))
 
@@ -42,3 +45,62 @@ def test_unplaced_text_after_the_papers_is_a_warning() -> None:
 def test_detect_does_not_claim_unknown_layouts() -> None:
     for case in CASES:
         assert detect_format(case["text"]) == "generic", case["name"]
+
+
+def test_inline_html_links() -> None:
+    text = 'Picks:\n\n- <a href="https://arxiv.org/abs/2406.00001">Inline <b>HTML</b> Title</a>, great\n- <a href="https://arxiv.org/abs/2406.00002">Second</a>\n'
+    result = parse_digest(text)
+    assert [(e.arxiv_id, e.title) for e in result.digest.entries] == [
+        ("2406.00001", "Inline HTML Title"),
+        ("2406.00002", "Second"),
+    ]
+
+
+_PIECES = st.sampled_from(
+    [
+        "# ",
+        "## ",
+        "### 1. ",
+        "- ",
+        "1. ",
+        "> ",
+        "```",
+        "~~~",
+        "<details>",
+        "</details>",
+        "---",
+        "[View Paper](http://arxiv.org/abs/2503.04504v1)",
+        "arXiv:2401.00001",
+        "**ArXiv ID**: 2401.1",
+        "  • 著者: A",
+        "要約",
+        "原文Abstract",
+        "## セクション 1: x",
+        "| a | b |",
+        "|---|---|",
+        "論文",
+        "text",
+        " ",
+        "\n",
+        "\n\n",
+        "\t",
+        "\\",
+        "*",
+        "`",
+        "<a href='https://arxiv.org/abs/2402.00002'>",
+        "</a>",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_PIECES, max_size=40).map("".join), st.sampled_from(FORMATS))
+def test_never_crashes(text: str, fmt: str) -> None:
+    """Any text in any format: a ParseResult or a ParseError (InputError for JSON), nothing else."""
+    try:
+        result = parse_digest(text, fmt)
+    except InputError as err:
+        assert err.context.get("line") is None or err.context["line"] >= 1
+        return
+    for w in result.warnings:
+        assert 1 <= w.line <= text.count("\n") + 2

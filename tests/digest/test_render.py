@@ -160,3 +160,9 @@ def test_md_bot_counts_what_it_renders() -> None:
     assert "- **Total Papers Found**: 2" in out
     assert "- **Categories Monitored**: cs.LG" in out
     assert out.count("<details>") == 1 and out.count("</details>") == 1
+
+
+def test_rss_names_authors_with_dc_creator() -> None:
+    root = ET.fromstring(render(evil_digest(), "rss").encode())
+    creators = [c.text for c in root.iter("{http://purl.org/dc/elements/1.1/}creator")]
+    assert creators == ["A <b>", "B"]

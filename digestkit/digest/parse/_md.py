@@ -69,6 +69,9 @@ class Block:
         return self._inline[1]
 
 
+_A_OPEN = re.compile(r"""<a\s[^>]*?href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+
+
 @lru_cache(maxsize=1)
 def _inline_markdown() -> MarkdownIt:
     return MarkdownIt("commonmark").enable("table")
@@ -92,13 +95,22 @@ def plain(children: Sequence[Token] | None) -> tuple[str, tuple[Link, ...]]:
     >>> tokens = _inline_markdown().parseInline("a [b](http://x) **c**")[0].children
     >>> plain(tokens)
     ('a b c', (Link(href='http://x', text='b'),))
+    >>> plain(_inline_markdown().parseInline('<a href="http://y">T</a> x')[0].children)
+    ('T x', (Link(href='http://y', text='T'),))
     """
     out: list[str] = []
     links: list[Link] = []
     href: str | None = None
     mark = 0
     for tok in children or ():
-        if tok.type in ("text", "code_inline", "html_inline"):
+        if tok.type == "html_inline":  # markup, not text; but <a href> is a link
+            opened = _A_OPEN.match(tok.content)
+            if opened:
+                href, mark = opened.group(1), len(out)
+            elif tok.content.lower().startswith("</a") and href is not None:
+                links.append(Link(href, "".join(out[mark:]).strip()))
+                href = None
+        elif tok.type in ("text", "code_inline"):
             out.append(tok.content)
         elif tok.type in ("softbreak", "hardbreak"):
             out.append("\n")

@@ -67,6 +67,8 @@ def _feed(d: Digest, options: dict[str, Any], kind: str) -> Any:
     fg.lastBuildDate(updated)
     if d.language:
         fg.language(d.language)
+    if kind == "rss":  # RSS <author> needs an e-mail address; dc:creator carries names
+        fg.load_extension("dc", atom=False, rss=True)
     fg.generator("digestkit")
     for e in reversed(d.entries):  # feedgen prepends: keep the digest's order
         _add(fg, e, updated, kind)
@@ -83,6 +85,8 @@ def _add(fg: Any, e: Entry, updated: dt.datetime, kind: str) -> None:
         fe.link(href=link, rel="alternate")
     for name in e.authors:
         fe.author(name=name)
+    if kind == "rss" and e.authors:
+        fe.dc.dc_creator(list(e.authors))
     for cat in e.categories:
         fe.category(term=cat)
     fe.published(_when(e.published) or updated)
