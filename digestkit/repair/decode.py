@@ -18,6 +18,7 @@ import codecs
 import contextlib
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from digestkit.repair.plausible import cjk_plausibility, word_plausibility
@@ -128,9 +129,25 @@ def looks_binary(data: bytes) -> bool:
     if _nul_pattern_codec(head) is not None:
         return False
     if b"\x00" in head:
-        return True
+        return not _reads_as_utf16(head)
     controls = sum(1 for byte in head if byte in _CONTROL)
     return controls > len(head) * 0.05
+
+
+def _reads_as_utf16(head: bytes) -> bool:
+    """UTF-16 with few ASCII characters (Chinese, say) has too few NULs for the pattern
+    test; it still decodes strictly into printable text, which binary data does not
+    (random units hit lone surrogates, private use and controls at once)."""
+    for codec in ("utf-16-le", "utf-16-be"):
+        # Cut to whole units and drop a possibly split surrogate pair at the end.
+        text = head[: len(head) // 4 * 4].decode(codec, errors="replace")[:-1]
+        if len(text) < 32 or "\ufffd" in text:
+            continue  # too little to tell, or not UTF-16
+        odd = sum(1 for char in text if unicodedata.category(char) in {"Cc", "Cn", "Co", "Cs"})
+        odd -= text.count("\n") + text.count("\r") + text.count("\t")
+        if odd <= len(text) * 0.01:
+            return True
+    return False
 
 
 def _decode_bom(data: bytes) -> Decoded | None:

@@ -243,6 +243,8 @@ def test_binary_is_recognised(data: bytes) -> None:
         "論文の要約\n".encode("utf-16"),
         "Paper summary\n".encode("utf-16-le"),
         "Paper summary\n".encode("utf-32-be"),
+        ("本文提出了一种新的大语言模型训练方法。\n" * 5).encode("utf-16-le"),  # few NULs
+        ("本文提出了一种新的大语言模型训练方法。\n" * 5).encode("utf-16-be"),
         "论文总结".encode("gb18030"),
         b"\x1b$B$3$s$K$A$O\x1b(B\n",  # ISO-2022-JP uses ESC
         b"tab\tand\fform feed\r\n",
