@@ -13,7 +13,10 @@ import pytest
 from digestkit.digest.model import Digest, Entry, Summary
 from digestkit.digest.render import RENDERERS, render
 
-EVIL = "<script>alert('x')</script> <img src=x onerror=alert(1)> [click](javascript:alert(1)) [ok](https://arxiv.org/)"
+EVIL = (
+    "<script>alert('x')</script> <img src=x onerror=alert(1)> [click](javascript:alert(1)) "
+    "[ok](https://arxiv.org/) ![pixel](https://tracker.example/p.png)"
+)
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
