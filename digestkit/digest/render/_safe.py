@@ -9,7 +9,7 @@ so ``[x](javascript:…)`` is left as plain text instead of a link. Images are o
 >>> markdown_html("**b** <script>alert(1)</script> [x](javascript:alert(1))")
 '<p><strong>b</strong> &lt;script&gt;alert(1)&lt;/script&gt; [x](javascript:alert(1))</p>\\n'
 >>> markdown_html("![pixel](https://t.example/p.png)")
-'<p>!<a href="https://t.example/p.png">pixel</a></p>\n'
+'<p>!<a href="https://t.example/p.png">pixel</a></p>\\n'
 """
 
 from __future__ import annotations
