@@ -191,69 +191,88 @@ def _catch_rates(
     return cells, chart
 
 
+_LANG_ORDER = ("en", "ja", "zh")
+
+
+def _dataset_table(
+    scored: Sequence[Scored],
+    baseline_names: Sequence[str],
+    threshold: float,
+    metrics: dict[str, float],
+) -> tuple[Table, list[dict[str, Any]]]:
+    """Per-dataset metrics (written into ``metrics``), their table and the AUROC chart rows."""
+    by_dataset: dict[str, list[Scored]] = defaultdict(list)
+    for s in scored:
+        by_dataset[s.pair.dataset].append(s)
+    rows, chart = [], []
+    for ds, group in sorted(by_dataset.items()):
+        m = _dataset_metrics(group, baseline_names)
+        metrics.update({f"{ds}.{k}": v for k, v in m.items()})
+        n_faithful = sum(1 for s in group if s.pair.faithful)
+        ci = f"{m['auroc.ci_low']:.2f}–{m['auroc.ci_high']:.2f}"
+        rows.append((ds, len(group), n_faithful, len(group) - n_faithful, m["auroc"], ci,
+                     *(m[f"auroc.{n}"] for n in baseline_names), m["balanced_accuracy"],
+                     m["false_flag_rate"], m["catch_rate"]))  # fmt: skip
+        chart.append(
+            {"dataset": ds, "digestkit": m["auroc"], **{n: m[f"auroc.{n}"] for n in baseline_names}}
+        )
+    cols = ("dataset", "pairs", "faithful", "unfaithful", "AUROC digestkit", "95% CI",
+            *(f"AUROC {n}" for n in baseline_names), f"bal. acc. @ {threshold:g}",
+            "false flags", "caught")  # fmt: skip
+    table = Table("Per dataset", cols, tuple(rows),
+        note="AUROC: chance a random unfaithful pair scores lower than a random faithful one (0.5 = chance); "
+        "95% CI: percentile bootstrap over pairs (500 resamples; pairs sharing a source are not independent, so it is optimistic). "
+        "False flags: faithful pairs scored under the threshold; caught: unfaithful pairs under it.")  # fmt: skip
+    return table, chart
+
+
+def _type_table(
+    scored: Sequence[Scored], metrics: dict[str, float]
+) -> tuple[Table, list[dict[str, Any]]]:
+    """Catch and false-flag rates per error type and language, their table and chart rows."""
+    cells, chart = _catch_rates(scored, metrics)
+    langs = sorted(
+        {s.pair.lang for s in scored}, key=lambda x: _LANG_ORDER.index(x) if x in _LANG_ORDER else 9
+    )
+    pivot = tuple(
+        (fam, t, *(by_lang.get(lang, "–") for lang in langs)) for (fam, t), by_lang in cells.items()
+    )
+    table = Table("Share of pairs flagged, per error type and summary language (pairs in brackets)",
+        ("pairs", "error type", *langs), pivot,
+        note=f"Scripted: perturbations made by digestkit.faithfulness.perturb. '{CONTROL}' rows give the "
+        "false-flag rate (lower is better); every other row is a catch rate (higher is better).")  # fmt: skip
+    return table, list(chart.values())
+
+
+def _summary(m: dict[str, float], n: int, baseline_names: Sequence[str]) -> str:
+    parts = [f"{n} pairs"]
+    if f"{SUMMEDITS}.auroc" in m:
+        best = max(m[f"{SUMMEDITS}.auroc.{b}"] for b in baseline_names)
+        lo, hi = m[f"{SUMMEDITS}.auroc.ci_low"], m[f"{SUMMEDITS}.auroc.ci_high"]
+        parts.append(
+            f"SummEdits AUROC {m[f'{SUMMEDITS}.auroc']:.3f} (95% CI {lo:.2f}–{hi:.2f}; best baseline {best:.3f})"
+        )
+    parts.append(f"false flags on faithful scripted pairs {m['false_flag_rate']:.1%}")
+    return "; ".join(parts)
+
+
 def summarize_scored(
     scored: Sequence[Scored], baseline_names: Sequence[str], threshold: float
 ) -> SectionResult:
     """Metrics, tables and chart data from scored pairs (pure; tested on tiny inputs)."""
     result = SectionResult(name="faithfulness")
-    by_dataset: dict[str, list[Scored]] = defaultdict(list)
-    for s in scored:
-        by_dataset[s.pair.dataset].append(s)
-    ds_rows, auroc_rows = [], []
-    for ds, group in sorted(by_dataset.items()):
-        m = _dataset_metrics(group, baseline_names)
-        for k, v in m.items():
-            result.metrics[f"{ds}.{k}"] = v
-        n_faithful = sum(1 for s in group if s.pair.faithful)
-        ci = f"{m['auroc.ci_low']:.2f}–{m['auroc.ci_high']:.2f}"
-        ds_rows.append((ds, len(group), n_faithful, len(group) - n_faithful, m["auroc"], ci,
-                        *(m[f"auroc.{n}"] for n in baseline_names), m["balanced_accuracy"],
-                        m["false_flag_rate"], m["catch_rate"]))  # fmt: skip
-        auroc_rows.append({"dataset": ds, "digestkit": m["auroc"],
-                           **{n: m[f"auroc.{n}"] for n in baseline_names}})  # fmt: skip
-    scripted = [s for s in scored if s.pair.dataset != SUMMEDITS]
-    result.metrics["false_flag_rate"] = mean(float(s.flagged) for s in scripted if s.pair.faithful)
-    result.metrics["auroc"] = auroc(
-        [1 - s.score for s in scored], [not s.pair.faithful for s in scored]
+    m = result.metrics
+    ds_table, auroc_rows = _dataset_table(scored, baseline_names, threshold, m)
+    m["false_flag_rate"] = mean(
+        float(s.flagged) for s in scored if s.pair.faithful and s.pair.dataset != SUMMEDITS
     )
-    type_rows, chart_rows = _catch_rates(scored, result.metrics)
-    cols = ("dataset", "pairs", "faithful", "unfaithful", "AUROC digestkit", "95% CI",
-            *(f"AUROC {n}" for n in baseline_names), f"bal. acc. @ {threshold:g}",
-            "false flags", "caught")  # fmt: skip
-    result.tables.append(Table("Per dataset", cols, tuple(ds_rows),
-        note="AUROC: chance a random unfaithful pair scores lower than a random faithful one (0.5 = chance); "
-        "95% CI: percentile bootstrap over pairs (500 resamples; pairs sharing a source are not independent, so it is optimistic). "
-        "False flags: faithful pairs scored under the threshold; caught: unfaithful pairs under it."))  # fmt: skip
-    langs = sorted(
-        {s.pair.lang for s in scored},
-        key=lambda x: ("en", "ja", "zh", x).index(x) if x in ("en", "ja", "zh") else 9,
-    )
-    pivot = tuple(
-        (fam, t, *(cells.get(lang, "–") for lang in langs)) for (fam, t), cells in type_rows.items()
-    )
-    result.tables.append(Table("Share of pairs flagged, per error type and summary language (pairs in brackets)",
-        ("pairs", "error type", *langs), pivot,
-        note=f"Scripted: perturbations made by digestkit.faithfulness.perturb. '{CONTROL}' rows give the "
-        "false-flag rate (lower is better); every other row is a catch rate (higher is better)."))  # fmt: skip
-    result.data = {"auroc": auroc_rows, "catch": list(chart_rows.values())}
-    se = result.metrics.get(f"{SUMMEDITS}.auroc")
-    parts = [f"{len(scored)} pairs"]
-    if se is not None:
-        best = max(result.metrics[f"{SUMMEDITS}.auroc.{n}"] for n in baseline_names)
-        lo, hi = (
-            result.metrics[f"{SUMMEDITS}.auroc.ci_low"],
-            result.metrics[f"{SUMMEDITS}.auroc.ci_high"],
-        )
-        parts.append(
-            f"SummEdits AUROC {se:.3f} (95% CI {lo:.2f}–{hi:.2f}; best baseline {best:.3f})"
-        )
-    parts.append(f"false flags on faithful scripted pairs {result.metrics['false_flag_rate']:.1%}")
-    result.summary = "; ".join(parts)
-    result.headline = tuple(
-        k
-        for k in (f"{SUMMEDITS}.auroc", f"{SUMMEDITS}.auroc.token_overlap", "false_flag_rate")
-        if k in result.metrics
-    )
+    m["auroc"] = auroc([1 - s.score for s in scored], [not s.pair.faithful for s in scored])
+    type_table, catch_rows = _type_table(scored, m)
+    result.tables += [ds_table, type_table]
+    result.data = {"auroc": auroc_rows, "catch": catch_rows}
+    result.summary = _summary(m, len(scored), baseline_names)
+    wanted = (f"{SUMMEDITS}.auroc", f"{SUMMEDITS}.auroc.token_overlap", "false_flag_rate")
+    result.headline = tuple(k for k in wanted if k in m)
     return result
 
 
