@@ -215,7 +215,7 @@ def _handle(item: InputItem, options: Options, single: bool) -> Outcome:
         _emit(outcome.after)
     if options.diff:
         _emit(_unified_diff(outcome).encode("utf-8"))
-    _tell(outcome, options.quiet)
+    _tell(outcome, options)
     return outcome
 
 
@@ -318,12 +318,19 @@ def _emit(data: bytes) -> None:
         sys.stdout.write(data.decode("utf-8"))
 
 
-def _tell(outcome: Outcome, quiet: bool) -> None:
-    if outcome.status == "unchanged" or (quiet and outcome.status == "repaired"):
+def _repaired_label(options: Options) -> str:
+    """'repaired' when the run writes somewhere; 'would repair' for --check/--diff/--explain."""
+    return "would repair" if _reports(options) and not options.writes else "repaired"
+
+
+def _tell(outcome: Outcome, options: Options) -> None:
+    if outcome.status == "unchanged" or (options.quiet and outcome.status == "repaired"):
         return
-    verb = {"repaired": "repaired", "skipped": "warning: skipped", "failed": "error"}[
-        outcome.status
-    ]
+    verb = {
+        "repaired": _repaired_label(options),
+        "skipped": "warning: skipped",
+        "failed": "error",
+    }[outcome.status]
     detail = f" ({outcome.detail})" if outcome.detail else ""
     typer.echo(f"digestkit: {verb}: {outcome.name}{detail}", err=True)
 
@@ -337,7 +344,9 @@ def _finish(
         document = {"files": reports, "summary": counts}
         _emit((json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     if not single or options.check:
-        typer.echo("digestkit: " + ", ".join(f"{n} {k}" for k, n in counts.items()), err=True)
+        labels = {**{key: key for key in counts}, "repaired": _repaired_label(options)}
+        summary = ", ".join(f"{n} {labels[key]}" for key, n in counts.items())
+        typer.echo(f"digestkit: {summary}", err=True)
     if counts["failed"]:
         return EXIT_ERROR
     if options.check and counts["repaired"]:

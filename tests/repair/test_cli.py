@@ -159,7 +159,8 @@ def test_check_changes_nothing_and_exits_1(
     assert code == EXIT_FINDINGS
     assert snapshot(docs) == before
     assert stdout == ""
-    assert "2 repaired" in stderr
+    assert "would repair: " in stderr
+    assert stderr.rstrip().endswith("2 would repair, 1 unchanged, 1 skipped, 0 failed")
 
 
 def test_check_on_clean_input_exits_0(
@@ -294,8 +295,8 @@ def test_quiet_prints_only_the_summary(
     code, _, stderr = run(capsysbinary, "repair", docs, "--check", "-q")
     assert code == EXIT_FINDINGS
     lines = stderr.strip().splitlines()
-    assert lines[-1] == "digestkit: 2 repaired, 1 unchanged, 1 skipped, 0 failed"
-    assert not [line for line in lines if "repaired:" in line]
+    assert lines[-1] == "digestkit: 2 would repair, 1 unchanged, 1 skipped, 0 failed"
+    assert not [line for line in lines if "repair:" in line]
 
 
 def test_output_dir_inside_the_input_is_not_walked(
