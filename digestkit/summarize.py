@@ -31,6 +31,7 @@ paper is marked failed.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import shutil
@@ -123,6 +124,7 @@ class _Paper:
 
     def __init__(self, router: Router, template: Template, keep_language: bool) -> None:
         self.router, self.template, self.keep_language = router, template, keep_language
+        self.bought: set[str] = set()  # answered by this run's batch: "done", not "cached"
 
     def check(self, text: str, source: str = "") -> CheckResult:
         return check_answer(self.template, text, source=source)
@@ -173,20 +175,18 @@ class _Paper:
             sections=check.sections,
             raw=c.text,
         )
-        status = "cached" if c.cached else "done"
+        status = "cached" if c.cached and entry.key not in self.bought else "done"
         usage = Usage() if c.cached else c.usage
         return PaperResult(index, entry.key, status, summary, "", c.backend, c.cost, usage)
 
 
 def _apply(entry: Entry, result: PaperResult) -> Entry:
-    meta = [(k, v) for k, v in entry.metadata if k != "summary_error"]
+    meta = tuple((k, v) for k, v in entry.metadata if k != "summary_error")
     if result.status == "failed":
-        return entry.__class__(
-            **{**entry.__dict__, "metadata": (*meta, ("summary_error", result.error))}
-        )
+        return dataclasses.replace(entry, metadata=(*meta, ("summary_error", result.error)))
     if result.summary is None:
         return entry
-    return entry.__class__(**{**entry.__dict__, "summary": result.summary, "metadata": tuple(meta)})
+    return dataclasses.replace(entry, summary=result.summary, metadata=meta)
 
 
 def _finish(digest: Digest, entries: list[Entry], run: SummaryRun) -> Digest:
@@ -247,7 +247,7 @@ def summarize_run(
         else:
             todo.append((i, e))
     if batch:
-        _batch_phase(worker, [e for _, e in todo], poll or (lambda: time.sleep(30.0)))
+        worker.bought = _batch_phase(worker, [e for _, e in todo], poll or (lambda: time.sleep(30)))
     workers = max(1, min(64, sum(s.config.concurrency for s in router.slots.values())))
     with ThreadPoolExecutor(workers, thread_name_prefix="digestkit-summarize") as pool:
         futures = [pool.submit(task, i, e) for i, e in todo]
@@ -270,7 +270,8 @@ def summarize_run(
     return run
 
 
-def _batch_phase(worker: _Paper, entries: list[Entry], poll: Callable[[], None]) -> None:
+def _batch_phase(worker: _Paper, entries: list[Entry], poll: Callable[[], None]) -> set[str]:
+    """Run the batch; the entry keys whose answers it bought in this run."""
     from digestkit.backends.batch import run_batch
 
     max_chars = worker.router.settings.summarize.max_source_chars
@@ -281,6 +282,7 @@ def _batch_phase(worker: _Paper, entries: list[Entry], poll: Callable[[], None])
         worker.router, prompts, validate=lambda p: worker.validator(p.source), poll=poll
     )
     log.info("batch: %s", report)
+    return report.accepted_keys
 
 
 def summarize(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from digestkit.backends.base import Completion, Prompt
 from digestkit.backends.router import Router, Validator, estimate_tokens
@@ -33,6 +33,7 @@ class BatchReport:
     resumed_batches: int = 0
     accepted: int = 0
     not_accepted: int = 0
+    accepted_keys: set[str] = field(default_factory=set)  # entry keys
 
 
 def supports_batch(backend: object) -> bool:
@@ -61,6 +62,7 @@ def _collect(
         )
         if isinstance(accepted, Completion):
             report.accepted += 1
+            report.accepted_keys.add(prompt.entry_key)
         else:
             report.not_accepted += 1
     router.store.finish_batch(batch_id)

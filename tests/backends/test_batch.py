@@ -34,7 +34,7 @@ def test_batch_run_is_cached_and_half_price() -> None:
             batch=True,
             poll=lambda: polls.append(1),
         )
-    assert run.failed == 0 and len(polls) == 2
+    assert run.failed == 0 and run.done == 5 and len(polls) == 2
     assert creates(stub) == 5
     assert not [c for c in stub.calls if c.path == "/v1/messages"]  # no synchronous calls
     rows = list(router.store.ledger())
