@@ -76,7 +76,7 @@ def repair(
         typer.Argument(
             help="Files, directories, .zip/.tar/.tar.gz archives, or - for stdin.",
             show_default=False,
-            metavar="INPUT...",
+            metavar="INPUT",
         ),
     ],
     output: Annotated[
