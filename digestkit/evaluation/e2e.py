@@ -141,6 +141,54 @@ def summarize_templates(
     return out
 
 
+_RATES = (
+    "summarized_rate",
+    "language_truthful_rate",
+    "requested_language_rate",
+    "faithfulness_mean",
+    "flagged_rate",
+)
+_OFFLINE_NOTE = (
+    "The offline backend quotes the English abstract and never translates: its ja/zh summaries "
+    "are English text labelled 'en', so 'in template language' is 0% for them by design; run "
+    "with --route NAME to measure a real model. Its sentences are quoted verbatim from the "
+    "abstract, so every flag above is a false flag of the scorer (on a quote, or on the "
+    "backend's placeholder for an empty section)."
+)
+
+
+def summarize_results(
+    per_template: dict[str, dict[str, Any]], n_papers: int, backend: str
+) -> SectionResult:
+    """Metrics, table, notes and chart data from the per-template scores (pure)."""
+    result = SectionResult(name="e2e")
+    m = result.metrics
+    rows = []
+    for name, s in per_template.items():
+        m.update({f"{key}.{name}": s[key] for key in _RATES})
+        rows.append((name, s["papers"], s["summarized_rate"], s["language_truthful_rate"], s["requested_language_rate"],
+                     s["faithfulness_mean"], s["flagged_rate"], s["issues_per_summary"], s["cost"]))  # fmt: skip
+        result.notes += [f"{name}: failed papers: {e}" for e in s["errors"]]
+        result.notes += [f"{name}: flagged, e.g. {e}" for e in s["examples"]]
+    m.update({key: mean(m[f"{key}.{t}"] for t in per_template) for key in _RATES})
+    result.tables.append(Table(f"Summaries by template ({backend}, {n_papers} papers each)",
+        ("template", "papers", "summarized", "label = detected language", "in template language",
+         "mean faithfulness", "flagged", "issues / summary", "cost $"), tuple(rows),
+        note="Faithfulness: digestkit.faithfulness.score_faithfulness of the summary's section bodies "
+        "against the paper's abstract; flagged = under the shipped threshold."))  # fmt: skip
+    result.data = {
+        "backend": backend,
+        "templates": [{"template": t, **s} for t, s in per_template.items()],
+    }
+    result.headline = ("summarized_rate", "language_truthful_rate", "faithfulness_mean")
+    result.summary = (
+        f"{n_papers} papers x {len(per_template)} templates with the {backend}: "
+        f"summarized {m['summarized_rate']:.0%}, language labelled truthfully {m['language_truthful_rate']:.0%}, "
+        f"in the template's language {m['requested_language_rate']:.0%}, mean faithfulness {m['faithfulness_mean']:.2f}"
+    )
+    return result
+
+
 def run(ctx: Context) -> SectionResult:
     """Summarize the fixture papers with each template and score the summaries."""
     entries, notes = fixture_papers(ctx.fixtures)
@@ -149,48 +197,7 @@ def run(ctx: Context) -> SectionResult:
     if not entries:
         raise ValueError("no fixture paper has an abstract to summarize")
     per_template = summarize_templates(entries, ctx.route, TEMPLATES)
-    result = SectionResult(name="e2e", notes=notes)
-    rows = []
-    for name, s in per_template.items():
-        for key in (
-            "summarized_rate",
-            "language_truthful_rate",
-            "requested_language_rate",
-            "faithfulness_mean",
-            "flagged_rate",
-        ):
-            result.metrics[f"{key}.{name}"] = s[key]
-        rows.append((name, s["papers"], s["summarized_rate"], s["language_truthful_rate"], s["requested_language_rate"],
-                     s["faithfulness_mean"], s["flagged_rate"], s["issues_per_summary"], s["cost"]))  # fmt: skip
-        result.notes += [f"{name}: failed papers: {e}" for e in s["errors"]]
-        result.notes += [f"{name}: flagged, e.g. {e}" for e in s["examples"]]
-    m = result.metrics
-    for key in (
-        "summarized_rate",
-        "language_truthful_rate",
-        "requested_language_rate",
-        "faithfulness_mean",
-        "flagged_rate",
-    ):
-        m[key] = mean(m[f"{key}.{t}"] for t in per_template)
     backend = f"route {ctx.route!r}" if ctx.route else "offline backend"
-    result.data = {
-        "backend": backend,
-        "templates": [{"template": t, **s} for t, s in per_template.items()],
-    }
-    result.tables.append(Table(f"Summaries by template ({backend}, {len(entries)} papers each)",
-        ("template", "papers", "summarized", "label = detected language", "in template language",
-         "mean faithfulness", "flagged", "issues / summary", "cost $"), tuple(rows),
-        note="Faithfulness: digestkit.faithfulness.score_faithfulness of the summary's section bodies "
-        "against the paper's abstract; flagged = under the shipped threshold."))  # fmt: skip
-    if not ctx.route:
-        result.notes.append("The offline backend quotes the English abstract and never translates: "
-                            "its ja/zh summaries are English text labelled 'en', so 'in template language' "
-                            "is 0% for them by design; run with --route NAME to measure a real model.")  # fmt: skip
-    result.headline = ("summarized_rate", "language_truthful_rate", "faithfulness_mean")
-    result.summary = (
-        f"{len(entries)} papers x {len(per_template)} templates with the {backend}: "
-        f"summarized {m['summarized_rate']:.0%}, language labelled truthfully {m['language_truthful_rate']:.0%}, "
-        f"in the template's language {m['requested_language_rate']:.0%}, mean faithfulness {m['faithfulness_mean']:.2f}"
-    )
+    result = summarize_results(per_template, len(entries), backend)
+    result.notes = notes + result.notes + ([] if ctx.route else [_OFFLINE_NOTE])
     return result
