@@ -228,3 +228,43 @@ def test_best_time_runs_slow_calls_once_and_fast_calls_repeatedly() -> None:
     calls.clear()
     assert best_time(lambda: calls.append(1), min_total=0.01, max_reps=5) >= 0.0
     assert len(calls) == 5
+
+
+def test_e2e_summary_averages_templates_and_keeps_failures_visible() -> None:
+    from digestkit.evaluation.e2e import summarize_results
+
+    base = {"papers": 2, "language_truthful_rate": 1.0, "requested_language_rate": 1.0,
+            "faithfulness_mean": 0.9, "flagged_rate": 0.0, "issues_per_summary": 0.0, "cost": 0.0,
+            "examples": []}  # fmt: skip
+    per = {
+        "en-tldr": {**base, "summarized_rate": 1.0, "errors": []},
+        "ja-survey": {**base, "summarized_rate": 0.5, "errors": ["output language is en"]},
+    }
+    r = summarize_results(per, 2, "offline backend")
+    assert r.metrics["summarized_rate"] == 0.75
+    assert r.metrics["summarized_rate.ja-survey"] == 0.5
+    assert any("output language is en" in note for note in r.notes)
+
+
+def test_markdown_report_orders_summary_thresholds_then_sections() -> None:
+    from digestkit.evaluation.report import render_markdown
+    from digestkit.evaluation.result import SectionResult
+    from digestkit.evaluation.runner import EvalRun
+    from digestkit.evaluation.thresholds import check_thresholds
+
+    ok = SectionResult(name="repair", summary="fine", metrics={"cer.lossy": float("nan")})
+    bad = SectionResult.failed("parse", "fixture missing: fixtures/parse")
+    run = EvalRun([ok, bad])
+    run.checks = check_thresholds(
+        parse_thresholds({"max": {"repair.cer.lossy": 0.001}}), run.metrics
+    )
+    md = render_markdown(run, {}, when="now")
+    assert (
+        md.index("## Summary")
+        < md.index("Thresholds")
+        < md.index("## Repair")
+        < md.index("## Parsing")
+    )
+    assert "| repair.cer.lossy | <= | 0.001 | – | **FAIL** |" in md  # NaN is shown as missing
+    assert "Reason: fixture missing: fixtures/parse" in md
+    assert "**FAIL**" in md.splitlines()[2]
