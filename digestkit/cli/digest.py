@@ -20,6 +20,11 @@ _PARSE_FORMATS = "auto, bot-readme, ja-8q, survey, checklist, generic, json"
 _RENDER_FORMATS = "md-bot, md-ja-8q, md-survey, md-checklist, json, jsonl, atom, rss, html"
 
 
+def _shown(path: str) -> str:
+    """How a path appears in messages (``-`` is standard input)."""
+    return "<stdin>" if path == "-" else path
+
+
 def _read(path: str) -> bytes:
     if path == "-":
         import sys
@@ -86,7 +91,7 @@ def parse_cmd(
 
     if format not in FORMATS:
         raise typer.BadParameter(f"choose from {_PARSE_FORMATS}", param_hint="--format")
-    result = parse_digest(_read(file), format, path=file)
+    result = parse_digest(_read(file), format, path=_shown(file))
     if to == "json":
         text = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
     elif to == "summary":
@@ -124,7 +129,7 @@ def render_cmd(
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError("digest JSON must be UTF-8", path=file) from exc
-    _write(_render(Digest.from_json(text, path=file), to, file), output)
+    _write(_render(Digest.from_json(text, path=_shown(file)), to, file), output)
 
 
 def convert_cmd(
@@ -140,7 +145,7 @@ def convert_cmd(
 
     if format not in FORMATS:
         raise typer.BadParameter(f"choose from {_PARSE_FORMATS}", param_hint="--format")
-    result = parse_digest(_read(file), format, path=file)
+    result = parse_digest(_read(file), format, path=_shown(file))
     for w in result.warnings:
         typer.echo(f"digestkit: warning: {file}:{w.line}: {w.message}", err=True)
     _write(_render(result.digest, to, file), output)
