@@ -23,7 +23,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from digestkit.faithfulness._text import fold, latin_tokens, sentences, stem, words
+from digestkit.faithfulness.glossary import cjk_terms
 from digestkit.faithfulness.lexicon import (
+    CJK_PRIOR_WORK,
     CJK_WITHOUT,
     CONCEPT_OPPOSITE,
     CONCEPTS,
@@ -170,22 +172,33 @@ def check_claims(summary: str, source: str, *, lang: str) -> list[Finding]:
     findings: list[Finding] = []
     for a, b in sentences(summary):
         text = summary[a:b]
-        aligned = _align(text, src, cjk)
         if cjk:
-            findings += _direction(text, a, src)
-            findings += _cjk_negation(text, a, src, lang)
-        elif aligned is not None:
+            if not CJK_PRIOR_WORK.search(text):
+                findings += _direction(text, a, src) + _cjk_negation(text, a, src, lang)
+            continue
+        aligned = _align(text, src, cjk=False)
+        if aligned is not None:
             findings += _english(text, a, aligned, src)
     return findings
 
 
+def _cjk_aligned(text: str, src: _Source) -> list[_Sentence]:
+    """The source sentences a Japanese/Chinese sentence restates: most shared names and
+    numbers (2 points each) and glossary terms (1 point each); at least 2 points, ties kept."""
+    anchors, terms = _anchors(text), cjk_terms(text)
+    scored = [(2 * len(s.anchors & anchors) + len(s.stems & terms), s) for s in src.sentences]
+    best = max((score for score, _ in scored), default=0)
+    return [s for score, s in scored if score == best] if best >= 2 else []
+
+
 def _direction(text: str, offset: int, src: _Source) -> list[Finding]:
-    """Up/down, better/worse, stable/unstable against the source sentences that share a
-    name or number with ``text`` (the whole source when none does). A sentence that says
-    both a direction and its opposite contrasts two things and is left alone."""
+    """Up/down, better/worse, stable/unstable against the source sentences ``text``
+    restates (the whole source when none is found). A sentence that says both a direction
+    and its opposite contrasts two things and is left alone."""
     mine = _concepts(text, cjk=True)
-    anchors = _anchors(text)
-    related = [s for s in src.sentences if s.anchors & anchors] or list(src.sentences)
+    if not mine:
+        return []
+    related = _cjk_aligned(text, src) or list(src.sentences)
     theirs = set().union(*(_concepts(s.text, cjk=False) for s in related))
     out = []
     for concept in sorted(mine):
@@ -212,23 +225,25 @@ _CJK_WORDS = [(name, w) for name, (_, cjk_words) in CONCEPTS.items() for w in cj
 
 
 def _cjk_negation(text: str, offset: int, src: _Source, lang: str) -> list[Finding]:
-    """A negated Japanese/Chinese sentence needs a negated source sentence it shares a name
-    or number with. Without a parser only insertion is checked: a translation often turns
-    an English negation into a positive word ("training-free" -> 免训练), so a missing
-    negation is no evidence."""
+    """A negated Japanese/Chinese sentence needs a negated source sentence among those it
+    restates or shares a name or number with. Only insertion is checked: a translation
+    often turns an English negation into a positive word ("training-free" -> 免训练), so a
+    missing negation is no evidence."""
     pattern = JA_NEGATOR if lang == "ja" else ZH_NEGATOR
     m = pattern.search(text)
+    if not m:
+        return []
+    without = bool(CJK_WITHOUT.fullmatch(m.group()))
+    if without and any(EN_WITHOUT.search(s.text) for s in src.sentences):
+        return []
     mine = _anchors(text)
-    if not m or not mine:
-        return []
-    if CJK_WITHOUT.fullmatch(m.group()) and any(EN_WITHOUT.search(s.text) for s in src.sentences):
-        return []
-    related = [s for s in src.sentences if s.anchors & mine]
+    related = _cjk_aligned(text, src) or [s for s in src.sentences if s.anchors & mine]
     if not related or any(s.negated for s in related):
         return []
     span = (offset + m.start(), offset + m.end())
-    detail = f"negates a sentence about {', '.join(sorted(mine)[:3])}; the source does not"
-    return [Finding("negation", span, m.group(), detail, 1.2)]
+    detail = f"negates what the source says: {related[0].text[:100]!r}"
+    # "Without X" (无需 X) often renders "instead of" or "directly": weaker evidence.
+    return [Finding("negation", span, m.group(), detail, 0.6 if without else 1.2)]
 
 
 def _english(text: str, offset: int, aligned: _Sentence, src: _Source) -> list[Finding]:

@@ -14,6 +14,7 @@ from functools import lru_cache
 from digestkit.faithfulness._text import stem
 
 __all__ = [
+    "CJK_PRIOR_WORK",
     "CJK_WITHOUT",
     "CONCEPTS",
     "CONCEPT_OPPOSITE",
@@ -200,9 +201,13 @@ JA_NEGATOR = re.compile(
 # "without"-type phrase in the source, wherever it is.
 CJK_WITHOUT = re.compile(r"せず|ことなく|不要|なしで|無しで|无需|不需要|无须|不依赖")
 EN_WITHOUT = re.compile(
-    r"\bwithout\b|\w-free\b|\bno need\b|\bnot (?:require|need|rely)|\bno (?:additional|extra)\b",
+    r"\bwithout\b|\w-free\b|\bno need\b|\bnot (?:require|need|rely)|\bno (?:additional|extra)\b"
+    r"|\binstead of\b|\brather than\b",
     re.I,
 )
+# Summary sentences about prior work (先行研究では…, 现有方法…): their claims are the
+# source's account of other papers, which abstracts state loosely; not checked for polarity.
+CJK_PRIOR_WORK = re.compile(r"先行研究|従来|既存の|現行の|以往|现有|传统|先前|此前的")
 ZH_NEGATOR = re.compile(r"没有|未能|未|无法|不能|不会|并不|并非|不是|无需|不需要|不依赖|无须|不可")
 
 STOPWORDS = frozenset(
