@@ -208,7 +208,7 @@ def run(ctx: Context) -> SectionResult:
     result.data = {"rates": [r.as_row() for r in rates]}
     result.headline = tuple(r.key for r in rates)
     result.summary = "; ".join(
-        f"{r.short or r.name} {r.rate:,.3g} {r.unit} ({r.baseline_name} {r.baseline_rate:,.3g})"
+        f"{r.short or r.name} {_num(r.rate)} {r.unit} ({r.baseline_name} {_num(r.baseline_rate)})"
         for r in rates
     )
     if errors:
