@@ -5,6 +5,16 @@ Why these three: the Markdown report is what a maintainer reads after ``make eva
 summary first, then one part per section with its chart and tables); the JSON carries the
 same numbers for CI and for comparing runs; the terminal table answers "did it pass, and
 what moved" without opening a file.
+
+``report.json``::
+
+    {"generated": "YYYY-MM-DD HH:MM UTC", "seconds": float, "passed": bool,
+     "environment": {"digestkit", "commit", "python", "platform", "cpus"},
+     "sections": [{"name", "status": "ok" | "failed", "summary", "seconds", "error",
+                   "metrics": {"<name>": number | null},   # null = not measurable (empty group)
+                   "tables": [{"title", "columns", "rows", "note"}], "notes": [str]}],
+     "thresholds": [{"metric": "<section>.<name>", "kind": "min" | "max", "bound",
+                     "value": number | null, "passed": bool}]}
 """
 
 from __future__ import annotations
