@@ -26,6 +26,7 @@ from digestkit.repair.lossless import (
     run_bytes,
 )
 from digestkit.repair.lossy import (
+    SPACE,
     SPACE_WAS_NBSP,
     Candidate,
     Slot,
@@ -48,6 +49,8 @@ Losses = tuple[tuple[int, float], ...]
 
 #: Characters of context on each side that the word-match bonus may look at.
 _CONTEXT = 6
+#: Multi-byte sequences (whole or damaged) that make a text clearly mojibake.
+STRONG = 3
 #: A slot the first round decides with at least this confidence skips the second round.
 SURE = 0.995
 
@@ -128,12 +131,21 @@ def _slot(
     eaten = candidates((lead, *seen, *more), table.codec, losses) if marks else ()
     if eaten:
         tail = "".join(ch for _, ch in toks[j:k])
-        cost = SPACE_WAS_NBSP * (0xA0 in more)
+        cost = dict(losses).get(SPACE, SPACE_WAS_NBSP) * (0xA0 in more)
         options = [Candidate(c.text + tail, c.prior) for c in options]
         options += [Candidate(c.text, c.prior + cost) for c in eaten]
         original += tail
         j = k
     return Slot(original, tuple(options)), j
+
+
+def _plausible(run: str, decoded: str) -> bool:
+    """Is re-reading ``run`` as ``decoded`` convincing without help from the rest of the text?"""
+    if any(ord(c) >= 0x800 for c in decoded):
+        return True
+    from ftfy.badness import is_bad
+
+    return is_bad(run)
 
 
 def _byte_counts(raws: list[bytes]) -> dict[int, int]:
@@ -159,9 +171,15 @@ def _language(text: str) -> str:
 
 
 def repair_pass(
-    text: str, table: CodecTable, config: RepairConfig
+    text: str, table: CodecTable, config: RepairConfig, strong: bool = True
 ) -> tuple[str, list[RepairSpan], bool]:
-    """Re-read every run of ``table``'s code page in ``text``; returns text, spans, lossy?"""
+    """Re-read every run of ``table``'s code page in ``text``; returns text, spans, lossy?
+
+    ``strong`` says the document as a whole is clearly mojibake in this code page; when it
+    is not (a few characters of evidence), a run that re-reads as Latin/Greek/Cyrillic
+    letters only must also look wrong as it stands (ftfy's badness heuristic), so clean
+    text like ``∆∂`` (which MacRoman would turn into ``ƶ``) stays.
+    """
     runs: list[_Run] = []
     raws: list[bytes] = []
     damaged: list[tuple[_Run, bytes]] = []
@@ -171,9 +189,11 @@ def repair_pass(
         raws.append(raw)
         r = _Run(m.start(), m.end(), run)
         try:
-            r.pieces = [raw.decode("utf-8")]
+            decoded = raw.decode("utf-8")
         except UnicodeDecodeError:
             damaged.append((r, raw))
+        else:
+            r.pieces = [decoded if strong or _plausible(run, decoded) else run]
         runs.append(r)
     if damaged:
         losses = estimate_losses(_byte_counts(raws), table.codec)
@@ -306,7 +326,9 @@ def repair_suspicious(text: str, config: RepairConfig) -> Repaired:
         choice = choose_codec(current, config.codecs)
         if choice is None:
             break
-        fixed, pass_spans, lossy = repair_pass(current, codec_table(choice.codec), config)
+        strong = choice.valid >= STRONG
+        table = codec_table(choice.codec)
+        fixed, pass_spans, lossy = repair_pass(current, table, config, strong)
         if lossy and choice.ties:
             choice, (fixed, pass_spans, lossy) = _break_tie(current, choice, config)
         if fixed == current:
@@ -330,7 +352,7 @@ def _break_tie(
     well (cp1252 and cp1254 for CJK): let the language model read each result."""
     results = []
     for rank, codec in enumerate((choice.codec, *choice.ties)):
-        fixed, spans, lossy = repair_pass(text, codec_table(codec), config)
+        fixed, spans, lossy = repair_pass(text, codec_table(codec), config, choice.valid >= STRONG)
         results.append((_fluency(fixed, spans), -rank, codec, (fixed, spans, lossy)))
     _, _, codec, result = max(results)
     return replace(choice, codec=codec, confidence=round(choice.confidence * 0.75, 4)), result

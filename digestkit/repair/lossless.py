@@ -121,15 +121,15 @@ def _unexplained_losses(text: str, table: CodecTable) -> int:
     return typical * sum(counts[b] < 0.05 * typical for b in defined)
 
 
-def _evidence(text: str, table: CodecTable) -> tuple[int, int, int]:
-    """(valid multi-byte chars, damaged sequences, junk bytes) over the runs of ``text``.
+def _evidence(text: str, table: CodecTable) -> tuple[int, int, int, int]:
+    """(valid multi-byte chars, their bytes, damaged sequences, junk bytes) over the runs.
 
     A damaged sequence is a lead byte followed by at least one continuation byte (or a
     loss mark) but too few: what lossy mojibake leaves. Junk is every other byte that does
     not decode: stray continuation bytes and lone leads, what clean text in a script the
     code page covers looks like when read this way.
     """
-    valid = damaged = junk = 0
+    valid = valid_bytes = damaged = junk = 0
     for m in table.runs.finditer(text):
         run = m.group()
         decoded = run_bytes(run, table).decode("utf-8", "surrogateescape")
@@ -149,8 +149,10 @@ def _evidence(text: str, table: CodecTable) -> tuple[int, int, int]:
                     in_seq = False
             else:
                 in_seq = False
-                valid += ord(ch) >= 0x80
-    return valid, damaged, junk
+                if ord(ch) >= 0x80:
+                    valid += 1
+                    valid_bytes += 2 if ord(ch) < 0x800 else 3 if ord(ch) < 0x10000 else 4
+    return valid, valid_bytes, damaged, junk
 
 
 def choose_codec(text: str, codecs: tuple[str, ...], sample: int = 200_000) -> CodecChoice | None:
@@ -177,18 +179,20 @@ def choose_codec(text: str, codecs: tuple[str, ...], sample: int = 200_000) -> C
         return None
     scored = []
     # The pair vote only shortlists: it counts pairs, not whole sequences, so the right
-    # code page can trail by a little. The four best and any close one get re-read.
-    top = sorted(((-v, rank) for rank, (v, _) in enumerate(votes) if v))[:4]
+    # code page can trail by a little, and on short texts by a lot. The four best and any
+    # close one get re-read; on short texts (cheap to re-read) every one with a vote.
+    top = sorted(((-v, rank) for rank, (v, _) in enumerate(votes) if v))
+    top = top if len(head) < 20_000 else top[:4]
     shortlist = {rank for _, rank in top}
     for rank, (vote, codec) in enumerate(votes):
         if rank in shortlist or vote >= 0.5 * best_vote:
             table = codec_table(codec)
-            valid, damaged, junk = _evidence(head, table)
+            valid, valid_bytes, damaged, junk = _evidence(head, table)
             if damaged:
                 junk += _unexplained_losses(head, table)
-            # A whole sequence is better evidence than a damaged one: with ties, the code
-            # page that needs no lost bytes wins.
-            score = valid + 0.5 * damaged - junk
+            # Scored in bytes explained: a code page that re-reads more of the text wins, and
+            # a whole sequence beats a damaged one (with ties, needing no lost bytes wins).
+            score = valid_bytes + damaged - junk
             scored.append((score, -rank, codec, valid + damaged, junk))
     best_score, _, codec, valid, broken = max(scored)
     if best_score <= 0:

@@ -36,6 +36,8 @@ DELETED_SOFT_HYPHEN = -1.0
 DELETED_NBSP = -4.0
 SPACE_WAS_NBSP = -1.0
 MARK_WAS_BYTE = 0.0  # U+FFFD or '?' that stood for one lost byte
+#: Key, in a losses table, of the prior that a space stands for a lost NBSP byte.
+SPACE = 0x20
 
 _BAD_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn"})
 
@@ -102,7 +104,7 @@ def candidates(
     if need == 0 or missing < 0:
         return ()
     undefined = sorted(table.undefined & set(range(0x80, 0xC0)))
-    deleted = losses if losses is not None else default_losses(codec)
+    deleted = [(b, p) for b, p in (losses or default_losses(codec)) if b != SPACE]
     marks = [(b, MARK_WAS_BYTE) for b in undefined] or [(0xAD, MARK_WAS_BYTE)]
     best: dict[str, float] = {}
     for where in itertools.combinations(range(need), missing):
@@ -133,6 +135,7 @@ def default_losses(codec: str) -> tuple[tuple[int, float], ...]:
         *((b, DELETED_UNDEFINED) for b in undefined),
         (0xAD, DELETED_SOFT_HYPHEN),
         (0xA0, DELETED_NBSP),
+        (SPACE, SPACE_WAS_NBSP),
     )
 
 
@@ -142,6 +145,8 @@ def estimate_losses(counts: dict[int, int], codec: str) -> tuple[tuple[int, floa
     ``counts`` are the continuation bytes seen in the document's runs. A byte that a
     typical value would show dozens of times but that never appears was lost (prior 0);
     one that appears as often as its peers was not (it stays possible, at a steep prior).
+    The entry for :data:`SPACE` is the prior that a space stands for a lost 0xA0 (NBSP
+    turned into a space): likely when 0xA0 never shows, unlikely when it shows often.
     Too little text to tell gives :func:`default_losses`.
 
     >>> counts = {b: 40 for b in range(0x80, 0xC0)}
@@ -159,7 +164,7 @@ def estimate_losses(counts: dict[int, int], codec: str) -> tuple[tuple[int, floa
         if b in table.undefined:
             out.append((b, prior))
         else:
-            share = counts.get(b, 0) / typical
+            share = counts.get(b if b != SPACE else 0xA0, 0) / typical
             out.append((b, 0.0 if share < 0.05 else -4.0 if share < 0.3 else -8.0))
     return tuple(out)
 

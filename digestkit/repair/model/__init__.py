@@ -74,6 +74,28 @@ def _parse(data: bytes) -> LanguageTables:
     return tables
 
 
+#: Priors for characters the word lists do not have: emoji and their joiners are common in
+#: digests; rare Han, symbols and letters are not; math alphanumerics almost never.
+_EMOJI_JOINERS = {"\ufe0f": 1e-4, "\u200d": 3e-5, "\u20e3": 1e-6}
+
+
+def _outside_prior(ch: str) -> float:
+    """P(ch) for a character outside the tables.
+
+    >>> _outside_prior("🔍") > _outside_prior("𝟔")
+    True
+    """
+    joiner = _EMOJI_JOINERS.get(ch)
+    if joiner is not None:
+        return joiner
+    o = ord(ch)
+    if 0x1F300 <= o <= 0x1FAFF or 0x2600 <= o <= 0x27BF or 0x2B00 <= o <= 0x2BFF:
+        return 1e-5
+    if 0x1D400 <= o <= 0x1D7FF:
+        return 1e-10
+    return 1e-8
+
+
 class CharModel:
     """P(b | a) for one document: the language prior adapted to the document's text.
 
@@ -124,11 +146,12 @@ class CharModel:
         self._memo.clear()
 
     def p_uni(self, ch: str) -> float:
-        """P(ch) under the prior (ASCII from the document)."""
+        """P(ch) under the prior (ASCII from the document, others by kind of character)."""
         v = self.uni.get(ch)
         if v is not None:
             return math.exp(-v / 100)
-        return self.visible.get(ch, 1e-8)
+        hit = self.visible.get(ch)
+        return hit if hit is not None else _outside_prior(ch)
 
     def prior(self, a: str, b: str) -> float:
         """P(b | a) from the language prior alone (stored pair, else backoff to unigram)."""
