@@ -45,6 +45,10 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 _SCOPE = 4  # content words after a negator that it governs
 PAIR_WEIGHT = 0.08
 UNSUPPORTED_WEIGHT = 0.07
+UNTRACEABLE_WEIGHT = 0.6  # a sentence mostly made of words the source never uses
+UNTRACEABLE_MIN_WORDS = 3
+CJK_UNTRACEABLE_WEIGHT = 0.5
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 # A sentence about prior work: it opens with a contrast or names earlier methods as subject
 # ("However, ...", "Previous methods ...", "these previous models ..."). "outperforms prior
 # work" is about this paper and does not count.
@@ -175,10 +179,11 @@ def check_claims(summary: str, source: str, *, lang: str) -> list[Finding]:
         if cjk:
             if not CJK_PRIOR_WORK.search(text):
                 findings += _direction(text, a, src) + _cjk_negation(text, a, src, lang)
+            findings += _cjk_untraceable(text, a)
             continue
         aligned = _align(text, src, cjk=False)
-        if aligned is not None:
-            findings += _english(text, a, aligned, src)
+        found = _english(text, a, aligned, src) if aligned is not None else []
+        findings += found + _untraceable(text, a, found, aligned is None)
     return findings
 
 
@@ -272,6 +277,33 @@ def _english(text: str, offset: int, aligned: _Sentence, src: _Source) -> list[F
             out.append(novel)
     out += _novel_pairs(text, offset, stems, src)
     return out
+
+
+def _untraceable(text: str, offset: int, found: list[Finding], unaligned: bool) -> list[Finding]:
+    """A sentence most of whose content the source never mentions: an inserted fact, even
+    when each of its words alone weighs little."""
+    content = [w for w in _WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 2]
+    novel = sum(1 for f in found if f.type == "unsupported" and " " not in f.text)
+    if unaligned:
+        novel = len(content)  # no source sentence shares a word with it
+    if novel >= UNTRACEABLE_MIN_WORDS and novel >= 0.5 * len(content):
+        detail = f"{novel} of its {len(content)} content words are not in the source"
+        return [
+            Finding("unsupported", (offset, offset + len(text)), text, detail, UNTRACEABLE_WEIGHT)
+        ]
+    return []
+
+
+def _cjk_untraceable(text: str, offset: int) -> list[Finding]:
+    """A Japanese/Chinese sentence with no name, number or glossary term to anchor it.
+    Weak (it does not flag a summary alone): the glossary is small, so a faithful sentence
+    can miss it too."""
+    if _anchors(text) or cjk_terms(text) or len(_CJK_CHAR.findall(text)) < 12:
+        return []
+    detail = "no name, number or known term ties it to the source"
+    return [
+        Finding("unsupported", (offset, offset + len(text)), text, detail, CJK_UNTRACEABLE_WEIGHT)
+    ]
 
 
 def _novel_word(

@@ -61,3 +61,15 @@ def test_unsupported_words_weigh_little() -> None:
     found = check_claims("Our method improves accuracy via zygomorphic house.", SOURCE, lang="en")
     weights = [f.weight for f in found if f.type == "unsupported"]
     assert len(weights) == 2 and all(0 < w < 0.1 for w in weights)
+
+
+def test_a_sentence_the_source_never_mentions_is_untraceable() -> None:
+    summary = "VESPO maintains stable training. Furthermore, reviewers praised its elegant proofs."
+    found = [f for f in check_claims(summary, SOURCE, lang="en") if f.type == "unsupported"]
+    whole = [f for f in found if f.text.startswith("Furthermore")]
+    assert whole and whole[0].weight >= 0.5
+
+
+def test_a_cjk_sentence_with_no_anchor_is_weakly_untraceable() -> None:
+    found = check_claims("作者承认该方法缺乏理论收敛保证。", SOURCE, lang="zh")
+    assert [(f.type, f.weight) for f in found] == [("unsupported", 0.5)]
