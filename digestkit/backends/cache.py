@@ -126,10 +126,20 @@ class Store:
         self._migrate()
 
     def _migrate(self) -> None:
+        """Apply the missing migrations, each in its own IMMEDIATE transaction, re-reading
+        the version inside it: two processes opening a new database do not collide."""
         with self._lock:
-            (version,) = self._db.execute("PRAGMA user_version").fetchone()
-            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                self._db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+            for number, script in enumerate(MIGRATIONS, start=1):
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    if self._db.execute("PRAGMA user_version").fetchone()[0] < number:
+                        for statement in filter(str.strip, script.split(";")):
+                            self._db.execute(statement)
+                        self._db.execute(f"PRAGMA user_version = {number}")
+                    self._db.commit()
+                except BaseException:
+                    self._db.rollback()
+                    raise
 
     @property
     def schema_version(self) -> int:
