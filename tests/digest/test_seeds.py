@@ -114,3 +114,15 @@ def test_seed_004_summaries_are_repaired_chinese(parsed: dict[int, ParseResult])
 def test_every_renderer_handles_every_seed(parsed: dict[int, ParseResult], fmt: str) -> None:
     for n in SEEDS:
         assert render(parsed[n].digest, fmt).strip()
+
+
+def test_bot_readme_structure_survives_unrepaired_mojibake() -> None:
+    """The parser must not depend on the repair step succeeding (seed 004 is lossy)."""
+    from digestkit.digest.parse import bot_readme
+
+    raw = seed_path(4).read_text(encoding="utf-8")  # the mojibake as stored
+    assert "ğŸ" in raw
+    digest = bot_readme.parse(raw).digest
+    assert [e.arxiv_id for e in digest.entries] == [e["arxiv_id"] for e in gold(4)["entries"]]
+    assert [e.title for e in digest.entries] == [e["title"] for e in gold(4)["entries"]]
+    assert sum(1 for e in digest.entries if e.summary) == 15

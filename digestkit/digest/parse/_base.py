@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from digestkit.digest.model import Digest
@@ -20,7 +20,8 @@ __all__ = [
     "Parser",
     "Warnings",
     "find_date",
-    "leftover",
+    "guess_language",
+    "need_entries",
     "split_authors",
 ]
 
@@ -67,11 +68,6 @@ class Warnings(list[ParseWarning]):
             self.append(ParseWarning(line0 + 1, f"text not placed ({where})", text[:500]))
 
 
-def leftover(lines: Sequence[str], start: int, end: int) -> str:
-    """Lines ``start:end`` joined and stripped (for warnings)."""
-    return "\n".join(lines[start:end]).strip()
-
-
 _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 
 
@@ -114,7 +110,13 @@ def split_authors(text: str) -> tuple[str, ...]:
 
 
 def need_entries(found: int, fmt: str, hint: str) -> None:
-    """Raise :class:`ParseError` when a forced format finds nothing it recognises."""
+    """Raise :class:`ParseError` when a forced format finds nothing it recognises.
+
+    >>> need_entries(0, "survey", "'1. Title' lines")
+    Traceback (most recent call last):
+    ...
+    digestkit.errors.ParseError: no survey entries found ('1. Title' lines); try --format auto
+    """
     if not found:
         raise ParseError(f"no {fmt} entries found ({hint}); try --format auto", line=1)
 

@@ -51,7 +51,14 @@ from digestkit.digest.parse._md import (
 )
 from digestkit.errors import ParseError
 
-__all__ = ["FORMAT", "PAPERS_HEADING", "STATS_HEADING", "parse", "summary_label"]
+__all__ = [
+    "FORMAT",
+    "PAPERS_HEADING",
+    "STATS_HEADING",
+    "derived_categories",
+    "parse",
+    "summary_label",
+]
 
 FORMAT = "bot-readme"
 STATS_HEADING = "📊 Statistics"
@@ -62,7 +69,11 @@ _FIELD = re.compile(r"^([A-Za-z][\w .\-]*?)\s*:\s*(.*)$")
 
 
 def summary_label(model: str) -> str:
-    """The ``<summary>`` line this format writes for a model's summary."""
+    """The ``<summary>`` line this format writes for a model's summary.
+
+    >>> summary_label("qwen-long")
+    '<summary><strong>🤖 AI Summary (by qwen-long)</strong> - Click to expand</summary>'
+    """
     return f"<summary><strong>🤖 AI Summary (by {model})</strong> - Click to expand</summary>"
 
 
@@ -259,7 +270,11 @@ def _warn(line0: int, message: str) -> ParseWarning:
 
 
 def derived_categories(entries: list[Entry] | tuple[Entry, ...]) -> str:
-    """The "Categories Monitored" line the renderer writes when none is stored."""
+    """The "Categories Monitored" line the renderer writes when none is stored.
+
+    >>> derived_categories([Entry(categories=("cs.LG",)), Entry(categories=("cs.AI", "cs.LG"))])
+    'cs.AI, cs.LG'
+    """
     return ", ".join(sorted({c for e in entries for c in e.categories}))
 
 
