@@ -45,6 +45,7 @@ class Options:
     explain: bool
     quiet: bool
     lossy: bool
+    encoding: str | None = None
 
     @property
     def writes(self) -> bool:
@@ -103,6 +104,14 @@ def repair(
         bool,
         typer.Option("--explain", help="Print a JSON report: encoding, steps, spans, confidences."),
     ] = False,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding",
+            "-e",
+            help="Read the input in this encoding (e.g. shift_jis) instead of detecting it.",
+        ),
+    ] = None,
     lossless_only: Annotated[
         bool,
         typer.Option("--lossless-only", help="Only re-read bytes; never guess lost bytes."),
@@ -130,6 +139,7 @@ def repair(
         explain=explain,
         quiet=quiet,
         lossy=not lossless_only,
+        encoding=encoding,
     )
     _validate(inputs, options)
     if inputs == ["-"]:
@@ -158,6 +168,13 @@ def _validate(inputs: list[str], options: Options) -> None:
             "several inputs: say where the results go (--output-dir DIR or --in-place), "
             "or use --check / --diff / --explain"
         )
+    if options.encoding is not None:
+        import codecs
+
+        try:
+            codecs.lookup(options.encoding)
+        except LookupError:
+            usage(f"unknown encoding: {options.encoding}")
     if options.diff and options.explain:
         usage("--diff and --explain both print to stdout; choose one")
     if str(options.output) == "-" and (options.diff or options.explain):
@@ -229,9 +246,9 @@ def _reports(options: Options) -> bool:
 
 def _process(item: InputItem, options: Options) -> Outcome:
     """Decode and repair one document; no disk writes here."""
-    from digestkit.errors import DigestkitError
+    from digestkit.errors import DecodeError, DigestkitError
     from digestkit.repair import RepairConfig, repair_text
-    from digestkit.repair.decode import decode_bytes, looks_binary
+    from digestkit.repair.decode import decode_as, decode_bytes, looks_binary
 
     if item.problem is not None:
         return Outcome(item.name, "failed", item.problem)
@@ -239,9 +256,16 @@ def _process(item: InputItem, options: Options) -> Outcome:
         data = item.read()
     except DigestkitError as err:
         return Outcome(item.name, "failed", err.message)
-    if looks_binary(data):
+    wide = (options.encoding or "").lower().replace("_", "-").startswith(("utf-16", "utf-32"))
+    if not wide and looks_binary(data):
         return Outcome(item.name, "skipped", "binary file")
-    decoded = decode_bytes(data)
+    if options.encoding is None:
+        decoded = decode_bytes(data)
+    else:
+        try:
+            decoded = decode_as(data, options.encoding)
+        except DecodeError as err:
+            return Outcome(item.name, "failed", f"line {err.line}: {err.message}")
     fixed = repair_text(decoded.text, RepairConfig(lossy=options.lossy))
     after = (b"\xef\xbb\xbf" if decoded.bom else b"") + fixed.text.encode("utf-8")
     status = "repaired" if after != data else "unchanged"

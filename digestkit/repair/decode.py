@@ -21,9 +21,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from digestkit.errors import DecodeError
 from digestkit.repair.plausible import cjk_plausibility, word_plausibility
 
-__all__ = ["Decoded", "decode_bytes", "looks_binary"]
+__all__ = ["Decoded", "decode_as", "decode_bytes", "looks_binary"]
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +106,37 @@ def decode_bytes(data: bytes) -> Decoded:
         if found is not None:
             return found
     return _decode_legacy(data) or _fallback(data)
+
+
+def decode_as(data: bytes, encoding: str) -> Decoded:
+    """Decode ``data`` with a codec the caller knows, strictly; no guessing.
+
+    A byte-order mark of that codec's family is honoured and reported. Bytes that do not
+    fit raise :class:`~digestkit.errors.DecodeError` with the 1-based ``line``; an unknown
+    codec name raises :class:`LookupError`.
+
+    >>> decode_as("論文の要約".encode("shift_jis"), "sjis")
+    Decoded(text='論文の要約', encoding='shift_jis', confidence=1.0, bom=False)
+    >>> try:
+    ...     decode_as(b"ok\\n\\x81", "utf-8")
+    ... except DecodeError as err:
+    ...     print(err.line, err)
+    2 not valid utf-8 (byte 0x81 at offset 3)
+    """
+    codec = codecs.lookup(encoding).name
+    data = bytes(data)
+    bom = False
+    if codec in {"utf-8", "utf-8-sig"} and data.startswith(codecs.BOM_UTF8):
+        codec, data, bom = "utf-8", data[len(codecs.BOM_UTF8) :], True
+    elif codec in {"utf-16", "utf-32"}:
+        bom = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE))
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        message = f"not valid {codec} (byte 0x{data[err.start]:02x} at offset {err.start})"
+        raise DecodeError(message, line=line) from err
+    return Decoded(text, codec, 1.0, bom)
 
 
 def looks_binary(data: bytes) -> bool:

@@ -390,3 +390,28 @@ def test_arbitrary_bytes_through_the_cli_never_crash(
         assert written.exists() or "skipped" in stderr
         if written.exists():
             written.read_bytes().decode("utf-8")  # always valid UTF-8
+
+
+def test_forced_encoding(tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    line = "論文"  # two characters: too short to detect with any certainty
+    source = tmp_path / "short.md"
+    source.write_bytes(line.encode("euc_jp"))
+    code, stdout, _ = run(capsysbinary, "repair", source, "--encoding", "euc-jp")
+    assert (code, stdout) == (EXIT_OK, line)
+
+
+def test_forced_encoding_names_the_file_and_line_that_do_not_fit(
+    tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    source = tmp_path / "mixed.md"
+    source.write_bytes("一行目\n".encode("shift_jis") + b"\x80 is not Shift_JIS\n")
+    code, stdout, stderr = run(capsysbinary, "repair", source, "-e", "shift_jis")
+    assert code == EXIT_ERROR
+    assert stdout == ""
+    assert f"error: {source} (line 2: not valid shift_jis" in stderr
+
+
+def test_unknown_forced_encoding_is_a_usage_error(
+    tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    assert main(["repair", str(tmp_path), "--check", "-e", "no-such-codec"]) == EXIT_USAGE

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digestkit.repair.decode import SAMPLE_BYTES, Decoded, decode_bytes, looks_binary
+from digestkit.errors import DecodeError
+from digestkit.repair.decode import SAMPLE_BYTES, Decoded, decode_as, decode_bytes, looks_binary
 from tests.conftest import seed_path
 
 _CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
@@ -315,3 +316,24 @@ def test_a_file_mixing_utf8_and_legacy_lines_decodes_line_by_line(codec: str) ->
 def test_one_legacy_codec_throughout_is_not_mixed() -> None:
     text = "\n".join(SIMPLIFIED + SIMPLIFIED) + "\n"
     assert decode_bytes(text.encode("gb18030")).encoding == "gb18030"
+
+
+def test_decode_as_honours_a_bom_of_its_family() -> None:
+    assert decode_as(codecs.BOM_UTF8 + "論文".encode(), "utf_8") == Decoded(
+        "論文", "utf-8", 1.0, True
+    )
+    assert decode_as("論文".encode("utf-16"), "utf-16") == Decoded("論文", "utf-16", 1.0, True)
+    assert decode_as("論文".encode("utf-16-le"), "utf-16-le").bom is False
+
+
+def test_decode_as_reports_the_line_that_does_not_fit() -> None:
+    data = "一行目\n二行目\n".encode("euc_jp") + b"\xff\n"
+    with pytest.raises(DecodeError) as caught:
+        decode_as(data, "euc_jp")
+    assert caught.value.line == 3
+    assert "not valid euc_jp (byte 0xff" in str(caught.value)
+
+
+def test_decode_as_refuses_unknown_codecs() -> None:
+    with pytest.raises(LookupError):
+        decode_as(b"x", "no-such-codec")
