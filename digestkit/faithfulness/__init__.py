@@ -7,14 +7,17 @@ faithful) with every issue found, each with the span of the summary it concerns:
 
 * ``number``: a quantity the source neither states nor simply derives (:mod:`.numbers`);
 * ``name``: a model, dataset, metric or method name the source lacks (:mod:`.names`);
+  ``term``: a lower-case Latin term of a ja/zh summary the source lacks (weaker);
 * ``antonym`` / ``direction`` / ``negation``: a claim that flips the source (:mod:`.claims`);
-* ``unsupported``: English content words the source never uses (untraceable content);
+* ``unsupported``: English words or pairs of words the source never uses, and sentences
+  made mostly of them (untraceable content);
 * ``language``: the summary is not in the language it claims;
 * ``judge``: a verdict of an optional LLM judge, believed only with a verified quote
-  (:mod:`.judge`).
+  (:mod:`.judge`); ``judge_unverified`` records a verdict whose quote was not found (free).
 
 The score is ``exp(-sum of issue weights)``: one strong issue (a wrong number or name, a
-flipped claim) takes it under :data:`DEFAULT_THRESHOLD`; a few rare unsupported words do too.
+flipped claim) takes it under :data:`DEFAULT_THRESHOLD`; so does an untraceable sentence or
+a pile of untraceable words, while a few paraphrased words do not.
 
 >>> src = "SLA2 achieves 97% attention sparsity and an 18.6x speedup on video diffusion models."
 >>> score_faithfulness(src, "SLA2は97%のスパース性と18.6倍の高速化を達成した。").flagged
@@ -57,7 +60,6 @@ WEIGHTS = {
     "name": 1.5,
     "term": 0.4,
     "language": 3.0,
-    "judge": 1.5,
 }
 
 
@@ -65,7 +67,8 @@ WEIGHTS = {
 class Issue:
     """One reason a summary may be unfaithful.
 
-    ``type``: number, name, antonym, direction, negation, unsupported, language or judge.
+    ``type``: number, name, term, antonym, direction, negation, unsupported, language,
+    judge or judge_unverified (see the module docstring).
     ``span``: ``(start, end)`` in the summary; ``text``: the summary text there;
     ``detail``: a short human explanation; ``weight``: what it cost the score.
     """
