@@ -214,9 +214,11 @@ def _decode_utf8(data: bytes) -> Decoded | None:
 
 
 def _nul_pattern_codec(head: bytes) -> str | None:
-    """UTF-16/32 without a mark, told by where NULs fall (ASCII-heavy text has many)."""
+    """UTF-16/32 without a mark, told by where NULs fall (ASCII-heavy text has many).
+
+    Below 16 bytes the pattern is too weak to overrule UTF-8 (``b"000\\x00"``)."""
     size = len(head)
-    if size < 4 or b"\x00" not in head:
+    if size < 16 or b"\x00" not in head:
         return None
     if size % 4 == 0:
         # Every UTF-32 unit has a zero top byte and a plane byte <= 0x10 (mostly zero too).
