@@ -104,3 +104,10 @@ def test_never_crashes(text: str, fmt: str) -> None:
         return
     for w in result.warnings:
         assert 1 <= w.line <= text.count("\n") + 2
+
+
+def test_authors_line_is_read() -> None:
+    case = next(c for c in CASES if c["name"] == "hf-daily-headings")
+    entries = parse_digest(case["text"]).digest.entries
+    assert entries[0].authors == ("Charlie Snell", "Jaehoon Lee")
+    assert entries[0].url == "https://huggingface.co/papers/2408.03314"

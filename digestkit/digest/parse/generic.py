@@ -63,6 +63,8 @@ _REF_TEXT = re.compile(
 )
 _AUTHORS = re.compile(r"^\s*(?:[-*•]\s*)?\**(?:authors?|著者|作者)\**\s*[:：]\s*(.+)$", re.I | re.M)
 _TITLE_LIKE_MAX = 300
+_BOLD = re.compile(r"(?:\*\*|__)(?![\s*])(.+?)(?<![\s:：])(?:\*\*|__)(?!\s*[:：])")
+_EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]|（\s*）")
 _DASH = re.compile(r"\s+[—–-]\s+|\s+\|\s+")
 _ID = re.compile(r"(?:arxiv:?\s*)?\d{4}\.\d{4,5}(?:v\d+)?", re.IGNORECASE)
 
@@ -328,6 +330,9 @@ def _title(u: _Unit, found: list[Block]) -> tuple[str, set[int]]:
     if not title and u.start != u.anchor:
         title = _clean(head.text)
         used.add(u.start)
+    if not title:  # "- **Title** ([arXiv](…)) [[code](…)]": the bold words name the paper
+        bold = _BOLD.search(anchor.raw.split("\n")[0])
+        title = bold.group(1).strip() if bold else ""
     if not title and anchor.kind == "row":
         cells = [c.strip() for c in anchor.text.split(" | ")]
         title = next(
@@ -338,6 +343,7 @@ def _title(u: _Unit, found: list[Block]) -> tuple[str, set[int]]:
         for link in anchor.links:  # "[PDF](…) Title" -> "Title"
             if link.text and _GENERIC_LINK.match(link.text):
                 text = text.replace(link.text, " ", 1)
+        text = _EMPTY_BRACKETS.sub(" ", text)
         title = _DASH.split(_clean(text), maxsplit=1)[0].strip()
     return title, used
 
