@@ -15,6 +15,7 @@ chosen by the model). :func:`replay` runs them on any text.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from digestkit.repair.lossless import (
@@ -224,28 +225,51 @@ def _decide(text: str, runs: list[_Run], config: RepairConfig) -> None:
     model = CharModel(_language(known))
     model.observe_always_visible(known)
     lossy = [r for r in runs if r.lossy]
+    pruned: dict[str, tuple[Candidate, ...]] = {}
     for r in lossy:
         for p in r.pieces:
             if isinstance(p, Slot):
-                p.options = prune(p.options, model)
-    _decide_all(text, lossy, model)
+                if p.original not in pruned:
+                    pruned[p.original] = prune(p.options, model)
+                p.options = pruned[p.original]
+    _decide_all(text, lossy, model, {})
     if config.document_prior:
         model.observe(_assemble(text, runs)[0])
-    _decide_all(text, lossy, model, refine=True)
+    _decide_all(text, lossy, model, {}, refine=True)
 
 
-def _decide_all(text: str, runs: list[_Run], model: CharModel, refine: bool = False) -> None:
+# Digests repeat themselves (the same headings and phrases in every entry), so the same
+# damaged characters recur in the same context: a decision depends only on the slots'
+# original text and the context, so it is memoised per round (``Memo``).
+Memo = dict[tuple[str, ...], list[tuple[int, float]]]
+
+
+def _decide_all(
+    text: str, runs: list[_Run], model: CharModel, memo: Memo, refine: bool = False
+) -> None:
     for r in runs:
         before = text[max(0, r.start - _CONTEXT) : r.start]
         after = text[r.end : r.end + _CONTEXT]
-        (_refine_run if refine else _decide_run)(r, before, after, model)
+        (_refine_run if refine else _decide_run)(r, before, after, model, memo)
+
+
+def _remember(
+    memo: Memo, key: tuple[str, ...], group: list[Slot], decide: Callable[[], None]
+) -> None:
+    hit = memo.get(key)
+    if hit is None:
+        decide()
+        memo[key] = [(q.choice, q.confidence) for q in group]
+    else:
+        for q, (choice, confidence) in zip(group, hit, strict=True):
+            q.choice, q.confidence = choice, confidence
 
 
 def _render(p: Piece) -> str:
     return p if isinstance(p, str) else p.options[p.choice].text if p.choice >= 0 else p.original
 
 
-def _decide_run(r: _Run, before: str, after: str, model: CharModel) -> None:
+def _decide_run(r: _Run, before: str, after: str, model: CharModel, memo: Memo) -> None:
     """Viterbi over each group of adjacent slots, the run's decoded text as context."""
     pieces = r.pieces
     i = 0
@@ -261,19 +285,21 @@ def _decide_run(r: _Run, before: str, after: str, model: CharModel) -> None:
             j += 1
         group = [q for q in pieces[i:j] if isinstance(q, Slot)]
         right = _render(pieces[j])[:1] if j < len(pieces) else after[:1]
-        decode_slots(group, left, right, model)
+        key = (left, right, *(q.original for q in group))
+        _remember(memo, key, group, lambda: decode_slots(group, left, right, model))  # noqa: B023
         left = _render(group[-1])[-1]
         i = j
 
 
-def _refine_run(r: _Run, before: str, after: str, model: CharModel) -> None:
+def _refine_run(r: _Run, before: str, after: str, model: CharModel, memo: Memo) -> None:
     """Re-decide each slot with its neighbours fixed, now with the word-match bonus."""
     rendered = [_render(p) for p in r.pieces]
     for n, p in enumerate(r.pieces):
         if isinstance(p, Slot) and p.confidence < SURE:
             left = (before + "".join(rendered[:n]))[-_CONTEXT:]
             right = ("".join(rendered[n + 1 :]) + after)[:_CONTEXT]
-            refine_slot(p, left, right, model)
+            key = (left, right, p.original)
+            _remember(memo, key, [p], lambda: refine_slot(p, left, right, model))  # noqa: B023
             rendered[n] = _render(p)
 
 

@@ -34,7 +34,7 @@ __all__ = ["Candidate", "Slot", "candidates", "decode_slots", "sequence_length"]
 DELETED_UNDEFINED = 0.0
 DELETED_SOFT_HYPHEN = -1.0
 DELETED_NBSP = -4.0
-SPACE_WAS_NBSP = -1.0
+SPACE_WAS_NBSP = -4.0
 MARK_WAS_BYTE = 0.0  # U+FFFD or '?' that stood for one lost byte
 #: Key, in a losses table, of the prior that a space stands for a lost NBSP byte.
 SPACE = 0x20

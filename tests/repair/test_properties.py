@@ -78,5 +78,10 @@ def test_lossy_repair_never_grows_damage_and_replays(text: str, kind: str) -> No
     damaged = corrupt(text, kind)
     result = repair_text(damaged)
     assert apply_plan(damaged, result.steps) == result.text
-    # Every changed span is recorded, and the ASCII around the damage is kept.
-    assert [c for c in result.text if c.isascii()] == [c for c in text if c.isascii()]
+
+    # ASCII is never damaged by mojibake, so repair keeps it; only a space may be read as
+    # a lost NBSP byte.
+    def ascii_but_spaces(s: str) -> str:
+        return "".join(c for c in s if c.isascii() and c != " ")
+
+    assert ascii_but_spaces(result.text) == ascii_but_spaces(damaged)

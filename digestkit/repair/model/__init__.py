@@ -89,8 +89,8 @@ def _outside_prior(ch: str) -> float:
     if joiner is not None:
         return joiner
     o = ord(ch)
-    if 0x1F300 <= o <= 0x1FAFF or 0x2600 <= o <= 0x27BF or 0x2B00 <= o <= 0x2BFF:
-        return 1e-5
+    if 0x1F300 <= o <= 0x1FAFF:
+        return 1e-7
     if 0x1D400 <= o <= 0x1D7FF:
         return 1e-10
     return 1e-8
@@ -118,6 +118,7 @@ class CharModel:
         self.bo = self.tables.backoff.get(lang, {})
         self.bi = self.tables.bi.get(lang, {})
         self.words = self.tables.words.get(lang, {})
+        self.symbols = self.tables.uni.get("sym", {})
         self.visible: dict[str, float] = {}
         self.doc_uni: Counter[str] = Counter()
         self.doc_bi: Counter[str] = Counter()
@@ -146,8 +147,11 @@ class CharModel:
         self._memo.clear()
 
     def p_uni(self, ch: str) -> float:
-        """P(ch) under the prior (ASCII from the document, others by kind of character)."""
+        """P(ch) under the prior (ASCII from the document, emoji from the symbol table)."""
         v = self.uni.get(ch)
+        sym = self.symbols.get(ch)
+        if sym is not None and (v is None or sym < v):
+            v = sym
         if v is not None:
             return math.exp(-v / 100)
         hit = self.visible.get(ch)

@@ -205,11 +205,35 @@ def encode_tables(tables: dict[str, dict[str, Table]]) -> bytes:
     return head + b"".join(blobs)
 
 
+#: Symbols that mark headings and verdicts in technical Markdown (digests, READMEs), which
+#: social-media frequencies underrate; each gets at least this probability.
+MARKDOWN_SYMBOLS = {
+    sym: 2e-5 for sym in "🔍📊📚🚀💡⚙⚠✅❌🤖📝🎯🔥⭐📈📉🧪🧠🔧🛠📌🏆▶➡👉✨📄🔗💻🌐📦🔬❓❗✔✖➕➖"
+}
+
+
+def symbols() -> Table:
+    """Emoji and symbols (language-independent): wordfreq's English list has them as
+    tokens (social media rates), raised for the ones technical Markdown uses a lot."""
+    from wordfreq import get_frequency_dict
+
+    freqs: dict[str, float] = {}
+    for w, f in get_frequency_dict("en", wordlist="large").items():
+        if len(w) == 1 and ord(w) >= 0x2000 and not ("\u3000" <= w <= "\ufaff"):
+            freqs[w] = f
+    for sym in "₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷⁸⁹":  # log₁₀, x², in formulas written as text
+        freqs[sym] = max(freqs.get(sym, 0.0), 1e-6)
+    for sym, floor in MARKDOWN_SYMBOLS.items():
+        freqs[sym] = max(freqs.get(sym, 0.0), floor)
+    return {w: _nlog(f) for w, f in sorted(freqs.items(), key=lambda wf: (-wf[1], wf[0]))}
+
+
 def build(out: Path = OUT) -> Path:
     """Write the model file; returns its path."""
     tables = {}
     for lang, wordlist, n_uni, n_pair in LANGS:
         tables[lang] = build_language(lang, wordlist, n_uni, n_pair)
+    tables["sym"] = {"uni": symbols()}
     out.write_bytes(gzip.compress(encode_tables(tables), compresslevel=9, mtime=0))
     return out
 
