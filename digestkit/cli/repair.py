@@ -214,9 +214,10 @@ def _run(items: Iterable[InputItem], total: int | None, options: Options, single
     """Handle the documents one by one, so memory stays flat over a large archive."""
     counts = {"repaired": 0, "unchanged": 0, "skipped": 0, "failed": 0}
     reports = []
+    written: set[Path] = set()
     with _progress(total) as advance:
         for item in items:
-            outcome = _handle(item, options, single)
+            outcome = _handle(item, options, single, written)
             counts[outcome.status] += 1
             if options.explain:
                 reports.append(outcome.report or _short_report(outcome))
@@ -224,10 +225,10 @@ def _run(items: Iterable[InputItem], total: int | None, options: Options, single
     return _finish(counts, reports, options, single=single)
 
 
-def _handle(item: InputItem, options: Options, single: bool) -> Outcome:
+def _handle(item: InputItem, options: Options, single: bool, written: set[Path]) -> Outcome:
     outcome = _process(item, options)
     if options.writes and outcome.status in {"repaired", "unchanged"}:
-        outcome = _write(item, outcome, options)
+        outcome = _write(item, outcome, options, written)
     elif not options.writes and single and not _reports(options):
         _emit(outcome.after)
     if options.diff:
@@ -265,7 +266,7 @@ def _process(item: InputItem, options: Options) -> Outcome:
         try:
             decoded = decode_as(data, options.encoding)
         except DecodeError as err:
-            return Outcome(item.name, "failed", f"line {err.line}: {err.message}")
+            return Outcome(item.name, "failed", f"line {err.context['line']}: {err.message}")
     fixed = repair_text(decoded.text, RepairConfig(lossy=options.lossy))
     after = (b"\xef\xbb\xbf" if decoded.bom else b"") + fixed.text.encode("utf-8")
     status = "repaired" if after != data else "unchanged"
@@ -308,7 +309,7 @@ def _report(name: str, status: str, decoded: Any, fixed: Repaired) -> dict[str, 
     }
 
 
-def _write(item: InputItem, outcome: Outcome, options: Options) -> Outcome:
+def _write(item: InputItem, outcome: Outcome, options: Options, written: set[Path]) -> Outcome:
     from digestkit.errors import DigestkitError
     from digestkit.repair.files import target_path, write_atomic
 
@@ -324,7 +325,11 @@ def _write(item: InputItem, outcome: Outcome, options: Options) -> Outcome:
             if item.path is None or outcome.status == "unchanged":
                 return outcome
             target = item.path.resolve()  # through a symlink to the file, keeping the link
+        if target.resolve() in written:
+            # Two inputs with the same relative path (a/x.md and b/x.md into one DIR).
+            return Outcome(outcome.name, "failed", f"{target} was already written in this run")
         write_atomic(target, outcome.after, backup=options.backup)
+        written.add(target.resolve())
     except DigestkitError as err:
         return Outcome(outcome.name, "failed", err.message)
     except OSError as exc:

@@ -45,6 +45,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+#: Archive members larger than this are refused rather than read into memory (zip bombs).
+MAX_MEMBER_BYTES = 256 * 1024 * 1024
+
 _BACKUP = re.compile(r"\.orig(\.\d+)?$")  # what write_atomic names its backups
 _ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
 
@@ -178,6 +181,8 @@ def _zip_members(archive: Path) -> Iterator[InputItem]:
                 problem = "symlink member refused"
             elif info.flag_bits & 0x1:
                 problem = "encrypted member"
+            elif info.file_size > MAX_MEMBER_BYTES:
+                problem = f"member larger than {MAX_MEMBER_BYTES} bytes refused"
             if problem:
                 yield InputItem(name, relpath, problem=problem)
                 continue
@@ -201,6 +206,8 @@ def _tar_members(archive: Path) -> Iterator[InputItem]:
                 problem = f"link member refused (-> {info.linkname})"
             elif not info.isfile():
                 problem = "special member refused (device, fifo)"
+            elif info.size > MAX_MEMBER_BYTES:
+                problem = f"member larger than {MAX_MEMBER_BYTES} bytes refused"
             if problem:
                 yield InputItem(name, relpath, problem=problem)
                 continue

@@ -415,3 +415,18 @@ def test_unknown_forced_encoding_is_a_usage_error(
     tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
 ) -> None:
     assert main(["repair", str(tmp_path), "--check", "-e", "no-such-codec"]) == EXIT_USAGE
+
+
+def test_two_inputs_with_the_same_output_path_do_not_overwrite_each_other(
+    tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    for folder, text in (("a", "first\n"), ("b", "second\n")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.md").write_text(text)
+    out = tmp_path / "out"
+    code, _, stderr = run(
+        capsysbinary, "repair", tmp_path / "a/x.md", tmp_path / "b/x.md", "-d", out
+    )
+    assert code == EXIT_ERROR
+    assert (out / "x.md").read_text() == "first\n"
+    assert "was already written in this run" in stderr

@@ -247,3 +247,12 @@ def test_tar_member_names_in_a_legacy_codec_are_decoded(tmp_path: Path) -> None:
         tf.addfile(info, io.BytesIO(b"x"))
     (item,) = iter_inputs([archive])
     assert item.relpath == PurePosixPath("論文/まとめ一覧.md")
+
+
+def test_oversized_members_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from digestkit.repair import files
+
+    monkeypatch.setattr(files, "MAX_MEMBER_BYTES", 3)
+    archive = _zip(tmp_path / "big.zip", {"big.md": b"four", "ok.md": b"ok"})
+    problems = {str(i.relpath): i.problem for i in iter_inputs([archive])}
+    assert problems == {"big.md": "member larger than 3 bytes refused", "ok.md": None}
