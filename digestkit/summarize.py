@@ -201,6 +201,65 @@ def _finish(digest: Digest, entries: list[Entry], run: SummaryRun) -> Digest:
     return digest.replace(entries=tuple(entries), metadata=tuple(meta))
 
 
+class _Pool:
+    """Runs papers on worker threads; results are handled in the calling thread."""
+
+    _STOPPED = "run stopped before this paper: "
+
+    def __init__(
+        self,
+        worker: _Paper,
+        digest: Digest,
+        entries: list[Entry],
+        results: list[PaperResult],
+        on_result: Callable[[PaperResult, Digest], None] | None,
+    ) -> None:
+        self.worker, self.digest, self.entries = worker, digest, entries
+        self.results, self.on_result = results, on_result
+        self.stop = threading.Event()
+        self.reason = ""
+
+    def task(self, i: int, entry: Entry) -> PaperResult:
+        if self.stop.is_set():
+            return PaperResult(i, entry.key, "failed", error=self._STOPPED + self.reason)
+        try:
+            return self.worker.run(i, entry)
+        except BudgetExceeded as err:
+            self.reason = "budget reached"
+            self.stop.set()
+            return PaperResult(i, entry.key, "failed", error=str(err))
+
+    def handle(self, result: PaperResult) -> None:
+        self.results.append(result)
+        self.entries[result.index] = _apply(self.entries[result.index], result)
+        if self.on_result:
+            self.on_result(result, self.digest.replace(entries=tuple(self.entries)))
+
+    def run(self, todo: list[tuple[int, Entry]], workers: int) -> None:
+        pool = ThreadPoolExecutor(workers, thread_name_prefix="digestkit-summarize")
+        futures = [pool.submit(self.task, i, e) for i, e in todo]
+        handled: set[int] = set()
+        try:
+            for fut in as_completed(futures):
+                self.handle(fut.result())
+                handled.add(id(fut))
+        except BaseException:
+            # Interrupted: start nothing new, but let calls in flight land (they are paid
+            # for) and hand their results on, so the saved output has them too.
+            self.reason = "interrupted"
+            self.stop.set()
+            for f in futures:
+                f.cancel()
+            pool.shutdown(wait=True)
+            for f in futures:
+                if id(f) not in handled and f.done() and not f.cancelled() and not f.exception():
+                    r = f.result()
+                    if not r.error.startswith(self._STOPPED):
+                        self.handle(r)
+            raise
+        pool.shutdown()
+
+
 def summarize_run(
     digest: Digest,
     *,
@@ -229,17 +288,6 @@ def summarize_run(
     worker = _Paper(router, tpl, settings.summarize.on_language_mismatch == "keep")
     entries = list(digest.entries)
     results: list[PaperResult] = []
-    stop = threading.Event()
-
-    def task(i: int, entry: Entry) -> PaperResult:
-        if stop.is_set():
-            return PaperResult(i, entry.key, "failed", error="run stopped: budget reached")
-        try:
-            return worker.run(i, entry)
-        except BudgetExceeded as err:
-            stop.set()
-            return PaperResult(i, entry.key, "failed", error=str(err))
-
     todo = []
     for i, e in enumerate(entries):
         if not overwrite and e.summary and e.summary.template == tpl.id:
@@ -248,21 +296,8 @@ def summarize_run(
             todo.append((i, e))
     if batch:
         worker.bought = _batch_phase(worker, [e for _, e in todo], poll or (lambda: time.sleep(30)))
-    workers = max(1, min(64, sum(s.config.concurrency for s in router.slots.values())))
-    with ThreadPoolExecutor(workers, thread_name_prefix="digestkit-summarize") as pool:
-        futures = [pool.submit(task, i, e) for i, e in todo]
-        try:
-            for fut in as_completed(futures):
-                result = fut.result()
-                results.append(result)
-                entries[result.index] = _apply(entries[result.index], result)
-                if on_result:
-                    on_result(result, digest.replace(entries=tuple(entries)))
-        except BaseException:
-            stop.set()
-            for f in futures:
-                f.cancel()
-            raise
+    pool = _Pool(worker, digest, entries, results, on_result)
+    pool.run(todo, max(1, min(64, sum(s.config.concurrency for s in router.slots.values()))))
     results.sort(key=lambda r: r.index)
     s = router.stats
     run = SummaryRun(digest, tpl.id, router.run_id, results, s.calls, s.usage, s.cost)

@@ -316,3 +316,43 @@ def test_missing_key_fails_before_any_call(
         assert main(["summarize", str(path), "-c", str(cfg)]) == 3
         assert stub.calls == []
     assert "export DK_TEST_KEY=" in capsys.readouterr().err
+
+
+def test_ctrl_c_saves_what_is_done_and_exits_130(tmp_path: Path) -> None:
+    home = Path(os.environ["DIGESTKIT_HOME"])
+    digest_path, out, cfg = tmp_path / "d.json", tmp_path / "out.json", tmp_path / "digestkit.toml"
+    digest_path.write_text(make_digest(100).to_json(), encoding="utf-8")
+    with serve_stub(latency=0.05) as stub:
+        _write_config(cfg, stub.base_url, 2)
+        code = "import sys; from digestkit.cli import main; sys.exit(main(sys.argv[1:]))"
+        args = [
+            sys.executable,
+            "-c",
+            code,
+            "summarize",
+            str(digest_path),
+            "-c",
+            str(cfg),
+            "-o",
+            str(out),
+        ]
+        proc = subprocess.Popen(args, env={**os.environ}, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (home / "llm.sqlite3").exists():
+            time.sleep(0.02)
+        while time.monotonic() < deadline:
+            try:
+                with sqlite3.connect(home / "llm.sqlite3") as con:
+                    if con.execute("SELECT count(*) FROM cache").fetchone()[0] >= 10:
+                        break
+            except sqlite3.OperationalError:  # not migrated yet
+                pass
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    saved = Digest.from_json(out.read_text(encoding="utf-8"))
+    done = sum(e.summary is not None for e in saved.entries)
+    with sqlite3.connect(home / "llm.sqlite3") as con:
+        cached = con.execute("SELECT count(*) FROM cache").fetchone()[0]
+    assert 10 <= done == cached < 100  # everything paid for is saved, in the file and the cache
