@@ -155,7 +155,7 @@ def score_faithfulness(
         kind = "name" if n.strong else "term"
         issues.append(_issue(kind, n.span, n.text, "not in the source"))
     for f in check_claims(summary, source, lang="en" if claimed not in ("ja", "zh") else claimed):
-        if any(_overlaps(f.span, i.span) for i in issues if i.type in ("number", "name", "term")):
+        if any(_inside(f.span, i.span) for i in issues if i.type in ("number", "name", "term")):
             continue  # a changed number or name is already counted once
         issues.append(Issue(f.type, f.span, f.text, f.detail, f.weight))
     if judge is not None:
@@ -189,8 +189,8 @@ def _issue(kind: str, span: tuple[int, int], text: str, detail: str) -> Issue:
     return Issue(kind, span, text, detail, WEIGHTS[kind])
 
 
-def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    return a[0] < b[1] and b[0] < a[1]
+def _inside(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return b[0] <= a[0] and a[1] <= b[1]
 
 
 _TOKEN = re.compile(r"[a-z0-9]+|[\u3040-\u30ff\u3400-\u9fff]")

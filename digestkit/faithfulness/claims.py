@@ -207,11 +207,17 @@ def _direction(text: str, offset: int, src: _Source) -> list[Finding]:
     theirs = set().union(*(_concepts(s.text, cjk=False) for s in related))
     out = []
     for concept in sorted(mine):
-        opposite = CONCEPT_OPPOSITE[concept]
-        if opposite in theirs and concept not in theirs and opposite not in mine:
-            detail = f"says {concept} where the source says {opposite}"
+        opposites = CONCEPT_OPPOSITE[concept]
+        clash = sorted(opposites & theirs)
+        mixed = _PRIMARY_OPPOSITE[concept] in mine  # "faster but less accurate": a contrast
+        if clash and concept not in theirs and not mixed:
+            detail = f"says {concept} where the source says {clash[0]}"
             out.append(Finding("direction", (offset, offset + len(text)), text, detail, 1.5))
     return out
+
+
+_PRIMARY_OPPOSITE = {"up": "down", "down": "up", "kept": "down", "better": "worse",
+                     "worse": "better", "stable": "unstable", "unstable": "stable"}  # fmt: skip
 
 
 def _concepts(text: str, cjk: bool) -> set[str]:

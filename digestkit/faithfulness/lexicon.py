@@ -159,7 +159,9 @@ CONCEPTS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     ),
     "down": (
         _stems("decrease degrade worsen lower drop decline deteriorate slower impair harm hurt"),
-        _words("低下 悪化 劣化 減少 下降 降低 减少 恶化 减慢 损害 損な 低速 減速 减速 变慢 遅く"),
+        _words(
+            "低下 悪化 劣化 減少 下降 降低 减少 恶化 减慢 损害 損な 低速 減速 减速 变慢 遅く 喪失 失う 丧失"
+        ),
     ),
     "stable": (
         _stems("stable stability robust robustness"),
@@ -168,6 +170,10 @@ CONCEPTS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "unstable": (
         _stems("unstable instability collapse fragile"),
         _words("不安定 崩壊 不稳定 崩溃"),
+    ),
+    "kept": (
+        _stems("maintain preserve retain keep"),
+        _words("維持 保持 保た 保つ 维持 保留"),
     ),
     "better": (
         _stems("outperform surpass exceed beat superior"),
@@ -178,13 +184,14 @@ CONCEPTS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
         _words("下回 劣る 劣っ 劣于 不如 落后"),
     ),
 }
-CONCEPT_OPPOSITE = {
-    "up": "down",
-    "down": "up",
-    "better": "worse",
-    "worse": "better",
-    "stable": "unstable",
-    "unstable": "stable",
+CONCEPT_OPPOSITE: dict[str, frozenset[str]] = {
+    "up": frozenset({"down"}),
+    "down": frozenset({"up", "kept"}),  # "quality drops" against "while preserving quality"
+    "kept": frozenset({"down"}),
+    "better": frozenset({"worse"}),
+    "worse": frozenset({"better"}),
+    "stable": frozenset({"unstable"}),
+    "unstable": frozenset({"stable"}),
 }
 
 EN_NEGATOR = re.compile(

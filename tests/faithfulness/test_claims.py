@@ -30,6 +30,7 @@ def _types(summary: str, lang: str = "en") -> list[str]:
         ("VESPO 在 64 倍陈旧比率下训练不稳定。", "zh", "direction"),
         ("VESPOは64倍でも安定した訓練を維持できない。", "ja", "negation"),
         ("VESPO 在 64 倍陈旧比率下无法保持稳定训练。", "zh", "negation"),
+        ("VESPO 在 64 倍陈旧比率下训练质量下降。", "zh", "direction"),  # source: maintains
     ],
 )
 def test_flipped_claims_are_found(summary: str, lang: str, kind: str) -> None:
