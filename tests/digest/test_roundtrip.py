@@ -265,3 +265,44 @@ def test_checklist_roundtrip(d: Digest) -> None:
 @given(st.one_of(bot_digest(), survey_digest(), ja8q_digest()))
 def test_json_roundtrip_is_exact(d: Digest) -> None:
     assert parse_digest(render(d, "json"), "json").digest == d
+
+
+# --- escaping: any one-line title or heading survives the Markdown formats -----------
+
+_LINE = (
+    (
+        st.text(
+            st.characters(
+                blacklist_categories=("Cc", "Cs", "Zl", "Zp", "Zs"),
+            ),
+            min_size=1,
+            max_size=30,
+        )
+        | st.lists(st.sampled_from(SPECIAL + ["a", "論文", " "]), min_size=1, max_size=8).map(
+            "".join
+        )
+    )
+    .map(lambda s: " ".join(s.split()))
+    .filter(bool)
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_LINE, _LINE, st.sampled_from(["md-ja-8q", "md-bot", "md-checklist"]))
+def test_any_title_and_heading_survive(title: str, heading: str, fmt: str) -> None:
+    """Escaping only (the parser is called directly: the repair step is not under test)."""
+    from digestkit.digest.parse import PARSERS
+
+    link = "https://arxiv.org/abs/2401.00001"
+    sections: tuple[tuple[str, str], ...] = ((heading, f"- [x] 論文リンク: {link}"),)
+    if fmt == "md-ja-8q":
+        entry = Entry(arxiv_id="2401.00001", version=1, title=title, url=link + "v1",
+                      summary=Summary(template="ja-8q", sections=sections))  # fmt: skip
+    elif fmt == "md-bot":
+        entry = Entry(arxiv_id="2401.00001", version=1, title=title, url=link, abstract=heading)
+    else:
+        entry = Entry(title=title, summary=Summary(template="checklist", sections=sections),
+                      **derive(sections))  # type: ignore[arg-type]  # fmt: skip
+    d = Digest(title="" if fmt == "md-ja-8q" else title, entries=(entry,))
+    got = PARSERS[PARSE_FORMAT[fmt]](render(d, fmt)).digest
+    assert strip_derived(got) == strip_derived(d)
