@@ -45,7 +45,8 @@ SCHEMA = """digestkit digest JSON, schema_version 1
       "summary": null | {"language": str, "backend": str, "model": str, "template": str,
                          "sections": [[heading, markdown], ...], "raw": str}
   }],
-  "warnings": [str]  (optional, written by parsers; ignored on load)
+  "warnings": [{"line": int, "message": str, "text": str}]  (optional, written by
+              `digestkit parse`: text the parser could not place; ignored on load)
 }
 Unknown keys are ignored on load; a larger schema_version is refused.
 """
