@@ -331,6 +331,10 @@ def _summarize(data: Any, path: str | None) -> SummarizeConfig:
     )
     if cfg.on_language_mismatch not in ("fail", "keep"):
         raise s.error("on_language_mismatch", "must be 'fail' or 'keep'")
+    from digestkit.templates import list_templates
+
+    if cfg.template.partition("@")[0] not in list_templates():
+        raise s.error("template", f"unknown template (available: {', '.join(list_templates())})")
     s.done()
     return cfg
 

@@ -78,7 +78,7 @@ _ROLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ),
     ),
     "result": (
-        ("結果", "result", "结果", "性能", "達成", "key points"),
+        ("結果", "result", "结果", "性能", "達成"),
         (
             "achiev",
             "outperform",
@@ -130,6 +130,7 @@ _ROLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("参考文献", "reference"),
         ("et al", "prior work", "previous work", "building on", "先行研究", "已有"),
     ),
+    "points": (("key points", "要点"), ()),
     "contribution": (
         ("contribution", "贡献", "a:"),
         ("we propose", "we introduce", "contribution", "novel", "first", "提案", "提出", "首次"),
@@ -175,8 +176,11 @@ def _pick(sentences: list[str], role: str, used: set[int], k: int = 2) -> list[s
 
 
 def _short(sentences: list[str], limit: int = 140) -> str:
-    first = sentences[0] if sentences else ""
-    return first if len(first) <= limit else first[: limit - 1] + "…"
+    """One sentence saying what the paper does: the best "we propose" sentence, else the
+    first; cut to ``limit`` characters (the tweet question asks for 140)."""
+    scored = [(_score(s, "contribution"), -i, s) for i, s in enumerate(sentences)]
+    best = max(scored)[2] if scored and max(scored)[0] > 0 else (sentences[0] if sentences else "")
+    return best if len(best) <= limit else best[: limit - 1] + "…"
 
 
 def extract(source: str, sections: tuple[str, ...]) -> tuple[str, str]:
@@ -188,7 +192,12 @@ def extract(source: str, sections: tuple[str, ...]) -> tuple[str, str]:
     for heading in sections:
         role = _role(heading)
         if role == "short":
-            body = _short(sentences)
+            body = _short(sentences).lstrip("#").strip()  # never a heading
+        elif role == "points":
+            picked = [
+                s for r in ("problem", "method", "result") for s in _pick(sentences, r, used, 1)
+            ]
+            body = "\n".join(f"- {s}" for s in picked)
         else:
             picked = _pick(sentences, role, used)
             body = "\n".join(f"- {s}" for s in picked)

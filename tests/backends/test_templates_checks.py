@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from digestkit.backends.base import Prompt
 from digestkit.backends.checks import check_answer
@@ -125,3 +127,20 @@ def test_check_reports_missing_and_empty_sections() -> None:
 def test_offline_without_structure_gives_a_summary_section() -> None:
     c = OfflineBackend().complete(Prompt(system="", user="We propose X. It works."))
     assert c.text.startswith("## Summary")
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=st.text(max_size=400), name=st.sampled_from(list_templates()))
+def test_checks_never_crash_on_any_answer(text: str, name: str) -> None:
+    t = load_template(name)
+    result = check_answer(t, text, source=text)
+    assert set(dict(result.sections)) <= set(t.sections)
+    assert result.ok == (not result.problems)
+
+
+@settings(max_examples=40, deadline=None)
+@given(source=st.text(max_size=300), name=st.sampled_from(list_templates()))
+def test_offline_always_answers_every_section(source: str, name: str) -> None:
+    t = load_template(name)
+    c = OfflineBackend().complete(build_prompt(t, Entry(abstract=source)))
+    assert [h for h, _ in parse_sections(t, c.text)] == list(t.sections)
