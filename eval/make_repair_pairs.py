@@ -109,7 +109,8 @@ def _is_plain_english(text: str) -> bool:
     return not _CJK.search(text)
 
 
-def sources(per_lang: int, min_confidence: float) -> dict[str, list[str]]:
+def sources(per_lang: int, min_confidence: float) -> dict[str, list[tuple[str, str]]]:
+    """``{lang: [(origin, paragraph), ...]}``; the origin names where the clean text came from."""
     repaired = _repaired_004(min_confidence)
     # Seeds 000 and 003 feed the repair engine's own test cases (fixtures/repair/): the
     # evaluation draws its Japanese from 001 and 002 so that it is not graded on its homework.
@@ -118,11 +119,12 @@ def sources(per_lang: int, min_confidence: float) -> dict[str, list[str]]:
     en = [p for text in (_seed("003"), *repaired) for p in paragraphs(text, "en")]
     en = [p for p in en if _is_plain_english(p)]
     return {
-        "ja": _spread(ja, per_lang),
+        "ja": [("seeds-001-002", p) for p in _spread(ja, per_lang)],
         # Hand-written prose first (independent of the repair model), then a few repaired
         # seed-004 paragraphs for Markdown, emoji and mixed-script structure.
-        "zh": _spread(_handwritten_zh(), per_lang) + _spread(zh004, ZH_FROM_004),
-        "en": _spread(en, per_lang, prefer_non_ascii=True),
+        "zh": [("handwritten", p) for p in _spread(_handwritten_zh(), per_lang)]
+        + [("seed004-repaired", p) for p in _spread(zh004, ZH_FROM_004)],
+        "en": [("seeds-003-004", p) for p in _spread(en, per_lang, prefer_non_ascii=True)],
     }
 
 
@@ -132,14 +134,14 @@ def build(per_lang: int, min_confidence: float) -> dict[str, object]:
     cases = []
     by_lang = sources(per_lang, min_confidence)
     for lang, texts in by_lang.items():
-        for i, clean in enumerate(texts):
+        for i, (origin, clean) in enumerate(texts):
             # Each clean paragraph is also a negative case: repair must leave it alone.
-            cases.append({"id": f"{lang}-{i}-clean", "lang": lang, "kind": "clean", "category": "clean",
+            cases.append({"id": f"{lang}-{i}-clean", "lang": lang, "kind": "clean", "category": "clean", "origin": origin,
                           "corrupted": clean, "clean": clean})  # fmt: skip
             for kind in CORRUPTION_KINDS:
                 corrupted = corrupt(clean, kind, seed=i)
                 category = "lossless" if kind in LOSSLESS_KINDS else "lossy"
-                cases.append({"id": f"{lang}-{i}-{kind}", "lang": lang, "kind": kind, "category": category,
+                cases.append({"id": f"{lang}-{i}-{kind}", "lang": lang, "kind": kind, "category": category, "origin": origin,
                               "corrupted": corrupted, "clean": clean})  # fmt: skip
     return {
         "generator": "python -m eval.make_repair_pairs "

@@ -43,6 +43,7 @@ class RepairCase:
     corrupted: str
     clean: str
     category: str = ""  # "lossless" | "lossy" | "clean"; "" = infer from the kind name
+    origin: str = ""  # where the clean text came from (e.g. "handwritten"), if the file says
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,8 @@ def load_cases(fixtures: Path) -> list[RepairCase]:
             c["corrupted"],
             c["clean"],
             str(c.get("category") or category(str(c["kind"]))),
-        )  # fmt: skip
+            str(c.get("origin", "")),
+        )
         for c in raw["cases"]
     ]
     cases += _engine_cases(fixtures / "repair")
@@ -229,6 +231,11 @@ def summarize_scores(scores: Sequence[CaseScore]) -> SectionResult:
     result.tables.append(Table("Repair by corruption category and language", columns, tuple(cat_rows),
                                note="CER = edit distance / clean length; ftfy = ftfy.fix_encoding on the same input."))  # fmt: skip
     result.tables.append(_pivot(rows))
+    origin_rows = _origin_rows(scores)
+    if origin_rows:
+        result.tables.append(Table("Lossy cases by origin of the clean text",
+                                   ("lang", "origin", "cases", "CER", "exact", "ftfy CER"), origin_rows,
+                                   note="Text that passed through the repair model (seed004-repaired) can flatter it."))  # fmt: skip
     inexact = [s.case.id for s in scores if _cat(s.case) != "lossy" and not s.exact]
     if inexact:
         result.notes.append(
@@ -248,6 +255,13 @@ def summarize_scores(scores: Sequence[CaseScore]) -> SectionResult:
     result.data = {"by_kind_lang": rows, "by_cat_lang": cat_rows}
     result.summary = _summary_line(result.metrics, len(scores))
     return result
+
+
+def _origin_rows(scores: Sequence[CaseScore]) -> tuple[tuple[Any, ...], ...]:
+    lossy = [s for s in scores if s.case.origin and _cat(s.case) == "lossy"]
+    groups = _group(lossy, lambda s: (s.case.lang, s.case.origin))
+    return tuple((lang, origin, len(g), mean(s.cer for s in g), mean(float(s.exact) for s in g),
+                  mean(s.ftfy_cer for s in g)) for (lang, origin), g in groups.items())  # fmt: skip
 
 
 def _pivot(rows: Sequence[tuple[Any, ...]]) -> Table:
