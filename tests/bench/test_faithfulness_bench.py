@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import digestkit.faithfulness as F
-from digestkit.faithfulness import _text, claims, names, numbers
+from digestkit.faithfulness import _source, _text, names, numbers
 from tests.conftest import FIXTURES
 
 HERE = FIXTURES / "faithfulness"
@@ -39,7 +39,7 @@ PAIRS = _load()
 
 
 def _clear() -> None:
-    for fn in (F._language, _text.fold, claims._source, names._source_names,
+    for fn in (F._language, _text.fold, _source.parse_source, names._source_names,
                numbers.extract_quantities, numbers._source_numbers):  # fmt: skip
         fn.cache_clear()
 

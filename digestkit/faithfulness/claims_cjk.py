@@ -1,0 +1,126 @@
+"""Claim checks for Japanese and Chinese summaries of English sources.
+
+A ja/zh sentence shares no words with its source, only names, numbers and (through the
+small :mod:`.glossary`) research terms; that is what aligns it. Without a parser the checks
+are sentence-level: a direction (up/down, better/worse, stable/unstable, kept/down) the
+aligned source sentences contradict, a negation they do not have, and a sentence nothing
+ties to the source at all.
+"""
+
+from __future__ import annotations
+
+import re
+
+from digestkit.faithfulness._source import Finding, Sentence, Source, anchors_of
+from digestkit.faithfulness._text import stem, words
+from digestkit.faithfulness.glossary import cjk_terms
+from digestkit.faithfulness.lexicon import (
+    CJK_PRIOR_WORK,
+    CJK_WITHOUT,
+    CONCEPT_OPPOSITE,
+    CONCEPTS,
+    EN_WITHOUT,
+    JA_NEGATOR,
+    ZH_NEGATOR,
+)
+
+__all__ = ["check_cjk_sentence"]
+
+CJK_UNTRACEABLE_WEIGHT = 0.5
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+
+
+def check_cjk_sentence(text: str, offset: int, src: Source, lang: str) -> list[Finding]:
+    """Findings for one Japanese (``ja``) or Chinese (``zh``) summary sentence.
+
+    >>> from digestkit.faithfulness._source import parse_source
+    >>> src = parse_source("Method X improves accuracy.")
+    >>> [f.type for f in check_cjk_sentence("この手法は精度を低下させる。", 0, src, "ja")]
+    ['direction']
+    """
+    found = []
+    if not CJK_PRIOR_WORK.search(text):
+        found += _direction(text, offset, src) + _negation(text, offset, src, lang)
+    return found + _untraceable(text, offset)
+
+
+def _aligned(text: str, src: Source) -> list[Sentence]:
+    """The source sentences a Japanese/Chinese sentence restates: most shared names and
+    numbers (2 points each) and glossary terms (1 point each); at least 2 points, ties kept."""
+    anchors, terms = anchors_of(text), cjk_terms(text)
+    scored = [(2 * len(s.anchors & anchors) + len(s.stems & terms), s) for s in src.sentences]
+    best = max((score for score, _ in scored), default=0)
+    return [s for score, s in scored if score == best] if best >= 2 else []
+
+
+def _direction(text: str, offset: int, src: Source) -> list[Finding]:
+    """Up/down, better/worse, stable/unstable against the source sentences ``text``
+    restates (the whole source when none is found). A sentence that says both a direction
+    and its opposite contrasts two things and is left alone."""
+    mine = _concepts(text, cjk=True)
+    if not mine:
+        return []
+    related = _aligned(text, src) or list(src.sentences)
+    theirs = set().union(*(_concepts(s.text, cjk=False) for s in related))
+    out = []
+    for concept in sorted(mine):
+        opposites = CONCEPT_OPPOSITE[concept]
+        clash = sorted(opposites & theirs)
+        mixed = _PRIMARY_OPPOSITE[concept] in mine  # "faster but less accurate": a contrast
+        if clash and concept not in theirs and not mixed:
+            detail = f"says {concept} where the source says {clash[0]}"
+            out.append(Finding("direction", (offset, offset + len(text)), text, detail, 1.5))
+    return out
+
+
+_PRIMARY_OPPOSITE = {"up": "down", "down": "up", "kept": "down", "better": "worse",
+                     "worse": "better", "stable": "unstable", "unstable": "stable"}  # fmt: skip
+
+
+def _concepts(text: str, cjk: bool) -> set[str]:
+    stems = {stem(w) for w in words(text)}
+    found = {name for name, (en, _) in CONCEPTS.items() if stems & en}
+    if cjk:
+        # 不安定 contains 安定: blank out longer words before looking for the shorter ones.
+        for name, word in sorted(_CJK_WORDS, key=lambda t: -len(t[1])):
+            if word in text:
+                found.add(name)
+                text = text.replace(word, "\0")
+    return found
+
+
+_CJK_WORDS = [(name, w) for name, (_, cjk_words) in CONCEPTS.items() for w in cjk_words]
+
+
+def _negation(text: str, offset: int, src: Source, lang: str) -> list[Finding]:
+    """A negated Japanese/Chinese sentence needs a negated source sentence among those it
+    restates or shares a name or number with. Only insertion is checked: a translation
+    often turns an English negation into a positive word ("training-free" -> 免训练), so a
+    missing negation is no evidence."""
+    pattern = JA_NEGATOR if lang == "ja" else ZH_NEGATOR
+    m = pattern.search(text)
+    if not m:
+        return []
+    without = bool(CJK_WITHOUT.fullmatch(m.group()))
+    if without and any(EN_WITHOUT.search(s.text) for s in src.sentences):
+        return []
+    mine = anchors_of(text)
+    related = _aligned(text, src) or [s for s in src.sentences if s.anchors & mine]
+    if not related or any(s.negated for s in related):
+        return []
+    span = (offset + m.start(), offset + m.end())
+    detail = f"negates what the source says: {related[0].text[:100]!r}"
+    # "Without X" (无需 X) often renders "instead of" or "directly": weaker evidence.
+    return [Finding("negation", span, m.group(), detail, 0.6 if without else 1.2)]
+
+
+def _untraceable(text: str, offset: int) -> list[Finding]:
+    """A Japanese/Chinese sentence with no name, number or glossary term to anchor it.
+    Weak (it does not flag a summary alone): the glossary is small, so a faithful sentence
+    can miss it too."""
+    if anchors_of(text) or cjk_terms(text) or len(_CJK_CHAR.findall(text)) < 12:
+        return []
+    detail = "no name, number or known term ties it to the source"
+    return [
+        Finding("unsupported", (offset, offset + len(text)), text, detail, CJK_UNTRACEABLE_WEIGHT)
+    ]
