@@ -42,10 +42,10 @@ from dataclasses import dataclass, field
 from digestkit.backends.base import Backend, Completion, Prompt, Usage
 from digestkit.backends.cache import CachedAnswer, LedgerRow, Store, cache_key
 from digestkit.backends.config import BackendConfig, Settings
+from digestkit.backends.limits import Budget, RateLimiter, estimate_tokens
 from digestkit.backends.registry import get_backend
 from digestkit.errors import (
     AuthError,
-    BudgetExceeded,
     NetworkError,
     OutputCheckError,
     RateLimitError,
@@ -58,15 +58,6 @@ log = logging.getLogger(__name__)
 Validator = Callable[[Completion], list[str]]
 
 _RETRY_STATUS = {408, 409, 425, 429, 529}
-
-
-def estimate_tokens(text: str) -> int:
-    """A deliberately high token estimate (UTF-8 bytes / 3): safe for budgets and limits.
-
-    >>> estimate_tokens("hello world"), estimate_tokens("日本語")
-    (3, 3)
-    """
-    return max(1, len(text.encode("utf-8")) // 3)
 
 
 def is_retryable(err: NetworkError) -> bool:
@@ -82,71 +73,6 @@ def is_retryable(err: NetworkError) -> bool:
         return True
     status = err.context.get("status")
     return status is None or status in _RETRY_STATUS or status >= 500
-
-
-class Budget:
-    """Money left for this run (``max_cost`` 0 = unlimited); thread-safe reservations."""
-
-    def __init__(self, max_cost: float = 0.0) -> None:
-        self.max_cost = max_cost
-        self.spent = 0.0
-        self._reserved = 0.0
-        self._lock = threading.Lock()
-
-    def reserve(self, amount: float) -> None:
-        with self._lock:
-            if self.max_cost and self.spent + self._reserved + amount > self.max_cost:
-                raise BudgetExceeded(
-                    f"budget of ${self.max_cost:.4f} reached (spent ${self.spent:.4f}; the "
-                    f"next call may cost up to ${amount:.4f}); raise [budget] max_cost to go on"
-                )
-            self._reserved += amount
-
-    def settle(self, reserved: float, actual: float) -> None:
-        with self._lock:
-            self._reserved -= reserved
-            self.spent += actual
-
-
-class RateLimiter:
-    """Requests and tokens per minute as two token buckets (0 = unlimited)."""
-
-    def __init__(
-        self,
-        rpm: int,
-        tpm: int,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.rpm, self.tpm, self.clock, self.sleep = rpm, tpm, clock, sleep
-        self._req, self._tok = float(rpm), float(tpm)
-        self._last = clock()
-        self._lock = threading.Lock()
-
-    def _wait(self, tokens: int) -> float:
-        now = self.clock()
-        elapsed, self._last = now - self._last, now
-        self._req = min(self.rpm, self._req + elapsed * self.rpm / 60)
-        self._tok = min(self.tpm, self._tok + elapsed * self.tpm / 60)
-        tokens = min(tokens, self.tpm) if self.tpm else 0
-        need_r = 0.0 if not self.rpm or self._req >= 1 else (1 - self._req) * 60 / self.rpm
-        need_t = (
-            0.0 if not self.tpm or self._tok >= tokens else (tokens - self._tok) * 60 / self.tpm
-        )
-        wait = max(need_r, need_t)
-        if wait == 0:
-            self._req -= 1 if self.rpm else 0
-            self._tok -= tokens
-        return wait
-
-    def acquire(self, tokens: int = 0) -> None:
-        while True:
-            with self._lock:
-                wait = self._wait(tokens)
-            if wait <= 0:
-                return
-            self.sleep(wait)
 
 
 @dataclass
