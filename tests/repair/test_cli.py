@@ -430,3 +430,20 @@ def test_two_inputs_with_the_same_output_path_do_not_overwrite_each_other(
     assert code == EXIT_ERROR
     assert (out / "x.md").read_text() == "first\n"
     assert "was already written in this run" in stderr
+
+
+@pytest.mark.parametrize("codec", ["mojibake", "gb18030"])
+def test_crlf_line_endings_are_kept(
+    tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes], codec: str
+) -> None:
+    text = BROKEN_TEXT.replace("\n", "\r\n")
+    data = (
+        text.encode("utf-8").decode("cp1252").encode("utf-8")
+        if codec == "mojibake"
+        else text.encode(codec)
+    )
+    source = tmp_path / "crlf.md"
+    source.write_bytes(data)
+    out = tmp_path / "out.md"
+    assert run(capsysbinary, "repair", source, "-o", out)[0] == EXIT_OK
+    assert out.read_bytes() == text.encode("utf-8")
