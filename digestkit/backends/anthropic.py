@@ -18,6 +18,7 @@ Why these choices:
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -42,9 +43,13 @@ class AnthropicBackend:
         self.config = config
         self.name = config.name
         self.model = config.model
-        self._key = config.api_key()
+        # The key comes from the variable the config names (default ANTHROPIC_API_KEY),
+        # passed explicitly so the SDK never goes looking in other places.
+        self._key = dataclasses.replace(
+            config, api_key_env=config.api_key_env or "ANTHROPIC_API_KEY"
+        ).api_key()
         self._client = anthropic.Anthropic(
-            api_key=self._key or "none",
+            api_key=self._key,
             base_url=config.base_url or None,
             max_retries=0,
             timeout=config.timeout,

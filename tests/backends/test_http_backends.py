@@ -160,3 +160,12 @@ def test_anthropic_streaming_and_overload_mid_stream() -> None:
         with pytest.raises(RateLimitError) as info:
             b.complete(PROMPT)
     assert info.value.status == 529  # a 200 stream that broke with overloaded_error
+
+
+def test_anthropic_key_variable_defaults_to_anthropic_api_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    cfg = BackendConfig(name="c", kind="anthropic", model="m", base_url="http://127.0.0.1:9")
+    with pytest.raises(MissingKeyError, match="ANTHROPIC_API_KEY"):
+        AnthropicBackend(cfg)
