@@ -249,7 +249,13 @@ def summarize_scores(scores: Sequence[CaseScore]) -> SectionResult:
         )
     result.headline = tuple(
         m
-        for m in ("cer.lossy", "exact.lossless", "exact.clean", "ftfy.cer.lossy")
+        for m in (
+            "cer.lossy",
+            "exact.lossless",
+            "exact.clean",
+            "cer.seed004-doc.zh",
+            "ftfy.cer.lossy",
+        )
         if m in result.metrics
     )
     result.data = {"by_kind_lang": rows, "by_cat_lang": cat_rows}

@@ -29,7 +29,7 @@ from typing import Any
 from digestkit.evaluation.result import SectionResult, Table
 from digestkit.evaluation.runner import EvalRun
 
-__all__ = ["fmt", "render_markdown", "summary_table", "to_json", "write_report"]
+__all__ = ["fmt", "fmt_metric", "render_markdown", "summary_table", "to_json", "write_report"]
 
 TITLES = {
     "repair": "Repair",
@@ -55,6 +55,28 @@ def fmt(value: Any) -> str:
     if value is None:
         return "–"
     return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+_PERCENT_WORDS = ("rate", "cer", "exact", "recall", "precision", "accuracy")
+
+
+def fmt_metric(name: str, value: float) -> str:
+    """A headline metric for the terminal: shares as percentages, rates with thousands.
+
+    >>> fmt_metric("cer.lossy", 0.004831), fmt_metric("summedits.auroc", 0.69291)
+    ('0.48%', '0.693')
+    >>> fmt_metric("repair_clean_mb_s", 1124.4), fmt_metric("parse_docs_s", 2.881)
+    ('1,124', '2.88')
+    """
+    if isinstance(value, float) and math.isnan(value):
+        return "–"
+    if "auroc" in name:
+        return f"{value:.3f}"
+    if "_s" in name.rsplit(".", 1)[-1]:
+        return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+    if any(word in name for word in _PERCENT_WORDS):
+        return f"{value:.2%}" if value < 0.1 else f"{value:.1%}"
+    return fmt(value)
 
 
 def _md_table(table: Table) -> list[str]:
@@ -197,7 +219,7 @@ def summary_table(run: EvalRun) -> Any:
     table.add_column("time", justify="right")
     for r in run.results:
         status = Text("ok", style="green") if r.ok else Text("FAILED", style="bold red")
-        headline = ", ".join(f"{k} {fmt(r.metrics[k])}" for k in r.headline) or (r.summary or "")
+        headline = ", ".join(f"{k} {fmt_metric(k, r.metrics[k])}" for k in r.headline) or r.summary
         table.add_row(TITLES.get(r.name, r.name), status, headline, f"{r.seconds:.1f}s")
     parts: list[Any] = [table]
     for c in run.failed_checks:
