@@ -73,10 +73,20 @@ def content(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 2]
 
 
+def _singular(token: str) -> str:
+    return (
+        token[:-1] if len(token) > 3 and token.endswith("s") and not token.endswith("ss") else token
+    )
+
+
 def anchors_of(text: str) -> frozenset[str]:
-    """Language-neutral anchors: Latin tokens and numbers, folded."""
+    """Language-neutral anchors: Latin tokens (case and plural folded) and numbers.
+
+    >>> sorted(anchors_of("LRMはLRMsと同じ、64倍"))
+    ['64', 'lrm']
+    """
     folded = fold(text).text
-    found = {m.group().casefold() for m in latin_tokens(folded) if len(m.group()) > 1}
+    found = {_singular(m.group().casefold()) for m in latin_tokens(folded) if len(m.group()) > 1}
     found.update(re.findall(r"\d+(?:\.\d+)?", folded))
     return frozenset(found)
 

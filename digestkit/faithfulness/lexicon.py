@@ -202,7 +202,7 @@ EN_NEGATOR = re.compile(
 )
 """English negators, including verbs that negate their object ("fails to", "avoid")."""
 JA_NEGATOR = re.compile(
-    r"ではない|ではなく|しない|できない|なかった|られない|ません|せず|ことなく|不要|わず"
+    r"ではない|ではなく|しない|できない|できず|なかった|られない|ません|せず|ことなく|不要|わず"
 )
 # "Without X" is translated as a negated verb (必要とせず, 无需); it matches any English
 # "without"-type phrase in the source, wherever it is.
@@ -214,7 +214,11 @@ EN_WITHOUT = re.compile(
 )
 # Summary sentences about prior work (先行研究では…, 现有方法…): their claims are the
 # source's account of other papers, which abstracts state loosely; not checked for polarity.
-CJK_PRIOR_WORK = re.compile(r"先行研究|従来|既存の|現行の|以往|现有|传统|先前|此前的")
+# Only as the sentence's subject, before its first comma: "…outperforms existing methods"
+# (既存の手法を上回る) is a claim about this paper.
+CJK_PRIOR_WORK = re.compile(
+    r"^[^、，,]{0,8}?(?:先行研究|従来|既存の|現行の|以往|现有|传统|先前|此前的)"
+)
 ZH_NEGATOR = re.compile(r"没有|未能|未|无法|不能|不会|并不|并非|不是|无需|不需要|不依赖|无须|不可")
 
 STOPWORDS = frozenset(

@@ -74,3 +74,11 @@ def test_a_sentence_the_source_never_mentions_is_untraceable() -> None:
 def test_a_cjk_sentence_with_no_anchor_is_weakly_untraceable() -> None:
     found = check_claims("作者承认该方法缺乏理论收敛保证。", SOURCE, lang="zh")
     assert [(f.type, f.weight) for f in found] == [("unsupported", 0.5)]
+
+
+def test_cjk_prior_work_only_as_subject() -> None:
+    src = "VESPO maintains stable training and outperforms existing methods."
+    about_prior = "既存の手法は安定した訓練を維持できない。"  # the source's account of others
+    about_this = "VESPOは安定した訓練を維持できず、既存の手法を上回る。"
+    assert check_claims(about_prior, src, lang="ja") == []
+    assert [f.type for f in check_claims(about_this, src, lang="ja")] == ["negation"]
