@@ -247,16 +247,10 @@ def _flat_units(found: list[Block], a: int, b: int) -> list[_Unit]:
         refs = _refs(blk)
         if not refs or (units and refs[0][0] == units[-1].ident):
             continue
-        start = j
-        prev = found[j - 1] if j - 1 >= a else None
         after_prev = units[-1].anchor if units else a - 1
-        if (
-            prev is not None
-            and j - 1 > after_prev
-            and _title_like(prev)
-            and not _own_title(blk, refs[0][0])
-        ):
-            start = j - 1
+        start = j
+        if not _own_title(blk, refs[0][0]):
+            start = _title_before(found, j, max(a, after_prev + 1))
         ident, version, url = refs[0]
         if units:
             units[-1].end = start
@@ -268,7 +262,15 @@ def _flat_units(found: list[Block], a: int, b: int) -> list[_Unit]:
     return units
 
 
-_KEY_VALUE = re.compile(r"^[^:：]{1,24}[:：]")
+# Field lines of a paper ("Authors: …"); a title may also read "Name: subtitle", so only
+# these keys (or a • bullet) make a line a field.
+_FIELD = re.compile(
+    r"^\s*(?:[•・]\s*[^:：]{1,24}|(?:[-*+]\s*)?\**(?:authors?|著者|作者|published|updated|dates?|"
+    r"公開日|発表日|日期|发布日期|sources?|ソース|来源|categor(?:y|ies)|カテゴリ|分类|scores?|スコア|"
+    r"type|arxiv(?:\s*id)?|ids?|links?|urls?|pdf|code|github|tags?|keywords?|キーワード|关键词|"
+    r"affiliations?|所属|机构|venue|comments?|upvotes?|likes?)\**)\s*[:：]",
+    re.IGNORECASE,
+)
 
 
 def _own_title(b: Block, ident: str) -> bool:
@@ -276,16 +278,30 @@ def _own_title(b: Block, ident: str) -> bool:
     if _link_title(b.links, ident):
         return True
     cleaned = _clean(b.text)
-    return bool(cleaned) and not _KEY_VALUE.match(cleaned)
+    return bool(cleaned) and not _FIELD.match(cleaned)
+
+
+def _title_before(found: list[Block], j: int, lowest: int) -> int:
+    """Where a unit whose anchor (block ``j``) names no title starts: at the title line
+    above it, skipping field lines ("Authors: …"); ``j`` itself if there is none."""
+    k = j - 1
+    while k >= lowest and _is_field(found[k]):
+        k -= 1
+    return k if k >= lowest and _title_like(found[k]) else j
+
+
+def _is_field(b: Block) -> bool:
+    return b.kind in ("paragraph", "item") and bool(_FIELD.match(b.text))
 
 
 def _title_like(b: Block) -> bool:
     return (
-        b.kind in ("paragraph", "item")
+        b.kind in ("paragraph", "item", "heading")
         and "\n" not in b.text
         and 0 < len(b.text) <= _TITLE_LIKE_MAX
         and not _refs(b)
         and not b.text.rstrip().endswith((":", "："))
+        and not _is_field(b)
     )
 
 
