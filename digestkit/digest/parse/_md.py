@@ -57,8 +57,9 @@ class Block:
             text, found = _parse_inline(content)
             texts.append(text)
             all_links.extend(found)
-        sep = " | " if self.kind == "row" else "\n"
-        return sep.join(t for t in texts if t), tuple(all_links)
+        if self.kind == "row":  # keep empty cells: columns must stay aligned
+            return " | ".join(texts), tuple(all_links)
+        return "\n".join(t for t in texts if t), tuple(all_links)
 
     @property
     def text(self) -> str:

@@ -346,14 +346,11 @@ def _title(u: _Unit, found: list[Block]) -> tuple[str, set[int]]:
     if not title and u.start != u.anchor:
         title = _clean(head.text)
         used.add(u.start)
+    if not title and anchor.kind == "row":
+        title = _row_title(found, u.anchor)
     if not title:  # "- **Title** ([arXiv](…)) [[code](…)]": the bold words name the paper
         bold = _BOLD.search(anchor.raw.split("\n")[0])
         title = bold.group(1).strip() if bold else ""
-    if not title and anchor.kind == "row":
-        cells = [c.strip() for c in anchor.text.split(" | ")]
-        title = next(
-            (c for c in cells if len(c) >= 3 and not arxiv_refs(c) and not _ID.fullmatch(c)), ""
-        )
     if not title:
         text = strip_tags(anchor.text) if anchor.kind == "html" else anchor.text
         for link in anchor.links:  # "[PDF](…) Title" -> "Title"
@@ -362,6 +359,33 @@ def _title(u: _Unit, found: list[Block]) -> tuple[str, set[int]]:
         text = _EMPTY_BRACKETS.sub(" ", text)
         title = _DASH.split(_clean(text), maxsplit=1)[0].strip()
     return title, used
+
+
+_TITLE_HEADER = re.compile(r"title|タイトル|标题|題名|题目|論文|论文|paper|name", re.IGNORECASE)
+
+
+def _row_title(found: list[Block], j: int) -> str:
+    """The title cell of table row ``j``: the column headed "Title" (タイトル, 标题, …),
+    else the first cell with words in it that is not an id or a date."""
+    cells = [c.strip() for c in found[j].text.split(" | ")]
+    k = j
+    while k > 0 and found[k - 1].kind == "row" and found[k - 1].end >= found[k].start - 1:
+        k -= 1
+    header = [c.strip() for c in found[k].text.split(" | ")] if k != j else []
+    for n, head in enumerate(header):
+        if _TITLE_HEADER.search(head) and n < len(cells) and cells[n]:
+            return cells[n]
+    return next(
+        (
+            c
+            for c in cells
+            if sum(ch.isalpha() for ch in c) >= 3
+            and not arxiv_refs(c)
+            and not _ID.fullmatch(c)
+            and not find_date(c)
+        ),
+        "",
+    )
 
 
 def _link_text(b: Block) -> str:
