@@ -8,7 +8,7 @@ file.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -42,6 +42,12 @@ def evaluate(
             help="Thresholds file (default: eval/thresholds.toml beside the fixtures).",
         ),
     ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline", help="An earlier report.json: list the metrics that moved since."
+        ),
+    ] = None,
     quick: Annotated[
         bool, typer.Option("--quick", help="Smaller workloads (a smoke run; numbers are rougher).")
     ] = False,
@@ -65,6 +71,7 @@ def evaluate(
             err=True,
         )
         raise typer.Exit(EXIT_USAGE)
+    previous = _load_baseline(baseline) if baseline else None  # read before out/ is rewritten
     path = thresholds or default_thresholds_path(fixtures)
     limits = load_thresholds(path) if path else []
     run = run_eval(
@@ -72,14 +79,28 @@ def evaluate(
         only=chosen or None,
         thresholds=limits,
     )
-    written = write_report(run, out, plots=plots)
+    written = write_report(run, out, plots=plots, baseline=previous)
     console = Console(stderr=False, width=120)
-    console.print(summary_table(run))
+    console.print(summary_table(run, previous))
     if path is None:
         console.print("no thresholds file found: nothing was gated")
     console.print(f"report: {written[0]}")
     if not run.passed:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _load_baseline(path: Path) -> dict[str, Any]:
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InputError("baseline report not found", path=str(path)) from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not a report.json: {exc.msg}", path=str(path), line=exc.lineno) from exc
+    if not isinstance(data, dict) or not isinstance(data.get("sections"), list):
+        raise InputError("not a report.json (no 'sections' list)", path=str(path))
+    return data
 
 
 def register(app: typer.Typer) -> None:

@@ -29,7 +29,15 @@ from typing import Any
 from digestkit.evaluation.result import SectionResult, Table
 from digestkit.evaluation.runner import EvalRun
 
-__all__ = ["fmt", "fmt_metric", "render_markdown", "summary_table", "to_json", "write_report"]
+__all__ = [
+    "changes",
+    "fmt",
+    "fmt_metric",
+    "render_markdown",
+    "summary_table",
+    "to_json",
+    "write_report",
+]
 
 TITLES = {
     "repair": "Repair",
@@ -126,8 +134,42 @@ def environment(root: Path | None = None) -> dict[str, Any]:
     }
 
 
+def changes(
+    run: EvalRun, baseline: dict[str, Any], *, limit: int = 25
+) -> list[tuple[str, float, float]]:
+    """Metrics that moved since ``baseline`` (a loaded report.json), largest moves first.
+
+    Throughput is left out: its run-to-run noise would drown the real changes.
+
+    >>> from digestkit.evaluation.result import SectionResult
+    >>> run = EvalRun([SectionResult(name="parse", metrics={"f1": 0.9, "same": 1.0})])
+    >>> old = {"sections": [{"name": "parse", "metrics": {"f1": 0.8, "same": 1.0}}]}
+    >>> changes(run, old)
+    [('parse.f1', 0.8, 0.9)]
+    """
+    before = {
+        f"{sec['name']}.{k}": v
+        for sec in baseline.get("sections", [])
+        for k, v in sec.get("metrics", {}).items()
+    }
+    moved = []
+    for key, new in run.metrics.items():
+        old = before.get(key)
+        if key.startswith("throughput.") or not isinstance(old, int | float) or math.isnan(new):
+            continue
+        if abs(new - old) > 1e-9:
+            moved.append((key, float(old), new))
+    moved.sort(key=lambda m: -abs(m[2] - m[1]))
+    return moved[:limit]
+
+
 def render_markdown(
-    run: EvalRun, charts: dict[str, list[Path]], *, when: str, env: dict[str, Any] | None = None
+    run: EvalRun,
+    charts: dict[str, list[Path]],
+    *,
+    when: str,
+    env: dict[str, Any] | None = None,
+    baseline: dict[str, Any] | None = None,
 ) -> str:
     """The whole report as Markdown (pure: charts are given as paths)."""
     verdict = "PASS" if run.passed else "FAIL"
@@ -156,6 +198,12 @@ def render_markdown(
         table = Table("Thresholds (eval/thresholds.toml)",
                       ("metric", "", "bound", "measured", "result"), rows)  # fmt: skip
         lines += _md_table(table)
+    if baseline is not None:
+        moved = changes(run, baseline)
+        moved_rows = tuple((k, old, new, new - old) for k, old, new in moved)
+        since = baseline.get("generated", "the baseline run")
+        lines += _md_table(Table(f"Changes since {since}", ("metric", "before", "now", "change"), moved_rows,
+                                 note="" if moved_rows else "No metric moved."))  # fmt: skip
     for r in run.results:
         lines += _section_md(r, charts.get(r.name, []))
     return "\n".join(lines).rstrip() + "\n"
@@ -188,7 +236,9 @@ def to_json(run: EvalRun, *, when: str, env: dict[str, Any] | None = None) -> di
     }
 
 
-def write_report(run: EvalRun, out: Path, *, plots: bool = True) -> list[Path]:
+def write_report(
+    run: EvalRun, out: Path, *, plots: bool = True, baseline: dict[str, Any] | None = None
+) -> list[Path]:
     """Write ``report.md``, ``report.json`` and the charts into ``out``; return the paths."""
     out.mkdir(parents=True, exist_ok=True)
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -199,14 +249,16 @@ def write_report(run: EvalRun, out: Path, *, plots: bool = True) -> list[Path]:
         charts = draw_all(run.results, out)
     md = out / "report.md"
     env = environment()
-    md.write_text(render_markdown(run, charts, when=when, env=env), encoding="utf-8")
+    md.write_text(
+        render_markdown(run, charts, when=when, env=env, baseline=baseline), encoding="utf-8"
+    )
     js = out / "report.json"
     js.write_text(json.dumps(to_json(run, when=when, env=env), ensure_ascii=False, indent=2) + "\n",
                   encoding="utf-8")  # fmt: skip
     return [md, js, *(p for paths in charts.values() for p in paths)]
 
 
-def summary_table(run: EvalRun) -> Any:
+def summary_table(run: EvalRun, baseline: dict[str, Any] | None = None) -> Any:
     """A rich renderable: one row per section, its headline metrics, then threshold misses."""
     from rich.console import Group
     from rich.table import Table as RichTable
@@ -224,6 +276,10 @@ def summary_table(run: EvalRun) -> Any:
     parts: list[Any] = [table]
     for c in run.failed_checks:
         parts.append(Text(f"under threshold: {c.describe()}", style="red"))
+    if baseline is not None:
+        moved = changes(run, baseline, limit=8)
+        parts.append(Text(f"moved since the baseline: {len(changes(run, baseline, limit=10**6))} metrics"
+                          + ("".join(f"\n  {k}: {fmt(o)} -> {fmt(n)}" for k, o, n in moved))))  # fmt: skip
     verdict = "PASS" if run.passed else "FAIL"
     parts.append(Text(f"{verdict} · {run.seconds:.1f} s", style="bold"))
     return Group(*parts)

@@ -268,3 +268,27 @@ def test_markdown_report_orders_summary_thresholds_then_sections() -> None:
     assert "| repair.cer.lossy | <= | 0.001 | – | **FAIL** |" in md  # NaN is shown as missing
     assert "Reason: fixture missing: fixtures/parse" in md
     assert "**FAIL**" in md.splitlines()[2]
+
+
+def test_baseline_lists_what_moved(
+    tiny_fixtures: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    limits = _thresholds(tmp_path, "")
+    out = tmp_path / "out"
+    assert _eval(tiny_fixtures, out, limits, "--no-plots") == EXIT_OK
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    report["sections"][0]["metrics"]["tiny.auroc"] = 0.123  # pretend the last run scored worse
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(report), encoding="utf-8")
+    capsys.readouterr()
+    assert _eval(tiny_fixtures, out, limits, "--no-plots", "--baseline", str(old)) == EXIT_OK
+    assert "faithfulness.tiny.auroc: 0.123 ->" in capsys.readouterr().out
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "| faithfulness.tiny.auroc | 0.123 |" in md
+
+
+def test_bad_baseline_is_an_error(tiny_fixtures: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2]", encoding="utf-8")
+    limits = _thresholds(tmp_path, "")
+    assert _eval(tiny_fixtures, tmp_path / "out", limits, "--baseline", str(bad)) == EXIT_ERROR
