@@ -24,7 +24,9 @@ _MARKS: dict[str, tuple[re.Pattern[str], ...]] = {
         re.compile(r"^\*\*Authors\*\*:", re.M),
     ),
     "ja-8q": (
-        re.compile(r"^# .+\n\s*\n\[[^\]\n]+\]\(https?://(?:www\.)?arxiv\.org/abs/[^)]*\)\s*$", re.M),
+        re.compile(
+            r"^# .+\n\s*\n\[[^\]\n]+\]\(https?://(?:www\.)?arxiv\.org/abs/[^)]*\)\s*$", re.M
+        ),
         re.compile(r"^## [1-8]\. ", re.M),
     ),
     "checklist": (
