@@ -87,7 +87,7 @@ class AnthropicBackend:
             ]
         params: dict[str, Any] = {
             "model": self.model,
-            "max_tokens": prompt.max_tokens or self.config.max_output_tokens,
+            "max_tokens": self.config.output_tokens(prompt.max_tokens),
             "messages": [{"role": "user", "content": prompt.user}],
         }
         if prompt.system:

@@ -99,7 +99,7 @@ def run_batch(
         return report
     cfg = router.slots[name].config
     worst = sum(
-        cfg.price.cost(estimate_tokens(p.system + p.user), cfg.max_output_tokens)
+        cfg.price.cost(estimate_tokens(p.system + p.user), cfg.output_tokens(p.max_tokens))
         for p in todo.values()
     ) * (1.0 - cfg.price.batch_discount)
     router.budget.reserve(worst)

@@ -77,7 +77,7 @@ _EN_STOP = frozenset(
 
 def _language(text: str) -> str:
     words = [w.lower() for w in _WORD.findall(text)]
-    if len(words) >= 12 and sum(w in _EN_STOP for w in words) >= 0.25 * len(words):
+    if len(words) >= 6 and sum(w in _EN_STOP for w in words) >= 0.25 * len(words):
         p = script_profile(text)
         if p.kana + p.han + p.hangul == 0:
             return "en"

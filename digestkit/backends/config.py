@@ -92,8 +92,8 @@ class BackendConfig:
     concurrency (4): calls in flight at once; more is faster until the provider throttles.
     requests_per_minute / tokens_per_minute (0 = unlimited): client-side rate limits, so we
     slow down before the provider answers 429.
-    timeout (120 s): per call. max_output_tokens (2048): the answer's cap (also the budget
-    estimate). temperature (None = provider default; Anthropic 2.x has none).
+    timeout (120 s): per call. max_output_tokens (4096): caps the template's answer length
+    (and is the budget's worst case). temperature (None = provider default; Anthropic 2.x has none).
     price: USD per million tokens (defaults for known models). options: extra
     kind-specific settings (e.g. ``prompt_caching`` for anthropic).
     """
@@ -107,7 +107,7 @@ class BackendConfig:
     requests_per_minute: int = 0
     tokens_per_minute: int = 0
     timeout: float = 120.0
-    max_output_tokens: int = 2048
+    max_output_tokens: int = 4096
     temperature: float | None = None
     price: Price = field(default_factory=Price)
     options: tuple[tuple[str, Any], ...] = ()
@@ -127,6 +127,14 @@ class BackendConfig:
 
     def option(self, name: str, default: Any = None) -> Any:
         return dict(self.options).get(name, default)
+
+    def output_tokens(self, requested: int | None) -> int:
+        """What to ask for: the template's ``requested`` length, capped by this backend.
+
+        >>> BackendConfig(name="b", kind="offline", max_output_tokens=2048).output_tokens(4096)
+        2048
+        """
+        return min(requested, self.max_output_tokens) if requested else self.max_output_tokens
 
 
 @dataclass(frozen=True)
@@ -291,7 +299,7 @@ def _backend(name: str, data: Any, path: str | None) -> BackendConfig:
         requests_per_minute=s.integer("requests_per_minute", 0),
         tokens_per_minute=s.integer("tokens_per_minute", 0),
         timeout=s.number("timeout", 120.0, minimum=0.001),
-        max_output_tokens=s.integer("max_output_tokens", 2048, minimum=1),
+        max_output_tokens=s.integer("max_output_tokens", 4096, minimum=1),
         temperature=float(temperature) if temperature is not None else None,
         price=_price(s.get("price", dict, None), f"{prefix}.price", path, model),
         options=tuple(sorted(s.get("options", dict, {}).items())),

@@ -62,7 +62,7 @@ class OpenAICompatBackend:
         body: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
-            "max_tokens": prompt.max_tokens or self.config.max_output_tokens,
+            "max_tokens": self.config.output_tokens(prompt.max_tokens),
         }
         if self.config.temperature is not None:
             body["temperature"] = self.config.temperature

@@ -188,7 +188,7 @@ class Router:
 
     def key(self, name: str, prompt: Prompt) -> str:
         cfg = self.slots[name].config
-        params = {"max_tokens": prompt.max_tokens or cfg.max_output_tokens}
+        params = {"max_tokens": cfg.output_tokens(prompt.max_tokens)}
         if cfg.temperature is not None:
             params["temperature"] = cfg.temperature  # type: ignore[assignment]
         return cache_key(name, cfg.model, prompt.template, params, prompt.system, prompt.user)
@@ -263,7 +263,7 @@ class Router:
     def _reserved(self, slot: _Slot, prompt: Prompt) -> Iterator[tuple[int, float]]:
         cfg = slot.config
         est_in = self._input_tokens(slot, prompt)
-        worst = cfg.price.cost(est_in, prompt.max_tokens or cfg.max_output_tokens)
+        worst = cfg.price.cost(est_in, cfg.output_tokens(prompt.max_tokens))
         self.budget.reserve(worst)
         try:
             yield est_in, worst
@@ -286,7 +286,7 @@ class Router:
         cfg = slot.config
         key = self.key(cfg.name, prompt)
         with self._reserved(slot, prompt) as (est_in, worst), slot.semaphore:
-            slot.limiter.acquire(est_in + (prompt.max_tokens or cfg.max_output_tokens))
+            slot.limiter.acquire(est_in + (cfg.output_tokens(prompt.max_tokens)))
             start = time.perf_counter()
             try:
                 c = slot.backend.complete(prompt)

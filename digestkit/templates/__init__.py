@@ -63,6 +63,7 @@ class Template:
     sections: tuple[str, ...]
     instructions: str
     heading_level: int = 2
+    max_tokens: int = 2048
 
     @property
     def id(self) -> str:
@@ -107,6 +108,7 @@ def load_template(name: str) -> Template:
         sections=tuple(data["sections"]),
         instructions=data.get("instructions", ""),
         heading_level=int(data.get("heading_level", 2)),
+        max_tokens=int(data.get("max_tokens", 2048)),
     )
     if version and version != str(t.version):
         raise ConfigError(
@@ -150,6 +152,7 @@ def build_prompt(template: Template, entry: Entry, *, max_chars: int = 60000) ->
         system=template.system,
         user=user,
         template=template.id,
+        max_tokens=template.max_tokens,
         source=text,
         sections=template.sections,
         language=template.language,

@@ -144,3 +144,24 @@ def test_offline_always_answers_every_section(source: str, name: str) -> None:
     t = load_template(name)
     c = OfflineBackend().complete(build_prompt(t, Entry(abstract=source)))
     assert [h for h, _ in parse_sections(t, c.text)] == list(t.sections)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Wir schlagen eine neue Methode vor, die das Training stabilisiert und verbessert.", "de"),
+        (
+            "Nous proposons une nouvelle méthode qui stabilise l'entraînement et les performances.",
+            "fr",
+        ),
+        (
+            "Proponemos un nuevo método que estabiliza el entrenamiento y mejora el rendimiento.",
+            "es",
+        ),
+        ("We propose X. It is fast and it is simple.", "en"),
+    ],
+)
+def test_english_fast_path_does_not_swallow_other_latin_languages(text: str, lang: str) -> None:
+    t = load_template("en-tldr")
+    answer = f"## TL;DR\n{text}\n## Key points\n- {text}"
+    assert check_answer(t, answer).language == lang
