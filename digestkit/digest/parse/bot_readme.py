@@ -98,22 +98,7 @@ def parse(text: str) -> ParseResult:
     warnings = Warnings()
     head = _Head()
     drafts: list[_Draft] = []
-    footer_start: int | None = None
-    i = 0
-    while i < len(found):
-        b = found[i]
-        if footer_start is not None:
-            break
-        if _is_entry_heading(b):
-            drafts.append(_Draft(b.start, _entry_title(b), _entry_url(b)))
-        elif (drafts or head.section == "papers") and b.kind == "heading" and b.level <= 2:
-            footer_start = b.start
-            break
-        elif drafts:
-            i = _entry_block(drafts[-1], found, i, lines, warnings)
-        else:
-            head.take(b, lines, warnings)
-        i += 1
+    footer_start = _read_blocks(found, lines, head, drafts, warnings)
     if not drafts and head.stats.get("Total Papers Found", "").strip() != "0":
         need_entries(0, FORMAT, "headings like '### 1. [Title](https://arxiv.org/abs/…)'")
     entries = [_finish(d, warnings) for d in drafts]
@@ -121,6 +106,25 @@ def parse(text: str) -> ParseResult:
         head.preamble_end = drafts[0].line if drafts else (footer_start or len(lines))
     footer = slice_lines(lines, footer_start, len(lines)) if footer_start is not None else ""
     return ParseResult(_digest(head, entries, footer, lines, warnings), FORMAT, tuple(warnings))
+
+
+def _read_blocks(
+    found: list[Block], lines: list[str], head: _Head, drafts: list[_Draft], warnings: Warnings
+) -> int | None:
+    """Walk the blocks into ``head`` and ``drafts``; returns the footer's first line."""
+    i = 0
+    while i < len(found):
+        b = found[i]
+        if _is_entry_heading(b):
+            drafts.append(_Draft(b.start, _entry_title(b), _entry_url(b)))
+        elif (drafts or head.section == "papers") and b.kind == "heading" and b.level <= 2:
+            return b.start  # the README's own sections after the papers
+        elif drafts:
+            i = _entry_block(drafts[-1], found, i, lines, warnings)
+        else:
+            head.take(b, lines, warnings)
+        i += 1
+    return None
 
 
 def _is_entry_heading(b: Block) -> bool:
