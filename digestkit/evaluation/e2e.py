@@ -32,6 +32,7 @@ __all__ = ["TEMPLATES", "fixture_papers", "run", "summary_text"]
 TEMPLATES = ("en-tldr", "ja-survey", "zh-4part")
 SEEDS_WITH_ABSTRACTS = ("003", "004")
 MIN_ABSTRACT = 200  # characters; shorter "abstracts" are stubs, not sources
+MIN_LANG_LETTERS = 40  # fewer letters than this and no detector can name a language
 
 
 def summary_text(summary: Summary) -> str:
@@ -96,18 +97,22 @@ def _score_template(run: Any, template: Any) -> dict[str, Any]:
             results.append({"ok": False, "error": entry.meta("summary_error", "")})
             continue
         text = summary_text(entry.summary)
-        detected = detect_language(text).lang
+        # The language of a fragment ("We propose a novel, l...") is undefined: such summaries
+        # are counted apart rather than judged on a coin-flip detection.
+        judged = sum(ch.isalpha() for ch in text) >= MIN_LANG_LETTERS
+        detected = detect_language(text).lang if judged else "und"
         label = entry.summary.language
         score = score_faithfulness(entry.abstract, text, lang=label or detected)
-        results.append({"ok": True, "truthful": detected == label, "requested": detected == template.language,
+        results.append({"ok": True, "judged": judged, "truthful": detected == label, "requested": detected == template.language,
                         "score": score.score, "flagged": score.flagged, "issues": len(score.issues),
                         "example": _example(entry, score) if score.flagged else None})  # fmt: skip
     ok = [r for r in results if r["ok"]]
     return {
         "papers": len(results),
         "summarized_rate": len(ok) / len(results) if results else float("nan"),
-        "language_truthful_rate": mean(float(r["truthful"]) for r in ok),
-        "requested_language_rate": mean(float(r["requested"]) for r in ok),
+        "language_truthful_rate": mean(float(r["truthful"]) for r in ok if r["judged"]),
+        "requested_language_rate": mean(float(r["requested"]) for r in ok if r["judged"]),
+        "too_short_for_language": sum(not r["judged"] for r in ok),
         "faithfulness_mean": mean(r["score"] for r in ok),
         "flagged_rate": mean(float(r["flagged"]) for r in ok),
         "issues_per_summary": mean(r["issues"] for r in ok),
@@ -169,6 +174,9 @@ def summarize_results(
         rows.append((name, s["papers"], s["summarized_rate"], s["language_truthful_rate"], s["requested_language_rate"],
                      s["faithfulness_mean"], s["flagged_rate"], s["issues_per_summary"], s["cost"]))  # fmt: skip
         result.notes += [f"{name}: failed papers: {e}" for e in s["errors"]]
+        if s.get("too_short_for_language"):
+            result.notes.append(f"{name}: {s['too_short_for_language']} summaries under {MIN_LANG_LETTERS} letters: "
+                                "language not judged")  # fmt: skip
         result.notes += [f"{name}: flagged, e.g. {e}" for e in s["examples"]]
     m.update({key: mean(m[f"{key}.{t}"] for t in per_template) for key in _RATES})
     result.tables.append(Table(f"Summaries by template ({backend}, {n_papers} papers each)",
