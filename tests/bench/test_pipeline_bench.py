@@ -24,7 +24,7 @@ from digestkit.testing.llm_stub import serve_stub
 
 LATENCY = 0.1
 CONCURRENCY = 16
-PAPERS = 96
+PAPERS = 160
 BOUND = CONCURRENCY / LATENCY
 
 ABSTRACT = (
