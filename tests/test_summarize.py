@@ -377,3 +377,11 @@ def test_config_check_warns_about_unknown_sections(
     cfg.write_text('[sumarize]\ntemplate = "ja-8q"\n', encoding="utf-8")
     assert main(["config", "check", str(cfg)]) == 0
     assert "unknown section [sumarize]" in capsys.readouterr().err
+
+
+def test_cli_reads_any_digest_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seed = next((Path(__file__).parent.parent / "fixtures" / "seeds").glob("003_*.txt"))
+    out = tmp_path / "o.json"
+    assert main(["summarize", str(seed), "-t", "en-tldr", "-o", str(out)]) == 0
+    d = Digest.from_json(out.read_text(encoding="utf-8"))
+    assert len(d.entries) >= 2 and all(e.summary and e.summary.language == "en" for e in d.entries)

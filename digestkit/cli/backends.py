@@ -25,16 +25,24 @@ CONFIG_HELP = "digestkit.toml with [backends.*], [routes], [budget], [summarize]
 
 
 def _load_digest(path: Path) -> Digest:
+    """A digest JSON file, or any digest format ``digestkit.digest.parse`` reads
+    (Markdown bot READMEs, 8-question digests, surveys, checklists), mojibake repaired."""
     from digestkit.digest.model import Digest
     from digestkit.errors import InputError
 
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from exc
-    except UnicodeDecodeError as exc:
-        raise InputError("not UTF-8 (run `digestkit repair` first)", path=str(path)) from exc
-    return Digest.from_json(text, path=str(path))
+    if path.suffix.lower() == ".json" or data.lstrip()[:1] == b"{":
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError("not UTF-8 (run `digestkit repair` first)", path=str(path)) from exc
+        return Digest.from_json(text, path=str(path))
+    from digestkit.digest.parse import parse_digest
+
+    return parse_digest(data, path=str(path)).digest
 
 
 class _Saver:
