@@ -30,8 +30,10 @@ SPEND_CODES = frozenset(
         "contract_spend_limit_reached",
         "linked_organization_spend_limit_reached",
         "linked_organization_billing_unavailable",
-        "insufficient_quota",
+        "insufficient_quota",  # OpenAI
         "billing_hard_limit_reached",
+        "billing_not_active",
+        "Arrearage",  # DashScope (Qwen): account in arrears, answered as HTTP 400
     }
 )
 

@@ -169,3 +169,22 @@ def test_anthropic_key_variable_defaults_to_anthropic_api_key(
     cfg = BackendConfig(name="c", kind="anthropic", model="m", base_url="http://127.0.0.1:9")
     with pytest.raises(MissingKeyError, match="ANTHROPIC_API_KEY"):
         AnthropicBackend(cfg)
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "cls"),
+    [
+        (400, "Arrearage", AuthError),  # DashScope: account in arrears
+        (429, "insufficient_quota", AuthError),  # OpenAI: out of credit
+        (402, None, AuthError),  # OpenRouter: payment required
+        (403, None, AuthError),
+        (408, None, RemoteError),
+        (503, None, RemoteError),
+        (429, "rate_limit_exceeded", RateLimitError),
+    ],
+)
+def test_provider_error_codes(status: int, code: str | None, cls: type[Exception]) -> None:
+    from digestkit.backends.http import error_for_status
+
+    err = error_for_status(status, "m", code=code)
+    assert type(err) is cls
