@@ -287,7 +287,22 @@ def summarize_run(
     """
     settings = router.settings if router else _settings(config)
     tpl = load_template(template or settings.summarize.template)
-    router = router or Router(settings, route=route, store=store)
+    if router is None:
+        with Router(settings, route=route, store=store) as own:
+            return _run(digest, tpl, own, overwrite, on_result, batch, poll)
+    return _run(digest, tpl, router, overwrite, on_result, batch, poll)
+
+
+def _run(
+    digest: Digest,
+    tpl: Template,
+    router: Router,
+    overwrite: bool,
+    on_result: Callable[[PaperResult, Digest], None] | None,
+    batch: bool,
+    poll: Callable[[], None] | None,
+) -> SummaryRun:
+    settings = router.settings
     worker = _Paper(router, tpl, settings.summarize.on_language_mismatch == "keep")
     entries = list(digest.entries)
     results: list[PaperResult] = []

@@ -168,6 +168,9 @@ class AnthropicBackend:
         except (anthropic.AnthropicError, ValueError) as exc:
             raise self._translate(exc) from exc
 
+    def close(self) -> None:
+        self._client.close()
+
 
 def create(config: BackendConfig) -> AnthropicBackend:
     """Registry factory."""

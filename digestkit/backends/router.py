@@ -31,6 +31,7 @@ This is also the one-prompt API other parts use (the faithfulness judge)::
 from __future__ import annotations
 
 import logging
+import os
 import random
 import threading
 import time
@@ -41,7 +42,7 @@ from dataclasses import dataclass, field
 
 from digestkit.backends.base import Backend, Completion, Prompt, Usage
 from digestkit.backends.cache import CachedAnswer, LedgerRow, Store, cache_key
-from digestkit.backends.config import BackendConfig, Settings
+from digestkit.backends.config import BackendConfig, Settings, load_settings
 from digestkit.backends.limits import Budget, RateLimiter, estimate_tokens
 from digestkit.backends.registry import get_backend
 from digestkit.errors import (
@@ -111,13 +112,15 @@ def _status(err: NetworkError) -> str:
 class Router:
     """Routes prompts through the backends of one route (see the module docstring).
 
+    ``settings``: a :class:`Settings`, a path to ``digestkit.toml``, or ``None`` (the
+    config :func:`~digestkit.config.find_config` finds, else the offline defaults).
     ``backends`` replaces building backends from the registry (tests, notebooks);
     ``sleep``/``clock``/``rng`` are injectable so retry timing can be tested.
     """
 
     def __init__(
         self,
-        settings: Settings | None = None,
+        settings: Settings | str | os.PathLike[str] | None = None,
         *,
         route: str | None = None,
         store: Store | None = None,
@@ -129,7 +132,7 @@ class Router:
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
     ) -> None:
-        self.settings = settings or Settings()
+        self.settings = settings if isinstance(settings, Settings) else load_settings(settings)
         self.policy = self.settings.summarize
         self.chain = self.settings.route(route)
         self.store = store if store is not None else Store()
@@ -150,6 +153,19 @@ class Router:
             self.slots[name] = _Slot(backend, cfg, limiter)
 
     # --- public ------------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the backends' HTTP connections (also on ``with Router(...) as r:`` exit)."""
+        for slot in self.slots.values():
+            close = getattr(slot.backend, "close", None)
+            if callable(close):
+                close()
+
+    def __enter__(self) -> Router:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def complete(self, prompt: Prompt, *, validate: Validator | None = None) -> Completion:
         """The first accepted completion for ``prompt`` along the route.
 
