@@ -231,6 +231,9 @@ class _Pool:
             self.reason = "budget reached"
             self.stop.set()
             return PaperResult(i, entry.key, "failed", error=str(err))
+        except Exception as err:  # a plugin's bug must not sink the other papers
+            log.exception("%s: unexpected error", entry.key)
+            return PaperResult(i, entry.key, "failed", error=f"{type(err).__name__}: {err}")
 
     def handle(self, result: PaperResult) -> None:
         self.results.append(result)

@@ -59,3 +59,26 @@ def test_plugin_through_registry_drives_router() -> None:
 def test_unknown_kind_lists_available() -> None:
     with pytest.raises(ConfigError, match="unknown backend kind 'nope'.*offline"):
         registry.get_backend(BackendConfig(name="x", kind="nope", model="m"))
+
+
+def test_a_crashing_plugin_fails_its_papers_not_the_run() -> None:
+    from digestkit.summarize import summarize_run
+
+    from .helpers import make_digest
+
+    class Broken(Echo):
+        def complete(self, prompt: Prompt) -> Completion:
+            raise ZeroDivisionError("plugin bug")
+
+    registry.register("broken", Broken)
+    try:
+        settings = settings_from_dict(
+            {"backends": {"b": {"kind": "broken", "model": "x"}}, "routes": {"default": ["b"]}}
+        )
+        run = summarize_run(
+            make_digest(3), template="en-tldr", config=settings, store=Store(":memory:")
+        )
+    finally:
+        registry.register("broken", None)
+    assert run.failed == 3
+    assert all(r.error == "ZeroDivisionError: plugin bug" for r in run.results)
