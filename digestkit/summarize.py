@@ -136,6 +136,9 @@ class _Paper:
             r = self.check(c.text, "" if extractive else source)
             if self.keep_language and r.language_only:
                 return []
+            if extractive and r.language_only:
+                return [*r.problems, "the offline backend quotes, it does not translate: use an "
+                        'LLM route, or [summarize] on_language_mismatch = "keep"']  # fmt: skip
             if r.problems and c.finish_reason in ("max_tokens", "length"):
                 return [*r.problems, f"answer cut at the output limit: raise "
                         f"backends.{c.backend}.max_output_tokens"]  # fmt: skip
