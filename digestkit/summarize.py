@@ -9,7 +9,9 @@ Two entry points:
 
 - :func:`summarize` returns the :class:`~digestkit.digest.model.Digest` with ``summary`` set
   on every entry that succeeded. Failed entries keep ``summary=None`` and get
-  ``metadata["summary_error"]``; the digest's metadata records ``summarize.template``,
+  ``metadata["summary_error"]``; a summary kept in another language than the template's
+  (``on_language_mismatch = "keep"``) gets ``metadata["summary_warning"]``; the digest's
+  metadata records ``summarize.template``,
   ``summarize.run`` (the ledger's run id), ``summarize.done`` and ``summarize.failed``.
 - :func:`summarize_run` does the same and also returns the :class:`SummaryRun` report
   (per-paper results, calls, tokens, cost); ``on_result`` is called as each paper finishes
@@ -76,6 +78,7 @@ class PaperResult:
     backend: str = ""
     cost: float = 0.0
     usage: Usage = field(default_factory=Usage)
+    warning: str = ""
 
 
 @dataclass
@@ -183,11 +186,18 @@ class _Paper:
         )
         status = "cached" if c.cached and entry.key not in self.bought else "done"
         usage = Usage() if c.cached else c.usage
-        return PaperResult(index, entry.key, status, summary, "", c.backend, c.cost, usage)
+        warning = ""
+        if check.language != self.template.language:  # kept with on_language_mismatch = "keep"
+            warning = f"summary is in {check.language}, template {self.template.id} wants "
+            warning += self.template.language
+        return PaperResult(index, entry.key, status, summary, "", c.backend, c.cost, usage, warning)
 
 
 def _apply(entry: Entry, result: PaperResult) -> Entry:
-    meta = tuple((k, v) for k, v in entry.metadata if k != "summary_error")
+    drop = ("summary_error", "summary_warning")
+    meta = tuple((k, v) for k, v in entry.metadata if k not in drop)
+    if result.warning:
+        meta += (("summary_warning", result.warning),)
     if result.status == "failed":
         return dataclasses.replace(entry, metadata=(*meta, ("summary_error", result.error)))
     if result.summary is None:

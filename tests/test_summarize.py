@@ -133,6 +133,7 @@ def test_keep_mode_labels_the_true_language(tmp_path: Path) -> None:
     out = summarize(make_digest(1), template="ja-8q", config=cfg)
     s = out.entries[0].summary
     assert s is not None and s.language == "en" and s.template == "ja-8q@1"
+    assert out.entries[0].meta("summary_warning") == "summary is in en, template ja-8q@1 wants ja"
     strict = summarize(make_digest(1), template="ja-8q")
     assert strict.entries[0].summary is None
 
