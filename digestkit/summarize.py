@@ -8,11 +8,12 @@ pass off an abstract or a wrong-language answer as a summary.
 Two entry points:
 
 - :func:`summarize` returns the :class:`~digestkit.digest.model.Digest` with ``summary`` set
-  on every entry that succeeded. Failed entries keep ``summary=None`` and get
-  ``metadata["summary_error"]``; a summary kept in another language than the template's
-  (``on_language_mismatch = "keep"``) gets ``metadata["summary_warning"]``; the digest's
-  metadata records ``summarize.template``,
-  ``summarize.run`` (the ledger's run id), ``summarize.done`` and ``summarize.failed``.
+  on every entry that succeeded. A failed entry gets ``metadata["summary_error"]`` (the
+  reason) and keeps the summary it came with, if any (``None`` for a fresh digest); a
+  summary kept in another language than the template's (``on_language_mismatch = "keep"``)
+  gets ``metadata["summary_warning"]``. The digest's metadata records
+  ``summarize.template``, ``summarize.run`` (the ledger's run id), ``summarize.done`` and
+  ``summarize.failed``.
 - :func:`summarize_run` does the same and also returns the :class:`SummaryRun` report
   (per-paper results, calls, tokens, cost); ``on_result`` is called as each paper finishes
   (the CLI uses it for its progress bar and to save the output as it goes).
