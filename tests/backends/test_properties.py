@@ -46,14 +46,21 @@ def stub() -> Iterator[StubServer]:
     papers=st.integers(min_value=1, max_value=6),
     fallback=st.booleans(),
     template=st.sampled_from(["ja-8q", "zh-4part", "en-tldr"]),
+    kind=st.sampled_from(["openai-compatible", "anthropic"]),
 )
 def test_no_paper_lost_none_paid_twice(
-    stub: StubServer, script: list[str | None], papers: int, fallback: bool, template: str
+    stub: StubServer,
+    script: list[str | None],
+    papers: int,
+    fallback: bool,
+    template: str,
+    kind: str,
 ) -> None:
     stub.calls.clear()
     stub.set_faults(Faults(script=tuple(script), retry_after=0.001))
+    base_url = stub.root if kind == "anthropic" else stub.root + "/v1"
     router = Router(
-        stub_settings(stub.base_url, fallback=fallback, concurrency=2, max_attempts=2),
+        stub_settings(base_url, kind, fallback=fallback, concurrency=2, max_attempts=2),
         store=Store(":memory:"),
     )
     run = summarize_run(make_digest(papers), template=template, router=router)
