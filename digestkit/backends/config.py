@@ -64,7 +64,7 @@ class Price:
     output: float = 0.0
     cache_read: float = 0.0
     cache_write: float = 0.0
-    batch_discount: float = 0.5
+    batch_discount: float = 0.5  # batch calls cost (1 - batch_discount) x the price
 
     def cost(
         self, input_tokens: int, output_tokens: int, cache_read: int = 0, cache_write: int = 0
@@ -259,11 +259,13 @@ def _price(data: Any, prefix: str, path: str | None, model: str) -> Price:
             return Price()
         return Price(known[0], known[1], known[0] * 0.1, known[0] * 1.25)
     s = _Section(data, prefix, path)
+    # Unpriced cache tokens cost as much as input: over-counting is the safe side of a budget.
+    price_in = s.number("input", 0.0)
     price = Price(
-        input=s.number("input", 0.0),
+        input=price_in,
         output=s.number("output", 0.0),
-        cache_read=s.number("cache_read", 0.0),
-        cache_write=s.number("cache_write", 0.0),
+        cache_read=s.number("cache_read", price_in),
+        cache_write=s.number("cache_write", price_in),
         batch_discount=s.number("batch_discount", 0.5),
     )
     s.done()
