@@ -61,7 +61,15 @@ from digestkit.templates import (
     source_text,
 )
 
-__all__ = ["PaperResult", "SummaryRun", "summarize", "summarize_run", "write_atomic"]
+__all__ = [
+    "CostEstimate",
+    "PaperResult",
+    "SummaryRun",
+    "estimate_cost",
+    "summarize",
+    "summarize_run",
+    "write_atomic",
+]
 
 log = logging.getLogger(__name__)
 
@@ -368,6 +376,58 @@ def summarize(
     return summarize_run(
         digest, template=template, config=config, route=route, store=store, overwrite=overwrite
     ).digest
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    """What a run would cost at most on the route's first backend (cache hits are free)."""
+
+    backend: str
+    papers: int
+    cached: int
+    input_tokens: int
+    output_tokens: int
+    worst_cost: float
+
+    def summary_line(self) -> str:
+        todo = self.papers - self.cached
+        return (
+            f"{todo} papers to summarize on {self.backend} ({self.cached} cached): at most "
+            f"{self.input_tokens} input + {self.output_tokens} output tokens, "
+            f"${self.worst_cost:.4f} before retries and corrective calls"
+        )
+
+
+def estimate_cost(
+    digest: Digest,
+    *,
+    template: str | None = None,
+    config: Settings | str | os.PathLike[str] | None = None,
+    route: str | None = None,
+    router: Router | None = None,
+) -> CostEstimate:
+    """The worst-case cost of summarizing ``digest`` (no calls are made).
+
+    >>> from digestkit.backends.cache import Store
+    >>> d = Digest(entries=(Entry(arxiv_id="1", abstract="We propose X."),))
+    >>> router = Router(Settings(), store=Store(":memory:"))
+    >>> e = estimate_cost(d, template="en-tldr", router=router)
+    >>> (e.backend, e.papers, e.cached, e.output_tokens, e.worst_cost)
+    ('offline', 1, 0, 512, 0.0)
+    """
+    from digestkit.backends.limits import estimate_tokens
+
+    router = router or Router(_settings(config), route=route)
+    tpl = load_template(template or router.settings.summarize.template)
+    name = router.chain[0]
+    cfg = router.slots[name].config
+    max_chars = router.settings.summarize.max_source_chars
+    prompts = [build_prompt(tpl, e, max_chars=max_chars) for e in digest.entries if source_text(e)]
+    todo = [p for p in prompts if router.cached(p) is None]
+    t_in = sum(estimate_tokens(p.system + p.user) for p in todo)
+    t_out = sum(cfg.output_tokens(p.max_tokens) for p in todo)
+    cost = cfg.price.cost(t_in, t_out)
+    return CostEstimate(name, len(prompts), len(prompts) - len(todo), t_in, t_out, cost)
 
 
 def write_atomic(path: str | os.PathLike[str], text: str, *, backup: bool = True) -> None:

@@ -386,3 +386,24 @@ def test_cli_reads_any_digest_format(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["summarize", str(seed), "-t", "en-tldr", "-o", str(out)]) == 0
     d = Digest.from_json(out.read_text(encoding="utf-8"))
     assert len(d.entries) >= 2 and all(e.summary and e.summary.language == "en" for e in d.entries)
+
+
+def test_estimate_makes_no_calls_and_counts_the_cache(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg, path = tmp_path / "digestkit.toml", tmp_path / "d.json"
+    path.write_text(make_digest(3).to_json(), encoding="utf-8")
+    with serve_stub() as stub:
+        _write_config(cfg, stub.base_url, 2)
+        assert main(["summarize", str(path), "-c", str(cfg), "--estimate"]) == 0
+        first = capsys.readouterr().out
+        assert stub.calls == []
+        assert (
+            main(["summarize", str(path), "-c", str(cfg), "-q", "-o", str(tmp_path / "o.json")])
+            == 0
+        )
+        assert main(["summarize", str(path), "-c", str(cfg), "--estimate"]) == 0
+        second = capsys.readouterr().out
+    assert first.startswith("3 papers to summarize on stub (0 cached): at most ")
+    assert "$0.0" in first and "4096" not in first
+    assert second.startswith("0 papers to summarize on stub (3 cached)")

@@ -90,7 +90,7 @@ def _progress(total: int, quiet: bool) -> Any:
 
 def summarize(
     digest_path: Path = typer.Argument(
-        ..., metavar="DIGEST.json", help="Digest JSON to summarize."
+        ..., metavar="DIGEST", help="Digest JSON, or a digest in any format digestkit parses."
     ),
     template: str | None = typer.Option(
         None, "--template", "-t", help="ja-8q, ja-survey, zh-4part, checklist, en-tldr."
@@ -112,10 +112,14 @@ def summarize(
     poll_interval: float = typer.Option(
         30.0, "--poll-interval", help="Seconds between batch polls."
     ),
+    estimate: bool = typer.Option(
+        False, "--estimate", help="Print the worst-case cost and make no calls."
+    ),
 ) -> None:
     """Summarize every paper of a digest through the configured backends.
 
     Example: digestkit summarize today.json -t ja-8q -o today.ja.json
+    (add --estimate first to see what it may cost).
     """
     from digestkit.backends.config import load_settings
     from digestkit.backends.router import Router
@@ -124,6 +128,11 @@ def summarize(
     digest = _load_digest(digest_path)
     settings = load_settings(config)
     router = Router(settings, route=route, use_cache=False if no_cache else None)
+    if estimate:
+        from digestkit.summarize import estimate_cost
+
+        typer.echo(estimate_cost(digest, template=template, router=router).summary_line())
+        return
     saver = _Saver(output)
     counts: dict[str, int] = defaultdict(int)
     with _progress(len(digest.entries), quiet) as progress:
