@@ -130,3 +130,16 @@ def test_missing_key_says_which_variable(monkeypatch: pytest.MonkeyPatch) -> Non
         s.backends["c"].api_key()
     monkeypatch.setenv("MY_MISSING_KEY", "abc")
     assert s.backends["c"].api_key() == "abc"
+
+
+def test_readme_sample_config_is_valid() -> None:
+    import re
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Summaries: backends") :]
+    sample = re.search(r"```toml\n(.*?)```", section, re.S)
+    assert sample is not None
+    import tomllib
+
+    s = settings_from_dict(tomllib.loads(sample.group(1)))
+    assert s.route() == ("claude", "qwen", "offline")
