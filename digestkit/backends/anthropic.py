@@ -12,7 +12,7 @@ Why these choices:
   ``overloaded_error``; the error type is checked before the status for that reason.
 - :meth:`AnthropicBackend.count_tokens` (``messages.count_tokens``) and the Message Batches
   API (:meth:`submit_batch`, :meth:`batch_status`, :meth:`batch_results`) for bulk runs
-  at half price; :mod:`digestkit.summarize` saves the batch id and request map *before*
+  at half price; :mod:`digestkit.summarizer` saves the batch id and request map *before*
   polling, so a crash loses nothing.
 """
 

@@ -19,7 +19,7 @@ import typer
 if TYPE_CHECKING:
     from digestkit.backends.config import Settings
     from digestkit.digest.model import Digest
-    from digestkit.summarize import PaperResult, SummaryRun
+    from digestkit.summarizer import PaperResult, SummaryRun
 
 CONFIG_HELP = "digestkit.toml with [backends.*], [routes], [budget], [summarize] sections."
 
@@ -53,7 +53,7 @@ class _Saver:
         self.digest: Digest | None = None
 
     def update(self, digest: Digest, *, force: bool = False) -> None:
-        from digestkit.summarize import write_atomic
+        from digestkit.summarizer import write_atomic
 
         self.digest = digest
         now = time.monotonic()
@@ -123,13 +123,13 @@ def summarize(
     """
     from digestkit.backends.config import load_settings
     from digestkit.backends.router import Router
-    from digestkit.summarize import summarize_run
+    from digestkit.summarizer import summarize_run
 
     digest = _load_digest(digest_path)
     settings = load_settings(config)
     router = Router(settings, route=route, use_cache=False if no_cache else None)
     if estimate:
-        from digestkit.summarize import estimate_cost
+        from digestkit.summarizer import estimate_cost
 
         typer.echo(estimate_cost(digest, template=template, router=router).summary_line())
         return

@@ -72,7 +72,7 @@ def fetch(
     """
     from digestkit.sources.pipeline import make_digest, plan
     from digestkit.sources.select import explain as explain_text
-    from digestkit.summarize import write_atomic
+    from digestkit.summarizer import write_atomic
 
     cfg = _config(config)
     day = _day(date)

@@ -132,7 +132,7 @@ def summarize_templates(
 ) -> dict[str, dict[str, Any]]:
     """Run each template over ``entries`` and score the output."""
     from digestkit.backends.cache import Store
-    from digestkit.summarize import summarize_run
+    from digestkit.summarizer import summarize_run
     from digestkit.templates import load_template
 
     settings = _settings(route)

@@ -137,7 +137,7 @@ def _summaries_rate(fixtures: Path, quick: bool) -> Rate:
     from digestkit.backends.cache import Store
     from digestkit.backends.config import settings_from_dict
     from digestkit.digest.model import Digest, Entry
-    from digestkit.summarize import summarize_run
+    from digestkit.summarizer import summarize_run
     from digestkit.testing.llm_stub import serve_stub
 
     n = 32 if quick else STUB_PAPERS

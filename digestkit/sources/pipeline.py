@@ -216,7 +216,7 @@ def _feed_options(cfg: SourcesConfig) -> dict[str, str]:
 
 
 def _write_outputs(cfg: SourcesConfig, digest: Digest, render: Renderer) -> list[Path]:
-    from digestkit.summarize import write_atomic
+    from digestkit.summarizer import write_atomic
 
     out = cfg.output_dir()
     (out / "digests").mkdir(parents=True, exist_ok=True)
@@ -245,7 +245,7 @@ def publish(
 ) -> Published:
     """The whole daily run; see the module docstring for the order and the guarantees.
 
-    ``summarize`` defaults to :func:`digestkit.summarize.summarize` with the backends
+    ``summarize`` defaults to :func:`digestkit.summarizer.summarize` with the backends
     configured in the same digestkit.toml; ``render(digest, fmt)`` to
     :func:`digestkit.digest.render.render` (formats ``md-bot``, ``html``, ``atom``/``rss``).
     """
@@ -271,7 +271,7 @@ def publish(
 
 
 def _default_summarize(cfg: SourcesConfig) -> Callable[[Digest], Digest]:
-    from digestkit.summarize import summarize
+    from digestkit.summarizer import summarize
 
     def run(digest: Digest) -> Digest:
         return summarize(digest, config=cfg.path)

@@ -8,7 +8,7 @@ import pytest
 from digestkit.backends.cache import Store
 from digestkit.backends.router import Router
 from digestkit.errors import ConfigError
-from digestkit.summarize import summarize_run
+from digestkit.summarizer import summarize_run
 from digestkit.testing.llm_stub import Faults, serve_stub
 
 from .helpers import make_digest, stub_settings

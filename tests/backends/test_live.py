@@ -12,7 +12,7 @@ import pytest
 from digestkit.backends.cache import Store
 from digestkit.backends.config import settings_from_dict
 from digestkit.backends.router import Router
-from digestkit.summarize import summarize_run
+from digestkit.summarizer import summarize_run
 
 from .helpers import ABSTRACT_EN, make_digest
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from digestkit.backends.cache import Store
 from digestkit.backends.router import Router
-from digestkit.summarize import summarize_run
+from digestkit.summarizer import summarize_run
 from digestkit.testing.llm_stub import Faults, StubServer, serve_stub
 
 from .helpers import SENTINEL_KEY, make_digest, stub_settings

@@ -62,7 +62,7 @@ def test_unknown_kind_lists_available() -> None:
 
 
 def test_a_crashing_plugin_fails_its_papers_not_the_run() -> None:
-    from digestkit.summarize import summarize_run
+    from digestkit.summarizer import summarize_run
 
     from .helpers import make_digest
 

@@ -19,7 +19,7 @@ from digestkit.backends.cache import Store
 from digestkit.backends.config import settings_from_dict
 from digestkit.backends.router import Router
 from digestkit.digest.model import Digest, Entry
-from digestkit.summarize import summarize_run
+from digestkit.summarizer import summarize_run
 from digestkit.testing.llm_stub import serve_stub
 
 LATENCY = 0.1

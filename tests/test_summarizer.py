@@ -21,7 +21,7 @@ from digestkit.backends.cache import Store
 from digestkit.backends.router import Router
 from digestkit.cli import main
 from digestkit.digest.model import Digest
-from digestkit.summarize import summarize, summarize_run
+from digestkit.summarizer import summarize, summarize_run
 from digestkit.testing.llm_stub import Faults, serve_stub
 
 
@@ -360,7 +360,7 @@ def test_ctrl_c_saves_what_is_done_and_exits_130(tmp_path: Path) -> None:
 
 
 def test_write_atomic_keeps_one_backup_of_the_users_file(tmp_path: Path) -> None:
-    from digestkit.summarize import write_atomic
+    from digestkit.summarizer import write_atomic
 
     path = tmp_path / "out.json"
     path.write_text("user's own", encoding="utf-8")
