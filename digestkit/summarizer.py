@@ -37,14 +37,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from digestkit.backends.base import Completion, Usage
 from digestkit.backends.cache import Store
@@ -68,7 +65,6 @@ __all__ = [
     "estimate_cost",
     "summarize",
     "summarize_run",
-    "write_atomic",
 ]
 
 log = logging.getLogger(__name__)
@@ -428,21 +424,3 @@ def estimate_cost(
     t_out = sum(cfg.output_tokens(p.max_tokens) for p in todo)
     cost = cfg.price.cost(t_in, t_out)
     return CostEstimate(name, len(prompts), len(prompts) - len(todo), t_in, t_out, cost)
-
-
-def write_atomic(path: str | os.PathLike[str], text: str, *, backup: bool = True) -> None:
-    """Write ``text`` to ``path`` atomically (temp file + rename); an existing file that
-    is not ours is first copied to ``PATH.bak`` once."""
-    p = Path(path)
-    if backup and p.exists() and not Path(str(p) + ".bak").exists():
-        shutil.copy2(p, str(p) + ".bak")
-    fd, tmp = tempfile.mkstemp(dir=p.parent or ".", prefix=p.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

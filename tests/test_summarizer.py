@@ -359,18 +359,6 @@ def test_ctrl_c_saves_what_is_done_and_exits_130(tmp_path: Path) -> None:
     assert 10 <= done == cached < 100  # everything paid for is saved, in the file and the cache
 
 
-def test_write_atomic_keeps_one_backup_of_the_users_file(tmp_path: Path) -> None:
-    from digestkit.summarizer import write_atomic
-
-    path = tmp_path / "out.json"
-    path.write_text("user's own", encoding="utf-8")
-    write_atomic(path, "first")
-    write_atomic(path, "second")
-    assert path.read_text(encoding="utf-8") == "second"
-    assert (tmp_path / "out.json.bak").read_text(encoding="utf-8") == "user's own"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json", "out.json.bak"]
-
-
 def test_config_check_warns_about_unknown_sections(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -53,12 +53,12 @@ class _Saver:
         self.digest: Digest | None = None
 
     def update(self, digest: Digest, *, force: bool = False) -> None:
-        from digestkit.summarizer import write_atomic
+        from digestkit.fileio import write_atomic
 
         self.digest = digest
         now = time.monotonic()
         if self.output and (force or now - self.last >= self.interval):
-            write_atomic(self.output, digest.to_json() + "\n")
+            write_atomic(self.output, digest.to_json() + "\n", backup="first")
             self.last = now
 
 

@@ -3,13 +3,11 @@
 ``parse`` reads any digest (repairing it first) and prints the model as JSON with the
 parser's warnings; ``render`` writes a digest JSON file in another format; ``convert`` does
 both in one step. Output goes to stdout or, with ``-o``, to a file written atomically
-(an existing file is kept as ``NAME.bak``).
+(an existing file is kept once as ``NAME.orig``).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import typer
@@ -37,29 +35,14 @@ def _read(path: str) -> bytes:
 
 
 def _write(text: str, out: Path | None) -> None:
-    """Print ``text`` or replace ``out`` atomically, keeping the old file as ``.bak``."""
+    """Print ``text`` or replace ``out`` atomically (the file first replaced is kept as
+    ``.orig``; see :mod:`digestkit.fileio`)."""
     if out is None:
         typer.echo(text, nl=not text.endswith("\n"))
         return
-    out = out.expanduser()
-    directory = out.parent if str(out.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, out.stat().st_mode & 0o777 if out.exists() else _default_mode())
-        if out.exists():
-            os.replace(out, out.with_name(out.name + ".bak"))
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from digestkit.fileio import write_atomic
 
-
-def _default_mode() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+    write_atomic(out.expanduser(), text, backup="first")
 
 
 def _render(digest: object, to: str, path: str) -> str:

@@ -140,6 +140,6 @@ def _write(text: str, output: Path | None) -> None:
     if output is None or str(output) == "-":
         sys.stdout.write(text)
         return
-    from digestkit.repair.files import write_atomic
+    from digestkit.fileio import write_atomic
 
-    write_atomic(output, text.encode("utf-8"), backup=True)
+    write_atomic(output, text, backup="first")

@@ -311,7 +311,8 @@ def _report(name: str, status: str, decoded: Any, fixed: Repaired) -> dict[str, 
 
 def _write(item: InputItem, outcome: Outcome, options: Options, written: set[Path]) -> Outcome:
     from digestkit.errors import DigestkitError
-    from digestkit.repair.files import target_path, write_atomic
+    from digestkit.fileio import write_atomic
+    from digestkit.repair.files import target_path
 
     try:
         if options.output is not None and str(options.output) == "-":
@@ -328,7 +329,7 @@ def _write(item: InputItem, outcome: Outcome, options: Options, written: set[Pat
         if target.resolve() in written:
             # Two inputs with the same relative path (a/x.md and b/x.md into one DIR).
             return Outcome(outcome.name, "failed", f"{target} was already written in this run")
-        write_atomic(target, outcome.after, backup=options.backup)
+        write_atomic(target, outcome.after, backup="always" if options.backup else "none")
         written.add(target.resolve())
     except DigestkitError as err:
         return Outcome(outcome.name, "failed", err.message)

@@ -70,9 +70,9 @@ def fetch(
 
     Exit 1 when a source failed but others answered (the JSON is still written).
     """
+    from digestkit.fileio import write_atomic
     from digestkit.sources.pipeline import make_digest, plan
     from digestkit.sources.select import explain as explain_text
-    from digestkit.summarizer import write_atomic
 
     cfg = _config(config)
     day = _day(date)
@@ -82,7 +82,7 @@ def fetch(
     if output is None or str(output) == "-":
         typer.echo(text, nl=False)
     else:
-        write_atomic(output, text, backup=True)
+        write_atomic(output, text, backup="first")
     if explain:
         typer.echo(explain_text(report.selection), err=output is None)
     _report(report)

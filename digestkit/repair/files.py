@@ -18,20 +18,18 @@ an archive reports them and goes on.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import re
-import shutil
 import stat
 import tarfile
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from digestkit.errors import InputError
+from digestkit.fileio import write_atomic
 
 __all__ = [
     "InputItem",
@@ -290,72 +288,3 @@ def target_path(out_dir: Path, relpath: PurePosixPath) -> Path:
     if target != root and root not in target.parents:
         raise InputError("path escapes the output directory", path=str(relpath))
     return target
-
-
-def write_atomic(path: Path, data: bytes, *, backup: bool = True) -> Path | None:
-    """Write ``data`` to ``path`` atomically; return the backup made, if any.
-
-    The bytes go to a temporary file in the same directory, are flushed to disk, then
-    renamed over ``path``: a reader sees the old file or the new one, never half of one,
-    and a crash leaves the old file intact. With ``backup``, an existing ``path`` whose
-    content differs is kept as ``path.orig`` first (a free ``.orig.N`` if taken). The
-    file mode of the old file is kept.
-
-    >>> import tempfile, pathlib
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> write_atomic(folder / "a.md", b"one") is None
-    True
-    >>> write_atomic(folder / "a.md", b"two").name
-    'a.md.orig'
-    >>> (folder / "a.md").read_bytes(), (folder / "a.md.orig").read_bytes()
-    (b'two', b'one')
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    existing = path.exists()
-    if existing and path.read_bytes() == data:
-        return None
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if existing:
-            shutil.copymode(path, tmp)
-        else:
-            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a new file gets the usual mode
-        saved = _backup(path) if existing and backup else None
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    return saved
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _backup(path: Path) -> Path:
-    """Keep the current ``path`` as a free ``.orig`` name (a hard link when possible)."""
-    for number in range(1000):
-        candidate = path.with_name(path.name + (".orig" if number == 0 else f".orig.{number}"))
-        try:
-            os.link(path, candidate)
-            return candidate
-        except FileExistsError:
-            continue
-        except OSError:
-            if candidate.exists():
-                continue
-            # No hard links here (some network and FAT file systems): copy, atomically too.
-            fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{candidate.name}.")
-            os.close(fd)
-            shutil.copy2(path, tmp_name)
-            os.replace(tmp_name, candidate)
-            return candidate
-    raise InputError("too many backups already", path=str(path))

@@ -216,7 +216,7 @@ def _feed_options(cfg: SourcesConfig) -> dict[str, str]:
 
 
 def _write_outputs(cfg: SourcesConfig, digest: Digest, render: Renderer) -> list[Path]:
-    from digestkit.summarizer import write_atomic
+    from digestkit.fileio import write_atomic
 
     out = cfg.output_dir()
     (out / "digests").mkdir(parents=True, exist_ok=True)
@@ -232,7 +232,7 @@ def _write_outputs(cfg: SourcesConfig, digest: Digest, render: Renderer) -> list
     # Render everything first: a render error must not leave half the files updated.
     targets.append((archive, digest.to_json()))
     for path, text in targets:
-        write_atomic(path, text, backup=True)
+        write_atomic(path, text, backup="first")
     return [p for p, _ in targets]
 
 

@@ -49,8 +49,8 @@ def test_render_and_convert(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     # a second write keeps the first as a backup, atomically replaced
     assert main(["convert", str(seed_path(3)), "--to", "html", "-o", str(page)]) == EXIT_OK
     assert page.read_text(encoding="utf-8").count("<article") == 5
-    assert (tmp_path / "page.html.bak").read_text(encoding="utf-8").count("<article") == 23
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.json", "page.html", "page.html.bak"]
+    assert (tmp_path / "page.html.orig").read_text(encoding="utf-8").count("<article") == 23
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.json", "page.html", "page.html.orig"]
 
 
 @pytest.mark.parametrize(

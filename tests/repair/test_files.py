@@ -178,7 +178,7 @@ def test_write_atomic_same_content_writes_nothing(tmp_path: Path) -> None:
 def test_write_atomic_without_backup(tmp_path: Path) -> None:
     target = tmp_path / "a.md"
     target.write_bytes(b"old")
-    assert write_atomic(target, b"new", backup=False) is None
+    assert write_atomic(target, b"new", backup="none") is None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.md"]
 
 
@@ -193,7 +193,7 @@ def test_a_failed_write_leaves_the_original_and_no_temp_file(
 
     monkeypatch.setattr(os, "replace", fail)
     with pytest.raises(OSError):
-        write_atomic(target, b"new", backup=False)
+        write_atomic(target, b"new", backup="none")
     assert target.read_bytes() == b"precious"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.md"]
 
