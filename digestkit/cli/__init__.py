@@ -12,7 +12,8 @@ Exit codes, for every command:
       an evaluation metric fell under its threshold
 2     bad usage (unknown option, missing argument)
 3     an error digestkit explains in one line: bad input file, bad config,
-      missing key, network failure
+      missing key, network failure (commands over many files go on with the
+      others first, then exit 3 if any file could not be read or written)
 130   interrupted (Ctrl-C); work already saved stays saved
 ====  =====================================================================
 """
@@ -38,7 +39,8 @@ EXIT_INTERRUPTED = 130
 _EPILOG = (
     "Exit codes: 0 success; 1 findings (--check would change files, papers failed, "
     "metric under threshold); 2 bad usage; 3 error (bad input, config, key, network); "
-    "130 interrupted."
+    "130 interrupted. Over many files, an unreadable one is reported, the rest are processed, "
+    "then the exit code is 3."
 )
 
 app = typer.Typer(

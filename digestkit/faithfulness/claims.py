@@ -40,7 +40,7 @@ from digestkit.faithfulness.lexicon import (
     opposite_forms,
 )
 
-__all__ = ["Finding", "check_claims"]
+__all__ = ["Finding", "check_claims", "is_absence_remark"]
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 PAIR_WEIGHT = 0.08
@@ -49,6 +49,33 @@ UNTRACEABLE_WEIGHT = 0.6  # a sentence mostly made of words the source never use
 UNTRACEABLE_MIN_WORDS = 3
 _OWN = re.compile(r"\b(?:our|we|proposed|this (?:paper|work|method|approach))\b", re.I)
 _NEAR = 4  # neighbours on each side that place a word in context
+# A sentence that only says the source is silent makes no claim to trace. LLMs (and the
+# offline backend) write one for a template section the paper does not cover; flagging it
+# as untraceable content punished honesty. Anchored: the whole sentence must be the remark.
+_ABSENCE = re.compile(
+    r"(?:(?:this|it)\s+is\s+)?not\s+(?:stated|mentioned|reported|specified|described|discussed)"
+    r"(?:\s+(?:in|by)\s+the\s+(?:source(?:\s+text)?|paper|abstract|text))?"
+    r"|(?:the\s+)?(?:source|paper|abstract)\s+does\s+not\s+(?:say|state|mention|report|specify)"
+    r"(?:\s+(?:this|it))?"
+    r"|(?:論文|原文|本文|要旨|アブストラクト)?(?:中|内)?(?:に|で)?(?:は)?"
+    r"(?:記載|言及|説明)(?:が|は)?(?:なし|ない|ありません|されていない|されていません)"
+    r"|(?:论文|原文|文中|摘要)?(?:中)?(?:未|没有)(?:提及|说明|明确说明|提到|给出)",
+    re.I,
+)
+_EDGE = " \t\n.。!！?？:：()（）*_-"
+
+
+def is_absence_remark(sentence: str) -> bool:
+    """Does ``sentence`` only say that the source does not cover something?
+
+    >>> is_absence_remark("Not stated in the source text.")
+    True
+    >>> is_absence_remark("論文中に記載なし。"), is_absence_remark("原文未提及。")
+    (True, True)
+    >>> is_absence_remark("The method is not stated to improve accuracy.")
+    False
+    """
+    return _ABSENCE.fullmatch(sentence.strip(_EDGE)) is not None
 
 
 def _align(sentence: str, src: Source) -> Sentence | None:
@@ -79,6 +106,8 @@ def check_claims(summary: str, source: str, *, lang: str) -> list[Finding]:
     findings: list[Finding] = []
     for a, b in sentences(summary):
         text = summary[a:b]
+        if is_absence_remark(text):
+            continue
         if cjk:
             findings += check_cjk_sentence(text, a, src, lang)
             continue
