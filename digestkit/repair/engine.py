@@ -31,6 +31,7 @@ from digestkit.repair.lossy import (
     SPACE_WAS_NBSP,
     Candidate,
     Slot,
+    bracket_bonus,
     candidates,
     decode_slots,
     estimate_losses,
@@ -52,6 +53,8 @@ Losses = tuple[tuple[int, float], ...]
 _CONTEXT = 6
 #: Multi-byte sequences (whole or damaged) that make a text clearly mojibake.
 STRONG = 3
+#: Characters of the line before a slot in which a bracket's opener is looked for.
+_LINE = 80
 #: A slot the first round decides with at least this confidence skips the second round.
 SURE = 0.995
 
@@ -298,9 +301,14 @@ def _refine_run(r: _Run, before: str, after: str, model: CharModel, memo: Memo) 
         if isinstance(p, Slot) and p.confidence < SURE:
             left = (before + "".join(rendered[:n]))[-_CONTEXT:]
             right = ("".join(rendered[n + 1 :]) + after)[:_CONTEXT]
-            key = (left, right, p.original)
-            _remember(memo, key, [p], lambda: refine_slot(p, left, right, model))  # noqa: B023
+            line = (before + "".join(rendered[:n])).rpartition("\n")[2][-_LINE:]
+            key = (left, right, p.original, line if _has_bracket(p) else "")
+            _remember(memo, key, [p], lambda: refine_slot(p, left, right, model, line))  # noqa: B023
             rendered[n] = _render(p)
+
+
+def _has_bracket(slot: Slot) -> bool:
+    return any(bracket_bonus(c.text, "") for c in slot.options)
 
 
 def _assemble(text: str, runs: list[_Run]) -> tuple[str, list[RepairSpan], bool]:

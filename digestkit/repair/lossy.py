@@ -234,14 +234,45 @@ WORD_WEIGHT = 0.5
 BONUS_MARGIN = 6.0
 
 
-def refine_slot(slot: Slot, left: str, right: str, model: CharModel) -> None:
+#: Closing brackets and their openers: a closer is likely where its opener is still open.
+_CLOSERS = {
+    "」": "「",
+    "』": "『",
+    "）": "（",
+    "】": "【",
+    "》": "《",
+    "〉": "〈",
+    "”": "“",
+    ")": "(",
+}
+BRACKET_OPEN = 2.0
+BRACKET_NOT_OPEN = -1.0
+
+
+def bracket_bonus(candidate: str, before: str) -> float:
+    """Log-bonus for a closing bracket whose opener is unmatched in ``before``.
+
+    >>> bracket_bonus("」", "「アハモーメント"), bracket_bonus("」", "アハモーメント")
+    (2.0, -1.0)
+    """
+    opener = _CLOSERS.get(candidate[:1])
+    if opener is None:
+        return 0.0
+    open_at = before.rfind(opener)
+    if open_at >= 0 and before.find(candidate[0], open_at) < 0:
+        return BRACKET_OPEN
+    return BRACKET_NOT_OPEN
+
+
+def refine_slot(slot: Slot, left: str, right: str, model: CharModel, before: str = "") -> None:
     """Re-decide one slot with its neighbours fixed (``left``/``right``: a few characters
     of context each, '' at the edges), adding the word-match bonus to the readings within
-    :data:`BONUS_MARGIN` of the best. Sets choice and confidence.
+    :data:`BONUS_MARGIN` of the best and the bracket bonus (``before``: the line so far).
+    Sets choice and confidence.
     """
     scores = []
     for cand in slot.options:
-        s = cand.prior + _inner(cand.text, model)
+        s = cand.prior + _inner(cand.text, model) + bracket_bonus(cand.text, before)
         if left:
             s += model.logp(left[-1], cand.text[0])
         if right:
