@@ -62,8 +62,8 @@ def test_ascii_is_untouched_and_spans_are_consistent(repaired) -> None:
         assert result.text[span.start : span.end] == span.replacement
     lossy = [s for s in result.spans if s.kind == "lossy"]
     assert len(lossy) > 1000
-    # The doubtful ones are few and flagged as such.
-    assert 0 < sum(s.confidence < 0.9 for s in lossy) < 0.1 * len(lossy)
+    # Some are flagged as doubtful, most are not (spans are whole runs: min over slots).
+    assert 0 < sum(s.confidence < 0.9 for s in lossy) < 0.5 * len(lossy)
 
 
 def test_recorrupting_the_repair_gives_the_seed_back(repaired) -> None:
