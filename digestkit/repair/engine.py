@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from digestkit.repair.detect import looks_like_mojibake
 from digestkit.repair.lossless import (
     HOLE,
     CodecChoice,
@@ -356,7 +357,10 @@ def repair_suspicious(text: str, config: RepairConfig) -> Repaired:
     steps: list[tuple[str, str]] = []
     spans: list[RepairSpan] = []
     encoding, confidence = None, 1.0
-    for _ in range(config.max_passes):
+    for n in range(config.max_passes):
+        # Another layer can only hide in what the previous pass changed.
+        if n and not looks_like_mojibake("".join(s.replacement for s in spans), config.codecs):
+            break
         choice = choose_codec(current, config.codecs)
         if choice is None:
             break

@@ -155,7 +155,7 @@ def _evidence(text: str, table: CodecTable) -> tuple[int, int, int, int]:
     return valid, valid_bytes, damaged, junk
 
 
-def choose_codec(text: str, codecs: tuple[str, ...], sample: int = 200_000) -> CodecChoice | None:
+def choose_codec(text: str, codecs: tuple[str, ...], sample: int = 60_000) -> CodecChoice | None:
     """The code page among ``codecs`` whose re-reading yields the most valid UTF-8, or None.
 
     A cheap vote over lead/continuation pairs shortlists the code pages; each shortlisted one

@@ -34,6 +34,11 @@ _CACHE: dict[Path, LanguageTables] = {}
 #: first round's guesses) reinforce its mistakes, so only character counts get weight.
 DOC_WEIGHTS = (0.0, 0.05)
 
+#: What ends a phrase: a phrase-opening word (不, 与, 在: see build.clause_openers) is
+#: followed by one of these this much less often than the word model says.
+CLAUSE_END = frozenset("，。、：；！？）」』】》”,.;:!?)的了")
+OPENER_BEFORE_END = 0.05
+
 #: Log-probability of a character the model has never seen (rare Han, symbols).
 FLOOR = math.log(1e-8)
 
@@ -46,6 +51,7 @@ class LanguageTables:
     backoff: dict[str, dict[str, int]] = field(default_factory=dict)
     bi: dict[str, dict[str, int]] = field(default_factory=dict)
     words: dict[str, dict[str, int]] = field(default_factory=dict)
+    openers: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def unigram(self, lang: str, ch: str) -> float:
         """log P(ch) in ``lang`` (a floor for unknown characters)."""
@@ -124,6 +130,7 @@ class CharModel:
         self.bi = self.tables.bi.get(lang, {})
         self.words = self.tables.words.get(lang, {})
         self.symbols = self.tables.uni.get("sym", {})
+        self.openers = self.tables.openers.get(lang, {})
         self.visible: dict[str, float] = {}
         self.doc_uni: Counter[str] = Counter()
         self.doc_bi: Counter[str] = Counter()
@@ -147,7 +154,8 @@ class CharModel:
     def observe(self, text: str) -> None:
         """Count the characters and adjacent pairs of ``text`` as document evidence."""
         self.doc_uni.update(text)
-        self.doc_bi.update(map(str.__add__, text, text[1:]))
+        if DOC_WEIGHTS[0]:
+            self.doc_bi.update(map(str.__add__, text, text[1:]))
         self.doc_total += len(text)
         self._memo.clear()
 
@@ -173,6 +181,11 @@ class CharModel:
         return value
 
     def _prior(self, a: str, b: str) -> float:
+        if b in CLAUSE_END and a in self.openers:
+            return OPENER_BEFORE_END * self._backoff_prior(a, b)
+        return self._backoff_prior(a, b)
+
+    def _backoff_prior(self, a: str, b: str) -> float:
         bo = self.bo.get(a)
         weight = 1.0 if bo is None else math.exp(-bo / 100)
         v = self.bi.get(a + b)

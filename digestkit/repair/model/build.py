@@ -212,6 +212,30 @@ MARKDOWN_SYMBOLS = {
 }
 
 
+def clause_openers() -> Table:
+    """Chinese characters that, as words, open a phrase and so almost never end one:
+    adverbs, prepositions and conjunctions (jieba's POS tags d, p, c), e.g. 不 与 和 在.
+
+    A word-list model cannot know that 不 is rarely followed by ，。 or 的, since those
+    pairs cross word boundaries; this table lets the model say so (value: how common).
+    """
+    import wordfreq
+
+    jieba = Path(wordfreq.__file__).with_name("data") / "jieba_zh_orig.txt"
+    freqs = word_frequencies("zh", "large")
+    uni, _, final = count_language("zh", "large")
+    out: Table = {}
+    for line in jieba.read_text(encoding="utf-8").splitlines():
+        parts = line.split(" ")
+        if len(parts) == 3 and len(parts[0]) == 1 and parts[2] in ("d", "p", "c"):
+            ch = parts[0]
+            # Not where longer words end in it: 以 (所以, 可以) does end phrases.
+            ends_words = (final.get(ch, 0.0) - freqs.get(ch, 0.0)) / uni.get(ch, 1.0)
+            if int(parts[1]) >= 5000 and ends_words < 0.13:
+                out[ch] = min(65535, int(parts[1]) // 100)
+    return out
+
+
 def symbols() -> Table:
     """Emoji and symbols (language-independent): wordfreq's English list has them as
     tokens (social media rates), raised for the ones technical Markdown uses a lot."""
@@ -234,6 +258,7 @@ def build(out: Path = OUT) -> Path:
     for lang, wordlist, n_uni, n_pair in LANGS:
         tables[lang] = build_language(lang, wordlist, n_uni, n_pair)
     tables["sym"] = {"uni": symbols()}
+    tables["zh"]["openers"] = clause_openers()
     out.write_bytes(gzip.compress(encode_tables(tables), compresslevel=9, mtime=0))
     return out
 
