@@ -39,6 +39,13 @@ DOC_WEIGHTS = (0.0, 0.05)
 CLAUSE_END = frozenset("，。、：；！？）」』】》”,.;:!?)的了")
 OPENER_BEFORE_END = 0.05
 
+#: A dictionary word scores WORD_MIX[lang] * (log P(word) - WORD_FLOOR) when that beats
+#: its cohesion: frequent characters make common words look uncohesive (前向, 剪枝). Only
+#: for Chinese, whose list holds whole words (jieba); the Japanese list is MeCab
+#: morphemes, many of them kana fragments, and rewarding them hurt (0.14% -> 0.21% CER).
+WORD_FLOOR = -16.0
+WORD_MIX = {"zh": 0.5}
+
 #: Log-probability of a character the model has never seen (rare Han, symbols).
 FLOOR = math.log(1e-8)
 
@@ -217,10 +224,13 @@ class CharModel:
         return value
 
     def word_bonus(self, text: str, i: int, longest: int = 7) -> float:
-        """How strongly ``text[i]`` completes a known word: max over words covering it of
-        log P(word) - sum log P(char), floored at 0 (the word's cohesion, in nats).
+        """How strongly ``text[i]`` completes a known word: the best, over words covering
+        it, of the word's cohesion (log P(word) - sum log P(char)) or its plain frequency
+        above :data:`WORD_FLOOR` (a rare technical word such as 前向 is still a word),
+        floored at 0, in nats.
         """
         words = self.words
+        mix = WORD_MIX.get(self.lang, 0.0)
         best = 0.0
         lo = max(0, i - longest + 1)
         for start in range(lo, i + 1):
@@ -228,6 +238,7 @@ class CharModel:
                 v = words.get(text[start:end])
                 if v is None:
                     continue
+                logp = -v / 100
                 chars = sum(math.log(self.p_uni(c)) for c in text[start:end])
-                best = max(best, -v / 100 - chars)
+                best = max(best, logp - chars, mix * (logp - WORD_FLOOR))
         return best
