@@ -49,9 +49,10 @@ def test_lossy_cases_character_error_rate() -> None:
     rates = {key: e / n for key, (e, n) in errors.items()}
     ja = [r for (_, lang), r in rates.items() if lang == "ja"]
     zh = [r for (_, lang), r in rates.items() if lang == "zh"]
-    assert sum(ja) / len(ja) < 0.006, rates
-    assert sum(zh) / len(zh) < 0.02, rates
-    assert max(rates.values()) < 0.04, rates
+    # Measured: ja mean 0.15 %, zh mean 0.67 % (worst kind: seed004 zh, 1.3 %).
+    assert sum(ja) / len(ja) < 0.003, rates
+    assert sum(zh) / len(zh) < 0.012, rates
+    assert max(rates.values()) < 0.025, rates
 
 
 def test_in_the_wild_seed004_lines() -> None:
