@@ -228,6 +228,9 @@ def _confidences(group: Sequence[Slot], left: str, right: str, model: CharModel)
         slot.confidence = round(1.0 / total, 4)
 
 
+#: Readings kept per damaged character for the search (by prior x unigram).
+KEEP = 8
+
 #: Weight of the word-match bonus against the character bigram score.
 WORD_WEIGHT = 0.5
 #: Only readings within this many nats of the best get the (costlier) word-match bonus.
@@ -289,9 +292,12 @@ def refine_slot(slot: Slot, left: str, right: str, model: CharModel, before: str
     slot.confidence = round(1.0 / total, 4)
 
 
-def prune(options: Sequence[Candidate], model: CharModel, keep: int = 8) -> tuple[Candidate, ...]:
+def prune(
+    options: Sequence[Candidate], model: CharModel, keep: int | None = None
+) -> tuple[Candidate, ...]:
     """The ``keep`` readings with the best prior x unigram probability (search stays small;
     a reading outside them would need an unusually strong context to win)."""
+    keep = keep or KEEP
     if len(options) <= keep:
         return tuple(options)
     ranked = sorted(options, key=lambda c: -(c.prior + math.log(model.p_uni(c.text[0]))))
