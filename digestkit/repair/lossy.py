@@ -180,6 +180,9 @@ def decode_slots(group: Sequence[Slot], left: str, right: str, model: CharModel)
     Viterbi over the chain: state = the reading of the previous slot. Each slot's
     confidence is its reading's posterior given the chosen neighbours.
     """
+    if len(group) == 1:  # the common case: no chain, one pass gives choice and confidence
+        _confidences(group, left, right, model, choose=True)
+        return
     scores: list[list[float]] = []
     back: list[list[int]] = []
     for n, slot in enumerate(group):
@@ -213,7 +216,9 @@ def decode_slots(group: Sequence[Slot], left: str, right: str, model: CharModel)
     _confidences(group, left, right, model)
 
 
-def _confidences(group: Sequence[Slot], left: str, right: str, model: CharModel) -> None:
+def _confidences(
+    group: Sequence[Slot], left: str, right: str, model: CharModel, choose: bool = False
+) -> None:
     for n, slot in enumerate(group):
         before = group[n - 1].options[group[n - 1].choice].text[-1] if n else left
         after = group[n + 1].options[group[n + 1].choice].text[0] if n + 1 < len(group) else right
@@ -223,6 +228,8 @@ def _confidences(group: Sequence[Slot], left: str, right: str, model: CharModel)
             s += model.logp(before, cand.text[0]) if before else 0.0
             s += model.logp(cand.text[-1], after) if after else 0.0
             local.append(s)
+        if choose:
+            slot.choice = max(range(len(local)), key=local.__getitem__)
         top = local[slot.choice]
         total = sum(math.exp(s - top) for s in local)
         slot.confidence = round(1.0 / total, 4)
