@@ -2,9 +2,12 @@
 
 A pass works run by run (see :mod:`.lossless`): a run that decodes as UTF-8 is replaced
 (lossless); a run that does not is cut into decoded characters and damaged sequences
-(slots, see :mod:`.lossy`); everything decoded intact trains the document cache of the
-character model before any slot is decided, so the document votes for its own words.
-Double mojibake takes a second pass. Text outside runs is never touched.
+(slots, see :mod:`.lossy`). Which bytes this document lost is estimated from the bytes
+that survive. Slots are then decided in two rounds: a Viterbi search per group of
+adjacent slots under the language prior (ASCII statistics taken from the document), then
+each doubtful slot again with its neighbours fixed, document character counts, a
+word-match bonus and bracket pairing. Double mojibake takes a second pass. Text outside
+runs is never touched.
 
 Plans are tuples of ``(action, codec)``: ``("encode", c), ("decode", "utf-8")`` when the
 whole text re-reads losslessly (the same steps ftfy writes), otherwise
