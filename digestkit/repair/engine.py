@@ -361,8 +361,9 @@ def repair_suspicious(text: str, config: RepairConfig) -> Repaired:
     spans: list[RepairSpan] = []
     encoding, confidence = None, 1.0
     for n in range(config.max_passes):
-        # Another layer can only hide in what the previous pass changed.
-        if n and not looks_like_mojibake("".join(s.replacement for s in spans), config.codecs):
+        # A second layer (or a second code page) is only worth a look if the prefilter
+        # still sees mojibake; this keeps repair idempotent on mixed inputs.
+        if n and not looks_like_mojibake(current, config.codecs):
             break
         choice = choose_codec(current, config.codecs)
         if choice is None:
