@@ -3,9 +3,10 @@
 ``decode_bytes`` uses them to tell GB18030 from Big5, Shift_JIS, EUC-JP and CP949 when a
 few lines of bytes are valid in all of them. Character frequencies are summed from
 wordfreq's word lists (already a dependency); Traditional Chinese forms come from
-wordfreq's Traditional->Simplified mapping, inverted. Run from the project root:
+wordfreq's Traditional->Simplified mapping, inverted. Rebuild (the output is identical
+run after run for a given wordfreq version):
 
-    .venv/bin/python scripts/build_decode_chars.py
+    python -m digestkit.repair.model.build_decode_chars
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import msgpack
 import wordfreq
 
 TOP = {"zh": 1500, "ja": 1500, "ko": 800}
-OUT = pathlib.Path(__file__).resolve().parent.parent / "digestkit/repair/decode_chars.txt"
+OUT = pathlib.Path(__file__).resolve().parent.parent / "decode_chars.txt"
 
 
 def top_chars(lang: str, count: int) -> str:
