@@ -90,8 +90,14 @@ def _tokens(run: str, raw: bytes) -> list[tuple[int, str]]:
     return out
 
 
-def _parse_run(run: str, raw: bytes, table: CodecTable, lossy: bool, losses: Losses) -> list[Piece]:
-    """Decoded characters as str pieces, damaged sequences as slots (or as-is if not lossy)."""
+def _parse_run(
+    run: str, raw: bytes, table: CodecTable, lossy: bool, losses: Losses, strong: bool = True
+) -> list[Piece]:
+    """Decoded characters as str pieces, damaged sequences as slots (or as-is if not lossy).
+
+    Without ``strong`` evidence that the text is mojibake, a lead byte with no
+    continuation byte after it is left alone: it is more likely a clean letter.
+    """
     toks = _tokens(run, raw)
     pieces: list[Piece] = []
     i, n = 0, len(toks)
@@ -99,7 +105,8 @@ def _parse_run(run: str, raw: bytes, table: CodecTable, lossy: bool, losses: Los
     while i < n:
         byte, ch = toks[i]
         need = sequence_length(byte) if byte >= 0 else 0
-        if not need or not lossy or lone:
+        orphan = not strong and not (i + 1 < n and _is_cont(toks[i + 1][0]))
+        if not need or not lossy or lone or orphan:
             pieces.append(ch)
             i += 1
             continue
@@ -148,9 +155,18 @@ def _slot(
 
 
 def _plausible(run: str, decoded: str) -> bool:
-    """Is re-reading ``run`` as ``decoded`` convincing without help from the rest of the text?"""
+    """Is re-reading ``run`` as ``decoded`` convincing without help from the rest of the text?
+
+    Yes if it yields a character beyond U+0800 (CJK, punctuation, emoji); for two-byte
+    results, only letters that mojibake usually hides (Latin, Greek, Cyrillic) and only
+    if the run looks wrong as it stands (ftfy's badness heuristic).
+    """
     if any(ord(c) >= 0x800 for c in decoded):
         return True
+    if not all(
+        c.isascii() or "\u00a0" <= c <= "\u024f" or "\u0370" <= c <= "\u04ff" for c in decoded
+    ):
+        return False
     from ftfy.badness import is_bad
 
     return is_bad(run)
@@ -206,7 +222,10 @@ def repair_pass(
     if damaged:
         losses = estimate_losses(_byte_counts(raws), table.codec)
         for r, raw in damaged:
-            r.pieces = _parse_run(r.original, raw, table, config.lossy, losses)
+            if strong or _plausible(r.original, raw.decode("utf-8", "ignore")):
+                r.pieces = _parse_run(r.original, raw, table, config.lossy, losses, strong)
+            else:
+                r.pieces = [r.original]
     runs = [r for r in runs if r.pieces != [r.original]]
     if any(r.lossy for r in runs):
         _decide(text, runs, config)
@@ -394,7 +413,8 @@ def _break_tie(
     well (cp1252 and cp1254 for CJK): let the language model read each result."""
     results = []
     for rank, codec in enumerate((choice.codec, *choice.ties)):
-        fixed, spans, lossy = repair_pass(text, codec_table(codec), config, choice.valid >= STRONG)
+        strong = _is_strong(text, codec)
+        fixed, spans, lossy = repair_pass(text, codec_table(codec), config, strong)
         results.append((_fluency(fixed, spans), -rank, codec, (fixed, spans, lossy)))
     _, _, codec, result = max(results)
     return replace(choice, codec=codec, confidence=round(choice.confidence * 0.75, 4)), result
@@ -422,6 +442,12 @@ def _merge_spans(original: str, final: str) -> list[RepairSpan]:
     return spans
 
 
+def _is_strong(text: str, codec: str) -> bool:
+    """Is ``text`` clearly mojibake in ``codec`` (as :func:`repair_suspicious` judges it)?"""
+    choice = choose_codec(text, (codec,))
+    return choice is not None and choice.valid >= STRONG
+
+
 def replay(text: str, steps: tuple[tuple[str, str], ...]) -> str:
     """Apply a plan from :attr:`Repaired.steps` to ``text``.
 
@@ -437,7 +463,7 @@ def replay(text: str, steps: tuple[tuple[str, str], ...]) -> str:
             continue
         if action in ("reread", "rebuild"):
             config = RepairConfig(lossy=action == "rebuild")
-            text = repair_pass(text, codec_table(arg), config)[0]
+            text = repair_pass(text, codec_table(arg), config, _is_strong(text, arg))[0]
         else:
             import ftfy
 
