@@ -7,6 +7,7 @@ from collections import defaultdict
 import pytest
 
 from digestkit.repair import apply_plan, repair_text
+from tests.conftest import seed_path
 from tests.repair.cases import edit_distance, load_cases
 
 NEGATIVE = load_cases("negative")
@@ -98,3 +99,11 @@ def test_confidence_is_informative() -> None:
     doubtful_rate = right[False][0] / right[False][1]
     assert sure_rate > 0.97, right
     assert sure_rate > doubtful_rate + 0.1, right
+
+
+@pytest.mark.parametrize("number", [0, 1, 2, 3])
+def test_clean_seed_documents_are_byte_identical(number: int) -> None:
+    """Seeds 000-003 are real, clean Japanese digests (with code, math, emoji, tables)."""
+    text = seed_path(number).read_text(encoding="utf-8")
+    result = repair_text(text)
+    assert result.text == text and not result.changed
