@@ -35,7 +35,8 @@ _CACHE: dict[Path, LanguageTables] = {}
 DOC_WEIGHTS = (0.0, 0.05)
 
 #: What ends a phrase: a phrase-opening word (不, 与, 在: see build.clause_openers) is
-#: followed by one of these this much less often than the word model says.
+#: followed by one of these this much less often than the word model says, and a
+#: sentence-final particle (吗, 呢) by anything else.
 CLAUSE_END = frozenset("，。、：；！？）」』】》”,.;:!?)的了")
 OPENER_BEFORE_END = 0.05
 
@@ -59,6 +60,7 @@ class LanguageTables:
     bi: dict[str, dict[str, int]] = field(default_factory=dict)
     words: dict[str, dict[str, int]] = field(default_factory=dict)
     openers: dict[str, dict[str, int]] = field(default_factory=dict)
+    closers: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def unigram(self, lang: str, ch: str) -> float:
         """log P(ch) in ``lang`` (a floor for unknown characters)."""
@@ -138,6 +140,7 @@ class CharModel:
         self.words = self.tables.words.get(lang, {})
         self.symbols = self.tables.uni.get("sym", {})
         self.openers = self.tables.openers.get(lang, {})
+        self.closers = self.tables.closers.get(lang, {})
         self.visible: dict[str, float] = {}
         self.doc_uni: Counter[str] = Counter()
         self.doc_bi: Counter[str] = Counter()
@@ -189,6 +192,8 @@ class CharModel:
 
     def _prior(self, a: str, b: str) -> float:
         if b in CLAUSE_END and a in self.openers:
+            return OPENER_BEFORE_END * self._backoff_prior(a, b)
+        if a in self.closers and b not in CLAUSE_END and not b.isspace():
             return OPENER_BEFORE_END * self._backoff_prior(a, b)
         return self._backoff_prior(a, b)
 

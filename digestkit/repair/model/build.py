@@ -212,12 +212,14 @@ MARKDOWN_SYMBOLS = {
 }
 
 
-def clause_openers() -> Table:
+def clause_openers(tags: tuple[str, ...] = ("d", "p", "c")) -> Table:
     """Chinese characters that, as words, open a phrase and so almost never end one:
     adverbs, prepositions and conjunctions (jieba's POS tags d, p, c), e.g. 不 与 和 在.
+    With ``tags=("y",)``: sentence-final particles (吗 呢 吧), which almost always do.
 
-    A word-list model cannot know that 不 is rarely followed by ，。 or 的, since those
-    pairs cross word boundaries; this table lets the model say so (value: how common).
+    A word-list model cannot know that 不 is rarely followed by ，。 or 的, or that 吗 is
+    rarely followed by anything else, since those pairs cross word boundaries; these
+    tables let the model say so (value: how common the character is).
     """
     import wordfreq
 
@@ -227,11 +229,11 @@ def clause_openers() -> Table:
     out: Table = {}
     for line in jieba.read_text(encoding="utf-8").splitlines():
         parts = line.split(" ")
-        if len(parts) == 3 and len(parts[0]) == 1 and parts[2] in ("d", "p", "c"):
+        if len(parts) == 3 and len(parts[0]) == 1 and parts[2] in tags:
             ch = parts[0]
             # Not where longer words end in it: 以 (所以, 可以) does end phrases.
             ends_words = (final.get(ch, 0.0) - freqs.get(ch, 0.0)) / uni.get(ch, 1.0)
-            if int(parts[1]) >= 5000 and ends_words < 0.13:
+            if int(parts[1]) >= 2000 and ends_words < 0.13:
                 out[ch] = min(65535, int(parts[1]) // 100)
     return out
 
@@ -259,6 +261,7 @@ def build(out: Path = OUT) -> Path:
         tables[lang] = build_language(lang, wordlist, n_uni, n_pair)
     tables["sym"] = {"uni": symbols()}
     tables["zh"]["openers"] = clause_openers()
+    tables["zh"]["closers"] = clause_openers(("y",))
     out.write_bytes(gzip.compress(encode_tables(tables), compresslevel=9, mtime=0))
     return out
 
