@@ -5,10 +5,12 @@ and ``errors='ignore'``, those bytes vanish; ``errors='replace'`` turns them int
 later tools turn them into ``?``, strip the soft hyphen (byte 0xAD) or turn NBSP (0xA0)
 into a space. Every lost byte of a multi-byte character is a continuation byte, and the
 lead byte says how many there should be, so a damaged character has a short list of
-candidates: the missing count is known, the positions are 2-3, the values are the code
+candidates: the missing count is known, the positions are 1-3, the values are the code
 page's undefined bytes plus 0xAD/0xA0. :func:`candidates` lists them (strictly valid UTF-8
 only); :func:`decode_slots` picks the jointly most likely sequence over adjacent damaged
-characters with a Viterbi search under a character bigram model.
+characters with a Viterbi search under a character bigram model; :func:`refine_slot`
+re-decides a doubtful one with its neighbours fixed, a word-match bonus and bracket
+pairing. :func:`estimate_losses` reads from the surviving bytes which ones were lost.
 
 >>> options = {c.text for c in candidates((0xE8, 0xAE), "cp1252")}   # 0xE8 0xAE 0x?? lost
 >>> "讍" in options, len(options)   # 讍 is 0xE8 0xAE 0x8D, one of cp1252's undefined bytes
@@ -27,7 +29,18 @@ from functools import lru_cache
 from digestkit.repair.lossless import codec_table
 from digestkit.repair.model import CharModel
 
-__all__ = ["Candidate", "Slot", "candidates", "decode_slots", "sequence_length"]
+__all__ = [
+    "Candidate",
+    "Slot",
+    "bracket_bonus",
+    "candidates",
+    "decode_slots",
+    "default_losses",
+    "estimate_losses",
+    "prune",
+    "refine_slot",
+    "sequence_length",
+]
 
 #: Log-prior of each way a byte gets lost. Bytes the code page leaves undefined are the
 #: common case; a stripped soft hyphen is plausible; a deleted NBSP is rare.
