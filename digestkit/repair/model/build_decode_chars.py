@@ -23,12 +23,13 @@ OUT = pathlib.Path(__file__).resolve().parent.parent / "decode_chars.txt"
 
 
 def top_chars(lang: str, count: int) -> str:
-    freq: collections.Counter[str] = collections.Counter()
+    freq: collections.defaultdict[str, float] = collections.defaultdict(float)
     for word, value in wordfreq.get_frequency_dict(lang).items():
         for char in word:
             if ord(char) >= 0x2E80:
                 freq[char] += value
-    return "".join(char for char, _ in freq.most_common(count))
+    ranked = sorted(freq.items(), key=lambda item: -item[1])  # stable: ties keep first-seen order
+    return "".join(char for char, _ in ranked[:count])
 
 
 def traditional_forms(simplified: str) -> str:
