@@ -13,7 +13,8 @@ what moved" without opening a file.
      "sections": [{"name", "status": "ok" | "failed", "summary", "seconds", "error",
                    "metrics": {"<name>": number | null},   # null = not measurable (empty group)
                    "tables": [{"title", "columns", "rows", "note"}], "notes": [str]}],
-     "thresholds": [{"metric": "<section>.<name>", "kind": "min" | "max", "bound",
+     "thresholds": [{"metric": "<section>.<name>", "kind": "min" | "max",
+                     "role": "gate" | "target", "bound",
                      "value": number | null, "passed": bool}]}
 """
 
@@ -185,18 +186,26 @@ def render_markdown(
     for r in run.results:
         lines.append(f"- **{TITLES.get(r.name, r.name)}**: {r.summary}")
     missed = run.failed_checks
-    if run.checks:
-        lines.append(f"- **Thresholds**: {len(run.checks) - len(missed)} of {len(run.checks)} held"
+    gates = [c for c in run.checks if c.threshold.gate]
+    targets = [c for c in run.checks if not c.threshold.gate]
+    if gates:
+        lines.append(f"- **Thresholds**: {len(gates) - len(missed)} of {len(gates)} held"
                      + (": missed " + ", ".join(c.describe() for c in missed) if missed else ""))  # fmt: skip
+    if targets:
+        open_ = run.missed_targets
+        lines.append(f"- **Targets not yet met** (promises still open; reported, not gating): "
+                     f"{len(open_)} of {len(targets)}"
+                     + (": " + ", ".join(c.describe() for c in open_) if open_ else ""))  # fmt: skip
     lines.append("")
     if run.checks:
         rows = tuple(
-            (c.threshold.metric, ">=" if c.threshold.kind == "min" else "<=",
-             c.threshold.bound, c.value, "pass" if c.passed else "**FAIL**")
+            (c.threshold.metric, c.threshold.role, ">=" if c.threshold.kind == "min" else "<=",
+             c.threshold.bound, c.value,
+             "pass" if c.passed else ("**FAIL**" if c.threshold.gate else "not met"))
             for c in run.checks
         )  # fmt: skip
-        table = Table("Thresholds (eval/thresholds.toml)",
-                      ("metric", "", "bound", "measured", "result"), rows)  # fmt: skip
+        table = Table("Thresholds and targets (eval/thresholds.toml)",
+                      ("metric", "role", "", "bound", "measured", "result"), rows)  # fmt: skip
         lines += _md_table(table)
     if baseline is not None:
         moved = changes(run, baseline)
@@ -227,6 +236,7 @@ def to_json(run: EvalRun, *, when: str, env: dict[str, Any] | None = None) -> di
             {
                 "metric": c.threshold.metric,
                 "kind": c.threshold.kind,
+                "role": c.threshold.role,
                 "bound": c.threshold.bound,
                 "value": None if c.value is None or math.isnan(c.value) else c.value,
                 "passed": c.passed,
@@ -276,6 +286,8 @@ def summary_table(run: EvalRun, baseline: dict[str, Any] | None = None) -> Any:
     parts: list[Any] = [table]
     for c in run.failed_checks:
         parts.append(Text(f"under threshold: {c.describe()}", style="red"))
+    for c in run.missed_targets:
+        parts.append(Text(f"target not met yet: {c.describe()}", style="yellow"))
     if baseline is not None:
         moved = changes(run, baseline, limit=8)
         parts.append(Text(f"moved since the baseline: {len(changes(run, baseline, limit=10**6))} metrics"

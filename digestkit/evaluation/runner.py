@@ -40,7 +40,12 @@ class EvalRun:
 
     @property
     def failed_checks(self) -> list[Check]:
-        return [c for c in self.checks if not c.passed]
+        return [c for c in self.checks if c.threshold.gate and not c.passed]
+
+    @property
+    def missed_targets(self) -> list[Check]:
+        """Open promises: targets not met yet (reported; they do not fail the run)."""
+        return [c for c in self.checks if not c.threshold.gate and not c.passed]
 
     @property
     def failed_sections(self) -> list[SectionResult]:

@@ -12,6 +12,12 @@ metric must be at least this) and ``[max]`` (at most this), keyed by ``section.m
 A threshold whose metric was not produced (its section failed, or its data are missing)
 counts as a miss: a promise nobody measured is not kept. Sections left out with ``--only``
 are not checked.
+
+Two more tables, ``[target.min]`` and ``[target.max]``, hold promises the code does not keep
+yet (an issue's "done when" still open). They are checked and reported beside the gates
+(met / not met), but do not fail the run: the gates then guard against regressions at the
+level reached, while the report keeps the distance to the promise in sight. A target is
+moved to ``[min]``/``[max]`` once it is met.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from digestkit.errors import ConfigError
 __all__ = ["Check", "Threshold", "check_thresholds", "load_thresholds"]
 
 _KINDS = ("min", "max")
+_TABLES = ("min", "max", "target")
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,7 @@ class Threshold:
     metric: str
     kind: str
     bound: float
+    gate: bool = True  # False: a target, reported but not failing the run
 
     @property
     def section(self) -> str:
@@ -43,6 +51,10 @@ class Threshold:
 
     def describe(self) -> str:
         return f"{self.metric} {'>=' if self.kind == 'min' else '<='} {self.bound:g}"
+
+    @property
+    def role(self) -> str:
+        return "gate" if self.gate else "target"
 
 
 @dataclass(frozen=True)
@@ -70,21 +82,36 @@ def parse_thresholds(data: Mapping[str, object], *, path: str | None = None) -> 
 
     >>> [t.describe() for t in parse_thresholds({"min": {"parse.f1": 0.9}})]
     ['parse.f1 >= 0.9']
+    >>> [t.role for t in parse_thresholds({"target": {"max": {"repair.cer": 0.001}}})]
+    ['target']
     """
-    unknown = sorted(set(data) - set(_KINDS))
+    unknown = sorted(set(data) - set(_TABLES))
     if unknown:
-        raise ConfigError("unknown table (use [min] and [max])", path=path, key=unknown[0])
+        raise ConfigError(
+            "unknown table (use [min], [max], [target.min], [target.max])",
+            path=path,
+            key=unknown[0],
+        )
+    targets = data.get("target", {})
+    if not isinstance(targets, Mapping) or set(targets) - set(_KINDS):
+        raise ConfigError("must hold only [target.min] and [target.max]", path=path, key="target")
+    return _tables(data, "", True, path) + _tables(targets, "target.", False, path)
+
+
+def _tables(
+    data: Mapping[str, object], prefix: str, gate: bool, path: str | None
+) -> list[Threshold]:
     found: list[Threshold] = []
     for kind in _KINDS:
         table = data.get(kind, {})
         if not isinstance(table, Mapping):
-            raise ConfigError("must be a table of metric = number", path=path, key=kind)
+            raise ConfigError("must be a table of metric = number", path=path, key=prefix + kind)
         for metric, bound in table.items():
             if isinstance(bound, bool) or not isinstance(bound, int | float):
-                raise ConfigError("must be a number", path=path, key=f"{kind}.{metric}")
+                raise ConfigError("must be a number", path=path, key=f"{prefix}{kind}.{metric}")
             if "." not in metric:
                 raise ConfigError("name a metric as section.metric", path=path, key=metric)
-            found.append(Threshold(str(metric), kind, float(bound)))
+            found.append(Threshold(str(metric), kind, float(bound), gate))
     return found
 
 

@@ -265,7 +265,7 @@ def test_markdown_report_orders_summary_thresholds_then_sections() -> None:
         < md.index("## Repair")
         < md.index("## Parsing")
     )
-    assert "| repair.cer.lossy | <= | 0.001 | – | **FAIL** |" in md  # NaN is shown as missing
+    assert "| repair.cer.lossy | gate | <= | 0.001 | – | **FAIL** |" in md  # NaN is shown as missing
     assert "Reason: fixture missing: fixtures/parse" in md
     assert "**FAIL**" in md.splitlines()[2]
 
@@ -292,3 +292,25 @@ def test_bad_baseline_is_an_error(tiny_fixtures: Path, tmp_path: Path) -> None:
     bad.write_text("[1, 2]", encoding="utf-8")
     limits = _thresholds(tmp_path, "")
     assert _eval(tiny_fixtures, tmp_path / "out", limits, "--baseline", str(bad)) == EXIT_ERROR
+
+
+def test_a_missed_target_is_reported_but_does_not_fail_the_run() -> None:
+    from digestkit.evaluation.runner import EvalRun
+    from digestkit.evaluation.thresholds import check_thresholds
+
+    limits = parse_thresholds(
+        {"min": {"a.x": 0.5}, "target": {"max": {"a.cer": 0.001}, "min": {"a.speed": 10}}}
+    )
+    run = EvalRun(results=[])
+    run.checks = check_thresholds(limits, {"a.x": 0.7, "a.cer": 0.004, "a.speed": 12.0})
+    assert run.passed
+    assert [c.threshold.metric for c in run.missed_targets] == ["a.cer"]
+    run.checks = check_thresholds(limits, {"a.x": 0.4, "a.cer": 0.0, "a.speed": 12.0})
+    assert not run.passed and not run.missed_targets
+
+
+def test_target_tables_are_validated() -> None:
+    from digestkit.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        parse_thresholds({"target": {"minimum": {"a.b": 1}}})
