@@ -229,18 +229,51 @@ def decode_slots(group: Sequence[Slot], left: str, right: str, model: CharModel)
     _confidences(group, left, right, model)
 
 
+def _local(
+    options: tuple[Candidate, ...], model: CharModel
+) -> tuple[list[float], list[str], list[str]]:
+    """Each reading's prior + inner score, first and last characters; cached per round.
+
+    Slots with the same damaged bytes share one ``options`` tuple (see the engine's
+    pruning), so the cache keyed by identity hits for every recurring character.
+    """
+    hit = model.scratch.get(id(options))
+    if hit is not None and hit[0] is options:
+        return hit[1], hit[2], hit[3]
+    base = [cand.prior + _inner(cand.text, model) for cand in options]
+    firsts = [cand.text[0] for cand in options]
+    lasts = [cand.text[-1] for cand in options]
+    model.scratch[id(options)] = (options, base, firsts, lasts)
+    return base, firsts, lasts
+
+
+def _pair_scores(model: CharModel, left: str, chars: list[str], right: bool) -> list[float]:
+    """logp(left, c) for each c (``right``: logp(c, left) instead), via the model's memo."""
+    memo = model._memo
+    logp = model.logp
+    out = []
+    for c in chars:
+        v = memo.get(c + left if right else left + c)
+        if v is None:
+            v = logp(c, left) if right else logp(left, c)
+        out.append(v)
+    return out
+
+
 def _confidences(
     group: Sequence[Slot], left: str, right: str, model: CharModel, choose: bool = False
 ) -> None:
     for n, slot in enumerate(group):
         before = group[n - 1].options[group[n - 1].choice].text[-1] if n else left
         after = group[n + 1].options[group[n + 1].choice].text[0] if n + 1 < len(group) else right
-        local = []
-        for cand in slot.options:
-            s = cand.prior + _inner(cand.text, model)
-            s += model.logp(before, cand.text[0]) if before else 0.0
-            s += model.logp(cand.text[-1], after) if after else 0.0
-            local.append(s)
+        base, firsts, lasts = _local(slot.options, model)
+        local = list(base)
+        if before:
+            for k, v in enumerate(_pair_scores(model, before, firsts, False)):
+                local[k] += v
+        if after:
+            for k, v in enumerate(_pair_scores(model, after, lasts, True)):
+                local[k] += v
         if choose:
             slot.choice = max(range(len(local)), key=local.__getitem__)
         top = local[slot.choice]

@@ -61,6 +61,17 @@ class LanguageTables:
     words: dict[str, dict[str, int]] = field(default_factory=dict)
     openers: dict[str, dict[str, int]] = field(default_factory=dict)
     closers: dict[str, dict[str, int]] = field(default_factory=dict)
+    _prefixes: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+
+    def prefixes(self, lang: str) -> frozenset[str]:
+        """Every proper prefix (2+ characters) of ``lang``'s words, built once: a word
+        search stops extending as soon as what it has is not the start of any word."""
+        hit = self._prefixes.get(lang)
+        if hit is None:
+            words = self.words.get(lang, {})
+            hit = frozenset(w[:k] for w in words for k in range(2, len(w)))
+            self._prefixes[lang] = hit
+        return hit
 
     def unigram(self, lang: str, ch: str) -> float:
         """log P(ch) in ``lang`` (a floor for unknown characters)."""
@@ -147,6 +158,12 @@ class CharModel:
         self.doc_total = 0
         self._memo: dict[str, float] = {}
         self._prior_memo: dict[str, float] = {}
+        #: Scratch space for callers' per-round caches (cleared whenever the model changes).
+        self.scratch: dict[int, tuple[object, list[float], list[str], list[str]]] = {}
+        self._bonus_memo: dict[tuple[str, int], float] = {}
+        self._log_uni: dict[str, float] = {}
+        self._p_uni_memo: dict[str, float] = {}
+        self._weight_memo: dict[str, float] = {}
 
     def observe_always_visible(self, text: str) -> None:
         """Set the prior of ASCII characters from ``text`` (the word lists have none).
@@ -160,6 +177,10 @@ class CharModel:
         self.visible = {ch: n / total for ch, n in counts.items()}
         self._memo.clear()
         self._prior_memo.clear()
+        self.scratch.clear()
+        self._bonus_memo.clear()
+        self._log_uni.clear()
+        self._p_uni_memo.clear()
 
     def observe(self, text: str) -> None:
         """Count the characters and adjacent pairs of ``text`` as document evidence."""
@@ -168,9 +189,16 @@ class CharModel:
             self.doc_bi.update(map(str.__add__, text, text[1:]))
         self.doc_total += len(text)
         self._memo.clear()
+        self.scratch.clear()
 
     def p_uni(self, ch: str) -> float:
         """P(ch) under the prior (ASCII from the document, emoji from the symbol table)."""
+        hit = self._p_uni_memo.get(ch)
+        if hit is None:
+            hit = self._p_uni_memo[ch] = self._p_uni(ch)
+        return hit
+
+    def _p_uni(self, ch: str) -> float:
         v = self.uni.get(ch)
         sym = self.symbols.get(ch)
         if sym is not None and (v is None or sym < v):
@@ -198,8 +226,10 @@ class CharModel:
         return self._backoff_prior(a, b)
 
     def _backoff_prior(self, a: str, b: str) -> float:
-        bo = self.bo.get(a)
-        weight = 1.0 if bo is None else math.exp(-bo / 100)
+        weight = self._weight_memo.get(a)
+        if weight is None:
+            bo = self.bo.get(a)
+            weight = self._weight_memo[a] = 1.0 if bo is None else math.exp(-bo / 100)
         v = self.bi.get(a + b)
         pair = 0.0 if v is None else math.exp(-v / 100)
         return pair + weight * self.p_uni(b)
@@ -214,7 +244,9 @@ class CharModel:
         hit = self._memo.get(key)
         if hit is not None:
             return hit
-        p = self.prior(a, b)
+        p = self._prior_memo.get(key)
+        if p is None:
+            p = self._prior_memo[key] = self._prior(a, b)
         if self.doc_total:
             count_a = self.doc_uni.get(a, 0)
             doc_uni = self.doc_uni.get(b, 0) / self.doc_total
@@ -234,16 +266,33 @@ class CharModel:
         above :data:`WORD_FLOOR` (a rare technical word such as 前向 is still a word),
         floored at 0, in nats.
         """
+        key = (text, i)
+        if longest == 7:
+            hit = self._bonus_memo.get(key)
+            if hit is not None:
+                return hit
         words = self.words
+        prefixes = self.tables.prefixes(self.lang)
         mix = WORD_MIX.get(self.lang, 0.0)
         best = 0.0
         lo = max(0, i - longest + 1)
+        log_uni = self._log_uni
         for start in range(lo, i + 1):
             for end in range(max(i + 1, start + 2), min(len(text), start + longest) + 1):
-                v = words.get(text[start:end])
+                piece = text[start:end]
+                v = words.get(piece)
                 if v is None:
+                    if piece not in prefixes:
+                        break  # no longer word starts with it
                     continue
                 logp = -v / 100
-                chars = sum(math.log(self.p_uni(c)) for c in text[start:end])
+                chars = 0.0
+                for c in piece:
+                    lu = log_uni.get(c)
+                    if lu is None:
+                        lu = log_uni[c] = math.log(self.p_uni(c))
+                    chars += lu
                 best = max(best, logp - chars, mix * (logp - WORD_FLOOR))
+        if longest == 7:
+            self._bonus_memo[key] = best
         return best
