@@ -196,32 +196,39 @@ def decode_slots(group: Sequence[Slot], left: str, right: str, model: CharModel)
     if len(group) == 1:  # the common case: no chain, one pass gives choice and confidence
         _confidences(group, left, right, model, choose=True)
         return
+    memo, logp = model._memo, model.logp
     scores: list[list[float]] = []
     back: list[list[int]] = []
+    prev_lasts: list[str] = []
     for n, slot in enumerate(group):
+        base, firsts, lasts = _local(slot.options, model)
         row, ptr = [], []
-        for cand in slot.options:
-            local = cand.prior + _inner(cand.text, model)
-            if n == 0:
-                prev = model.logp(left, cand.text[0]) if left else 0.0
-                row.append(local + prev)
-                ptr.append(-1)
-                continue
-            prev_opts = group[n - 1].options
-            best_i, best_s = 0, -math.inf
-            for i, pc in enumerate(prev_opts):
-                s = scores[n - 1][i] + model.logp(pc.text[-1], cand.text[0])
-                if s > best_s:
-                    best_i, best_s = i, s
-            row.append(best_s + local)
-            ptr.append(best_i)
+        if n == 0:
+            row = list(base)
+            if left:
+                for k, v in enumerate(_pair_scores(model, left, firsts, False)):
+                    row[k] = base[k] + v
+            ptr = [-1] * len(base)
+        else:
+            prev_scores = scores[n - 1]
+            for local, first in zip(base, firsts, strict=True):
+                best_i, best_s = 0, -math.inf
+                for i, pl in enumerate(prev_lasts):
+                    v = memo.get(pl + first)
+                    if v is None:
+                        v = logp(pl, first)
+                    sc = prev_scores[i] + v
+                    if sc > best_s:
+                        best_i, best_s = i, sc
+                row.append(best_s + local)
+                ptr.append(best_i)
         scores.append(row)
         back.append(ptr)
-    last = group[-1].options
-    final = [
-        s + (model.logp(c.text[-1], right) if right else 0.0)
-        for s, c in zip(scores[-1], last, strict=True)
-    ]
+        prev_lasts = lasts
+    final = list(scores[-1])
+    if right:
+        for k, v in enumerate(_pair_scores(model, right, prev_lasts, True)):
+            final[k] += v
     k = max(range(len(final)), key=final.__getitem__)
     for n in range(len(group) - 1, -1, -1):
         group[n].choice = k
@@ -326,14 +333,17 @@ def refine_slot(slot: Slot, left: str, right: str, model: CharModel, before: str
     :data:`BONUS_MARGIN` of the best and the bracket bonus (``before``: the line so far).
     Sets choice and confidence.
     """
-    scores = []
-    for cand in slot.options:
-        s = cand.prior + _inner(cand.text, model) + bracket_bonus(cand.text, before)
-        if left:
-            s += model.logp(left[-1], cand.text[0])
-        if right:
-            s += model.logp(cand.text[-1], right[0])
-        scores.append(s)
+    base, firsts, lasts = _local(slot.options, model)
+    scores = list(base)
+    for k, first in enumerate(firsts):
+        if first in _CLOSERS:
+            scores[k] += bracket_bonus(slot.options[k].text, before)
+    if left:
+        for k, v in enumerate(_pair_scores(model, left[-1], firsts, False)):
+            scores[k] += v
+    if right:
+        for k, v in enumerate(_pair_scores(model, right[0], lasts, True)):
+            scores[k] += v
     top = max(scores)
     for n, cand in enumerate(slot.options):
         if scores[n] > top - BONUS_MARGIN:

@@ -219,20 +219,24 @@ class CharModel:
         return value
 
     def _prior(self, a: str, b: str) -> float:
-        if b in CLAUSE_END and a in self.openers:
-            return OPENER_BEFORE_END * self._backoff_prior(a, b)
-        if a in self.closers and b not in CLAUSE_END and not b.isspace():
-            return OPENER_BEFORE_END * self._backoff_prior(a, b)
-        return self._backoff_prior(a, b)
-
-    def _backoff_prior(self, a: str, b: str) -> float:
+        # Stored pair, else backoff to the unigram; a phrase opener before a clause end
+        # (or a sentence-final particle before anything else) is rarer than that.
         weight = self._weight_memo.get(a)
         if weight is None:
             bo = self.bo.get(a)
             weight = self._weight_memo[a] = 1.0 if bo is None else math.exp(-bo / 100)
         v = self.bi.get(a + b)
         pair = 0.0 if v is None else math.exp(-v / 100)
-        return pair + weight * self.p_uni(b)
+        uni = self._p_uni_memo.get(b)
+        if uni is None:
+            uni = self.p_uni(b)
+        p = pair + weight * uni
+        if b in CLAUSE_END:
+            if a in self.openers:
+                return OPENER_BEFORE_END * p
+        elif a in self.closers and not b.isspace():
+            return OPENER_BEFORE_END * p
+        return p
 
     def logp(self, a: str, b: str) -> float:
         """log P(b | a): the prior, mixed with the document's pair and character counts.
