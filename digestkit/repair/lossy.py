@@ -214,10 +214,10 @@ def decode_slots(group: Sequence[Slot], left: str, right: str, model: CharModel)
             for local, first in zip(base, firsts, strict=True):
                 best_i, best_s = 0, -math.inf
                 for i, pl in enumerate(prev_lasts):
-                    v = memo.get(pl + first)
-                    if v is None:
-                        v = logp(pl, first)
-                    sc = prev_scores[i] + v
+                    pair = memo.get(pl + first)
+                    if pair is None:
+                        pair = logp(pl, first)
+                    sc = prev_scores[i] + pair
                     if sc > best_s:
                         best_i, best_s = i, sc
                 row.append(best_s + local)
