@@ -18,6 +18,7 @@ chosen by the model). :func:`replay` runs them on any text.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -177,16 +178,20 @@ def _byte_counts(raws: list[bytes]) -> dict[int, int]:
     return {b: blob.count(b) for b in range(0x80, 0xC0)}
 
 
+_KANA = re.compile("[\u3040-\u30ff]")
+_HANGUL = re.compile("[\uac00-\ud7af]")
+_HAN = re.compile("[\u4e00-\u9fff]")
+
+
 def _language(text: str) -> str:
-    kana = hangul = han = 0
-    for ch in text:
-        o = ord(ch)
-        if 0x3040 <= o <= 0x30FF:
-            kana += 1
-        elif 0xAC00 <= o <= 0xD7AF:
-            hangul += 1
-        elif 0x4E00 <= o <= 0x9FFF:
-            han += 1
+    """The document's CJK language by script counts ('en' when it has no Han or Hangul).
+
+    >>> _language("论文总结"), _language("論文のまとめ"), _language("논문 요약"), _language("x")
+    ('zh', 'ja', 'ko', 'en')
+    """
+    kana = len(_KANA.findall(text))
+    hangul = len(_HANGUL.findall(text))
+    han = len(_HAN.findall(text))
     if hangul > max(kana, han):
         return "ko"
     if kana and kana * 20 >= han:
@@ -260,7 +265,7 @@ def _decide(text: str, runs: list[_Run], config: RepairConfig) -> None:
                 p.options = pruned[p.original]
     _decide_all(text, lossy, model, {})
     if config.document_prior:
-        model.observe(_assemble(text, runs)[0])
+        model.observe(_assemble_text(text, runs))
     _decide_all(text, lossy, model, {}, refine=True)
 
 
@@ -332,6 +337,18 @@ def _refine_run(r: _Run, before: str, after: str, model: CharModel, memo: Memo) 
 
 def _has_bracket(slot: Slot) -> bool:
     return any(bracket_bonus(c.text, "") for c in slot.options)
+
+
+def _assemble_text(text: str, runs: list[_Run]) -> str:
+    """The text with every run's current reading (what :func:`_assemble` returns first)."""
+    out: list[str] = []
+    prev = 0
+    for r in runs:
+        out.append(text[prev : r.start])
+        out.extend(map(_render, r.pieces))
+        prev = r.end
+    out.append(text[prev:])
+    return "".join(out)
 
 
 def _assemble(text: str, runs: list[_Run]) -> tuple[str, list[RepairSpan], bool]:
