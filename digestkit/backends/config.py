@@ -111,6 +111,7 @@ class BackendConfig:
     temperature: float | None = None
     price: Price = field(default_factory=Price)
     options: tuple[tuple[str, Any], ...] = ()
+    path: str | None = field(default=None, compare=False, repr=False)  # the config file
 
     def api_key(self) -> str:
         """The key from ``api_key_env``; raises :class:`MissingKeyError` saying what to set."""
@@ -121,6 +122,7 @@ class BackendConfig:
             raise MissingKeyError(
                 f"backend {self.name!r} needs an API key: set the environment variable "
                 f"{self.api_key_env} (export {self.api_key_env}=...)",
+                path=self.path,
                 key=f"backends.{self.name}.api_key_env",
             )
         return value
@@ -305,6 +307,7 @@ def _backend(name: str, data: Any, path: str | None) -> BackendConfig:
         temperature=float(temperature) if temperature is not None else None,
         price=_price(s.get("price", dict, None), f"{prefix}.price", path, model),
         options=tuple(sorted(s.get("options", dict, {}).items())),
+        path=path,
     )
     s.done()
     return cfg

@@ -143,3 +143,18 @@ def test_readme_sample_config_is_valid() -> None:
 
     s = settings_from_dict(tomllib.loads(sample.group(1)))
     assert s.route() == ("claude", "qwen", "offline")
+
+
+def test_missing_key_error_names_the_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DK_TEST_NO_SUCH_KEY", raising=False)
+    cfg = tmp_path / "digestkit.toml"
+    cfg.write_text(
+        '[backends.c]\nkind = "anthropic"\nmodel = "m"\napi_key_env = "DK_TEST_NO_SUCH_KEY"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(MissingKeyError) as info:
+        load_settings(cfg).backends["c"].api_key()
+    assert str(cfg) in str(info.value)
+    assert "DK_TEST_NO_SUCH_KEY" in str(info.value)
