@@ -61,6 +61,7 @@ class LanguageTables:
     words: dict[str, dict[str, int]] = field(default_factory=dict)
     openers: dict[str, dict[str, int]] = field(default_factory=dict)
     closers: dict[str, dict[str, int]] = field(default_factory=dict)
+    start: dict[str, dict[str, int]] = field(default_factory=dict)
     _prefixes: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def prefixes(self, lang: str) -> frozenset[str]:
@@ -152,6 +153,8 @@ class CharModel:
         self.symbols = self.tables.uni.get("sym", {})
         self.openers = self.tables.openers.get(lang, {})
         self.closers = self.tables.closers.get(lang, {})
+        # Across a word boundary, back off to how words begin (zh: build._starts).
+        self.start = self.tables.start.get(lang, {})
         self.visible: dict[str, float] = {}
         self.doc_uni: Counter[str] = Counter()
         self.doc_bi: Counter[str] = Counter()
@@ -163,6 +166,7 @@ class CharModel:
         self._bonus_memo: dict[tuple[str, int], float] = {}
         self._log_uni: dict[str, float] = {}
         self._p_uni_memo: dict[str, float] = {}
+        self._p_start_memo: dict[str, float] = {}
         self._weight_memo: dict[str, float] = {}
 
     def observe_always_visible(self, text: str) -> None:
@@ -181,6 +185,7 @@ class CharModel:
         self._bonus_memo.clear()
         self._log_uni.clear()
         self._p_uni_memo.clear()
+        self._p_start_memo.clear()
 
     def observe(self, text: str) -> None:
         """Count the characters and adjacent pairs of ``text`` as document evidence."""
@@ -208,6 +213,11 @@ class CharModel:
         hit = self.visible.get(ch)
         return hit if hit is not None else _outside_prior(ch)
 
+    def p_start(self, ch: str) -> float:
+        """P(the next word begins with ch): what follows a word's end (backoff target)."""
+        v = self.start.get(ch)
+        return self.p_uni(ch) if v is None else math.exp(-v / 100)
+
     def prior(self, a: str, b: str) -> float:
         """P(b | a) from the language prior alone (stored pair, else backoff to unigram)."""
         key = a + b
@@ -227,9 +237,14 @@ class CharModel:
             weight = self._weight_memo[a] = 1.0 if bo is None else math.exp(-bo / 100)
         v = self.bi.get(a + b)
         pair = 0.0 if v is None else math.exp(-v / 100)
-        uni = self._p_uni_memo.get(b)
-        if uni is None:
-            uni = self.p_uni(b)
+        if a.isascii() or not a.isalpha():  # a sure word boundary: a word begins
+            uni = self._p_start_memo.get(b)
+            if uni is None:
+                uni = self._p_start_memo[b] = self.p_start(b)
+        else:
+            uni = self._p_uni_memo.get(b)
+            if uni is None:
+                uni = self.p_uni(b)
         p = pair + weight * uni
         if b in CLAUSE_END:
             if a in self.openers:
