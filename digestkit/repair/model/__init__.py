@@ -63,6 +63,7 @@ class LanguageTables:
     closers: dict[str, dict[str, int]] = field(default_factory=dict)
     start: dict[str, dict[str, int]] = field(default_factory=dict)
     _prefixes: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+    _inner_pairs: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def prefixes(self, lang: str) -> frozenset[str]:
         """Every proper prefix (2+ characters) of ``lang``'s words, built once: a word
@@ -72,6 +73,16 @@ class LanguageTables:
             words = self.words.get(lang, {})
             hit = frozenset(w[:k] for w in words for k in range(2, len(w)))
             self._prefixes[lang] = hit
+        return hit
+
+    def inner_pairs(self, lang: str) -> frozenset[str]:
+        """Every pair of adjacent characters inside ``lang``'s words, built once: a
+        character that forms none with either neighbour completes no word there."""
+        hit = self._inner_pairs.get(lang)
+        if hit is None:
+            words = self.words.get(lang, {})
+            hit = frozenset(w[k : k + 2] for w in words for k in range(len(w) - 1))
+            self._inner_pairs[lang] = hit
         return hit
 
     def unigram(self, lang: str, ch: str) -> float:
@@ -294,10 +305,21 @@ class CharModel:
         prefixes = self.tables.prefixes(self.lang)
         mix = WORD_MIX.get(self.lang, 0.0)
         best = 0.0
-        lo = max(0, i - longest + 1)
+        lo = i - longest + 1 if i >= longest else 0
+        # A word covering i holds text[i-1:i+1] or text[i:i+2] as one of its pairs.
+        pairs = self.tables.inner_pairs(self.lang)
+        if i == 0 or text[i - 1 : i + 1] not in pairs:
+            if text[i : i + 2] not in pairs:
+                if longest == 7:
+                    self._bonus_memo[key] = best
+                return best
+            lo = i  # no word reaches i from the left
         log_uni = self._log_uni
+        n = len(text)
         for start in range(lo, i + 1):
-            for end in range(max(i + 1, start + 2), min(len(text), start + longest) + 1):
+            first = i + 1 if i > start else start + 2  # a word has 2+ characters
+            last = start + longest if start + longest < n else n
+            for end in range(first, last + 1):
                 piece = text[start:end]
                 v = words.get(piece)
                 if v is None:
@@ -311,7 +333,12 @@ class CharModel:
                     if lu is None:
                         lu = log_uni[c] = math.log(self.p_uni(c))
                     chars += lu
-                best = max(best, logp - chars, mix * (logp - WORD_FLOOR))
+                cohesion = logp - chars
+                if cohesion > best:
+                    best = cohesion
+                frequency = mix * (logp - WORD_FLOOR)
+                if frequency > best:
+                    best = frequency
         if longest == 7:
             self._bonus_memo[key] = best
         return best
