@@ -100,20 +100,21 @@ def _pair_pattern(codecs: tuple[str, ...]) -> re.Pattern[str]:
     return suspicious_pattern(codecs)
 
 
-def _unexplained_losses(text: str, table: CodecTable) -> int:
+def _runs_blob(text: str, table: CodecTable) -> bytes:
+    """The bytes behind every run of ``table``'s code page in ``text``, NUL between runs."""
+    return b"\x00".join(run_bytes(m.group(), table) for m in table.runs.finditer(text))
+
+
+def _unexplained_losses(blob: bytes, table: CodecTable) -> int:
     """How many bytes this code page defines yet never shows, where its peers are common.
 
     Two code pages that differ only in which bytes they leave undefined (cp1252 and cp1254
     for CJK text) explain the same mojibake equally well, except that the wrong one must
-    claim that the extra lost bytes simply never occurred. Returns the expected count of
-    such bytes (0 when the text is too short to tell).
+    claim that the extra lost bytes simply never occurred. ``blob`` holds the runs' bytes
+    (:func:`_runs_blob`). Returns the expected count of such bytes (0 when the text is too
+    short to tell).
     """
-    counts = Counter(
-        b
-        for m in table.runs.finditer(text)
-        for b in run_bytes(m.group(), table)
-        if 0x80 <= b < 0xC0
-    )
+    counts = {b: blob.count(b) for b in range(0x80, 0xC0)}
     defined = [b for b in range(0x80, 0xC0) if b not in table.undefined and b not in (0xA0, 0xAD)]
     typical = sorted(counts[b] for b in defined)[len(defined) // 2]
     if typical < 8:
@@ -121,38 +122,39 @@ def _unexplained_losses(text: str, table: CodecTable) -> int:
     return typical * sum(counts[b] < 0.05 * typical for b in defined)
 
 
-def _evidence(text: str, table: CodecTable) -> tuple[int, int, int, int]:
+_DAMAGED = re.compile("[\udcc2-\udcf4](?=[\udc80-\udcbf?])")
+_LEAD = re.compile("[\udcc2-\udcf4]")
+_OTHER = re.compile("[\udc80-\udcc1\udcf5-\udcff]")
+_SEQ_TAIL = re.compile("[\udcc2-\udcf4]([\udc80-\udcbf]+)")
+_TWO = re.compile("[\u0080-\u07ff]")
+_THREE = re.compile("[\u0800-\udc7f\udd00-\uffff]")
+_FOUR = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _evidence(blob: bytes, table: CodecTable) -> tuple[int, int, int, int]:
     """(valid multi-byte chars, their bytes, damaged sequences, junk bytes) over the runs.
 
     A damaged sequence is a lead byte followed by at least one continuation byte (or a
     loss mark) but too few: what lossy mojibake leaves. Junk is every other byte that does
     not decode: stray continuation bytes and lone leads, what clean text in a script the
-    code page covers looks like when read this way.
+    code page covers looks like when read this way. ``blob`` is the runs' bytes with a NUL
+    between runs (:func:`_runs_blob`), so that no sequence crosses from one into the next;
+    counted with regular expressions, undecodable bytes as lone surrogates.
+
+    >>> table = codec_table("cp1252")
+    >>> _evidence(_runs_blob("è®ºæ–‡ and cafÃ©", table), table)
+    (3, 8, 0, 0)
     """
-    valid = valid_bytes = damaged = junk = 0
-    for m in table.runs.finditer(text):
-        run = m.group()
-        decoded = run_bytes(run, table).decode("utf-8", "surrogateescape")
-        hole = chr(0xDC00 + table.encode[ord(table.hole_char)])
-        decoded = decoded.replace(hole, "\udc80")  # a loss mark counts as a continuation
-        in_seq = False
-        for i, ch in enumerate(decoded):
-            if "\udc80" <= ch <= "\udcff":
-                byte = ord(ch) - 0xDC00
-                if 0xC2 <= byte <= 0xF4:
-                    nxt = decoded[i + 1] if i + 1 < len(decoded) else ""
-                    in_seq = "\udc80" <= nxt <= "\udcbf" or nxt == "?"
-                    damaged += in_seq
-                    junk += not in_seq
-                elif not (in_seq and 0x80 <= byte <= 0xBF):
-                    junk += 1
-                    in_seq = False
-            else:
-                in_seq = False
-                if ord(ch) >= 0x80:
-                    valid += 1
-                    valid_bytes += 2 if ord(ch) < 0x800 else 3 if ord(ch) < 0x10000 else 4
-    return valid, valid_bytes, damaged, junk
+    hole = chr(0xDC00 + table.encode[ord(table.hole_char)])
+    text = blob.decode("utf-8", "surrogateescape")
+    text = text.replace(hole, "\udc80")  # a loss mark counts as a continuation
+    damaged = len(_DAMAGED.findall(text))
+    lone_leads = len(_LEAD.findall(text)) - damaged
+    # Every other undecodable byte is junk, except continuation bytes right after a lead.
+    conts = sum(len(m.group(1)) for m in _SEQ_TAIL.finditer(text))
+    stray = len(_OTHER.findall(text)) - conts
+    two, three, four = (len(p.findall(text)) for p in (_TWO, _THREE, _FOUR))
+    return two + three + four, 2 * two + 3 * three + 4 * four, damaged, lone_leads + stray
 
 
 def choose_codec(text: str, codecs: tuple[str, ...], sample: int = 60_000) -> CodecChoice | None:
@@ -187,9 +189,10 @@ def choose_codec(text: str, codecs: tuple[str, ...], sample: int = 60_000) -> Co
     for rank, (vote, codec) in enumerate(votes):
         if rank in shortlist or vote >= 0.5 * best_vote:
             table = codec_table(codec)
-            valid, valid_bytes, damaged, junk = _evidence(head, table)
+            blob = _runs_blob(head, table)
+            valid, valid_bytes, damaged, junk = _evidence(blob, table)
             if damaged:
-                junk += _unexplained_losses(head, table)
+                junk += _unexplained_losses(blob, table)
             # Scored in bytes explained: a code page that re-reads more of the text wins, and
             # a whole sequence beats a damaged one (with ties, needing no lost bytes wins).
             score = valid_bytes + damaged - junk
