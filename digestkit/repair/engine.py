@@ -173,6 +173,18 @@ def _plausible(run: str, decoded: str) -> bool:
     return is_bad(run)
 
 
+def _math_only(run: str) -> bool:
+    """Is the run math operators only (U+2200-22FF: MacRoman's √ ≤ ∂ ∑ ...)? With too little
+    evidence that the document is mojibake, ``√≤`` is then a formula, not ``ò`` (even next
+    to a letter: ``A√≤B`` may be clean; ``Schr√∂dinger`` is repaired once the document
+    shows more sequences).
+
+    >>> _math_only("√≤ "), _math_only("√©")
+    (True, False)
+    """
+    return all("\u2200" <= c <= "\u22ff" or c in " ?" for c in run)
+
+
 def _byte_counts(raws: list[bytes]) -> dict[int, int]:
     blob = b"".join(raws)
     return {b: blob.count(b) for b in range(0x80, 0xC0)}
@@ -222,7 +234,8 @@ def repair_pass(
         except UnicodeDecodeError:
             damaged.append((r, raw))
         else:
-            r.pieces = [decoded if strong or _plausible(run, decoded) else run]
+            weak_ok = _plausible(run, decoded) and not _math_only(run)
+            r.pieces = [decoded if strong or weak_ok else run]
         runs.append(r)
     if damaged:
         losses = estimate_losses(_byte_counts(raws), table.codec)

@@ -44,6 +44,10 @@ cjk_text = st.text(
 @given(clean_text)
 @example("\xa0∂\xa0")  # MacRoman would read NBSP + ∂ as U+02B6: too little evidence
 @example("∆∂")
+@example("√≤")  # MacRoman would read it as ò: a formula on its own, mojibake in a word
+@example("x √≤ y ∑∂")
+@example("A√≤")
+@example("A√≤A")
 def test_clean_text_in_any_script_is_unchanged(text: str) -> None:
     result = repair_text(text)
     assert result.text == text
