@@ -265,7 +265,9 @@ def test_markdown_report_orders_summary_thresholds_then_sections() -> None:
         < md.index("## Repair")
         < md.index("## Parsing")
     )
-    assert "| repair.cer.lossy | gate | <= | 0.001 | – | **FAIL** |" in md  # NaN is shown as missing
+    assert (
+        "| repair.cer.lossy | gate | <= | 0.001 | – | **FAIL** |" in md
+    )  # NaN is shown as missing
     assert "Reason: fixture missing: fixtures/parse" in md
     assert "**FAIL**" in md.splitlines()[2]
 
