@@ -19,22 +19,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["CODEC_IMAGES", "looks_like_mojibake", "suspicious_pattern"]
+from digestkit.repair.types import DEFAULT_CODECS as _DEFAULT_CODECS
 
-_DEFAULT_CODECS = (
-    "cp1252",
-    "latin-1",
-    "cp1254",
-    "cp1250",
-    "cp1251",
-    "cp1253",
-    "cp1255",
-    "cp1256",
-    "cp1257",
-    "cp1258",
-    "mac_roman",
-    "cp437",
-)
+__all__ = ["CODEC_IMAGES", "looks_like_mojibake", "suspicious_pattern"]
 
 
 def _image(codec: str, lo: int, hi: int) -> str:

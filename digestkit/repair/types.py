@@ -7,9 +7,27 @@ ones; a pipeline replays :attr:`Repaired.steps` on the next file with ``apply_pl
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-__all__ = ["RepairConfig", "RepairSpan", "Repaired"]
+__all__ = ["DEFAULT_CODECS", "RepairConfig", "RepairSpan", "Repaired"]
+
+
+#: The single-byte code pages UTF-8 is commonly misread through, most common first (the
+#: order breaks ties when two code pages explain a text equally well).
+DEFAULT_CODECS: tuple[str, ...] = (
+    "cp1252",
+    "latin-1",
+    "cp1254",
+    "cp1250",
+    "cp1251",
+    "cp1253",
+    "cp1255",
+    "cp1256",
+    "cp1257",
+    "cp1258",
+    "mac_roman",
+    "cp437",
+)
 
 
 @dataclass(frozen=True)
@@ -75,21 +93,6 @@ class RepairConfig:
 
     lossless: bool = True
     lossy: bool = True
-    codecs: tuple[str, ...] = field(
-        default=(
-            "cp1252",
-            "latin-1",
-            "cp1254",
-            "cp1250",
-            "cp1251",
-            "cp1253",
-            "cp1255",
-            "cp1256",
-            "cp1257",
-            "cp1258",
-            "mac_roman",
-            "cp437",
-        )
-    )
+    codecs: tuple[str, ...] = DEFAULT_CODECS
     max_passes: int = 2
     document_prior: bool = True
