@@ -157,8 +157,8 @@ _OFFLINE_NOTE = (
     "The offline backend quotes the English abstract and never translates: its ja/zh summaries "
     "are English text labelled 'en', so 'in template language' is 0% for them by design; run "
     "with --route NAME to measure a real model. Its sentences are quoted verbatim from the "
-    "abstract, so every flag above is a false flag of the scorer (on a quote, or on the "
-    "backend's placeholder for an empty section)."
+    "abstract, so any flag above is a false flag of the scorer (its placeholder for an empty "
+    "section, 'Not stated in the source text.', is recognised as a remark, not a claim)."
 )
 
 
