@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from digestkit.config import find_config, load_toml
+from digestkit.config import Section, find_config, load_toml
 from digestkit.errors import ConfigError, MissingKeyError
 
 __all__ = [
@@ -205,62 +205,13 @@ class Settings:
 # --- validation --------------------------------------------------------------------------
 
 
-class _Section:
-    """Reads typed values from one table, naming ``path`` and the dotted key on error."""
-
-    def __init__(self, data: Any, prefix: str, path: str | None) -> None:
-        if not isinstance(data, Mapping):
-            raise ConfigError("must be a table", path=path, key=prefix)
-        self.data, self.prefix, self.path, self.seen = data, prefix, path, set[str]()
-
-    def error(self, key: str, message: str) -> ConfigError:
-        return ConfigError(message, path=self.path, key=f"{self.prefix}.{key}")
-
-    def get(self, key: str, types: type | tuple[type, ...], default: Any) -> Any:
-        self.seen.add(key)
-        if key not in self.data:
-            return default
-        value = self.data[key]
-        if isinstance(value, bool) and bool not in (
-            types if isinstance(types, tuple) else (types,)
-        ):
-            raise self.error(key, f"expected {_type_name(types)}, got {value!r}")
-        if not isinstance(value, types):
-            raise self.error(key, f"expected {_type_name(types)}, got {value!r}")
-        return value
-
-    def number(self, key: str, default: float, *, minimum: float = 0.0) -> float:
-        value = float(self.get(key, (int, float), default))
-        if value < minimum:
-            raise self.error(key, f"must be >= {minimum:g}, got {value:g}")
-        return value
-
-    def integer(self, key: str, default: int, *, minimum: int = 0) -> int:
-        value = int(self.get(key, int, default))
-        if value < minimum:
-            raise self.error(key, f"must be >= {minimum}, got {value}")
-        return value
-
-    def done(self) -> None:
-        unknown = sorted(set(self.data) - self.seen)
-        if unknown:
-            raise self.error(unknown[0], f"unknown key (known: {', '.join(sorted(self.seen))})")
-
-
-def _type_name(types: type | tuple[type, ...]) -> str:
-    names = [t.__name__ for t in (types if isinstance(types, tuple) else (types,))]
-    return {"str": "a string", "int": "an integer", "bool": "true or false"}.get(
-        names[0] if len(names) == 1 else "", " or ".join(names)
-    )
-
-
 def _price(data: Any, prefix: str, path: str | None, model: str) -> Price:
     if data is None:
         known = _KNOWN_PRICES.get(model)
         if not known:
             return Price()
         return Price(known[0], known[1], known[0] * 0.1, known[0] * 1.25)
-    s = _Section(data, prefix, path)
+    s = Section(data, prefix, path)
     # Unpriced cache tokens cost as much as input: over-counting is the safe side of a budget.
     price_in = s.number("input", 0.0)
     price = Price(
@@ -279,7 +230,7 @@ _BACKEND_KEYS = {"api_key", "key", "token"}
 
 def _backend(name: str, data: Any, path: str | None) -> BackendConfig:
     prefix = f"backends.{name}"
-    s = _Section(data, prefix, path)
+    s = Section(data, prefix, path)
     for secret in _BACKEND_KEYS & set(s.data):
         raise s.error(
             secret,
@@ -314,7 +265,7 @@ def _backend(name: str, data: Any, path: str | None) -> BackendConfig:
 
 
 def _routes(data: Any, backends: Mapping[str, BackendConfig], path: str | None) -> dict:
-    s = _Section(data, "routes", path)
+    s = Section(data, "routes", path)
     routes: dict[str, tuple[str, ...]] = {}
     for name in s.data:
         chain = s.get(name, list, [])
@@ -328,7 +279,7 @@ def _routes(data: Any, backends: Mapping[str, BackendConfig], path: str | None) 
 
 
 def _summarize(data: Any, path: str | None) -> SummarizeConfig:
-    s = _Section(data, "summarize", path)
+    s = Section(data, "summarize", path)
     d = SummarizeConfig()
     cfg = SummarizeConfig(
         template=s.get("template", str, d.template),
@@ -362,7 +313,7 @@ def settings_from_dict(data: Mapping[str, Any], *, path: str | None = None) -> S
         backends[name] = _backend(name, section, path)
     routes = {DEFAULT_ROUTE: ("offline",)}
     routes.update(_routes(data.get("routes", {}), backends, path))
-    budget_s = _Section(data.get("budget", {}), "budget", path)
+    budget_s = Section(data.get("budget", {}), "budget", path)
     budget = BudgetConfig(max_cost=budget_s.number("max_cost", 0.0))
     budget_s.done()
     summarize = _summarize(data.get("summarize", {}), path)

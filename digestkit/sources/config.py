@@ -69,14 +69,13 @@ A complete example (every key optional; defaults shown)::
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
-from digestkit.config import home_dir, load_toml
+from digestkit.config import home_dir, load_toml, unknown_key_error
 from digestkit.errors import ConfigError
 from digestkit.sources.match import Term
 
@@ -109,9 +108,7 @@ class _Ctx:
 def _check_keys(data: Mapping[str, Any], allowed: list[str], ctx: _Ctx) -> None:
     for key in data:
         if key not in allowed:
-            close = difflib.get_close_matches(key, allowed, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(allowed)}"
-            raise ctx.error(key, f"unknown key{hint}")
+            raise unknown_key_error(key, allowed, path=ctx.path, prefix=ctx.prefix)
 
 
 def _coerce(value: Any, default: Any, key: str, ctx: _Ctx) -> Any:
