@@ -145,13 +145,34 @@ def plan(cfg: SourcesConfig, day: dt.date, *, use_state: bool = True) -> FetchRe
 
 def make_digest(cfg: SourcesConfig, day: dt.date, entries: tuple[Entry, ...]) -> Digest:
     """The Digest value for ``entries`` with the ``[output]`` title and language."""
+    names = [n for n, on in _SOURCE_NAMES if getattr(cfg, on) is not None]
+    metadata = [("Sources", ", ".join(names))] if names else []
+    if cfg.arxiv is not None and cfg.arxiv.categories:
+        metadata.insert(0, ("Categories Monitored", ", ".join(cfg.arxiv.categories)))
     return Digest(
         title=f"{cfg.output.title} {day.isoformat()}",
         date=day,
         source="digestkit",
         language=cfg.output.language,
         entries=entries,
+        metadata=tuple(metadata),
     )
+
+
+_SOURCE_NAMES = (("arXiv", "arxiv"), ("Hugging Face Daily Papers", "hf_daily"),
+                 ("Semantic Scholar", "semantic_scholar"))  # fmt: skip
+
+
+def for_readers(digest: Digest) -> Digest:
+    """``digest`` without the run's bookkeeping (``summarize.*``: template, run id, counts),
+    which belongs in the archived JSON, not on the README, page or feed people read.
+
+    >>> d = Digest(metadata=(("Sources", "arXiv"), ("summarize.run", "b795")))
+    >>> for_readers(d).metadata
+    (('Sources', 'arXiv'),)
+    """
+    kept = tuple((k, v) for k, v in digest.metadata if not k.startswith("summarize."))
+    return digest.replace(metadata=kept)
 
 
 @dataclass(frozen=True)
@@ -222,9 +243,10 @@ def _write_outputs(cfg: SourcesConfig, digest: Digest, render: Renderer) -> list
     (out / "digests").mkdir(parents=True, exist_ok=True)
     digest, previous = _same_day(digest, _archive(out))
     feed = feed_digest(digest, previous).replace(title=cfg.output.title)
+    shown, feed = for_readers(digest), for_readers(feed)
     targets = [
-        (out / cfg.output.readme, render(digest, "md-bot")),
-        (out / cfg.output.html, render(digest, "html")),
+        (out / cfg.output.readme, render(shown, "md-bot")),
+        (out / cfg.output.html, render(shown, "html")),
         (out / cfg.output.feed, render(feed, cfg.output.feed_format, **_feed_options(cfg))),
     ]
     assert digest.date is not None

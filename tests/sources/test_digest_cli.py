@@ -222,6 +222,13 @@ def test_digest_end_to_end_writes_readme_feed_and_html(
     assert "<feed" in feed or "<rss" in feed
     assert "https://example.org/papers/feed.xml" in feed
     assert "published 2 papers (0 without summary)" in captured.out
+    # Readers see what is monitored, not the run's bookkeeping (kept in the archived JSON).
+    assert "**Categories Monitored**: cs.CL, cs.LG" in readme
+    assert "**Sources**: arXiv, Hugging Face Daily Papers" in readme
+    for text in (readme, html, feed):
+        assert "summarize.run" not in text
+    archived = Digest.from_json((site / "digests" / "2026-02-20.json").read_text("utf-8"))
+    assert archived.meta("summarize.done") == "2"
 
     # Monday: only the new paper, though the window overlaps Friday.
     code = main(["digest", "-c", str(cfg), "--date", "2026-02-23"])
