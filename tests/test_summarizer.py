@@ -261,7 +261,7 @@ def test_cli_exit_codes_and_outputs(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["summarize", str(path), "-t", "en-tldr"]) == 1
     captured = capsys.readouterr()
     assert Digest.from_json(captured.out).entries[0].summary is not None
-    assert "failed: 2501.99999: no abstract" in captured.err
+    assert "failed (1): 2501.99999: no abstract" in captured.err
     assert "2 done, 0 cached, 1 failed" in captured.err
     assert (
         main(
@@ -366,6 +366,16 @@ def test_config_check_warns_about_unknown_sections(
     cfg.write_text('[sumarize]\ntemplate = "ja-8q"\n', encoding="utf-8")
     assert main(["config", "check", str(cfg)]) == 0
     assert "unknown section [sumarize]" in capsys.readouterr().err
+
+
+def test_cli_groups_failures_by_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Many papers failing for one reason are one line, not a screenful."""
+    seed = next((Path(__file__).parent.parent / "fixtures" / "seeds").glob("003_*.txt"))
+    assert main(["summarize", str(seed), "-t", "ja-survey", "-o", str(tmp_path / "o.json")]) == 1
+    failed = [line for line in capsys.readouterr().err.splitlines() if "failed (" in line]
+    assert len(failed) == 1
+    assert "failed (5): " in failed[0] and "and 2 more" in failed[0]
+    assert "does not translate" in failed[0]
 
 
 def test_cli_reads_any_digest_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

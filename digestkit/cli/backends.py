@@ -62,6 +62,21 @@ class _Saver:
             self.last = now
 
 
+def _failure_lines(run: SummaryRun, shown: int = 3) -> list[str]:
+    """One line per distinct failure reason, naming a few papers: thirty papers failing for
+    the same reason (a missing key, the offline backend asked for Japanese) read as one cause."""
+    by_reason: dict[str, list[str]] = {}
+    for r in run.results:
+        if r.status == "failed":
+            by_reason.setdefault(str(r.error), []).append(r.key or f"entry {r.index + 1}")
+    lines = []
+    for reason, keys in by_reason.items():
+        more = f" and {len(keys) - shown} more" if len(keys) > shown else ""
+        what = ", ".join(keys[:shown]) + more
+        lines.append(f"digestkit: failed ({len(keys)}): {what}: {reason}")
+    return lines
+
+
 def _progress(total: int, quiet: bool) -> Any:
     import sys
 
@@ -171,11 +186,8 @@ def _finish(
     else:
         typer.echo(run.digest.to_json())
     if not quiet:
-        for r in run.results:
-            if r.status == "failed":
-                typer.echo(
-                    f"digestkit: failed: {r.key or f'entry {r.index + 1}'}: {r.error}", err=True
-                )
+        for line in _failure_lines(run):
+            typer.echo(line, err=True)
     typer.echo(run.summary_line(), err=True)
     if run.failed and not allow_partial:
         raise typer.Exit(EXIT_FINDINGS)
