@@ -268,6 +268,8 @@ def _decide(text: str, runs: list[_Run], config: RepairConfig) -> None:
     known = "".join(intact)
     model = CharModel(_language(known))
     model.observe_always_visible(known)
+    if config.document_prior:
+        model.observe_intact(known)
     lossy = [r for r in runs if r.lossy]
     pruned: dict[str, tuple[Candidate, ...]] = {}
     for r in lossy:

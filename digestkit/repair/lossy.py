@@ -293,6 +293,8 @@ KEEP = 8
 
 #: Weight of the word-match bonus against the character bigram score.
 WORD_WEIGHT = 0.5
+#: Weight of the bonus for pairs the document shows intact (:meth:`CharModel.intact_bonus`).
+INTACT_WEIGHT = 0.5
 #: Only readings within this many nats of the best get the (costlier) word-match bonus.
 BONUS_MARGIN = 6.0
 
@@ -344,6 +346,9 @@ def refine_slot(slot: Slot, left: str, right: str, model: CharModel, before: str
     if right:
         for k, v in enumerate(_pair_scores(model, right[0], lasts, True)):
             scores[k] += v
+    if model.intact:
+        for k, cand in enumerate(slot.options):
+            scores[k] += INTACT_WEIGHT * model.intact_bonus(left, cand.text, right)
     top = max(scores)
     for n, cand in enumerate(slot.options):
         if scores[n] > top - BONUS_MARGIN:

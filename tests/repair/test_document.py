@@ -1,0 +1,47 @@
+"""What the document shows intact votes for the lost bytes, and only what it shows intact.
+
+Japanese word lists rank 規約 (terms) above 要約 (summary), and both lose a byte to cp1254;
+a digest that writes 要約 intact in its clean lines should get it back in the damaged ones.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import digestkit.repair.lossy as lossy
+import digestkit.repair.model as model
+from digestkit.repair import repair_text
+from digestkit.repair.corrupt import corrupt
+from digestkit.repair.model import CharModel
+from digestkit.repair.types import RepairConfig
+
+CLEAN = "\n".join(["- 論文の要約を読む。"] * 3)
+DAMAGED = CLEAN + "\n" + corrupt("## 要約\n本文の要約です。", "seed004")
+
+
+def test_a_word_intact_elsewhere_wins() -> None:
+    assert repair_text(DAMAGED).text.endswith("## 要約\n本文の要約です。")
+
+
+def test_without_the_document_the_word_list_wins() -> None:
+    off = repair_text(DAMAGED, RepairConfig(document_prior=False)).text
+    assert off.endswith("## 規約\n本文の規約です。")
+
+
+def test_the_intact_signal_is_what_decides(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(model, "CACHE_WEIGHT", 0.0)
+    monkeypatch.setattr(lossy, "INTACT_WEIGHT", 0.0)
+    assert "要約です" not in repair_text(DAMAGED).text
+
+
+def test_only_intact_text_is_counted() -> None:
+    # The damaged line's readings never enter the cache: its pairs come from clean lines.
+    m = CharModel("ja")
+    m.observe_intact(CLEAN)
+    assert m.intact["要約"] == 3
+    assert m.intact_bonus("", "規", "約") == 0.0
+    assert m.logp("要", "約") > CharModel("ja").logp("要", "約")
+
+
+def test_clean_text_is_unchanged_with_the_cache() -> None:
+    assert repair_text(CLEAN).text == CLEAN
