@@ -85,15 +85,31 @@ PUNCT = {
         "．": 0.0005,
     },
     "ko": {".": 0.02, ",": 0.01},
-    "en": {},
+    # Typographic punctuation in edited English prose (curly quotes, dashes): the word lists
+    # drop punctuation, and without these a lost 0x9D turned "â€" into U+2800, not ”.
+    "en": {
+        "’": 0.002,
+        "“": 0.0015,
+        "”": 0.0015,
+        "—": 0.001,
+        "–": 0.0007,
+        "‘": 0.0003,
+        "…": 0.0003,
+    },
 }
 
 
 MAX_WORD = 7
 
 
+def _filler(ch: str) -> bool:
+    """Braille patterns: social-media filler (U+2800 is an "invisible" blank) that wordfreq
+    counts as words, not digest text. At wordfreq's rate U+2800 outbid ” for a lost byte."""
+    return "\u2800" <= ch <= "\u28ff"
+
+
 def _keep(ch: str) -> bool:
-    return not ch.isascii() and unicodedata.category(ch)[0] in "LNPS"
+    return not ch.isascii() and unicodedata.category(ch)[0] in "LNPS" and not _filler(ch)
 
 
 def word_frequencies(lang: str, wordlist: str) -> dict[str, float]:
@@ -290,6 +306,8 @@ def symbols() -> Table:
     freqs: dict[str, float] = {}
     for w, f in get_frequency_dict("en", wordlist="large").items():
         if len(w) == 1 and ord(w) >= 0x2000 and not ("\u3000" <= w <= "\ufaff"):
+            if _filler(w):
+                continue
             freqs[w] = f
     for sym in "₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷⁸⁹":  # log₁₀, x², in formulas written as text
         freqs[sym] = max(freqs.get(sym, 0.0), 1e-6)
