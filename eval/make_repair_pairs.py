@@ -10,7 +10,9 @@ Where the clean text comes from (deterministic: same seeds, same output):
 
 - ja: paragraphs of seeds 001-002 (clean Japanese as published; seeds 000 and 003 feed the
   repair engine's own test cases, so they are left out here);
-- en: English abstract paragraphs of seed 003 and of seed 004 as repaired (below), without
+- en: six hand-written paragraphs with typographic punctuation and accented names
+  (``fixtures/eval/en_typographic.txt``), then English abstract paragraphs of seed 003 and
+  of seed 004 as repaired (below), without
   CJK characters (ASCII survives every corruption kind unchanged, so paragraphs with
   non-ASCII characters such as curly quotes or dashes are preferred);
 - zh: the hand-written Chinese summaries of seed 003's abstracts
@@ -104,6 +106,14 @@ def _handwritten_zh() -> list[str]:
     return [_clip(t) for t in json.loads(path.read_text(encoding="utf-8"))["summaries"].values()]
 
 
+def _typographic_en() -> list[str]:
+    """Hand-written English with curly quotes, dashes, ellipses and accented names: abstracts
+    are nearly pure ASCII, which no corruption changes, so they alone measure nothing."""
+    path = ROOT / "fixtures" / "eval" / "en_typographic.txt"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    return [_clip(p.strip()) for p in text.split("\n\n") if p.strip()]
+
+
 def _is_plain_english(text: str) -> bool:
     # Headings like "论文总结：Multi-Head ..." are mostly Latin letters but not English prose.
     return not _CJK.search(text)
@@ -124,7 +134,8 @@ def sources(per_lang: int, min_confidence: float) -> dict[str, list[tuple[str, s
         # seed-004 paragraphs for Markdown, emoji and mixed-script structure.
         "zh": [("handwritten", p) for p in _spread(_handwritten_zh(), per_lang)]
         + [("seed004-repaired", p) for p in _spread(zh004, ZH_FROM_004)],
-        "en": [("seeds-003-004", p) for p in _spread(en, per_lang, prefer_non_ascii=True)],
+        "en": [("handwritten-typographic", p) for p in _typographic_en()]
+        + [("seeds-003-004", p) for p in _spread(en, per_lang, prefer_non_ascii=True)],
     }
 
 
