@@ -9,9 +9,11 @@ go to stdout, so they can be piped.
 
 from __future__ import annotations
 
+import collections
 import json
+import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Annotated, Any
@@ -46,6 +48,7 @@ class Options:
     quiet: bool
     lossy: bool
     encoding: str | None = None
+    jobs: int = 1
 
     @property
     def writes(self) -> bool:
@@ -117,6 +120,15 @@ def repair(
         typer.Option("--lossless-only", help="Only re-read bytes; never guess lost bytes."),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print the summary.")] = False,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=0,
+            help="Repair in this many processes (0 = one per CPU). Output order is kept.",
+        ),
+    ] = 1,
 ) -> None:
     """Repair mojibake; the output is always UTF-8.
 
@@ -128,6 +140,7 @@ def repair(
     digestkit repair archive.tar.gz --check   (exit 1 if anything would change)
     digestkit repair broken.md --diff
     digestkit repair broken.md --explain
+    digestkit repair archive.zip -d fixed/ -j 0   (every CPU)
     """
     options = Options(
         output=output,
@@ -140,6 +153,7 @@ def repair(
         quiet=quiet,
         lossy=not lossless_only,
         encoding=encoding,
+        jobs=jobs or os.cpu_count() or 1,
     )
     _validate(inputs, options)
     if inputs == ["-"]:
@@ -216,8 +230,8 @@ def _run(items: Iterable[InputItem], total: int | None, options: Options, single
     reports = []
     written: set[Path] = set()
     with _progress(total) as advance:
-        for item in items:
-            outcome = _handle(item, options, single, written)
+        for item, processed in _outcomes(items, options):
+            outcome = _handle(item, processed, options, single, written)
             counts[outcome.status] += 1
             if options.explain:
                 reports.append(outcome.report or _short_report(outcome))
@@ -225,8 +239,41 @@ def _run(items: Iterable[InputItem], total: int | None, options: Options, single
     return _finish(counts, reports, options, single=single)
 
 
-def _handle(item: InputItem, options: Options, single: bool, written: set[Path]) -> Outcome:
-    outcome = _process(item, options)
+def _outcomes(items: Iterable[InputItem], options: Options) -> Iterator[tuple[InputItem, Outcome]]:
+    """Each document with its repair, in input order. With ``jobs`` > 1 the repairs run in
+    worker processes (repair is CPU-bound, pure Python: threads would not help); reading
+    stays here, since archive members cannot cross processes, and at most ``2 * jobs``
+    documents are in flight, so memory stays flat over a large archive."""
+    if options.jobs <= 1:
+        for item in items:
+            yield item, _process(item, options)
+        return
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    def result(pending: Outcome | Future[Outcome]) -> Outcome:
+        return pending if isinstance(pending, Outcome) else pending.result()
+
+    window: collections.deque[tuple[InputItem, Outcome | Future[Outcome]]] = collections.deque()
+    with ProcessPoolExecutor(options.jobs) as pool:
+        for item in items:
+            loaded = _load(item)
+            pending = (
+                loaded
+                if isinstance(loaded, Outcome)
+                else pool.submit(_repair_data, item.name, loaded, options)
+            )
+            window.append((item, pending))
+            if len(window) >= 2 * options.jobs:
+                done, pending = window.popleft()
+                yield done, result(pending)
+        while window:
+            done, pending = window.popleft()
+            yield done, result(pending)
+
+
+def _handle(
+    item: InputItem, outcome: Outcome, options: Options, single: bool, written: set[Path]
+) -> Outcome:
     if options.writes and outcome.status in {"repaired", "unchanged"}:
         outcome = _write(item, outcome, options, written)
     elif not options.writes and single and not _reports(options):
@@ -247,32 +294,44 @@ def _reports(options: Options) -> bool:
 
 def _process(item: InputItem, options: Options) -> Outcome:
     """Decode and repair one document; no disk writes here."""
-    from digestkit.errors import DecodeError, DigestkitError
-    from digestkit.repair import RepairConfig, repair_text
-    from digestkit.repair.decode import decode_as, decode_bytes, looks_binary
+    loaded = _load(item)
+    return loaded if isinstance(loaded, Outcome) else _repair_data(item.name, loaded, options)
+
+
+def _load(item: InputItem) -> bytes | Outcome:
+    """The document's bytes, or the failed outcome saying why they cannot be read."""
+    from digestkit.errors import DigestkitError
 
     if item.problem is not None:
         return Outcome(item.name, "failed", item.problem)
     try:
-        data = item.read()
+        return item.read()
     except DigestkitError as err:
         return Outcome(item.name, "failed", err.message)
+
+
+def _repair_data(name: str, data: bytes, options: Options) -> Outcome:
+    """Decode and repair one document's bytes: pure, so it can run in a worker process."""
+    from digestkit.errors import DecodeError
+    from digestkit.repair import RepairConfig, repair_text
+    from digestkit.repair.decode import decode_as, decode_bytes, looks_binary
+
     wide = (options.encoding or "").lower().replace("_", "-").startswith(("utf-16", "utf-32"))
     if not wide and looks_binary(data):
-        return Outcome(item.name, "skipped", "binary file")
+        return Outcome(name, "skipped", "binary file")
     if options.encoding is None:
         decoded = decode_bytes(data)
     else:
         try:
             decoded = decode_as(data, options.encoding)
         except DecodeError as err:
-            return Outcome(item.name, "failed", f"line {err.context['line']}: {err.message}")
+            return Outcome(name, "failed", f"line {err.context['line']}: {err.message}")
     fixed = repair_text(decoded.text, RepairConfig(lossy=options.lossy))
     after = (b"\xef\xbb\xbf" if decoded.bom else b"") + fixed.text.encode("utf-8")
     status = "repaired" if after != data else "unchanged"
     detail = _describe(decoded.encoding, fixed) if status == "repaired" else ""
-    report = _report(item.name, status, decoded, fixed) if options.explain else None
-    return Outcome(item.name, status, detail, decoded.text, after, report)
+    report = _report(name, status, decoded, fixed) if options.explain else None
+    return Outcome(name, status, detail, decoded.text, after, report)
 
 
 def _describe(encoding: str, fixed: Repaired) -> str:
