@@ -26,12 +26,10 @@ from digestkit.testing.llm_stub import Faults, serve_stub
 
 
 @pytest.fixture(autouse=True)
-def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    monkeypatch.setenv("DIGESTKIT_HOME", str(home))
-    monkeypatch.delenv("DIGESTKIT_CONFIG", raising=False)
+def _sentinel_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The key every test config names: scanned for in logs, errors, cache and outputs.
+    (DIGESTKIT_HOME and DIGESTKIT_CONFIG are isolated for every test by tests/conftest.py.)"""
     monkeypatch.setenv("DK_TEST_KEY", SENTINEL_KEY)
-    return home
 
 
 def ledger_by_entry(store: Store) -> tuple[Counter[str], Counter[str]]:

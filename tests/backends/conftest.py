@@ -1,8 +1,6 @@
-"""Fixtures for backend tests: an isolated DIGESTKIT_HOME and a sentinel API key."""
+"""Fixtures for backend tests: the sentinel API key."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
@@ -10,9 +8,7 @@ from .helpers import SENTINEL_KEY
 
 
 @pytest.fixture(autouse=True)
-def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    monkeypatch.setenv("DIGESTKIT_HOME", str(home))
-    monkeypatch.delenv("DIGESTKIT_CONFIG", raising=False)
+def _sentinel_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The key every test config names: scanned for in logs, errors, cache and outputs.
+    (DIGESTKIT_HOME and DIGESTKIT_CONFIG are isolated for every test by tests/conftest.py.)"""
     monkeypatch.setenv("DK_TEST_KEY", SENTINEL_KEY)
-    return home
