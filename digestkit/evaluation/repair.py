@@ -201,32 +201,33 @@ def _stats(group: Sequence[CaseScore]) -> dict[str, float]:
     }
 
 
+def _per_language(
+    groups: dict[tuple[str, str], list[CaseScore]], result: SectionResult
+) -> list[tuple[Any, ...]]:
+    """``cer.<group>.<lang>`` / ``exact.<group>.<lang>`` metrics and one table row per group."""
+    rows = []
+    for (key, lang), group in groups.items():
+        st = _stats(group)
+        result.metrics[f"cer.{key}.{lang}"] = st["cer"]
+        result.metrics[f"exact.{key}.{lang}"] = st["exact"]
+        rows.append(
+            (key, lang, int(st["n"]), st["cer"], st["exact"], st["ftfy_cer"], st["ftfy_exact"])
+        )
+    return rows
+
+
 def summarize_scores(scores: Sequence[CaseScore]) -> SectionResult:
     """Metrics, tables and chart data from scored cases (pure; tested on tiny inputs)."""
     result = SectionResult(name="repair")
     by_kind_lang = _group(scores, lambda s: (s.case.kind, s.case.lang))
     by_cat = _group(scores, lambda s: _cat(s.case))
     by_cat_lang = _group(scores, lambda s: (_cat(s.case), s.case.lang))
-    rows = []
-    for (kind, lang), group in by_kind_lang.items():
-        st = _stats(group)
-        result.metrics[f"cer.{kind}.{lang}"] = st["cer"]
-        result.metrics[f"exact.{kind}.{lang}"] = st["exact"]
-        rows.append(
-            (kind, lang, int(st["n"]), st["cer"], st["exact"], st["ftfy_cer"], st["ftfy_exact"])
-        )
+    rows = _per_language(by_kind_lang, result)
     for cat, group in by_cat.items():
         st = _stats(group)
         for name in ("cer", "exact", "ftfy_cer", "ftfy_exact"):
             result.metrics[f"{name.replace('ftfy_', 'ftfy.')}.{cat}"] = st[name]
-    cat_rows = []
-    for (cat, lang), group in by_cat_lang.items():
-        st = _stats(group)
-        result.metrics[f"cer.{cat}.{lang}"] = st["cer"]
-        result.metrics[f"exact.{cat}.{lang}"] = st["exact"]
-        cat_rows.append(
-            (cat, lang, int(st["n"]), st["cer"], st["exact"], st["ftfy_cer"], st["ftfy_exact"])
-        )
+    cat_rows = _per_language(by_cat_lang, result)
     columns = ("category", "lang", "cases", "CER", "exact", "ftfy CER", "ftfy exact")
     result.tables.append(Table("Repair by corruption category and language", columns, tuple(cat_rows),
                                note="CER = edit distance / clean length; ftfy = ftfy.fix_encoding on the same input."))  # fmt: skip
