@@ -178,6 +178,22 @@ cooldown = 0.01
     )
 
 
+def _summarize_command(digest_path: Path, cfg: Path, out: Path) -> list[str]:
+    """``digestkit summarize`` as a real subprocess (so it can be killed or interrupted)."""
+    code = "import sys; from digestkit.cli import main; sys.exit(main(sys.argv[1:]))"
+    return [
+        sys.executable,
+        "-c",
+        code,
+        "summarize",
+        str(digest_path),
+        "-c",
+        str(cfg),
+        "-o",
+        str(out),
+    ]
+
+
 def test_killed_run_resumes_without_paying_twice(tmp_path: Path) -> None:
     home = Path(os.environ["DIGESTKIT_HOME"])
     digest_path, out, cfg = tmp_path / "d.json", tmp_path / "out.json", tmp_path / "digestkit.toml"
@@ -188,19 +204,7 @@ def test_killed_run_resumes_without_paying_twice(tmp_path: Path) -> None:
     )
     with serve_stub(latency=0.02, faults=faults) as stub:
         _write_config(cfg, stub.base_url, concurrency)
-        code = "import sys; from digestkit.cli import main; sys.exit(main(sys.argv[1:]))"
-        args = [
-            sys.executable,
-            "-c",
-            code,
-            "summarize",
-            str(digest_path),
-            "-c",
-            str(cfg),
-            "-o",
-            str(out),
-            "-q",
-        ]
+        args = [*_summarize_command(digest_path, cfg, out), "-q"]
         proc = subprocess.Popen(args, env={**os.environ}, stderr=subprocess.PIPE)
         db = home / "llm.sqlite3"
         deadline = time.monotonic() + 60
@@ -323,18 +327,7 @@ def test_ctrl_c_saves_what_is_done_and_exits_130(tmp_path: Path) -> None:
     digest_path.write_text(make_digest(100).to_json(), encoding="utf-8")
     with serve_stub(latency=0.05) as stub:
         _write_config(cfg, stub.base_url, 2)
-        code = "import sys; from digestkit.cli import main; sys.exit(main(sys.argv[1:]))"
-        args = [
-            sys.executable,
-            "-c",
-            code,
-            "summarize",
-            str(digest_path),
-            "-c",
-            str(cfg),
-            "-o",
-            str(out),
-        ]
+        args = _summarize_command(digest_path, cfg, out)
         proc = subprocess.Popen(args, env={**os.environ}, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not (home / "llm.sqlite3").exists():
