@@ -62,6 +62,8 @@ STRONG = 3
 _LINE = 80
 #: A slot the first round decides with at least this confidence skips the second round.
 SURE = 0.995
+#: Strong, lossy passes run on arrays (:mod:`.fastpass`); False runs them run by run.
+ARRAYS = True
 
 
 @dataclass
@@ -221,6 +223,10 @@ def repair_pass(
     letters only must also look wrong as it stands (ftfy's badness heuristic), so clean
     text like ``∆∂`` (which MacRoman would turn into ``ƶ``) stays.
     """
+    if strong and config.lossy and ARRAYS:
+        from digestkit.repair.fastpass import fast_pass
+
+        return fast_pass(text, table, config)
     runs: list[_Run] = []
     raws: list[bytes] = []
     damaged: list[tuple[_Run, bytes]] = []

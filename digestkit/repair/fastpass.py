@@ -1,0 +1,726 @@
+"""One repair pass over a whole document at once, on arrays.
+
+The same decisions as :mod:`.engine`'s run-by-run pass (see its docstring and :mod:`.lossy`),
+computed with numpy: the text becomes an array of code points; the code page's runs, the
+UTF-8 sequences inside them and the damaged ones (slots) are found with masks and cumulative
+sums; each distinct damaged byte pattern gets its readings once (:func:`.lossy.candidates`,
+cached); the language model is looked up for every slot and reading in one call per round
+(:class:`~digestkit.repair.model.arrays.DocumentScorer`). Round one is a Viterbi search over
+each group of adjacent slots; round two re-decides every doubtful slot with its neighbours
+fixed, the document's own counts, the pairs it shows intact, bracket pairing and the
+word-match bonus.
+
+It differs from the run-wise pass in two ways, both deliberate: context windows are read from
+the repaired text (the run-wise pass reads the mojibake before a run), and a damaged character
+breaks adjacency when pairs seen intact are counted (the run-wise pass glued its neighbours
+into a pair that never occurs in the document).
+
+>>> from digestkit.repair.lossless import codec_table
+>>> from digestkit.repair.types import RepairConfig
+>>> fast_pass("è®ºæ–‡æ€»ç»“", codec_table("cp1252"), RepairConfig())[0]
+'论文总结'
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from digestkit.repair import lossy
+from digestkit.repair.lossless import HOLE, CodecTable
+from digestkit.repair.lossy import Candidate, candidates, estimate_losses
+from digestkit.repair.model import CharModel
+from digestkit.repair.model.arrays import DocumentScorer, ModelArrays, word_hashes
+from digestkit.repair.types import RepairConfig, RepairSpan
+
+__all__ = ["codepoints", "fast_pass"]
+
+Losses = tuple[tuple[int, float], ...]
+
+#: Byte value standing for U+FFFD in a run (a lost byte whose value is unknown).
+_HOLE = 0x100
+#: Readings kept per slot (``lossy.KEEP``) is the width of the candidate arrays.
+_NEG = -np.inf
+#: Characters of context on each side that round two looks at (word bonus).
+CONTEXT = 6
+#: Characters of the line before a slot in which a bracket's opener is looked for.
+LINE = 80
+#: A slot the first round decides with at least this confidence skips the second round.
+SURE = 0.995
+
+_NEED = np.zeros(0x102, np.int64)
+_NEED[0xC2:0xE0] = 1
+_NEED[0xE0:0xF0] = 2
+_NEED[0xF0:0xF5] = 3
+
+
+def codepoints(text: str) -> np.ndarray:
+    """The text as an int64 array of code points (lone surrogates kept).
+
+    >>> codepoints("a中").tolist()
+    [97, 20013]
+    """
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), "<u4").astype(np.int64)
+
+
+def _text(cps: np.ndarray) -> str:
+    return cps.astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
+
+
+@lru_cache(maxsize=64)
+def _byte_map(codec: str) -> np.ndarray:
+    """Code point (BMP) -> the byte the code page shows it for (-1: none; U+FFFD: hole)."""
+    from digestkit.repair.lossless import codec_table
+
+    table = codec_table(codec)
+    out = np.full(0x10000, -1, np.int32)
+    out[:0x80] = np.arange(0x80)
+    for c, b in table.encode.items():
+        if c < 0x10000:
+            out[c] = b
+    out[ord(HOLE)] = _HOLE
+    return out
+
+
+def _next_true(mask: np.ndarray) -> np.ndarray:
+    """For each i (and len(mask)), the first j >= i with mask[j] (len(mask) if none)."""
+    n = len(mask)
+    idx = np.where(mask, np.arange(n), n)
+    out = np.minimum.accumulate(idx[::-1])[::-1]
+    return np.append(out, n)
+
+
+def _prev_true(mask: np.ndarray) -> np.ndarray:
+    """For each i, the last j < i with mask[j] (-1 if none)."""
+    n = len(mask)
+    idx = np.where(mask, np.arange(n), -1)
+    out = np.maximum.accumulate(idx)
+    return np.concatenate(([-1], out[:-1]))
+
+
+@lru_cache(maxsize=8192)
+def _pruned(
+    observed: tuple[int, ...], codec: str, losses: Losses, lang: str
+) -> tuple[Candidate, ...]:
+    """The readings of one damaged byte pattern, pruned as the run-wise engine prunes."""
+    return lossy.prune(candidates(observed, codec, losses), _char_model(lang))
+
+
+@lru_cache(maxsize=8)
+def _char_model(lang: str) -> CharModel:
+    return CharModel(lang)
+
+
+def _observed(key: int) -> tuple[int, ...]:
+    """Decode a pattern key (see :func:`_build_slots`) back into lead + seen bytes.
+
+    >>> _observed((0xE4 << 27) | ((0xB8 + 1) << 18))
+    (228, 184)
+    """
+    lead = key >> 27
+    out = [lead]
+    for shift in (18, 9, 0):
+        v = (key >> shift) & 0x1FF
+        if v:
+            out.append(-1 if v == 257 else v - 1)
+    return tuple(out)
+
+
+class _Slots:
+    """Damaged characters and their readings as arrays (one row per slot, ``k`` columns).
+
+    ``first``/``last`` are each reading's first and last code point (-1: no reading),
+    ``prior`` its log-prior. Readings of several characters (a lost NBSP or '?' taken back
+    into the character before it, or not: rare) are listed in ``texts`` by row, with
+    whether each keeps the characters from ``tail_start`` to ``end``.
+    """
+
+    def __init__(self, arrays: ModelArrays, start: np.ndarray, end: np.ndarray):
+        self.arrays = arrays
+        self.start, self.end = start, end
+        k = lossy.KEEP
+        self.first = np.full((len(start), k), -1, np.int64)
+        self.last = self.first
+        self.prior = np.full((len(start), k), _NEG)
+        self.texts: dict[int, list[str]] = {}
+        self.keeps_tail: dict[int, list[bool]] = {}
+        self.tail_start: dict[int, int] = {}
+
+
+def fast_pass(
+    text: str, table: CodecTable, config: RepairConfig
+) -> tuple[str, list[RepairSpan], bool]:
+    """Re-read every run of ``table``'s code page in ``text`` (strong evidence assumed);
+    returns the text, the spans and whether lost bytes were rebuilt."""
+    cps = codepoints(text)
+    n = len(cps)
+    bmap = _byte_map(table.codec)
+    b = np.where(cps < 0x10000, bmap[np.minimum(cps, 0xFFFF)], -1)
+    high = b >= 0x80
+    if not high.any():
+        return text, [], False
+    runs_start, runs_end = _runs(cps, high)
+    delta = np.zeros(n + 1, np.int64)
+    delta[runs_start] += 1
+    delta[runs_end] -= 1
+    inrun = np.cumsum(delta[:-1]) > 0
+    starts_mark = np.zeros(n, np.int64)
+    starts_mark[runs_start] = 1
+    run_id = np.cumsum(starts_mark) - 1
+    rb = np.where(inrun, b, -1)
+    hole = rb == _HOLE
+    cont = ((rb >= 0x80) & (rb <= 0xBF)) | hole
+    need_all = _NEED[np.maximum(rb, 0)] * inrun
+    lead_pos = np.flatnonzero(need_all)
+    # Runs of one character (and a trailing space or '?') are never read as damaged.
+    highs_per_run = np.bincount(run_id[high & inrun], minlength=len(runs_start))
+    lone = highs_per_run[run_id[lead_pos]] == 1
+
+    nxt = _next_true(~cont)
+    need = need_all[lead_pos]
+    seen = np.minimum(need, nxt[lead_pos + 1] - (lead_pos + 1))
+    hole_cum = np.concatenate(([0], np.cumsum(hole)))
+    holes = hole_cum[lead_pos + 1 + seen] - hole_cum[lead_pos + 1]
+    complete = (seen == need) & (holes == 0)
+    value, bad = _decode(rb, lead_pos, need)
+    decoded = complete & ~bad
+    is_slot = ~complete & ~lone
+
+    emit = cps.copy()
+    dec_pos = lead_pos[decoded]
+    emit[dec_pos] = value[decoded]
+    for k in (1, 2, 3):
+        emit[dec_pos[need[decoded] >= k] + k] = -1
+    doc = _Doc(text, cps, rb, cont, run_id, runs_start, runs_end)
+
+    counts = np.bincount(rb[inrun & (rb >= 0x80) & (rb <= 0xBF)], minlength=0xC0)
+    losses = estimate_losses({v: int(counts[v]) for v in range(0x80, 0xC0)}, table.codec)
+    slot_pos = lead_pos[is_slot]
+    lang = _language(emit)
+    slots = _build_slots(doc, slot_pos, seen[is_slot], need[is_slot], table.codec, losses, lang)
+    if not len(slots.start):
+        return doc.finish(emit, run_id[dec_pos])
+    # Positions a slot owns emit nothing until a reading is chosen.
+    owned = np.zeros(n + 1, np.int64)
+    np.add.at(owned, slots.start, 1)
+    np.add.at(owned, slots.end, -1)
+    emit[np.cumsum(owned[:-1]) > 0] = -1
+
+    known_mask = emit >= 0
+    known = emit[known_mask]
+    scorer = DocumentScorer(slots.arrays, known)
+    if config.document_prior:
+        is_start = np.zeros(n, np.int64)
+        is_start[slots.start] = 1
+        slot_cum = np.cumsum(is_start)
+        kpos = np.flatnonzero(known_mask)
+        scorer.observe_intact(known, slot_cum[kpos[1:]] == slot_cum[kpos[:-1]])
+    prev_e = _prev_true(known_mask)[slots.start]
+    next_e = _next_true(known_mask)[slots.end]
+    left = np.where(prev_e >= 0, emit[np.maximum(prev_e, 0)], -1)
+    right = np.where(next_e < n, emit[np.minimum(next_e, n - 1)], -1)
+    chained = slots.end[:-1] == slots.start[1:]
+
+    base = _base(slots, scorer)
+    choice, conf = _first_round(slots, base, left, right, chained, scorer)
+    final, out, pos = _assemble(emit, slots, choice, cps)
+    if config.document_prior:
+        scorer.observe(out)
+    doubt = np.flatnonzero(conf < SURE)
+    if len(doubt):
+        base = _base(slots, scorer)
+        # Left to right, as a reader would: a doubtful slot sees the new readings of those
+        # before it (within its context window) and the first-round readings after it.
+        # Slots closer than the window form a cluster; step t re-decides the t-th slot of
+        # every cluster at once.
+        gap = np.diff(pos[doubt]) > CONTEXT
+        cluster_start = np.flatnonzero(np.concatenate(([True], gap)))
+        rank = np.arange(len(doubt)) - np.repeat(
+            cluster_start, np.diff(np.append(cluster_start, len(doubt)))
+        )
+        for step in range(int(rank.max()) + 1):
+            sub = doubt[rank == step]
+            was = choice[sub].copy()
+            _second_round(slots, base, sub, out, pos, choice, conf, scorer)
+            moved = sub[choice[sub] != was]
+            if any(r in slots.texts for r in moved.tolist()):
+                final, out, pos = _assemble(emit, slots, choice, cps)
+            else:
+                out[pos[moved]] = slots.first[moved, choice[moved]]
+        final, out, pos = _assemble(emit, slots, choice, cps)
+    return doc.finish(final, run_id[dec_pos], run_id[slots.start], conf)
+
+
+def _decode(
+    rb: np.ndarray, lead_pos: np.ndarray, need: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The code point of each whole sequence, and whether strict UTF-8 refuses it."""
+    pad = np.concatenate((rb, [-1, -1, -1]))
+    b0 = pad[lead_pos]
+    b1, b2, b3 = pad[lead_pos + 1], pad[lead_pos + 2], pad[lead_pos + 3]
+    value = np.where(
+        need == 1,
+        ((b0 & 0x1F) << 6) | (b1 & 0x3F),
+        np.where(
+            need == 2,
+            ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F),
+            ((b0 & 0x07) << 18) | ((b1 & 0x3F) << 12) | ((b2 & 0x3F) << 6) | (b3 & 0x3F),
+        ),
+    )
+    bad = (
+        ((b0 == 0xE0) & (b1 < 0xA0))
+        | ((b0 == 0xED) & (b1 > 0x9F))
+        | ((b0 == 0xF0) & (b1 < 0x90))
+        | ((b0 == 0xF4) & (b1 > 0x8F))
+    )
+    return value, bad
+
+
+class _Doc:
+    """The document's arrays, shared by the steps of one pass."""
+
+    def __init__(
+        self,
+        text: str,
+        cps: np.ndarray,
+        rb: np.ndarray,
+        cont: np.ndarray,
+        run_id: np.ndarray,
+        runs_start: np.ndarray,
+        runs_end: np.ndarray,
+    ):
+        self.text, self.cps, self.rb, self.cont = text, cps, rb, cont
+        self.run_id, self.runs_start, self.runs_end = run_id, runs_start, runs_end
+
+    def finish(
+        self,
+        emit: np.ndarray,
+        decoded_runs: np.ndarray,
+        slot_runs: np.ndarray | None = None,
+        conf: np.ndarray | None = None,
+    ) -> tuple[str, list[RepairSpan], bool]:
+        """The repaired text and one span per run that changed (like the run-wise pass)."""
+        live = emit >= 0
+        out = _text(emit[live])
+        before = np.concatenate(([0], np.cumsum(live)))
+        n_runs = len(self.runs_start)
+        changed = np.zeros(n_runs, bool)
+        changed[decoded_runs] = True
+        lowest = np.ones(n_runs)
+        has_slot = np.zeros(n_runs, bool)
+        if slot_runs is not None and conf is not None and len(slot_runs):
+            changed[slot_runs] = True
+            has_slot[slot_runs] = True
+            np.minimum.at(lowest, slot_runs, conf)
+        spans = []
+        text = self.text
+        starts, ends = self.runs_start.tolist(), self.runs_end.tolist()
+        o_starts, o_ends = before[self.runs_start].tolist(), before[self.runs_end].tolist()
+        lows, lossy_runs = lowest.tolist(), has_slot.tolist()
+        for r in np.flatnonzero(changed).tolist():
+            original = text[starts[r] : ends[r]]
+            new = out[o_starts[r] : o_ends[r]]
+            if new != original:
+                kind = "lossy" if lossy_runs[r] else "lossless"
+                spans.append(RepairSpan(o_starts[r], o_ends[r], original, new, lows[r], kind))
+        return out, spans, bool(has_slot.any())
+
+
+def _runs(cps: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end of each run: ``table.runs``' pattern, high characters joined across
+    1-3 spaces or '?' and followed by up to 3 of them."""
+    sep = (cps == 0x20) | (cps == 0x3F)
+    edges = np.diff(high.astype(np.int8), prepend=0, append=0)
+    bstart = np.flatnonzero(edges == 1)
+    bend = np.flatnonzero(edges == -1)
+    sep_cum = np.concatenate(([0], np.cumsum(sep)))
+    gap = bstart[1:] - bend[:-1]
+    join = (gap <= 3) & (sep_cum[bstart[1:]] - sep_cum[bend[:-1]] == gap)
+    new = np.concatenate(([True], ~join))
+    first_block = np.flatnonzero(new)
+    last_block = np.append(first_block[1:] - 1, len(bstart) - 1)
+    ends = bend[last_block]
+    nonsep = _next_true(~sep)
+    ends = ends + np.minimum(nonsep[ends] - ends, 3)
+    return bstart[new], ends
+
+
+_KANA = (0x3040, 0x3100)
+_HANGUL = (0xAC00, 0xD7B0)
+_HAN = (0x4E00, 0xA000)
+
+
+def _language(emit: np.ndarray) -> str:
+    """:func:`.engine._language` on the text that survived intact."""
+    known = emit[emit >= 0]
+    kana = int(np.count_nonzero((known >= _KANA[0]) & (known < _KANA[1])))
+    hangul = int(np.count_nonzero((known >= _HANGUL[0]) & (known < _HANGUL[1])))
+    han = int(np.count_nonzero((known >= _HAN[0]) & (known < _HAN[1])))
+    if hangul > max(kana, han):
+        return "ko"
+    if kana and kana * 20 >= han:
+        return "ja"
+    return "zh" if han else "en"
+
+
+def _build_slots(
+    doc: _Doc,
+    slot_pos: np.ndarray,
+    slot_seen: np.ndarray,
+    slot_need: np.ndarray,
+    codec: str,
+    losses: Losses,
+    lang: str,
+) -> _Slots:
+    """Readings for every damaged character, one lookup per distinct byte pattern.
+
+    A pattern key packs the lead byte and up to three seen bytes (9 bits each: 0 absent,
+    byte + 1, 257 a loss mark).
+    """
+    arrays = ModelArrays.get(lang)
+    cps, rb, run_id = doc.cps, doc.rb, doc.run_id
+    pad = np.concatenate((rb, [-1, -1, -1, -1]))
+    key = pad[slot_pos] << 27
+    for j, shift in enumerate((18, 9, 0)):
+        v = pad[slot_pos + 1 + j]
+        v = np.where(v == _HOLE, 257, v + 1)
+        key |= np.where(slot_seen > j, v, 0) << shift
+    end = slot_pos + 1 + slot_seen
+    # A damaged character followed by ' ' or '?' in its run may have lost bytes into them.
+    n = len(cps)
+    after = np.minimum(end, n - 1)
+    odd = (slot_seen < slot_need) & (end < n) & (run_id[after] == run_id[slot_pos])
+    odd &= ((cps[after] == 0x20) | (cps[after] == 0x3F)) & (end < doc.runs_end[run_id[slot_pos]])
+    uniq, inverse = np.unique(key, return_inverse=True)
+    k = lossy.KEEP
+    firsts = np.full((len(uniq), k), -1, np.int64)
+    priors = np.full((len(uniq), k), _NEG)
+    for row, value in enumerate(uniq.tolist()):
+        for col, cand in enumerate(_pruned(_observed(value), codec, losses, lang)):
+            firsts[row, col] = ord(cand.text)
+            priors[row, col] = cand.prior
+    first, prior = firsts[inverse], priors[inverse]
+    odd_rows: dict[int, tuple[list[Candidate], int, int]] = {}
+    for r in np.flatnonzero(odd).tolist():
+        options, tail_start, stop = _odd_slot(
+            doc, int(slot_pos[r]), int(slot_need[r]), int(slot_seen[r]), codec, losses, lang
+        )
+        odd_rows[r] = (options, tail_start, stop)
+        first[r], prior[r] = -1, _NEG
+        for c, cand in enumerate(options):
+            first[r, c], prior[r, c] = ord(cand.text[0]), cand.prior
+        end[r] = stop
+    usable = np.flatnonzero(first[:, 0] >= 0)
+    slots = _Slots(arrays, slot_pos[usable], end[usable])
+    slots.first, slots.prior = first[usable], prior[usable]
+    slots.last = slots.first.copy()
+    row_of = {int(r): i for i, r in enumerate(usable.tolist())}
+    for r, (options, tail_start, _) in odd_rows.items():
+        if r in row_of:
+            i = row_of[r]
+            slots.texts[i] = [c.text for c in options]
+            slots.keeps_tail[i] = [len(c.text) > 1 for c in options]
+            slots.tail_start[i] = tail_start
+            for c, cand in enumerate(options):
+                slots.last[i, c] = ord(cand.text[-1])
+    return slots
+
+
+def _odd_slot(
+    doc: _Doc, pos: int, need: int, seen: int, codec: str, losses: Losses, lang: str
+) -> tuple[list[Candidate], int, int]:
+    """A slot followed by ' ' or '?': the run-wise engine's rules (``engine._slot``) decide
+    what it may take back. Returns its pruned readings, where its seen bytes end, and
+    where the slot ends."""
+    end_of_run = int(doc.runs_end[doc.run_id[pos]])
+    toks: list[tuple[int, str]] = []
+    for p in range(pos, min(end_of_run, pos + 2 * need + 4)):
+        ch = doc.text[p]
+        if doc.cont[p]:
+            toks.append((-2 if doc.rb[p] == _HOLE else int(doc.rb[p]), ch))
+        elif p == pos:
+            toks.append((int(doc.rb[p]), ch))
+        else:
+            toks.append((-1 if ch in " ?" else 0x7FFF, ch))
+    options, j = _odd_readings(tuple(toks), need, codec, losses, lang)
+    return list(options), pos + 1 + seen, pos + j
+
+
+@lru_cache(maxsize=4096)
+def _odd_readings(
+    toks: tuple[tuple[int, str], ...], need: int, codec: str, losses: Losses, lang: str
+) -> tuple[tuple[Candidate, ...], int]:
+    from digestkit.repair.engine import _slot
+    from digestkit.repair.lossless import codec_table
+
+    slot, j = _slot(list(toks), 0, need, codec_table(codec), losses)
+    options = lossy.prune(slot.options, _char_model(lang)) if slot.options else ()
+    return options, j
+
+
+def _base(slots: _Slots, scorer: DocumentScorer) -> np.ndarray:
+    """Each reading's prior plus the score of its own inner pairs (multi-character only)."""
+    base = slots.prior.copy()
+    rows, cols, a, b = [], [], [], []
+    for r, texts in slots.texts.items():
+        for c, t in enumerate(texts):
+            for x, y in zip(t, t[1:], strict=False):
+                rows.append(r)
+                cols.append(c)
+                a.append(ord(x))
+                b.append(ord(y))
+    if rows:
+        inner = scorer.logp(np.array(a, np.int64), np.array(b, np.int64))
+        np.add.at(base, (np.array(rows), np.array(cols)), inner)
+    return base
+
+
+def _pair_matrix(scorer: DocumentScorer, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """logp(a[i], b[i, j]) (``a`` 1-D: left context per row) or logp(a[i, j], b[i])."""
+    if a.ndim == 1:
+        aa = np.repeat(a, b.shape[1])
+        bb = b.ravel()
+        shape = b.shape
+    else:
+        aa = a.ravel()
+        bb = np.repeat(b, a.shape[1])
+        shape = a.shape
+    live = (aa >= 0) & (bb >= 0)
+    out = np.zeros(len(aa))
+    if live.any():
+        out[live] = scorer.logp(aa[live], bb[live])
+    return out.reshape(shape)
+
+
+def _posterior(scores: np.ndarray, choice: np.ndarray) -> np.ndarray:
+    top = scores[np.arange(len(scores)), choice][:, None]
+    with np.errstate(invalid="ignore"):
+        total = np.exp(np.where(np.isfinite(scores), scores - top, _NEG)).sum(axis=1)
+    return np.round(1.0 / total, 4)
+
+
+def _first_round(
+    slots: _Slots,
+    base: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    chained: np.ndarray,
+    scorer: DocumentScorer,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Viterbi over each group of adjacent slots; confidences with the chosen neighbours."""
+    m = len(base)
+    valid = slots.first >= 0
+    base = np.where(valid, base, _NEG)
+    link_prev = np.concatenate(([False], chained))  # slot i follows slot i-1 directly
+    link_next = np.concatenate((chained, [False]))
+    left_s = _pair_matrix(scorer, np.where(link_prev, -1, left), slots.first)
+    right_s = _pair_matrix(scorer, slots.last, np.where(link_next, -1, right))
+    choice = np.zeros(m, np.int64)
+    conf = np.ones(m)
+    single = ~link_prev & ~link_next
+    s_idx = np.flatnonzero(single)
+    scores = base[s_idx] + left_s[s_idx] + right_s[s_idx]
+    choice[s_idx] = np.argmax(scores, axis=1)
+    conf[s_idx] = _posterior(scores, choice[s_idx])
+    g_idx = np.flatnonzero(~single)
+    if len(g_idx):
+        _viterbi(slots, base, left_s, right_s, link_prev, link_next, choice, scorer)
+        # Confidence of each grouped slot's reading given the chosen neighbours.
+        prev = np.maximum(g_idx - 1, 0)
+        nxt = np.minimum(g_idx + 1, m - 1)
+        before = np.where(link_prev[g_idx], slots.last[prev, choice[prev]], left[g_idx])
+        after = np.where(link_next[g_idx], slots.first[nxt, choice[nxt]], right[g_idx])
+        local = base[g_idx] + _pair_matrix(scorer, before, slots.first[g_idx])
+        local += _pair_matrix(scorer, slots.last[g_idx], after)
+        conf[g_idx] = _posterior(local, choice[g_idx])
+    return choice, conf
+
+
+def _viterbi(
+    slots: _Slots,
+    base: np.ndarray,
+    left_s: np.ndarray,
+    right_s: np.ndarray,
+    link_prev: np.ndarray,
+    link_next: np.ndarray,
+    choice: np.ndarray,
+    scorer: DocumentScorer,
+) -> None:
+    """Joint readings of each group of adjacent slots, all groups advanced step by step."""
+    k = base.shape[1]
+    heads = np.flatnonzero(~link_prev & link_next)
+    score = base[heads] + left_s[heads]
+    cur = heads
+    back: list[tuple[np.ndarray, np.ndarray]] = []
+    active = np.arange(len(heads))
+    final_score = np.zeros((len(heads), k))
+    final_slot = heads.copy()
+    while len(cur):
+        nxt = cur + 1
+        prev_last = slots.last[cur]  # (g, k)
+        firsts = slots.first[nxt]  # (g, k)
+        aa = np.repeat(prev_last, k, axis=1)  # (g, k*k): prev j, next c
+        bb = np.tile(firsts, (1, k))
+        live = (aa >= 0) & (bb >= 0)
+        flat = np.zeros(aa.shape)
+        if live.any():
+            flat[live] = scorer.logp(aa[live], bb[live])
+        total = score[:, :, None] + flat.reshape(len(cur), k, k)  # [g, j, c]
+        best = np.argmax(total, axis=1)  # (g, c)
+        score = np.take_along_axis(total, best[:, None, :], axis=1)[:, 0, :] + base[nxt]
+        back.append((nxt, best))
+        ends = ~link_next[nxt]
+        if ends.any():
+            final_score[active[ends]] = score[ends] + right_s[nxt[ends]]
+            final_slot[active[ends]] = nxt[ends]
+        keep = ~ends
+        cur, score, active = nxt[keep], score[keep], active[keep]
+    # Backtrack: from each group's last slot to its head.
+    state = {
+        int(s): int(c) for s, c in zip(final_slot, np.argmax(final_score, axis=1), strict=True)
+    }
+    pointers = {}
+    for nxt, best in back:
+        for row, s in enumerate(nxt.tolist()):
+            pointers[s] = best[row]
+    for last_slot, c in state.items():
+        s = last_slot
+        choice[s] = c
+        while s in pointers:
+            c = int(pointers[s][c])
+            s -= 1
+            choice[s] = c
+
+
+def _assemble(
+    emit: np.ndarray, slots: _Slots, choice: np.ndarray, cps: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The emit array with the chosen readings, the repaired code points, and where each
+    slot's reading starts in them."""
+    final = emit.copy()
+    rows = np.arange(len(choice))
+    final[slots.start] = slots.first[rows, choice]
+    for r in slots.texts:
+        if slots.keeps_tail[r][choice[r]]:
+            tail = np.arange(slots.tail_start[r], slots.end[r])
+            final[tail] = cps[tail]
+    live = final >= 0
+    out_index = np.cumsum(live) - 1
+    return final, final[live], out_index[slots.start]
+
+
+def _second_round(
+    slots: _Slots,
+    base: np.ndarray,
+    doubt: np.ndarray,
+    out: np.ndarray,
+    pos: np.ndarray,
+    choice: np.ndarray,
+    conf: np.ndarray,
+    scorer: DocumentScorer,
+) -> None:
+    """Re-decide each doubtful slot with its neighbours fixed (first-round readings)."""
+    k = base.shape[1]
+    first = slots.first[doubt]
+    last = slots.last[doubt]
+    length = np.ones((len(doubt), k), np.int64)
+    for row, r in enumerate(doubt.tolist()):
+        texts = slots.texts.get(r)
+        if texts:
+            for c, t in enumerate(texts):
+                length[row, c] = len(t)
+    n_out = len(out)
+    p = pos[doubt]
+    cur_len = length[np.arange(len(doubt)), choice[doubt]]
+    offsets = np.arange(-CONTEXT, 0)
+    lw_idx = p[:, None] + offsets
+    left_win = np.where(lw_idx >= 0, out[np.clip(lw_idx, 0, n_out - 1)], -1)
+    rw_idx = (p + cur_len)[:, None] + np.arange(CONTEXT)
+    right_win = np.where(rw_idx < n_out, out[np.clip(rw_idx, 0, n_out - 1)], -1)
+    left1 = left_win[:, -1]
+    right1 = right_win[:, 0]
+    scores = np.where(first >= 0, base[doubt], _NEG)
+    scores += _pair_matrix(scorer, left1, first)
+    scores += _pair_matrix(scorer, last, right1)
+    scores += _brackets(slots, doubt, first, out, p)
+    weight = lossy.INTACT_WEIGHT
+    if scorer.intact is not None and weight:
+        bonus = np.zeros(first.shape)
+        for a, bb in (
+            (np.repeat(left1[:, None], k, 1), first),
+            (last, np.repeat(right1[:, None], k, 1)),
+        ):
+            live = (a >= 0) & (bb >= 0)
+            if live.any():
+                bonus[live] += np.log1p(scorer.intact_count(a[live], bb[live]))
+        scores += weight * bonus
+    top = scores.max(axis=1)
+    near = np.isfinite(scores) & (scores > top[:, None] - lossy.BONUS_MARGIN)
+    rows, cols = np.nonzero(near)
+    if len(rows):
+        window = np.concatenate(
+            (left_win[rows], first[rows, cols][:, None], right_win[rows]), axis=1
+        )
+        multi = length[rows, cols] > 1
+        for n_i in np.flatnonzero(multi).tolist():
+            t = slots.texts[int(doubt[rows[n_i]])][cols[n_i]]
+            rest = [ord(c) for c in t[1:]] + right_win[rows[n_i]].tolist()
+            window[n_i, CONTEXT + 1 :] = rest[:CONTEXT]
+        scores[rows, cols] += lossy.WORD_WEIGHT * _word_bonus(scorer.arrays, window)
+    new = np.argmax(scores, axis=1)
+    choice[doubt] = new
+    conf[doubt] = _posterior(scores, new)
+
+
+def _brackets(
+    slots: _Slots, doubt: np.ndarray, first: np.ndarray, out: np.ndarray, p: np.ndarray
+) -> np.ndarray:
+    """:func:`.lossy.bracket_bonus` for readings that are closing brackets."""
+    closers = np.array([ord(c) for c in lossy._CLOSERS])
+    is_closer = np.isin(first, closers)
+    bonus = np.zeros(first.shape)
+    rows = np.flatnonzero(is_closer.any(axis=1))
+    if not len(rows):
+        return bonus
+    text = _text(out)
+    for row in rows.tolist():
+        at = int(p[row])
+        line = text[max(0, at - LINE) : at].rpartition("\n")[2]
+        for c in np.flatnonzero(is_closer[row]).tolist():
+            bonus[row, c] = lossy.bracket_bonus(chr(first[row, c]), line)
+    return bonus
+
+
+#: (start, end) of every piece of 2-7 characters that covers the window's centre.
+_PIECES = [
+    (s, e)
+    for s in range(0, CONTEXT + 1)
+    for e in range(CONTEXT + 1, 2 * CONTEXT + 2)
+    if 2 <= e - s <= 7 and s <= CONTEXT < e
+]
+
+
+def _word_bonus(arrays: ModelArrays, window: np.ndarray) -> np.ndarray:
+    """:meth:`CharModel.word_bonus` at the centre of each window row (-1 = no character)."""
+    words, inner = arrays.words()
+    from digestkit.repair.model.arrays import _POSITIVE, pair_keys
+
+    c = CONTEXT
+    pl = inner.get(pair_keys(window[:, c - 1], window[:, c]), 0.0) > 0
+    pl &= window[:, c - 1] >= 0
+    pr = inner.get(pair_keys(window[:, c], window[:, c + 1]), 0.0) > 0
+    pr &= window[:, c + 1] >= 0
+    best = np.zeros(len(window))
+    missing = np.cumsum(window < 0, axis=1)
+    missing = np.concatenate((np.zeros((len(window), 1), np.int64), missing), axis=1)
+    for s, e in _PIECES:
+        ok = (pl if s < c else True) & (pr if e > c + 1 else True)
+        ok = ok & (missing[:, e] - missing[:, s] == 0)
+        rows = np.flatnonzero(ok)
+        if not len(rows):
+            continue
+        h = word_hashes(window[rows, s:e]).view(np.int64) & _POSITIVE
+        found = words.get(h, 0.0)
+        best[rows] = np.maximum(best[rows], found)
+    return best

@@ -1,0 +1,340 @@
+"""The character model as numpy arrays: every score of a document looked up in one go.
+
+:class:`~digestkit.repair.model.CharModel` answers one pair at a time from dicts, which is
+right for a few characters and far too slow for a README with thousands of damaged ones.
+:class:`ModelArrays` holds the same tables (built once per language from
+:func:`~digestkit.repair.model.load_model`) as dense per-character arrays and open-addressing
+hash tables, and :class:`DocumentScorer` applies :meth:`CharModel.logp`'s formula to whole
+arrays of code-point pairs: the prior (stored pair, else the back-off weight times the
+unigram or word-start probability; the clause-end rule), mixed with the pairs the document
+shows intact and, in the second round, the document's character counts.
+
+>>> import numpy as np
+>>> arrays = ModelArrays.get("zh")
+>>> a, b = np.array([ord("论"), ord("论")]), np.array([ord("文"), ord("攵")])
+>>> bool(arrays.prior(a, b)[0] > arrays.prior(a, b)[1])
+True
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+import numpy as np
+
+from digestkit.repair import model as _model
+from digestkit.repair.model import CLAUSE_END, LanguageTables, load_model
+
+__all__ = ["DocumentScorer", "HashTable", "ModelArrays", "pair_keys", "word_hashes"]
+
+#: Code points are below 2**21, so a pair packs into one int64 key.
+SHIFT = 21
+UNICODE = 0x110000
+_MULT = np.uint64(0x9E3779B97F4A7C15)
+#: Multiplier of the polynomial hash of character strings (words): odd, 64-bit.
+_POLY = np.uint64(0x100000001B3)
+_LOCK = threading.Lock()
+
+
+def pair_keys(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """One int64 key per (a, b) code-point pair.
+
+    >>> int(pair_keys(np.array([1]), np.array([2]))[0]) == (1 << 21) + 2
+    True
+    """
+    return (a.astype(np.int64) << SHIFT) | b.astype(np.int64)
+
+
+class HashTable:
+    """A read-only map from non-negative int64 keys to float64 values (linear probing).
+
+    Built once from arrays; :meth:`get` looks up a whole array of keys with a few vectorised
+    probe rounds.
+
+    >>> t = HashTable(np.array([5, 7, 1 << 40]), np.array([0.5, 0.7, 2.0]))
+    >>> t.get(np.array([7, 6, 1 << 40]), -1.0).tolist()
+    [0.7, -1.0, 2.0]
+    """
+
+    def __init__(self, keys: np.ndarray, values: np.ndarray):
+        n = len(keys)
+        self.bits = max(4, int(n * 2 - 1).bit_length())
+        size = 1 << self.bits
+        self.mask = size - 1
+        self.keys = np.zeros(size, np.uint64)  # 0 = empty; stored as key + 1
+        self.values = np.zeros(size, np.float64)
+        stored = np.asarray(keys, np.int64).astype(np.uint64) + np.uint64(1)
+        vals = np.asarray(values, np.float64)
+        pos = self._hash(stored)
+        pending = np.arange(n)
+        while len(pending):
+            p = pos[pending]
+            free = self.keys[p] == 0
+            _, first = np.unique(p, return_index=True)
+            win = np.zeros(len(pending), bool)
+            win[first] = True
+            win &= free
+            self.keys[p[win]] = stored[pending[win]]
+            self.values[p[win]] = vals[pending[win]]
+            lose = pending[~win]
+            pos[lose] = (pos[lose] + 1) & self.mask
+            pending = lose
+        self._sorted: tuple[np.ndarray, np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(self.keys))
+
+    def _hash(self, stored: np.ndarray) -> np.ndarray:
+        return ((stored * _MULT) >> np.uint64(64 - self.bits)).astype(np.int64)
+
+    def get(self, keys: np.ndarray, default: float = 0.0) -> np.ndarray:
+        """The value of each key, ``default`` where it is absent.
+
+        Two vectorised probes settle almost every key; the few left in long clusters are
+        found by binary search in the sorted keys (a bounded number of numpy calls).
+        """
+        stored = np.asarray(keys, np.int64).astype(np.uint64) + np.uint64(1)
+        out = np.full(len(stored), default, np.float64)
+        pos = self._hash(stored)
+        idx = np.arange(len(stored))
+        table_keys = self.keys
+        for _ in range(2):
+            found = table_keys[pos]
+            hit = found == stored[idx]
+            out[idx[hit]] = self.values[pos[hit]]
+            more = ~hit & (found != 0)
+            idx = idx[more]
+            if not len(idx):
+                return out
+            pos = (pos[more] + 1) & self.mask
+        if self._sorted is None:
+            live = np.flatnonzero(table_keys)
+            order = np.argsort(table_keys[live])
+            self._sorted = (table_keys[live][order], self.values[live][order])
+        sorted_keys, sorted_values = self._sorted
+        want = stored[idx]
+        at = np.minimum(np.searchsorted(sorted_keys, want), len(sorted_keys) - 1)
+        hit = sorted_keys[at] == want
+        out[idx[hit]] = sorted_values[at[hit]]
+        return out
+
+
+def word_hashes(codes: np.ndarray) -> np.ndarray:
+    """Polynomial hash (uint64) of each row of ``codes`` (code points, -1 = end of string).
+
+    >>> rows = np.array([[ord("论"), ord("文"), -1], [ord("论"), ord("文"), -1]])
+    >>> h = word_hashes(rows)
+    >>> bool(h[0] == h[1])
+    True
+    """
+    h = np.zeros(len(codes), np.uint64)
+    for k in range(codes.shape[1]):
+        col = codes[:, k]
+        live = col >= 0
+        h = np.where(live, h * _POLY + (col.astype(np.uint64) + np.uint64(1)), h)
+    return h
+
+
+def _dense(table: dict[str, int], fill: float) -> np.ndarray:
+    """A probability per code point from a ``-log P`` table in 0.01 nat."""
+    out = np.full(UNICODE, fill, np.float64)
+    if table:
+        idx = np.fromiter((ord(c) for c in table), np.int64, len(table))
+        out[idx] = np.exp(-np.fromiter(table.values(), np.float64, len(table)) / 100)
+    return out
+
+
+def _flags(chars: Iterable[str]) -> np.ndarray:
+    out = np.zeros(UNICODE, bool)
+    idx = [ord(c) for c in chars if len(c) == 1]
+    out[idx] = True
+    return out
+
+
+_SPACES = np.zeros(UNICODE, bool)
+_SPACES[[c for c in range(0x3001) if chr(c).isspace()]] = True
+
+
+class ModelArrays:
+    """One language's tables as arrays (use :meth:`get`: built once per process).
+
+    ``uni`` is P(c) with ASCII left out (:class:`DocumentScorer` takes ASCII from the
+    document, as :meth:`CharModel.observe_always_visible` does); ``start`` is P(a word begins
+    with c); ``weight`` the back-off weight of a left character; ``bigram`` the stored pairs.
+    """
+
+    _cache: dict[str, ModelArrays] = {}
+
+    @classmethod
+    def get(cls, lang: str, tables: LanguageTables | None = None) -> ModelArrays:
+        with _LOCK:
+            hit = cls._cache.get(lang)
+            if hit is None or (tables is not None and hit.tables is not tables):
+                hit = cls(lang, tables or load_model())
+                if tables is None:
+                    cls._cache[lang] = hit
+            return hit
+
+    def __init__(self, lang: str, tables: LanguageTables):
+        self.lang = lang
+        self.tables = tables
+        uni = tables.uni.get(lang, {})
+        sym = tables.uni.get("sym", {})
+        # P(c): the better of the language and symbol tables, else the outside prior.
+        outside = np.full(UNICODE, 1e-8, np.float64)
+        outside[0x1F300:0x1FB00] = 1e-7
+        outside[0x1D400:0x1D800] = 1e-10
+        for ch, p in (("\ufe0f", 1e-4), ("\u200d", 3e-5), ("\u20e3", 1e-6)):
+            outside[ord(ch)] = p
+        merged = dict(sym)
+        for ch, v in uni.items():
+            if ch not in merged or v <= merged[ch]:
+                merged[ch] = v
+        self.in_table = _flags(merged)
+        self.uni = np.where(self.in_table, _dense(merged, 0.0), outside)
+        start = tables.start.get(lang, {})
+        self.start = np.where(_flags(start), _dense(start, 0.0), self.uni)
+        self.has_start = _flags(start)
+        self.weight = _dense(tables.backoff.get(lang, {}), 1.0)
+        bo = tables.backoff.get(lang, {})
+        self.weight[[ord(c) for c in bo]] = np.exp(-np.fromiter(bo.values(), float, len(bo)) / 100)
+        bi = tables.bi.get(lang, {})
+        keys = np.fromiter(
+            ((ord(k[0]) << SHIFT) | ord(k[1]) for k in bi if len(k) == 2), np.int64, len(bi)
+        )
+        vals = np.exp(-np.fromiter((v for k, v in bi.items() if len(k) == 2), float) / 100)
+        self.bigram = HashTable(keys, vals)
+        self.openers = _flags(tables.openers.get(lang, {}))
+        self.closers = _flags(tables.closers.get(lang, {}))
+        self.clause_end = _flags(CLAUSE_END)
+        # Letters, by str.isalpha, filled in as code points are met (0 unknown, 1 yes, 2 no).
+        self._alpha = np.zeros(UNICODE, np.uint8)
+        self._words: HashTable | None = None
+        self._inner: HashTable | None = None
+
+    def is_alpha(self, cps: np.ndarray) -> np.ndarray:
+        state = self._alpha[cps]
+        unknown = state == 0
+        if unknown.any():
+            for c in np.unique(cps[unknown]).tolist():
+                self._alpha[c] = 1 if chr(c).isalpha() else 2
+            state = self._alpha[cps]
+        return state == 1
+
+    def prior(self, a: np.ndarray, b: np.ndarray, ascii_p: np.ndarray | None = None) -> np.ndarray:
+        """P(b | a) under the language prior (:meth:`CharModel._prior`, vectorised).
+
+        ``ascii_p`` is P(c) for ASCII c from the document (zeros: outside prior).
+        """
+        pair = self.bigram.get(pair_keys(a, b), 0.0)
+        boundary = (a < 0x80) | ~self.is_alpha(a)
+        uni = np.where(boundary, self.start[b], self.uni[b])
+        if ascii_p is not None:
+            low = (b < 0x80) & ~self.in_table[b]
+            if low.any():
+                uni = np.where(low, ascii_p[np.minimum(b, 0x7F)], uni)
+        p = pair + self.weight[a] * uni
+        ends = self.clause_end[b]
+        damp = np.where(ends, self.openers[a], self.closers[a] & ~_SPACES[b])
+        return np.where(damp, _model.OPENER_BEFORE_END * p, p)
+
+    def p_uni(self, cps: np.ndarray, ascii_p: np.ndarray | None = None) -> np.ndarray:
+        """P(c) (:meth:`CharModel.p_uni`): ASCII from ``ascii_p`` when the tables lack it."""
+        out = self.uni[cps]
+        if ascii_p is not None:
+            low = (cps < 0x80) & ~self.in_table[cps]
+            out = np.where(low, ascii_p[np.minimum(cps, 0x7F)], out)
+        return out
+
+    def words(self) -> tuple[HashTable, HashTable]:
+        """(word hash -> best bonus, inner pair -> 1): the word-match bonus as lookups.
+
+        A word's bonus does not depend on the document (its characters are not ASCII), so
+        :meth:`CharModel.word_bonus`'s max(cohesion, frequency) is computed once per word.
+        """
+        if self._words is None or self._inner is None:
+            words = self.tables.words.get(self.lang, {})
+            mix = _model.WORD_MIX.get(self.lang, 0.0)
+            longest = max((len(w) for w in words), default=2)
+            codes = np.full((len(words), longest), -1, np.int64)
+            for n, w in enumerate(words):
+                codes[n, : len(w)] = [ord(c) for c in w]
+            logp = -np.fromiter(words.values(), np.float64, len(words)) / 100
+            live = codes >= 0
+            chars = np.where(live, np.log(self.uni[np.maximum(codes, 0)]), 0.0).sum(axis=1)
+            bonus = np.maximum(logp - chars, mix * (logp - _model.WORD_FLOOR))
+            self._words = HashTable(word_hashes(codes).view(np.int64) & _POSITIVE, bonus)
+            left, right = codes[:, :-1].ravel(), codes[:, 1:].ravel()
+            ok = (left >= 0) & (right >= 0)
+            keys = np.unique(pair_keys(left[ok], right[ok]))
+            self._inner = HashTable(keys, np.ones(len(keys)))
+        return self._words, self._inner
+
+
+#: Hash keys must be non-negative int64 for :class:`HashTable`.
+_POSITIVE = np.int64(0x7FFFFFFFFFFFFFFF)
+
+
+class DocumentScorer:
+    """:meth:`CharModel.logp` for one document, on arrays.
+
+    ``observe_intact(cps, breaks)`` counts adjacent non-ASCII pairs that survived intact
+    (``breaks`` marks positions whose left neighbour is not really adjacent, e.g. a
+    damaged character between them); ``observe(cps)`` adds the document's character
+    counts (second round).
+    """
+
+    def __init__(self, arrays: ModelArrays, known: np.ndarray):
+        self.arrays = arrays
+        total = max(len(known), 1)
+        counts = np.bincount(known[known < 0x80], minlength=0x80).astype(np.float64)
+        self.ascii_p = counts / total
+        self.ascii_p[counts == 0] = 1e-8
+        self.intact: HashTable | None = None
+        self.intact_left: np.ndarray | None = None
+        self.doc_counts: np.ndarray | None = None
+        self.doc_total = 0
+
+    def observe_intact(self, cps: np.ndarray, adjacent: np.ndarray) -> None:
+        """Count pairs (cps[i], cps[i+1]) where both are non-ASCII and ``adjacent[i]``."""
+        ok = adjacent & (cps[:-1] >= 0x80) & (cps[1:] >= 0x80)
+        keys = pair_keys(cps[:-1][ok], cps[1:][ok])
+        if not len(keys):
+            return
+        uniq, counts = np.unique(keys, return_counts=True)
+        self.intact = HashTable(uniq, counts.astype(np.float64))
+        self.intact_left = np.bincount(cps[:-1][ok], minlength=UNICODE).astype(np.float64)
+
+    def observe(self, cps: np.ndarray) -> None:
+        """The document's character counts (second round: they include first-round guesses)."""
+        self.doc_counts = np.bincount(cps, minlength=UNICODE).astype(np.float64)
+        self.doc_total = len(cps)
+
+    def intact_count(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if self.intact is None:
+            return np.zeros(len(a))
+        return self.intact.get(pair_keys(a, b), 0.0)
+
+    def logp(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """log P(b | a) for arrays of code points (``a`` < 0: no left context: 0.0)."""
+        out = np.zeros(len(a), np.float64)
+        live = a >= 0
+        if not live.all():
+            a, b = a[live], b[live]
+        p = self.arrays.prior(a, b, self.ascii_p)
+        weight = _model.CACHE_WEIGHT
+        if weight and self.intact_left is not None and self.intact is not None:
+            left = self.intact_left[a]
+            seen = left > 0
+            if seen.any():
+                cached = self.intact.get(pair_keys(a[seen], b[seen]), 0.0) / left[seen]
+                p[seen] = (1 - weight) * p[seen] + weight * cached
+        if self.doc_total and self.doc_counts is not None:
+            w_uni = _model.DOC_WEIGHTS[1]
+            p = (1 - w_uni) * p + w_uni * self.doc_counts[b] / self.doc_total
+        out[live] = np.log(p)
+        return out
+
+    def log_uni(self, cps: np.ndarray) -> np.ndarray:
+        return np.log(self.arrays.p_uni(cps, self.ascii_p))
