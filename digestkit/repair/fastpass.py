@@ -31,7 +31,7 @@ from digestkit.repair import lossy
 from digestkit.repair.lossless import HOLE, CodecTable
 from digestkit.repair.lossy import Candidate, candidates, estimate_losses
 from digestkit.repair.model import CharModel
-from digestkit.repair.model.arrays import DocumentScorer, ModelArrays, word_hashes
+from digestkit.repair.model.arrays import DocumentScorer, ModelArrays
 from digestkit.repair.types import RepairConfig, RepairSpan
 
 __all__ = ["codepoints", "fast_pass"]
@@ -471,13 +471,16 @@ def _base(slots: _Slots, scorer: DocumentScorer) -> np.ndarray:
                 a.append(ord(x))
                 b.append(ord(y))
     if rows:
-        inner = scorer.logp(np.array(a, np.int64), np.array(b, np.int64))
+        inner, _ = scorer.logp(np.array(a, np.int64), np.array(b, np.int64))
         np.add.at(base, (np.array(rows), np.array(cols)), inner)
     return base
 
 
-def _pair_matrix(scorer: DocumentScorer, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """logp(a[i], b[i, j]) (``a`` 1-D: left context per row) or logp(a[i, j], b[i])."""
+def _pair_matrix(
+    scorer: DocumentScorer, a: np.ndarray, b: np.ndarray, counts: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """logp(a[i], b[i, j]) (``a`` 1-D: left context per row) or logp(a[i, j], b[i]), and
+    (with ``counts``; zeros otherwise) how often the document shows each pair intact."""
     if a.ndim == 1:
         aa = np.repeat(a, b.shape[1])
         bb = b.ravel()
@@ -488,9 +491,10 @@ def _pair_matrix(scorer: DocumentScorer, a: np.ndarray, b: np.ndarray) -> np.nda
         shape = a.shape
     live = (aa >= 0) & (bb >= 0)
     out = np.zeros(len(aa))
+    seen = np.zeros(len(aa))
     if live.any():
-        out[live] = scorer.logp(aa[live], bb[live])
-    return out.reshape(shape)
+        out[live], seen[live] = scorer.logp(aa[live], bb[live], counts)
+    return out.reshape(shape), seen.reshape(shape)
 
 
 def _posterior(scores: np.ndarray, choice: np.ndarray) -> np.ndarray:
@@ -514,8 +518,8 @@ def _first_round(
     base = np.where(valid, base, _NEG)
     link_prev = np.concatenate(([False], chained))  # slot i follows slot i-1 directly
     link_next = np.concatenate((chained, [False]))
-    left_s = _pair_matrix(scorer, np.where(link_prev, -1, left), slots.first)
-    right_s = _pair_matrix(scorer, slots.last, np.where(link_next, -1, right))
+    left_s = _pair_matrix(scorer, np.where(link_prev, -1, left), slots.first)[0]
+    right_s = _pair_matrix(scorer, slots.last, np.where(link_next, -1, right))[0]
     choice = np.zeros(m, np.int64)
     conf = np.ones(m)
     single = ~link_prev & ~link_next
@@ -531,8 +535,8 @@ def _first_round(
         nxt = np.minimum(g_idx + 1, m - 1)
         before = np.where(link_prev[g_idx], slots.last[prev, choice[prev]], left[g_idx])
         after = np.where(link_next[g_idx], slots.first[nxt, choice[nxt]], right[g_idx])
-        local = base[g_idx] + _pair_matrix(scorer, before, slots.first[g_idx])
-        local += _pair_matrix(scorer, slots.last[g_idx], after)
+        local = base[g_idx] + _pair_matrix(scorer, before, slots.first[g_idx])[0]
+        local += _pair_matrix(scorer, slots.last[g_idx], after)[0]
         conf[g_idx] = _posterior(local, choice[g_idx])
     return choice, conf
 
@@ -565,7 +569,7 @@ def _viterbi(
         live = (aa >= 0) & (bb >= 0)
         flat = np.zeros(aa.shape)
         if live.any():
-            flat[live] = scorer.logp(aa[live], bb[live])
+            flat[live] = scorer.logp(aa[live], bb[live])[0]
         total = score[:, :, None] + flat.reshape(len(cur), k, k)  # [g, j, c]
         best = np.argmax(total, axis=1)  # (g, c)
         score = np.take_along_axis(total, best[:, None, :], axis=1)[:, 0, :] + base[nxt]
@@ -641,20 +645,13 @@ def _second_round(
     left1 = left_win[:, -1]
     right1 = right_win[:, 0]
     scores = np.where(first >= 0, base[doubt], _NEG)
-    scores += _pair_matrix(scorer, left1, first)
-    scores += _pair_matrix(scorer, last, right1)
+    left_pairs, left_seen = _pair_matrix(scorer, left1, first, counts=True)
+    right_pairs, right_seen = _pair_matrix(scorer, last, right1, counts=True)
+    scores += left_pairs + right_pairs
     scores += _brackets(slots, doubt, first, out, p)
     weight = lossy.INTACT_WEIGHT
     if scorer.intact is not None and weight:
-        bonus = np.zeros(first.shape)
-        for a, bb in (
-            (np.repeat(left1[:, None], k, 1), first),
-            (last, np.repeat(right1[:, None], k, 1)),
-        ):
-            live = (a >= 0) & (bb >= 0)
-            if live.any():
-                bonus[live] += np.log1p(scorer.intact_count(a[live], bb[live]))
-        scores += weight * bonus
+        scores += weight * (np.log1p(left_seen) + np.log1p(right_seen))
     top = scores.max(axis=1)
     near = np.isfinite(scores) & (scores > top[:, None] - lossy.BONUS_MARGIN)
     rows, cols = np.nonzero(near)
@@ -683,44 +680,54 @@ def _brackets(
     rows = np.flatnonzero(is_closer.any(axis=1))
     if not len(rows):
         return bonus
-    text = _text(out)
     for row in rows.tolist():
         at = int(p[row])
-        line = text[max(0, at - LINE) : at].rpartition("\n")[2]
+        line = _text(out[max(0, at - LINE) : at]).rpartition("\n")[2]
         for c in np.flatnonzero(is_closer[row]).tolist():
             bonus[row, c] = lossy.bracket_bonus(chr(first[row, c]), line)
     return bonus
 
 
 #: (start, end) of every piece of 2-7 characters that covers the window's centre.
-_PIECES = [
-    (s, e)
-    for s in range(0, CONTEXT + 1)
-    for e in range(CONTEXT + 1, 2 * CONTEXT + 2)
-    if 2 <= e - s <= 7 and s <= CONTEXT < e
-]
+_PIECES = np.array(
+    [
+        (s, e)
+        for s in range(0, CONTEXT + 1)
+        for e in range(CONTEXT + 1, 2 * CONTEXT + 2)
+        if 2 <= e - s <= 7 and s <= CONTEXT < e
+    ]
+)
+_POWERS = np.cumprod(np.full(16, np.uint64(0x100000001B3)))  # _POWERS[k] = B ** (k + 1)
 
 
 def _word_bonus(arrays: ModelArrays, window: np.ndarray) -> np.ndarray:
-    """:meth:`CharModel.word_bonus` at the centre of each window row (-1 = no character)."""
-    words, inner = arrays.words()
-    from digestkit.repair.model.arrays import _POSITIVE, pair_keys
+    """:meth:`CharModel.word_bonus` at the centre of each window row (-1 = no character).
 
+    Every covering piece is hashed at once from prefix hashes (the polynomial hash of
+    :func:`.model.arrays.word_hashes`); a piece is looked up only if it holds a pair that
+    occurs inside some word next to the centre, as the scalar version's shortcut does.
+    """
+    from digestkit.repair.model.arrays import _POLY, _POSITIVE, pair_keys
+
+    words, inner = arrays.words()
     c = CONTEXT
-    pl = inner.get(pair_keys(window[:, c - 1], window[:, c]), 0.0) > 0
-    pl &= window[:, c - 1] >= 0
-    pr = inner.get(pair_keys(window[:, c], window[:, c + 1]), 0.0) > 0
-    pr &= window[:, c + 1] >= 0
-    best = np.zeros(len(window))
-    missing = np.cumsum(window < 0, axis=1)
-    missing = np.concatenate((np.zeros((len(window), 1), np.int64), missing), axis=1)
-    for s, e in _PIECES:
-        ok = (pl if s < c else True) & (pr if e > c + 1 else True)
-        ok = ok & (missing[:, e] - missing[:, s] == 0)
-        rows = np.flatnonzero(ok)
-        if not len(rows):
-            continue
-        h = word_hashes(window[rows, s:e]).view(np.int64) & _POSITIVE
-        found = words.get(h, 0.0)
-        best[rows] = np.maximum(best[rows], found)
+    m = len(window)
+    pl = (window[:, c - 1] >= 0) & (inner.get(pair_keys(window[:, c - 1], window[:, c])) > 0)
+    pr = (window[:, c + 1] >= 0) & (inner.get(pair_keys(window[:, c], window[:, c + 1])) > 0)
+    prefix = np.zeros((m, window.shape[1] + 1), np.uint64)
+    codes = (window + 1).astype(np.uint64)
+    for k in range(window.shape[1]):
+        prefix[:, k + 1] = prefix[:, k] * _POLY + codes[:, k]
+    missing = np.zeros((m, window.shape[1] + 1), np.int64)
+    missing[:, 1:] = np.cumsum(window < 0, axis=1)
+    s, e = _PIECES[:, 0], _PIECES[:, 1]
+    ok = missing[:, e] == missing[:, s]
+    ok &= (pl[:, None] | (s >= c)) & (pr[:, None] | (e <= c + 1))
+    rows, cols = np.nonzero(ok)
+    best = np.zeros(m)
+    if len(rows):
+        ps, pe = s[cols], e[cols]
+        h = prefix[rows, pe] - prefix[rows, ps] * _POWERS[pe - ps - 1]
+        found = words.get(h.view(np.int64) & _POSITIVE, 0.0)
+        np.maximum.at(best, rows, found)
     return best

@@ -304,37 +304,36 @@ class DocumentScorer:
             return
         uniq, counts = np.unique(keys, return_counts=True)
         self.intact = HashTable(uniq, counts.astype(np.float64))
-        self.intact_left = np.bincount(cps[:-1][ok], minlength=UNICODE).astype(np.float64)
+        self.intact_left = np.bincount(cps[:-1][ok]).astype(np.float64)
 
     def observe(self, cps: np.ndarray) -> None:
         """The document's character counts (second round: they include first-round guesses)."""
-        self.doc_counts = np.bincount(cps, minlength=UNICODE).astype(np.float64)
+        self.doc_counts = np.bincount(cps).astype(np.float64)
         self.doc_total = len(cps)
 
-    def intact_count(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        if self.intact is None:
-            return np.zeros(len(a))
-        return self.intact.get(pair_keys(a, b), 0.0)
-
-    def logp(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """log P(b | a) for arrays of code points (``a`` < 0: no left context: 0.0)."""
-        out = np.zeros(len(a), np.float64)
-        live = a >= 0
-        if not live.all():
-            a, b = a[live], b[live]
+    def logp(
+        self, a: np.ndarray, b: np.ndarray, counts: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """log P(b | a) for arrays of code points (all >= 0), and (with ``counts``; zeros
+        otherwise) how many times the document shows each pair intact."""
         p = self.arrays.prior(a, b, self.ascii_p)
+        seen_n = np.zeros(len(a))
         weight = _model.CACHE_WEIGHT
-        if weight and self.intact_left is not None and self.intact is not None:
-            left = self.intact_left[a]
+        left_counts = self.intact_left
+        if left_counts is not None and self.intact is not None and (weight or counts):
+            left = left_counts[np.minimum(a, len(left_counts) - 1)]
+            left[a >= len(left_counts)] = 0
             seen = left > 0
             if seen.any():
-                cached = self.intact.get(pair_keys(a[seen], b[seen]), 0.0) / left[seen]
-                p[seen] = (1 - weight) * p[seen] + weight * cached
+                seen_n[seen] = self.intact.get(pair_keys(a[seen], b[seen]), 0.0)
+                if weight:
+                    p[seen] = (1 - weight) * p[seen] + weight * seen_n[seen] / left[seen]
         if self.doc_total and self.doc_counts is not None:
             w_uni = _model.DOC_WEIGHTS[1]
-            p = (1 - w_uni) * p + w_uni * self.doc_counts[b] / self.doc_total
-        out[live] = np.log(p)
-        return out
+            docs = self.doc_counts[np.minimum(b, len(self.doc_counts) - 1)]
+            docs[b >= len(self.doc_counts)] = 0
+            p = (1 - w_uni) * p + w_uni * docs / self.doc_total
+        return np.log(p), seen_n
 
     def log_uni(self, cps: np.ndarray) -> np.ndarray:
         return np.log(self.arrays.p_uni(cps, self.ascii_p))
