@@ -27,11 +27,12 @@ from tests.repair.cases import edit_distance, load_cases
 EVAL_PAIRS = Path(__file__).resolve().parents[2] / "fixtures" / "eval" / "repair_pairs.json"
 CODECS = ("cp1252", "cp1254", "cp1250", "latin-1", "mac_roman", "cp437")
 
-# Measured on commit b5cab19: eval lossy 168/168 identical, synthetic lossy 151/168 (89.9%).
+# Measured at 3673221: eval lossy 168/168 identical; synthetic lossy 151/168 (89.9%), the 17
+# that differ cost 30 edits against the gold with the array pass and 25 run-wise (seed 000
+# paragraphs #8 and #11 worse, #7 better). The lead's next step brought that to 162/168 and
+# 12 vs 18 edits. The floors sit a little below the older numbers.
 EVAL_LOSSY_IDENTICAL = 0.97
 SYNTHETIC_LOSSY_IDENTICAL = 0.85
-# Synthetic lossy cases: the array pass makes 5 more edits in total than the run-wise pass
-# (seed 000 paragraphs #8 and #11 lose 6, #7 gains 6 ... see the report); allow that much.
 SYNTHETIC_EXTRA_EDITS = 6
 
 
@@ -113,9 +114,9 @@ def _changed_chars(a: str, b: str) -> int:
     return edit_distance(a[head : len(a) - tail], b[head : len(b) - tail])
 
 
-@pytest.mark.parametrize("number", [0, 3, 4])
+@pytest.mark.parametrize("number", [0, 1, 2, 3, 4])
 def test_seed_whole_file(number: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Seeds 000/003 are clean Japanese (nothing may change); 004 is the lossy README
+    # Seeds 000-003 are clean Japanese (nothing may change); 004 is the lossy README
     # (measured: 0 of 104,313 characters differ; the brief's earlier count was 1).
     text = seed_path(number).read_text(encoding="utf-8")
     fast, slow = _both(text, monkeypatch)
