@@ -23,7 +23,10 @@ into a pair that never occurs in the document).
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+from types import ModuleType
 
 import numpy as np
 
@@ -40,7 +43,7 @@ Losses = tuple[tuple[int, float], ...]
 
 #: Byte value standing for U+FFFD in a run (a lost byte whose value is unknown).
 _HOLE = 0x100
-#: Readings kept per slot (``lossy.KEEP``) is the width of the candidate arrays.
+#: The score of a column that holds no reading.
 _NEG = -np.inf
 #: Characters of context on each side that round two looks at (word bonus).
 CONTEXT = 6
@@ -103,8 +106,16 @@ def _prev_true(mask: np.ndarray) -> np.ndarray:
 def _pruned(
     observed: tuple[int, ...], codec: str, losses: Losses, lang: str
 ) -> tuple[Candidate, ...]:
-    """The readings of one damaged byte pattern, pruned as the run-wise engine prunes."""
-    return lossy.prune(candidates(observed, codec, losses), _char_model(lang))
+    """The readings of one damaged byte pattern, pruned as the run-wise engine prunes, best
+    first (prior x unigram; chains keep only the first :data:`CHAIN_KEEP`)."""
+    return _ranked(candidates(observed, codec, losses), lang)
+
+
+def _ranked(options: Sequence[Candidate], lang: str) -> tuple[Candidate, ...]:
+    """``lossy.prune``'s readings, best first (prior x unigram of the first character)."""
+    model = _char_model(lang)
+    kept = lossy.prune(options, model, KEEP)
+    return tuple(sorted(kept, key=lambda c: -(c.prior + math.log(model.p_uni(c.text[0])))))
 
 
 @lru_cache(maxsize=8)
@@ -139,7 +150,7 @@ class _Slots:
     def __init__(self, arrays: ModelArrays, start: np.ndarray, end: np.ndarray):
         self.arrays = arrays
         self.start, self.end = start, end
-        k = lossy.KEEP
+        k = KEEP
         self.first = np.full((len(start), k), -1, np.int64)
         self.last = self.first
         self.prior = np.full((len(start), k), _NEG)
@@ -148,11 +159,28 @@ class _Slots:
         self.tail_start: dict[int, int] = {}
 
 
+try:
+    from digestkit.repair import _kernel as _compiled
+except ImportError:  # no C compiler at install time: the numpy pass does the same work
+    _compiled = None  # type: ignore[assignment]
+
+#: Readings kept per damaged character (best first by prior x unigram). A slot between
+#: intact characters is cheap to score, so it keeps many (eval, lossy zh: 67 -> 43 edits
+#: against 8); a slot in a group of adjacent ones costs the square in the Viterbi search, so
+#: it keeps the best CHAIN_KEEP (16 for groups too gives 40 edits, at 4x the search).
+KEEP = 16
+CHAIN_KEEP = 8
+#: The compiled pass (``_kernel.c``), or None to run the numpy one (tests compare both).
+KERNEL = _compiled
+
+
 def fast_pass(
     text: str, table: CodecTable, config: RepairConfig
 ) -> tuple[str, list[RepairSpan], bool]:
     """Re-read every run of ``table``'s code page in ``text`` (strong evidence assumed);
     returns the text, the spans and whether lost bytes were rebuilt."""
+    if KERNEL is not None:
+        return _compiled_pass(KERNEL, text, table, config)
     cps = codepoints(text)
     n = len(cps)
     bmap = _byte_map(table.codec)
@@ -198,7 +226,20 @@ def fast_pass(
     losses = estimate_losses({v: int(counts[v]) for v in range(0x80, 0xC0)}, table.codec)
     slot_pos = lead_pos[is_slot]
     lang = _language(emit)
-    slots = _build_slots(doc, slot_pos, seen[is_slot], need[is_slot], table.codec, losses, lang)
+    key, odd = _pattern_keys(doc, slot_pos, seen[is_slot], need[is_slot])
+    slots, _ = _build_slots(
+        text,
+        lambda at, count: rb[at : at + count],
+        slot_pos,
+        seen[is_slot],
+        need[is_slot],
+        key,
+        odd,
+        runs_end[run_id[slot_pos]],
+        table.codec,
+        losses,
+        lang,
+    )
     if not len(slots.start):
         return doc.finish(emit, run_id[dec_pos])
     # Positions a slot owns emit nothing until a reading is chosen.
@@ -364,21 +405,12 @@ def _language(emit: np.ndarray) -> str:
     return "zh" if han else "en"
 
 
-def _build_slots(
-    doc: _Doc,
-    slot_pos: np.ndarray,
-    slot_seen: np.ndarray,
-    slot_need: np.ndarray,
-    codec: str,
-    losses: Losses,
-    lang: str,
-) -> _Slots:
-    """Readings for every damaged character, one lookup per distinct byte pattern.
-
-    A pattern key packs the lead byte and up to three seen bytes (9 bits each: 0 absent,
-    byte + 1, 257 a loss mark).
-    """
-    arrays = ModelArrays.get(lang)
+def _pattern_keys(
+    doc: _Doc, slot_pos: np.ndarray, slot_seen: np.ndarray, slot_need: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each slot's byte-pattern key (lead byte and up to three seen bytes, 9 bits each: 0
+    absent, byte + 1, 257 a loss mark) and whether it is followed by ' ' or '?' in its run
+    (it may have lost bytes into them)."""
     cps, rb, run_id = doc.cps, doc.rb, doc.run_id
     pad = np.concatenate((rb, [-1, -1, -1, -1]))
     key = pad[slot_pos] << 27
@@ -387,13 +419,36 @@ def _build_slots(
         v = np.where(v == _HOLE, 257, v + 1)
         key |= np.where(slot_seen > j, v, 0) << shift
     end = slot_pos + 1 + slot_seen
-    # A damaged character followed by ' ' or '?' in its run may have lost bytes into them.
     n = len(cps)
     after = np.minimum(end, n - 1)
     odd = (slot_seen < slot_need) & (end < n) & (run_id[after] == run_id[slot_pos])
     odd &= ((cps[after] == 0x20) | (cps[after] == 0x3F)) & (end < doc.runs_end[run_id[slot_pos]])
+    return key, odd
+
+
+def _build_slots(
+    text: str,
+    window: Callable[[int, int], np.ndarray],
+    slot_pos: np.ndarray,
+    slot_seen: np.ndarray,
+    slot_need: np.ndarray,
+    key: np.ndarray,
+    odd: np.ndarray,
+    run_end: np.ndarray,
+    codec: str,
+    losses: Losses,
+    lang: str,
+) -> tuple[_Slots, np.ndarray]:
+    """Readings for every damaged character, one lookup per distinct byte pattern.
+
+    ``window(pos, count)`` gives the bytes of ``text[pos:pos + count]`` (for the rare
+    slots followed by ' ' or '?'); ``run_end`` is where each slot's run ends. Returns the
+    slots that have readings, and the rows (of the inputs) that have none.
+    """
+    arrays = ModelArrays.get(lang)
+    end = (slot_pos + 1 + slot_seen).astype(np.int64)
     uniq, inverse = np.unique(key, return_inverse=True)
-    k = lossy.KEEP
+    k = KEEP
     firsts = np.full((len(uniq), k), -1, np.int64)
     priors = np.full((len(uniq), k), _NEG)
     for row, value in enumerate(uniq.tolist()):
@@ -403,16 +458,26 @@ def _build_slots(
     first, prior = firsts[inverse], priors[inverse]
     odd_rows: dict[int, tuple[list[Candidate], int, int]] = {}
     for r in np.flatnonzero(odd).tolist():
+        at, need = int(slot_pos[r]), int(slot_need[r])
         options, tail_start, stop = _odd_slot(
-            doc, int(slot_pos[r]), int(slot_need[r]), int(slot_seen[r]), codec, losses, lang
+            text,
+            window(at, 2 * need + 4),
+            at,
+            need,
+            int(slot_seen[r]),
+            int(run_end[r]),
+            codec,
+            losses,
+            lang,
         )
         odd_rows[r] = (options, tail_start, stop)
         first[r], prior[r] = -1, _NEG
         for c, cand in enumerate(options):
             first[r, c], prior[r, c] = ord(cand.text[0]), cand.prior
         end[r] = stop
-    usable = np.flatnonzero(first[:, 0] >= 0)
-    slots = _Slots(arrays, slot_pos[usable], end[usable])
+    has = first[:, 0] >= 0
+    usable = np.flatnonzero(has)
+    slots = _Slots(arrays, slot_pos[usable].astype(np.int64), end[usable])
     slots.first, slots.prior = first[usable], prior[usable]
     slots.last = slots.first.copy()
     row_of = {int(r): i for i, r in enumerate(usable.tolist())}
@@ -424,23 +489,39 @@ def _build_slots(
             slots.tail_start[i] = tail_start
             for c, cand in enumerate(options):
                 slots.last[i, c] = ord(cand.text[-1])
-    return slots
+    adjacent = slots.end[:-1] == slots.start[1:]
+    linked = np.zeros(len(slots.start), bool)
+    linked[:-1] |= adjacent
+    linked[1:] |= adjacent
+    for table in (slots.first, slots.last):
+        table[linked, CHAIN_KEEP:] = -1
+    slots.prior[linked, CHAIN_KEEP:] = _NEG
+    return slots, np.flatnonzero(~has)
 
 
 def _odd_slot(
-    doc: _Doc, pos: int, need: int, seen: int, codec: str, losses: Losses, lang: str
+    text: str,
+    rb: np.ndarray,
+    pos: int,
+    need: int,
+    seen: int,
+    end_of_run: int,
+    codec: str,
+    losses: Losses,
+    lang: str,
 ) -> tuple[list[Candidate], int, int]:
     """A slot followed by ' ' or '?': the run-wise engine's rules (``engine._slot``) decide
-    what it may take back. Returns its pruned readings, where its seen bytes end, and
-    where the slot ends."""
-    end_of_run = int(doc.runs_end[doc.run_id[pos]])
+    what it may take back. ``rb`` holds the bytes of ``text[pos:]`` (-1: not in the code
+    page; 0x100: U+FFFD). Returns its pruned readings, where its seen bytes end, and where
+    the slot ends."""
     toks: list[tuple[int, str]] = []
     for p in range(pos, min(end_of_run, pos + 2 * need + 4)):
-        ch = doc.text[p]
-        if doc.cont[p]:
-            toks.append((-2 if doc.rb[p] == _HOLE else int(doc.rb[p]), ch))
+        ch = text[p]
+        byte = int(rb[p - pos])
+        if 0x80 <= byte <= 0xBF or byte == _HOLE:
+            toks.append((-2 if byte == _HOLE else byte, ch))
         elif p == pos:
-            toks.append((int(doc.rb[p]), ch))
+            toks.append((byte, ch))
         else:
             toks.append((-1 if ch in " ?" else 0x7FFF, ch))
     options, j = _odd_readings(tuple(toks), need, codec, losses, lang)
@@ -455,7 +536,7 @@ def _odd_readings(
     from digestkit.repair.lossless import codec_table
 
     slot, j = _slot(list(toks), 0, need, codec_table(codec), losses)
-    options = lossy.prune(slot.options, _char_model(lang)) if slot.options else ()
+    options = _ranked(slot.options, lang) if slot.options else ()
     return options, j
 
 
@@ -731,3 +812,121 @@ def _word_bonus(arrays: ModelArrays, window: np.ndarray) -> np.ndarray:
         found = words.get(h.view(np.int64) & _POSITIVE, 0.0)
         np.maximum.at(best, rows, found)
     return best
+
+
+@lru_cache(maxsize=64)
+def _byte_map32(codec: str) -> np.ndarray:
+    return np.ascontiguousarray(_byte_map(codec), np.int32)
+
+
+def _model_buffers(arrays: ModelArrays) -> tuple[object, ...]:
+    """The tables the compiled pass reads, in its order (see ``_kernel.c: decide``)."""
+    hit = _BUFFERS.get(id(arrays))
+    if hit is not None and hit[0] is arrays:
+        return hit[1]
+    words, inner = arrays.words()
+    out = (
+        arrays.uni,
+        arrays.start,
+        arrays.weight,
+        arrays.in_table.view(np.uint8),
+        arrays.clause_end.view(np.uint8),
+        arrays.openers.view(np.uint8),
+        arrays.closers.view(np.uint8),
+        *((t.interleaved(), t.bits) for t in (arrays.bigram, words, inner)),
+    )
+    _BUFFERS[id(arrays)] = (arrays, out)
+    return out
+
+
+_BUFFERS: dict[int, tuple[ModelArrays, tuple[object, ...]]] = {}
+
+
+def _compiled_pass(
+    kernel: ModuleType, text: str, table: CodecTable, config: RepairConfig
+) -> tuple[str, list[RepairSpan], bool]:
+    """:func:`fast_pass` with both passes over the text in C (``_kernel.c``)."""
+    from digestkit.repair import model as _model
+
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), "<i4")
+    n = len(cps)
+    bmap = _byte_map32(table.codec)
+    emit = np.empty(n, np.int32)
+    runs_start, runs_end = np.empty(n, np.int32), np.empty(n, np.int32)
+    run_decoded = np.empty(n, np.uint8)
+    slot_pos, slot_seen, slot_need = (np.empty(n, np.int32) for _ in range(3))
+    slot_key = np.empty(n, np.int64)
+    slot_odd = np.empty(n, np.uint8)
+    counts = np.empty(64, np.int64)
+    lang_counts = np.empty(3, np.int64)
+    n_runs, m = kernel.scan(
+        cps, bmap, emit, runs_start, runs_end, run_decoded, slot_pos, slot_seen, slot_need,
+        slot_key, slot_odd, counts, lang_counts,
+    )  # fmt: skip
+    if not n_runs:
+        return text, [], False
+    runs_start, runs_end = runs_start[:n_runs], runs_end[:n_runs]
+    decoded_runs = np.flatnonzero(run_decoded[:n_runs])
+    doc = _Doc(text, cps, np.zeros(0), np.zeros(0), np.zeros(0), runs_start, runs_end)
+    if not m:
+        return doc.finish(emit, decoded_runs)
+    losses = estimate_losses({0x80 + v: int(c) for v, c in enumerate(counts.tolist())}, table.codec)
+    kana, hangul, han = lang_counts.tolist()
+    lang = (
+        "ko"
+        if hangul > max(kana, han)
+        else "ja"
+        if kana and kana * 20 >= han
+        else "zh"
+        if han
+        else "en"
+    )
+    slot_pos, slot_seen, slot_need = slot_pos[:m], slot_seen[:m], slot_need[:m]
+    run_of = np.searchsorted(runs_start, slot_pos, side="right") - 1
+
+    def window(at: int, count: int) -> np.ndarray:
+        chunk = cps[at : at + count]
+        return np.where(chunk < 0x10000, bmap[np.minimum(chunk, 0xFFFF)], -1)
+
+    slots, empty = _build_slots(
+        text, window, slot_pos, slot_seen, slot_need, slot_key[:m], slot_odd[:m].astype(bool),
+        runs_end[run_of], table.codec, losses, lang,
+    )  # fmt: skip
+    for r in empty.tolist():  # no reading fits: the characters stay as they are
+        at = int(slot_pos[r])
+        emit[at : at + 1 + int(slot_seen[r])] = cps[at : at + 1 + int(slot_seen[r])]
+    if not len(slots.start):
+        return doc.finish(emit, decoded_runs)
+    k = KEEP
+    ms = len(slots.start)
+    start = slots.start.astype(np.int32)
+    end = slots.end.astype(np.int32)
+    tail_start = end.copy()
+    multi = np.zeros(ms, np.uint8)
+    keeps = np.zeros((ms, k), np.uint8)
+    for r, flags in slots.keeps_tail.items():
+        multi[r] = 1
+        tail_start[r] = slots.tail_start[r]
+        keeps[r, : len(flags)] = flags
+        emit[slots.tail_start[r] : slots.end[r]] = -1
+    params = (
+        config.document_prior,
+        _model.CACHE_WEIGHT,
+        _model.DOC_WEIGHTS[1],
+        _model.OPENER_BEFORE_END,
+        lossy.INTACT_WEIGHT,
+        lossy.WORD_WEIGHT,
+        lossy.BONUS_MARGIN,
+        SURE,
+        lossy.BRACKET_OPEN,
+        lossy.BRACKET_NOT_OPEN,
+    )
+    choice = np.empty(ms, np.int32)
+    conf = np.empty(ms)
+    final = np.empty(n, np.int32)
+    first32 = slots.first.astype(np.int32)
+    kernel.decide(
+        cps, emit, start, end, tail_start, multi, first32, slots.prior,
+        keeps, k, _model_buffers(slots.arrays), params, choice, conf, final,
+    )  # fmt: skip
+    return doc.finish(final, decoded_runs, run_of[np.isin(np.arange(m), empty, invert=True)], conf)

@@ -81,6 +81,17 @@ class HashTable:
             pos[lose] = (pos[lose] + 1) & self.mask
             pending = lose
         self._sorted: tuple[np.ndarray, np.ndarray] | None = None
+        self._interleaved: np.ndarray | None = None
+
+    def interleaved(self) -> np.ndarray:
+        """(stored key, value bits) pairs side by side: one cache line per probe, for the
+        compiled pass."""
+        if self._interleaved is None:
+            both = np.empty((len(self.keys), 2), np.uint64)
+            both[:, 0] = self.keys
+            both[:, 1] = self.values.view(np.uint64)
+            self._interleaved = both
+        return self._interleaved
 
     def __len__(self) -> int:
         return int(np.count_nonzero(self.keys))

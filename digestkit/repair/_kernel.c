@@ -1,0 +1,670 @@
+/* The array repair pass (digestkit/repair/fastpass.py) compiled: the same decisions, in C.
+ *
+ * fastpass.py is the reference: every step here mirrors a numpy step there, and the test
+ * suite checks that both give the same text. Python keeps what is rare or needs Python
+ * objects (the readings of each distinct damaged byte pattern, slots that may take back a
+ * lost NBSP or '?', the spans); this module does the two passes over the whole text:
+ *
+ *   scan()    runs of the code page, UTF-8 sequences inside them, damaged ones (slots)
+ *   decide()  both rounds of the language-model search, and the repaired emit array
+ *
+ * Inputs and outputs are contiguous buffers (numpy arrays) owned by the caller; nothing
+ * here allocates Python objects per character. decide() releases the GIL.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HOLE 0x100
+#define UNICODE_SIZE 0x110000
+#define CONTEXT 6
+#define LINE 80
+#define NEG (-INFINITY)
+
+static const uint64_t MULT = 0x9E3779B97F4A7C15ULL;
+static const uint64_t POLY = 0x100000001B3ULL;
+
+/* ---------------------------------------------------------------- scan */
+
+static inline int byte_of(const int32_t *cps, const int32_t *bmap, Py_ssize_t i) {
+    int32_t c = cps[i];
+    return (c >= 0 && c < 0x10000) ? bmap[c] : -1;
+}
+
+static inline int is_high(int b) { return b >= 0x80; }
+static inline int is_sep(int32_t c) { return c == 0x20 || c == 0x3F; }
+static inline int is_cont(int b) { return (b >= 0x80 && b <= 0xBF) || b == HOLE; }
+static inline int need_of(int b) {
+    if (b >= 0xC2 && b <= 0xDF) return 1;
+    if (b >= 0xE0 && b <= 0xEF) return 2;
+    if (b >= 0xF0 && b <= 0xF4) return 3;
+    return 0;
+}
+
+/* scan(cps, bmap, emit, runs_start, runs_end, run_decoded, slot_pos, slot_seen, slot_need,
+ *      slot_key, slot_odd, counts, lang) -> (n_runs, n_slots)
+ * emit[i]: code point to write, -1 nothing, -2 a slot's lead. counts: int64[64] of bytes
+ * 0x80-0xBF in runs. lang: int64[3] kana, hangul, han among emitted characters. */
+static PyObject *scan(PyObject *self, PyObject *args) {
+    Py_buffer cps_b, bmap_b, emit_b, rs_b, re_b, rd_b, sp_b, ss_b, sn_b, sk_b, so_b, cnt_b, lang_b;
+    if (!PyArg_ParseTuple(args, "y*y*w*w*w*w*w*w*w*w*w*w*w*", &cps_b, &bmap_b, &emit_b, &rs_b,
+                          &re_b, &rd_b, &sp_b, &ss_b, &sn_b, &sk_b, &so_b, &cnt_b, &lang_b))
+        return NULL;
+    const int32_t *cps = cps_b.buf;
+    const int32_t *bmap = bmap_b.buf;
+    int32_t *emit = emit_b.buf, *rs = rs_b.buf, *re = re_b.buf;
+    uint8_t *rdec = rd_b.buf;
+    int32_t *spos = sp_b.buf, *sseen = ss_b.buf, *sneed = sn_b.buf;
+    int64_t *skey = sk_b.buf;
+    uint8_t *sodd = so_b.buf;
+    int64_t *counts = cnt_b.buf, *lang = lang_b.buf;
+    Py_ssize_t n = cps_b.len / 4, n_runs = 0, n_slots = 0;
+
+    Py_BEGIN_ALLOW_THREADS
+    memset(counts, 0, 64 * sizeof(int64_t));
+    memset(lang, 0, 3 * sizeof(int64_t));
+    Py_ssize_t i = 0;
+    while (i < n) {
+        int b = byte_of(cps, bmap, i);
+        if (!is_high(b)) {
+            emit[i] = cps[i];
+            i++;
+            continue;
+        }
+        /* A run: high characters joined across 1-3 spaces or '?', then up to 3 of them. */
+        Py_ssize_t s = i, j = i, highs = 0;
+        for (;;) {
+            while (j < n && is_high(byte_of(cps, bmap, j))) { j++; highs++; }
+            Py_ssize_t k = 0;
+            while (j + k < n && is_sep(cps[j + k])) k++;
+            if (k >= 1 && k <= 3 && j + k < n && is_high(byte_of(cps, bmap, j + k))) {
+                j += k;
+                continue;
+            }
+            j += (k < 3 ? k : 3);
+            break;
+        }
+        Py_ssize_t e = j, r = n_runs++;
+        rs[r] = (int32_t)s;
+        re[r] = (int32_t)e;
+        rdec[r] = 0;
+        int lone = highs == 1;
+        Py_ssize_t p = s;
+        while (p < e) {
+            int lb = cps[p] == 0x20 || cps[p] == 0x3F ? -1 : byte_of(cps, bmap, p);
+            if (lb >= 0x80 && lb <= 0xBF) counts[lb - 0x80]++;
+            int need = lb >= 0 ? need_of(lb) : 0;
+            if (!need) {
+                emit[p] = cps[p];
+                p++;
+                continue;
+            }
+            int m = 0, holes = 0, bs[4] = {lb, -1, -1, -1};
+            while (m < need && p + 1 + m < e) {
+                int cb = byte_of(cps, bmap, p + 1 + m);
+                if (is_sep(cps[p + 1 + m]) || !is_cont(cb)) break;
+                bs[1 + m] = cb;
+                holes += cb == HOLE;
+                m++;
+            }
+            if (m == need && holes == 0) {
+                int b0 = bs[0], b1 = bs[1], b2 = bs[2], b3 = bs[3];
+                int bad = (b0 == 0xE0 && b1 < 0xA0) || (b0 == 0xED && b1 > 0x9F) ||
+                          (b0 == 0xF0 && b1 < 0x90) || (b0 == 0xF4 && b1 > 0x8F);
+                if (!bad) {
+                    int32_t v;
+                    if (need == 1) v = ((b0 & 0x1F) << 6) | (b1 & 0x3F);
+                    else if (need == 2) v = ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F);
+                    else v = ((b0 & 0x07) << 18) | ((b1 & 0x3F) << 12) | ((b2 & 0x3F) << 6) | (b3 & 0x3F);
+                    emit[p] = v;
+                    for (int q = 1; q <= need; q++) {
+                        emit[p + q] = -1;
+                        counts[bs[q] - 0x80]++;
+                    }
+                    rdec[r] = 1;
+                    p += need + 1;
+                    continue;
+                }
+                emit[p] = cps[p];  /* refused by strict UTF-8: the characters stay */
+                p++;
+                continue;
+            }
+            if (lone) {
+                emit[p] = cps[p];
+                p++;
+                continue;
+            }
+            Py_ssize_t t = n_slots++;
+            spos[t] = (int32_t)p;
+            sseen[t] = m;
+            sneed[t] = need;
+            int64_t key = (int64_t)lb << 27;
+            for (int q = 0; q < m; q++) {
+                int v = bs[1 + q] == HOLE ? 257 : bs[1 + q] + 1;
+                key |= (int64_t)v << (18 - 9 * q);
+                if (bs[1 + q] != HOLE) counts[bs[1 + q] - 0x80]++;
+            }
+            skey[t] = key;
+            Py_ssize_t after = p + 1 + m;
+            sodd[t] = m < need && after < e && is_sep(cps[after]);
+            emit[p] = -2;
+            for (int q = 1; q <= m; q++) emit[p + q] = -1;
+            p += 1 + m;
+        }
+        i = e;
+    }
+    for (Py_ssize_t q = 0; q < n; q++) {
+        int32_t c = emit[q];
+        if (c >= 0x3040 && c < 0x3100) lang[0]++;
+        else if (c >= 0xAC00 && c < 0xD7B0) lang[1]++;
+        else if (c >= 0x4E00 && c < 0xA000) lang[2]++;
+    }
+    Py_END_ALLOW_THREADS
+
+    PyBuffer_Release(&cps_b); PyBuffer_Release(&bmap_b); PyBuffer_Release(&emit_b);
+    PyBuffer_Release(&rs_b); PyBuffer_Release(&re_b); PyBuffer_Release(&rd_b);
+    PyBuffer_Release(&sp_b); PyBuffer_Release(&ss_b); PyBuffer_Release(&sn_b);
+    PyBuffer_Release(&sk_b); PyBuffer_Release(&so_b); PyBuffer_Release(&cnt_b);
+    PyBuffer_Release(&lang_b);
+    return Py_BuildValue("nn", n_runs, n_slots);
+}
+
+/* ---------------------------------------------------------------- hash tables */
+
+typedef struct {
+    const uint64_t *slots;  /* interleaved (key + 1, value bits); key 0 = empty */
+    int bits;
+    uint64_t mask;
+} Table;
+
+static inline double table_get(const Table *t, uint64_t key, double dflt) {
+    if (!t->slots) return dflt;
+    uint64_t stored = key + 1;
+    uint64_t pos = (stored * MULT) >> (64 - t->bits);
+    for (;;) {
+        uint64_t k = t->slots[2 * pos];
+        if (k == stored) {
+            double v;
+            memcpy(&v, &t->slots[2 * pos + 1], sizeof v);
+            return v;
+        }
+        if (k == 0) return dflt;
+        pos = (pos + 1) & t->mask;
+    }
+}
+
+/* A small counting hash table built per document (intact pairs). */
+typedef struct {
+    uint64_t *keys;
+    double *values;
+    int bits;
+    uint64_t mask;
+} Counter;
+
+static int counter_init(Counter *c, Py_ssize_t expected) {
+    int bits = 4;
+    while (((Py_ssize_t)1 << bits) < 2 * expected + 2) bits++;
+    c->bits = bits;
+    c->mask = ((uint64_t)1 << bits) - 1;
+    c->keys = calloc((size_t)1 << bits, sizeof(uint64_t));
+    c->values = calloc((size_t)1 << bits, sizeof(double));
+    return c->keys && c->values;
+}
+
+static void counter_add(Counter *c, uint64_t key) {
+    uint64_t stored = key + 1;
+    uint64_t pos = (stored * MULT) >> (64 - c->bits);
+    for (;;) {
+        if (c->keys[pos] == stored) { c->values[pos] += 1; return; }
+        if (c->keys[pos] == 0) { c->keys[pos] = stored; c->values[pos] = 1; return; }
+        pos = (pos + 1) & c->mask;
+    }
+}
+
+static double counter_get(const Counter *c, uint64_t key) {
+    uint64_t stored = key + 1;
+    uint64_t pos = (stored * MULT) >> (64 - c->bits);
+    for (;;) {
+        uint64_t k = c->keys[pos];
+        if (k == stored) return c->values[pos];
+        if (k == 0) return 0.0;
+        pos = (pos + 1) & c->mask;
+    }
+}
+
+static void counter_free(Counter *c) { free(c->keys); free(c->values); }
+
+/* ---------------------------------------------------------------- the model */
+
+typedef struct {
+    const double *uni, *start, *weight;
+    const uint8_t *in_table, *clause_end, *openers, *closers;
+    Table bigram, words, inner;
+    double opener_before_end;
+    /* per document */
+    double ascii_p[128];
+    const Counter *intact;  /* pairs seen intact (NULL: none) */
+    const double *intact_left;  /* per code point (may be NULL) */
+    double cache_weight;
+    const int32_t *doc;  /* character counts of the first-round text (NULL: none) */
+    double doc_total, doc_weight;
+} Model;
+
+static inline uint64_t pair_key(int32_t a, int32_t b) { return ((uint64_t)a << 21) | (uint64_t)b; }
+
+/* log P(b | a) (DocumentScorer.logp) and, in *seen, how often the pair is intact. */
+static double logp(const Model *m, int32_t a, int32_t b, double *seen) {
+    double pair = table_get(&m->bigram, pair_key(a, b), 0.0);
+    int boundary = a < 0x80 || !Py_UNICODE_ISALPHA((Py_UCS4)a);
+    double uni = boundary ? m->start[b] : m->uni[b];
+    if (b < 0x80 && !m->in_table[b]) uni = m->ascii_p[b];
+    double p = pair + m->weight[a] * uni;
+    int damp = m->clause_end[b] ? m->openers[a] : (m->closers[a] && !Py_UNICODE_ISSPACE((Py_UCS4)b));
+    if (damp) p = m->opener_before_end * p;
+    double n = 0.0;
+    if (m->intact_left) {
+        double left = m->intact_left[a];
+        if (left > 0) {
+            n = counter_get(m->intact, pair_key(a, b));
+            if (m->cache_weight) p = (1 - m->cache_weight) * p + m->cache_weight * n / left;
+        }
+    }
+    if (m->doc && m->doc_total) p = (1 - m->doc_weight) * p + m->doc_weight * m->doc[b] / m->doc_total;
+    if (seen) *seen = n;
+    return log(p);
+}
+
+static inline double lp(const Model *m, int32_t a, int32_t b) {
+    return (a < 0 || b < 0) ? 0.0 : logp(m, a, b, NULL);
+}
+
+/* ---------------------------------------------------------------- decide */
+
+typedef struct {
+    Py_ssize_t m, k, n;
+    const int32_t *start, *end, *tail_start, *first;
+    const double *prior;
+    const uint8_t *keeps;  /* [m*k]: a multi-character reading keeping its tail */
+    const uint8_t *multi;  /* [m]: the slot has a tail */
+    const int32_t *cps;
+} Slots;
+
+static inline int32_t last_of(const Slots *s, Py_ssize_t r, Py_ssize_t c) {
+    if (s->multi[r] && s->keeps[r * s->k + c] && s->end[r] > s->tail_start[r]) return s->cps[s->end[r] - 1];
+    return s->first[r * s->k + c];
+}
+
+static double base_of(const Slots *s, const Model *md, Py_ssize_t r, Py_ssize_t c) {
+    double v = s->prior[r * s->k + c];
+    if (s->multi[r] && s->keeps[r * s->k + c]) {
+        int32_t prev = s->first[r * s->k + c];
+        for (Py_ssize_t q = s->tail_start[r]; q < s->end[r]; q++) {
+            v += logp(md, prev, s->cps[q], NULL);
+            prev = s->cps[q];
+        }
+    }
+    return v;
+}
+
+static double posterior(const double *scores, Py_ssize_t k, Py_ssize_t choice) {
+    double top = scores[choice], total = 0.0;
+    for (Py_ssize_t c = 0; c < k; c++)
+        if (isfinite(scores[c])) total += exp(scores[c] - top);
+    return rint(1.0 / total * 1e4) / 1e4;
+}
+
+static Py_ssize_t argmax(const double *scores, Py_ssize_t k) {
+    Py_ssize_t best = 0;
+    for (Py_ssize_t c = 1; c < k; c++)
+        if (scores[c] > scores[best]) best = c;
+    return best;
+}
+
+/* Write the readings into `final` (a copy of emit) and the repaired text into `out`;
+ * pos[r] = where slot r's reading starts in out. Returns the length of out. */
+static Py_ssize_t assemble(const Slots *s, const int32_t *emit, const int32_t *choice, int32_t *final,
+                           int32_t *out, int32_t *pos) {
+    memcpy(final, emit, s->n * sizeof(int32_t));
+    for (Py_ssize_t r = 0; r < s->m; r++) {
+        final[s->start[r]] = s->first[r * s->k + choice[r]];
+        if (s->multi[r] && s->keeps[r * s->k + choice[r]])
+            for (Py_ssize_t q = s->tail_start[r]; q < s->end[r]; q++) final[q] = s->cps[q];
+    }
+    Py_ssize_t o = 0, r = 0;
+    for (Py_ssize_t i = 0; i < s->n; i++) {
+        if (r < s->m && i == s->start[r]) pos[r++] = (int32_t)o;
+        if (final[i] >= 0) out[o++] = final[i];
+    }
+    return o;
+}
+
+static const int32_t CLOSE[][2] = {
+    {0x300D, 0x300C}, {0x300F, 0x300E}, {0xFF09, 0xFF08}, {0x3011, 0x3010},
+    {0x300B, 0x300A}, {0x3009, 0x3008}, {0x201D, 0x201C}, {0x29, 0x28},
+};
+
+/* lossy.bracket_bonus: +open when the closer's opener is unmatched in the line so far. */
+static double bracket(int32_t cand, const int32_t *out, Py_ssize_t at, double open_bonus,
+                      double not_open) {
+    int32_t opener = -1;
+    for (int q = 0; q < 8; q++)
+        if (CLOSE[q][0] == cand) opener = CLOSE[q][1];
+    if (opener < 0) return 0.0;
+    Py_ssize_t lo = at - LINE < 0 ? 0 : at - LINE;
+    for (Py_ssize_t q = at - 1; q >= lo; q--)
+        if (out[q] == '\n') { lo = q + 1; break; }
+    for (Py_ssize_t q = at - 1; q >= lo; q--) {
+        if (out[q] == cand) return not_open;  /* closed after the last opener, or no opener */
+        if (out[q] == opener) return open_bonus;
+    }
+    return not_open;
+}
+
+/* CharModel.word_bonus at window[CONTEXT] (window: 2*CONTEXT+1 code points, -1 = none). */
+static double word_bonus(const Model *m, const int32_t *w) {
+    const int c = CONTEXT;
+    int pl = w[c - 1] >= 0 && table_get(&m->inner, pair_key(w[c - 1], w[c]), 0.0) > 0;
+    int pr = w[c + 1] >= 0 && table_get(&m->inner, pair_key(w[c], w[c + 1]), 0.0) > 0;
+    if (!pl && !pr) return 0.0;
+    double best = 0.0;
+    for (int s = 0; s <= c; s++) {
+        if (s < c && !pl) continue;
+        for (int e = c + 1; e <= 2 * c + 1; e++) {
+            int len = e - s;
+            if (len < 2 || len > 7) continue;
+            if (e > c + 1 && !pr) continue;
+            uint64_t h = 0;
+            int ok = 1;
+            for (int q = s; q < e; q++) {
+                if (w[q] < 0) { ok = 0; break; }
+                h = h * POLY + (uint64_t)(w[q] + 1);
+            }
+            if (!ok) continue;
+            double v = table_get(&m->words, h & 0x7FFFFFFFFFFFFFFFULL, 0.0);
+            if (v > best) best = v;
+        }
+    }
+    return best;
+}
+
+static int get_table(PyObject *o, Table *t, Py_buffer *buf) {
+    /* (interleaved uint64 slots, bits) or None */
+    if (o == Py_None) { t->slots = NULL; return 1; }
+    int bits;
+    if (!PyArg_ParseTuple(o, "y*i", buf, &bits)) return 0;
+    t->slots = buf->buf;
+    t->bits = bits;
+    t->mask = ((uint64_t)1 << bits) - 1;
+    return 1;
+}
+
+/* decide(cps, emit, start, end, tail_start, multi, first, prior, keeps, k, model, params,
+ *        choice, conf, final) -> None
+ * model: (uni, start, weight, in_table, clause_end, openers, closers, bigram, words, inner)
+ * params: (document_prior, cache_weight, doc_weight, opener_before_end, intact_weight,
+ *          word_weight, bonus_margin, sure, bracket_open, bracket_not_open) */
+static PyObject *decide(PyObject *self, PyObject *args) {
+    Py_buffer cps_b, emit_b, st_b, en_b, ts_b, mu_b, fi_b, pr_b, ke_b, ch_b, co_b, fin_b;
+    Py_ssize_t k;
+    PyObject *model_t, *params;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*y*y*nO!O!w*w*w*", &cps_b, &emit_b, &st_b, &en_b,
+                          &ts_b, &mu_b, &fi_b, &pr_b, &ke_b, &k, &PyTuple_Type, &model_t,
+                          &PyTuple_Type, &params, &ch_b, &co_b, &fin_b))
+        return NULL;
+    int document_prior;
+    double cache_weight, doc_weight, opener_before_end, intact_weight, word_weight, margin, sure,
+        b_open, b_not;
+    Py_buffer mb[7], tb[3];
+    int nb = 0, ntb = 0, ok = 1;
+    Model md;
+    memset(&md, 0, sizeof md);
+    if (!PyArg_ParseTuple(params, "pdddddddd" "d", &document_prior, &cache_weight, &doc_weight,
+                          &opener_before_end, &intact_weight, &word_weight, &margin, &sure,
+                          &b_open, &b_not)) {
+        ok = 0;
+        goto release_args;
+    }
+    const void **dst[7] = {(const void **)&md.uni, (const void **)&md.start,
+                           (const void **)&md.weight, (const void **)&md.in_table,
+                           (const void **)&md.clause_end, (const void **)&md.openers,
+                           (const void **)&md.closers};
+    for (nb = 0; nb < 7; nb++) {
+        PyObject *o = PyTuple_GetItem(model_t, nb);
+        if (!o || PyObject_GetBuffer(o, &mb[nb], PyBUF_C_CONTIGUOUS) < 0) { ok = 0; goto release; }
+        *dst[nb] = mb[nb].buf;
+    }
+    Table *tables[3] = {&md.bigram, &md.words, &md.inner};
+    for (int q = 0; q < 3; q++) {
+        PyObject *o = PyTuple_GetItem(model_t, 7 + q);
+        if (!o) { ok = 0; goto release; }
+        if (o == Py_None) { tables[q]->slots = NULL; continue; }
+        if (!get_table(o, tables[q], &tb[ntb])) { ok = 0; goto release; }
+        ntb += 1;
+    }
+    md.opener_before_end = opener_before_end;
+
+    Slots s;
+    s.m = st_b.len / 4;
+    s.k = k;
+    s.n = cps_b.len / 4;
+    s.start = st_b.buf; s.end = en_b.buf; s.tail_start = ts_b.buf; s.multi = mu_b.buf;
+    s.first = fi_b.buf; s.prior = pr_b.buf; s.keeps = ke_b.buf; s.cps = cps_b.buf;
+    const int32_t *emit = emit_b.buf;
+    int32_t *choice = ch_b.buf, *final = fin_b.buf;
+    double *conf = co_b.buf;
+    Py_ssize_t m = s.m, n = s.n;
+    int failed = 0;
+
+    Py_BEGIN_ALLOW_THREADS
+    double *base = malloc(sizeof(double) * (m * k + 1));
+    double *score = malloc(sizeof(double) * (k + 1) * (k + 1));
+    double *vit = malloc(sizeof(double) * (m * k + 1));
+    int32_t *back = malloc(sizeof(int32_t) * (m * k + 1));
+    int32_t *left = malloc(sizeof(int32_t) * (m + 1)), *right = malloc(sizeof(int32_t) * (m + 1));
+    int32_t *out = malloc(sizeof(int32_t) * (n + 1)), *pos = malloc(sizeof(int32_t) * (m + 1));
+    double *intact_left = NULL;
+    int32_t *doc = NULL;
+    Counter intact = {0};
+    if (!base || !score || !vit || !back || !left || !right || !out || !pos) { failed = 1; goto done; }
+
+    /* What survived intact: ASCII priors, pairs not broken by a damaged character. */
+    Py_ssize_t known = 0;
+    double ascii_n[128] = {0};
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (emit[i] >= 0) { known++; if (emit[i] < 128) ascii_n[emit[i]]++; }
+    for (int c = 0; c < 128; c++)
+        md.ascii_p[c] = ascii_n[c] ? ascii_n[c] / (double)(known ? known : 1) : 1e-8;
+    if (document_prior) {
+        if (!counter_init(&intact, known)) { failed = 1; goto done; }
+        intact_left = calloc(UNICODE_SIZE, sizeof(double));
+        if (!intact_left) { failed = 1; goto done; }
+        int32_t prev = -1;
+        Py_ssize_t r = 0, pairs = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (r < m && i == s.start[r]) { prev = -1; r++; }
+            int32_t c = emit[i];
+            if (c < 0) continue;
+            if (prev >= 0x80 && c >= 0x80) {
+                counter_add(&intact, pair_key(prev, c));
+                intact_left[prev] += 1;
+                pairs++;
+            }
+            prev = c;
+        }
+        if (pairs) {
+            md.intact = &intact;
+            md.intact_left = intact_left;
+        }
+    }
+    md.cache_weight = cache_weight;
+
+    /* Context of each slot: the nearest intact character on each side. */
+    {
+        int32_t last_known = -1;
+        Py_ssize_t r = 0;
+        for (Py_ssize_t i = 0; i < n && r < m; i++) {
+            while (r < m && i == s.start[r]) left[r++] = last_known;
+            if (emit[i] >= 0) last_known = emit[i];
+        }
+        int32_t next_known = -1;
+        r = m - 1;
+        for (Py_ssize_t i = n; i >= 0 && r >= 0; i--) {
+            if (i < n && emit[i] >= 0) next_known = emit[i];
+            while (r >= 0 && s.end[r] == i) right[r--] = next_known;
+        }
+        while (r >= 0) right[r--] = -1;
+    }
+
+    /* Round one: each slot alone, or a Viterbi search over a group of adjacent slots. */
+    for (Py_ssize_t r = 0; r < m; r++)
+        for (Py_ssize_t c = 0; c < k; c++)
+            base[r * k + c] = s.first[r * k + c] >= 0 ? base_of(&s, &md, r, c) : NEG;
+    Py_ssize_t r = 0;
+    while (r < m) {
+        Py_ssize_t g = r;
+        while (g + 1 < m && s.end[g] == s.start[g + 1]) g++;
+        if (g == r) {
+            for (Py_ssize_t c = 0; c < k; c++) {
+                double v = base[r * k + c];
+                if (isfinite(v)) v += lp(&md, left[r], s.first[r * k + c]) + lp(&md, last_of(&s, r, c), right[r]);
+                score[c] = v;
+            }
+            choice[r] = (int32_t)argmax(score, k);
+            conf[r] = posterior(score, k, choice[r]);
+            r++;
+            continue;
+        }
+        for (Py_ssize_t c = 0; c < k; c++) {
+            double v = base[r * k + c];
+            if (isfinite(v)) v += lp(&md, left[r], s.first[r * k + c]);
+            vit[r * k + c] = v;
+        }
+        for (Py_ssize_t t = r + 1; t <= g; t++) {
+            for (Py_ssize_t c = 0; c < k; c++) {
+                Py_ssize_t best = 0;
+                double best_v = NEG;
+                int32_t f = s.first[t * k + c];
+                for (Py_ssize_t j = 0; j < k; j++) {
+                    int32_t l = s.first[(t - 1) * k + j] >= 0 ? last_of(&s, t - 1, j) : -1;
+                    double tr = (l >= 0 && f >= 0) ? logp(&md, l, f, NULL) : 0.0;
+                    double v = vit[(t - 1) * k + j] + tr;
+                    if (j == 0 || v > best_v) { best_v = v; best = j; }
+                }
+                back[t * k + c] = (int32_t)best;
+                vit[t * k + c] = best_v + base[t * k + c];
+            }
+        }
+        for (Py_ssize_t c = 0; c < k; c++) {
+            double v = vit[g * k + c];
+            score[c] = v + lp(&md, s.first[g * k + c] >= 0 ? last_of(&s, g, c) : -1, right[g]);
+        }
+        Py_ssize_t c = argmax(score, k);
+        for (Py_ssize_t t = g; t >= r; t--) {
+            choice[t] = (int32_t)c;
+            if (t > r) c = back[t * k + c];
+        }
+        for (Py_ssize_t t = r; t <= g; t++) {
+            int32_t before = t > r ? last_of(&s, t - 1, choice[t - 1]) : left[t];
+            int32_t after = t < g ? s.first[(t + 1) * k + choice[t + 1]] : right[t];
+            for (Py_ssize_t c2 = 0; c2 < k; c2++) {
+                double v = base[t * k + c2];
+                if (isfinite(v)) v += lp(&md, before, s.first[t * k + c2]) + lp(&md, last_of(&s, t, c2), after);
+                score[c2] = v;
+            }
+            conf[t] = posterior(score, k, choice[t]);
+        }
+        r = g + 1;
+    }
+
+    /* Round two: the document's counts join; doubtful slots re-decided left to right. */
+    Py_ssize_t n_out = assemble(&s, emit, choice, final, out, pos);
+    if (document_prior) {
+        doc = calloc(UNICODE_SIZE, sizeof(int32_t));
+        if (!doc) { failed = 1; goto done; }
+        for (Py_ssize_t i = 0; i < n_out; i++) doc[out[i]]++;
+        md.doc = doc;
+        md.doc_total = (double)n_out;
+        md.doc_weight = doc_weight;
+    }
+    for (Py_ssize_t q = 0; q < m; q++) {
+        if (conf[q] >= sure) continue;
+        Py_ssize_t at = pos[q];
+        int32_t cur_len = 1;
+        if (s.multi[q] && s.keeps[q * k + choice[q]]) cur_len += s.end[q] - s.tail_start[q];
+        int32_t win[2 * CONTEXT + 1];
+        for (int o = 0; o < CONTEXT; o++) {
+            Py_ssize_t p = at - CONTEXT + o;
+            win[o] = p >= 0 ? out[p] : -1;
+        }
+        int32_t right_win[CONTEXT];
+        for (int o = 0; o < CONTEXT; o++) {
+            Py_ssize_t p = at + cur_len + o;
+            right_win[o] = p < n_out ? out[p] : -1;
+        }
+        int32_t l1 = win[CONTEXT - 1], r1 = right_win[0];
+        double top = NEG;
+        for (Py_ssize_t c = 0; c < k; c++) {
+            int32_t f = s.first[q * k + c];
+            if (f < 0) { score[c] = NEG; continue; }
+            double v = base_of(&s, &md, q, c), seen_l = 0, seen_r = 0;
+            if (l1 >= 0) v += logp(&md, l1, f, &seen_l);
+            int32_t la = last_of(&s, q, c);
+            if (r1 >= 0) v += logp(&md, la, r1, &seen_r);
+            v += bracket(f, out, at, b_open, b_not);
+            if (md.intact_left && intact_weight) v += intact_weight * (log1p(seen_l) + log1p(seen_r));
+            score[c] = v;
+            if (v > top) top = v;
+        }
+        for (Py_ssize_t c = 0; c < k; c++) {
+            if (!isfinite(score[c]) || !(score[c] > top - margin)) continue;
+            win[CONTEXT] = s.first[q * k + c];
+            int o = CONTEXT + 1;
+            if (s.multi[q] && s.keeps[q * k + c])
+                for (Py_ssize_t p = s.tail_start[q]; p < s.end[q] && o < 2 * CONTEXT + 1; p++) win[o++] = s.cps[p];
+            for (int x = 0; o < 2 * CONTEXT + 1; x++) win[o++] = right_win[x];
+            score[c] += word_weight * word_bonus(&md, win);
+        }
+        Py_ssize_t was = choice[q];
+        choice[q] = (int32_t)argmax(score, k);
+        conf[q] = posterior(score, k, choice[q]);
+        if (choice[q] != was) {
+            int multi_moved = s.multi[q] && (s.keeps[q * k + was] != s.keeps[q * k + choice[q]]);
+            if (multi_moved) n_out = assemble(&s, emit, choice, final, out, pos);
+            else out[at] = s.first[q * k + choice[q]];
+        }
+    }
+    assemble(&s, emit, choice, final, out, pos);
+
+done:
+    free(base); free(score); free(vit); free(back); free(left); free(right); free(out); free(pos);
+    free(intact_left); free(doc);
+    if (intact.keys) counter_free(&intact);
+    Py_END_ALLOW_THREADS
+    if (failed) { PyErr_NoMemory(); ok = 0; }
+
+release:
+    for (int q = 0; q < nb; q++) PyBuffer_Release(&mb[q]);
+    for (int q = 0; q < ntb; q++) PyBuffer_Release(&tb[q]);
+release_args:
+    PyBuffer_Release(&cps_b); PyBuffer_Release(&emit_b); PyBuffer_Release(&st_b);
+    PyBuffer_Release(&en_b); PyBuffer_Release(&ts_b); PyBuffer_Release(&mu_b);
+    PyBuffer_Release(&fi_b); PyBuffer_Release(&pr_b); PyBuffer_Release(&ke_b);
+    PyBuffer_Release(&ch_b); PyBuffer_Release(&co_b); PyBuffer_Release(&fin_b);
+    if (!ok) return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"scan", scan, METH_VARARGS, "Find runs, whole and damaged UTF-8 sequences (see fastpass)."},
+    {"decide", decide, METH_VARARGS, "Both rounds of the lossy search (see fastpass)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_kernel",
+                                    "The array repair pass, compiled (see fastpass.py).", -1,
+                                    methods};
+
+PyMODINIT_FUNC PyInit__kernel(void) { return PyModule_Create(&module); }
