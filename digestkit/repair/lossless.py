@@ -6,6 +6,11 @@ turned a byte into one of them). In a run every character stands for exactly one
 byte offsets equal character offsets: ``run_bytes`` re-encodes a run and its UTF-8 decoding
 is the lossless repair. What does not decode is handed to :mod:`.lossy`.
 
+Long texts are scored with numpy (one array of code points, per code page a code point ->
+byte map, built once): the same counts as the regular expressions of the short-text path,
+about 30x faster on a 60,000-character sample. :func:`byte_map` and :func:`codepoints` are
+public so that other array code (the lossy search) can share them.
+
 >>> table = codec_table("cp1252")
 >>> run_bytes("Ã©", table)
 b'\\xc3\\xa9'
@@ -18,10 +23,22 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
-__all__ = ["CodecChoice", "CodecTable", "choose_codec", "codec_table", "run_bytes"]
+import numpy as np
+
+__all__ = [
+    "CodecChoice",
+    "CodecTable",
+    "byte_map",
+    "choose_codec",
+    "codec_table",
+    "codepoints",
+    "run_bytes",
+]
 
 HOLE = "\ufffd"
 
@@ -157,12 +174,18 @@ def _evidence(blob: bytes, table: CodecTable) -> tuple[int, int, int, int]:
     return two + three + four, 2 * two + 3 * three + 4 * four, damaged, lone_leads + stray
 
 
+#: Below this many characters the regular-expression path is faster than numpy's fixed cost.
+NUMPY_MIN_CHARS = 2_000
+
+
 def choose_codec(text: str, codecs: tuple[str, ...], sample: int = 60_000) -> CodecChoice | None:
     """The code page among ``codecs`` whose re-reading yields the most valid UTF-8, or None.
 
     A cheap vote over lead/continuation pairs shortlists the code pages; each shortlisted one
     re-reads the runs of the first ``sample`` characters. ``None`` means nothing re-reads
     as UTF-8 better than it reads as is (clean text, or a script the code pages share).
+    Texts of :data:`NUMPY_MIN_CHARS` characters or more are counted with numpy arrays,
+    shorter ones with regular expressions; both give the same choice.
 
     >>> choose_codec("Turkish ÅŸ and ğŸ¤–", ("cp1252", "cp1254")).codec
     'cp1254'
@@ -170,29 +193,51 @@ def choose_codec(text: str, codecs: tuple[str, ...], sample: int = 60_000) -> Co
     True
     """
     head = text[:sample]
+    if len(head) >= NUMPY_MIN_CHARS and len(codecs) <= _MAX_ARRAY_CODECS:
+        return _choose_codec_arrays(head, codecs)
+    return _choose_codec_regex(head, codecs)
+
+
+def _choose_codec_regex(head: str, codecs: tuple[str, ...]) -> CodecChoice | None:
+    """:func:`choose_codec` counted with regular expressions (short texts; the reference)."""
     pairs = Counter(_pair_pattern(codecs).findall(head))
     votes = []
     for codec in codecs:
         table = codec_table(codec)
         vote = sum(n for p, n in pairs.items() if p[0] in table.leads and p[1] in table.conts)
-        votes.append((vote, codec))
-    best_vote = max((v for v, _ in votes), default=0)
+        votes.append(vote)
+
+    def evidence(codec: str) -> tuple[int, int, int, int]:
+        table = codec_table(codec)
+        blob = _runs_blob(head, table)
+        valid, valid_bytes, damaged, junk = _evidence(blob, table)
+        if damaged:
+            junk += _unexplained_losses(blob, table)
+        return valid, valid_bytes, damaged, junk
+
+    return _decide(codecs, votes, len(head), evidence)
+
+
+def _decide(
+    codecs: tuple[str, ...],
+    votes: list[int],
+    length: int,
+    evidence: Callable[[str], tuple[int, int, int, int]],
+) -> CodecChoice | None:
+    """Shortlist by ``votes``, re-read the shortlist with ``evidence``, pick and rate."""
+    best_vote = max(votes, default=0)
     if best_vote == 0:
         return None
     scored = []
     # The pair vote only shortlists: it counts pairs, not whole sequences, so the right
     # code page can trail by a little, and on short texts by a lot. The four best and any
     # close one get re-read; on short texts (cheap to re-read) every one with a vote.
-    top = sorted(((-v, rank) for rank, (v, _) in enumerate(votes) if v))
-    top = top if len(head) < 20_000 else top[:4]
+    top = sorted(((-v, rank) for rank, v in enumerate(votes) if v))
+    top = top if length < 20_000 else top[:4]
     shortlist = {rank for _, rank in top}
-    for rank, (vote, codec) in enumerate(votes):
+    for rank, (vote, codec) in enumerate(zip(votes, codecs, strict=True)):
         if rank in shortlist or vote >= 0.5 * best_vote:
-            table = codec_table(codec)
-            blob = _runs_blob(head, table)
-            valid, valid_bytes, damaged, junk = _evidence(blob, table)
-            if damaged:
-                junk += _unexplained_losses(blob, table)
+            valid, valid_bytes, damaged, junk = evidence(codec)
             # Scored in bytes explained: a code page that re-reads more of the text wins, and
             # a whole sequence beats a damaged one (with ties, needing no lost bytes wins).
             score = valid_bytes + damaged - junk
@@ -206,3 +251,214 @@ def choose_codec(text: str, codecs: tuple[str, ...], sample: int = 60_000) -> Co
     confidence = round(margin * valid / (valid + 0.25 * broken), 4)
     ties = tuple(s[2] for s in sorted(scored, reverse=True) if s[2] != codec and s[0] >= best_score)
     return CodecChoice(codec, confidence, valid, broken, ties)
+
+
+# --- The same counts with numpy arrays -------------------------------------------------------
+
+_BMP = 0x10000
+_MAX_ARRAY_CODECS = 64  # one bit per code page in the pair-vote masks
+
+
+def codepoints(text: str) -> np.ndarray:
+    """``text`` as an array of code points (uint32; lone surrogates kept as themselves).
+
+    >>> codepoints("aé€").tolist()
+    [97, 233, 8364]
+    """
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), "<u4")
+
+
+def byte_map(codec: str) -> np.ndarray:
+    """Code point -> the byte 0x80-0xFF ``codec`` decodes to it (int16[0x10000], read-only).
+
+    -1 marks characters the code page does not produce from a high byte (ASCII included);
+    U+FFFD maps to the table's hole byte (a byte never valid in UTF-8). Index with
+    ``np.minimum(codepoints(text), 0xFFFF)``: U+FFFF and everything above map to -1.
+
+    >>> m = byte_map("cp1252")
+    >>> hex(m[ord("Ã")]), hex(m[ord("€")]), int(m[ord("a")]), hex(m[0xFFFD])
+    ('0xc3', '0x80', -1, '0xc0')
+    """
+    return _arrays(codec).byte
+
+
+class _CodecArrays(NamedTuple):
+    byte: np.ndarray  # int16: code point -> byte, -1 if none
+    in_run: np.ndarray  # bool: the character class of the runs (high characters and U+FFFD)
+    hole: int  # the hole byte
+
+
+@lru_cache(maxsize=64)
+def _arrays(codec: str) -> _CodecArrays:
+    table = codec_table(codec)
+    byte = np.full(_BMP, -1, dtype=np.int16)
+    for c, b in table.encode.items():
+        if c >= 0xFFFF:  # not representable here; no real code page produces one
+            raise ValueError(f"{codec}: byte {b:#x} decodes outside the BMP")
+        byte[c] = b
+    hole = table.encode[ord(table.hole_char)]
+    byte[ord(HOLE)] = hole
+    in_run = np.zeros(_BMP, dtype=bool)
+    in_run[[c for c in table.encode if c >= 0x80]] = True
+    in_run[ord(HOLE)] = True
+    byte.flags.writeable = False
+    in_run.flags.writeable = False
+    return _CodecArrays(byte, in_run, hole)
+
+
+@lru_cache(maxsize=16)
+def _vote_arrays(codecs: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Masks for the pair vote: the regex's union classes, and one bit per code page."""
+    from digestkit.repair.detect import codec_table as images
+
+    first = np.zeros(_BMP, dtype=bool)
+    second = np.zeros(_BMP, dtype=bool)
+    lead_bits = np.zeros(_BMP, dtype=np.uint64)
+    cont_bits = np.zeros(_BMP, dtype=np.uint64)
+    for k, codec in enumerate(codecs):
+        leads, conts = images(codec)
+        first[[ord(c) for c in leads]] = True
+        second[[ord(c) for c in conts]] = True
+        table = codec_table(codec)
+        bit = np.uint64(1 << k)
+        lead_bits[[ord(c) for c in table.leads]] |= bit
+        cont_bits[[ord(c) for c in table.conts]] |= bit
+    second[[ord(HOLE), ord("?")]] = True
+    for a in (first, second, lead_bits, cont_bits):
+        if a[0xFFFF]:
+            raise ValueError("U+FFFF in a code page image")
+    return first, second, lead_bits, cont_bits
+
+
+def _greedy_starts(hits: np.ndarray) -> np.ndarray:
+    """Indices of ``hits`` a left-to-right non-overlapping scan of two-wide matches takes."""
+    idx = np.flatnonzero(hits)
+    if len(idx) == 0:
+        return idx
+    order = np.arange(len(idx))
+    block = np.empty(len(idx), dtype=bool)
+    block[0] = True
+    block[1:] = np.diff(idx) != 1
+    block_start = np.maximum.accumulate(np.where(block, order, 0))
+    return idx[(order - block_start) % 2 == 0]
+
+
+def _pair_votes(cp: np.ndarray, codecs: tuple[str, ...]) -> list[int]:
+    """Per code page, the lead/continuation pairs ``suspicious_pattern`` finds that it explains."""
+    first, second, lead_bits, cont_bits = _vote_arrays(codecs)
+    starts = _greedy_starts(first[cp[:-1]] & second[cp[1:]])
+    bits = lead_bits[cp[starts]] & cont_bits[cp[starts + 1]]
+    return [int(np.count_nonzero(bits & np.uint64(1 << k))) for k in range(len(codecs))]
+
+
+def _runs_array(cp: np.ndarray, gap: np.ndarray, arrays: _CodecArrays) -> np.ndarray:
+    """:func:`_runs_blob` on code points: the runs' bytes (uint8), a NUL between runs."""
+    high = arrays.in_run[cp]
+    h = np.flatnonzero(high)
+    if len(h) == 0:
+        return np.zeros(0, dtype=np.uint8)
+    # Two high characters share a run when only 1-3 spaces or '?' separate them.
+    gaps = np.diff(h) - 1
+    gap_count = np.cumsum(gap, dtype=np.int64)
+    between = gap_count[h[1:] - 1] - gap_count[h[:-1]]
+    new = np.empty(len(h), dtype=bool)
+    new[0] = True
+    new[1:] = (gaps > 3) | (between != gaps)
+    run_first = h[new]
+    last = np.empty(len(h), dtype=bool)
+    last[:-1] = new[1:]
+    last[-1] = True
+    run_last = h[last]
+    # Each run also takes up to three spaces or '?' after its last high character.
+    not_gap = np.flatnonzero(~gap)
+    after = np.searchsorted(not_gap, run_last + 1)
+    nxt = np.where(after < len(not_gap), not_gap[np.minimum(after, len(not_gap) - 1)], len(cp))
+    run_end = run_last + 1 + np.minimum(nxt - run_last - 1, 3)
+    lengths = run_end - run_first
+    # Gather every run's characters, then put a NUL between runs.
+    total = int(lengths.sum())
+    offsets = np.cumsum(lengths) - lengths
+    pos = np.arange(total) - np.repeat(offsets - run_first, lengths)
+    chars = cp[pos]
+    values = np.where(high[pos], arrays.byte[chars], chars).astype(np.uint8)
+    return np.insert(values, offsets[1:], 0)
+
+
+def _evidence_array(blob: np.ndarray, hole: int) -> tuple[int, int, int, int]:
+    """:func:`_evidence` on a byte array, decoding UTF-8 with masks instead of a codec."""
+    n = len(blob)
+    b = np.zeros(n + 3, dtype=np.uint8)
+    b[:n] = blob
+    b0, b1, b2, b3 = b[:n], b[1 : n + 1], b[2 : n + 2], b[3 : n + 3]
+    c1, c2, c3 = ((x & 0xC0) == 0x80 for x in (b1, b2, b3))
+    # Valid sequences never overlap (a continuation byte cannot start one), so the decoder's
+    # greedy scan finds exactly the positions where a valid sequence starts.
+    v2 = (b0 >= 0xC2) & (b0 <= 0xDF) & c1
+    v3 = (
+        (b0 >= 0xE0)
+        & (b0 <= 0xEF)
+        & c1
+        & c2
+        & ((b0 != 0xE0) | (b1 >= 0xA0))
+        & ((b0 != 0xED) | (b1 <= 0x9F))
+    )
+    v4 = (
+        (b0 >= 0xF0)
+        & (b0 <= 0xF4)
+        & c1
+        & c2
+        & c3
+        & ((b0 != 0xF0) | (b1 >= 0x90))
+        & ((b0 != 0xF4) | (b1 <= 0x8F))
+    )
+    covered = v2 | v3 | v4
+    covered[1:] |= (v2 | v3 | v4)[:-1]
+    covered[2:] |= (v3 | v4)[:-2]
+    covered[3:] |= v4[:-3]
+    escaped = (b0 >= 0x80) & ~covered
+    value = np.where(b0 == hole, 0x80, b0)  # a loss mark counts as a continuation
+    lead = escaped & (value >= 0xC2) & (value <= 0xF4)
+    cont = escaped & (value <= 0xBF)  # escaped bytes are >= 0x80
+    after = np.zeros(n, dtype=bool)
+    after[:-1] = cont[1:] | (b1[:-1] == 0x3F)
+    damaged = int(np.count_nonzero(lead & after))
+    n_lead = int(np.count_nonzero(lead))
+    # Continuation bytes in blocks that directly follow an escaped lead byte.
+    edges = np.diff(cont.astype(np.int8), prepend=0, append=0)
+    block_start = np.flatnonzero(edges == 1)
+    block_end = np.flatnonzero(edges == -1)
+    attached = (block_start > 0) & lead[np.maximum(block_start - 1, 0)]
+    conts = int((block_end - block_start)[attached].sum())
+    stray = int(np.count_nonzero(escaped)) - n_lead - conts
+    two, three, four = (int(np.count_nonzero(v)) for v in (v2, v3, v4))
+    return two + three + four, 2 * two + 3 * three + 4 * four, damaged, n_lead - damaged + stray
+
+
+def _unexplained_losses_array(blob: np.ndarray, table: CodecTable) -> int:
+    """:func:`_unexplained_losses` on a byte array."""
+    counts = np.bincount(blob, minlength=256)
+    defined = [b for b in range(0x80, 0xC0) if b not in table.undefined and b not in (0xA0, 0xAD)]
+    typical = sorted(int(counts[b]) for b in defined)[len(defined) // 2]
+    if typical < 8:
+        return 0
+    return typical * sum(int(counts[b]) < 0.05 * typical for b in defined)
+
+
+def _choose_codec_arrays(head: str, codecs: tuple[str, ...]) -> CodecChoice | None:
+    """:func:`choose_codec` counted with numpy arrays (long texts)."""
+    raw = codepoints(head)
+    cp = np.minimum(raw, 0xFFFF).astype(np.intp)
+    if len(cp) < 2:
+        return _choose_codec_regex(head, codecs)
+    votes = _pair_votes(cp, codecs)
+    gap = (cp == 0x20) | (cp == 0x3F)
+
+    def evidence(codec: str) -> tuple[int, int, int, int]:
+        arrays = _arrays(codec)
+        blob = _runs_array(cp, gap, arrays)
+        valid, valid_bytes, damaged, junk = _evidence_array(blob, arrays.hole)
+        if damaged:
+            junk += _unexplained_losses_array(blob, codec_table(codec))
+        return valid, valid_bytes, damaged, junk
+
+    return _decide(codecs, votes, len(head), evidence)
