@@ -284,6 +284,7 @@ def byte_map(codec: str) -> np.ndarray:
 
 class _CodecArrays(NamedTuple):
     byte: np.ndarray  # int16: code point -> byte, -1 if none
+    run_byte: np.ndarray  # uint8: the byte of a run character (high or U+FFFD), else 0
     in_run: np.ndarray  # bool: the character class of the runs (high characters and U+FFFD)
     hole: int  # the hole byte
 
@@ -301,9 +302,10 @@ def _arrays(codec: str) -> _CodecArrays:
     in_run = np.zeros(_BMP, dtype=bool)
     in_run[[c for c in table.encode if c >= 0x80]] = True
     in_run[ord(HOLE)] = True
-    byte.flags.writeable = False
-    in_run.flags.writeable = False
-    return _CodecArrays(byte, in_run, hole)
+    run_byte = np.where(in_run, byte, 0).astype(np.uint8)
+    for a in (byte, run_byte, in_run):
+        a.flags.writeable = False
+    return _CodecArrays(byte, run_byte, in_run, hole)
 
 
 @lru_cache(maxsize=16)
@@ -351,37 +353,37 @@ def _pair_votes(cp: np.ndarray, codecs: tuple[str, ...]) -> list[int]:
     return [int(np.count_nonzero(bits & np.uint64(1 << k))) for k in range(len(codecs))]
 
 
-def _runs_array(cp: np.ndarray, gap: np.ndarray, arrays: _CodecArrays) -> np.ndarray:
-    """:func:`_runs_blob` on code points: the runs' bytes (uint8), a NUL between runs."""
-    high = arrays.in_run[cp]
-    h = np.flatnonzero(high)
-    if len(h) == 0:
-        return np.zeros(0, dtype=np.uint8)
-    # Two high characters share a run when only 1-3 spaces or '?' separate them.
-    gaps = np.diff(h) - 1
-    gap_count = np.cumsum(gap, dtype=np.int64)
-    between = gap_count[h[1:] - 1] - gap_count[h[:-1]]
-    new = np.empty(len(h), dtype=bool)
-    new[0] = True
-    new[1:] = (gaps > 3) | (between != gaps)
-    run_first = h[new]
-    last = np.empty(len(h), dtype=bool)
-    last[:-1] = new[1:]
-    last[-1] = True
-    run_last = h[last]
-    # Each run also takes up to three spaces or '?' after its last high character.
-    not_gap = np.flatnonzero(~gap)
-    after = np.searchsorted(not_gap, run_last + 1)
-    nxt = np.where(after < len(not_gap), not_gap[np.minimum(after, len(not_gap) - 1)], len(cp))
-    run_end = run_last + 1 + np.minimum(nxt - run_last - 1, 3)
-    lengths = run_end - run_first
-    # Gather every run's characters, then put a NUL between runs.
-    total = int(lengths.sum())
-    offsets = np.cumsum(lengths) - lengths
-    pos = np.arange(total) - np.repeat(offsets - run_first, lengths)
-    chars = cp[pos]
-    values = np.where(high[pos], arrays.byte[chars], chars).astype(np.uint8)
-    return np.insert(values, offsets[1:], 0)
+class _Gaps(NamedTuple):
+    """The spaces and '?' a run can take: at most the first three of each block of them."""
+
+    pos: np.ndarray  # their positions
+    before: np.ndarray  # the position just before their block (the run's last character)
+
+
+def _gaps(cp: np.ndarray) -> _Gaps:
+    """Where runs may continue through spaces or '?' (the same for every code page)."""
+    pos = np.flatnonzero((cp == 0x20) | (cp == 0x3F))
+    order = np.arange(len(pos))
+    first = np.empty(len(pos), dtype=bool)
+    first[:1] = True
+    first[1:] = np.diff(pos) != 1
+    block_first = np.maximum.accumulate(np.where(first, order, 0))
+    # A run ends with at most three of them (if more follow, the rest are outside any run);
+    # 1-3 between two run characters join them, which the same rule covers.
+    take = (order - block_first < 3) & (pos[block_first] > 0)
+    return _Gaps(pos[take], pos[block_first][take] - 1)
+
+
+def _runs_array(cp: np.ndarray, gaps: _Gaps, arrays: _CodecArrays) -> np.ndarray:
+    """:func:`_runs_blob` on code points, in place: every character outside a run is NUL.
+
+    So each run's bytes are where its characters were, and at least one NUL separates two
+    runs (they are never adjacent): the same evidence as the NUL-joined blob.
+    """
+    blob = arrays.run_byte[cp]
+    joined = gaps.pos[arrays.in_run[cp[gaps.before]]]
+    blob[joined] = cp[joined]
+    return blob
 
 
 def _evidence_array(blob: np.ndarray, hole: int) -> tuple[int, int, int, int]:
@@ -451,11 +453,11 @@ def _choose_codec_arrays(head: str, codecs: tuple[str, ...]) -> CodecChoice | No
     if len(cp) < 2:
         return _choose_codec_regex(head, codecs)
     votes = _pair_votes(cp, codecs)
-    gap = (cp == 0x20) | (cp == 0x3F)
+    gaps = _gaps(cp)
 
     def evidence(codec: str) -> tuple[int, int, int, int]:
         arrays = _arrays(codec)
-        blob = _runs_array(cp, gap, arrays)
+        blob = _runs_array(cp, gaps, arrays)
         valid, valid_bytes, damaged, junk = _evidence_array(blob, arrays.hole)
         if damaged:
             junk += _unexplained_losses_array(blob, codec_table(codec))

@@ -94,12 +94,12 @@ def assert_same(text: str, codecs: tuple[str, ...] = DEFAULT_CODECS) -> None:
         return
     cp = _clip(head)
     assert lossless._pair_votes(cp, codecs) == reference_votes(head, codecs)
-    gap = (cp == 0x20) | (cp == 0x3F)
+    gaps = lossless._gaps(cp)
     for codec in codecs:
         table = codec_table(codec)
         blob = lossless._runs_blob(head, table)
         arrays = lossless._arrays(codec)
-        got = lossless._runs_array(cp, gap, arrays)
+        got = lossless._runs_array(cp, gaps, arrays)
         # The array blob may hold several NULs where the reference has one: same counts.
         assert lossless._evidence_array(got, arrays.hole) == lossless._evidence(blob, table)
         assert lossless._unexplained_losses_array(got, table) == lossless._unexplained_losses(
