@@ -309,27 +309,27 @@ def _arrays(codec: str) -> _CodecArrays:
 
 
 @lru_cache(maxsize=16)
-def _vote_arrays(codecs: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Masks for the pair vote: the regex's union classes, and one bit per code page."""
+def _vote_arrays(codecs: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For the pair vote: the regex's union classes (bit 0: first, bit 1: second character),
+    and per character one bit per code page that has it as a lead / continuation image."""
     from digestkit.repair.detect import codec_table as images
 
-    first = np.zeros(_BMP, dtype=bool)
-    second = np.zeros(_BMP, dtype=bool)
+    pair_class = np.zeros(_BMP, dtype=np.uint8)
     lead_bits = np.zeros(_BMP, dtype=np.uint64)
     cont_bits = np.zeros(_BMP, dtype=np.uint64)
     for k, codec in enumerate(codecs):
         leads, conts = images(codec)
-        first[[ord(c) for c in leads]] = True
-        second[[ord(c) for c in conts]] = True
+        pair_class[[ord(c) for c in leads]] |= 1
+        pair_class[[ord(c) for c in conts]] |= 2
         table = codec_table(codec)
         bit = np.uint64(1 << k)
         lead_bits[[ord(c) for c in table.leads]] |= bit
         cont_bits[[ord(c) for c in table.conts]] |= bit
-    second[[ord(HOLE), ord("?")]] = True
-    for a in (first, second, lead_bits, cont_bits):
+    pair_class[[ord(HOLE), ord("?")]] |= 2
+    for a in (pair_class, lead_bits, cont_bits):
         if a[0xFFFF]:
             raise ValueError("U+FFFF in a code page image")
-    return first, second, lead_bits, cont_bits
+    return pair_class, lead_bits, cont_bits
 
 
 def _greedy_starts(hits: np.ndarray) -> np.ndarray:
@@ -342,14 +342,20 @@ def _greedy_starts(hits: np.ndarray) -> np.ndarray:
     block[0] = True
     block[1:] = np.diff(idx) != 1
     block_start = np.maximum.accumulate(np.where(block, order, 0))
-    return idx[(order - block_start) % 2 == 0]
+    return idx[((order - block_start) & 1) == 0]
 
 
 def _pair_votes(cp: np.ndarray, codecs: tuple[str, ...]) -> list[int]:
     """Per code page, the lead/continuation pairs ``suspicious_pattern`` finds that it explains."""
-    first, second, lead_bits, cont_bits = _vote_arrays(codecs)
-    starts = _greedy_starts(first[cp[:-1]] & second[cp[1:]])
+    pair_class, lead_bits, cont_bits = _vote_arrays(codecs)
+    cls = pair_class[cp]
+    starts = _greedy_starts((cls[:-1] & 1).astype(bool) & (cls[1:] >= 2))
     bits = lead_bits[cp[starts]] & cont_bits[cp[starts + 1]]
+    if len(codecs) <= 16:  # count each pattern of code pages once, then split it into bits
+        patterns = np.bincount(bits.astype(np.intp), minlength=1)
+        seen = np.flatnonzero(patterns)
+        counts = patterns[seen]
+        return [int(counts[(seen >> k) & 1 == 1].sum()) for k in range(len(codecs))]
     return [int(np.count_nonzero(bits & np.uint64(1 << k))) for k in range(len(codecs))]
 
 
@@ -386,64 +392,93 @@ def _runs_array(cp: np.ndarray, gaps: _Gaps, arrays: _CodecArrays) -> np.ndarray
     return blob
 
 
+def _restrict(
+    valid: np.ndarray, b0: np.ndarray, b1: np.ndarray, lead: int, low: int, high: int
+) -> None:
+    """Clear ``valid`` where ``lead`` is followed by a byte outside ``low..high``."""
+    at = np.flatnonzero(valid & (b0 == lead))
+    if len(at):
+        valid[at[(b1[at] < low) | (b1[at] > high)]] = False
+
+
 def _evidence_array(blob: np.ndarray, hole: int) -> tuple[int, int, int, int]:
-    """:func:`_evidence` on a byte array, decoding UTF-8 with masks instead of a codec."""
+    """:func:`_evidence` on a byte array, decoding UTF-8 with masks instead of a codec.
+
+    Valid sequences never overlap (a continuation byte cannot start one), so the decoder's
+    greedy scan finds exactly the positions where a whole valid sequence starts, and every
+    other byte >= 0x80 is one undecodable byte. (Comparisons, not table look-ups: numpy
+    compares a byte array ten times faster than it gathers through one.)
+    """
     n = len(blob)
     b = np.zeros(n + 3, dtype=np.uint8)
     b[:n] = blob
-    b0, b1, b2, b3 = b[:n], b[1 : n + 1], b[2 : n + 2], b[3 : n + 3]
-    c1, c2, c3 = ((x & 0xC0) == 0x80 for x in (b1, b2, b3))
-    # Valid sequences never overlap (a continuation byte cannot start one), so the decoder's
-    # greedy scan finds exactly the positions where a valid sequence starts.
+    b0, b1 = b[:n], b[1 : n + 1]
+    cont = (b & 0xC0) == 0x80
+    c1, c2, c3 = cont[1 : n + 1], cont[2 : n + 2], cont[3 : n + 3]
     v2 = (b0 >= 0xC2) & (b0 <= 0xDF) & c1
-    v3 = (
-        (b0 >= 0xE0)
-        & (b0 <= 0xEF)
-        & c1
-        & c2
-        & ((b0 != 0xE0) | (b1 >= 0xA0))
-        & ((b0 != 0xED) | (b1 <= 0x9F))
-    )
-    v4 = (
-        (b0 >= 0xF0)
-        & (b0 <= 0xF4)
-        & c1
-        & c2
-        & c3
-        & ((b0 != 0xF0) | (b1 >= 0x90))
-        & ((b0 != 0xF4) | (b1 <= 0x8F))
-    )
-    covered = v2 | v3 | v4
-    covered[1:] |= (v2 | v3 | v4)[:-1]
-    covered[2:] |= (v3 | v4)[:-2]
-    covered[3:] |= v4[:-3]
-    escaped = (b0 >= 0x80) & ~covered
-    value = np.where(b0 == hole, 0x80, b0)  # a loss mark counts as a continuation
-    lead = escaped & (value >= 0xC2) & (value <= 0xF4)
-    cont = escaped & (value <= 0xBF)  # escaped bytes are >= 0x80
-    after = np.zeros(n, dtype=bool)
-    after[:-1] = cont[1:] | (b1[:-1] == 0x3F)
-    damaged = int(np.count_nonzero(lead & after))
-    n_lead = int(np.count_nonzero(lead))
-    # Continuation bytes in blocks that directly follow an escaped lead byte.
-    edges = np.diff(cont.astype(np.int8), prepend=0, append=0)
-    block_start = np.flatnonzero(edges == 1)
-    block_end = np.flatnonzero(edges == -1)
-    attached = (block_start > 0) & lead[np.maximum(block_start - 1, 0)]
-    conts = int((block_end - block_start)[attached].sum())
-    stray = int(np.count_nonzero(escaped)) - n_lead - conts
+    v3 = (b0 >= 0xE0) & (b0 <= 0xEF) & c1 & c2
+    v4 = (b0 >= 0xF0) & (b0 <= 0xF4) & c1 & c2 & c3
+    # Four leads restrict their second byte (overlong forms, surrogates, beyond U+10FFFF).
+    for v, lead, low, high in ((v3, 0xE0, 0xA0, 0xBF), (v3, 0xED, 0x80, 0x9F)):
+        _restrict(v, b0, b1, lead, low, high)
+    for v, lead, low, high in ((v4, 0xF0, 0x90, 0xBF), (v4, 0xF4, 0x80, 0x8F)):
+        _restrict(v, b0, b1, lead, low, high)
+    valid = v2 | v3 | v4
     two, three, four = (int(np.count_nonzero(v)) for v in (v2, v3, v4))
-    return two + three + four, 2 * two + 3 * three + 4 * four, damaged, n_lead - damaged + stray
+    valid_bytes = 2 * two + 3 * three + 4 * four
+    escaped = int(np.count_nonzero(b0 >= 0x80)) - valid_bytes
+    # A lead byte is undecodable exactly when no valid sequence starts at it; the bytes after
+    # it are then undecodable too while they are continuations (a loss mark counts as one).
+    lead = np.flatnonzero((b0 >= 0xC2) & (b0 <= 0xF4) & ~valid)
+    marks = cont | (b == hole)
+    damaged = int(np.count_nonzero(marks[lead + 1] | (b[lead + 1] == 0x3F)))
+    conts = _marks_after(marks, lead)
+    stray = escaped - len(lead) - conts
+    return two + three + four, valid_bytes, damaged, len(lead) - damaged + stray
 
 
-def _unexplained_losses_array(blob: np.ndarray, table: CodecTable) -> int:
-    """:func:`_unexplained_losses` on a byte array."""
-    counts = np.bincount(blob, minlength=256)
-    defined = [b for b in range(0x80, 0xC0) if b not in table.undefined and b not in (0xA0, 0xAD)]
-    typical = sorted(int(counts[b]) for b in defined)[len(defined) // 2]
+def _marks_after(marks: np.ndarray, lead: np.ndarray) -> int:
+    """How many ``marks`` follow the positions ``lead`` without a gap, in total.
+
+    Stepping a few bytes forward from every lead at once is cheap (the blocks are short:
+    a damaged character has at most three); long blocks are measured with a search.
+    """
+    total = 0
+    here = lead + 1
+    for _ in range(4):
+        here = here[marks[here]]
+        total += len(here)
+        if len(here) == 0:
+            return total
+        here = here + 1
+    ends = np.flatnonzero(~marks)
+    return total + int((ends[np.searchsorted(ends, here)] - here).sum())
+
+
+@lru_cache(maxsize=64)
+def _defined_conts(codec: str) -> tuple[int, ...]:
+    table = codec_table(codec)
+    return tuple(
+        b - 0x80 for b in range(0x80, 0xC0) if b not in table.undefined and b not in (0xA0, 0xAD)
+    )
+
+
+def _unexplained_losses_array(
+    chars: np.ndarray, counts: np.ndarray, arrays: _CodecArrays, table: CodecTable
+) -> int:
+    """:func:`_unexplained_losses` from the text's character histogram.
+
+    Every character of a run's class is in some run, so a byte's count in the runs is the
+    count of the characters the code page maps to it: ``chars`` are the distinct code
+    points of the text (clipped to the BMP), ``counts`` how often each occurs.
+    """
+    image = arrays.run_byte[chars]
+    per_byte = np.bincount(image, weights=counts, minlength=256)[0x80:0xC0].tolist()
+    defined = _defined_conts(table.codec)
+    typical = sorted(per_byte[b] for b in defined)[len(defined) // 2]
     if typical < 8:
         return 0
-    return typical * sum(int(counts[b]) < 0.05 * typical for b in defined)
+    return int(typical) * sum(per_byte[b] < 0.05 * typical for b in defined)
 
 
 def _choose_codec_arrays(head: str, codecs: tuple[str, ...]) -> CodecChoice | None:
@@ -454,13 +489,18 @@ def _choose_codec_arrays(head: str, codecs: tuple[str, ...]) -> CodecChoice | No
         return _choose_codec_regex(head, codecs)
     votes = _pair_votes(cp, codecs)
     gaps = _gaps(cp)
+    histogram: list[np.ndarray] = []
 
     def evidence(codec: str) -> tuple[int, int, int, int]:
         arrays = _arrays(codec)
         blob = _runs_array(cp, gaps, arrays)
         valid, valid_bytes, damaged, junk = _evidence_array(blob, arrays.hole)
         if damaged:
-            junk += _unexplained_losses_array(blob, codec_table(codec))
+            if not histogram:
+                counts = np.bincount(cp)
+                chars = np.flatnonzero(counts)
+                histogram[:] = [chars, counts[chars]]
+            junk += _unexplained_losses_array(*histogram, arrays, codec_table(codec))
         return valid, valid_bytes, damaged, junk
 
     return _decide(codecs, votes, len(head), evidence)
