@@ -175,7 +175,7 @@ def _evidence(blob: bytes, table: CodecTable) -> tuple[int, int, int, int]:
 
 
 #: Below this many characters the regular-expression path is faster than numpy's fixed cost.
-NUMPY_MIN_CHARS = 2_000
+NUMPY_MIN_CHARS = 500
 
 
 def choose_codec(text: str, codecs: tuple[str, ...], sample: int = 60_000) -> CodecChoice | None:
