@@ -193,7 +193,7 @@ def choose_codec(text: str, codecs: tuple[str, ...], sample: int = 60_000) -> Co
     True
     """
     head = text[:sample]
-    if len(head) >= NUMPY_MIN_CHARS and len(codecs) <= _MAX_ARRAY_CODECS:
+    if len(head) >= NUMPY_MIN_CHARS and _arrays_fit(codecs):
         return _choose_codec_arrays(head, codecs)
     return _choose_codec_regex(head, codecs)
 
@@ -315,21 +315,36 @@ def _vote_arrays(codecs: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.nd
     from digestkit.repair.detect import codec_table as images
 
     pair_class = np.zeros(_BMP, dtype=np.uint8)
-    lead_bits = np.zeros(_BMP, dtype=np.uint64)
-    cont_bits = np.zeros(_BMP, dtype=np.uint64)
+    width = np.uint16 if len(codecs) <= 16 else np.uint64  # small tables stay in cache
+    lead_bits: np.ndarray = np.zeros(_BMP, dtype=width)
+    cont_bits: np.ndarray = np.zeros(_BMP, dtype=width)
     for k, codec in enumerate(codecs):
         leads, conts = images(codec)
         pair_class[[ord(c) for c in leads]] |= 1
         pair_class[[ord(c) for c in conts]] |= 2
         table = codec_table(codec)
-        bit = np.uint64(1 << k)
-        lead_bits[[ord(c) for c in table.leads]] |= bit
-        cont_bits[[ord(c) for c in table.conts]] |= bit
+        lead_bits[[ord(c) for c in table.leads]] += 1 << k
+        cont_bits[[ord(c) for c in table.conts]] += 1 << k
     pair_class[[ord(HOLE), ord("?")]] |= 2
+    plain = [c for c in range(0x80) if c not in (0x20, 0x3F)]
     for a in (pair_class, lead_bits, cont_bits):
-        if a[0xFFFF]:
-            raise ValueError("U+FFFF in a code page image")
+        if a[0xFFFF] or a[plain].any():  # _squeeze and the clipping rely on neither
+            raise ValueError("a code page image holds U+FFFF or plain ASCII")
     return pair_class, lead_bits, cont_bits
+
+
+@lru_cache(maxsize=16)
+def _arrays_fit(codecs: tuple[str, ...]) -> bool:
+    """Whether the array path can represent these code pages (every real one can)."""
+    if len(codecs) > _MAX_ARRAY_CODECS:
+        return False
+    try:
+        _vote_arrays(codecs)
+        for codec in codecs:
+            _arrays(codec)
+    except ValueError:
+        return False
+    return True
 
 
 def _greedy_starts(hits: np.ndarray) -> np.ndarray:
@@ -356,7 +371,7 @@ def _pair_votes(cp: np.ndarray, codecs: tuple[str, ...]) -> list[int]:
         seen = np.flatnonzero(patterns)
         counts = patterns[seen]
         return [int(counts[(seen >> k) & 1 == 1].sum()) for k in range(len(codecs))]
-    return [int(np.count_nonzero(bits & np.uint64(1 << k))) for k in range(len(codecs))]
+    return [int(np.count_nonzero(bits & bits.dtype.type(1 << k))) for k in range(len(codecs))]
 
 
 class _Gaps(NamedTuple):
@@ -419,10 +434,10 @@ def _evidence_array(blob: np.ndarray, hole: int) -> tuple[int, int, int, int]:
     v3 = (b0 >= 0xE0) & (b0 <= 0xEF) & c1 & c2
     v4 = (b0 >= 0xF0) & (b0 <= 0xF4) & c1 & c2 & c3
     # Four leads restrict their second byte (overlong forms, surrogates, beyond U+10FFFF).
-    for v, lead, low, high in ((v3, 0xE0, 0xA0, 0xBF), (v3, 0xED, 0x80, 0x9F)):
-        _restrict(v, b0, b1, lead, low, high)
-    for v, lead, low, high in ((v4, 0xF0, 0x90, 0xBF), (v4, 0xF4, 0x80, 0x8F)):
-        _restrict(v, b0, b1, lead, low, high)
+    _restrict(v3, b0, b1, 0xE0, 0xA0, 0xBF)
+    _restrict(v3, b0, b1, 0xED, 0x80, 0x9F)
+    _restrict(v4, b0, b1, 0xF0, 0x90, 0xBF)
+    _restrict(v4, b0, b1, 0xF4, 0x80, 0x8F)
     valid = v2 | v3 | v4
     two, three, four = (int(np.count_nonzero(v)) for v in (v2, v3, v4))
     valid_bytes = 2 * two + 3 * three + 4 * four
@@ -481,15 +496,31 @@ def _unexplained_losses_array(
     return int(typical) * sum(per_byte[b] < 0.05 * typical for b in defined)
 
 
+def _squeeze(raw: np.ndarray) -> np.ndarray:
+    """The code points worth counting, clipped to the BMP, as indices.
+
+    ASCII other than space and '?' belongs to no code page's image: it only separates runs
+    and pairs, so each stretch of it is kept as one character (a long English paragraph
+    costs one element).
+
+    >>> _squeeze(codepoints("ab Ã©cd?🤖")).tolist()
+    [97, 32, 195, 169, 99, 63, 65535]
+    """
+    plain = (raw < 0x80) & (raw != 0x20) & (raw != 0x3F)
+    keep = ~plain
+    keep[1:] |= keep[:-1].copy()
+    keep[:1] = True
+    return np.minimum(raw[keep], 0xFFFF).astype(np.intp)
+
+
 def _choose_codec_arrays(head: str, codecs: tuple[str, ...]) -> CodecChoice | None:
     """:func:`choose_codec` counted with numpy arrays (long texts)."""
-    raw = codepoints(head)
-    cp = np.minimum(raw, 0xFFFF).astype(np.intp)
-    if len(cp) < 2:
-        return _choose_codec_regex(head, codecs)
+    cp = _squeeze(codepoints(head))
+    if len(cp) < 2:  # no pair to vote for any code page
+        return None
     votes = _pair_votes(cp, codecs)
     gaps = _gaps(cp)
-    histogram: list[np.ndarray] = []
+    histogram: dict[str, np.ndarray] = {}
 
     def evidence(codec: str) -> tuple[int, int, int, int]:
         arrays = _arrays(codec)
@@ -498,9 +529,10 @@ def _choose_codec_arrays(head: str, codecs: tuple[str, ...]) -> CodecChoice | No
         if damaged:
             if not histogram:
                 counts = np.bincount(cp)
-                chars = np.flatnonzero(counts)
-                histogram[:] = [chars, counts[chars]]
-            junk += _unexplained_losses_array(*histogram, arrays, codec_table(codec))
+                histogram["chars"] = chars = np.flatnonzero(counts)
+                histogram["counts"] = counts[chars]
+            chars, counts = histogram["chars"], histogram["counts"]
+            junk += _unexplained_losses_array(chars, counts, arrays, codec_table(codec))
         return valid, valid_bytes, damaged, junk
 
     return _decide(codecs, votes, len(head), evidence)
