@@ -8,8 +8,9 @@ is the lossless repair. What does not decode is handed to :mod:`.lossy`.
 
 Long texts are scored with numpy (one array of code points, per code page a code point ->
 byte map, built once): the same counts as the regular expressions of the short-text path,
-13x faster on seed 004 (1.8 ms instead of 24 ms for its 60,000-character sample). :func:`byte_map` and :func:`codepoints` are
-public so that other array code (the lossy search) can share them.
+13x faster on seed 004 (1.8 ms instead of 24 ms for its 60,000-character sample).
+:func:`byte_map` and :func:`codepoints` are public so that other array code (the lossy
+search) can share them.
 
 >>> table = codec_table("cp1252")
 >>> run_bytes("Ã©", table)
