@@ -149,6 +149,10 @@ def test_runs_match_the_regex(text: str, codec: str) -> None:
         return
     starts, ends = _runs(cps, high)
     assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == want
+    # The same damaged mixes through the whole pass: no exception, consistent spans.
+    out, spans, _ = fast_pass(text, table, RepairConfig())
+    assert isinstance(out, str)
+    _check_spans(out, spans)
 
 
 _CJK = st.text(
