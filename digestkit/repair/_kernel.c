@@ -237,6 +237,15 @@ static double counter_get(const Counter *c, uint64_t key) {
 
 static void counter_free(Counter *c) { free(c->keys); free(c->values); }
 
+/* Two zeroed int32 counters per code point, one pair per thread, allocated once and handed
+ * back zeroed (callers clear what they counted): no 4 MB clear per document. */
+static _Thread_local int32_t *per_char_buf[2];
+
+static int32_t *per_char(int which) {
+    if (!per_char_buf[which]) per_char_buf[which] = calloc(UNICODE_SIZE, sizeof(int32_t));
+    return per_char_buf[which];
+}
+
 /* ---------------------------------------------------------------- the model */
 
 typedef struct {
@@ -247,16 +256,39 @@ typedef struct {
     /* per document */
     double ascii_p[128];
     const Counter *intact;  /* pairs seen intact (NULL: none) */
-    const double *intact_left;  /* per code point (may be NULL) */
+    const int32_t *intact_left;  /* per code point (may be NULL) */
     double cache_weight;
     const int32_t *doc;  /* character counts of the first-round text (NULL: none) */
     double doc_total, doc_weight;
+    /* Scores already computed in this round: a document repeats its pairs. */
+    uint64_t *memo_keys;  /* pair key + 1; 0 = empty */
+    double *memo_logp, *memo_seen;
 } Model;
+
+#define MEMO_BITS 16
 
 static inline uint64_t pair_key(int32_t a, int32_t b) { return ((uint64_t)a << 21) | (uint64_t)b; }
 
+static double logp_uncached(const Model *m, int32_t a, int32_t b, double *seen);
+
 /* log P(b | a) (DocumentScorer.logp) and, in *seen, how often the pair is intact. */
 static double logp(const Model *m, int32_t a, int32_t b, double *seen) {
+    uint64_t key = pair_key(a, b) + 1;
+    uint64_t at = (key * MULT) >> (64 - MEMO_BITS);
+    if (m->memo_keys[at] == key) {
+        if (seen) *seen = m->memo_seen[at];
+        return m->memo_logp[at];
+    }
+    double n;
+    double v = logp_uncached(m, a, b, &n);
+    m->memo_keys[at] = key;
+    m->memo_logp[at] = v;
+    m->memo_seen[at] = n;
+    if (seen) *seen = n;
+    return v;
+}
+
+static double logp_uncached(const Model *m, int32_t a, int32_t b, double *seen) {
     double pair = table_get(&m->bigram, pair_key(a, b), 0.0);
     int boundary = a < 0x80 || !Py_UNICODE_ISALPHA((Py_UCS4)a);
     double uni = boundary ? m->start[b] : m->uni[b];
@@ -266,7 +298,7 @@ static double logp(const Model *m, int32_t a, int32_t b, double *seen) {
     if (damp) p = m->opener_before_end * p;
     double n = 0.0;
     if (m->intact_left) {
-        double left = m->intact_left[a];
+        double left = (double)m->intact_left[a];
         if (left > 0) {
             n = counter_get(m->intact, pair_key(a, b));
             if (m->cache_weight) p = (1 - m->cache_weight) * p + m->cache_weight * n / left;
@@ -465,21 +497,29 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     int32_t *back = malloc(sizeof(int32_t) * (m * k + 1));
     int32_t *left = malloc(sizeof(int32_t) * (m + 1)), *right = malloc(sizeof(int32_t) * (m + 1));
     int32_t *out = malloc(sizeof(int32_t) * (n + 1)), *pos = malloc(sizeof(int32_t) * (m + 1));
-    double *intact_left = NULL;
-    int32_t *doc = NULL;
+    int32_t *intact_left = NULL, *doc = NULL, *counted = NULL;
+    Py_ssize_t n_out = 0, n_counted = 0;
     Counter intact = {0};
-    if (!base || !score || !vit || !back || !left || !right || !out || !pos) { failed = 1; goto done; }
+    md.memo_keys = calloc((size_t)1 << MEMO_BITS, sizeof(uint64_t));
+    md.memo_logp = malloc(sizeof(double) << MEMO_BITS);
+    md.memo_seen = malloc(sizeof(double) << MEMO_BITS);
+    if (!base || !score || !vit || !back || !left || !right || !out || !pos || !md.memo_keys ||
+        !md.memo_logp || !md.memo_seen) { failed = 1; goto done; }
 
     /* What survived intact: ASCII priors, pairs not broken by a damaged character. */
-    Py_ssize_t known = 0;
+    Py_ssize_t known = 0, wide = 0;
     double ascii_n[128] = {0};
     for (Py_ssize_t i = 0; i < n; i++)
-        if (emit[i] >= 0) { known++; if (emit[i] < 128) ascii_n[emit[i]]++; }
+        if (emit[i] >= 0) {
+            known++;
+            if (emit[i] < 128) ascii_n[emit[i]]++;
+            else wide++;
+        }
     for (int c = 0; c < 128; c++)
         md.ascii_p[c] = ascii_n[c] ? ascii_n[c] / (double)(known ? known : 1) : 1e-8;
     if (document_prior) {
-        if (!counter_init(&intact, known)) { failed = 1; goto done; }
-        intact_left = calloc(UNICODE_SIZE, sizeof(double));
+        if (!counter_init(&intact, wide)) { failed = 1; goto done; }
+        intact_left = per_char(0);
         if (!intact_left) { failed = 1; goto done; }
         int32_t prev = -1;
         Py_ssize_t r = 0, pairs = 0;
@@ -580,14 +620,19 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     }
 
     /* Round two: the document's counts join; doubtful slots re-decided left to right. */
-    Py_ssize_t n_out = assemble(&s, emit, choice, final, out, pos);
+    n_out = assemble(&s, emit, choice, final, out, pos);
     if (document_prior) {
-        doc = calloc(UNICODE_SIZE, sizeof(int32_t));
+        doc = per_char(1);
         if (!doc) { failed = 1; goto done; }
+        counted = malloc(sizeof(int32_t) * (n_out + 1));
+        if (!counted) { failed = 1; goto done; }
+        memcpy(counted, out, sizeof(int32_t) * n_out);
+        n_counted = n_out;
         for (Py_ssize_t i = 0; i < n_out; i++) doc[out[i]]++;
         md.doc = doc;
         md.doc_total = (double)n_out;
         md.doc_weight = doc_weight;
+        memset(md.memo_keys, 0, sizeof(uint64_t) << MEMO_BITS);  /* the scores changed */
     }
     for (Py_ssize_t q = 0; q < m; q++) {
         if (conf[q] >= sure) continue;
@@ -639,8 +684,16 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     assemble(&s, emit, choice, final, out, pos);
 
 done:
-    free(base); free(score); free(vit); free(back); free(left); free(right); free(out); free(pos);
-    free(intact_left); free(doc);
+    free(base); free(score); free(vit); free(back); free(left); free(right); free(pos);
+    /* Give the per-character counters back zeroed: clear only what was counted. */
+    if (intact_left)
+        for (Py_ssize_t i = 0; i < n; i++)
+            if (emit[i] >= 0) intact_left[emit[i]] = 0;
+    if (doc && counted)
+        for (Py_ssize_t i = 0; i < n_counted; i++) doc[counted[i]] = 0;
+    free(counted);
+    free(out);
+    free(md.memo_keys); free(md.memo_logp); free(md.memo_seen);
     if (intact.keys) counter_free(&intact);
     Py_END_ALLOW_THREADS
     if (failed) { PyErr_NoMemory(); ok = 0; }
