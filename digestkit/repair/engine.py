@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from digestkit.repair.detect import looks_like_mojibake
@@ -45,7 +45,7 @@ from digestkit.repair.lossy import (
     sequence_length,
 )
 from digestkit.repair.model import CharModel
-from digestkit.repair.types import RepairConfig, Repaired, RepairSpan
+from digestkit.repair.types import RepairConfig, Repaired, RepairSpan, Spans
 
 __all__ = ["repair_pass", "repair_suspicious", "replay"]
 
@@ -215,7 +215,7 @@ def _language(text: str) -> str:
 
 def repair_pass(
     text: str, table: CodecTable, config: RepairConfig, strong: bool = True
-) -> tuple[str, list[RepairSpan], bool]:
+) -> tuple[str, Sequence[RepairSpan], bool]:
     """Re-read every run of ``table``'s code page in ``text``; returns text, spans, lossy?
 
     ``strong`` says the document as a whole is clearly mojibake in this code page; when it
@@ -415,7 +415,7 @@ def repair_suspicious(text: str, config: RepairConfig) -> Repaired:
     """Repair text that the prefilter flagged: up to ``config.max_passes`` layers."""
     current = text
     steps: list[tuple[str, str]] = []
-    spans: list[RepairSpan] = []
+    spans: Sequence[RepairSpan] = ()
     encoding, confidence = None, 1.0
     for n in range(config.max_passes):
         # A second layer (or a second code page) is only worth a look if the prefilter
@@ -432,21 +432,22 @@ def repair_suspicious(text: str, config: RepairConfig) -> Repaired:
             choice, (fixed, pass_spans, lossy) = _break_tie(current, choice, config)
         if fixed == current:
             break
-        steps.extend(_pass_steps(current, fixed, choice.codec, lossy))
         # Spans of an earlier pass are re-expressed against the final text by the last pass.
-        spans = pass_spans if not spans else _merge_spans(text, fixed)
+        spans = _merge_spans(text, fixed) if steps else pass_spans
+        steps.extend(_pass_steps(current, fixed, choice.codec, lossy))
         if encoding is None:
             encoding, confidence = choice.codec, choice.confidence
         current = fixed
-        logger.debug("pass with %s: %d spans", choice.codec, len(pass_spans))
+        logger.debug("pass %d with %s", n + 1, choice.codec)
     if current == text:
         return Repaired(text, False, None, 1.0)
-    return Repaired(current, True, encoding, confidence, tuple(steps), tuple(spans))
+    kept = spans if isinstance(spans, Spans) else tuple(spans)
+    return Repaired(current, True, encoding, confidence, tuple(steps), kept)
 
 
 def _break_tie(
     text: str, choice: CodecChoice, config: RepairConfig
-) -> tuple[CodecChoice, tuple[str, list[RepairSpan], bool]]:
+) -> tuple[CodecChoice, tuple[str, Sequence[RepairSpan], bool]]:
     """Code pages that differ only in which bytes they lose explain damaged text equally
     well (cp1252 and cp1254 for CJK): let the language model read each result."""
     results = []
@@ -458,7 +459,7 @@ def _break_tie(
     return replace(choice, codec=codec, confidence=round(choice.confidence * 0.75, 4)), result
 
 
-def _fluency(text: str, spans: list[RepairSpan]) -> float:
+def _fluency(text: str, spans: Sequence[RepairSpan]) -> float:
     """Log-likelihood of the repaired spans (with one character of context each side)."""
     model = CharModel(_language(text))
     total = 0.0

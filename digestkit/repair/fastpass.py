@@ -35,7 +35,7 @@ from digestkit.repair.lossless import HOLE, CodecTable
 from digestkit.repair.lossy import Candidate, candidates, estimate_losses
 from digestkit.repair.model import CharModel
 from digestkit.repair.model.arrays import DocumentScorer, ModelArrays
-from digestkit.repair.types import RepairConfig, RepairSpan
+from digestkit.repair.types import RepairConfig, RepairSpan, Spans
 
 __all__ = ["codepoints", "fast_pass"]
 
@@ -176,7 +176,7 @@ KERNEL = _compiled
 
 def fast_pass(
     text: str, table: CodecTable, config: RepairConfig
-) -> tuple[str, list[RepairSpan], bool]:
+) -> tuple[str, Sequence[RepairSpan], bool]:
     """Re-read every run of ``table``'s code page in ``text`` (strong evidence assumed);
     returns the text, the spans and whether lost bytes were rebuilt."""
     if KERNEL is not None:
@@ -340,32 +340,37 @@ class _Doc:
         decoded_runs: np.ndarray,
         slot_runs: np.ndarray | None = None,
         conf: np.ndarray | None = None,
-    ) -> tuple[str, list[RepairSpan], bool]:
-        """The repaired text and one span per run that changed (like the run-wise pass)."""
+    ) -> tuple[str, Sequence[RepairSpan], bool]:
+        """The repaired text and one span per run that changed (like the run-wise pass);
+        the spans are built when first read (:class:`~digestkit.repair.types.Spans`)."""
         live = emit >= 0
         out = _text(emit[live])
-        before = np.concatenate(([0], np.cumsum(live)))
         n_runs = len(self.runs_start)
-        changed = np.zeros(n_runs, bool)
-        changed[decoded_runs] = True
-        lowest = np.ones(n_runs)
         has_slot = np.zeros(n_runs, bool)
-        if slot_runs is not None and conf is not None and len(slot_runs):
-            changed[slot_runs] = True
+        if slot_runs is not None and len(slot_runs):
             has_slot[slot_runs] = True
-            np.minimum.at(lowest, slot_runs, conf)
-        spans = []
-        text = self.text
-        starts, ends = self.runs_start.tolist(), self.runs_end.tolist()
-        o_starts, o_ends = before[self.runs_start].tolist(), before[self.runs_end].tolist()
-        lows, lossy_runs = lowest.tolist(), has_slot.tolist()
-        for r in np.flatnonzero(changed).tolist():
-            original = text[starts[r] : ends[r]]
-            new = out[o_starts[r] : o_ends[r]]
-            if new != original:
-                kind = "lossy" if lossy_runs[r] else "lossless"
-                spans.append(RepairSpan(o_starts[r], o_ends[r], original, new, lows[r], kind))
-        return out, spans, bool(has_slot.any())
+        text, runs_start, runs_end = self.text, self.runs_start, self.runs_end
+
+        def build() -> list[RepairSpan]:
+            before = np.concatenate(([0], np.cumsum(live)))
+            changed = has_slot.copy()
+            changed[decoded_runs] = True
+            lowest = np.ones(n_runs)
+            if slot_runs is not None and conf is not None and len(slot_runs):
+                np.minimum.at(lowest, slot_runs, conf)
+            spans = []
+            starts, ends = runs_start.tolist(), runs_end.tolist()
+            o_starts, o_ends = before[runs_start].tolist(), before[runs_end].tolist()
+            lows, lossy_runs = lowest.tolist(), has_slot.tolist()
+            for r in np.flatnonzero(changed).tolist():
+                original = text[starts[r] : ends[r]]
+                new = out[o_starts[r] : o_ends[r]]
+                if new != original:
+                    kind = "lossy" if lossy_runs[r] else "lossless"
+                    spans.append(RepairSpan(o_starts[r], o_ends[r], original, new, lows[r], kind))
+            return spans
+
+        return out, Spans(build), bool(has_slot.any())
 
 
 def _runs(cps: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -844,7 +849,7 @@ _BUFFERS: dict[int, tuple[ModelArrays, tuple[object, ...]]] = {}
 
 def _compiled_pass(
     kernel: ModuleType, text: str, table: CodecTable, config: RepairConfig
-) -> tuple[str, list[RepairSpan], bool]:
+) -> tuple[str, Sequence[RepairSpan], bool]:
     """:func:`fast_pass` with both passes over the text in C (``_kernel.c``)."""
     from digestkit.repair import model as _model
 

@@ -7,9 +7,11 @@ ones; a pipeline replays :attr:`Repaired.steps` on the next file with ``apply_pl
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import overload
 
-__all__ = ["DEFAULT_CODECS", "RepairConfig", "RepairSpan", "Repaired"]
+__all__ = ["DEFAULT_CODECS", "RepairConfig", "RepairSpan", "Repaired", "Spans"]
 
 
 #: The single-byte code pages UTF-8 is commonly misread through, most common first (the
@@ -52,6 +54,58 @@ class RepairSpan:
     kind: str
 
 
+class Spans(Sequence[RepairSpan]):
+    """The spans of a repair, built the first time they are read.
+
+    A README of Chinese mojibake has thousands of repaired runs; a caller that only wants
+    the text should not pay for an object per run. A ``Spans`` behaves as the tuple of its
+    spans (indexing, ``len``, iteration, equality with tuples, hashing).
+
+    >>> s = Spans(lambda: (RepairSpan(0, 1, "Ã©", "é", 1.0, "lossless"),))
+    >>> len(s), s[0].replacement, s == (s[0],)
+    (1, 'é', True)
+    """
+
+    __slots__ = ("_build", "_items")
+
+    def __init__(self, build: Callable[[], Sequence[RepairSpan]]):
+        self._build: Callable[[], Sequence[RepairSpan]] | None = build
+        self._items: tuple[RepairSpan, ...] | None = None
+
+    def _all(self) -> tuple[RepairSpan, ...]:
+        if self._items is None:
+            assert self._build is not None
+            self._items = tuple(self._build())
+            self._build = None
+        return self._items
+
+    @overload
+    def __getitem__(self, index: int) -> RepairSpan: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[RepairSpan, ...]: ...
+    def __getitem__(self, index: int | slice) -> RepairSpan | tuple[RepairSpan, ...]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __iter__(self) -> Iterator[RepairSpan]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Spans):
+            return self._all() == other._all()
+        if isinstance(other, tuple | list):
+            return self._all() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return repr(self._all())
+
+
 @dataclass(frozen=True)
 class Repaired:
     """The result of :func:`~digestkit.repair.repair_text` / ``repair_bytes``.
@@ -66,7 +120,8 @@ class Repaired:
     encoding: str | None
     encoding_confidence: float
     steps: tuple[tuple[str, str], ...] = ()
-    spans: tuple[RepairSpan, ...] = ()
+    #: A tuple, or a :class:`Spans` (built when first read; compares equal to the tuple).
+    spans: Sequence[RepairSpan] = ()
 
     @property
     def min_confidence(self) -> float:
