@@ -227,9 +227,10 @@ def fast_pass(
     slot_pos = lead_pos[is_slot]
     lang = _language(emit)
     key, odd = _pattern_keys(doc, slot_pos, seen[is_slot], need[is_slot])
+    padded = np.concatenate((rb, np.full(_ODD_WIDTH, -1)))
     slots, _ = _build_slots(
         text,
-        lambda at, count: rb[at : at + count],
+        lambda at, width: padded[at[:, None] + np.arange(width)],
         slot_pos,
         seen[is_slot],
         need[is_slot],
@@ -433,7 +434,7 @@ def _pattern_keys(
 
 def _build_slots(
     text: str,
-    window: Callable[[int, int], np.ndarray],
+    windows: Callable[[np.ndarray, int], np.ndarray],
     slot_pos: np.ndarray,
     slot_seen: np.ndarray,
     slot_need: np.ndarray,
@@ -446,54 +447,43 @@ def _build_slots(
 ) -> tuple[_Slots, np.ndarray]:
     """Readings for every damaged character, one lookup per distinct byte pattern.
 
-    ``window(pos, count)`` gives the bytes of ``text[pos:pos + count]`` (for the rare
-    slots followed by ' ' or '?'); ``run_end`` is where each slot's run ends. Returns the
-    slots that have readings, and the rows (of the inputs) that have none.
+    ``windows(positions, width)`` gives the bytes of ``text[p:p + width]`` for each
+    position (-1 past the end; for the rare slots followed by ' ' or '?'); ``run_end`` is
+    where each slot's run ends. Returns the slots that have readings, and the rows (of
+    the inputs) that have none.
     """
     arrays = ModelArrays.get(lang)
     end = (slot_pos + 1 + slot_seen).astype(np.int64)
     uniq, inverse = np.unique(key, return_inverse=True)
-    k = KEEP
-    firsts = np.full((len(uniq), k), -1, np.int64)
-    priors = np.full((len(uniq), k), _NEG)
-    for row, value in enumerate(uniq.tolist()):
-        for col, cand in enumerate(_pruned(_observed(value), codec, losses, lang)):
-            firsts[row, col] = ord(cand.text)
-            priors[row, col] = cand.prior
-    first, prior = firsts[inverse], priors[inverse]
-    odd_rows: dict[int, tuple[list[Candidate], int, int]] = {}
-    for r in np.flatnonzero(odd).tolist():
-        at, need = int(slot_pos[r]), int(slot_need[r])
-        options, tail_start, stop = _odd_slot(
-            text,
-            window(at, 2 * need + 4),
-            at,
-            need,
-            int(slot_seen[r]),
-            int(run_end[r]),
-            codec,
-            losses,
-            lang,
-        )
-        odd_rows[r] = (options, tail_start, stop)
-        first[r], prior[r] = -1, _NEG
-        for c, cand in enumerate(options):
-            first[r, c], prior[r, c] = ord(cand.text[0]), cand.prior
-        end[r] = stop
+    rows = [_pattern_row(value, codec, losses, lang) for value in uniq.tolist()]
+    first = np.array([row[0] for row in rows], np.int64).reshape(-1, KEEP)[inverse]
+    prior = np.array([row[1] for row in rows], np.float64).reshape(-1, KEEP)[inverse]
+    last = first.copy()
+    odd_rows: dict[int, tuple[tuple[str, ...], int]] = {}
+    odd_at = np.flatnonzero(odd)
+    if len(odd_at):
+        width = _ODD_WIDTH
+        found = windows(slot_pos[odd_at], width).tolist()
+        for r, bytes_row in zip(odd_at.tolist(), found, strict=True):
+            at, need = int(slot_pos[r]), int(slot_need[r])
+            stop_at = min(int(run_end[r]), at + 2 * need + 4) - at
+            firsts, priors, lasts, texts, j = _odd_readings(
+                tuple(bytes_row[:stop_at]), text[at : at + stop_at], need, codec, losses, lang
+            )
+            first[r], prior[r], last[r] = firsts, priors, lasts
+            odd_rows[r] = (texts, at + 1 + int(slot_seen[r]))
+            end[r] = at + j
     has = first[:, 0] >= 0
     usable = np.flatnonzero(has)
     slots = _Slots(arrays, slot_pos[usable].astype(np.int64), end[usable])
-    slots.first, slots.prior = first[usable], prior[usable]
-    slots.last = slots.first.copy()
-    row_of = {int(r): i for i, r in enumerate(usable.tolist())}
-    for r, (options, tail_start, _) in odd_rows.items():
-        if r in row_of:
-            i = row_of[r]
-            slots.texts[i] = [c.text for c in options]
-            slots.keeps_tail[i] = [len(c.text) > 1 for c in options]
+    slots.first, slots.prior, slots.last = first[usable], prior[usable], last[usable]
+    remap = np.cumsum(has) - 1
+    for r, (texts, tail_start) in odd_rows.items():
+        if has[r] and any(len(t) > 1 for t in texts):
+            i = int(remap[r])
+            slots.texts[i] = list(texts)
+            slots.keeps_tail[i] = [len(t) > 1 for t in texts]
             slots.tail_start[i] = tail_start
-            for c, cand in enumerate(options):
-                slots.last[i, c] = ord(cand.text[-1])
     adjacent = slots.end[:-1] == slots.start[1:]
     linked = np.zeros(len(slots.start), bool)
     linked[:-1] |= adjacent
@@ -504,45 +494,53 @@ def _build_slots(
     return slots, np.flatnonzero(~has)
 
 
-def _odd_slot(
-    text: str,
-    rb: np.ndarray,
-    pos: int,
-    need: int,
-    seen: int,
-    end_of_run: int,
-    codec: str,
-    losses: Losses,
-    lang: str,
-) -> tuple[list[Candidate], int, int]:
-    """A slot followed by ' ' or '?': the run-wise engine's rules (``engine._slot``) decide
-    what it may take back. ``rb`` holds the bytes of ``text[pos:]`` (-1: not in the code
-    page; 0x100: U+FFFD). Returns its pruned readings, where its seen bytes end, and where
-    the slot ends."""
-    toks: list[tuple[int, str]] = []
-    for p in range(pos, min(end_of_run, pos + 2 * need + 4)):
-        ch = text[p]
-        byte = int(rb[p - pos])
-        if 0x80 <= byte <= 0xBF or byte == _HOLE:
-            toks.append((-2 if byte == _HOLE else byte, ch))
-        elif p == pos:
-            toks.append((byte, ch))
-        else:
-            toks.append((-1 if ch in " ?" else 0x7FFF, ch))
-    options, j = _odd_readings(tuple(toks), need, codec, losses, lang)
-    return list(options), pos + 1 + seen, pos + j
+#: Bytes looked at after a slot's lead when it may take back a lost NBSP or '?'.
+_ODD_WIDTH = 10
+
+
+@lru_cache(maxsize=8192)
+def _pattern_row(
+    value: int, codec: str, losses: Losses, lang: str
+) -> tuple[tuple[int, ...], tuple[float, ...]]:
+    """First code points and priors of one pattern's readings, padded to :data:`KEEP`."""
+    options = _pruned(_observed(value), codec, losses, lang)
+    pad = KEEP - len(options)
+    return (
+        tuple(ord(c.text) for c in options) + (-1,) * pad,
+        tuple(c.prior for c in options) + (_NEG,) * pad,
+    )
 
 
 @lru_cache(maxsize=4096)
 def _odd_readings(
-    toks: tuple[tuple[int, str], ...], need: int, codec: str, losses: Losses, lang: str
-) -> tuple[tuple[Candidate, ...], int]:
+    window: tuple[int, ...], chars: str, need: int, codec: str, losses: Losses, lang: str
+) -> tuple[tuple[int, ...], tuple[float, ...], tuple[int, ...], tuple[str, ...], int]:
+    """A slot followed by ' ' or '?': the run-wise engine's rules (``engine._slot``) decide
+    what it may take back. ``window`` holds the bytes of ``chars`` (the slot's lead and
+    what follows it in its run; -1: not in the code page, 0x100: U+FFFD). Returns the
+    readings' first code points, priors, last code points and texts (padded to
+    :data:`KEEP`), and how many characters the slot takes."""
     from digestkit.repair.engine import _slot
     from digestkit.repair.lossless import codec_table
 
-    slot, j = _slot(list(toks), 0, need, codec_table(codec), losses)
+    toks: list[tuple[int, str]] = []
+    for p, (byte, ch) in enumerate(zip(window, chars, strict=True)):
+        if 0x80 <= byte <= 0xBF or byte == _HOLE:
+            toks.append((-2 if byte == _HOLE else byte, ch))
+        elif p == 0:
+            toks.append((byte, ch))
+        else:
+            toks.append((-1 if ch in " ?" else 0x7FFF, ch))
+    slot, j = _slot(toks, 0, need, codec_table(codec), losses)
     options = _ranked(slot.options, lang) if slot.options else ()
-    return options, j
+    pad = KEEP - len(options)
+    return (
+        tuple(ord(c.text[0]) for c in options) + (-1,) * pad,
+        tuple(c.prior for c in options) + (_NEG,) * pad,
+        tuple(ord(c.text[-1]) for c in options) + (-1,) * pad,
+        tuple(c.text for c in options),
+        j,
+    )
 
 
 def _base(slots: _Slots, scorer: DocumentScorer) -> np.ndarray:
@@ -889,12 +887,13 @@ def _compiled_pass(
     slot_pos, slot_seen, slot_need = slot_pos[:m], slot_seen[:m], slot_need[:m]
     run_of = np.searchsorted(runs_start, slot_pos, side="right") - 1
 
-    def window(at: int, count: int) -> np.ndarray:
-        chunk = cps[at : at + count]
+    def windows(at: np.ndarray, width: int) -> np.ndarray:
+        idx = np.minimum(at[:, None] + np.arange(width), n - 1)
+        chunk = cps[idx]
         return np.where(chunk < 0x10000, bmap[np.minimum(chunk, 0xFFFF)], -1)
 
     slots, empty = _build_slots(
-        text, window, slot_pos, slot_seen, slot_need, slot_key[:m], slot_odd[:m].astype(bool),
+        text, windows, slot_pos, slot_seen, slot_need, slot_key[:m], slot_odd[:m].astype(bool),
         runs_end[run_of], table.codec, losses, lang,
     )  # fmt: skip
     for r in empty.tolist():  # no reading fits: the characters stay as they are
@@ -913,7 +912,11 @@ def _compiled_pass(
         multi[r] = 1
         tail_start[r] = slots.tail_start[r]
         keeps[r, : len(flags)] = flags
-        emit[slots.tail_start[r] : slots.end[r]] = -1
+    # A slot that took back a lost NBSP or '?' owns the characters after its bytes too.
+    seen_end = slot_pos[np.isin(np.arange(m), empty, invert=True)] + 1
+    seen_end += slot_seen[np.isin(np.arange(m), empty, invert=True)]
+    for r in np.flatnonzero(end > seen_end).tolist():
+        emit[seen_end[r] : end[r]] = -1
     params = (
         config.document_prior,
         _model.CACHE_WEIGHT,
