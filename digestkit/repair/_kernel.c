@@ -24,6 +24,21 @@
 #define LINE 80
 #define NEG (-INFINITY)
 
+#ifdef DK_PROF  /* build with -DDK_PROF to print where decide() spends its time */
+#include <stdio.h>
+#include <time.h>
+static double now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+#define TICK(name) do { double t_ = now_ms(); fprintf(stderr, "%s %.3f\n", name, t_ - t0_); t0_ = t_; } while (0)
+#define TICK_START double t0_ = now_ms()
+#else
+#define TICK(name) do { } while (0)
+#define TICK_START do { } while (0)
+#endif
+
 static const uint64_t MULT = 0x9E3779B97F4A7C15ULL;
 static const uint64_t POLY = 0x100000001B3ULL;
 
@@ -196,10 +211,10 @@ static inline double table_get(const Table *t, uint64_t key, double dflt) {
     }
 }
 
-/* A small counting hash table built per document (intact pairs). */
+/* A small counting hash table built per document (intact pairs): (key + 1, count) side by
+ * side, one cache line per probe. */
 typedef struct {
-    uint64_t *keys;
-    double *values;
+    uint64_t *slots;
     int bits;
     uint64_t mask;
 } Counter;
@@ -209,17 +224,16 @@ static int counter_init(Counter *c, Py_ssize_t expected) {
     while (((Py_ssize_t)1 << bits) < 2 * expected + 2) bits++;
     c->bits = bits;
     c->mask = ((uint64_t)1 << bits) - 1;
-    c->keys = calloc((size_t)1 << bits, sizeof(uint64_t));
-    c->values = calloc((size_t)1 << bits, sizeof(double));
-    return c->keys && c->values;
+    c->slots = calloc((size_t)2 << bits, sizeof(uint64_t));
+    return c->slots != NULL;
 }
 
 static void counter_add(Counter *c, uint64_t key) {
     uint64_t stored = key + 1;
     uint64_t pos = (stored * MULT) >> (64 - c->bits);
     for (;;) {
-        if (c->keys[pos] == stored) { c->values[pos] += 1; return; }
-        if (c->keys[pos] == 0) { c->keys[pos] = stored; c->values[pos] = 1; return; }
+        if (c->slots[2 * pos] == stored) { c->slots[2 * pos + 1]++; return; }
+        if (c->slots[2 * pos] == 0) { c->slots[2 * pos] = stored; c->slots[2 * pos + 1] = 1; return; }
         pos = (pos + 1) & c->mask;
     }
 }
@@ -228,14 +242,14 @@ static double counter_get(const Counter *c, uint64_t key) {
     uint64_t stored = key + 1;
     uint64_t pos = (stored * MULT) >> (64 - c->bits);
     for (;;) {
-        uint64_t k = c->keys[pos];
-        if (k == stored) return c->values[pos];
+        uint64_t k = c->slots[2 * pos];
+        if (k == stored) return (double)c->slots[2 * pos + 1];
         if (k == 0) return 0.0;
         pos = (pos + 1) & c->mask;
     }
 }
 
-static void counter_free(Counter *c) { free(c->keys); free(c->values); }
+static void counter_free(Counter *c) { free(c->slots); }
 
 /* Two zeroed int32 counters per code point, one pair per thread, allocated once and handed
  * back zeroed (callers clear what they counted): no 4 MB clear per document. */
@@ -251,7 +265,9 @@ static int32_t *per_char(int which) {
 typedef struct {
     const double *uni, *start, *weight;
     const uint8_t *in_table, *clause_end, *openers, *closers;
-    Table bigram, words, inner;
+    const int32_t *bi_row, *bi_col;  /* pairs (a, b) with P(b | a), row by row (CSR) */
+    const double *bi_val;
+    Table words, inner;
     double opener_before_end;
     /* per document */
     double ascii_p[128];
@@ -260,36 +276,53 @@ typedef struct {
     double cache_weight;
     const int32_t *doc;  /* character counts of the first-round text (NULL: none) */
     double doc_total, doc_weight;
-    /* Scores already computed in this round: a document repeats its pairs. */
-    uint64_t *memo_keys;  /* pair key + 1; 0 = empty */
-    double *memo_logp, *memo_seen;
+    /* Scores already computed: a document repeats its pairs. */
+    struct Memo *memo;
 } Model;
 
-#define MEMO_BITS 16
+#define MEMO_BITS 15
 
 static inline uint64_t pair_key(int32_t a, int32_t b) { return ((uint64_t)a << 21) | (uint64_t)b; }
 
-static double logp_uncached(const Model *m, int32_t a, int32_t b, double *seen);
+static double pair_p(const Model *m, int32_t a, int32_t b, double *seen);
 
-/* log P(b | a) (DocumentScorer.logp) and, in *seen, how often the pair is intact. */
+/* One memo entry in one cache line: the pair, P before the document's counts join,
+ * log of that P, and how often the pair is intact. */
+struct Memo {
+    uint64_t key;  /* pair key + 1; 0 = empty */
+    double p, logp, seen;
+};
+
+/* log P(b | a) (DocumentScorer.logp) and, in *seen, how often the pair is intact.
+ * The memo keeps, per pair, the probability before the document's character counts are
+ * mixed in (they join in round two), so round two reuses round one's work. */
 static double logp(const Model *m, int32_t a, int32_t b, double *seen) {
     uint64_t key = pair_key(a, b) + 1;
     uint64_t at = (key * MULT) >> (64 - MEMO_BITS);
-    if (m->memo_keys[at] == key) {
-        if (seen) *seen = m->memo_seen[at];
-        return m->memo_logp[at];
+    struct Memo *e = &m->memo[at];
+    if (e->key != key) {
+        e->key = key;
+        e->p = pair_p(m, a, b, &e->seen);
+        e->logp = log(e->p);
     }
-    double n;
-    double v = logp_uncached(m, a, b, &n);
-    m->memo_keys[at] = key;
-    m->memo_logp[at] = v;
-    m->memo_seen[at] = n;
-    if (seen) *seen = n;
-    return v;
+    if (seen) *seen = e->seen;
+    if (!m->doc) return e->logp;
+    double p = e->p;
+    if (m->doc_total) p = (1 - m->doc_weight) * p + m->doc_weight * m->doc[b] / m->doc_total;
+    return log(p);
 }
 
-static double logp_uncached(const Model *m, int32_t a, int32_t b, double *seen) {
-    double pair = table_get(&m->bigram, pair_key(a, b), 0.0);
+/* P(b | a) from the prior mixed with the pairs the document shows intact. */
+static double pair_p(const Model *m, int32_t a, int32_t b, double *seen) {
+    double pair = 0.0;
+    int32_t lo = m->bi_row[a], hi = m->bi_row[a + 1];
+    while (lo < hi) {
+        int32_t mid = (lo + hi) >> 1;
+        int32_t c = m->bi_col[mid];
+        if (c < b) lo = mid + 1;
+        else if (c > b) hi = mid;
+        else { pair = m->bi_val[mid]; break; }
+    }
     int boundary = a < 0x80 || !Py_UNICODE_ISALPHA((Py_UCS4)a);
     double uni = boundary ? m->start[b] : m->uni[b];
     if (b < 0x80 && !m->in_table[b]) uni = m->ascii_p[b];
@@ -304,9 +337,8 @@ static double logp_uncached(const Model *m, int32_t a, int32_t b, double *seen) 
             if (m->cache_weight) p = (1 - m->cache_weight) * p + m->cache_weight * n / left;
         }
     }
-    if (m->doc && m->doc_total) p = (1 - m->doc_weight) * p + m->doc_weight * m->doc[b] / m->doc_total;
-    if (seen) *seen = n;
-    return log(p);
+    *seen = n;
+    return p;
 }
 
 static inline double lp(const Model *m, int32_t a, int32_t b) {
@@ -435,7 +467,8 @@ static int get_table(PyObject *o, Table *t, Py_buffer *buf) {
 
 /* decide(cps, emit, start, end, tail_start, multi, first, prior, keeps, k, model, params,
  *        choice, conf, final) -> None
- * model: (uni, start, weight, in_table, clause_end, openers, closers, bigram, words, inner)
+ * model: (uni, start, weight, in_table, clause_end, openers, closers, bigram_row, bigram_col,
+ *         bigram_val, words, inner)
  * params: (document_prior, cache_weight, doc_weight, opener_before_end, intact_weight,
  *          word_weight, bonus_margin, sure, bracket_open, bracket_not_open) */
 static PyObject *decide(PyObject *self, PyObject *args) {
@@ -449,7 +482,7 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     int document_prior;
     double cache_weight, doc_weight, opener_before_end, intact_weight, word_weight, margin, sure,
         b_open, b_not;
-    Py_buffer mb[7], tb[3];
+    Py_buffer mb[10], tb[2];
     int nb = 0, ntb = 0, ok = 1;
     Model md;
     memset(&md, 0, sizeof md);
@@ -459,18 +492,19 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         ok = 0;
         goto release_args;
     }
-    const void **dst[7] = {(const void **)&md.uni, (const void **)&md.start,
-                           (const void **)&md.weight, (const void **)&md.in_table,
-                           (const void **)&md.clause_end, (const void **)&md.openers,
-                           (const void **)&md.closers};
-    for (nb = 0; nb < 7; nb++) {
+    const void **dst[10] = {(const void **)&md.uni, (const void **)&md.start,
+                            (const void **)&md.weight, (const void **)&md.in_table,
+                            (const void **)&md.clause_end, (const void **)&md.openers,
+                            (const void **)&md.closers, (const void **)&md.bi_row,
+                            (const void **)&md.bi_col, (const void **)&md.bi_val};
+    for (nb = 0; nb < 10; nb++) {
         PyObject *o = PyTuple_GetItem(model_t, nb);
         if (!o || PyObject_GetBuffer(o, &mb[nb], PyBUF_C_CONTIGUOUS) < 0) { ok = 0; goto release; }
         *dst[nb] = mb[nb].buf;
     }
-    Table *tables[3] = {&md.bigram, &md.words, &md.inner};
-    for (int q = 0; q < 3; q++) {
-        PyObject *o = PyTuple_GetItem(model_t, 7 + q);
+    Table *tables[2] = {&md.words, &md.inner};
+    for (int q = 0; q < 2; q++) {
+        PyObject *o = PyTuple_GetItem(model_t, 10 + q);
         if (!o) { ok = 0; goto release; }
         if (o == Py_None) { tables[q]->slots = NULL; continue; }
         if (!get_table(o, tables[q], &tb[ntb])) { ok = 0; goto release; }
@@ -496,16 +530,18 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     double *vit = malloc(sizeof(double) * (m * k + 1));
     int32_t *back = malloc(sizeof(int32_t) * (m * k + 1));
     int32_t *left = malloc(sizeof(int32_t) * (m + 1)), *right = malloc(sizeof(int32_t) * (m + 1));
+    int32_t *nv = malloc(sizeof(int32_t) * (m + 1));
     int32_t *out = malloc(sizeof(int32_t) * (n + 1)), *pos = malloc(sizeof(int32_t) * (m + 1));
     int32_t *intact_left = NULL, *doc = NULL, *counted = NULL;
     Py_ssize_t n_out = 0, n_counted = 0;
     Counter intact = {0};
-    md.memo_keys = calloc((size_t)1 << MEMO_BITS, sizeof(uint64_t));
-    md.memo_logp = malloc(sizeof(double) << MEMO_BITS);
-    md.memo_seen = malloc(sizeof(double) << MEMO_BITS);
-    if (!base || !score || !vit || !back || !left || !right || !out || !pos || !md.memo_keys ||
-        !md.memo_logp || !md.memo_seen) { failed = 1; goto done; }
+    md.memo = calloc((size_t)1 << MEMO_BITS, sizeof(struct Memo));
+    if (!base || !score || !vit || !back || !left || !right || !nv || !out || !pos || !md.memo) {
+        failed = 1;
+        goto done;
+    }
 
+    TICK_START;
     /* What survived intact: ASCII priors, pairs not broken by a damaged character. */
     Py_ssize_t known = 0, wide = 0;
     double ascii_n[128] = {0};
@@ -541,6 +577,7 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     }
     md.cache_weight = cache_weight;
 
+    TICK("intact");
     /* Context of each slot: the nearest intact character on each side. */
     {
         int32_t last_known = -1;
@@ -558,10 +595,17 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         while (r >= 0) right[r--] = -1;
     }
 
-    /* Round one: each slot alone, or a Viterbi search over a group of adjacent slots. */
-    for (Py_ssize_t r = 0; r < m; r++)
-        for (Py_ssize_t c = 0; c < k; c++)
-            base[r * k + c] = s.first[r * k + c] >= 0 ? base_of(&s, &md, r, c) : NEG;
+    TICK("context");
+    /* Round one: each slot alone, or a Viterbi search over a group of adjacent slots.
+     * Readings come best first, so a slot's valid ones are the first nv[r] columns. */
+    for (Py_ssize_t r = 0; r < m; r++) {
+        nv[r] = 0;
+        for (Py_ssize_t c = 0; c < k; c++) {
+            int valid = s.first[r * k + c] >= 0;
+            base[r * k + c] = valid ? base_of(&s, &md, r, c) : NEG;
+            if (valid) nv[r] = (int32_t)c + 1;
+        }
+    }
     Py_ssize_t r = 0;
     while (r < m) {
         Py_ssize_t g = r;
@@ -569,7 +613,8 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         if (g == r) {
             for (Py_ssize_t c = 0; c < k; c++) {
                 double v = base[r * k + c];
-                if (isfinite(v)) v += lp(&md, left[r], s.first[r * k + c]) + lp(&md, last_of(&s, r, c), right[r]);
+                if (c < nv[r] && isfinite(v))
+                    v += lp(&md, left[r], s.first[r * k + c]) + lp(&md, last_of(&s, r, c), right[r]);
                 score[c] = v;
             }
             choice[r] = (int32_t)argmax(score, k);
@@ -579,17 +624,25 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         }
         for (Py_ssize_t c = 0; c < k; c++) {
             double v = base[r * k + c];
-            if (isfinite(v)) v += lp(&md, left[r], s.first[r * k + c]);
+            if (c < nv[r] && isfinite(v)) v += lp(&md, left[r], s.first[r * k + c]);
             vit[r * k + c] = v;
         }
         for (Py_ssize_t t = r + 1; t <= g; t++) {
+            int32_t lasts[64];
+            Py_ssize_t np_ = nv[t - 1] < 64 ? nv[t - 1] : 64;
+            for (Py_ssize_t j = 0; j < np_; j++)
+                lasts[j] = s.first[(t - 1) * k + j] >= 0 ? last_of(&s, t - 1, j) : -1;
             for (Py_ssize_t c = 0; c < k; c++) {
+                int32_t f = s.first[t * k + c];
+                if (c >= nv[t] || f < 0) {
+                    back[t * k + c] = 0;
+                    vit[t * k + c] = NEG;
+                    continue;
+                }
                 Py_ssize_t best = 0;
                 double best_v = NEG;
-                int32_t f = s.first[t * k + c];
-                for (Py_ssize_t j = 0; j < k; j++) {
-                    int32_t l = s.first[(t - 1) * k + j] >= 0 ? last_of(&s, t - 1, j) : -1;
-                    double tr = (l >= 0 && f >= 0) ? logp(&md, l, f, NULL) : 0.0;
+                for (Py_ssize_t j = 0; j < np_; j++) {
+                    double tr = lasts[j] >= 0 ? logp(&md, lasts[j], f, NULL) : 0.0;
                     double v = vit[(t - 1) * k + j] + tr;
                     if (j == 0 || v > best_v) { best_v = v; best = j; }
                 }
@@ -599,7 +652,8 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         }
         for (Py_ssize_t c = 0; c < k; c++) {
             double v = vit[g * k + c];
-            score[c] = v + lp(&md, s.first[g * k + c] >= 0 ? last_of(&s, g, c) : -1, right[g]);
+            if (c < nv[g] && isfinite(v)) v += lp(&md, last_of(&s, g, c), right[g]);
+            score[c] = v;
         }
         Py_ssize_t c = argmax(score, k);
         for (Py_ssize_t t = g; t >= r; t--) {
@@ -619,6 +673,7 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         r = g + 1;
     }
 
+    TICK("round1");
     /* Round two: the document's counts join; doubtful slots re-decided left to right. */
     n_out = assemble(&s, emit, choice, final, out, pos);
     if (document_prior) {
@@ -632,8 +687,8 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         md.doc = doc;
         md.doc_total = (double)n_out;
         md.doc_weight = doc_weight;
-        memset(md.memo_keys, 0, sizeof(uint64_t) << MEMO_BITS);  /* the scores changed */
     }
+    TICK("doc");
     for (Py_ssize_t q = 0; q < m; q++) {
         if (conf[q] >= sure) continue;
         Py_ssize_t at = pos[q];
@@ -681,10 +736,12 @@ static PyObject *decide(PyObject *self, PyObject *args) {
             else out[at] = s.first[q * k + choice[q]];
         }
     }
+    TICK("round2");
     assemble(&s, emit, choice, final, out, pos);
+    TICK("final");
 
 done:
-    free(base); free(score); free(vit); free(back); free(left); free(right); free(pos);
+    free(base); free(score); free(vit); free(back); free(left); free(right); free(nv); free(pos);
     /* Give the per-character counters back zeroed: clear only what was counted. */
     if (intact_left)
         for (Py_ssize_t i = 0; i < n; i++)
@@ -693,8 +750,8 @@ done:
         for (Py_ssize_t i = 0; i < n_counted; i++) doc[counted[i]] = 0;
     free(counted);
     free(out);
-    free(md.memo_keys); free(md.memo_logp); free(md.memo_seen);
-    if (intact.keys) counter_free(&intact);
+    free(md.memo);
+    if (intact.slots) counter_free(&intact);
     Py_END_ALLOW_THREADS
     if (failed) { PyErr_NoMemory(); ok = 0; }
 

@@ -836,7 +836,10 @@ def _model_buffers(arrays: ModelArrays) -> tuple[object, ...]:
         arrays.clause_end.view(np.uint8),
         arrays.openers.view(np.uint8),
         arrays.closers.view(np.uint8),
-        *((t.interleaved(), t.bits) for t in (arrays.bigram, words, inner)),
+        arrays.bigram_row,
+        arrays.bigram_col,
+        arrays.bigram_val,
+        *((t.interleaved(), t.bits) for t in (words, inner)),
     )
     _BUFFERS[id(arrays)] = (arrays, out)
     return out

@@ -216,6 +216,14 @@ class ModelArrays:
         )
         vals = np.exp(-np.fromiter((v for k, v in bi.items() if len(k) == 2), float) / 100)
         self.bigram = HashTable(keys, vals)
+        # The same pairs row by row (CSR: the pairs of a start at row[a]), for the compiled
+        # pass: the readings of one slot share their left neighbour, hence one row.
+        order = np.argsort(keys)
+        self.bigram_row = np.searchsorted(keys[order] >> SHIFT, np.arange(UNICODE + 1)).astype(
+            np.int32
+        )
+        self.bigram_col = (keys[order] & ((1 << SHIFT) - 1)).astype(np.int32)
+        self.bigram_val = vals[order]
         self.openers = _flags(tables.openers.get(lang, {}))
         self.closers = _flags(tables.closers.get(lang, {}))
         self.clause_end = _flags(CLAUSE_END)
