@@ -211,45 +211,59 @@ static inline double table_get(const Table *t, uint64_t key, double dflt) {
     }
 }
 
-/* A small counting hash table built per document (intact pairs): (key + 1, count) side by
- * side, one cache line per probe. */
+/* Scratch tables reused across calls (one set per thread): an entry stamped with an older
+ * generation counts as empty, so nothing is cleared between documents. A key is a pair key
+ * + 1 (< 2**43) with the generation above it. */
+#define GEN_SHIFT 43
+#define GEN_MAX ((uint64_t)1 << 20)
+
+/* The pairs a document shows intact: (stamped key, count) side by side. */
 typedef struct {
     uint64_t *slots;
     int bits;
-    uint64_t mask;
+    uint64_t mask, gen;
 } Counter;
 
-static int counter_init(Counter *c, Py_ssize_t expected) {
+static _Thread_local Counter tl_counter;
+
+static Counter *counter_open(Py_ssize_t expected) {
+    Counter *c = &tl_counter;
     int bits = 4;
     while (((Py_ssize_t)1 << bits) < 2 * expected + 2) bits++;
-    c->bits = bits;
-    c->mask = ((uint64_t)1 << bits) - 1;
-    c->slots = calloc((size_t)2 << bits, sizeof(uint64_t));
-    return c->slots != NULL;
+    if (!c->slots || bits > c->bits || c->gen + 1 >= GEN_MAX) {
+        if (bits < c->bits) bits = c->bits;
+        free(c->slots);
+        c->slots = calloc((size_t)2 << bits, sizeof(uint64_t));
+        if (!c->slots) { c->bits = 0; return NULL; }
+        c->bits = bits;
+        c->mask = ((uint64_t)1 << bits) - 1;
+        c->gen = 0;
+    }
+    c->gen++;
+    return c;
 }
 
 static void counter_add(Counter *c, uint64_t key) {
-    uint64_t stored = key + 1;
-    uint64_t pos = (stored * MULT) >> (64 - c->bits);
+    uint64_t stored = (key + 1) | (c->gen << GEN_SHIFT);
+    uint64_t pos = ((key + 1) * MULT) >> (64 - c->bits);
     for (;;) {
-        if (c->slots[2 * pos] == stored) { c->slots[2 * pos + 1]++; return; }
-        if (c->slots[2 * pos] == 0) { c->slots[2 * pos] = stored; c->slots[2 * pos + 1] = 1; return; }
+        uint64_t k = c->slots[2 * pos];
+        if (k == stored) { c->slots[2 * pos + 1]++; return; }
+        if ((k >> GEN_SHIFT) != c->gen) { c->slots[2 * pos] = stored; c->slots[2 * pos + 1] = 1; return; }
         pos = (pos + 1) & c->mask;
     }
 }
 
 static double counter_get(const Counter *c, uint64_t key) {
-    uint64_t stored = key + 1;
-    uint64_t pos = (stored * MULT) >> (64 - c->bits);
+    uint64_t stored = (key + 1) | (c->gen << GEN_SHIFT);
+    uint64_t pos = ((key + 1) * MULT) >> (64 - c->bits);
     for (;;) {
         uint64_t k = c->slots[2 * pos];
         if (k == stored) return (double)c->slots[2 * pos + 1];
-        if (k == 0) return 0.0;
+        if ((k >> GEN_SHIFT) != c->gen) return 0.0;
         pos = (pos + 1) & c->mask;
     }
 }
-
-static void counter_free(Counter *c) { free(c->slots); }
 
 /* Two zeroed int32 counters per code point, one pair per thread, allocated once and handed
  * back zeroed (callers clear what they counted): no 4 MB clear per document. */
@@ -272,6 +286,7 @@ typedef struct {
     /* per document */
     double ascii_p[128];
     const Counter *intact;  /* pairs seen intact (NULL: none) */
+    uint64_t gen;           /* this call's generation in the memo */
     const int32_t *intact_left;  /* per code point (may be NULL) */
     double cache_weight;
     const int32_t *doc;  /* character counts of the first-round text (NULL: none) */
@@ -280,7 +295,7 @@ typedef struct {
     struct Memo *memo;
 } Model;
 
-#define MEMO_BITS 15
+#define MEMO_BITS 16
 
 static inline uint64_t pair_key(int32_t a, int32_t b) { return ((uint64_t)a << 21) | (uint64_t)b; }
 
@@ -289,27 +304,47 @@ static double pair_p(const Model *m, int32_t a, int32_t b, double *seen);
 /* One memo entry in one cache line: the pair, P before the document's counts join,
  * log of that P, and how often the pair is intact. */
 struct Memo {
-    uint64_t key;  /* pair key + 1; 0 = empty */
-    double p, logp, seen;
+    uint64_t key;   /* stamped pair key (see GEN_SHIFT) */
+    uint64_t key2;  /* == key once logp2 (round two) is known */
+    double p, logp, seen, logp2;
 };
+
+static _Thread_local struct Memo *tl_memo;
+static _Thread_local uint64_t tl_memo_gen;
+
+static struct Memo *memo_open(uint64_t *gen) {
+    if (!tl_memo || tl_memo_gen + 1 >= GEN_MAX) {
+        free(tl_memo);
+        tl_memo = calloc((size_t)1 << MEMO_BITS, sizeof(struct Memo));
+        tl_memo_gen = 0;
+        if (!tl_memo) return NULL;
+    }
+    *gen = ++tl_memo_gen;
+    return tl_memo;
+}
 
 /* log P(b | a) (DocumentScorer.logp) and, in *seen, how often the pair is intact.
  * The memo keeps, per pair, the probability before the document's character counts are
  * mixed in (they join in round two), so round two reuses round one's work. */
 static double logp(const Model *m, int32_t a, int32_t b, double *seen) {
-    uint64_t key = pair_key(a, b) + 1;
-    uint64_t at = (key * MULT) >> (64 - MEMO_BITS);
+    uint64_t plain = pair_key(a, b) + 1;
+    uint64_t key = plain | (m->gen << GEN_SHIFT);
+    uint64_t at = (plain * MULT) >> (64 - MEMO_BITS);
     struct Memo *e = &m->memo[at];
     if (e->key != key) {
         e->key = key;
+        e->key2 = 0;
         e->p = pair_p(m, a, b, &e->seen);
         e->logp = log(e->p);
     }
     if (seen) *seen = e->seen;
     if (!m->doc) return e->logp;
+    if (e->key2 == key) return e->logp2;
     double p = e->p;
     if (m->doc_total) p = (1 - m->doc_weight) * p + m->doc_weight * m->doc[b] / m->doc_total;
-    return log(p);
+    e->logp2 = log(p);
+    e->key2 = key;
+    return e->logp2;
 }
 
 /* P(b | a) from the prior mixed with the pairs the document shows intact. */
@@ -534,8 +569,8 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     int32_t *out = malloc(sizeof(int32_t) * (n + 1)), *pos = malloc(sizeof(int32_t) * (m + 1));
     int32_t *intact_left = NULL, *doc = NULL, *counted = NULL;
     Py_ssize_t n_out = 0, n_counted = 0;
-    Counter intact = {0};
-    md.memo = calloc((size_t)1 << MEMO_BITS, sizeof(struct Memo));
+    Counter *intact = NULL;
+    md.memo = memo_open(&md.gen);
     if (!base || !score || !vit || !back || !left || !right || !nv || !out || !pos || !md.memo) {
         failed = 1;
         goto done;
@@ -554,7 +589,8 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     for (int c = 0; c < 128; c++)
         md.ascii_p[c] = ascii_n[c] ? ascii_n[c] / (double)(known ? known : 1) : 1e-8;
     if (document_prior) {
-        if (!counter_init(&intact, wide)) { failed = 1; goto done; }
+        intact = counter_open(wide);
+        if (!intact) { failed = 1; goto done; }
         intact_left = per_char(0);
         if (!intact_left) { failed = 1; goto done; }
         int32_t prev = -1;
@@ -564,14 +600,14 @@ static PyObject *decide(PyObject *self, PyObject *args) {
             int32_t c = emit[i];
             if (c < 0) continue;
             if (prev >= 0x80 && c >= 0x80) {
-                counter_add(&intact, pair_key(prev, c));
+                counter_add(intact, pair_key(prev, c));
                 intact_left[prev] += 1;
                 pairs++;
             }
             prev = c;
         }
         if (pairs) {
-            md.intact = &intact;
+            md.intact = intact;
             md.intact_left = intact_left;
         }
     }
@@ -750,8 +786,7 @@ done:
         for (Py_ssize_t i = 0; i < n_counted; i++) doc[counted[i]] = 0;
     free(counted);
     free(out);
-    free(md.memo);
-    if (intact.slots) counter_free(&intact);
+
     Py_END_ALLOW_THREADS
     if (failed) { PyErr_NoMemory(); ok = 0; }
 

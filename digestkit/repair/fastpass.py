@@ -462,17 +462,26 @@ def _build_slots(
     odd_rows: dict[int, tuple[tuple[str, ...], int]] = {}
     odd_at = np.flatnonzero(odd)
     if len(odd_at):
-        width = _ODD_WIDTH
-        found = windows(slot_pos[odd_at], width).tolist()
-        for r, bytes_row in zip(odd_at.tolist(), found, strict=True):
-            at, need = int(slot_pos[r]), int(slot_need[r])
-            stop_at = min(int(run_end[r]), at + 2 * need + 4) - at
-            firsts, priors, lasts, texts, j = _odd_readings(
-                tuple(bytes_row[:stop_at]), text[at : at + stop_at], need, codec, losses, lang
+        found = windows(slot_pos[odd_at], _ODD_WIDTH).tolist()
+        rows_at = odd_at.tolist()
+        at_l = slot_pos[odd_at].tolist()
+        need_l = slot_need[odd_at].tolist()
+        seen_l = slot_seen[odd_at].tolist()
+        stop_l = run_end[odd_at].tolist()
+        readings = []
+        for r, bytes_row, at, need, seen, stop in zip(
+            rows_at, found, at_l, need_l, seen_l, stop_l, strict=True
+        ):
+            width = min(stop, at + 2 * need + 4) - at
+            hit = _odd_readings(
+                tuple(bytes_row[:width]), text[at : at + width], need, codec, losses, lang
             )
-            first[r], prior[r], last[r] = firsts, priors, lasts
-            odd_rows[r] = (texts, at + 1 + int(slot_seen[r]))
-            end[r] = at + j
+            readings.append(hit)
+            odd_rows[r] = (hit[3], at + 1 + seen)
+        first[odd_at] = [hit[0] for hit in readings]
+        prior[odd_at] = [hit[1] for hit in readings]
+        last[odd_at] = [hit[2] for hit in readings]
+        end[odd_at] = slot_pos[odd_at] + [hit[4] for hit in readings]
     has = first[:, 0] >= 0
     usable = np.flatnonzero(has)
     slots = _Slots(arrays, slot_pos[usable].astype(np.int64), end[usable])
