@@ -64,3 +64,34 @@ def test_repair_vs_ftfy(benchmark: Any, name: str) -> None:
             "speedup_vs_ftfy": round(baseline / ours, 2),
         }
     )
+
+
+def _seed004_variant(benchmark: Any, run: Callable[[], Any]) -> None:
+    text = INPUTS["seed004"]
+    megabytes = len(text.encode("utf-8")) / 1e6
+    load_model()
+    benchmark(run)
+    ours = benchmark.stats.stats.min if benchmark.enabled else _best_of(run, 1)
+    baseline = _best_of(lambda: ftfy.fix_encoding(text), 3 if benchmark.enabled else 1)
+    benchmark.extra_info.update(
+        {
+            "ours_mb_per_s": round(megabytes / ours, 1),
+            "ftfy_mb_per_s": round(megabytes / baseline, 1),
+            "speedup_vs_ftfy": round(baseline / ours, 2),
+        }
+    )
+
+
+def test_seed004_with_every_span_built(benchmark: Any) -> None:
+    """Spans are built when first read; this times a caller that reads all of them."""
+    text = INPUTS["seed004"]
+    _seed004_variant(benchmark, lambda: len(repair_text(text).spans))
+
+
+def test_seed004_numpy_fallback(benchmark: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same repair without the compiled kernel (an install with no C compiler)."""
+    from digestkit.repair import fastpass
+
+    monkeypatch.setattr(fastpass, "KERNEL", None)
+    text = INPUTS["seed004"]
+    _seed004_variant(benchmark, lambda: repair_text(text))
