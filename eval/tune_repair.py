@@ -11,15 +11,16 @@ Results on main 2b485c3 (dev edits ja/zh; baseline ja 223, zh 267):
 
 WORD_WEIGHT 0.75 was checked on the test set: zh CER 0.3445% -> 0.3379%, ja unchanged,
 but the real seed-004 document got worse (1.28% -> 1.41%), so 0.5 stays. KEEP is not in
-the grid: changing it after the first pass breaks the cached pattern rows in fastpass
-(IndexError in _build_slots), so it needs a fresh process per value. Fresh-process runs:
+the grid (the cached pattern rows are keyed by KEEP since, but these runs predate that and
+used a fresh process per value):
 
     KEEP 12 -> 225/268, 24 -> 223/264, 32 -> 223/264
     CHAIN_KEEP 6 -> 301/269, 12 -> 216/264, 16 -> 216/252 (kept), KEEP 24 + CHAIN 16 -> 216/249
     SURE 0.99, 0.999 -> 223/267
 
 CHAIN_KEEP 16 on test: zh 0.3445% -> 0.3187%, ja 0.3482% unchanged, seed 004 unchanged;
-KEEP 24 adds nothing on test, so KEEP stays 16.
+KEEP 24 adds nothing on test, so KEEP stays 16. CHAIN_KEEP stays 8 on main: 16 costs ~25%
+more time on seed 004 (the Viterbi search is quadratic in it) for 3 zh test edits.
 """
 
 from __future__ import annotations

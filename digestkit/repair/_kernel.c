@@ -281,7 +281,8 @@ typedef struct {
     const uint8_t *in_table, *clause_end, *openers, *closers;
     const int32_t *bi_row, *bi_col;  /* pairs (a, b) with P(b | a), row by row (CSR) */
     const double *bi_val;
-    Table words, inner;
+    Table words;
+    const int32_t *in_row, *in_col;  /* pairs that occur inside words, row by row (CSR) */
     double opener_before_end;
     /* per document */
     double ascii_p[128];
@@ -462,11 +463,24 @@ static double bracket(int32_t cand, const int32_t *out, Py_ssize_t at, double op
     return not_open;
 }
 
+/* Does the pair (a, b) occur inside some word? */
+static int in_word(const Model *m, int32_t a, int32_t b) {
+    int32_t lo = m->in_row[a], hi = m->in_row[a + 1];
+    while (lo < hi) {
+        int32_t mid = (lo + hi) >> 1;
+        int32_t c = m->in_col[mid];
+        if (c < b) lo = mid + 1;
+        else if (c > b) hi = mid;
+        else return 1;
+    }
+    return 0;
+}
+
 /* CharModel.word_bonus at window[CONTEXT] (window: 2*CONTEXT+1 code points, -1 = none). */
 static double word_bonus(const Model *m, const int32_t *w) {
     const int c = CONTEXT;
-    int pl = w[c - 1] >= 0 && table_get(&m->inner, pair_key(w[c - 1], w[c]), 0.0) > 0;
-    int pr = w[c + 1] >= 0 && table_get(&m->inner, pair_key(w[c], w[c + 1]), 0.0) > 0;
+    int pl = w[c - 1] >= 0 && in_word(m, w[c - 1], w[c]);
+    int pr = w[c + 1] >= 0 && in_word(m, w[c], w[c + 1]);
     if (!pl && !pr) return 0.0;
     double best = 0.0;
     for (int s = 0; s <= c; s++) {
@@ -503,7 +517,7 @@ static int get_table(PyObject *o, Table *t, Py_buffer *buf) {
 /* decide(cps, emit, start, end, tail_start, multi, first, prior, keeps, k, model, params,
  *        choice, conf, final) -> None
  * model: (uni, start, weight, in_table, clause_end, openers, closers, bigram_row, bigram_col,
- *         bigram_val, words, inner)
+ *         bigram_val, words, inner_row, inner_col)
  * params: (document_prior, cache_weight, doc_weight, opener_before_end, intact_weight,
  *          word_weight, bonus_margin, sure, bracket_open, bracket_not_open) */
 static PyObject *decide(PyObject *self, PyObject *args) {
@@ -517,7 +531,7 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     int document_prior;
     double cache_weight, doc_weight, opener_before_end, intact_weight, word_weight, margin, sure,
         b_open, b_not;
-    Py_buffer mb[10], tb[2];
+    Py_buffer mb[12], tb[1];
     int nb = 0, ntb = 0, ok = 1;
     Model md;
     memset(&md, 0, sizeof md);
@@ -527,18 +541,19 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         ok = 0;
         goto release_args;
     }
-    const void **dst[10] = {(const void **)&md.uni, (const void **)&md.start,
+    const void **dst[12] = {(const void **)&md.uni, (const void **)&md.start,
                             (const void **)&md.weight, (const void **)&md.in_table,
                             (const void **)&md.clause_end, (const void **)&md.openers,
                             (const void **)&md.closers, (const void **)&md.bi_row,
-                            (const void **)&md.bi_col, (const void **)&md.bi_val};
-    for (nb = 0; nb < 10; nb++) {
-        PyObject *o = PyTuple_GetItem(model_t, nb);
+                            (const void **)&md.bi_col, (const void **)&md.bi_val,
+                            (const void **)&md.in_row, (const void **)&md.in_col};
+    for (nb = 0; nb < 12; nb++) {
+        PyObject *o = PyTuple_GetItem(model_t, nb < 10 ? nb : nb + 1);
         if (!o || PyObject_GetBuffer(o, &mb[nb], PyBUF_C_CONTIGUOUS) < 0) { ok = 0; goto release; }
         *dst[nb] = mb[nb].buf;
     }
-    Table *tables[2] = {&md.words, &md.inner};
-    for (int q = 0; q < 2; q++) {
+    Table *tables[1] = {&md.words};
+    for (int q = 0; q < 1; q++) {
         PyObject *o = PyTuple_GetItem(model_t, 10 + q);
         if (!o) { ok = 0; goto release; }
         if (o == Py_None) { tables[q]->slots = NULL; continue; }

@@ -102,19 +102,11 @@ def _prev_true(mask: np.ndarray) -> np.ndarray:
     return np.concatenate(([-1], out[:-1]))
 
 
-@lru_cache(maxsize=8192)
-def _pruned(
-    observed: tuple[int, ...], codec: str, losses: Losses, lang: str
-) -> tuple[Candidate, ...]:
-    """The readings of one damaged byte pattern, pruned as the run-wise engine prunes, best
-    first (prior x unigram; chains keep only the first :data:`CHAIN_KEEP`)."""
-    return _ranked(candidates(observed, codec, losses), lang)
-
-
-def _ranked(options: Sequence[Candidate], lang: str) -> tuple[Candidate, ...]:
-    """``lossy.prune``'s readings, best first (prior x unigram of the first character)."""
+def _ranked(options: Sequence[Candidate], lang: str, keep: int) -> tuple[Candidate, ...]:
+    """``lossy.prune``'s ``keep`` readings, best first (prior x unigram of the first
+    character; slots in a group keep only the first :data:`CHAIN_KEEP`)."""
     model = _char_model(lang)
-    kept = lossy.prune(options, model, KEEP)
+    kept = lossy.prune(options, model, keep)
     return tuple(sorted(kept, key=lambda c: -(c.prior + math.log(model.p_uni(c.text[0])))))
 
 
@@ -455,7 +447,7 @@ def _build_slots(
     arrays = ModelArrays.get(lang)
     end = (slot_pos + 1 + slot_seen).astype(np.int64)
     uniq, inverse = np.unique(key, return_inverse=True)
-    rows = [_pattern_row(value, codec, losses, lang) for value in uniq.tolist()]
+    rows = [_pattern_row(value, codec, losses, lang, KEEP) for value in uniq.tolist()]
     first = np.array([row[0] for row in rows], np.int64).reshape(-1, KEEP)[inverse]
     prior = np.array([row[1] for row in rows], np.float64).reshape(-1, KEEP)[inverse]
     last = first.copy()
@@ -474,7 +466,7 @@ def _build_slots(
         ):
             width = min(stop, at + 2 * need + 4) - at
             hit = _odd_readings(
-                tuple(bytes_row[:width]), text[at : at + width], need, codec, losses, lang
+                tuple(bytes_row[:width]), text[at : at + width], need, codec, losses, lang, KEEP
             )
             readings.append(hit)
             odd_rows[r] = (hit[3], at + 1 + seen)
@@ -509,11 +501,11 @@ _ODD_WIDTH = 10
 
 @lru_cache(maxsize=8192)
 def _pattern_row(
-    value: int, codec: str, losses: Losses, lang: str
+    value: int, codec: str, losses: Losses, lang: str, keep: int
 ) -> tuple[tuple[int, ...], tuple[float, ...]]:
-    """First code points and priors of one pattern's readings, padded to :data:`KEEP`."""
-    options = _pruned(_observed(value), codec, losses, lang)
-    pad = KEEP - len(options)
+    """First code points and priors of one pattern's readings, padded to ``keep``."""
+    options = _ranked(candidates(_observed(value), codec, losses), lang, keep)
+    pad = keep - len(options)
     return (
         tuple(ord(c.text) for c in options) + (-1,) * pad,
         tuple(c.prior for c in options) + (_NEG,) * pad,
@@ -522,7 +514,13 @@ def _pattern_row(
 
 @lru_cache(maxsize=4096)
 def _odd_readings(
-    window: tuple[int, ...], chars: str, need: int, codec: str, losses: Losses, lang: str
+    window: tuple[int, ...],
+    chars: str,
+    need: int,
+    codec: str,
+    losses: Losses,
+    lang: str,
+    keep: int,
 ) -> tuple[tuple[int, ...], tuple[float, ...], tuple[int, ...], tuple[str, ...], int]:
     """A slot followed by ' ' or '?': the run-wise engine's rules (``engine._slot``) decide
     what it may take back. ``window`` holds the bytes of ``chars`` (the slot's lead and
@@ -541,8 +539,8 @@ def _odd_readings(
         else:
             toks.append((-1 if ch in " ?" else 0x7FFF, ch))
     slot, j = _slot(toks, 0, need, codec_table(codec), losses)
-    options = _ranked(slot.options, lang) if slot.options else ()
-    pad = KEEP - len(options)
+    options = _ranked(slot.options, lang, keep) if slot.options else ()
+    pad = keep - len(options)
     return (
         tuple(ord(c.text[0]) for c in options) + (-1,) * pad,
         tuple(c.prior for c in options) + (_NEG,) * pad,
@@ -848,7 +846,9 @@ def _model_buffers(arrays: ModelArrays) -> tuple[object, ...]:
         arrays.bigram_row,
         arrays.bigram_col,
         arrays.bigram_val,
-        *((t.interleaved(), t.bits) for t in (words, inner)),
+        (words.interleaved(), words.bits),
+        arrays.inner_row,
+        arrays.inner_col,
     )
     _BUFFERS[id(arrays)] = (arrays, out)
     return out

@@ -288,6 +288,8 @@ class ModelArrays:
             ok = (left >= 0) & (right >= 0)
             keys = np.unique(pair_keys(left[ok], right[ok]))
             self._inner = HashTable(keys, np.ones(len(keys)))
+            self.inner_row = np.searchsorted(keys >> SHIFT, np.arange(UNICODE + 1)).astype(np.int32)
+            self.inner_col = (keys & ((1 << SHIFT) - 1)).astype(np.int32)
         return self._words, self._inner
 
 
