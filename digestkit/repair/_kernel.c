@@ -274,6 +274,19 @@ static int32_t *per_char(int which) {
     return per_char_buf[which];
 }
 
+/* Letters (str.isalpha, ASCII excluded: an ASCII neighbour is always a word boundary) and
+ * spaces (str.isspace), per code point: filled once when the module loads. */
+#define CLASS_ALPHA 1
+#define CLASS_SPACE 2
+static uint8_t char_class[UNICODE_SIZE];
+
+static void fill_char_class(void) {
+    for (Py_UCS4 c = 0x80; c < UNICODE_SIZE; c++)
+        if (Py_UNICODE_ISALPHA(c)) char_class[c] |= CLASS_ALPHA;
+    for (Py_UCS4 c = 0; c < 0x3001; c++)
+        if (Py_UNICODE_ISSPACE(c)) char_class[c] |= CLASS_SPACE;
+}
+
 /* ---------------------------------------------------------------- the model */
 
 typedef struct {
@@ -359,11 +372,11 @@ static double pair_p(const Model *m, int32_t a, int32_t b, double *seen) {
         else if (c > b) hi = mid;
         else { pair = m->bi_val[mid]; break; }
     }
-    int boundary = a < 0x80 || !Py_UNICODE_ISALPHA((Py_UCS4)a);
+    int boundary = !(char_class[a] & CLASS_ALPHA);
     double uni = boundary ? m->start[b] : m->uni[b];
     if (b < 0x80 && !m->in_table[b]) uni = m->ascii_p[b];
     double p = pair + m->weight[a] * uni;
-    int damp = m->clause_end[b] ? m->openers[a] : (m->closers[a] && !Py_UNICODE_ISSPACE((Py_UCS4)b));
+    int damp = m->clause_end[b] ? m->openers[a] : (m->closers[a] && !(char_class[b] & CLASS_SPACE));
     if (damp) p = m->opener_before_end * p;
     double n = 0.0;
     if (m->intact_left) {
@@ -412,7 +425,7 @@ static double base_of(const Slots *s, const Model *md, Py_ssize_t r, Py_ssize_t 
 static double posterior(const double *scores, Py_ssize_t k, Py_ssize_t choice) {
     double top = scores[choice], total = 0.0;
     for (Py_ssize_t c = 0; c < k; c++)
-        if (isfinite(scores[c])) total += exp(scores[c] - top);
+        if (isfinite(scores[c]) && scores[c] - top > -40.0) total += exp(scores[c] - top);
     return rint(1.0 / total * 1e4) / 1e4;
 }
 
@@ -827,4 +840,7 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_kernel",
                                     "The array repair pass, compiled (see fastpass.py).", -1,
                                     methods};
 
-PyMODINIT_FUNC PyInit__kernel(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__kernel(void) {
+    fill_char_class();
+    return PyModule_Create(&module);
+}
