@@ -147,6 +147,28 @@ def word_hashes(codes: np.ndarray) -> np.ndarray:
     return h
 
 
+def string_codes(strings: list[str], width: int) -> np.ndarray:
+    """The code points of each string, one row each, cut or padded with -1 to ``width``.
+
+    >>> string_codes(["ab", "c"], 3).tolist()
+    [[97, 98, -1], [99, -1, -1]]
+    """
+    lengths = np.fromiter(map(len, strings), np.int64, len(strings))
+    flat = np.frombuffer("".join(strings).encode("utf-32-le", "surrogatepass"), "<u4")
+    out = np.full((len(strings), width), -1, np.int64)
+    rows = np.repeat(np.arange(len(strings)), lengths)
+    cols = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    keep = cols < width
+    out[rows[keep], cols[keep]] = flat[keep]
+    return out
+
+
+def _rows(first: np.ndarray) -> np.ndarray:
+    """CSR row starts (UNICODE + 1 of them) for entries sorted by ``first``."""
+    counts = np.bincount(first, minlength=UNICODE)
+    return np.concatenate(([0], np.cumsum(counts))).astype(np.int32)
+
+
 def _dense(table: dict[str, int], fill: float) -> np.ndarray:
     """A probability per code point from a ``-log P`` table in 0.01 nat."""
     out = np.full(UNICODE, fill, np.float64)
@@ -211,17 +233,16 @@ class ModelArrays:
         bo = tables.backoff.get(lang, {})
         self.weight[[ord(c) for c in bo]] = np.exp(-np.fromiter(bo.values(), float, len(bo)) / 100)
         bi = tables.bi.get(lang, {})
-        keys = np.fromiter(
-            ((ord(k[0]) << SHIFT) | ord(k[1]) for k in bi if len(k) == 2), np.int64, len(bi)
-        )
-        vals = np.exp(-np.fromiter((v for k, v in bi.items() if len(k) == 2), float) / 100)
-        self.bigram = HashTable(keys, vals)
+        codes = string_codes(list(bi), 3)
+        two = (codes[:, 1] >= 0) & (codes[:, 2] < 0)
+        keys = pair_keys(codes[two, 0], codes[two, 1])
+        vals = np.exp(-np.fromiter(bi.values(), float, len(bi))[two] / 100)
+        self._pairs = (keys, vals)
+        self._bigram: HashTable | None = None
         # The same pairs row by row (CSR: the pairs of a start at row[a]), for the compiled
         # pass: the readings of one slot share their left neighbour, hence one row.
         order = np.argsort(keys)
-        self.bigram_row = np.searchsorted(keys[order] >> SHIFT, np.arange(UNICODE + 1)).astype(
-            np.int32
-        )
+        self.bigram_row = _rows(keys[order] >> SHIFT)
         self.bigram_col = (keys[order] & ((1 << SHIFT) - 1)).astype(np.int32)
         self.bigram_val = vals[order]
         self.openers = _flags(tables.openers.get(lang, {}))
@@ -231,6 +252,14 @@ class ModelArrays:
         self._alpha = np.zeros(UNICODE, np.uint8)
         self._words: HashTable | None = None
         self._inner: HashTable | None = None
+
+    @property
+    def bigram(self) -> HashTable:
+        """The stored pairs as a hash table (built on first use: the numpy pass needs it,
+        the compiled one reads the CSR arrays)."""
+        if self._bigram is None:
+            self._bigram = HashTable(*self._pairs)
+        return self._bigram
 
     def is_alpha(self, cps: np.ndarray) -> np.ndarray:
         state = self._alpha[cps]
@@ -276,9 +305,7 @@ class ModelArrays:
             words = self.tables.words.get(self.lang, {})
             mix = _model.WORD_MIX.get(self.lang, 0.0)
             longest = max((len(w) for w in words), default=2)
-            codes = np.full((len(words), longest), -1, np.int64)
-            for n, w in enumerate(words):
-                codes[n, : len(w)] = [ord(c) for c in w]
+            codes = string_codes(list(words), longest)
             logp = -np.fromiter(words.values(), np.float64, len(words)) / 100
             live = codes >= 0
             chars = np.where(live, np.log(self.uni[np.maximum(codes, 0)]), 0.0).sum(axis=1)
@@ -288,7 +315,7 @@ class ModelArrays:
             ok = (left >= 0) & (right >= 0)
             keys = np.unique(pair_keys(left[ok], right[ok]))
             self._inner = HashTable(keys, np.ones(len(keys)))
-            self.inner_row = np.searchsorted(keys >> SHIFT, np.arange(UNICODE + 1)).astype(np.int32)
+            self.inner_row = _rows(keys >> SHIFT)
             self.inner_col = (keys & ((1 << SHIFT) - 1)).astype(np.int32)
         return self._words, self._inner
 
