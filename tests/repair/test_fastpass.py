@@ -142,6 +142,53 @@ def test_kernel_equals_numpy_pass(eval_results, monkeypatch: pytest.MonkeyPatch)
         assert compiled.spans == numpy_only.spans
 
 
+def test_kernel_is_built_where_a_compiler_is() -> None:
+    """`make install` compiles the kernel when a C compiler exists (CI has one): a broken
+    build must not pass unnoticed as the slower numpy pass."""
+    import shutil
+    import sysconfig
+
+    if not shutil.which(sysconfig.get_config_var("CC").split()[0] or "cc"):
+        pytest.skip("no C compiler on this machine: the numpy pass is the expected one")
+    assert fastpass.KERNEL is not None
+
+
+@pytest.mark.skipif(fastpass.KERNEL is None, reason="the C kernel is not built")
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["论文总结", "提出了方法", "模型", "「要約」", "与", "不", "中", "😀", "cafe"]
+        ),
+        min_size=1,
+        max_size=12,
+    ).map(" ".join),
+    st.sampled_from(
+        [
+            "cp1252-ignore",
+            "cp1250-ignore",
+            "seed004",
+            "cp1252-question",
+            "cp1252-replace",
+            "cp1252-strip-invisible",
+        ]
+    ),
+)
+def test_kernel_equals_numpy_on_random_damage(clean: str, kind: str) -> None:
+    from digestkit.repair.corrupt import corrupt
+
+    text = corrupt(clean, kind)
+    for codec in ("cp1252", "cp1254"):
+        compiled = fast_pass(text, codec_table(codec), RepairConfig())
+        saved, fastpass.KERNEL = fastpass.KERNEL, None
+        try:
+            numpy_only = fast_pass(text, codec_table(codec), RepairConfig())
+        finally:
+            fastpass.KERNEL = saved
+        assert compiled[0] == numpy_only[0]
+        assert tuple(compiled[1]) == tuple(numpy_only[1])
+
+
 # -- structure ------------------------------------------------------------------------------
 
 _MOJIBAKE = "è®ºæ–‡æ€»ç»“ï¼šã€‚ğŸ¤–Ã©Ã¤â€œâ€\u009d\u0081Å¡ÄŸÅŸÂ"
