@@ -287,6 +287,18 @@ static void fill_char_class(void) {
         if (Py_UNICODE_ISSPACE(c)) char_class[c] |= CLASS_SPACE;
 }
 
+/* Where (a, b) sits in a row-by-row (CSR) pair table, or -1: binary search in row a. */
+static inline int32_t csr_find(const int32_t *row, const int32_t *col, int32_t a, int32_t b) {
+    int32_t lo = row[a], hi = row[a + 1];
+    while (lo < hi) {
+        int32_t mid = (lo + hi) >> 1;
+        if (col[mid] < b) lo = mid + 1;
+        else if (col[mid] > b) hi = mid;
+        else return mid;
+    }
+    return -1;
+}
+
 /* ---------------------------------------------------------------- the model */
 
 typedef struct {
@@ -363,15 +375,8 @@ static double logp(const Model *m, int32_t a, int32_t b, double *seen) {
 
 /* P(b | a) from the prior mixed with the pairs the document shows intact. */
 static double pair_p(const Model *m, int32_t a, int32_t b, double *seen) {
-    double pair = 0.0;
-    int32_t lo = m->bi_row[a], hi = m->bi_row[a + 1];
-    while (lo < hi) {
-        int32_t mid = (lo + hi) >> 1;
-        int32_t c = m->bi_col[mid];
-        if (c < b) lo = mid + 1;
-        else if (c > b) hi = mid;
-        else { pair = m->bi_val[mid]; break; }
-    }
+    int32_t at = csr_find(m->bi_row, m->bi_col, a, b);
+    double pair = at >= 0 ? m->bi_val[at] : 0.0;
     int boundary = !(char_class[a] & CLASS_ALPHA);
     double uni = boundary ? m->start[b] : m->uni[b];
     if (b < 0x80 && !m->in_table[b]) uni = m->ascii_p[b];
@@ -478,15 +483,7 @@ static double bracket(int32_t cand, const int32_t *out, Py_ssize_t at, double op
 
 /* Does the pair (a, b) occur inside some word? */
 static int in_word(const Model *m, int32_t a, int32_t b) {
-    int32_t lo = m->in_row[a], hi = m->in_row[a + 1];
-    while (lo < hi) {
-        int32_t mid = (lo + hi) >> 1;
-        int32_t c = m->in_col[mid];
-        if (c < b) lo = mid + 1;
-        else if (c > b) hi = mid;
-        else return 1;
-    }
-    return 0;
+    return csr_find(m->in_row, m->in_col, a, b) >= 0;
 }
 
 /* CharModel.word_bonus at window[CONTEXT] (window: 2*CONTEXT+1 code points, -1 = none). */

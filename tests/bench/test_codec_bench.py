@@ -10,14 +10,13 @@ is asserted; under ``make test`` each runs once and checks both paths agree.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from digestkit.repair.lossless import _choose_codec_regex, choose_codec
 from digestkit.repair.types import DEFAULT_CODECS
+from tests.bench.timing import best_of
 from tests.conftest import seed_path
 
 _SEED = seed_path(4).read_text(encoding="utf-8")
@@ -26,15 +25,6 @@ INPUTS = {
     "seed004_2000_chars": _SEED[5_000:7_000],
     "seed004_200_chars": _SEED[5_000:5_200],
 }
-
-
-def _best_of(fn: Callable[[], Any], rounds: int) -> float:
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 @pytest.mark.parametrize("name", sorted(INPUTS))
@@ -48,9 +38,9 @@ def test_choose_codec_vs_regex(benchmark: Any, name: str) -> None:
     ours = (
         benchmark.stats.stats.min
         if benchmark.enabled
-        else _best_of(lambda: choose_codec(text, DEFAULT_CODECS), 1)
+        else best_of(lambda: choose_codec(text, DEFAULT_CODECS), 1)
     )
-    baseline = _best_of(lambda: _choose_codec_regex(head, DEFAULT_CODECS), rounds)
+    baseline = best_of(lambda: _choose_codec_regex(head, DEFAULT_CODECS), rounds)
     benchmark.extra_info.update(
         {
             "characters": len(text),

@@ -10,7 +10,6 @@ correctness test.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +18,7 @@ import pytest
 
 from digestkit.repair import repair_text
 from digestkit.repair.model import load_model
+from tests.bench.timing import best_of
 from tests.conftest import seed_path
 
 _CLEAN = "\n\n".join(
@@ -36,15 +36,6 @@ INPUTS = {
 }
 
 
-def _best_of(fn: Callable[[], Any], rounds: int) -> float:
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 @pytest.mark.parametrize("name", sorted(INPUTS))
 def test_repair_vs_ftfy(benchmark: Any, name: str) -> None:
     text = INPUTS[name]
@@ -52,10 +43,8 @@ def test_repair_vs_ftfy(benchmark: Any, name: str) -> None:
     load_model()  # loaded once per process; not part of the per-call cost
     result = benchmark(repair_text, text)
     assert result.changed == (name == "seed004")
-    ours = (
-        benchmark.stats.stats.min if benchmark.enabled else _best_of(lambda: repair_text(text), 1)
-    )
-    baseline = _best_of(lambda: ftfy.fix_encoding(text), 3 if benchmark.enabled else 1)
+    ours = benchmark.stats.stats.min if benchmark.enabled else best_of(lambda: repair_text(text), 1)
+    baseline = best_of(lambda: ftfy.fix_encoding(text), 3 if benchmark.enabled else 1)
     benchmark.extra_info.update(
         {
             "megabytes": round(megabytes, 3),
@@ -71,8 +60,8 @@ def _seed004_variant(benchmark: Any, run: Callable[[], Any]) -> None:
     megabytes = len(text.encode("utf-8")) / 1e6
     load_model()
     benchmark(run)
-    ours = benchmark.stats.stats.min if benchmark.enabled else _best_of(run, 1)
-    baseline = _best_of(lambda: ftfy.fix_encoding(text), 3 if benchmark.enabled else 1)
+    ours = benchmark.stats.stats.min if benchmark.enabled else best_of(run, 1)
+    baseline = best_of(lambda: ftfy.fix_encoding(text), 3 if benchmark.enabled else 1)
     benchmark.extra_info.update(
         {
             "ours_mb_per_s": round(megabytes / ours, 1),
