@@ -241,7 +241,8 @@ def _run(items: Iterable[InputItem], total: int | None, options: Options, single
 
 def _outcomes(items: Iterable[InputItem], options: Options) -> Iterator[tuple[InputItem, Outcome]]:
     """Each document with its repair, in input order. With ``jobs`` > 1 the repairs run in
-    worker processes (repair is CPU-bound, pure Python: threads would not help); reading
+    worker processes, one thread each (repair is CPU-bound; within one process a long
+    document already uses two threads, see ``fastpass.THREADS``); reading
     stays here, since archive members cannot cross processes, and at most ``2 * jobs``
     documents are in flight, so memory stays flat over a large archive."""
     if options.jobs <= 1:
@@ -254,7 +255,7 @@ def _outcomes(items: Iterable[InputItem], options: Options) -> Iterator[tuple[In
         return pending if isinstance(pending, Outcome) else pending.result()
 
     window: collections.deque[tuple[InputItem, Outcome | Future[Outcome]]] = collections.deque()
-    with ProcessPoolExecutor(options.jobs) as pool:
+    with ProcessPoolExecutor(options.jobs, initializer=_one_thread_each) as pool:
         for item in items:
             loaded = _load(item)
             pending = (
@@ -269,6 +270,13 @@ def _outcomes(items: Iterable[InputItem], options: Options) -> Iterator[tuple[In
         while window:
             done, pending = window.popleft()
             yield done, result(pending)
+
+
+def _one_thread_each() -> None:
+    """Worker processes already use every core: each repairs with one thread."""
+    from digestkit.repair import fastpass
+
+    fastpass.THREADS = 1
 
 
 def _handle(

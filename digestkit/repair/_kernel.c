@@ -17,10 +17,15 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
+#include <pthread.h>
+#endif
 
 #define HOLE 0x100
 #define UNICODE_SIZE 0x110000
 #define CONTEXT 6
+/* Fewer damaged characters than this are not worth a second thread. */
+#define PARALLEL_MIN 1024
 #define LINE 80
 #define NEG (-INFINITY)
 
@@ -524,12 +529,319 @@ static int get_table(PyObject *o, Table *t, Py_buffer *buf) {
     return 1;
 }
 
+/* ---------------------------------------------------------------- the two rounds */
+
+/* One worker's share of round one: whole groups [lo, hi), its own copy of the model (so its
+ * own memo). */
+/* What both rounds' jobs start with (run_pair reads it). */
+typedef struct {
+    const Slots *s;
+    Model md;
+    double *score;  /* k + 1 scratch scores */
+} JobHead;
+
+typedef struct {
+    JobHead h;
+    double *base;  /* rows lo..hi are this job's */
+    int32_t *nv;
+    const int32_t *left, *right;
+    double *vit;
+    int32_t *back, *choice;
+    double *conf;
+    Py_ssize_t lo, hi;
+} Round1;
+
+static void round1_run(void *arg) {
+    Round1 *j = arg;
+    const Slots *s = j->h.s;
+    const Model *md = &j->h.md;
+    double *base = j->base;
+    int32_t *nv = j->nv;
+    const int32_t *left = j->left, *right = j->right;
+    double *vit = j->vit, *conf = j->conf, *score = j->h.score;
+    int32_t *back = j->back, *choice = j->choice;
+    Py_ssize_t k = s->k;
+    /* Readings come best first, so a slot's valid ones are its first nv[r] columns. */
+    for (Py_ssize_t r = j->lo; r < j->hi; r++) {
+        nv[r] = 0;
+        for (Py_ssize_t c = 0; c < k; c++) {
+            int valid = s->first[r * k + c] >= 0;
+            base[r * k + c] = valid ? base_of(s, md, r, c) : NEG;
+            if (valid) nv[r] = (int32_t)c + 1;
+        }
+    }
+    Py_ssize_t r = j->lo;
+    while (r < j->hi) {
+        Py_ssize_t g = r;
+        while (g + 1 < j->hi && s->end[g] == s->start[g + 1]) g++;
+        if (g == r) {
+            for (Py_ssize_t c = 0; c < k; c++) {
+                double v = base[r * k + c];
+                if (c < nv[r] && isfinite(v))
+                    v += lp(md, left[r], s->first[r * k + c]) + lp(md, last_of(s, r, c), right[r]);
+                score[c] = v;
+            }
+            choice[r] = (int32_t)argmax(score, k);
+            conf[r] = posterior(score, k, choice[r]);
+            r++;
+            continue;
+        }
+        for (Py_ssize_t c = 0; c < k; c++) {
+            double v = base[r * k + c];
+            if (c < nv[r] && isfinite(v)) v += lp(md, left[r], s->first[r * k + c]);
+            vit[r * k + c] = v;
+        }
+        for (Py_ssize_t t = r + 1; t <= g; t++) {
+            int32_t lasts[64];
+            Py_ssize_t np_ = nv[t - 1] < 64 ? nv[t - 1] : 64;
+            for (Py_ssize_t j = 0; j < np_; j++)
+                lasts[j] = s->first[(t - 1) * k + j] >= 0 ? last_of(s, t - 1, j) : -1;
+            for (Py_ssize_t c = 0; c < k; c++) {
+                int32_t f = s->first[t * k + c];
+                if (c >= nv[t] || f < 0) {
+                    back[t * k + c] = 0;
+                    vit[t * k + c] = NEG;
+                    continue;
+                }
+                Py_ssize_t best = 0;
+                double best_v = NEG;
+                for (Py_ssize_t j = 0; j < np_; j++) {
+                    double tr = lasts[j] >= 0 ? logp(md, lasts[j], f, NULL) : 0.0;
+                    double v = vit[(t - 1) * k + j] + tr;
+                    if (j == 0 || v > best_v) { best_v = v; best = j; }
+                }
+                back[t * k + c] = (int32_t)best;
+                vit[t * k + c] = best_v + base[t * k + c];
+            }
+        }
+        for (Py_ssize_t c = 0; c < k; c++) {
+            double v = vit[g * k + c];
+            if (c < nv[g] && isfinite(v)) v += lp(md, last_of(s, g, c), right[g]);
+            score[c] = v;
+        }
+        Py_ssize_t c = argmax(score, k);
+        for (Py_ssize_t t = g; t >= r; t--) {
+            choice[t] = (int32_t)c;
+            if (t > r) c = back[t * k + c];
+        }
+        for (Py_ssize_t t = r; t <= g; t++) {
+            int32_t before = t > r ? last_of(s, t - 1, choice[t - 1]) : left[t];
+            int32_t after = t < g ? s->first[(t + 1) * k + choice[t + 1]] : right[t];
+            for (Py_ssize_t c2 = 0; c2 < k; c2++) {
+                double v = base[t * k + c2];
+                if (isfinite(v)) v += lp(md, before, s->first[t * k + c2]) + lp(md, last_of(s, t, c2), after);
+                score[c2] = v;
+            }
+            conf[t] = posterior(score, k, choice[t]);
+        }
+        r = g + 1;
+    }
+
+}
+
+/* The settings round two reads. */
+typedef struct {
+    double intact_weight, word_weight, margin, sure, b_open, b_not;
+} Round2Params;
+
+/* One worker's share of round two: slots [lo, hi), with its own copies of the repaired text
+ * (out, pos, final) and of the model. */
+typedef struct {
+    JobHead h;
+    const Round2Params *p;
+    const int32_t *emit;
+    int32_t *choice;
+    double *conf;
+    int32_t *final, *out, *pos;
+    Py_ssize_t n_out, lo, hi;
+} Round2;
+
+static void round2_run(void *arg) {
+    Round2 *j = arg;
+    const Slots *s = j->h.s;
+    const Model *md = &j->h.md;
+    const Round2Params *p = j->p;
+    const int32_t *emit = j->emit;
+    int32_t *choice = j->choice, *final = j->final, *out = j->out, *pos = j->pos;
+    double *conf = j->conf, *score = j->h.score;
+    Py_ssize_t k = s->k, n_out = j->n_out;
+    for (Py_ssize_t q = j->lo; q < j->hi; q++) {
+        if (conf[q] >= p->sure) continue;
+        Py_ssize_t at = pos[q];
+        int32_t cur_len = 1;
+        if (s->multi[q] && s->keeps[q * k + choice[q]]) cur_len += s->end[q] - s->tail_start[q];
+        int32_t win[2 * CONTEXT + 1];
+        for (int o = 0; o < CONTEXT; o++) {
+            Py_ssize_t p = at - CONTEXT + o;
+            win[o] = p >= 0 ? out[p] : -1;
+        }
+        int32_t right_win[CONTEXT];
+        for (int o = 0; o < CONTEXT; o++) {
+            Py_ssize_t p = at + cur_len + o;
+            right_win[o] = p < n_out ? out[p] : -1;
+        }
+        int32_t l1 = win[CONTEXT - 1], r1 = right_win[0];
+        double top = NEG;
+        for (Py_ssize_t c = 0; c < k; c++) {
+            int32_t f = s->first[q * k + c];
+            if (f < 0) { score[c] = NEG; continue; }
+            double v = base_of(s, md, q, c), seen_l = 0, seen_r = 0;
+            if (l1 >= 0) v += logp(md, l1, f, &seen_l);
+            int32_t la = last_of(s, q, c);
+            if (r1 >= 0) v += logp(md, la, r1, &seen_r);
+            v += bracket(f, out, at, p->b_open, p->b_not);
+            if (md->intact_left && p->intact_weight) v += p->intact_weight * (log1p(seen_l) + log1p(seen_r));
+            score[c] = v;
+            if (v > top) top = v;
+        }
+        for (Py_ssize_t c = 0; c < k; c++) {
+            if (!isfinite(score[c]) || !(score[c] > top - p->margin)) continue;
+            win[CONTEXT] = s->first[q * k + c];
+            int o = CONTEXT + 1;
+            if (s->multi[q] && s->keeps[q * k + c])
+                for (Py_ssize_t p = s->tail_start[q]; p < s->end[q] && o < 2 * CONTEXT + 1; p++) win[o++] = s->cps[p];
+            for (int x = 0; o < 2 * CONTEXT + 1; x++) win[o++] = right_win[x];
+            score[c] += p->word_weight * word_bonus(md, win);
+        }
+        Py_ssize_t was = choice[q];
+        choice[q] = (int32_t)argmax(score, k);
+        conf[q] = posterior(score, k, choice[q]);
+        if (choice[q] != was) {
+            int multi_moved = s->multi[q] && (s->keeps[q * k + was] != s->keeps[q * k + choice[q]]);
+            if (multi_moved) n_out = assemble(s, emit, choice, final, out, pos);
+            else out[at] = s->first[q * k + choice[q]];
+        }
+    }
+}
+
+/* Where a second worker may start round two: at a doubtful slot that sees none of the
+ * doubtful slots before it (its context window and its bracket line end before them, or a
+ * newline lies between), so splitting there decides exactly what one worker would. Returns
+ * m when there is no such slot near the middle. */
+static Py_ssize_t round2_split(const Slots *s, const int32_t *choice, const double *conf,
+                               double sure, const int32_t *out, Py_ssize_t n_out,
+                               const int32_t *pos) {
+    Py_ssize_t m = s->m, k = s->k;
+    (void)choice;
+    for (Py_ssize_t step = 0; step < m / 4; step++) {
+        for (int side = 0; side < 2; side++) {
+            Py_ssize_t b = side ? m / 2 + step : m / 2 - step;
+            if (b <= 0 || b >= m || conf[b] >= sure) continue;
+            Py_ssize_t a = b - 1;
+            while (a >= 0 && conf[a] >= sure) a--;
+            if (a < 0) continue;
+            Py_ssize_t a_end = pos[a] + 1;  /* the longest reading of slot a ends here */
+            if (s->multi[a]) a_end += s->end[a] - s->tail_start[a];
+            Py_ssize_t b_at = pos[b];
+            if (b_at - CONTEXT <= a_end + 1) continue;
+            if (b_at - LINE > a_end + 1) return b;
+            for (Py_ssize_t q = a_end + 1; q < b_at && q < n_out; q++)
+                if (out[q] == '\n') return b;
+        }
+    }
+    (void)k;
+    return m;
+}
+
+/* The second worker's memo comes from a small pool (a thread of its own per call would
+ * otherwise allocate and clear one every time). */
+typedef struct {
+    struct Memo *memo;
+    uint64_t gen;
+} PooledMemo;
+
+#ifndef _WIN32
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+#endif
+static PooledMemo pool[4];
+
+static struct Memo *memo_take(uint64_t *gen) {
+    struct Memo *m = NULL;
+#ifndef _WIN32
+    pthread_mutex_lock(&pool_lock);
+#endif
+    for (int q = 0; q < 4 && !m; q++)
+        if (pool[q].memo && pool[q].gen + 1 < GEN_MAX) {
+            m = pool[q].memo;
+            *gen = ++pool[q].gen;
+            pool[q].memo = NULL;
+        }
+#ifndef _WIN32
+    pthread_mutex_unlock(&pool_lock);
+#endif
+    if (!m) {
+        m = calloc((size_t)1 << MEMO_BITS, sizeof(struct Memo));
+        *gen = 1;
+    }
+    return m;
+}
+
+static void memo_give(struct Memo *m, uint64_t gen) {
+#ifndef _WIN32
+    pthread_mutex_lock(&pool_lock);
+#endif
+    for (int q = 0; q < 4 && m; q++)
+        if (!pool[q].memo) {
+            pool[q].memo = m;
+            pool[q].gen = gen;
+            m = NULL;
+        }
+#ifndef _WIN32
+    pthread_mutex_unlock(&pool_lock);
+#endif
+    free(m);
+}
+
+typedef struct {
+    void (*fn)(void *);
+    void *job;
+} ThreadJob;
+
+static void *thread_main(void *arg) {
+    ThreadJob *t = arg;
+    t->fn(t->job);
+    return NULL;
+}
+
+/* Run jobs[0] here and, when `two`, jobs[1] in a second thread, each with a memo and scratch
+ * of its own (jobs[0] keeps this thread's memo). Returns nonzero when memory ran out. */
+static int run_pair(void (*fn)(void *), void *jobs, size_t size, int two) {
+    JobHead *head[2] = {(JobHead *)jobs, (JobHead *)((char *)jobs + size)};
+    int err = 0;
+    for (int w = 0; w < 1 + two; w++) {
+        head[w]->score = malloc(sizeof(double) * (head[w]->s->k + 1));
+        if (w == 1) head[w]->md.memo = memo_take(&head[w]->md.gen);
+        if (!head[w]->score || !head[w]->md.memo) err = 1;
+    }
+    if (!err) {
+        int started = 0;
+#ifndef _WIN32
+        pthread_t thread;
+        ThreadJob tj = {fn, head[1]};
+        if (two) started = pthread_create(&thread, NULL, thread_main, &tj) == 0;
+#endif
+        fn(head[0]);
+        if (started) {
+#ifndef _WIN32
+            pthread_join(thread, NULL);
+#endif
+        } else if (two) {
+            fn(head[1]);
+        }
+    }
+    for (int w = 0; w < 1 + two; w++) {
+        free(head[w]->score);
+        if (w == 1 && head[w]->md.memo) memo_give(head[w]->md.memo, head[w]->md.gen);
+    }
+    return err;
+}
+
 /* decide(cps, emit, start, end, tail_start, multi, first, prior, keeps, k, model, params,
  *        choice, conf, final) -> None
  * model: (uni, start, weight, in_table, clause_end, openers, closers, bigram_row, bigram_col,
  *         bigram_val, words, inner_row, inner_col)
  * params: (document_prior, cache_weight, doc_weight, opener_before_end, intact_weight,
- *          word_weight, bonus_margin, sure, bracket_open, bracket_not_open) */
+ *          word_weight, bonus_margin, sure, bracket_open, bracket_not_open, threads) */
 static PyObject *decide(PyObject *self, PyObject *args) {
     Py_buffer cps_b, emit_b, st_b, en_b, ts_b, mu_b, fi_b, pr_b, ke_b, ch_b, co_b, fin_b;
     Py_ssize_t k;
@@ -545,9 +857,10 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     int nb = 0, ntb = 0, ok = 1;
     Model md;
     memset(&md, 0, sizeof md);
-    if (!PyArg_ParseTuple(params, "pdddddddd" "d", &document_prior, &cache_weight, &doc_weight,
+    int threads = 1;
+    if (!PyArg_ParseTuple(params, "pdddddddddi", &document_prior, &cache_weight, &doc_weight,
                           &opener_before_end, &intact_weight, &word_weight, &margin, &sure,
-                          &b_open, &b_not)) {
+                          &b_open, &b_not, &threads)) {
         ok = 0;
         goto release_args;
     }
@@ -657,81 +970,19 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     }
 
     TICK("context");
-    /* Round one: each slot alone, or a Viterbi search over a group of adjacent slots.
-     * Readings come best first, so a slot's valid ones are the first nv[r] columns. */
-    for (Py_ssize_t r = 0; r < m; r++) {
-        nv[r] = 0;
-        for (Py_ssize_t c = 0; c < k; c++) {
-            int valid = s.first[r * k + c] >= 0;
-            base[r * k + c] = valid ? base_of(&s, &md, r, c) : NEG;
-            if (valid) nv[r] = (int32_t)c + 1;
+    /* Round one: each slot alone, or a Viterbi search over a group of adjacent slots. */
+    {
+        Round1 jobs[2];
+        Py_ssize_t split = m;
+        if (threads > 1 && m >= PARALLEL_MIN) {
+            split = m / 2;  /* at a group boundary: groups are decided independently */
+            while (split < m && s.end[split - 1] == s.start[split]) split++;
         }
-    }
-    Py_ssize_t r = 0;
-    while (r < m) {
-        Py_ssize_t g = r;
-        while (g + 1 < m && s.end[g] == s.start[g + 1]) g++;
-        if (g == r) {
-            for (Py_ssize_t c = 0; c < k; c++) {
-                double v = base[r * k + c];
-                if (c < nv[r] && isfinite(v))
-                    v += lp(&md, left[r], s.first[r * k + c]) + lp(&md, last_of(&s, r, c), right[r]);
-                score[c] = v;
-            }
-            choice[r] = (int32_t)argmax(score, k);
-            conf[r] = posterior(score, k, choice[r]);
-            r++;
-            continue;
+        for (int w = 0; w < 2; w++) {
+            jobs[w] = (Round1){{&s, md, NULL}, base, nv, left, right, vit, back, choice, conf,
+                               w ? split : 0, w ? m : split};
         }
-        for (Py_ssize_t c = 0; c < k; c++) {
-            double v = base[r * k + c];
-            if (c < nv[r] && isfinite(v)) v += lp(&md, left[r], s.first[r * k + c]);
-            vit[r * k + c] = v;
-        }
-        for (Py_ssize_t t = r + 1; t <= g; t++) {
-            int32_t lasts[64];
-            Py_ssize_t np_ = nv[t - 1] < 64 ? nv[t - 1] : 64;
-            for (Py_ssize_t j = 0; j < np_; j++)
-                lasts[j] = s.first[(t - 1) * k + j] >= 0 ? last_of(&s, t - 1, j) : -1;
-            for (Py_ssize_t c = 0; c < k; c++) {
-                int32_t f = s.first[t * k + c];
-                if (c >= nv[t] || f < 0) {
-                    back[t * k + c] = 0;
-                    vit[t * k + c] = NEG;
-                    continue;
-                }
-                Py_ssize_t best = 0;
-                double best_v = NEG;
-                for (Py_ssize_t j = 0; j < np_; j++) {
-                    double tr = lasts[j] >= 0 ? logp(&md, lasts[j], f, NULL) : 0.0;
-                    double v = vit[(t - 1) * k + j] + tr;
-                    if (j == 0 || v > best_v) { best_v = v; best = j; }
-                }
-                back[t * k + c] = (int32_t)best;
-                vit[t * k + c] = best_v + base[t * k + c];
-            }
-        }
-        for (Py_ssize_t c = 0; c < k; c++) {
-            double v = vit[g * k + c];
-            if (c < nv[g] && isfinite(v)) v += lp(&md, last_of(&s, g, c), right[g]);
-            score[c] = v;
-        }
-        Py_ssize_t c = argmax(score, k);
-        for (Py_ssize_t t = g; t >= r; t--) {
-            choice[t] = (int32_t)c;
-            if (t > r) c = back[t * k + c];
-        }
-        for (Py_ssize_t t = r; t <= g; t++) {
-            int32_t before = t > r ? last_of(&s, t - 1, choice[t - 1]) : left[t];
-            int32_t after = t < g ? s.first[(t + 1) * k + choice[t + 1]] : right[t];
-            for (Py_ssize_t c2 = 0; c2 < k; c2++) {
-                double v = base[t * k + c2];
-                if (isfinite(v)) v += lp(&md, before, s.first[t * k + c2]) + lp(&md, last_of(&s, t, c2), after);
-                score[c2] = v;
-            }
-            conf[t] = posterior(score, k, choice[t]);
-        }
-        r = g + 1;
+        if (run_pair(round1_run, jobs, sizeof(Round1), split < m)) { failed = 1; goto done; }
     }
 
     TICK("round1");
@@ -750,52 +1001,39 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         md.doc_weight = doc_weight;
     }
     TICK("doc");
-    for (Py_ssize_t q = 0; q < m; q++) {
-        if (conf[q] >= sure) continue;
-        Py_ssize_t at = pos[q];
-        int32_t cur_len = 1;
-        if (s.multi[q] && s.keeps[q * k + choice[q]]) cur_len += s.end[q] - s.tail_start[q];
-        int32_t win[2 * CONTEXT + 1];
-        for (int o = 0; o < CONTEXT; o++) {
-            Py_ssize_t p = at - CONTEXT + o;
-            win[o] = p >= 0 ? out[p] : -1;
+    {
+        Round2Params p2 = {intact_weight, word_weight, margin, sure, b_open, b_not};
+        /* Doubtful slots are re-decided left to right; a second worker takes the later
+         * half from a point no later slot can see past (see round2_split). */
+        Round2 jobs[2];
+        Py_ssize_t split = m;
+        int32_t *out2 = NULL, *pos2 = NULL, *final2 = NULL, *choice2 = NULL;
+        if (threads > 1 && m >= PARALLEL_MIN) {
+            split = round2_split(&s, choice, conf, sure, out, n_out, pos);
+            if (split < m) {
+                out2 = malloc(sizeof(int32_t) * (n + 1));
+                pos2 = malloc(sizeof(int32_t) * (m + 1));
+                final2 = malloc(sizeof(int32_t) * (n + 1));
+                choice2 = malloc(sizeof(int32_t) * (m + 1));
+                if (!out2 || !pos2 || !final2 || !choice2) {
+                    split = m;
+                } else {
+                    /* The second worker reads and writes its own copy of the readings too:
+                     * neither worker ever reads what the other is writing. */
+                    memcpy(out2, out, sizeof(int32_t) * n_out);
+                    memcpy(pos2, pos, sizeof(int32_t) * m);
+                    memcpy(choice2, choice, sizeof(int32_t) * m);
+                }
+            }
         }
-        int32_t right_win[CONTEXT];
-        for (int o = 0; o < CONTEXT; o++) {
-            Py_ssize_t p = at + cur_len + o;
-            right_win[o] = p < n_out ? out[p] : -1;
-        }
-        int32_t l1 = win[CONTEXT - 1], r1 = right_win[0];
-        double top = NEG;
-        for (Py_ssize_t c = 0; c < k; c++) {
-            int32_t f = s.first[q * k + c];
-            if (f < 0) { score[c] = NEG; continue; }
-            double v = base_of(&s, &md, q, c), seen_l = 0, seen_r = 0;
-            if (l1 >= 0) v += logp(&md, l1, f, &seen_l);
-            int32_t la = last_of(&s, q, c);
-            if (r1 >= 0) v += logp(&md, la, r1, &seen_r);
-            v += bracket(f, out, at, b_open, b_not);
-            if (md.intact_left && intact_weight) v += intact_weight * (log1p(seen_l) + log1p(seen_r));
-            score[c] = v;
-            if (v > top) top = v;
-        }
-        for (Py_ssize_t c = 0; c < k; c++) {
-            if (!isfinite(score[c]) || !(score[c] > top - margin)) continue;
-            win[CONTEXT] = s.first[q * k + c];
-            int o = CONTEXT + 1;
-            if (s.multi[q] && s.keeps[q * k + c])
-                for (Py_ssize_t p = s.tail_start[q]; p < s.end[q] && o < 2 * CONTEXT + 1; p++) win[o++] = s.cps[p];
-            for (int x = 0; o < 2 * CONTEXT + 1; x++) win[o++] = right_win[x];
-            score[c] += word_weight * word_bonus(&md, win);
-        }
-        Py_ssize_t was = choice[q];
-        choice[q] = (int32_t)argmax(score, k);
-        conf[q] = posterior(score, k, choice[q]);
-        if (choice[q] != was) {
-            int multi_moved = s.multi[q] && (s.keeps[q * k + was] != s.keeps[q * k + choice[q]]);
-            if (multi_moved) n_out = assemble(&s, emit, choice, final, out, pos);
-            else out[at] = s.first[q * k + choice[q]];
-        }
+        for (int w = 0; w < 2; w++)
+            jobs[w] = (Round2){{&s, md, NULL}, &p2, emit, w ? choice2 : choice, conf, w ? final2 : final,
+                               w ? out2 : out, w ? pos2 : pos, n_out, w ? split : 0,
+                               w ? m : split};
+        int err = run_pair(round2_run, jobs, sizeof(Round2), split < m);
+        if (split < m && !err) memcpy(choice + split, choice2 + split, sizeof(int32_t) * (m - split));
+        free(out2); free(pos2); free(final2); free(choice2);
+        if (err) { failed = 1; goto done; }
     }
     TICK("round2");
     assemble(&s, emit, choice, final, out, pos);

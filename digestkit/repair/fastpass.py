@@ -24,6 +24,7 @@ into a pair that never occurs in the document).
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from types import ModuleType
@@ -164,6 +165,10 @@ except ImportError:  # no C compiler at install time: the numpy pass does the sa
 #: it keeps the best CHAIN_KEEP (16 for groups too gives 40 edits, at 4x the search).
 KEEP = 16
 CHAIN_KEEP = 8
+#: Threads the compiled pass may use for one long document (2 when the machine has two
+#: cores or more: the second takes the later half of each round wherever the halves cannot
+#: see each other, so the result is the same as with one). Worker processes set it to 1.
+THREADS = 2 if (os.cpu_count() or 1) > 1 else 1
 #: The compiled pass (``_kernel.c``), or None to run the numpy one (tests compare both).
 KERNEL = _compiled
 
@@ -942,6 +947,7 @@ def _compiled_pass(
         SURE,
         lossy.BRACKET_OPEN,
         lossy.BRACKET_NOT_OPEN,
+        THREADS,
     )
     choice = np.empty(ms, np.int32)
     conf = np.empty(ms)

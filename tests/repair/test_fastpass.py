@@ -287,3 +287,26 @@ def test_spans_of_eval_lossy(eval_results) -> None:
     for c in cases:
         result = repair_text(c["corrupted"])
         _check_spans(result.text, result.spans)
+
+
+@pytest.mark.skipif(fastpass.KERNEL is None, reason="the C kernel is not built")
+@pytest.mark.parametrize("kind", ["seed004", "cp1252-ignore", "cp1252-strip-invisible", None])
+def test_two_threads_decide_what_one_does(
+    kind: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long document is split between two threads only where the halves cannot see each
+    other: text and spans are those of one thread (seed 004 itself, and long corrupted
+    Chinese with many damaged characters and lost NBSPs)."""
+    from digestkit.repair.corrupt import corrupt
+
+    root = Path(__file__).resolve().parents[2]
+    clean = (root / "fixtures" / "repair" / "clean_zh.txt").read_text(encoding="utf-8")
+    text = seed_path(4).read_text(encoding="utf-8") if kind is None else corrupt(clean * 20, kind)
+    codec = "cp1252" if kind and kind.startswith("cp1252") else "cp1254"
+    results = []
+    for threads in (1, 2):
+        monkeypatch.setattr(fastpass, "THREADS", threads)
+        out, spans, lossy = fast_pass(text, codec_table(codec), RepairConfig())
+        results.append((out, tuple(spans), lossy))
+    assert results[0] == results[1]
+    assert results[0][2]
