@@ -146,9 +146,9 @@ class _Slots:
         self.arrays = arrays
         self.start, self.end = start, end
         k = KEEP
-        self.first = np.full((len(start), k), -1, np.int64)
-        self.last = self.first
-        self.prior = np.full((len(start), k), _NEG)
+        self.first: np.ndarray = np.full((len(start), k), -1, np.int32)
+        self.last: np.ndarray = self.first
+        self.prior: np.ndarray = np.full((len(start), k), _NEG)
         self.texts: dict[int, list[str]] = {}
         self.keeps_tail: dict[int, list[bool]] = {}
         self.tail_start: dict[int, int] = {}
@@ -455,7 +455,7 @@ def _build_slots(
     end = (slot_pos + 1 + slot_seen).astype(np.int64)
     uniq, inverse = np.unique(key, return_inverse=True)
     rows = [_pattern_row(value, codec, losses, lang, KEEP) for value in uniq.tolist()]
-    first = np.array([row[0] for row in rows], np.int64).reshape(-1, KEEP)[inverse]
+    first = np.array([row[0] for row in rows], np.int32).reshape(-1, KEEP)[inverse]
     prior = np.array([row[1] for row in rows], np.float64).reshape(-1, KEEP)[inverse]
     last = first.copy()
     odd_rows: dict[int, tuple[tuple[str, ...], int]] = {}
@@ -482,15 +482,21 @@ def _build_slots(
         last[odd_at] = [hit[2] for hit in readings]
         end[odd_at] = slot_pos[odd_at] + [hit[4] for hit in readings]
     has = first[:, 0] >= 0
-    usable = np.flatnonzero(has)
-    slots = _Slots(arrays, slot_pos[usable].astype(np.int64), end[usable])
-    slots.first, slots.prior, slots.last = first[usable], prior[usable], last[usable]
-    remap = np.cumsum(has) - 1
+    if has.all():  # the common case: no copies
+        slots = _Slots(arrays, slot_pos.astype(np.int64), end)
+        slots.first, slots.prior, slots.last = first, prior, last
+        remap = None
+    else:
+        usable = np.flatnonzero(has)
+        slots = _Slots(arrays, slot_pos[usable].astype(np.int64), end[usable])
+        slots.first, slots.prior, slots.last = first[usable], prior[usable], last[usable]
+        remap = np.cumsum(has) - 1
     for r, (texts, tail_start) in odd_rows.items():
-        if has[r] and any(len(t) > 1 for t in texts):
-            i = int(remap[r])
+        keeps = [len(t) > 1 for t in texts]
+        if any(keeps) and (remap is None or has[r]):
+            i = r if remap is None else int(remap[r])
             slots.texts[i] = list(texts)
-            slots.keeps_tail[i] = [len(t) > 1 for t in texts]
+            slots.keeps_tail[i] = keeps
             slots.tail_start[i] = tail_start
     adjacent = slots.end[:-1] == slots.start[1:]
     linked = np.zeros(len(slots.start), bool)
@@ -952,7 +958,7 @@ def _compiled_pass(
     choice = np.empty(ms, np.int32)
     conf = np.empty(ms)
     final = np.empty(n, np.int32)
-    first32 = slots.first.astype(np.int32)
+    first32 = np.ascontiguousarray(slots.first, np.int32)
     kernel.decide(
         cps, emit, start, end, tail_start, multi, first32, slots.prior,
         keeps, k, _model_buffers(slots.arrays), params, choice, conf, final,
