@@ -84,3 +84,12 @@ def test_seed004_numpy_fallback(benchmark: Any, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(fastpass, "KERNEL", None)
     text = INPUTS["seed004"]
     _seed004_variant(benchmark, lambda: repair_text(text))
+
+
+def test_seed004_one_thread(benchmark: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compiled pass on one thread (a long document uses two by default)."""
+    from digestkit.repair import fastpass
+
+    monkeypatch.setattr(fastpass, "THREADS", 1)
+    text = INPUTS["seed004"]
+    _seed004_variant(benchmark, lambda: repair_text(text))
