@@ -9,7 +9,9 @@
  *   decide()  both rounds of the language-model search, and the repaired emit array
  *
  * Inputs and outputs are contiguous buffers (numpy arrays) owned by the caller; nothing
- * here allocates Python objects per character. decide() releases the GIL.
+ * here allocates Python objects per character. decide() releases the GIL and, for a long
+ * document, runs each round on two threads (run_pair), split where the halves cannot see
+ * each other (round2_split), so the result never depends on the thread count.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

@@ -10,10 +10,16 @@ each group of adjacent slots; round two re-decides every doubtful slot with its 
 fixed, the document's own counts, the pairs it shows intact, bracket pairing and the
 word-match bonus.
 
-It differs from the run-wise pass in two ways, both deliberate: context windows are read from
-the repaired text (the run-wise pass reads the mojibake before a run), and a damaged character
-breaks adjacency when pairs seen intact are counted (the run-wise pass glued its neighbours
-into a pair that never occurs in the document).
+It differs from the run-wise pass on purpose: context windows are read from the repaired
+text (the run-wise pass reads the mojibake before a run); a damaged character breaks
+adjacency when pairs seen intact are counted (the run-wise pass glued its neighbours into a
+pair that never occurs in the document); readings are ranked and more of them kept
+(:data:`KEEP`, :data:`CHAIN_KEEP`); round two re-decides slots left to right, each seeing
+the new readings before it (the run-wise pass did the same within one run only), below a
+lower :data:`SURE`.
+
+:func:`fast_pass` runs the compiled twin of this module (``_kernel.c``) when it is built
+(:data:`KERNEL`); the numpy functions below are then the reference that tests hold it to.
 
 >>> from digestkit.repair.lossless import codec_table
 >>> from digestkit.repair.types import RepairConfig
