@@ -228,7 +228,6 @@ class ModelArrays:
         self.uni = np.where(self.in_table, _dense(merged, 0.0), outside)
         start = tables.start.get(lang, {})
         self.start = np.where(_flags(start), _dense(start, 0.0), self.uni)
-        self.has_start = _flags(start)
         self.weight = _dense(tables.backoff.get(lang, {}), 1.0)
         bo = tables.backoff.get(lang, {})
         self.weight[[ord(c) for c in bo]] = np.exp(-np.fromiter(bo.values(), float, len(bo)) / 100)
