@@ -381,6 +381,3 @@ class DocumentScorer:
             docs[b >= len(self.doc_counts)] = 0
             p = (1 - w_uni) * p + w_uni * docs / self.doc_total
         return np.log(p), seen_n
-
-    def log_uni(self, cps: np.ndarray) -> np.ndarray:
-        return np.log(self.arrays.p_uni(cps, self.ascii_p))
