@@ -225,13 +225,13 @@ def fast_pass(
     emit[dec_pos] = value[decoded]
     for k in (1, 2, 3):
         emit[dec_pos[need[decoded] >= k] + k] = -1
-    doc = _Doc(text, cps, rb, cont, run_id, runs_start, runs_end)
+    doc = _Runs(text, runs_start, runs_end)
 
     counts = np.bincount(rb[inrun & (rb >= 0x80) & (rb <= 0xBF)], minlength=0xC0)
     losses = estimate_losses({v: int(counts[v]) for v in range(0x80, 0xC0)}, table.codec)
     slot_pos = lead_pos[is_slot]
     lang = _language(emit)
-    key, odd = _pattern_keys(doc, slot_pos, seen[is_slot], need[is_slot])
+    key, odd = _pattern_keys(cps, rb, run_id, runs_end, slot_pos, seen[is_slot], need[is_slot])
     padded = np.concatenate((rb, np.full(_ODD_WIDTH, -1)))
     slots, _ = _build_slots(
         text,
@@ -324,21 +324,11 @@ def _decode(
     return value, bad
 
 
-class _Doc:
-    """The document's arrays, shared by the steps of one pass."""
+class _Runs:
+    """The document and its runs: what the result (text and spans) is built from."""
 
-    def __init__(
-        self,
-        text: str,
-        cps: np.ndarray,
-        rb: np.ndarray,
-        cont: np.ndarray,
-        run_id: np.ndarray,
-        runs_start: np.ndarray,
-        runs_end: np.ndarray,
-    ):
-        self.text, self.cps, self.rb, self.cont = text, cps, rb, cont
-        self.run_id, self.runs_start, self.runs_end = run_id, runs_start, runs_end
+    def __init__(self, text: str, runs_start: np.ndarray, runs_end: np.ndarray):
+        self.text, self.runs_start, self.runs_end = text, runs_start, runs_end
 
     def finish(
         self,
@@ -417,12 +407,17 @@ def _language(emit: np.ndarray) -> str:
 
 
 def _pattern_keys(
-    doc: _Doc, slot_pos: np.ndarray, slot_seen: np.ndarray, slot_need: np.ndarray
+    cps: np.ndarray,
+    rb: np.ndarray,
+    run_id: np.ndarray,
+    runs_end: np.ndarray,
+    slot_pos: np.ndarray,
+    slot_seen: np.ndarray,
+    slot_need: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each slot's byte-pattern key (lead byte and up to three seen bytes, 9 bits each: 0
     absent, byte + 1, 257 a loss mark) and whether it is followed by ' ' or '?' in its run
     (it may have lost bytes into them)."""
-    cps, rb, run_id = doc.cps, doc.rb, doc.run_id
     pad = np.concatenate((rb, [-1, -1, -1, -1]))
     key = pad[slot_pos] << 27
     for j, shift in enumerate((18, 9, 0)):
@@ -433,7 +428,7 @@ def _pattern_keys(
     n = len(cps)
     after = np.minimum(end, n - 1)
     odd = (slot_seen < slot_need) & (end < n) & (run_id[after] == run_id[slot_pos])
-    odd &= ((cps[after] == 0x20) | (cps[after] == 0x3F)) & (end < doc.runs_end[run_id[slot_pos]])
+    odd &= ((cps[after] == 0x20) | (cps[after] == 0x3F)) & (end < runs_end[run_id[slot_pos]])
     return key, odd
 
 
@@ -843,11 +838,6 @@ def _word_bonus(arrays: ModelArrays, window: np.ndarray) -> np.ndarray:
     return best
 
 
-@lru_cache(maxsize=64)
-def _byte_map32(codec: str) -> np.ndarray:
-    return np.ascontiguousarray(_byte_map(codec), np.int32)
-
-
 def _model_buffers(arrays: ModelArrays) -> tuple[object, ...]:
     """The tables the compiled pass reads, in its order (see ``_kernel.c: decide``)."""
     hit = _BUFFERS.get(id(arrays))
@@ -884,7 +874,7 @@ def _compiled_pass(
 
     cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), "<i4")
     n = len(cps)
-    bmap = _byte_map32(table.codec)
+    bmap = _byte_map(table.codec)  # int32, as the kernel reads it
     emit = np.empty(n, np.int32)
     runs_start, runs_end = np.empty(n, np.int32), np.empty(n, np.int32)
     run_decoded = np.empty(n, np.uint8)
@@ -901,7 +891,7 @@ def _compiled_pass(
         return text, [], False
     runs_start, runs_end = runs_start[:n_runs], runs_end[:n_runs]
     decoded_runs = np.flatnonzero(run_decoded[:n_runs])
-    doc = _Doc(text, cps, np.zeros(0), np.zeros(0), np.zeros(0), runs_start, runs_end)
+    doc = _Runs(text, runs_start, runs_end)
     if not m:
         return doc.finish(emit, decoded_runs)
     losses = estimate_losses({0x80 + v: int(c) for v, c in enumerate(counts.tolist())}, table.codec)
