@@ -901,7 +901,6 @@ static PyObject *decide(PyObject *self, PyObject *args) {
 
     Py_BEGIN_ALLOW_THREADS
     double *base = malloc(sizeof(double) * (m * k + 1));
-    double *score = malloc(sizeof(double) * (k + 1) * (k + 1));
     double *vit = malloc(sizeof(double) * (m * k + 1));
     int32_t *back = malloc(sizeof(int32_t) * (m * k + 1));
     int32_t *left = malloc(sizeof(int32_t) * (m + 1)), *right = malloc(sizeof(int32_t) * (m + 1));
@@ -911,7 +910,7 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     Py_ssize_t n_out = 0, n_counted = 0;
     Counter *intact = NULL;
     md.memo = memo_open(&md.gen);
-    if (!base || !score || !vit || !back || !left || !right || !nv || !out || !pos || !md.memo) {
+    if (!base || !vit || !back || !left || !right || !nv || !out || !pos || !md.memo) {
         failed = 1;
         goto done;
     }
@@ -1042,7 +1041,7 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     TICK("final");
 
 done:
-    free(base); free(score); free(vit); free(back); free(left); free(right); free(nv); free(pos);
+    free(base); free(vit); free(back); free(left); free(right); free(nv); free(pos);
     /* Give the per-character counters back zeroed: clear only what was counted. */
     if (intact_left)
         for (Py_ssize_t i = 0; i < n; i++)
