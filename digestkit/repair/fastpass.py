@@ -168,7 +168,8 @@ except ImportError:  # no C compiler at install time: the numpy pass does the sa
 #: Readings kept per damaged character (best first by prior x unigram). A slot between
 #: intact characters is cheap to score, so it keeps many (eval, lossy zh: 67 -> 43 edits
 #: against 8); a slot in a group of adjacent ones costs the square in the Viterbi search, so
-#: it keeps the best CHAIN_KEEP (16 for groups too gives 40 edits, at 4x the search).
+#: it keeps the best CHAIN_KEEP (16 there too gives 40 edits but ~25% more time on seed 004:
+#: see eval/tune_repair.py).
 KEEP = 16
 CHAIN_KEEP = 8
 #: Threads the compiled pass may use for one long document (2 when the machine has two
