@@ -488,6 +488,24 @@ static double bracket(int32_t cand, const int32_t *out, Py_ssize_t at, double op
     return not_open;
 }
 
+/* The 在 … 中 frame (lossy.frame_bonus): which of 与 / 不 / 中 a code point is (-1: none). */
+static inline int frame_index(int32_t c) {
+    return c == 0x4E0E ? 0 : c == 0x4E0D ? 1 : c == 0x4E2D ? 2 : -1;
+}
+
+/* Is 在 open in the clause before `at` (back to a clause stop, at most LINE characters)? */
+static int frame_open(const int32_t *out, Py_ssize_t at) {
+    static const int32_t stops[] = {0xFF0C, 0x3002, 0xFF1B, 0xFF1A, 0xFF01, 0xFF1F, 0x3001,
+                                    '\n', ',', '.', ';', ':', '!', '?'};
+    Py_ssize_t lo = at - LINE < 0 ? 0 : at - LINE;
+    for (Py_ssize_t q = at - 1; q >= lo; q--) {
+        for (size_t x = 0; x < sizeof stops / sizeof stops[0]; x++)
+            if (out[q] == stops[x]) return 0;
+        if (out[q] == 0x5728) return 1;
+    }
+    return 0;
+}
+
 /* Does the pair (a, b) occur inside some word? */
 static int in_word(const Model *m, int32_t a, int32_t b) {
     return csr_find(m->in_row, m->in_col, a, b) >= 0;
@@ -644,6 +662,8 @@ static void round1_run(void *arg) {
 /* The settings round two reads. */
 typedef struct {
     double intact_weight, word_weight, margin, sure, b_open, b_not;
+    int frames;           /* apply the 在 … 中 frame (Chinese) */
+    double frame_bonus[6]; /* 与, 不, 中: (在 open, not open), as lossy.FRAME_BONUS */
 } Round2Params;
 
 /* One worker's share of round two: slots [lo, hi), with its own copies of the repaired text
@@ -683,6 +703,12 @@ static void round2_run(void *arg) {
             right_win[o] = p < n_out ? out[p] : -1;
         }
         int32_t l1 = win[CONTEXT - 1], r1 = right_win[0];
+        int in_frame = 0, frame_is_open = 0;
+        if (p->frames) {
+            for (Py_ssize_t c = 0; c < k; c++)
+                in_frame += s->first[q * k + c] >= 0 && frame_index(s->first[q * k + c]) >= 0;
+            if (in_frame >= 2) frame_is_open = frame_open(out, at);
+        }
         double top = NEG;
         for (Py_ssize_t c = 0; c < k; c++) {
             int32_t f = s->first[q * k + c];
@@ -692,6 +718,8 @@ static void round2_run(void *arg) {
             int32_t la = last_of(s, q, c);
             if (r1 >= 0) v += logp(md, la, r1, &seen_r);
             v += bracket(f, out, at, p->b_open, p->b_not);
+            if (in_frame >= 2 && frame_index(f) >= 0)
+                v += p->frame_bonus[2 * frame_index(f) + (frame_is_open ? 0 : 1)];
             if (md->intact_left && p->intact_weight) v += p->intact_weight * (log1p(seen_l) + log1p(seen_r));
             score[c] = v;
             if (v > top) top = v;
@@ -843,7 +871,8 @@ static int run_pair(void (*fn)(void *), void *jobs, size_t size, int two) {
  * model: (uni, start, weight, in_table, clause_end, openers, closers, bigram_row, bigram_col,
  *         bigram_val, words, inner_row, inner_col)
  * params: (document_prior, cache_weight, doc_weight, opener_before_end, intact_weight,
- *          word_weight, bonus_margin, sure, bracket_open, bracket_not_open, threads) */
+ *          word_weight, bonus_margin, sure, bracket_open, bracket_not_open, threads,
+ *          frames, (frame bonuses of 与, 不, 中: open, not open)) */
 static PyObject *decide(PyObject *self, PyObject *args) {
     Py_buffer cps_b, emit_b, st_b, en_b, ts_b, mu_b, fi_b, pr_b, ke_b, ch_b, co_b, fin_b;
     Py_ssize_t k;
@@ -859,10 +888,12 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     int nb = 0, ntb = 0, ok = 1;
     Model md;
     memset(&md, 0, sizeof md);
-    int threads = 1;
-    if (!PyArg_ParseTuple(params, "pdddddddddi", &document_prior, &cache_weight, &doc_weight,
-                          &opener_before_end, &intact_weight, &word_weight, &margin, &sure,
-                          &b_open, &b_not, &threads)) {
+    int threads = 1, frames = 0;
+    double fb[6];
+    if (!PyArg_ParseTuple(params, "pdddddddddip(dddddd)", &document_prior, &cache_weight,
+                          &doc_weight, &opener_before_end, &intact_weight, &word_weight, &margin,
+                          &sure, &b_open, &b_not, &threads, &frames, &fb[0], &fb[1], &fb[2],
+                          &fb[3], &fb[4], &fb[5])) {
         ok = 0;
         goto release_args;
     }
@@ -1003,7 +1034,8 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     }
     TICK("doc");
     {
-        Round2Params p2 = {intact_weight, word_weight, margin, sure, b_open, b_not};
+        Round2Params p2 = {intact_weight, word_weight, margin, sure, b_open, b_not, frames,
+                           {fb[0], fb[1], fb[2], fb[3], fb[4], fb[5]}};
         /* Doubtful slots are re-decided left to right; a second worker takes the later
          * half from a point no later slot can see past (see round2_split). */
         Round2 jobs[2];

@@ -279,10 +279,15 @@ def fast_pass(
     if len(doubt):
         base = _base(slots, scorer)
         # Left to right, as a reader would: a doubtful slot sees the new readings of those
-        # before it (within its context window) and the first-round readings after it.
-        # Slots closer than the window form a cluster; step t re-decides the t-th slot of
-        # every cluster at once.
-        gap = np.diff(pos[doubt]) > CONTEXT
+        # before it and the first-round readings after it. A slot looks back over its
+        # context window, or over its line when a reading is a closing bracket or one of
+        # 与/不/中; slots within reach of each other form a cluster, and step t re-decides
+        # the t-th slot of every cluster at once (what the compiled pass does one by one).
+        at = pos[doubt]
+        reach_back = at - np.where(_long_reach(slots, doubt), LINE, CONTEXT) - _TAIL
+        # A cluster ends before slot i when no slot from i on reaches back to slot i - 1.
+        lowest_after = np.minimum.accumulate(reach_back[::-1])[::-1]
+        gap = lowest_after[1:] > at[:-1]
         cluster_start = np.flatnonzero(np.concatenate(([True], gap)))
         rank = np.arange(len(doubt)) - np.repeat(
             cluster_start, np.diff(np.append(cluster_start, len(doubt)))
@@ -755,6 +760,8 @@ def _second_round(
     right_pairs, right_seen = _pair_matrix(scorer, last, right1, counts=True)
     scores += left_pairs + right_pairs
     scores += _brackets(slots, doubt, first, out, p)
+    if slots.arrays.lang == "zh":
+        scores += _frames(doubt, first, out, p)
     weight = lossy.INTACT_WEIGHT
     if scorer.intact is not None and weight:
         scores += weight * (np.log1p(left_seen) + np.log1p(right_seen))
@@ -791,6 +798,36 @@ def _brackets(
         line = _text(out[max(0, at - LINE) : at]).rpartition("\n")[2]
         for c in np.flatnonzero(is_closer[row]).tolist():
             bonus[row, c] = lossy.bracket_bonus(chr(first[row, c]), line)
+    return bonus
+
+
+_FRAME_CHARS = np.array([ord(c) for c in lossy.FRAME_BONUS])
+#: The order the compiled pass reads the frame bonuses in (its frame_index).
+_FRAME_ORDER = "与不中"
+_CLOSER_CHARS = np.array([ord(c) for c in lossy._CLOSERS])
+#: Room for the characters a slot may take back after its bytes (a lost NBSP or '?').
+_TAIL = 4
+
+
+def _long_reach(slots: _Slots, rows: np.ndarray) -> np.ndarray:
+    """Which slots look back over their whole line (bracket or frame readings)."""
+    first = slots.first[rows]
+    far = np.isin(first, _CLOSER_CHARS).any(axis=1)
+    if slots.arrays.lang == "zh":
+        far |= np.isin(first, _FRAME_CHARS).sum(axis=1) >= 2
+    return far
+
+
+def _frames(doubt: np.ndarray, first: np.ndarray, out: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """:func:`.lossy.frame_bonus` for slots that could be two or more of 与 / 不 / 中 (the
+    bonus weighs them against each other, not against other readings)."""
+    in_frame = np.isin(first, _FRAME_CHARS)
+    bonus = np.zeros(first.shape)
+    for row in np.flatnonzero(in_frame.sum(axis=1) >= 2).tolist():
+        at = int(p[row])
+        before = _text(out[max(0, at - LINE) : at])
+        for c in np.flatnonzero(in_frame[row]).tolist():
+            bonus[row, c] = lossy.frame_bonus(chr(first[row, c]), before)
     return bonus
 
 
@@ -951,6 +988,8 @@ def _compiled_pass(
         lossy.BRACKET_OPEN,
         lossy.BRACKET_NOT_OPEN,
         THREADS,
+        slots.arrays.lang == "zh",
+        tuple(v for ch in _FRAME_ORDER for v in lossy.FRAME_BONUS[ch]),
     )
     choice = np.empty(ms, np.int32)
     conf = np.empty(ms)

@@ -34,8 +34,9 @@ CODECS = ("cp1252", "cp1254", "cp1250", "latin-1", "mac_roman", "cp437")
 EVAL_LOSSY_IDENTICAL = 0.92
 SYNTHETIC_LOSSY_IDENTICAL = 0.85
 # Seed 004 whole: 34 of 104,313 characters differ from the run-wise pass at 59bb811 (0 at
-# 3673221); a speed step must not move many more.
-SEED004_DIFFERENT = 40
+# 3673221), 62 once the array pass got the 在 … 中 frame (lossy.FRAME_BONUS: an accuracy
+# step; the hand-checked lines are unchanged); a speed step must not move many more.
+SEED004_DIFFERENT = 66
 SYNTHETIC_EXTRA_EDITS = 6
 
 
@@ -310,3 +311,23 @@ def test_two_threads_decide_what_one_does(
         results.append((out, tuple(spans), lossy))
     assert results[0] == results[1]
     assert results[0][2]
+
+
+@pytest.mark.skipif(fastpass.KERNEL is None, reason="the C kernel is not built")
+@pytest.mark.parametrize("lang", ["ja", "zh"])
+def test_kernel_equals_numpy_on_the_dev_set(lang: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dev prose under every lossy kind (every other chunk): brackets and frames look back
+    over a whole line, which once made the numpy pass order slots differently."""
+    from digestkit.repair.corrupt import LOSSY_KINDS, corrupt
+    from eval.repair_dev import dev_chunks
+
+    for n, (_, chunk) in enumerate(dev_chunks(lang)):
+        if n % 2:
+            continue
+        for seed, kind in enumerate(LOSSY_KINDS):
+            text = corrupt(chunk, kind, seed=seed)
+            compiled = repair_text(text)
+            monkeypatch.setattr(fastpass, "KERNEL", None)
+            numpy_only = repair_text(text)
+            monkeypatch.undo()
+            assert compiled.text == numpy_only.text, (kind, chunk[:40])
