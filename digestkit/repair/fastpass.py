@@ -812,7 +812,7 @@ _TAIL = 4
 def _long_reach(slots: _Slots, rows: np.ndarray) -> np.ndarray:
     """Which slots look back over their whole line (bracket or frame readings)."""
     first = slots.first[rows]
-    far: np.ndarray = np.isin(first, _CLOSER_CHARS).any(axis=1)
+    far = np.asarray(np.isin(first, _CLOSER_CHARS).any(axis=1))
     if slots.arrays.lang == "zh":
         far = far | (np.isin(first, _FRAME_CHARS).sum(axis=1) >= 2)
     return far
