@@ -134,10 +134,22 @@ def _unexplained_losses(blob: bytes, table: CodecTable) -> int:
     """
     counts = {b: blob.count(b) for b in range(0x80, 0xC0)}
     defined = [b for b in range(0x80, 0xC0) if b not in table.undefined and b not in (0xA0, 0xAD)]
-    typical = sorted(counts[b] for b in defined)[len(defined) // 2]
+    typical = _typical([counts[b] for b in _ANY_CONT])
     if typical < 8:
         return 0
     return typical * sum(counts[b] < 0.05 * typical for b in defined)
+
+
+#: Continuation bytes whose typical count is taken, the same for every code page (so that
+#: two code pages are judged against one yardstick: with each code page's own defined
+#: bytes, the one that hid two lost bytes had a lower median, fell under the threshold and
+#: escaped the penalty that the right one paid for bytes the text merely never used).
+_ANY_CONT = [b for b in range(0x80, 0xC0) if b not in (0xA0, 0xAD)]
+
+
+def _typical(counts: list[int] | list[float]) -> int:
+    """The median count (how often a continuation byte shows, typically)."""
+    return int(sorted(counts)[len(counts) // 2])
 
 
 _DAMAGED = re.compile("[\udcc2-\udcf4](?=[\udc80-\udcbf?])")
@@ -491,10 +503,10 @@ def _unexplained_losses_array(
     image = arrays.run_byte[chars]
     per_byte = np.bincount(image, weights=counts, minlength=256)[0x80:0xC0].tolist()
     defined = _defined_conts(table.codec)
-    typical = sorted(per_byte[b] for b in defined)[len(defined) // 2]
+    typical = _typical([per_byte[b - 0x80] for b in _ANY_CONT])
     if typical < 8:
         return 0
-    return int(typical) * sum(per_byte[b] < 0.05 * typical for b in defined)
+    return typical * sum(per_byte[b] < 0.05 * typical for b in defined)
 
 
 def _squeeze(raw: np.ndarray) -> np.ndarray:
