@@ -331,3 +331,18 @@ def test_kernel_equals_numpy_on_the_dev_set(lang: str, monkeypatch: pytest.Monke
             numpy_only = repair_text(text)
             monkeypatch.undo()
             assert compiled.text == numpy_only.text, (kind, chunk[:40])
+
+
+@pytest.mark.skipif(fastpass.KERNEL is None, reason="the C kernel is not built")
+def test_kernel_equals_numpy_without_document_prior(
+    eval_results, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = RepairConfig(document_prior=False)
+    texts = [c["corrupted"] for c, _, _ in eval_results if c["category"] == "lossy"][::3]
+    for text in texts:
+        compiled = repair_text(text, config)
+        monkeypatch.setattr(fastpass, "KERNEL", None)
+        numpy_only = repair_text(text, config)
+        monkeypatch.undo()
+        assert compiled.text == numpy_only.text
+        assert compiled.spans == numpy_only.spans
