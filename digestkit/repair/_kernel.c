@@ -748,11 +748,9 @@ static void round2_run(void *arg) {
  * doubtful slots before it (its context window and its bracket line end before them, or a
  * newline lies between), so splitting there decides exactly what one worker would. Returns
  * m when there is no such slot near the middle. */
-static Py_ssize_t round2_split(const Slots *s, const int32_t *choice, const double *conf,
-                               double sure, const int32_t *out, Py_ssize_t n_out,
-                               const int32_t *pos) {
-    Py_ssize_t m = s->m, k = s->k;
-    (void)choice;
+static Py_ssize_t round2_split(const Slots *s, const double *conf, double sure,
+                               const int32_t *out, Py_ssize_t n_out, const int32_t *pos) {
+    Py_ssize_t m = s->m;
     for (Py_ssize_t step = 0; step < m / 4; step++) {
         for (int side = 0; side < 2; side++) {
             Py_ssize_t b = side ? m / 2 + step : m / 2 - step;
@@ -769,7 +767,6 @@ static Py_ssize_t round2_split(const Slots *s, const int32_t *choice, const doub
                 if (out[q] == '\n') return b;
         }
     }
-    (void)k;
     return m;
 }
 
@@ -1042,7 +1039,7 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         Py_ssize_t split = m;
         int32_t *out2 = NULL, *pos2 = NULL, *final2 = NULL, *choice2 = NULL;
         if (threads > 1 && m >= PARALLEL_MIN) {
-            split = round2_split(&s, choice, conf, sure, out, n_out, pos);
+            split = round2_split(&s, conf, sure, out, n_out, pos);
             if (split < m) {
                 out2 = malloc(sizeof(int32_t) * (n + 1));
                 pos2 = malloc(sizeof(int32_t) * (m + 1));
