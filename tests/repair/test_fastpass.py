@@ -34,9 +34,10 @@ CODECS = ("cp1252", "cp1254", "cp1250", "latin-1", "mac_roman", "cp437")
 EVAL_LOSSY_IDENTICAL = 0.92
 SYNTHETIC_LOSSY_IDENTICAL = 0.85
 # Seed 004 whole: 34 of 104,313 characters differ from the run-wise pass at 59bb811 (0 at
-# 3673221), 62 once the array pass got the 在 … 中 frame (lossy.FRAME_BONUS: an accuracy
-# step; the hand-checked lines are unchanged); a speed step must not move many more.
-SEED004_DIFFERENT = 66
+# 3673221), 62 once the array pass got the 在 … 中 frame (lossy.FRAME_BONUS), 86 once
+# slots that lost two bytes keep all their readings in groups (accuracy steps; the
+# hand-checked lines are unchanged); a speed step must not move many more.
+SEED004_DIFFERENT = 90
 SYNTHETIC_EXTRA_EDITS = 6
 
 
