@@ -203,9 +203,18 @@ def _language(text: str) -> str:
     >>> _language("论文总结"), _language("論文のまとめ"), _language("논문 요약"), _language("x")
     ('zh', 'ja', 'ko', 'en')
     """
-    kana = len(_KANA.findall(text))
-    hangul = len(_HANGUL.findall(text))
-    han = len(_HAN.findall(text))
+    return language_from_counts(
+        len(_KANA.findall(text)), len(_HANGUL.findall(text)), len(_HAN.findall(text))
+    )
+
+
+def language_from_counts(kana: int, hangul: int, han: int) -> str:
+    """The language whose model reads a document with these script counts (the rule of
+    :func:`_language`, shared with the array pass, which counts on arrays).
+
+    >>> language_from_counts(0, 0, 5), language_from_counts(1, 0, 5), language_from_counts(0, 0, 0)
+    ('zh', 'ja', 'en')
+    """
     if hangul > max(kana, han):
         return "ko"
     if kana and kana * 20 >= han:

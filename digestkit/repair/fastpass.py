@@ -37,8 +37,9 @@ from types import ModuleType
 
 import numpy as np
 
-from digestkit.repair import lossy
-from digestkit.repair.lossless import HOLE, CodecTable
+from digestkit.repair import lossless, lossy
+from digestkit.repair.engine import _slot, language_from_counts
+from digestkit.repair.lossless import HOLE, CodecTable, codec_table
 from digestkit.repair.lossy import Candidate, candidates, estimate_losses
 from digestkit.repair.model import CharModel
 from digestkit.repair.model.arrays import DocumentScorer, ModelArrays
@@ -68,12 +69,12 @@ _NEED[0xF0:0xF5] = 3
 
 
 def codepoints(text: str) -> np.ndarray:
-    """The text as an int64 array of code points (lone surrogates kept).
+    """The text as an int64 array of code points (:func:`.lossless.codepoints`, widened).
 
     >>> codepoints("a中").tolist()
     [97, 20013]
     """
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), "<u4").astype(np.int64)
+    return lossless.codepoints(text).astype(np.int64)
 
 
 def _text(cps: np.ndarray) -> str:
@@ -82,15 +83,10 @@ def _text(cps: np.ndarray) -> str:
 
 @lru_cache(maxsize=64)
 def _byte_map(codec: str) -> np.ndarray:
-    """Code point (BMP) -> the byte the code page shows it for (-1: none; U+FFFD: hole)."""
-    from digestkit.repair.lossless import codec_table
-
-    table = codec_table(codec)
-    out = np.full(0x10000, -1, np.int32)
+    """:func:`.lossless.byte_map` as the pass reads it (int32): ASCII maps to itself and
+    U+FFFD to :data:`_HOLE` (a lost byte of unknown value)."""
+    out = lossless.byte_map(codec).astype(np.int32)
     out[:0x80] = np.arange(0x80)
-    for c, b in table.encode.items():
-        if c < 0x10000:
-            out[c] = b
     out[ord(HOLE)] = _HOLE
     return out
 
@@ -148,13 +144,18 @@ class _Slots:
     whether each keeps the characters from ``tail_start`` to ``end``.
     """
 
-    def __init__(self, arrays: ModelArrays, start: np.ndarray, end: np.ndarray):
+    def __init__(
+        self,
+        arrays: ModelArrays,
+        start: np.ndarray,
+        end: np.ndarray,
+        first: np.ndarray,
+        prior: np.ndarray,
+        last: np.ndarray,
+    ):
         self.arrays = arrays
         self.start, self.end = start, end
-        k = KEEP
-        self.first: np.ndarray = np.full((len(start), k), -1, np.int32)
-        self.last: np.ndarray = self.first
-        self.prior: np.ndarray = np.full((len(start), k), _NEG)
+        self.first, self.prior, self.last = first, prior, last
         self.texts: dict[int, list[str]] = {}
         self.keeps_tail: dict[int, list[bool]] = {}
         self.tail_start: dict[int, int] = {}
@@ -394,22 +395,16 @@ def _runs(cps: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return bstart[new], ends
 
 
-_KANA = (0x3040, 0x3100)
-_HANGUL = (0xAC00, 0xD7B0)
-_HAN = (0x4E00, 0xA000)
+#: Kana, Hangul and Han blocks, as :mod:`.engine` counts them.
+_SCRIPTS = ((0x3040, 0x3100), (0xAC00, 0xD7B0), (0x4E00, 0xA000))
 
 
 def _language(emit: np.ndarray) -> str:
     """:func:`.engine._language` on the text that survived intact."""
     known = emit[emit >= 0]
-    kana = int(np.count_nonzero((known >= _KANA[0]) & (known < _KANA[1])))
-    hangul = int(np.count_nonzero((known >= _HANGUL[0]) & (known < _HANGUL[1])))
-    han = int(np.count_nonzero((known >= _HAN[0]) & (known < _HAN[1])))
-    if hangul > max(kana, han):
-        return "ko"
-    if kana and kana * 20 >= han:
-        return "ja"
-    return "zh" if han else "en"
+    return language_from_counts(
+        *(int(np.count_nonzero((known >= lo) & (known < hi))) for lo, hi in _SCRIPTS)
+    )
 
 
 def _pattern_keys(
@@ -490,13 +485,12 @@ def _build_slots(
         end[odd_at] = slot_pos[odd_at] + [hit[4] for hit in readings]
     has = first[:, 0] >= 0
     if has.all():  # the common case: no copies
-        slots = _Slots(arrays, slot_pos.astype(np.int64), end)
-        slots.first, slots.prior, slots.last = first, prior, last
+        slots = _Slots(arrays, slot_pos.astype(np.int64), end, first, prior, last)
         remap = None
     else:
         usable = np.flatnonzero(has)
-        slots = _Slots(arrays, slot_pos[usable].astype(np.int64), end[usable])
-        slots.first, slots.prior, slots.last = first[usable], prior[usable], last[usable]
+        start = slot_pos[usable].astype(np.int64)
+        slots = _Slots(arrays, start, end[usable], first[usable], prior[usable], last[usable])
         remap = np.cumsum(has) - 1
     for r, (texts, tail_start) in odd_rows.items():
         keeps = [len(t) > 1 for t in texts]
@@ -552,9 +546,6 @@ def _odd_readings(
     what follows it in its run; -1: not in the code page, 0x100: U+FFFD). Returns the
     readings' first code points, priors, last code points and texts (padded to
     :data:`KEEP`), and how many characters the slot takes."""
-    from digestkit.repair.engine import _slot
-    from digestkit.repair.lossless import codec_table
-
     toks: list[tuple[int, str]] = []
     for p, (byte, ch) in enumerate(zip(window, chars, strict=True)):
         if 0x80 <= byte <= 0xBF or byte == _HOLE:
@@ -915,7 +906,7 @@ def _compiled_pass(
     """:func:`fast_pass` with both passes over the text in C (``_kernel.c``)."""
     from digestkit.repair import model as _model
 
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), "<i4")
+    cps = lossless.codepoints(text).view(np.int32)
     n = len(cps)
     bmap = _byte_map(table.codec)  # int32, as the kernel reads it
     emit = np.empty(n, np.int32)
@@ -938,16 +929,7 @@ def _compiled_pass(
     if not m:
         return doc.finish(emit, decoded_runs)
     losses = estimate_losses({0x80 + v: int(c) for v, c in enumerate(counts.tolist())}, table.codec)
-    kana, hangul, han = lang_counts.tolist()
-    lang = (
-        "ko"
-        if hangul > max(kana, han)
-        else "ja"
-        if kana and kana * 20 >= han
-        else "zh"
-        if han
-        else "en"
-    )
+    lang = language_from_counts(*lang_counts.tolist())
     slot_pos, slot_seen, slot_need = slot_pos[:m], slot_seen[:m], slot_need[:m]
     run_of = np.searchsorted(runs_start, slot_pos, side="right") - 1
 
@@ -977,8 +959,9 @@ def _compiled_pass(
         tail_start[r] = slots.tail_start[r]
         keeps[r, : len(flags)] = flags
     # A slot that took back a lost NBSP or '?' owns the characters after its bytes too.
-    seen_end = slot_pos[np.isin(np.arange(m), empty, invert=True)] + 1
-    seen_end += slot_seen[np.isin(np.arange(m), empty, invert=True)]
+    kept = np.ones(m, bool)
+    kept[empty] = False
+    seen_end = slot_pos[kept] + 1 + slot_seen[kept]
     for r in np.flatnonzero(end > seen_end).tolist():
         emit[seen_end[r] : end[r]] = -1
     params = (
@@ -1004,4 +987,4 @@ def _compiled_pass(
         cps, emit, start, end, tail_start, multi, first32, slots.prior,
         keeps, k, _model_buffers(slots.arrays), params, choice, conf, final,
     )  # fmt: skip
-    return doc.finish(final, decoded_runs, run_of[np.isin(np.arange(m), empty, invert=True)], conf)
+    return doc.finish(final, decoded_runs, run_of[kept], conf)
