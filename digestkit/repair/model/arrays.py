@@ -229,8 +229,6 @@ class ModelArrays:
         start = tables.start.get(lang, {})
         self.start = np.where(_flags(start), _dense(start, 0.0), self.uni)
         self.weight = _dense(tables.backoff.get(lang, {}), 1.0)
-        bo = tables.backoff.get(lang, {})
-        self.weight[[ord(c) for c in bo]] = np.exp(-np.fromiter(bo.values(), float, len(bo)) / 100)
         bi = tables.bi.get(lang, {})
         codes = string_codes(list(bi), 3)
         two = (codes[:, 1] >= 0) & (codes[:, 2] < 0)
