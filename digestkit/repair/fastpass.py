@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Hashable, Sequence
 from functools import lru_cache
 from types import ModuleType
 
@@ -141,7 +141,7 @@ class _Slots:
     ``first``/``last`` are each reading's first and last code point (-1: no reading),
     ``prior`` its log-prior. Readings of several characters (a lost NBSP or '?' taken back
     into the character before it, or not: rare) are listed in ``texts`` by row, with
-    whether each keeps the characters from ``tail_start`` to ``end``.
+    whether each keeps the characters from ``tail`` to ``end``.
     """
 
     def __init__(
@@ -157,8 +157,11 @@ class _Slots:
         self.start, self.end = start, end
         self.first, self.prior, self.last = first, prior, last
         self.texts: dict[int, list[str]] = {}
-        self.keeps_tail: dict[int, list[bool]] = {}
-        self.tail_start: dict[int, int] = {}
+        #: Rows with a multi-character reading; per reading, whether it keeps the tail;
+        #: where the tail starts (``end`` for the other rows).
+        self.multi = np.zeros(len(start), bool)
+        self.keeps = np.zeros(first.shape, bool)
+        self.tail = end.copy()
 
 
 try:
@@ -234,10 +237,8 @@ def fast_pass(
     slot_pos = lead_pos[is_slot]
     lang = _language(emit)
     key, odd = _pattern_keys(cps, rb, run_id, runs_end, slot_pos, seen[is_slot], need[is_slot])
-    padded = np.concatenate((rb, np.full(_ODD_WIDTH, -1)))
     slots, _ = _build_slots(
         text,
-        lambda at, width: padded[at[:, None] + np.arange(width)],
         slot_pos,
         seen[is_slot],
         need[is_slot],
@@ -435,7 +436,6 @@ def _pattern_keys(
 
 def _build_slots(
     text: str,
-    windows: Callable[[np.ndarray, int], np.ndarray],
     slot_pos: np.ndarray,
     slot_seen: np.ndarray,
     slot_need: np.ndarray,
@@ -448,57 +448,54 @@ def _build_slots(
 ) -> tuple[_Slots, np.ndarray]:
     """Readings for every damaged character, one lookup per distinct byte pattern.
 
-    ``windows(positions, width)`` gives the bytes of ``text[p:p + width]`` for each
-    position (-1 past the end; for the rare slots followed by ' ' or '?'); ``run_end`` is
-    where each slot's run ends. Returns the slots that have readings, and the rows (of
+    ``run_end`` is where each slot's run ends (a slot followed by ' ' or '?' may take back
+    a lost NBSP or '?' up to there). Returns the slots that have readings, and the rows (of
     the inputs) that have none.
     """
     arrays = ModelArrays.get(lang)
     end = (slot_pos + 1 + slot_seen).astype(np.int64)
     uniq, inverse = np.unique(key, return_inverse=True)
-    rows = [_pattern_row(value, codec, losses, lang, KEEP) for value in uniq.tolist()]
-    first = np.array([row[0] for row in rows], np.int32).reshape(-1, KEEP)[inverse]
-    prior = np.array([row[1] for row in rows], np.float64).reshape(-1, KEEP)[inverse]
+    patterns = _pattern_rows(codec, losses, lang, KEEP)
+    at_row = patterns.rows(uniq.tolist())[inverse]
+    first = patterns.first[at_row]
+    prior = patterns.prior[at_row]
     last = first.copy()
-    odd_rows: dict[int, tuple[tuple[str, ...], int]] = {}
+    multi = np.zeros(len(slot_pos), bool)
+    keeps = np.zeros(first.shape, bool)
+    tail = end.copy()
+    texts: dict[int, list[str]] = {}
     odd_at = np.flatnonzero(odd)
     if len(odd_at):
-        found = windows(slot_pos[odd_at], _ODD_WIDTH).tolist()
-        rows_at = odd_at.tolist()
-        at_l = slot_pos[odd_at].tolist()
-        need_l = slot_need[odd_at].tolist()
-        seen_l = slot_seen[odd_at].tolist()
-        stop_l = run_end[odd_at].tolist()
-        readings = []
-        for r, bytes_row, at, need, seen, stop in zip(
-            rows_at, found, at_l, need_l, seen_l, stop_l, strict=True
-        ):
-            width = min(stop, at + 2 * need + 4) - at
-            hit = _odd_readings(
-                tuple(bytes_row[:width]), text[at : at + width], need, codec, losses, lang, KEEP
+        at = slot_pos[odd_at]
+        width = np.minimum(run_end[odd_at], at + 2 * slot_need[odd_at] + 4) - at
+        odd_table = _odd_rows(codec, losses, lang, KEEP)
+        keys = [text[a : a + w] for a, w in zip(at.tolist(), width.tolist(), strict=True)]
+        row = odd_table.rows(keys)
+        first[odd_at] = odd_table.first[row]
+        prior[odd_at] = odd_table.prior[row]
+        last[odd_at] = odd_table.last[row]
+        keeps[odd_at] = odd_table.keeps[row]
+        multi[odd_at] = keeps[odd_at].any(axis=1)
+        end[odd_at] = at + odd_table.take[row]
+        tail = np.where(multi, tail, end)
+        texts = {
+            r: list(odd_table.texts[t])
+            for r, t, many in zip(
+                odd_at.tolist(), row.tolist(), multi[odd_at].tolist(), strict=True
             )
-            readings.append(hit)
-            odd_rows[r] = (hit[3], at + 1 + seen)
-        first[odd_at] = [hit[0] for hit in readings]
-        prior[odd_at] = [hit[1] for hit in readings]
-        last[odd_at] = [hit[2] for hit in readings]
-        end[odd_at] = slot_pos[odd_at] + [hit[4] for hit in readings]
+            if many
+        }
     has = first[:, 0] >= 0
     if has.all():  # the common case: no copies
         slots = _Slots(arrays, slot_pos.astype(np.int64), end, first, prior, last)
-        remap = None
+        slots.multi, slots.keeps, slots.tail, slots.texts = multi, keeps, tail, texts
     else:
         usable = np.flatnonzero(has)
         start = slot_pos[usable].astype(np.int64)
         slots = _Slots(arrays, start, end[usable], first[usable], prior[usable], last[usable])
+        slots.multi, slots.keeps, slots.tail = multi[usable], keeps[usable], tail[usable]
         remap = np.cumsum(has) - 1
-    for r, (texts, tail_start) in odd_rows.items():
-        keeps = [len(t) > 1 for t in texts]
-        if any(keeps) and (remap is None or has[r]):
-            i = r if remap is None else int(remap[r])
-            slots.texts[i] = list(texts)
-            slots.keeps_tail[i] = keeps
-            slots.tail_start[i] = tail_start
+        slots.texts = {int(remap[r]): t for r, t in texts.items() if has[r]}
     adjacent = slots.end[:-1] == slots.start[1:]
     linked = np.zeros(len(slots.start), bool)
     linked[:-1] |= adjacent
@@ -514,56 +511,114 @@ def _build_slots(
     return slots, np.flatnonzero(~has)
 
 
-#: Bytes looked at after a slot's lead when it may take back a lost NBSP or '?'.
-_ODD_WIDTH = 10
+class _Rows:
+    """Readings as rows of arrays, one row per distinct key, filled the first time a key is
+    met: a document looks up its distinct keys at once, and the readings of its slots are
+    one fancy index per array. Subclasses say what a key's readings are (:meth:`_fill`)."""
+
+    #: Rows kept before the table starts afresh.
+    LIMIT = 1 << 16
+
+    def __init__(self, codec: str, losses: Losses, lang: str, keep: int):
+        self.codec, self.losses, self.lang, self.keep = codec, losses, lang, keep
+        self.index: dict[Hashable, int] = {}
+        self.first = np.full((64, keep), -1, np.int32)
+        self.prior = np.full((64, keep), _NEG)
+
+    def rows(self, keys: Sequence[Hashable]) -> np.ndarray:
+        """The row of each key (added when new)."""
+        index = self.index
+        missing = [key for key in dict.fromkeys(keys) if key not in index]
+        if len(index) + len(missing) > self.LIMIT:
+            index.clear()
+            missing = list(dict.fromkeys(keys))
+        for key in missing:
+            row = len(index)
+            if row == len(self.first):
+                self._grow()
+            self._fill(row, key)
+            index[key] = row
+        return np.array([index[key] for key in keys], np.int64)
+
+    def _grow(self) -> None:
+        self.first = np.concatenate((self.first, np.full_like(self.first, -1)))
+        self.prior = np.concatenate((self.prior, np.full_like(self.prior, _NEG)))
+
+    def _fill(self, row: int, key: Hashable) -> None:
+        raise NotImplementedError
+
+    def _put(self, row: int, options: Sequence[Candidate]) -> None:
+        self.first[row] = -1
+        self.prior[row] = _NEG
+        self.first[row, : len(options)] = [ord(c.text[0]) for c in options]
+        self.prior[row, : len(options)] = [c.prior for c in options]
 
 
-@lru_cache(maxsize=8192)
-def _pattern_row(
-    value: int, codec: str, losses: Losses, lang: str, keep: int
-) -> tuple[tuple[int, ...], tuple[float, ...]]:
-    """First code points and priors of one pattern's readings, padded to ``keep``."""
-    options = _ranked(candidates(_observed(value), codec, losses), lang, keep)
-    pad = keep - len(options)
-    return (
-        tuple(ord(c.text) for c in options) + (-1,) * pad,
-        tuple(c.prior for c in options) + (_NEG,) * pad,
-    )
+class _PatternRows(_Rows):
+    """The readings of each byte pattern (a key of :func:`_build_slots`)."""
+
+    def _fill(self, row: int, key: Hashable) -> None:
+        assert isinstance(key, int)
+        found = candidates(_observed(key), self.codec, self.losses)
+        self._put(row, _ranked(found, self.lang, self.keep))
 
 
-@lru_cache(maxsize=4096)
-def _odd_readings(
-    window: tuple[int, ...],
-    chars: str,
-    need: int,
-    codec: str,
-    losses: Losses,
-    lang: str,
-    keep: int,
-) -> tuple[tuple[int, ...], tuple[float, ...], tuple[int, ...], tuple[str, ...], int]:
-    """A slot followed by ' ' or '?': the run-wise engine's rules (``engine._slot``) decide
-    what it may take back. ``window`` holds the bytes of ``chars`` (the slot's lead and
-    what follows it in its run; -1: not in the code page, 0x100: U+FFFD). Returns the
-    readings' first code points, priors, last code points and texts (padded to
-    :data:`KEEP`), and how many characters the slot takes."""
-    toks: list[tuple[int, str]] = []
-    for p, (byte, ch) in enumerate(zip(window, chars, strict=True)):
-        if 0x80 <= byte <= 0xBF or byte == _HOLE:
-            toks.append((-2 if byte == _HOLE else byte, ch))
-        elif p == 0:
-            toks.append((byte, ch))
+class _OddRows(_Rows):
+    """The readings of a slot followed by ' ' or '?', keyed by the slot's lead and what
+    follows it in its run: the run-wise engine's rules (``engine._slot``) decide what it
+    may take back. Besides the first code point: the last, whether each reading keeps the
+    characters after the slot's bytes (``keeps``; ``multi``: any does), the readings'
+    texts, and how many characters the slot owns (``take``)."""
+
+    def __init__(self, codec: str, losses: Losses, lang: str, keep: int):
+        super().__init__(codec, losses, lang, keep)
+        self.last = self.first.copy()
+        self.keeps = np.zeros(self.first.shape, bool)
+        self.take = np.zeros(len(self.first), np.int64)
+        self.texts: list[tuple[str, ...]] = []
+
+    def _grow(self) -> None:
+        super()._grow()
+        self.last = np.concatenate((self.last, np.full_like(self.last, -1)))
+        self.keeps = np.concatenate((self.keeps, np.zeros_like(self.keeps)))
+        self.take = np.concatenate((self.take, np.zeros_like(self.take)))
+
+    def _fill(self, row: int, key: Hashable) -> None:
+        assert isinstance(key, str)
+        bmap = _byte_map(self.codec)
+        window = [int(bmap[ord(ch)]) if ord(ch) < 0x10000 else -1 for ch in key]
+        toks: list[tuple[int, str]] = []
+        for p, (byte, ch) in enumerate(zip(window, key, strict=True)):
+            if 0x80 <= byte <= 0xBF or byte == _HOLE:
+                toks.append((-2 if byte == _HOLE else byte, ch))
+            elif p == 0:
+                toks.append((byte, ch))
+            else:
+                toks.append((-1 if ch in " ?" else 0x7FFF, ch))
+        need = int(_NEED[window[0]])
+        slot, take = _slot(toks, 0, need, codec_table(self.codec), self.losses)
+        options = _ranked(slot.options, self.lang, self.keep) if slot.options else ()
+        self._put(row, options)
+        self.last[row] = -1
+        self.last[row, : len(options)] = [ord(c.text[-1]) for c in options]
+        self.keeps[row] = False
+        self.keeps[row, : len(options)] = [len(c.text) > 1 for c in options]
+        self.take[row] = take
+        texts = tuple(c.text for c in options)
+        if row == len(self.texts):
+            self.texts.append(texts)
         else:
-            toks.append((-1 if ch in " ?" else 0x7FFF, ch))
-    slot, j = _slot(toks, 0, need, codec_table(codec), losses)
-    options = _ranked(slot.options, lang, keep) if slot.options else ()
-    pad = keep - len(options)
-    return (
-        tuple(ord(c.text[0]) for c in options) + (-1,) * pad,
-        tuple(c.prior for c in options) + (_NEG,) * pad,
-        tuple(ord(c.text[-1]) for c in options) + (-1,) * pad,
-        tuple(c.text for c in options),
-        j,
-    )
+            self.texts[row] = texts
+
+
+@lru_cache(maxsize=64)
+def _pattern_rows(codec: str, losses: Losses, lang: str, keep: int) -> _PatternRows:
+    return _PatternRows(codec, losses, lang, keep)
+
+
+@lru_cache(maxsize=64)
+def _odd_rows(codec: str, losses: Losses, lang: str, keep: int) -> _OddRows:
+    return _OddRows(codec, losses, lang, keep)
 
 
 def _base(slots: _Slots, scorer: DocumentScorer) -> np.ndarray:
@@ -713,8 +768,8 @@ def _assemble(
     rows = np.arange(len(choice))
     final[slots.start] = slots.first[rows, choice]
     for r in slots.texts:
-        if slots.keeps_tail[r][choice[r]]:
-            tail = np.arange(slots.tail_start[r], slots.end[r])
+        if slots.keeps[r, choice[r]]:
+            tail = np.arange(slots.tail[r], slots.end[r])
             final[tail] = cps[tail]
     live = final >= 0
     out_index = np.cumsum(live) - 1
@@ -933,13 +988,8 @@ def _compiled_pass(
     slot_pos, slot_seen, slot_need = slot_pos[:m], slot_seen[:m], slot_need[:m]
     run_of = np.searchsorted(runs_start, slot_pos, side="right") - 1
 
-    def windows(at: np.ndarray, width: int) -> np.ndarray:
-        idx = np.minimum(at[:, None] + np.arange(width), n - 1)
-        chunk = cps[idx]
-        return np.where(chunk < 0x10000, bmap[np.minimum(chunk, 0xFFFF)], -1)
-
     slots, empty = _build_slots(
-        text, windows, slot_pos, slot_seen, slot_need, slot_key[:m], slot_odd[:m].astype(bool),
+        text, slot_pos, slot_seen, slot_need, slot_key[:m], slot_odd[:m].astype(bool),
         runs_end[run_of], table.codec, losses, lang,
     )  # fmt: skip
     for r in empty.tolist():  # no reading fits: the characters stay as they are
@@ -948,22 +998,21 @@ def _compiled_pass(
     if not len(slots.start):
         return doc.finish(emit, decoded_runs)
     k = KEEP
-    ms = len(slots.start)
     start = slots.start.astype(np.int32)
     end = slots.end.astype(np.int32)
-    tail_start = end.copy()
-    multi = np.zeros(ms, np.uint8)
-    keeps = np.zeros((ms, k), np.uint8)
-    for r, flags in slots.keeps_tail.items():
-        multi[r] = 1
-        tail_start[r] = slots.tail_start[r]
-        keeps[r, : len(flags)] = flags
+    tail_start = slots.tail.astype(np.int32)
+    multi = slots.multi.view(np.uint8)
+    keeps = slots.keeps.view(np.uint8)
     # A slot that took back a lost NBSP or '?' owns the characters after its bytes too.
     kept = np.ones(m, bool)
     kept[empty] = False
     seen_end = slot_pos[kept] + 1 + slot_seen[kept]
-    for r in np.flatnonzero(end > seen_end).tolist():
-        emit[seen_end[r] : end[r]] = -1
+    extra = end - seen_end
+    took = np.flatnonzero(extra > 0)
+    if len(took):
+        lens = extra[took]
+        offset = np.repeat(seen_end[took] - np.cumsum(lens) + lens, lens)
+        emit[offset + np.arange(int(lens.sum()))] = -1
     params = (
         config.document_prior,
         _model.CACHE_WEIGHT,
@@ -979,6 +1028,7 @@ def _compiled_pass(
         slots.arrays.lang == "zh",
         tuple(v for ch in _FRAME_ORDER for v in lossy.FRAME_BONUS[ch]),
     )
+    ms = len(slots.start)
     choice = np.empty(ms, np.int32)
     conf = np.empty(ms)
     final = np.empty(n, np.int32)
