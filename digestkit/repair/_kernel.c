@@ -31,6 +31,14 @@
 #define LINE 80
 #define NEG (-INFINITY)
 
+#if defined(__GNUC__) || defined(__clang__)
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+#define NOINLINE __attribute__((noinline))
+#else
+#define ALWAYS_INLINE static inline
+#define NOINLINE
+#endif
+
 #ifdef DK_PROF  /* build with -DDK_PROF to print where decide() spends its time */
 #include <stdio.h>
 #include <time.h>
@@ -294,16 +302,19 @@ static void fill_char_class(void) {
         if (Py_UNICODE_ISSPACE(c)) char_class[c] |= CLASS_SPACE;
 }
 
-/* Where (a, b) sits in a row-by-row (CSR) pair table, or -1: binary search in row a. */
+/* Where (a, b) sits in a row-by-row (CSR) pair table, or -1: binary search in row a.
+ * Branch-free (the compare picks the half with a conditional move): the searched pairs are
+ * new ones, so a branch on the compare would be mispredicted every other step. */
 static inline int32_t csr_find(const int32_t *row, const int32_t *col, int32_t a, int32_t b) {
-    int32_t lo = row[a], hi = row[a + 1];
-    while (lo < hi) {
-        int32_t mid = (lo + hi) >> 1;
-        if (col[mid] < b) lo = mid + 1;
-        else if (col[mid] > b) hi = mid;
-        else return mid;
+    int32_t lo = row[a], len = row[a + 1] - lo;
+    if (len <= 0) return -1;
+    const int32_t *at = col + lo;
+    while (len > 1) {
+        int32_t half = len >> 1;
+        at = at[half] <= b ? at + half : at;
+        len -= half;
     }
-    return -1;
+    return *at == b ? (int32_t)(at - col) : -1;
 }
 
 /* ---------------------------------------------------------------- the model */
@@ -356,28 +367,36 @@ static struct Memo *memo_open(uint64_t *gen) {
     return tl_memo;
 }
 
-/* log P(b | a) (DocumentScorer.logp) and, in *seen, how often the pair is intact.
- * The memo keeps, per pair, the probability before the document's character counts are
- * mixed in (they join in round two), so round two reuses round one's work. */
-static double logp(const Model *m, int32_t a, int32_t b, double *seen) {
-    uint64_t plain = pair_key(a, b) + 1;
-    uint64_t key = plain | (m->gen << GEN_SHIFT);
-    uint64_t at = (plain * MULT) >> (64 - MEMO_BITS);
-    struct Memo *e = &m->memo[at];
-    if (e->key != key) {
-        e->key = key;
-        e->key2 = 0;
-        e->p = pair_p(m, a, b, &e->seen);
-        e->logp = log(e->p);
-    }
-    if (seen) *seen = e->seen;
-    if (!m->doc) return e->logp;
-    if (e->key2 == key) return e->logp2;
+/* A memo miss: compute the pair (kept out of line so the hit path inlines). */
+static NOINLINE void memo_fill(const Model *m, struct Memo *e, uint64_t key, int32_t a, int32_t b) {
+    e->key = key;
+    e->key2 = 0;
+    e->p = pair_p(m, a, b, &e->seen);
+    e->logp = log(e->p);
+}
+
+/* Round two: the document's character counts join the memo's P. */
+static NOINLINE double memo_doc(const Model *m, struct Memo *e, uint64_t key, int32_t b) {
     double p = e->p;
     if (m->doc_total) p = (1 - m->doc_weight) * p + m->doc_weight * m->doc[b] / m->doc_total;
     e->logp2 = log(p);
     e->key2 = key;
     return e->logp2;
+}
+
+/* log P(b | a) (DocumentScorer.logp) and, in *seen, how often the pair is intact.
+ * The memo keeps, per pair, the probability before the document's character counts are
+ * mixed in (they join in round two), so round two reuses round one's work. */
+ALWAYS_INLINE double logp(const Model *m, int32_t a, int32_t b, double *seen) {
+    uint64_t plain = pair_key(a, b) + 1;
+    uint64_t key = plain | (m->gen << GEN_SHIFT);
+    uint64_t at = (plain * MULT) >> (64 - MEMO_BITS);
+    struct Memo *e = &m->memo[at];
+    if (e->key != key) memo_fill(m, e, key, a, b);
+    if (seen) *seen = e->seen;
+    if (!m->doc) return e->logp;
+    if (e->key2 == key) return e->logp2;
+    return memo_doc(m, e, key, b);
 }
 
 /* P(b | a) from the prior mixed with the pairs the document shows intact. */
@@ -414,6 +433,7 @@ typedef struct {
     const double *prior;
     const uint8_t *keeps;  /* [m*k]: a multi-character reading keeping its tail */
     const uint8_t *multi;  /* [m]: the slot has a tail */
+    const int32_t *pid;    /* [m]: slots with the same readings share an id (-1: a tail) */
     const int32_t *cps;
 } Slots;
 
@@ -551,8 +571,168 @@ static int get_table(PyObject *o, Table *t, Py_buffer *buf) {
 
 /* ---------------------------------------------------------------- the two rounds */
 
-/* One worker's share of round one: whole groups [lo, hi), its own copy of the model (so its
- * own memo). */
+/* Scores of every reading of a slot against one neighbour, kept per (neighbour, readings):
+ * a document has few distinct readings rows (352 for ~6,400 damaged characters in seed
+ * 004), and the same neighbour meets the same row again and again. A vector is `width`
+ * scores (k, or k * k for the transitions between two rows), stored in chunks that never
+ * move, so a pointer handed out stays valid. The caches outlive a call (see cache_take):
+ * emptying one clears only the entries it holds. */
+#define CHUNK_BITS 8
+
+typedef struct {
+    uint64_t *keys;   /* key + 1 per table position; 0 = empty */
+    int32_t *at;      /* the vector at each table position */
+    int bits;
+    uint64_t mask;
+    uint64_t *owner;  /* per vector: its key + 1 (to rehash and to empty) */
+    double **chunks;
+    Py_ssize_t width, used, n_chunks, max_chunks;
+} VecCache;
+
+static void vec_free(VecCache *v) {
+    for (Py_ssize_t c = 0; c < v->n_chunks; c++) free(v->chunks[c]);
+    free(v->chunks); free(v->keys); free(v->at); free(v->owner);
+    memset(v, 0, sizeof *v);
+}
+
+/* Empty the cache for vectors of `width` scores. Returns 0 when memory ran out. */
+static int vec_reset(VecCache *v, Py_ssize_t width) {
+    if (v->width != width) {
+        vec_free(v);
+        v->width = width;
+    }
+    if (!v->keys) {
+        v->bits = 10;
+        v->mask = ((uint64_t)1 << v->bits) - 1;
+        v->keys = calloc((size_t)1 << v->bits, sizeof(uint64_t));
+        v->at = malloc(sizeof(int32_t) << v->bits);
+        if (!v->keys || !v->at) return 0;
+    }
+    for (Py_ssize_t q = 0; q < v->used; q++) {  /* clear only what is there */
+        uint64_t pos = (v->owner[q] * MULT) >> (64 - v->bits);
+        while (v->keys[pos] != v->owner[q]) pos = (pos + 1) & v->mask;
+        v->keys[pos] = 0;
+    }
+    /* Linear probing needs no gaps inside a cluster: clearing all entries leaves none. */
+    v->used = 0;
+    return 1;
+}
+
+static int vec_rehash(VecCache *v) {
+    int bits = v->bits + 1;
+    uint64_t *keys = calloc((size_t)1 << bits, sizeof(uint64_t));
+    int32_t *at = malloc(sizeof(int32_t) << bits);
+    if (!keys || !at) { free(keys); free(at); return 0; }
+    uint64_t mask = ((uint64_t)1 << bits) - 1;
+    for (Py_ssize_t q = 0; q < v->used; q++) {
+        uint64_t pos = (v->owner[q] * MULT) >> (64 - bits);
+        while (keys[pos]) pos = (pos + 1) & mask;
+        keys[pos] = v->owner[q];
+        at[pos] = (int32_t)q;
+    }
+    free(v->keys); free(v->at);
+    v->keys = keys; v->at = at; v->bits = bits; v->mask = mask;
+    return 1;
+}
+
+static inline double *vec_at(const VecCache *v, Py_ssize_t q) {
+    return v->chunks[q >> CHUNK_BITS] + (q & ((1 << CHUNK_BITS) - 1)) * v->width;
+}
+
+/* The vector stored under `key`, or a fresh one (*fresh = 1) to fill; NULL when memory
+ * ran out (the caller then scores without the cache). */
+static double *vec_get(VecCache *v, uint64_t key, int *fresh) {
+    uint64_t stored = key + 1;
+    uint64_t pos = (stored * MULT) >> (64 - v->bits);
+    for (;;) {
+        uint64_t k = v->keys[pos];
+        if (k == stored) { *fresh = 0; return vec_at(v, v->at[pos]); }
+        if (k == 0) break;
+        pos = (pos + 1) & v->mask;
+    }
+    Py_ssize_t q = v->used;
+    if ((q >> CHUNK_BITS) >= v->n_chunks) {
+        if (v->n_chunks == v->max_chunks) {
+            Py_ssize_t more = v->max_chunks ? 2 * v->max_chunks : 8;
+            double **chunks = realloc(v->chunks, sizeof(double *) * more);
+            uint64_t *owner = realloc(v->owner, sizeof(uint64_t) * (more << CHUNK_BITS));
+            if (chunks) v->chunks = chunks;
+            if (owner) v->owner = owner;
+            if (!chunks || !owner) return NULL;
+            v->max_chunks = more;
+        }
+        double *chunk = malloc(sizeof(double) * (v->width << CHUNK_BITS));
+        if (!chunk) return NULL;
+        v->chunks[v->n_chunks++] = chunk;
+    }
+    v->keys[pos] = stored;
+    v->at[pos] = (int32_t)q;
+    v->owner[q] = stored;
+    v->used++;
+    *fresh = 1;
+    double *out = vec_at(v, q);
+    if (2 * v->used > (Py_ssize_t)v->mask && !vec_rehash(v)) {
+        /* the table stays as it is (still correct, only fuller) */
+    }
+    return out;
+}
+
+/* Round one's caches for one worker, pooled across calls (a worker thread of its own per
+ * call would otherwise build them afresh every time). */
+typedef struct {
+    VecCache sides, links;
+    double *scratch;  /* 2 * k + k * k scores for what is not cached */
+    Py_ssize_t k;
+    int busy;
+} Caches;
+
+#ifndef _WIN32
+static pthread_mutex_t caches_lock = PTHREAD_MUTEX_INITIALIZER;
+#endif
+static Caches caches_pool[4];
+
+static Caches *caches_take(Py_ssize_t k) {
+    Caches *c = NULL;
+#ifndef _WIN32
+    pthread_mutex_lock(&caches_lock);
+#endif
+    for (int q = 0; q < 4 && !c; q++)
+        if (!caches_pool[q].busy) { c = &caches_pool[q]; c->busy = 1; }
+#ifndef _WIN32
+    pthread_mutex_unlock(&caches_lock);
+#endif
+    if (!c) {
+        c = calloc(1, sizeof *c);
+        if (!c) return NULL;
+        c->busy = 2;  /* not pooled: freed by caches_give */
+    }
+    if (c->k != k) {
+        free(c->scratch);
+        c->scratch = malloc(sizeof(double) * (size_t)(2 * k + k * k));
+        c->k = c->scratch ? k : 0;
+    }
+    if (!c->scratch || !vec_reset(&c->sides, k) || !vec_reset(&c->links, k * k)) {
+        c->k = 0;
+        return c;  /* the caller sees c->k == 0 */
+    }
+    return c;
+}
+
+static void caches_give(Caches *c) {
+    if (!c) return;
+    if (c->busy == 2) {
+        vec_free(&c->sides); vec_free(&c->links); free(c->scratch); free(c);
+        return;
+    }
+#ifndef _WIN32
+    pthread_mutex_lock(&caches_lock);
+#endif
+    c->busy = 0;
+#ifndef _WIN32
+    pthread_mutex_unlock(&caches_lock);
+#endif
+}
+
 /* What both rounds' jobs start with (run_pair reads it). */
 typedef struct {
     const Slots *s;
@@ -560,6 +740,8 @@ typedef struct {
     double *score;  /* k + 1 scratch scores */
 } JobHead;
 
+/* One worker's share of round one: whole groups [lo, hi), its own copy of the model (so its
+ * own memo) and its own score caches. */
 typedef struct {
     JobHead h;
     double *base;  /* rows lo..hi are this job's */
@@ -569,12 +751,58 @@ typedef struct {
     int32_t *back, *choice;
     double *conf;
     Py_ssize_t lo, hi;
+    Caches *cache;
 } Round1;
+
+/* lp(ch, first code point of each reading of slot r) (side 0), or lp(last code point of
+ * each reading, ch) (side 1): k scores; those of readings that do not exist are 0. Slot
+ * r's valid readings are its first nv[r] columns. */
+static const double *side_scores(Round1 *j, int side, int32_t ch, Py_ssize_t r) {
+    const Slots *s = j->h.s;
+    const Model *md = &j->h.md;
+    Py_ssize_t k = s->k;
+    double *out = j->cache->scratch + side * k;
+    int fresh = 1;
+    if (s->pid[r] >= 0) {
+        uint64_t key = ((uint64_t)side << 62) | ((uint64_t)(uint32_t)s->pid[r] << 22) | (uint64_t)(ch + 1);
+        double *hit = vec_get(&j->cache->sides, key, &fresh);
+        if (hit) out = hit;
+        if (!fresh) return out;
+    }
+    for (Py_ssize_t c = 0; c < k; c++) {
+        if (c >= j->nv[r]) { out[c] = 0.0; continue; }
+        out[c] = side ? lp(md, last_of(s, r, c), ch) : lp(md, ch, s->first[r * k + c]);
+    }
+    return out;
+}
+
+/* Transitions from slot t - 1's readings (rows) to slot t's (columns): k * k scores. */
+static const double *link_scores(Round1 *j, Py_ssize_t t, double *scratch) {
+    const Slots *s = j->h.s;
+    const Model *md = &j->h.md;
+    Py_ssize_t k = s->k;
+    double *out = scratch;
+    int fresh = 1;
+    if (s->pid[t - 1] >= 0 && s->pid[t] >= 0) {
+        uint64_t key = ((uint64_t)(uint32_t)s->pid[t - 1] << 31) | (uint64_t)(uint32_t)s->pid[t];
+        double *hit = vec_get(&j->cache->links, key, &fresh);
+        if (hit) out = hit;
+        if (!fresh) return out;
+    }
+    Py_ssize_t np_ = j->nv[t - 1];
+    for (Py_ssize_t p = 0; p < np_; p++) {
+        int32_t last = s->first[(t - 1) * k + p] >= 0 ? last_of(s, t - 1, p) : -1;
+        for (Py_ssize_t c = 0; c < j->nv[t]; c++) {
+            int32_t f = s->first[t * k + c];
+            out[p * k + c] = last >= 0 && f >= 0 ? logp(md, last, f, NULL) : 0.0;
+        }
+    }
+    return out;
+}
 
 static void round1_run(void *arg) {
     Round1 *j = arg;
     const Slots *s = j->h.s;
-    const Model *md = &j->h.md;
     double *base = j->base;
     int32_t *nv = j->nv;
     const int32_t *left = j->left, *right = j->right;
@@ -586,19 +814,21 @@ static void round1_run(void *arg) {
         nv[r] = 0;
         for (Py_ssize_t c = 0; c < k; c++) {
             int valid = s->first[r * k + c] >= 0;
-            base[r * k + c] = valid ? base_of(s, md, r, c) : NEG;
+            base[r * k + c] = valid ? base_of(s, &j->h.md, r, c) : NEG;
             if (valid) nv[r] = (int32_t)c + 1;
         }
     }
+    double *link_scratch = j->cache->scratch + 2 * k;
     Py_ssize_t r = j->lo;
     while (r < j->hi) {
         Py_ssize_t g = r;
         while (g + 1 < j->hi && s->end[g] == s->start[g + 1]) g++;
         if (g == r) {
+            const double *lv = side_scores(j, 0, left[r], r);
+            const double *rv = side_scores(j, 1, right[r], r);
             for (Py_ssize_t c = 0; c < k; c++) {
                 double v = base[r * k + c];
-                if (c < nv[r] && isfinite(v))
-                    v += lp(md, left[r], s->first[r * k + c]) + lp(md, last_of(s, r, c), right[r]);
+                if (c < nv[r] && isfinite(v)) v += lv[c] + rv[c];
                 score[c] = v;
             }
             choice[r] = (int32_t)argmax(score, k);
@@ -606,16 +836,15 @@ static void round1_run(void *arg) {
             r++;
             continue;
         }
+        const double *lv = side_scores(j, 0, left[r], r);
         for (Py_ssize_t c = 0; c < k; c++) {
             double v = base[r * k + c];
-            if (c < nv[r] && isfinite(v)) v += lp(md, left[r], s->first[r * k + c]);
+            if (c < nv[r] && isfinite(v)) v += lv[c];
             vit[r * k + c] = v;
         }
         for (Py_ssize_t t = r + 1; t <= g; t++) {
-            int32_t lasts[64];
+            const double *tr = link_scores(j, t, link_scratch);
             Py_ssize_t np_ = nv[t - 1] < 64 ? nv[t - 1] : 64;
-            for (Py_ssize_t j = 0; j < np_; j++)
-                lasts[j] = s->first[(t - 1) * k + j] >= 0 ? last_of(s, t - 1, j) : -1;
             for (Py_ssize_t c = 0; c < k; c++) {
                 int32_t f = s->first[t * k + c];
                 if (c >= nv[t] || f < 0) {
@@ -625,18 +854,18 @@ static void round1_run(void *arg) {
                 }
                 Py_ssize_t best = 0;
                 double best_v = NEG;
-                for (Py_ssize_t j = 0; j < np_; j++) {
-                    double tr = lasts[j] >= 0 ? logp(md, lasts[j], f, NULL) : 0.0;
-                    double v = vit[(t - 1) * k + j] + tr;
-                    if (j == 0 || v > best_v) { best_v = v; best = j; }
+                for (Py_ssize_t p = 0; p < np_; p++) {
+                    double v = vit[(t - 1) * k + p] + tr[p * k + c];
+                    if (p == 0 || v > best_v) { best_v = v; best = p; }
                 }
                 back[t * k + c] = (int32_t)best;
                 vit[t * k + c] = best_v + base[t * k + c];
             }
         }
+        const double *rv = side_scores(j, 1, right[g], g);
         for (Py_ssize_t c = 0; c < k; c++) {
             double v = vit[g * k + c];
-            if (c < nv[g] && isfinite(v)) v += lp(md, last_of(s, g, c), right[g]);
+            if (c < nv[g] && isfinite(v)) v += rv[c];
             score[c] = v;
         }
         Py_ssize_t c = argmax(score, k);
@@ -647,16 +876,17 @@ static void round1_run(void *arg) {
         for (Py_ssize_t t = r; t <= g; t++) {
             int32_t before = t > r ? last_of(s, t - 1, choice[t - 1]) : left[t];
             int32_t after = t < g ? s->first[(t + 1) * k + choice[t + 1]] : right[t];
+            const double *bv = side_scores(j, 0, before, t);
+            const double *av = side_scores(j, 1, after, t);
             for (Py_ssize_t c2 = 0; c2 < k; c2++) {
                 double v = base[t * k + c2];
-                if (isfinite(v)) v += lp(md, before, s->first[t * k + c2]) + lp(md, last_of(s, t, c2), after);
+                if (isfinite(v)) v += bv[c2] + av[c2];
                 score[c2] = v;
             }
             conf[t] = posterior(score, k, choice[t]);
         }
         r = g + 1;
     }
-
 }
 
 /* The settings round two reads. */
@@ -863,20 +1093,22 @@ static int run_pair(void (*fn)(void *), void *jobs, size_t size, int two) {
     return err;
 }
 
-/* decide(cps, emit, start, end, tail_start, multi, first, prior, keeps, k, model, params,
- *        choice, conf, final) -> None
+/* decide(cps, emit, start, end, tail_start, multi, first, prior, keeps, pid, k, model,
+ *        params, choice, conf, final) -> None
+ * pid: int32 per slot, equal for slots whose readings (first, prior, keeps) are equal, -1
+ *      for a slot with a multi-character reading (never shared)
  * model: (uni, start, weight, in_table, clause_end, openers, closers, bigram_row, bigram_col,
  *         bigram_val, words, inner_row, inner_col)
  * params: (document_prior, cache_weight, doc_weight, opener_before_end, intact_weight,
  *          word_weight, bonus_margin, sure, bracket_open, bracket_not_open, threads,
  *          frames, (frame bonuses of 与, 不, 中: open, not open)) */
 static PyObject *decide(PyObject *self, PyObject *args) {
-    Py_buffer cps_b, emit_b, st_b, en_b, ts_b, mu_b, fi_b, pr_b, ke_b, ch_b, co_b, fin_b;
+    Py_buffer cps_b, emit_b, st_b, en_b, ts_b, mu_b, fi_b, pr_b, ke_b, pid_b, ch_b, co_b, fin_b;
     Py_ssize_t k;
     PyObject *model_t, *params;
-    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*y*y*nO!O!w*w*w*", &cps_b, &emit_b, &st_b, &en_b,
-                          &ts_b, &mu_b, &fi_b, &pr_b, &ke_b, &k, &PyTuple_Type, &model_t,
-                          &PyTuple_Type, &params, &ch_b, &co_b, &fin_b))
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*y*y*y*nO!O!w*w*w*", &cps_b, &emit_b, &st_b,
+                          &en_b, &ts_b, &mu_b, &fi_b, &pr_b, &ke_b, &pid_b, &k, &PyTuple_Type,
+                          &model_t, &PyTuple_Type, &params, &ch_b, &co_b, &fin_b))
         return NULL;
     int document_prior;
     double cache_weight, doc_weight, opener_before_end, intact_weight, word_weight, margin, sure,
@@ -920,7 +1152,12 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     s.k = k;
     s.n = cps_b.len / 4;
     s.start = st_b.buf; s.end = en_b.buf; s.tail_start = ts_b.buf; s.multi = mu_b.buf;
-    s.first = fi_b.buf; s.prior = pr_b.buf; s.keeps = ke_b.buf; s.cps = cps_b.buf;
+    s.first = fi_b.buf; s.prior = pr_b.buf; s.keeps = ke_b.buf; s.pid = pid_b.buf; s.cps = cps_b.buf;
+    if (pid_b.len != st_b.len) {
+        PyErr_SetString(PyExc_ValueError, "decide: pid and start differ in length");
+        ok = 0;
+        goto release;
+    }
     const int32_t *emit = emit_b.buf;
     int32_t *choice = ch_b.buf, *final = fin_b.buf;
     double *conf = co_b.buf;
@@ -944,17 +1181,29 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     }
 
     TICK_START;
-    /* What survived intact: ASCII priors, pairs not broken by a damaged character. */
+    /* One pass: what survived intact (ASCII priors), and the context of each slot (the
+     * nearest intact character on each side). */
     Py_ssize_t known = 0, wide = 0;
     double ascii_n[128] = {0};
-    for (Py_ssize_t i = 0; i < n; i++)
-        if (emit[i] >= 0) {
+    {
+        int32_t last_known = -1;
+        Py_ssize_t r = 0, pending = 0;  /* slots before `pending` know their right side */
+        for (Py_ssize_t i = 0; i < n; i++) {
+            while (r < m && i == s.start[r]) left[r++] = last_known;
+            int32_t c = emit[i];
+            if (c < 0) continue;
+            while (pending < r && s.end[pending] <= i) right[pending++] = c;
+            last_known = c;
             known++;
-            if (emit[i] < 128) ascii_n[emit[i]]++;
+            if (c < 128) ascii_n[c]++;
             else wide++;
         }
+        while (pending < m) right[pending++] = -1;
+    }
     for (int c = 0; c < 128; c++)
         md.ascii_p[c] = ascii_n[c] ? ascii_n[c] / (double)(known ? known : 1) : 1e-8;
+    TICK("context");
+    /* Pairs not broken by a damaged character. */
     if (document_prior) {
         intact = counter_open(wide);
         if (!intact) { failed = 1; goto done; }
@@ -979,26 +1228,7 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         }
     }
     md.cache_weight = cache_weight;
-
     TICK("intact");
-    /* Context of each slot: the nearest intact character on each side. */
-    {
-        int32_t last_known = -1;
-        Py_ssize_t r = 0;
-        for (Py_ssize_t i = 0; i < n && r < m; i++) {
-            while (r < m && i == s.start[r]) left[r++] = last_known;
-            if (emit[i] >= 0) last_known = emit[i];
-        }
-        int32_t next_known = -1;
-        r = m - 1;
-        for (Py_ssize_t i = n; i >= 0 && r >= 0; i--) {
-            if (i < n && emit[i] >= 0) next_known = emit[i];
-            while (r >= 0 && s.end[r] == i) right[r--] = next_known;
-        }
-        while (r >= 0) right[r--] = -1;
-    }
-
-    TICK("context");
     /* Round one: each slot alone, or a Viterbi search over a group of adjacent slots. */
     {
         Round1 jobs[2];
@@ -1007,11 +1237,17 @@ static PyObject *decide(PyObject *self, PyObject *args) {
             split = m / 2;  /* at a group boundary: groups are decided independently */
             while (split < m && s.end[split - 1] == s.start[split]) split++;
         }
+        int err = 0;
         for (int w = 0; w < 2; w++) {
             jobs[w] = (Round1){{&s, md, NULL}, base, nv, left, right, vit, back, choice, conf,
-                               w ? split : 0, w ? m : split};
+                               w ? split : 0, w ? m : split, NULL};
+            if (w && split == m) continue;
+            jobs[w].cache = caches_take(k);
+            err |= !jobs[w].cache || !jobs[w].cache->k;
         }
-        if (run_pair(round1_run, jobs, sizeof(Round1), split < m)) { failed = 1; goto done; }
+        if (!err) err = run_pair(round1_run, jobs, sizeof(Round1), split < m);
+        for (int w = 0; w < 2; w++) caches_give(jobs[w].cache);
+        if (err) { failed = 1; goto done; }
     }
 
     TICK("round1");
@@ -1089,7 +1325,7 @@ release:
 release_args:
     PyBuffer_Release(&cps_b); PyBuffer_Release(&emit_b); PyBuffer_Release(&st_b);
     PyBuffer_Release(&en_b); PyBuffer_Release(&ts_b); PyBuffer_Release(&mu_b);
-    PyBuffer_Release(&fi_b); PyBuffer_Release(&pr_b); PyBuffer_Release(&ke_b);
+    PyBuffer_Release(&fi_b); PyBuffer_Release(&pr_b); PyBuffer_Release(&ke_b); PyBuffer_Release(&pid_b);
     PyBuffer_Release(&ch_b); PyBuffer_Release(&co_b); PyBuffer_Release(&fin_b);
     if (!ok) return NULL;
     Py_RETURN_NONE;

@@ -28,6 +28,7 @@ def decide(
     first: Buffer,
     prior: Buffer,
     keeps: Buffer,
+    pid: Buffer,
     k: int,
     model: tuple[object, ...],
     params: tuple[float | bool, ...],

@@ -162,6 +162,8 @@ class _Slots:
         self.multi = np.zeros(len(start), bool)
         self.keeps = np.zeros(first.shape, bool)
         self.tail = end.copy()
+        #: Equal for rows whose readings are equal (-1: not shared); see _build_slots.
+        self.pid = np.full(len(start), -1, np.int32)
 
 
 try:
@@ -508,6 +510,11 @@ def _build_slots(
     for table in (slots.first, slots.last):
         table[linked, CHAIN_KEEP:] = -1
     slots.prior[linked, CHAIN_KEEP:] = _NEG
+    # Slots with equal readings share an id (the compiled pass scores a row once per
+    # neighbour); a slot followed by ' ' or '?' has readings of its own.
+    pid = at_row[has] * 2 + linked
+    pid[odd[has]] = -1
+    slots.pid = pid.astype(np.int32)
     return slots, np.flatnonzero(~has)
 
 
@@ -1035,6 +1042,6 @@ def _compiled_pass(
     first32 = np.ascontiguousarray(slots.first, np.int32)
     kernel.decide(
         cps, emit, start, end, tail_start, multi, first32, slots.prior,
-        keeps, k, _model_buffers(slots.arrays), params, choice, conf, final,
+        keeps, slots.pid, k, _model_buffers(slots.arrays), params, choice, conf, final,
     )  # fmt: skip
     return doc.finish(final, decoded_runs, run_of[kept], conf)
