@@ -74,6 +74,14 @@ static inline int need_of(int b) {
     return 0;
 }
 
+/* Kana, Hangul and Han among emitted characters (fastpass._SCRIPTS). */
+static inline void count_script(int64_t *lang, int32_t c) {
+    if (c < 0x3040) return;
+    if (c < 0x3100) lang[0]++;
+    else if (c >= 0xAC00 && c < 0xD7B0) lang[1]++;
+    else if (c >= 0x4E00 && c < 0xA000) lang[2]++;
+}
+
 /* scan(cps, bmap, emit, runs_start, runs_end, run_decoded, slot_pos, slot_seen, slot_need,
  *      slot_key, slot_odd, counts, lang) -> (n_runs, n_slots)
  * emit[i]: code point to write, -1 nothing, -2 a slot's lead. counts: int64[64] of bytes
@@ -98,9 +106,15 @@ static PyObject *scan(PyObject *self, PyObject *args) {
     memset(lang, 0, 3 * sizeof(int64_t));
     Py_ssize_t i = 0;
     while (i < n) {
+        int32_t c0 = cps[i];
+        if (c0 >= 0 && c0 < 0x80) {  /* ASCII is never high: no table look-up */
+            emit[i++] = c0;
+            continue;
+        }
         int b = byte_of(cps, bmap, i);
         if (!is_high(b)) {
-            emit[i] = cps[i];
+            emit[i] = c0;
+            count_script(lang, c0);
             i++;
             continue;
         }
@@ -129,6 +143,7 @@ static PyObject *scan(PyObject *self, PyObject *args) {
             int need = lb >= 0 ? need_of(lb) : 0;
             if (!need) {
                 emit[p] = cps[p];
+                count_script(lang, cps[p]);
                 p++;
                 continue;
             }
@@ -150,6 +165,7 @@ static PyObject *scan(PyObject *self, PyObject *args) {
                     else if (need == 2) v = ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F);
                     else v = ((b0 & 0x07) << 18) | ((b1 & 0x3F) << 12) | ((b2 & 0x3F) << 6) | (b3 & 0x3F);
                     emit[p] = v;
+                    count_script(lang, v);
                     for (int q = 1; q <= need; q++) {
                         emit[p + q] = -1;
                         counts[bs[q] - 0x80]++;
@@ -159,11 +175,13 @@ static PyObject *scan(PyObject *self, PyObject *args) {
                     continue;
                 }
                 emit[p] = cps[p];  /* refused by strict UTF-8: the characters stay */
+                count_script(lang, cps[p]);
                 p++;
                 continue;
             }
             if (lone) {
                 emit[p] = cps[p];
+                count_script(lang, cps[p]);
                 p++;
                 continue;
             }
@@ -185,12 +203,6 @@ static PyObject *scan(PyObject *self, PyObject *args) {
             p += 1 + m;
         }
         i = e;
-    }
-    for (Py_ssize_t q = 0; q < n; q++) {
-        int32_t c = emit[q];
-        if (c >= 0x3040 && c < 0x3100) lang[0]++;
-        else if (c >= 0xAC00 && c < 0xD7B0) lang[1]++;
-        else if (c >= 0x4E00 && c < 0xA000) lang[2]++;
     }
     Py_END_ALLOW_THREADS
 
@@ -287,6 +299,14 @@ static _Thread_local int32_t *per_char_buf[2];
 static int32_t *per_char(int which) {
     if (!per_char_buf[which]) per_char_buf[which] = calloc(UNICODE_SIZE, sizeof(int32_t));
     return per_char_buf[which];
+}
+
+/* log1p of a count: a table for the small ones (filled once when the module loads). */
+#define LOG1P_TABLE 1024
+static double log1p_table[LOG1P_TABLE];
+
+static inline double lg1p(double count) {
+    return count >= 0 && count < LOG1P_TABLE ? log1p_table[(int)count] : log1p(count);
 }
 
 /* Letters (str.isalpha, ASCII excluded: an ASCII neighbour is always a word boundary) and
@@ -950,7 +970,7 @@ static void round2_run(void *arg) {
             v += bracket(f, out, at, p->b_open, p->b_not);
             if (in_frame >= 2 && frame_index(f) >= 0)
                 v += p->frame_bonus[2 * frame_index(f) + (frame_is_open ? 0 : 1)];
-            if (md->intact_left && p->intact_weight) v += p->intact_weight * (log1p(seen_l) + log1p(seen_r));
+            if (md->intact_left && p->intact_weight) v += p->intact_weight * (lg1p(seen_l) + lg1p(seen_r));
             score[c] = v;
             if (v > top) top = v;
         }
@@ -1094,7 +1114,7 @@ static int run_pair(void (*fn)(void *), void *jobs, size_t size, int two) {
 }
 
 /* decide(cps, emit, start, end, tail_start, multi, first, prior, keeps, pid, k, model,
- *        params, choice, conf, final) -> None
+ *        params, choice, conf, final) -> str (the repaired text)
  * pid: int32 per slot, equal for slots whose readings (first, prior, keeps) are equal, -1
  *      for a slot with a multi-character reading (never shared)
  * model: (uni, start, weight, in_table, clause_end, openers, closers, bigram_row, bigram_col,
@@ -1114,6 +1134,7 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     double cache_weight, doc_weight, opener_before_end, intact_weight, word_weight, margin, sure,
         b_open, b_not;
     Py_buffer mb[12], tb[1];
+    PyObject *repaired = NULL;
     int nb = 0, ntb = 0, ok = 1;
     Model md;
     memset(&md, 0, sizeof md);
@@ -1163,6 +1184,8 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     double *conf = co_b.buf;
     Py_ssize_t m = s.m, n = s.n;
     int failed = 0;
+    int32_t *out = NULL;  /* the repaired text, as code points */
+    Py_ssize_t n_final = 0;
 
     Py_BEGIN_ALLOW_THREADS
     double *base = malloc(sizeof(double) * (m * k + 1));
@@ -1170,7 +1193,8 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     int32_t *back = malloc(sizeof(int32_t) * (m * k + 1));
     int32_t *left = malloc(sizeof(int32_t) * (m + 1)), *right = malloc(sizeof(int32_t) * (m + 1));
     int32_t *nv = malloc(sizeof(int32_t) * (m + 1));
-    int32_t *out = malloc(sizeof(int32_t) * (n + 1)), *pos = malloc(sizeof(int32_t) * (m + 1));
+    out = malloc(sizeof(int32_t) * (n + 1));
+    int32_t *pos = malloc(sizeof(int32_t) * (m + 1));
     int32_t *intact_left = NULL, *doc = NULL, *counted = NULL;
     Py_ssize_t n_out = 0, n_counted = 0;
     Counter *intact = NULL;
@@ -1302,7 +1326,7 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         if (err) { failed = 1; goto done; }
     }
     TICK("round2");
-    assemble(&s, emit, choice, final, out, pos);
+    n_final = assemble(&s, emit, choice, final, out, pos);
     TICK("final");
 
 done:
@@ -1314,10 +1338,15 @@ done:
     if (doc && counted)
         for (Py_ssize_t i = 0; i < n_counted; i++) doc[counted[i]] = 0;
     free(counted);
-    free(out);
 
     Py_END_ALLOW_THREADS
     if (failed) { PyErr_NoMemory(); ok = 0; }
+    /* The repaired text itself (str compacts it to the narrowest kind in one pass). */
+    if (ok) {
+        repaired = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, n_final);
+        if (!repaired) ok = 0;
+    }
+    free(out);
 
 release:
     for (int q = 0; q < nb; q++) PyBuffer_Release(&mb[q]);
@@ -1328,7 +1357,7 @@ release_args:
     PyBuffer_Release(&fi_b); PyBuffer_Release(&pr_b); PyBuffer_Release(&ke_b); PyBuffer_Release(&pid_b);
     PyBuffer_Release(&ch_b); PyBuffer_Release(&co_b); PyBuffer_Release(&fin_b);
     if (!ok) return NULL;
-    Py_RETURN_NONE;
+    return repaired;
 }
 
 static PyMethodDef methods[] = {
@@ -1343,5 +1372,6 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_kernel",
 
 PyMODINIT_FUNC PyInit__kernel(void) {
     fill_char_class();
+    for (int q = 0; q < LOG1P_TABLE; q++) log1p_table[q] = log1p((double)q);
     return PyModule_Create(&module);
 }

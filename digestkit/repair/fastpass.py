@@ -346,11 +346,14 @@ class _Runs:
         decoded_runs: np.ndarray,
         slot_runs: np.ndarray | None = None,
         conf: np.ndarray | None = None,
+        out: str | None = None,
     ) -> tuple[str, Sequence[RepairSpan], bool]:
-        """The repaired text and one span per run that changed (like the run-wise pass);
-        the spans are built when first read (:class:`~digestkit.repair.types.Spans`)."""
+        """The repaired text (``out`` when the caller has it already) and one span per
+        run that changed (like the run-wise pass); the spans are built when first read
+        (:class:`~digestkit.repair.types.Spans`)."""
         live = emit >= 0
-        out = _text(emit[live])
+        if out is None:
+            out = _text(emit[live])
         n_runs = len(self.runs_start)
         has_slot = np.zeros(n_runs, bool)
         if slot_runs is not None and len(slot_runs):
@@ -1040,8 +1043,8 @@ def _compiled_pass(
     conf = np.empty(ms)
     final = np.empty(n, np.int32)
     first32 = np.ascontiguousarray(slots.first, np.int32)
-    kernel.decide(
+    out = kernel.decide(
         cps, emit, start, end, tail_start, multi, first32, slots.prior,
         keeps, slots.pid, k, _model_buffers(slots.arrays), params, choice, conf, final,
     )  # fmt: skip
-    return doc.finish(final, decoded_runs, run_of[kept], conf)
+    return doc.finish(final, decoded_runs, run_of[kept], conf, out)
