@@ -441,6 +441,12 @@ static double pair_p(const Model *m, int32_t a, int32_t b, double *seen) {
     return p;
 }
 
+/* lp without the memo (round one's caches already hold each result once). */
+static inline double lp_direct(const Model *m, int32_t a, int32_t b) {
+    double seen;
+    return (a < 0 || b < 0) ? 0.0 : log(pair_p(m, a, b, &seen));
+}
+
 static inline double lp(const Model *m, int32_t a, int32_t b) {
     return (a < 0 || b < 0) ? 0.0 : logp(m, a, b, NULL);
 }
@@ -791,7 +797,7 @@ static const double *side_scores(Round1 *j, int side, int32_t ch, Py_ssize_t r) 
     }
     for (Py_ssize_t c = 0; c < k; c++) {
         if (c >= j->nv[r]) { out[c] = 0.0; continue; }
-        out[c] = side ? lp(md, last_of(s, r, c), ch) : lp(md, ch, s->first[r * k + c]);
+        out[c] = side ? lp_direct(md, last_of(s, r, c), ch) : lp_direct(md, ch, s->first[r * k + c]);
     }
     return out;
 }
@@ -814,7 +820,7 @@ static const double *link_scores(Round1 *j, Py_ssize_t t, double *scratch) {
         int32_t last = s->first[(t - 1) * k + p] >= 0 ? last_of(s, t - 1, p) : -1;
         for (Py_ssize_t c = 0; c < j->nv[t]; c++) {
             int32_t f = s->first[t * k + c];
-            out[p * k + c] = last >= 0 && f >= 0 ? logp(md, last, f, NULL) : 0.0;
+            out[p * k + c] = last >= 0 && f >= 0 ? lp_direct(md, last, f) : 0.0;
         }
     }
     return out;
@@ -1195,8 +1201,8 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     int32_t *nv = malloc(sizeof(int32_t) * (m + 1));
     out = malloc(sizeof(int32_t) * (n + 1));
     int32_t *pos = malloc(sizeof(int32_t) * (m + 1));
-    int32_t *intact_left = NULL, *doc = NULL, *counted = NULL;
-    Py_ssize_t n_out = 0, n_counted = 0;
+    int32_t *intact_left = NULL, *doc = NULL;
+    Py_ssize_t n_out = 0;
     Counter *intact = NULL;
     md.memo = memo_open(&md.gen);
     if (!base || !vit || !back || !left || !right || !nv || !out || !pos || !md.memo) {
@@ -1280,10 +1286,6 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     if (document_prior) {
         doc = per_char(1);
         if (!doc) { failed = 1; goto done; }
-        counted = malloc(sizeof(int32_t) * (n_out + 1));
-        if (!counted) { failed = 1; goto done; }
-        memcpy(counted, out, sizeof(int32_t) * n_out);
-        n_counted = n_out;
         for (Py_ssize_t i = 0; i < n_out; i++) doc[out[i]]++;
         md.doc = doc;
         md.doc_total = (double)n_out;
@@ -1332,12 +1334,20 @@ static PyObject *decide(PyObject *self, PyObject *args) {
 done:
     free(base); free(vit); free(back); free(left); free(right); free(nv); free(pos);
     /* Give the per-character counters back zeroed: clear only what was counted. */
-    if (intact_left)
+    /* (the document's counts: every intact character and every reading a slot has) */
+    if (intact_left || doc)
         for (Py_ssize_t i = 0; i < n; i++)
-            if (emit[i] >= 0) intact_left[emit[i]] = 0;
-    if (doc && counted)
-        for (Py_ssize_t i = 0; i < n_counted; i++) doc[counted[i]] = 0;
-    free(counted);
+            if (emit[i] >= 0) {
+                if (intact_left) intact_left[emit[i]] = 0;
+                if (doc) doc[emit[i]] = 0;
+            }
+    if (doc)
+        for (Py_ssize_t r = 0; r < m; r++) {
+            for (Py_ssize_t c = 0; c < k; c++)
+                if (s.first[r * k + c] >= 0) doc[s.first[r * k + c]] = 0;
+            if (s.multi[r])
+                for (Py_ssize_t q = s.tail_start[r]; q < s.end[r]; q++) doc[s.cps[q]] = 0;
+        }
 
     Py_END_ALLOW_THREADS
     if (failed) { PyErr_NoMemory(); ok = 0; }
