@@ -557,26 +557,24 @@ static int in_word(const Model *m, int32_t a, int32_t b) {
     return csr_find(m->in_row, m->in_col, a, b) >= 0;
 }
 
-/* CharModel.word_bonus at window[CONTEXT] (window: 2*CONTEXT+1 code points, -1 = none). */
+/* CharModel.word_bonus at window[CONTEXT] (window: 2*CONTEXT+1 code points, -1 = none).
+ * Every pair inside a word is an inner pair, so only stretches of inner pairs around the
+ * centre are looked up (a stretch's hash grows one character at a time). */
 static double word_bonus(const Model *m, const int32_t *w) {
     const int c = CONTEXT;
-    int pl = w[c - 1] >= 0 && in_word(m, w[c - 1], w[c]);
-    int pr = w[c + 1] >= 0 && in_word(m, w[c], w[c + 1]);
-    if (!pl && !pr) return 0.0;
+    int lo = c, hi = c + 1;  /* [lo, hi): the longest stretch of inner pairs through c */
+    while (lo > 0 && lo > c - 6 && w[lo - 1] >= 0 && in_word(m, w[lo - 1], w[lo])) lo--;
+    while (hi < 2 * c + 1 && hi < c + 7 && w[hi] >= 0 && in_word(m, w[hi - 1], w[hi])) hi++;
+    if (lo == c && hi == c + 1) return 0.0;
     double best = 0.0;
-    for (int s = 0; s <= c; s++) {
-        if (s < c && !pl) continue;
-        for (int e = c + 1; e <= 2 * c + 1; e++) {
+    for (int s = lo; s <= c; s++) {
+        uint64_t h = 0;
+        for (int q = s; q <= c; q++) h = h * POLY + (uint64_t)(w[q] + 1);
+        for (int e = c + 1; e <= hi; e++) {
+            if (e > c + 1) h = h * POLY + (uint64_t)(w[e - 1] + 1);
             int len = e - s;
-            if (len < 2 || len > 7) continue;
-            if (e > c + 1 && !pr) continue;
-            uint64_t h = 0;
-            int ok = 1;
-            for (int q = s; q < e; q++) {
-                if (w[q] < 0) { ok = 0; break; }
-                h = h * POLY + (uint64_t)(w[q] + 1);
-            }
-            if (!ok) continue;
+            if (len < 2) continue;
+            if (len > 7) break;
             double v = table_get(&m->words, h & 0x7FFFFFFFFFFFFFFFULL, 0.0);
             if (v > best) best = v;
         }
@@ -778,6 +776,7 @@ typedef struct {
     double *conf;
     Py_ssize_t lo, hi;
     Caches *cache;
+    const double **link_of;  /* [m]: slot t's cached transitions from slot t - 1, or NULL */
 } Round1;
 
 /* lp(ch, first code point of each reading of slot r) (side 0), or lp(last code point of
@@ -870,6 +869,7 @@ static void round1_run(void *arg) {
         }
         for (Py_ssize_t t = r + 1; t <= g; t++) {
             const double *tr = link_scores(j, t, link_scratch);
+            j->link_of[t] = tr == link_scratch ? NULL : tr;
             Py_ssize_t np_ = nv[t - 1] < 64 ? nv[t - 1] : 64;
             for (Py_ssize_t c = 0; c < k; c++) {
                 int32_t f = s->first[t * k + c];
@@ -899,14 +899,28 @@ static void round1_run(void *arg) {
             choice[t] = (int32_t)c;
             if (t > r) c = back[t * k + c];
         }
+        /* Each slot's confidence with its chosen neighbours: inside the group, those
+         * scores are a row or a column of the transitions already there. */
         for (Py_ssize_t t = r; t <= g; t++) {
-            int32_t before = t > r ? last_of(s, t - 1, choice[t - 1]) : left[t];
-            int32_t after = t < g ? s->first[(t + 1) * k + choice[t + 1]] : right[t];
-            const double *bv = side_scores(j, 0, before, t);
-            const double *av = side_scores(j, 1, after, t);
+            const double *in = t > r ? j->link_of[t] : NULL, *out = t < g ? j->link_of[t + 1] : NULL;
+            const double *bv = NULL, *av = NULL;
+            Py_ssize_t b_at = 0, a_at = 0, b_step = 1, a_step = 1;
+            if (in) {
+                bv = in;
+                b_at = choice[t - 1] * k;
+            } else {
+                bv = side_scores(j, 0, t > r ? last_of(s, t - 1, choice[t - 1]) : left[t], t);
+            }
+            if (out) {
+                av = out;
+                a_at = choice[t + 1];
+                a_step = k;
+            } else {
+                av = side_scores(j, 1, t < g ? s->first[(t + 1) * k + choice[t + 1]] : right[t], t);
+            }
             for (Py_ssize_t c2 = 0; c2 < k; c2++) {
                 double v = base[t * k + c2];
-                if (isfinite(v)) v += bv[c2] + av[c2];
+                if (isfinite(v)) v += bv[b_at + c2 * b_step] + av[a_at + c2 * a_step];
                 score[c2] = v;
             }
             conf[t] = posterior(score, k, choice[t]);
@@ -1196,6 +1210,7 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     Py_BEGIN_ALLOW_THREADS
     double *base = malloc(sizeof(double) * (m * k + 1));
     double *vit = malloc(sizeof(double) * (m * k + 1));
+    const double **link_of = malloc(sizeof(double *) * (m + 1));
     int32_t *back = malloc(sizeof(int32_t) * (m * k + 1));
     int32_t *left = malloc(sizeof(int32_t) * (m + 1)), *right = malloc(sizeof(int32_t) * (m + 1));
     int32_t *nv = malloc(sizeof(int32_t) * (m + 1));
@@ -1205,7 +1220,7 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     Py_ssize_t n_out = 0;
     Counter *intact = NULL;
     md.memo = memo_open(&md.gen);
-    if (!base || !vit || !back || !left || !right || !nv || !out || !pos || !md.memo) {
+    if (!base || !vit || !link_of || !back || !left || !right || !nv || !out || !pos || !md.memo) {
         failed = 1;
         goto done;
     }
@@ -1270,7 +1285,7 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         int err = 0;
         for (int w = 0; w < 2; w++) {
             jobs[w] = (Round1){{&s, md, NULL}, base, nv, left, right, vit, back, choice, conf,
-                               w ? split : 0, w ? m : split, NULL};
+                               w ? split : 0, w ? m : split, NULL, link_of};
             if (w && split == m) continue;
             jobs[w].cache = caches_take(k);
             err |= !jobs[w].cache || !jobs[w].cache->k;
@@ -1332,7 +1347,7 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     TICK("final");
 
 done:
-    free(base); free(vit); free(back); free(left); free(right); free(nv); free(pos);
+    free(base); free(vit); free((void *)link_of); free(back); free(left); free(right); free(nv); free(pos);
     /* Give the per-character counters back zeroed: clear only what was counted. */
     /* (the document's counts: every intact character and every reading a slot has) */
     if (intact_left || doc)
