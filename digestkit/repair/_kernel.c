@@ -705,7 +705,7 @@ static double *vec_get(VecCache *v, uint64_t key, int *fresh) {
  * call would otherwise build them afresh every time). */
 typedef struct {
     VecCache sides, links;
-    double *scratch;  /* 2 * k + k * k scores for what is not cached */
+    double *scratch;  /* 2 side vectors (3 * k each) + k * k scores for what is not cached */
     Py_ssize_t k;
     int busy;
 } Caches;
@@ -732,10 +732,10 @@ static Caches *caches_take(Py_ssize_t k) {
     }
     if (c->k != k) {
         free(c->scratch);
-        c->scratch = malloc(sizeof(double) * (size_t)(2 * k + k * k));
+        c->scratch = malloc(sizeof(double) * (size_t)(6 * k + k * k));
         c->k = c->scratch ? k : 0;
     }
-    if (!c->scratch || !vec_reset(&c->sides, k) || !vec_reset(&c->links, k * k)) {
+    if (!c->scratch || !vec_reset(&c->sides, 3 * k) || !vec_reset(&c->links, k * k)) {
         c->k = 0;
         return c;  /* the caller sees c->k == 0 */
     }
@@ -777,16 +777,19 @@ typedef struct {
     Py_ssize_t lo, hi;
     Caches *cache;
     const double **link_of;  /* [m]: slot t's cached transitions from slot t - 1, or NULL */
+    const double **lvec, **rvec;  /* [m]: the slot's cached side vector against left[r]
+                                   * (right[r]), or NULL: round two reads them again */
 } Round1;
 
 /* lp(ch, first code point of each reading of slot r) (side 0), or lp(last code point of
  * each reading, ch) (side 1): k scores; those of readings that do not exist are 0. Slot
- * r's valid readings are its first nv[r] columns. */
+ * r's valid readings are its first nv[r] columns. Behind the k scores: each pair's P and
+ * how often the document shows it intact (k each), which round two mixes again. */
 static const double *side_scores(Round1 *j, int side, int32_t ch, Py_ssize_t r) {
     const Slots *s = j->h.s;
     const Model *md = &j->h.md;
     Py_ssize_t k = s->k;
-    double *out = j->cache->scratch + side * k;
+    double *out = j->cache->scratch + side * 3 * k;
     int fresh = 1;
     if (s->pid[r] >= 0) {
         uint64_t key = ((uint64_t)side << 62) | ((uint64_t)(uint32_t)s->pid[r] << 22) | (uint64_t)(ch + 1);
@@ -795,10 +798,23 @@ static const double *side_scores(Round1 *j, int side, int32_t ch, Py_ssize_t r) 
         if (!fresh) return out;
     }
     for (Py_ssize_t c = 0; c < k; c++) {
-        if (c >= j->nv[r]) { out[c] = 0.0; continue; }
-        out[c] = side ? lp_direct(md, last_of(s, r, c), ch) : lp_direct(md, ch, s->first[r * k + c]);
+        int32_t a = side ? last_of(s, r, c) : ch, b = side ? ch : s->first[r * k + c];
+        if (c >= j->nv[r] || a < 0 || b < 0) {
+            out[c] = out[k + c] = out[2 * k + c] = 0.0;
+            continue;
+        }
+        double seen, p = pair_p(md, a, b, &seen);
+        out[c] = log(p);
+        out[k + c] = p;
+        out[2 * k + c] = seen;
     }
     return out;
+}
+
+/* Is this side vector one of the caches' (so it outlives the call)? */
+static inline const double *kept(const Round1 *j, const double *v) {
+    const double *scratch = j->cache->scratch;
+    return v >= scratch && v < scratch + 6 * j->h.s->k ? NULL : v;
 }
 
 /* Transitions from slot t - 1's readings (rows) to slot t's (columns): k * k scores. */
@@ -836,6 +852,7 @@ static void round1_run(void *arg) {
     Py_ssize_t k = s->k;
     /* Readings come best first, so a slot's valid ones are its first nv[r] columns. */
     for (Py_ssize_t r = j->lo; r < j->hi; r++) {
+        j->lvec[r] = j->rvec[r] = NULL;
         nv[r] = 0;
         for (Py_ssize_t c = 0; c < k; c++) {
             int valid = s->first[r * k + c] >= 0;
@@ -843,7 +860,7 @@ static void round1_run(void *arg) {
             if (valid) nv[r] = (int32_t)c + 1;
         }
     }
-    double *link_scratch = j->cache->scratch + 2 * k;
+    double *link_scratch = j->cache->scratch + 6 * k;
     Py_ssize_t r = j->lo;
     while (r < j->hi) {
         Py_ssize_t g = r;
@@ -851,6 +868,8 @@ static void round1_run(void *arg) {
         if (g == r) {
             const double *lv = side_scores(j, 0, left[r], r);
             const double *rv = side_scores(j, 1, right[r], r);
+            j->lvec[r] = kept(j, lv);
+            j->rvec[r] = kept(j, rv);
             for (Py_ssize_t c = 0; c < k; c++) {
                 double v = base[r * k + c];
                 if (c < nv[r] && isfinite(v)) v += lv[c] + rv[c];
@@ -862,6 +881,7 @@ static void round1_run(void *arg) {
             continue;
         }
         const double *lv = side_scores(j, 0, left[r], r);
+        j->lvec[r] = kept(j, lv);
         for (Py_ssize_t c = 0; c < k; c++) {
             double v = base[r * k + c];
             if (c < nv[r] && isfinite(v)) v += lv[c];
@@ -889,6 +909,7 @@ static void round1_run(void *arg) {
             }
         }
         const double *rv = side_scores(j, 1, right[g], g);
+        j->rvec[g] = kept(j, rv);
         for (Py_ssize_t c = 0; c < k; c++) {
             double v = vit[g * k + c];
             if (c < nv[g] && isfinite(v)) v += rv[c];
@@ -946,7 +967,19 @@ typedef struct {
     double *conf;
     int32_t *final, *out, *pos;
     Py_ssize_t n_out, lo, hi;
+    const int32_t *left, *right;       /* round one's neighbours of each slot */
+    const double *const *lvec, *const *rvec;  /* round one's side vectors (see Round1) */
 } Round2;
+
+/* logp (round two: the document's counts joined) from a side vector's P and counts. */
+static inline double mixed_log(const Model *m, const double *vec, Py_ssize_t k, Py_ssize_t c,
+                               int32_t b, double *seen) {
+    *seen = vec[2 * k + c];
+    if (!m->doc) return vec[c];
+    double p = vec[k + c];
+    if (m->doc_total) p = (1 - m->doc_weight) * p + m->doc_weight * m->doc[b] / m->doc_total;
+    return log(p);
+}
 
 static void round2_run(void *arg) {
     Round2 *j = arg;
@@ -973,6 +1006,9 @@ static void round2_run(void *arg) {
             right_win[o] = p < n_out ? out[p] : -1;
         }
         int32_t l1 = win[CONTEXT - 1], r1 = right_win[0];
+        /* Neighbours round one scored this slot against: its P values are there. */
+        const double *lv = l1 >= 0 && l1 == j->left[q] ? j->lvec[q] : NULL;
+        const double *rv = r1 >= 0 && r1 == j->right[q] ? j->rvec[q] : NULL;
         int in_frame = 0, frame_is_open = 0;
         if (p->frames) {
             for (Py_ssize_t c = 0; c < k; c++)
@@ -984,9 +1020,11 @@ static void round2_run(void *arg) {
             int32_t f = s->first[q * k + c];
             if (f < 0) { score[c] = NEG; continue; }
             double v = base_of(s, md, q, c), seen_l = 0, seen_r = 0;
-            if (l1 >= 0) v += logp(md, l1, f, &seen_l);
+            if (lv) v += mixed_log(md, lv, k, c, f, &seen_l);
+            else if (l1 >= 0) v += logp(md, l1, f, &seen_l);
             int32_t la = last_of(s, q, c);
-            if (r1 >= 0) v += logp(md, la, r1, &seen_r);
+            if (rv) v += mixed_log(md, rv, k, c, r1, &seen_r);
+            else if (r1 >= 0) v += logp(md, la, r1, &seen_r);
             v += bracket(f, out, at, p->b_open, p->b_not);
             if (in_frame >= 2 && frame_index(f) >= 0)
                 v += p->frame_bonus[2 * frame_index(f) + (frame_is_open ? 0 : 1)];
@@ -1211,6 +1249,8 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     double *base = malloc(sizeof(double) * (m * k + 1));
     double *vit = malloc(sizeof(double) * (m * k + 1));
     const double **link_of = malloc(sizeof(double *) * (m + 1));
+    const double **lvec = malloc(sizeof(double *) * (m + 1)), **rvec = malloc(sizeof(double *) * (m + 1));
+    Caches *caches[2] = {NULL, NULL};  /* round one's, read again in round two */
     int32_t *back = malloc(sizeof(int32_t) * (m * k + 1));
     int32_t *left = malloc(sizeof(int32_t) * (m + 1)), *right = malloc(sizeof(int32_t) * (m + 1));
     int32_t *nv = malloc(sizeof(int32_t) * (m + 1));
@@ -1220,7 +1260,7 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     Py_ssize_t n_out = 0;
     Counter *intact = NULL;
     md.memo = memo_open(&md.gen);
-    if (!base || !vit || !link_of || !back || !left || !right || !nv || !out || !pos || !md.memo) {
+    if (!base || !vit || !link_of || !lvec || !rvec || !back || !left || !right || !nv || !out || !pos || !md.memo) {
         failed = 1;
         goto done;
     }
@@ -1285,13 +1325,12 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         int err = 0;
         for (int w = 0; w < 2; w++) {
             jobs[w] = (Round1){{&s, md, NULL}, base, nv, left, right, vit, back, choice, conf,
-                               w ? split : 0, w ? m : split, NULL, link_of};
+                               w ? split : 0, w ? m : split, NULL, link_of, lvec, rvec};
             if (w && split == m) continue;
-            jobs[w].cache = caches_take(k);
+            jobs[w].cache = caches[w] = caches_take(k);
             err |= !jobs[w].cache || !jobs[w].cache->k;
         }
         if (!err) err = run_pair(round1_run, jobs, sizeof(Round1), split < m);
-        for (int w = 0; w < 2; w++) caches_give(jobs[w].cache);
         if (err) { failed = 1; goto done; }
     }
 
@@ -1336,7 +1375,7 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         for (int w = 0; w < 2; w++)
             jobs[w] = (Round2){{&s, md, NULL}, &p2, emit, w ? choice2 : choice, conf, w ? final2 : final,
                                w ? out2 : out, w ? pos2 : pos, n_out, w ? split : 0,
-                               w ? m : split};
+                               w ? m : split, left, right, lvec, rvec};
         int err = run_pair(round2_run, jobs, sizeof(Round2), split < m);
         if (split < m && !err) memcpy(choice + split, choice2 + split, sizeof(int32_t) * (m - split));
         free(out2); free(pos2); free(final2); free(choice2);
@@ -1347,7 +1386,9 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     TICK("final");
 
 done:
-    free(base); free(vit); free((void *)link_of); free(back); free(left); free(right); free(nv); free(pos);
+    free(base); free(vit); free((void *)link_of); free((void *)lvec); free((void *)rvec);
+    caches_give(caches[0]); caches_give(caches[1]);
+    free(back); free(left); free(right); free(nv); free(pos);
     /* Give the per-character counters back zeroed: clear only what was counted. */
     /* (the document's counts: every intact character and every reading a slot has) */
     if (intact_left || doc)

@@ -450,12 +450,14 @@ def _build_slots(
     codec: str,
     losses: Losses,
     lang: str,
+    texts_too: bool = True,
 ) -> tuple[_Slots, np.ndarray]:
     """Readings for every damaged character, one lookup per distinct byte pattern.
 
     ``run_end`` is where each slot's run ends (a slot followed by ' ' or '?' may take back
     a lost NBSP or '?' up to there). Returns the slots that have readings, and the rows (of
-    the inputs) that have none.
+    the inputs) that have none. The texts of multi-character readings are listed only
+    ``texts_too`` (the compiled pass reads their characters from the text).
     """
     arrays = ModelArrays.get(lang)
     end = (slot_pos + 1 + slot_seen).astype(np.int64)
@@ -483,13 +485,11 @@ def _build_slots(
         multi[odd_at] = keeps[odd_at].any(axis=1)
         end[odd_at] = at + odd_table.take[row]
         tail = np.where(multi, tail, end)
-        texts = {
-            r: list(odd_table.texts[t])
-            for r, t, many in zip(
-                odd_at.tolist(), row.tolist(), multi[odd_at].tolist(), strict=True
-            )
-            if many
-        }
+        if texts_too:
+            many = multi[odd_at].tolist()
+            for r, t, kept in zip(odd_at.tolist(), row.tolist(), many, strict=True):
+                if kept:
+                    texts[r] = list(odd_table.texts[t])
     has = first[:, 0] >= 0
     if has.all():  # the common case: no copies
         slots = _Slots(arrays, slot_pos.astype(np.int64), end, first, prior, last)
@@ -510,9 +510,10 @@ def _build_slots(
     # zh 252 -> 237; test zh 0.318% -> 0.292%; seed 004 ~7% slower).
     missing = (slot_need - slot_seen)[has]
     linked &= missing < 2
+    cut = np.flatnonzero(linked)
     for table in (slots.first, slots.last):
-        table[linked, CHAIN_KEEP:] = -1
-    slots.prior[linked, CHAIN_KEEP:] = _NEG
+        table[cut, CHAIN_KEEP:] = -1
+    slots.prior[cut, CHAIN_KEEP:] = _NEG
     # Slots with equal readings share an id (the compiled pass scores a row once per
     # neighbour); a slot followed by ' ' or '?' has readings of its own.
     pid = at_row[has] * 2 + linked
@@ -1000,7 +1001,7 @@ def _compiled_pass(
 
     slots, empty = _build_slots(
         text, slot_pos, slot_seen, slot_need, slot_key[:m], slot_odd[:m].astype(bool),
-        runs_end[run_of], table.codec, losses, lang,
+        runs_end[run_of], table.codec, losses, lang, texts_too=False,
     )  # fmt: skip
     for r in empty.tolist():  # no reading fits: the characters stay as they are
         at = int(slot_pos[r])
