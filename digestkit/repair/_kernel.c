@@ -504,10 +504,17 @@ static Py_ssize_t assemble(const Slots *s, const int32_t *emit, const int32_t *c
         if (s->multi[r] && s->keeps[r * s->k + choice[r]])
             for (Py_ssize_t q = s->tail_start[r]; q < s->end[r]; q++) final[q] = s->cps[q];
     }
-    Py_ssize_t o = 0, r = 0;
-    for (Py_ssize_t i = 0; i < s->n; i++) {
-        if (r < s->m && i == s->start[r]) pos[r++] = (int32_t)o;
-        if (final[i] >= 0) out[o++] = final[i];
+    /* Compact final into out, a stretch between slot starts at a time; branch-free (a
+     * character that emits nothing is written over by the next). */
+    Py_ssize_t o = 0, i = 0;
+    for (Py_ssize_t r = 0; r <= s->m; r++) {
+        Py_ssize_t stop = r < s->m ? s->start[r] : s->n;
+        for (; i < stop; i++) {
+            int32_t c = final[i];
+            out[o] = c;
+            o += c >= 0;
+        }
+        if (r < s->m) pos[r] = (int32_t)o;
     }
     return o;
 }
