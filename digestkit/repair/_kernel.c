@@ -247,25 +247,28 @@ static inline double table_get(const Table *t, uint64_t key, double dflt) {
 /* The pairs a document shows intact: (stamped key, count) side by side. */
 typedef struct {
     uint64_t *slots;
-    int bits;
+    int bits, cap_bits;  /* this call's table is the first 2**bits of 2**cap_bits slots */
     uint64_t mask, gen;
 } Counter;
 
 static _Thread_local Counter tl_counter;
 
+/* A table for `expected` keys: sized for them (a small table stays in cache), in a buffer
+ * kept for the largest one so far. */
 static Counter *counter_open(Py_ssize_t expected) {
     Counter *c = &tl_counter;
     int bits = 4;
     while (((Py_ssize_t)1 << bits) < 2 * expected + 2) bits++;
-    if (!c->slots || bits > c->bits || c->gen + 1 >= GEN_MAX) {
-        if (bits < c->bits) bits = c->bits;
+    if (!c->slots || bits > c->cap_bits || c->gen + 1 >= GEN_MAX) {
+        int cap = bits > c->cap_bits ? bits : c->cap_bits;
         free(c->slots);
-        c->slots = calloc((size_t)2 << bits, sizeof(uint64_t));
-        if (!c->slots) { c->bits = 0; return NULL; }
-        c->bits = bits;
-        c->mask = ((uint64_t)1 << bits) - 1;
+        c->slots = calloc((size_t)2 << cap, sizeof(uint64_t));
+        if (!c->slots) { c->cap_bits = 0; return NULL; }
+        c->cap_bits = cap;
         c->gen = 0;
     }
+    c->bits = bits;
+    c->mask = ((uint64_t)1 << bits) - 1;
     c->gen++;
     return c;
 }
@@ -1275,20 +1278,21 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     TICK_START;
     /* One pass: what survived intact (ASCII priors), and the context of each slot (the
      * nearest intact character on each side). */
-    Py_ssize_t known = 0, wide = 0;
+    Py_ssize_t known = 0, pairs = 0;  /* pairs: of wide characters, both intact */
     double ascii_n[128] = {0};
     {
-        int32_t last_known = -1;
+        int32_t last_known = -1, prev = -1;
         Py_ssize_t r = 0, pending = 0;  /* slots before `pending` know their right side */
         for (Py_ssize_t i = 0; i < n; i++) {
-            while (r < m && i == s.start[r]) left[r++] = last_known;
+            while (r < m && i == s.start[r]) { left[r++] = last_known; prev = -1; }
             int32_t c = emit[i];
             if (c < 0) continue;
             while (pending < r && s.end[pending] <= i) right[pending++] = c;
             last_known = c;
             known++;
             if (c < 128) ascii_n[c]++;
-            else wide++;
+            else pairs += prev >= 0x80;
+            prev = c;
         }
         while (pending < m) right[pending++] = -1;
     }
@@ -1297,12 +1301,12 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     TICK("context");
     /* Pairs not broken by a damaged character. */
     if (document_prior) {
-        intact = counter_open(wide);
+        intact = counter_open(pairs);
         if (!intact) { failed = 1; goto done; }
         intact_left = per_char(0);
         if (!intact_left) { failed = 1; goto done; }
         int32_t prev = -1;
-        Py_ssize_t r = 0, pairs = 0;
+        Py_ssize_t r = 0;
         for (Py_ssize_t i = 0; i < n; i++) {
             if (r < m && i == s.start[r]) { prev = -1; r++; }
             int32_t c = emit[i];
@@ -1310,7 +1314,6 @@ static PyObject *decide(PyObject *self, PyObject *args) {
             if (prev >= 0x80 && c >= 0x80) {
                 counter_add(intact, pair_key(prev, c));
                 intact_left[prev] += 1;
-                pairs++;
             }
             prev = c;
         }
