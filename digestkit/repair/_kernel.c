@@ -1345,9 +1345,10 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     }
 
     TICK("round1");
-    /* Round two: the document's counts join; doubtful slots re-decided left to right. */
+    /* Round two: the document's counts join (unless their weight is 0: then P stays as it
+     * is, exactly); doubtful slots re-decided left to right. */
     n_out = assemble(&s, emit, choice, final, out, pos);
-    if (document_prior) {
+    if (document_prior && doc_weight != 0) {
         doc = per_char(1);
         if (!doc) { failed = 1; goto done; }
         for (Py_ssize_t i = 0; i < n_out; i++) doc[out[i]]++;
