@@ -586,7 +586,7 @@ COMPILED = _compiled
 class _CompiledTables(NamedTuple):
     """The numpy path's tables in the layout ``_codec.c`` reads (see its header comment)."""
 
-    char_index: np.ndarray  # uint16[0x10000]: small number | 0x4000 any lead | 0x8000 any continuation
+    char_index: np.ndarray  # uint16[0x10000]: number | 0x4000 any lead | 0x8000 any continuation
     lead_bits: np.ndarray  # uint64 by small number: bit k if code page k has it as a lead
     cont_bits: np.ndarray  # uint64 by small number: ... as a continuation (or it is U+FFFD)
     run_bytes: np.ndarray  # uint8[codecs, 0x10000] by small number: its byte in the runs
@@ -610,8 +610,10 @@ def _compiled_tables(codecs: tuple[str, ...]) -> _CompiledTables | None:
         in_run |= arrays.in_run
     chars = np.flatnonzero(in_run)
     size = 1 << int(_FIRST_NUMBER + len(chars)).bit_length()
-    voting = np.flatnonzero((lead_bits != 0) | (cont_bits != 0))
-    if size > 0x4000 or not in_run[voting].all():  # every voting character needs a number
+    # Every character the vote looks at needs a number, except '?' (a loss mark, never a
+    # lead); and _codec.c skips ASCII on the strength of that.
+    voting = np.flatnonzero(pair_class)
+    if size > 0x4000 or not (in_run[voting] | (voting == 0x3F)).all() or pair_class[0x3F] != 2:
         return None
     numbers = np.arange(_FIRST_NUMBER, _FIRST_NUMBER + len(chars))
     index = np.zeros(_BMP, dtype=np.uint16)
