@@ -595,7 +595,8 @@ class _CompiledTables(NamedTuple):
     defined: tuple[int, ...]  # per code page, its defined continuation bytes as bits
 
 
-_FIRST_NUMBER = 0x20  # below: 0 (no run character) and the codes of spaces and '?'
+_FIRST_NUMBER = 0x20  # the numbers of run characters start here (_codec.c: FIRST)
+_QMARK = 0x01  # a '?' right after a run character (_codec.c: QMARK)
 
 
 @lru_cache(maxsize=16)
@@ -626,6 +627,7 @@ def _compiled_tables(codecs: tuple[str, ...]) -> _CompiledTables | None:
     run_bytes = np.zeros((len(codecs), 0x10000), dtype=np.uint8)
     for k, arrays in enumerate(per_codec):
         run_bytes[k, numbers] = arrays.run_byte[chars]
+    run_bytes[:, _QMARK] = ord("?")
     return _CompiledTables(
         index,
         np.ascontiguousarray(by_number[0]),
