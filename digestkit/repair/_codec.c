@@ -193,6 +193,13 @@ static PyObject *prepare(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "Uny*y*y*y*in", &text, &sample, &idx_b, &lead_b, &cont_b, &rb_b,
                           &ncodecs, &size))
         return NULL;
+#if PY_VERSION_HEX < 0x030C0000 /* strings made by the legacy C API are readied on demand */
+    if (PyUnicode_READY(text) < 0) {
+        PyBuffer_Release(&idx_b), PyBuffer_Release(&lead_b);
+        PyBuffer_Release(&cont_b), PyBuffer_Release(&rb_b);
+        return NULL;
+    }
+#endif
     PyObject *result = NULL, *squeezed = NULL, *votes = NULL, *bounds = NULL, *counts = NULL;
     uint32_t *hist = NULL, *ways = NULL;
     Py_ssize_t n = PyUnicode_GET_LENGTH(text), m;

@@ -6,11 +6,12 @@ turned a byte into one of them). In a run every character stands for exactly one
 byte offsets equal character offsets: ``run_bytes`` re-encodes a run and its UTF-8 decoding
 is the lossless repair. What does not decode is handed to :mod:`.lossy`.
 
-The counting runs in C (``_codec.c``: one pass over the text for the pair vote, one per
-shortlisted code page for its runs), 0.1 ms on seed 004's 60,000-character sample. Without
-the compiled module, long texts are scored with numpy (one array of code points, per code
-page a code point -> byte map, built once), 1.3 ms there, and short ones with the regular
-expressions, which are the reference: all three give the same counts.
+The counting runs in C when ``_codec.c`` is built (one pass over the text for the pair
+vote, one per re-read code page): 0.25 ms on seed 004's 60,000-character sample, 0.03 ms on
+its repair, 15 us for 200 characters. Without it, long texts are scored with numpy (one
+array of code points, per code page a code point -> byte map, built once: 1.3 ms and 0.25
+ms) and short ones with the regular expressions (0.35 ms for the 200 characters), which
+are the reference: all three give the same counts.
 :func:`byte_map` and :func:`codepoints` are public so that other array code (the lossy
 search) can share them.
 
@@ -628,10 +629,13 @@ def _compiled_tables(codecs: tuple[str, ...]) -> _CompiledTables | None:
     for k, arrays in enumerate(per_codec):
         run_bytes[k, numbers] = arrays.run_byte[chars]
     run_bytes[:, _QMARK] = ord("?")
+    lead, cont = np.ascontiguousarray(by_number[0]), np.ascontiguousarray(by_number[1])
+    for a in (index, lead, cont, run_bytes):  # _codec.c reads them without the GIL
+        a.flags.writeable = False
     return _CompiledTables(
         index,
-        np.ascontiguousarray(by_number[0]),
-        np.ascontiguousarray(by_number[1]),
+        lead,
+        cont,
         run_bytes,
         size,
         tuple(arrays.hole for arrays in per_codec),
