@@ -1,7 +1,8 @@
-"""Build the optional compiled repair kernel; everything else is configured in pyproject.toml.
+"""Build the optional compiled repair kernels; everything else is configured in pyproject.toml.
 
-``digestkit/repair/_kernel.c`` runs the array repair pass in C. It is optional: without a C
-compiler the install still succeeds and :mod:`digestkit.repair.fastpass` runs the same pass
+``digestkit/repair/_kernel.c`` runs the array repair pass in C, ``digestkit/repair/_codec.c``
+the code-page detection. Both are optional: without a C compiler the install still succeeds
+and :mod:`digestkit.repair.fastpass` and :mod:`digestkit.repair.lossless` run the same work
 with numpy (slower, same results).
 """
 
@@ -14,6 +15,12 @@ setup(
             ["digestkit/repair/_kernel.c"],
             extra_compile_args=["-O2"],
             optional=True,
-        )
+        ),
+        Extension(
+            "digestkit.repair._codec",
+            ["digestkit/repair/_codec.c"],
+            extra_compile_args=["-O2"],
+            optional=True,
+        ),
     ]
 )
