@@ -50,12 +50,12 @@ class Source(NamedTuple):
 
 
 #: What each language's running text is read from (Debian 12 "bookworm" versions). Chosen
-#: by the dev set (eval/repair_dev.py); numbers in build.RUNNING_SOURCES' comment.
+#: on the dev set (eval/repair_dev.py); the numbers are in build.mix_running_text.
 SOURCES: dict[str, tuple[Source, ...]] = {
     "zh": (
-        # 770 k CJK characters of translated man pages (zh_CN; zh_TW is traditional).
+        # 0.72 M CJK characters of translated man pages (zh_CN; zh_TW is traditional).
         Source("manpages-zh", "1.6.4.0-1", "usr/share/man/zh_CN", "GFDL-1.2+ (some GPL-2)"),
-        # The Debian Administrator's Handbook, 150 k CJK characters.
+        # The Debian Administrator's Handbook, 0.14 M CJK characters.
         Source(
             "debian-handbook",
             "11.20220922",
