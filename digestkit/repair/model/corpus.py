@@ -230,7 +230,14 @@ def unpack(source: Source, cache: Path) -> Path:
         with tempfile.TemporaryDirectory(dir=cache) as tmp:
             spec = f"{source.package}={source.version}"
             log.info("downloading %s", spec)
-            subprocess.run(["apt-get", "download", spec], cwd=tmp, check=True, capture_output=True)
+            got = subprocess.run(["apt-get", "download", spec], cwd=tmp, capture_output=True)
+            if got.returncode:
+                detail = got.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+                raise RuntimeError(
+                    f"apt-get download {spec} failed ({'; '.join(detail)}): that version may "
+                    "be gone from the mirror (update SOURCES and re-measure), or build with "
+                    "--running-text none"
+                )
             (deb,) = Path(tmp).glob("*.deb")
             unpacked = Path(tmp) / "x"
             subprocess.run(["dpkg-deb", "-x", str(deb), str(unpacked)], check=True)
