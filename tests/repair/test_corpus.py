@@ -1,0 +1,96 @@
+"""The running-text corpus reader and its mixing into the model (offline: unpacked trees)."""
+
+from __future__ import annotations
+
+import gzip
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from digestkit.repair.model import build, corpus
+from digestkit.repair.model.corpus import Source
+
+MAN_UTF8 = """.TH LS 1
+.SH 名称
+ls \\- 列出目录
+内容。
+.SH 描述
+\\fB-l\\fR 使用长格式。
+.\\" 中文手册页翻译计划
+"""
+
+HTML = """<html><head><title>手册</title><style>p{}</style></head><body>
+<p>软件包与
+系统。</p><pre>中文代码</pre><p>运行<code>apt</code>命令。</p>
+<p>软件包与
+系统。</p></body></html>"""
+
+
+def _tree(root: Path) -> Path:
+    """A package unpacked as :func:`corpus.unpack` leaves it, with one part ``doc``."""
+    part = root / "pkg_1.0" / "doc"
+    (part / "man" / "man1").mkdir(parents=True)
+    (part / "man" / "man1" / "ls.1.gz").write_bytes(gzip.compress(MAN_UTF8.encode("utf-8")))
+    old = MAN_UTF8.replace("ls", "dir").encode("gb18030")
+    (part / "man" / "man1" / "dir.1.gz").write_bytes(gzip.compress(old))
+    (part / "index.html").write_text(HTML, encoding="utf-8")
+    (part / "notes.txt").write_text("不读这个文件", encoding="utf-8")
+    return part
+
+
+def test_documents_read_html_and_man_pages_in_both_encodings(tmp_path: Path) -> None:
+    texts = list(corpus.documents(_tree(tmp_path)))
+    assert len(texts) == 3  # dir.1.gz, index.html, ls.1.gz; not notes.txt
+    joined = "".join(texts)
+    assert "列出目录" in joined and "软件包与" in joined
+    assert "不读" not in joined
+    assert "中文代码" not in joined  # <pre> is code, not prose
+    assert "翻译计划" not in joined  # roff comments
+    assert "\\f" not in joined
+
+
+def test_running_pairs_counts_prose_once_and_never_across_breaks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _tree(tmp_path)
+    monkeypatch.setitem(corpus.SOURCES, "xx", (Source("pkg", "1.0", "doc", "test"),))
+    pairs = corpus.running_pairs("xx", tmp_path)
+    assert pairs["与系"] == 1  # joined across the wrapped line, the repeated paragraph once
+    assert pairs["长格"] == 1  # the same line in ls.1 and dir.1: counted once
+    assert pairs["列出"] == 2  # "ls - 列出..." and "dir - 列出...": two lines
+    assert pairs["行命"] == 0  # <code>apt</code> stood between them
+    assert pairs["录内"] == 2  # a wrapped man-page line is one sentence (in both pages)
+    assert pairs["称描"] == 0  # headings are separate lines
+
+
+def test_unpack_names_a_missing_part(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    with pytest.raises(RuntimeError, match="has no nowhere"):
+        corpus.unpack(Source("pkg", "1.0", "nowhere", "test"), tmp_path)
+
+
+def test_mixing_keeps_each_distribution_whole() -> None:
+    # Word model for "模": two stored pairs and the back-off mass; the mixed model must
+    # give the same total (pairs + back-off), with the running text's pairs added.
+    cond = {"模型": 0.5, "模块": 0.2}
+    backoff = {"模": 0.3, "型": 1.0, "块": 1.0, "与": 1.0}
+    counts = Counter({"模型": 6, "型与": 3, "模与": 1, "与x": 5})
+    mixed, new_backoff = build.mix_running_text(cond, backoff, counts)
+    total = sum(v for k, v in mixed.items() if k[0] == "模") + new_backoff["模"]
+    assert total == pytest.approx(1.0)
+    assert mixed["模与"] > 0 and "与x" not in mixed  # x is not a model character
+    assert mixed["模型"] > cond["模型"]  # seen 6 of 7 times in running text
+    assert mixed["模块"] < cond["模块"]  # never seen there
+
+
+def test_use_running_text_chooses_the_source() -> None:
+    saved = dict(build.RUNNING_TEXT)
+    try:
+        build.use_running_text("debian", Path("/nonexistent"))
+        assert set(build.RUNNING_TEXT) == set(corpus.SOURCES)
+        build.use_running_text("none")
+        assert build.RUNNING_TEXT == {}
+    finally:
+        build.RUNNING_TEXT.clear()
+        build.RUNNING_TEXT.update(saved)
