@@ -471,7 +471,7 @@ static inline int32_t last_of(const Slots *s, Py_ssize_t r, Py_ssize_t c) {
     return s->first[r * s->k + c];
 }
 
-static double base_of(const Slots *s, const Model *md, Py_ssize_t r, Py_ssize_t c) {
+static inline double base_of(const Slots *s, const Model *md, Py_ssize_t r, Py_ssize_t c) {
     double v = s->prior[r * s->k + c];
     if (s->multi[r] && s->keeps[r * s->k + c]) {
         int32_t prev = s->first[r * s->k + c];
@@ -1259,6 +1259,8 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     double *base = malloc(sizeof(double) * (m * k + 1));
     double *vit = malloc(sizeof(double) * (m * k + 1));
     const double **link_of = malloc(sizeof(double *) * (m + 1));
+    uint64_t *intact_keys = malloc(sizeof(uint64_t) * (n + 1));
+    Py_ssize_t n_intact = 0;
     const double **lvec = malloc(sizeof(double *) * (m + 1)), **rvec = malloc(sizeof(double *) * (m + 1));
     Caches *caches[2] = {NULL, NULL};  /* round one's, read again in round two */
     int32_t *back = malloc(sizeof(int32_t) * (m * k + 1));
@@ -1270,7 +1272,7 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     Py_ssize_t n_out = 0;
     Counter *intact = NULL;
     md.memo = memo_open(&md.gen);
-    if (!base || !vit || !link_of || !lvec || !rvec || !back || !left || !right || !nv || !out || !pos || !md.memo) {
+    if (!base || !vit || !link_of || !intact_keys || !lvec || !rvec || !back || !left || !right || !nv || !out || !pos || !md.memo) {
         failed = 1;
         goto done;
     }
@@ -1278,8 +1280,11 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     TICK_START;
     /* One pass: what survived intact (ASCII priors), and the context of each slot (the
      * nearest intact character on each side). */
-    Py_ssize_t known = 0, pairs = 0;  /* pairs: of wide characters, both intact */
-    double ascii_n[128] = {0};
+    /* One pass: ASCII counts (their priors), the context of each slot (the nearest
+     * intact character on each side), and the pairs of wide characters a damaged
+     * character does not break (listed, then counted in a table sized for them). */
+    Py_ssize_t known = 0, pairs = 0;
+    int64_t ascii_n[128] = {0};
     {
         int32_t last_known = -1, prev = -1;
         Py_ssize_t r = 0, pending = 0;  /* slots before `pending` know their right side */
@@ -1291,32 +1296,24 @@ static PyObject *decide(PyObject *self, PyObject *args) {
             last_known = c;
             known++;
             if (c < 128) ascii_n[c]++;
-            else pairs += prev >= 0x80;
+            else if (prev >= 0x80) intact_keys[pairs++] = pair_key(prev, c);
             prev = c;
         }
         while (pending < m) right[pending++] = -1;
     }
     for (int c = 0; c < 128; c++)
-        md.ascii_p[c] = ascii_n[c] ? ascii_n[c] / (double)(known ? known : 1) : 1e-8;
+        md.ascii_p[c] = ascii_n[c] ? (double)ascii_n[c] / (double)(known ? known : 1) : 1e-8;
     TICK("context");
-    /* Pairs not broken by a damaged character. */
     if (document_prior) {
         intact = counter_open(pairs);
         if (!intact) { failed = 1; goto done; }
         intact_left = per_char(0);
         if (!intact_left) { failed = 1; goto done; }
-        int32_t prev = -1;
-        Py_ssize_t r = 0;
-        for (Py_ssize_t i = 0; i < n; i++) {
-            if (r < m && i == s.start[r]) { prev = -1; r++; }
-            int32_t c = emit[i];
-            if (c < 0) continue;
-            if (prev >= 0x80 && c >= 0x80) {
-                counter_add(intact, pair_key(prev, c));
-                intact_left[prev] += 1;
-            }
-            prev = c;
+        for (Py_ssize_t q = 0; q < pairs; q++) {
+            counter_add(intact, intact_keys[q]);
+            intact_left[intact_keys[q] >> 21] += 1;
         }
+        n_intact = pairs;
         if (pairs) {
             md.intact = intact;
             md.intact_left = intact_left;
@@ -1401,13 +1398,14 @@ done:
     caches_give(caches[0]); caches_give(caches[1]);
     free(back); free(left); free(right); free(nv); free(pos);
     /* Give the per-character counters back zeroed: clear only what was counted. */
-    /* (the document's counts: every intact character and every reading a slot has) */
-    if (intact_left || doc)
+    /* (the intact pairs' left characters; the document's counts: every intact character
+     * and every reading a slot has) */
+    if (intact_left)
+        for (Py_ssize_t q = 0; q < n_intact; q++) intact_left[intact_keys[q] >> 21] = 0;
+    free(intact_keys);
+    if (doc)
         for (Py_ssize_t i = 0; i < n; i++)
-            if (emit[i] >= 0) {
-                if (intact_left) intact_left[emit[i]] = 0;
-                if (doc) doc[emit[i]] = 0;
-            }
+            if (emit[i] >= 0) doc[emit[i]] = 0;
     if (doc)
         for (Py_ssize_t r = 0; r < m; r++) {
             for (Py_ssize_t c = 0; c < k; c++)
