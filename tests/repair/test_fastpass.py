@@ -317,6 +317,27 @@ def test_two_threads_decide_what_one_does(
 
 
 @pytest.mark.skipif(fastpass.KERNEL is None, reason="the C kernel is not built")
+def test_concurrent_callers_get_what_one_gets() -> None:
+    """The kernel releases the GIL and keeps its caches in a small pool: callers in several
+    Python threads at once (more than the pool holds) each get the text one caller gets."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from digestkit.repair.corrupt import corrupt
+
+    root = Path(__file__).resolve().parents[2]
+    clean = (root / "fixtures" / "repair" / "clean_zh.txt").read_text(encoding="utf-8")
+    texts = [seed_path(4).read_text(encoding="utf-8")]
+    texts += [
+        corrupt(clean * 3, kind, seed=n) for n, kind in enumerate(("seed004", "cp1252-ignore"))
+    ]
+    alone = [repair_text(t).text for t in texts]
+    jobs = texts * 4
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        together = list(pool.map(lambda t: repair_text(t).text, jobs))
+    assert together == alone * 4
+
+
+@pytest.mark.skipif(fastpass.KERNEL is None, reason="the C kernel is not built")
 @pytest.mark.parametrize("lang", ["ja", "zh"])
 def test_kernel_equals_numpy_on_the_dev_set(lang: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The dev prose under every lossy kind (every other chunk): brackets and frames look back
