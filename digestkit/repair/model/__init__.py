@@ -63,7 +63,7 @@ FLOOR = math.log(1e-8)
 
 @dataclass
 class LanguageTables:
-    """Per language: -log P in 0.01 nat for characters, backoffs, pairs and words."""
+    """Per language: -log P in 0.01 nat for characters, backoffs, pairs, words and trigrams."""
 
     uni: dict[str, dict[str, int]] = field(default_factory=dict)
     backoff: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -72,6 +72,8 @@ class LanguageTables:
     openers: dict[str, dict[str, int]] = field(default_factory=dict)
     closers: dict[str, dict[str, int]] = field(default_factory=dict)
     start: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: Running-text trigrams (``abc``) and their contexts (``ab``): see build.trigram_table.
+    tri: dict[str, dict[str, int]] = field(default_factory=dict)
     _prefixes: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     _inner_pairs: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
