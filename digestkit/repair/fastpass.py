@@ -7,8 +7,8 @@ sums; each distinct damaged byte pattern gets its readings once (:func:`.lossy.c
 cached); the language model is looked up for every slot and reading in one call per round
 (:class:`~digestkit.repair.model.arrays.DocumentScorer`). Round one is a Viterbi search over
 each group of adjacent slots; round two re-decides every doubtful slot with its neighbours
-fixed, the document's own counts, the pairs it shows intact, bracket pairing and the
-word-match bonus.
+fixed, the document's own counts, the pairs it shows intact, bracket pairing, the
+word-match bonus and the running text's trigrams.
 
 It differs from the run-wise pass on purpose: context windows are read from the repaired
 text (the run-wise pass reads the mojibake before a run); a damaged character breaks
@@ -832,9 +832,9 @@ def _second_round(
     weight = lossy.INTACT_WEIGHT
     if scorer.intact is not None and weight:
         scores += weight * (np.log1p(left_seen) + np.log1p(right_seen))
-    if TRIGRAM_WEIGHT and scorer.arrays.trigrams() is not None:
+    if lossy.TRIGRAM_WEIGHT and scorer.arrays.trigrams() is not None:
         trigram = _trigrams(scorer, left_win, right_win, first, last, length == 1)
-        scores += TRIGRAM_WEIGHT * trigram(left_pairs, right_pairs)
+        scores += lossy.TRIGRAM_WEIGHT * trigram(left_pairs, right_pairs)
     top = scores.max(axis=1)
     near = np.isfinite(scores) & (scores > top[:, None] - lossy.BONUS_MARGIN)
     rows, cols = np.nonzero(near)
@@ -853,13 +853,6 @@ def _second_round(
     conf[doubt] = _posterior(scores, new)
 
 
-#: Weight of the trigram evidence in round two (:func:`_trigrams`). Dev edits ja / zh
-#: (``python -m eval.repair_dev``; 187 / 161 without): 0.3 -> 157 / 155, 0.5 -> 144 / 148,
-#: 0.75 -> 172 / 166, 1.0 -> 173 / 171; test (``make eval`` lossy rows) at 0.5: ja 14 -> 13
-#: edits, zh 26 -> 20; real seed-004 lines unchanged (13 of 20 exact).
-TRIGRAM_WEIGHT = 0.5
-
-
 def _trigrams(
     scorer: DocumentScorer,
     left_win: np.ndarray,
@@ -868,7 +861,8 @@ def _trigrams(
     last: np.ndarray,
     single: np.ndarray,
 ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
-    """How much better each reading fits its two-character contexts than its bigrams say.
+    """How much better each reading fits its two-character contexts than its bigrams say
+    (:meth:`CharModel.trigram_bonus` on arrays).
 
     A bigram sees one neighbour: 方法[与]新 and 方法[中]新 look alike to it. The running
     text's trigrams (``build.trigram_table``: P3(c | ab) interpolated with the model's
@@ -899,7 +893,8 @@ def _trigrams(
             known = rest >= 0
             p3 = table.get(triple_keys(aa, bb, c[live]), 0.0)
             with np.errstate(divide="ignore"):
-                out[live] = np.where(known, np.log(p3 / np.exp(logp2[live]) + rest), 0.0)
+                ratio = p3 / np.exp(logp2[live]) + np.where(known, rest, 1.0)
+                out[live] = np.where(known, np.log(ratio), 0.0)
         return out
 
     def trigram(left_pairs: np.ndarray, right_pairs: np.ndarray) -> np.ndarray:
@@ -1010,6 +1005,7 @@ def _model_buffers(arrays: ModelArrays) -> tuple[object, ...]:
     if hit is not None and hit[0] is arrays:
         return hit[1]
     words, inner = arrays.words()
+    trigrams = arrays.trigrams()
     out = (
         arrays.uni,
         arrays.start,
@@ -1024,6 +1020,7 @@ def _model_buffers(arrays: ModelArrays) -> tuple[object, ...]:
         (words.interleaved(), words.bits),
         arrays.inner_row,
         arrays.inner_col,
+        None if trigrams is None else (trigrams.interleaved(), trigrams.bits),
     )
     _BUFFERS[id(arrays)] = (arrays, out)
     return out
@@ -1104,6 +1101,7 @@ def _compiled_pass(
         THREADS,
         slots.arrays.lang == "zh",
         tuple(v for ch in _FRAME_ORDER for v in lossy.FRAME_BONUS[ch]),
+        lossy.TRIGRAM_WEIGHT,
     )
     ms = len(slots.start)
     choice = np.empty(ms, np.int32)

@@ -259,6 +259,37 @@ class CharModel:
                 total += math.log1p(n)
         return total
 
+    def trigram_bonus(self, left: str, reading: str, right: str) -> float:
+        """How much better ``reading`` fits the two characters on each side than its
+        bigrams say: log P3 / P2 summed over the trigrams (l2 l1 f), (l1 f r1) (a
+        one-character reading only) and (f r1 r2), with P3 the running text's trigram
+        interpolated with P2 = :meth:`logp` (see ``build.trigram_table``); a trigram whose
+        context the running text does not know adds 0.
+
+        >>> m = CharModel("zh")
+        >>> m.trigram_bonus("过程", "中", "可以") > 0 > m.trigram_bonus("过程", "与", "可以")
+        True
+        """
+        tri = self.tables.tri.get(self.lang)
+        if not tri:
+            return 0.0
+        first, last = reading[:1], reading[-1:]
+        triples = [(left[-2:-1], left[-1:], first, left[-1:])]
+        if len(reading) == 1:
+            triples.append((left[-1:], first, right[:1], last))
+        triples.append((last, right[:1], right[1:2], right[:1]))
+        total = 0.0
+        for a, b, c, before in triples:
+            if not (a and b and c):
+                continue
+            rest = tri.get(a + b)
+            if rest is None:
+                continue  # the running text does not know the context: P3 = P2
+            p3 = tri.get(a + b + c)
+            lam_p = 0.0 if p3 is None else math.exp(-p3 / 100)
+            total += math.log(lam_p / math.exp(self.logp(before, c)) + math.exp(-rest / 100))
+        return total
+
     def p_uni(self, ch: str) -> float:
         """P(ch) under the prior (ASCII from the document, emoji from the symbol table)."""
         hit = self._p_uni_memo.get(ch)

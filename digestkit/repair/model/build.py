@@ -8,10 +8,11 @@ character pairs gives a unigram and a bigram table per language. Punctuation is 
 word lists, so a small hand-set prior for CJK punctuation (from typical prose rates) is mixed
 in.
 
-The output, ``charlm.bin.gz`` beside this file (about 2.9 MB), holds per language four
+The output, ``charlm.bin.gz`` beside this file (about 4.6 MB), holds per language four
 tables of -log probabilities in 0.01 nat: ``uni`` (characters), ``backoff`` (the mass a
 character leaves to the unigram), ``bi`` (P(b|a) for frequent pairs) and ``words`` (whole
-words of 2-7 characters, for the word-match bonus); see :func:`encode_tables`. Loading it
+words of 2-7 characters, for the word-match bonus), and for zh / ja ``tri`` (running-text
+trigrams, :func:`trigram_table`: 1.7 MB of the file); see :func:`encode_tables`. Loading it
 takes a fraction of a second (:mod:`digestkit.repair.model`). The build takes ~20 s and is deterministic.
 
 Sources and licences: wordfreq (Apache-2.0 code; its data is CC-BY-SA 4.0 word counts) and
