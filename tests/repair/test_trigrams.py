@@ -26,7 +26,7 @@ def test_the_table_holds_contexts_and_triples() -> None:
     arrays = ModelArrays.get("zh")
     table = arrays.trigrams()
     assert table is not None
-    tri = arrays.tables.tri["zh"]
+    tri = arrays.tables.trigrams("zh")
     a, b, c = (np.array([ord(ch)]) for ch in "过程中")
     rest = table.get(triple_keys(a, b, np.array([CONTEXT_KEY])), -1.0)[0]
     assert rest == pytest.approx(math.exp(-tri["过程"] / 100))

@@ -72,8 +72,11 @@ class LanguageTables:
     openers: dict[str, dict[str, int]] = field(default_factory=dict)
     closers: dict[str, dict[str, int]] = field(default_factory=dict)
     start: dict[str, dict[str, int]] = field(default_factory=dict)
-    #: Running-text trigrams (``abc``) and their contexts (``ab``): see build.trigram_table.
-    tri: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: Running-text trigrams (``abc``) and their contexts (``ab``), see build.trigram_table:
+    #: kept as read (the newline-joined keys, the values) until asked for
+    #: (:meth:`trigram_items`, :meth:`trigrams`): as a dict they would hold ~70 MB.
+    tri: dict[str, tuple[bytes, array[int]]] = field(default_factory=dict)
+    _tri_dicts: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
     _prefixes: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     _inner_pairs: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
@@ -97,6 +100,22 @@ class LanguageTables:
             self._inner_pairs[lang] = hit
         return hit
 
+    def trigrams(self, lang: str) -> dict[str, int]:
+        """``lang``'s trigram table as a dict (built on first use; empty when there is none).
+
+        >>> load_model().trigrams("zh")["过程中"] < load_model().trigrams("zh")["过程与"]
+        True
+        """
+        hit = self._tri_dicts.get(lang)
+        if hit is None:
+            hit = self._tri_dicts[lang] = dict(zip(*self.trigram_items(lang), strict=True))
+        return hit
+
+    def trigram_items(self, lang: str) -> tuple[list[str], array[int]]:
+        """``lang``'s trigram keys and values (-log P in 0.01 nat), as two sequences."""
+        blob, vals = self.tri.get(lang, (b"", array("H")))
+        return (blob.decode("utf-8").split("\n") if vals else []), vals
+
     def unigram(self, lang: str, ch: str) -> float:
         """log P(ch) in ``lang`` (a floor for unknown characters)."""
         v = self.uni.get(lang, {}).get(ch)
@@ -118,13 +137,17 @@ def _parse(data: bytes) -> LanguageTables:
     tables = LanguageTables()
     pos = end + 1
     for entry in header["tables"]:
-        keys = data[pos : pos + entry["keys"]].decode("utf-8").split("\n") if entry["n"] else []
+        blob = data[pos : pos + entry["keys"]]
         pos += entry["keys"]
         vals = array("H")
         vals.frombytes(data[pos : pos + 2 * entry["n"]])
         if sys.byteorder != "little":
             vals.byteswap()
         pos += 2 * entry["n"]
+        if entry["table"] == "tri":
+            tables.tri[entry["lang"]] = (blob, vals)
+            continue
+        keys = blob.decode("utf-8").split("\n") if entry["n"] else []
         getattr(tables, entry["table"])[entry["lang"]] = dict(zip(keys, vals, strict=True))
     return tables
 
@@ -270,7 +293,7 @@ class CharModel:
         >>> m.trigram_bonus("过程", "中", "可以") > 0 > m.trigram_bonus("过程", "与", "可以")
         True
         """
-        tri = self.tables.tri.get(self.lang)
+        tri = self.tables.trigrams(self.lang)
         if not tri:
             return 0.0
         first, last = reading[:1], reading[-1:]

@@ -103,16 +103,17 @@ class HashTable:
             pos[lose] = (pos[lose] + 1) & self.mask
             pending = lose
         self._sorted: tuple[np.ndarray, np.ndarray] | None = None
-        self._interleaved: np.ndarray | None = None
+        # One array for both passes: keys and values are views of its columns.
+        both = np.empty((size, 2), np.uint64)
+        both[:, 0] = self.keys
+        both[:, 1] = self.values.view(np.uint64)
+        self._interleaved = both
+        self.keys = both[:, 0]
+        self.values = both[:, 1].view(np.float64)
 
     def interleaved(self) -> np.ndarray:
         """(stored key, value bits) pairs side by side: one cache line per probe, for the
-        compiled pass."""
-        if self._interleaved is None:
-            both = np.empty((len(self.keys), 2), np.uint64)
-            both[:, 0] = self.keys
-            both[:, 1] = self.values.view(np.uint64)
-            self._interleaved = both
+        compiled pass (:attr:`keys` and :attr:`values` are its columns)."""
         return self._interleaved
 
     def __len__(self) -> int:
@@ -320,13 +321,13 @@ class ModelArrays:
         ``1 - lam`` under a context's key, ``lam * count(abc) / n`` under a triple's; None
         when the model has none for this language."""
         if self._trigrams is None:
-            table = self.tables.tri.get(self.lang, {})
-            if not table:
+            strings, logs = self.tables.trigram_items(self.lang)
+            if not strings:
                 return None
-            codes = string_codes(list(table), 3)
+            codes = string_codes(strings, 3)
             third = np.where(codes[:, 2] >= 0, codes[:, 2], CONTEXT_KEY)
             keys = triple_keys(codes[:, 0], codes[:, 1], third)
-            vals = np.exp(-np.fromiter(table.values(), np.float64, len(table)) / 100)
+            vals = np.exp(-np.asarray(logs, np.float64) / 100)
             self._trigrams = HashTable(keys, vals)
         return self._trigrams
 
