@@ -999,14 +999,37 @@ static inline uint64_t triple_key(int32_t a, int32_t b, int32_t c) {
     return ((uint64_t)a << 42) | ((uint64_t)b << 21) | (uint64_t)c;
 }
 
+/* The trigram table is large (16 MB for zh) and probed at random: each round-two worker
+ * keeps a small direct-mapped memo of its answers (256 KB), so a document's repeated
+ * contexts stay out of main memory. It holds only what the table says. */
+#define TRI_MEMO_BITS 14
+/* Readings per slot at most (fastpass.KEEP is 16). */
+#define MAX_K 64
+typedef struct {
+    uint64_t key;  /* triple key + 1; 0 = empty */
+    double value;  /* NAN: absent from the table */
+} TriMemo;
+
+static double tri_get(const Table *t, TriMemo *memo, uint64_t key, double dflt) {
+    if (!memo) return table_get(t, key, dflt);
+    uint64_t stored = key + 1;
+    TriMemo *e = &memo[(stored * MULT) >> (64 - TRI_MEMO_BITS)];
+    if (e->key != stored) {
+        e->key = stored;
+        e->value = table_get(t, key, NAN);
+    }
+    return isnan(e->value) ? dflt : e->value;
+}
+
 /* log P3(c | a b) / P2(c | b) (fastpass._trigrams): 0 where the context is unknown;
  * `rest` is the context's back-off weight when already looked up (NAN: not yet). */
-static inline double tri_ratio(const Table *t, int32_t a, int32_t b, int32_t c, double lp2,
-                               double rest) {
+static inline double tri_ratio(const Table *t, TriMemo *memo, int32_t a, int32_t b, int32_t c,
+                               double lp2, double rest) {
     if (a < 0 || b < 0 || c < 0 || !isfinite(lp2)) return 0.0;
-    if (isnan(rest)) rest = table_get(t, triple_key(a, b, TRI_CONTEXT), -1.0);
+    if (isnan(rest)) rest = tri_get(t, memo, triple_key(a, b, TRI_CONTEXT), -1.0);
     if (rest < 0) return 0.0;
-    return log(table_get(t, triple_key(a, b, c), 0.0) / exp(lp2) + rest);
+    double p3 = tri_get(t, memo, triple_key(a, b, c), 0.0);
+    return p3 ? log(p3 / exp(lp2) + rest) : log(rest);  /* the same value, one exp less */
 }
 
 static void round2_run(void *arg) {
@@ -1018,6 +1041,9 @@ static void round2_run(void *arg) {
     int32_t *choice = j->choice, *final = j->final, *out = j->out, *pos = j->pos;
     double *conf = j->conf, *score = j->h.score;
     Py_ssize_t k = s->k, n_out = j->n_out;
+    /* NULL (out of memory) only makes the trigram probes slower. */
+    TriMemo *memo = p->tri_weight && md->tri.slots ? calloc((size_t)1 << TRI_MEMO_BITS, sizeof(TriMemo)) : NULL;
+    double lp_left[MAX_K], lp_right[MAX_K];  /* each reading's bigram scores (decide checks k) */
     for (Py_ssize_t q = j->lo; q < j->hi; q++) {
         if (conf[q] >= p->sure) continue;
         Py_ssize_t at = pos[q];
@@ -1040,7 +1066,7 @@ static void round2_run(void *arg) {
         int32_t l2 = win[CONTEXT - 2], r2 = right_win[1];
         double before = NAN, outer = -INFINITY;
         if (trigrams) {
-            if (l2 >= 0 && l1 >= 0) before = table_get(&md->tri, triple_key(l2, l1, TRI_CONTEXT), -1.0);
+            if (l2 >= 0 && l1 >= 0) before = tri_get(&md->tri, memo, triple_key(l2, l1, TRI_CONTEXT), -1.0);
             if (r1 >= 0 && r2 >= 0) outer = logp(md, r1, r2, NULL);
         }
         /* Neighbours round one scored this slot against: its P values are there. */
@@ -1068,14 +1094,24 @@ static void round2_run(void *arg) {
             if (in_frame >= 2 && frame_index(f) >= 0)
                 v += p->frame_bonus[2 * frame_index(f) + (frame_is_open ? 0 : 1)];
             if (md->intact_left && p->intact_weight) v += p->intact_weight * (lg1p(seen_l) + lg1p(seen_r));
-            if (trigrams) {
-                double t = tri_ratio(&md->tri, l2, l1, f, lp_l, before);
-                if (!(s->multi[q] && s->keeps[q * k + c])) t += tri_ratio(&md->tri, l1, f, r1, lp_r, NAN);
-                t += tri_ratio(&md->tri, la, r1, r2, outer, NAN);
-                v += p->tri_weight * t;
-            }
             score[c] = v;
+            if (trigrams) { lp_left[c] = lp_l; lp_right[c] = lp_r; }
             if (v > top) top = v;
+        }
+        if (trigrams) {
+            /* Like the word bonus, only for readings near the best (most are far below). */
+            double bar = top - p->margin;
+            for (Py_ssize_t c = 0; c < k; c++) {
+                if (!isfinite(score[c]) || !(score[c] > bar)) continue;
+                int32_t f = s->first[q * k + c], la = last_of(s, q, c);
+                double t = tri_ratio(&md->tri, memo, l2, l1, f, lp_left[c], before);
+                if (!(s->multi[q] && s->keeps[q * k + c])) t += tri_ratio(&md->tri, memo, l1, f, r1, lp_right[c], NAN);
+                t += tri_ratio(&md->tri, memo, la, r1, r2, outer, NAN);
+                score[c] += p->tri_weight * t;
+            }
+            top = NEG;  /* the best may have lost ground: the word bonus's bar is re-measured */
+            for (Py_ssize_t c = 0; c < k; c++)
+                if (score[c] > top) top = score[c];
         }
         for (Py_ssize_t c = 0; c < k; c++) {
             if (!isfinite(score[c]) || !(score[c] > top - p->margin)) continue;
@@ -1095,6 +1131,7 @@ static void round2_run(void *arg) {
             else out[at] = s->first[q * k + choice[q]];
         }
     }
+    free(memo);
 }
 
 /* Where a second worker may start round two: at a doubtful slot that sees none of the
@@ -1277,6 +1314,11 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     s.n = cps_b.len / 4;
     s.start = st_b.buf; s.end = en_b.buf; s.tail_start = ts_b.buf; s.multi = mu_b.buf;
     s.first = fi_b.buf; s.prior = pr_b.buf; s.keeps = ke_b.buf; s.pid = pid_b.buf; s.cps = cps_b.buf;
+    if (k < 1 || k > MAX_K) {
+        PyErr_SetString(PyExc_ValueError, "decide: k must be 1 to 64");
+        ok = 0;
+        goto release;
+    }
     if (pid_b.len != st_b.len) {
         PyErr_SetString(PyExc_ValueError, "decide: pid and start differ in length");
         ok = 0;

@@ -833,8 +833,10 @@ def _second_round(
     if scorer.intact is not None and weight:
         scores += weight * (np.log1p(left_seen) + np.log1p(right_seen))
     if lossy.TRIGRAM_WEIGHT and scorer.arrays.trigrams() is not None:
+        # Like the word bonus, only for readings near the best (most are far below it).
+        contender = scores > scores.max(axis=1)[:, None] - lossy.BONUS_MARGIN
         trigram = _trigrams(scorer, left_win, right_win, first, last, length == 1)
-        scores += lossy.TRIGRAM_WEIGHT * trigram(left_pairs, right_pairs)
+        scores += np.where(contender, lossy.TRIGRAM_WEIGHT * trigram(left_pairs, right_pairs), 0.0)
     top = scores.max(axis=1)
     near = np.isfinite(scores) & (scores > top[:, None] - lossy.BONUS_MARGIN)
     rows, cols = np.nonzero(near)

@@ -392,8 +392,10 @@ def refine_slot(slot: Slot, left: str, right: str, model: CharModel, before: str
         for k, cand in enumerate(slot.options):
             scores[k] += INTACT_WEIGHT * model.intact_bonus(left, cand.text, right)
     if TRIGRAM_WEIGHT:
+        top = max(scores)
         for k, cand in enumerate(slot.options):
-            scores[k] += TRIGRAM_WEIGHT * model.trigram_bonus(left, cand.text, right)
+            if scores[k] > top - BONUS_MARGIN:
+                scores[k] += TRIGRAM_WEIGHT * model.trigram_bonus(left, cand.text, right)
     top = max(scores)
     for n, cand in enumerate(slot.options):
         if scores[n] > top - BONUS_MARGIN:
