@@ -300,16 +300,15 @@ INTACT_WEIGHT = 0.5
 #: Only readings within this many nats of the best get the (costlier) word-match bonus.
 BONUS_MARGIN = 6.0
 #: Weight of the running-text trigram evidence (:meth:`CharModel.trigram_bonus`) when a
-#: doubtful slot is re-decided. Dev edits ja / zh (``python -m eval.repair_dev``; 187 / 161
-#: without): 0.3 -> 157 / 155, 0.5 -> 144 / 148, 0.75 -> 172 / 166, 1.0 -> 173 / 171;
-#: test (``make eval`` lossy rows) at 0.5: ja 14 -> 13 edits, zh 26 -> 20; the real
-#: seed-004 lines unchanged (CER 1.21%, 13 of 20 exact). Over the whole of seed 004 it is a
-#: wash: 66 lines change, about as many right (仍使用, 反向传播, 揭示, 协作) as wrong (a
-#: rare reading whose context the running text never saw escapes the penalty a common
-#: one gets: 与基线 -> 丁基线 in a repeated heading, 即可 -> 即启).
-#: A symmetric form (context without the reading: log(1 + count / (alpha * P)), alpha 1)
-#: did less: dev 161 / 155, test ja 13, zh 24; 19 seed-004 lines changed, half right.
-TRIGRAM_WEIGHT = 0.5
+#: doubtful slot is re-decided (only for readings within BONUS_MARGIN of the best). Dev
+#: edits ja / zh (``python -m eval.repair_dev``; 187 / 161 without), with build.TRIGRAM_WB
+#: 5: 0.5 -> 159 / 156, 0.75 -> 151 / 155, 1.0 -> 162 / 155; test (``make eval`` lossy
+#: rows) at 0.75: ja 14 -> 13 edits, zh 26 -> 24; the real seed-004 lines unchanged (CER
+#: 1.21%, 13 of 20 exact); over the whole of seed 004, 33 lines change, by hand ~20 for the
+#: better (仍使用, 反向传播, 揭示, 协作, 低比特) and ~7 for the worse (所提 -> 所描, 仍能 -> 从能).
+#: A symmetric form (the context without the reading: log(1 + count / (alpha * P)) with P
+#: the slot's bigram posterior) did less: alpha 1: dev 161 / 155, test ja 13, zh 24.
+TRIGRAM_WEIGHT = 0.75
 
 
 #: Closing brackets and their openers: a closer is likely where its opener is still open.

@@ -53,13 +53,19 @@ def test_array_form_equals_the_run_wise_form(left: str, readings: str, right: st
 
 def test_context_known_only_where_running_text_has_it() -> None:
     model = CharModel("zh")
-    assert model.trigram_bonus("过程", "中", "可以") > 0 > model.trigram_bonus("过程", "与", "可以")
+    assert (
+        model.trigram_bonus("过程", "中", "可以")
+        > 1
+        > 0
+        > model.trigram_bonus("过程", "不", "可以")
+    )
     assert model.trigram_bonus("", "中", "") == 0.0  # no context at all
     assert CharModel("en").trigram_bonus("ab", "c", "de") == 0.0
 
 
 def test_weight_zero_turns_it_off(monkeypatch: pytest.MonkeyPatch) -> None:
     text = corrupt("在训练过程中可以看到，方法与新思路的结合。", "seed004")
+    weight = lossy.TRIGRAM_WEIGHT
     with_it = repair_text(text).text
     monkeypatch.setattr(lossy, "TRIGRAM_WEIGHT", 0.0)
     without = repair_text(text).text
@@ -67,7 +73,7 @@ def test_weight_zero_turns_it_off(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "过程不可以" in without  # the bigrams alone: 不可以 is common
     for kernel in (fastpass.KERNEL, None):
         monkeypatch.setattr(fastpass, "KERNEL", kernel)
-        monkeypatch.setattr(lossy, "TRIGRAM_WEIGHT", 0.5)
+        monkeypatch.setattr(lossy, "TRIGRAM_WEIGHT", weight)
         assert repair_text(text).text == with_it
         monkeypatch.setattr(lossy, "TRIGRAM_WEIGHT", 0.0)
         assert repair_text(text).text == without

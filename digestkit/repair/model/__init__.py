@@ -290,7 +290,7 @@ class CharModel:
         context the running text does not know adds 0.
 
         >>> m = CharModel("zh")
-        >>> m.trigram_bonus("过程", "中", "可以") > 0 > m.trigram_bonus("过程", "与", "可以")
+        >>> m.trigram_bonus("过程", "中", "可以") > 0 > m.trigram_bonus("过程", "不", "可以")
         True
         """
         tri = self.tables.trigrams(self.lang)
