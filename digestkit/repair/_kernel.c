@@ -349,6 +349,7 @@ typedef struct {
     const double *bi_val;
     Table words;
     const int32_t *in_row, *in_col;  /* pairs that occur inside words, row by row (CSR) */
+    Table tri;  /* running-text trigrams and their contexts (ModelArrays.trigrams) */
     double opener_before_end;
     /* per document */
     double ascii_p[128];
@@ -962,7 +963,7 @@ static void round1_run(void *arg) {
 
 /* The settings round two reads. */
 typedef struct {
-    double intact_weight, word_weight, margin, sure, b_open, b_not;
+    double intact_weight, word_weight, margin, sure, b_open, b_not, tri_weight;
     int frames;           /* apply the 在 … 中 frame (Chinese) */
     double frame_bonus[6]; /* 与, 不, 中: (在 open, not open), as lossy.FRAME_BONUS */
 } Round2Params;
@@ -991,6 +992,46 @@ static inline double mixed_log(const Model *m, const double *vec, Py_ssize_t k, 
     return log(p);
 }
 
+/* The third code point of a context's key in the trigram table (arrays.CONTEXT_KEY). */
+#define TRI_CONTEXT 0x1FFFFF
+
+static inline uint64_t triple_key(int32_t a, int32_t b, int32_t c) {
+    return ((uint64_t)a << 42) | ((uint64_t)b << 21) | (uint64_t)c;
+}
+
+/* The trigram table is large (16 MB for zh) and probed at random: each round-two worker
+ * keeps a small direct-mapped memo of its answers (256 KB), so a document's repeated
+ * contexts stay out of main memory. It holds only what the table says. */
+#define TRI_MEMO_BITS 14
+/* Readings per slot at most (fastpass.KEEP is 16). */
+#define MAX_K 64
+typedef struct {
+    uint64_t key;  /* triple key + 1; 0 = empty */
+    double value;  /* NAN: absent from the table */
+} TriMemo;
+
+static double tri_get(const Table *t, TriMemo *memo, uint64_t key, double dflt) {
+    if (!memo) return table_get(t, key, dflt);
+    uint64_t stored = key + 1;
+    TriMemo *e = &memo[(stored * MULT) >> (64 - TRI_MEMO_BITS)];
+    if (e->key != stored) {
+        e->key = stored;
+        e->value = table_get(t, key, NAN);
+    }
+    return isnan(e->value) ? dflt : e->value;
+}
+
+/* log P3(c | a b) / P2(c | b) (fastpass._trigrams): 0 where the context is unknown;
+ * `rest` is the context's back-off weight when already looked up (NAN: not yet). */
+static inline double tri_ratio(const Table *t, TriMemo *memo, int32_t a, int32_t b, int32_t c,
+                               double lp2, double rest) {
+    if (a < 0 || b < 0 || c < 0 || !isfinite(lp2)) return 0.0;
+    if (isnan(rest)) rest = tri_get(t, memo, triple_key(a, b, TRI_CONTEXT), -1.0);
+    if (rest < 0) return 0.0;
+    double p3 = tri_get(t, memo, triple_key(a, b, c), 0.0);
+    return p3 ? log(p3 / exp(lp2) + rest) : log(rest);  /* the same value, one exp less */
+}
+
 static void round2_run(void *arg) {
     Round2 *j = arg;
     const Slots *s = j->h.s;
@@ -1000,6 +1041,9 @@ static void round2_run(void *arg) {
     int32_t *choice = j->choice, *final = j->final, *out = j->out, *pos = j->pos;
     double *conf = j->conf, *score = j->h.score;
     Py_ssize_t k = s->k, n_out = j->n_out;
+    /* NULL (out of memory) only makes the trigram probes slower. */
+    TriMemo *memo = p->tri_weight && md->tri.slots ? calloc((size_t)1 << TRI_MEMO_BITS, sizeof(TriMemo)) : NULL;
+    double lp_left[MAX_K], lp_right[MAX_K];  /* each reading's bigram scores (decide checks k) */
     for (Py_ssize_t q = j->lo; q < j->hi; q++) {
         if (conf[q] >= p->sure) continue;
         Py_ssize_t at = pos[q];
@@ -1016,6 +1060,15 @@ static void round2_run(void *arg) {
             right_win[o] = p < n_out ? out[p] : -1;
         }
         int32_t l1 = win[CONTEXT - 1], r1 = right_win[0];
+        /* Trigrams (fastpass._trigrams): the context before the slot and the pair after it
+         * are the same for every reading. */
+        int trigrams = p->tri_weight && md->tri.slots;
+        int32_t l2 = win[CONTEXT - 2], r2 = right_win[1];
+        double before = NAN, outer = -INFINITY;
+        if (trigrams) {
+            if (l2 >= 0 && l1 >= 0) before = tri_get(&md->tri, memo, triple_key(l2, l1, TRI_CONTEXT), -1.0);
+            if (r1 >= 0 && r2 >= 0) outer = logp(md, r1, r2, NULL);
+        }
         /* Neighbours round one scored this slot against: its P values are there. */
         const double *lv = l1 >= 0 && l1 == j->left[q] ? j->lvec[q] : NULL;
         const double *rv = r1 >= 0 && r1 == j->right[q] ? j->rvec[q] : NULL;
@@ -1029,18 +1082,36 @@ static void round2_run(void *arg) {
         for (Py_ssize_t c = 0; c < k; c++) {
             int32_t f = s->first[q * k + c];
             if (f < 0) { score[c] = NEG; continue; }
-            double v = base_of(s, md, q, c), seen_l = 0, seen_r = 0;
-            if (lv) v += mixed_log(md, lv, k, c, f, &seen_l);
-            else if (l1 >= 0) v += logp(md, l1, f, &seen_l);
+            double v = base_of(s, md, q, c), seen_l = 0, seen_r = 0, lp_l = 0, lp_r = 0;
+            if (lv) lp_l = mixed_log(md, lv, k, c, f, &seen_l);
+            else if (l1 >= 0) lp_l = logp(md, l1, f, &seen_l);
+            v += lp_l;
             int32_t la = last_of(s, q, c);
-            if (rv) v += mixed_log(md, rv, k, c, r1, &seen_r);
-            else if (r1 >= 0) v += logp(md, la, r1, &seen_r);
+            if (rv) lp_r = mixed_log(md, rv, k, c, r1, &seen_r);
+            else if (r1 >= 0) lp_r = logp(md, la, r1, &seen_r);
+            v += lp_r;
             v += bracket(f, out, at, p->b_open, p->b_not);
             if (in_frame >= 2 && frame_index(f) >= 0)
                 v += p->frame_bonus[2 * frame_index(f) + (frame_is_open ? 0 : 1)];
             if (md->intact_left && p->intact_weight) v += p->intact_weight * (lg1p(seen_l) + lg1p(seen_r));
             score[c] = v;
+            if (trigrams) { lp_left[c] = lp_l; lp_right[c] = lp_r; }
             if (v > top) top = v;
+        }
+        if (trigrams) {
+            /* Like the word bonus, only for readings near the best (most are far below). */
+            double bar = top - p->margin;
+            for (Py_ssize_t c = 0; c < k; c++) {
+                if (!isfinite(score[c]) || !(score[c] > bar)) continue;
+                int32_t f = s->first[q * k + c], la = last_of(s, q, c);
+                double t = tri_ratio(&md->tri, memo, l2, l1, f, lp_left[c], before);
+                if (!(s->multi[q] && s->keeps[q * k + c])) t += tri_ratio(&md->tri, memo, l1, f, r1, lp_right[c], NAN);
+                t += tri_ratio(&md->tri, memo, la, r1, r2, outer, NAN);
+                score[c] += p->tri_weight * t;
+            }
+            top = NEG;  /* the best may have lost ground: the word bonus's bar is re-measured */
+            for (Py_ssize_t c = 0; c < k; c++)
+                if (score[c] > top) top = score[c];
         }
         for (Py_ssize_t c = 0; c < k; c++) {
             if (!isfinite(score[c]) || !(score[c] > top - p->margin)) continue;
@@ -1060,6 +1131,7 @@ static void round2_run(void *arg) {
             else out[at] = s->first[q * k + choice[q]];
         }
     }
+    free(memo);
 }
 
 /* Where a second worker may start round two: at a doubtful slot that sees none of the
@@ -1186,10 +1258,10 @@ static int run_pair(void (*fn)(void *), void *jobs, size_t size, int two) {
  * pid: int32 per slot, equal for slots whose readings (first, prior, keeps) are equal, -1
  *      for a slot with a multi-character reading (never shared)
  * model: (uni, start, weight, in_table, clause_end, openers, closers, bigram_row, bigram_col,
- *         bigram_val, words, inner_row, inner_col)
+ *         bigram_val, words, inner_row, inner_col, trigrams)
  * params: (document_prior, cache_weight, doc_weight, opener_before_end, intact_weight,
  *          word_weight, bonus_margin, sure, bracket_open, bracket_not_open, threads,
- *          frames, (frame bonuses of 与, 不, 中: open, not open)) */
+ *          frames, (frame bonuses of 与, 不, 中: open, not open), trigram_weight) */
 static PyObject *decide(PyObject *self, PyObject *args) {
     Py_buffer cps_b, emit_b, st_b, en_b, ts_b, mu_b, fi_b, pr_b, ke_b, pid_b, ch_b, co_b, fin_b;
     Py_ssize_t k;
@@ -1201,17 +1273,17 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     int document_prior;
     double cache_weight, doc_weight, opener_before_end, intact_weight, word_weight, margin, sure,
         b_open, b_not;
-    Py_buffer mb[12], tb[1];
+    Py_buffer mb[12], tb[2];
     PyObject *repaired = NULL;
     int nb = 0, ntb = 0, ok = 1;
     Model md;
     memset(&md, 0, sizeof md);
     int threads = 1, frames = 0;
-    double fb[6];
-    if (!PyArg_ParseTuple(params, "pdddddddddip(dddddd)", &document_prior, &cache_weight,
+    double fb[6], tri_weight;
+    if (!PyArg_ParseTuple(params, "pdddddddddip(dddddd)d", &document_prior, &cache_weight,
                           &doc_weight, &opener_before_end, &intact_weight, &word_weight, &margin,
                           &sure, &b_open, &b_not, &threads, &frames, &fb[0], &fb[1], &fb[2],
-                          &fb[3], &fb[4], &fb[5])) {
+                          &fb[3], &fb[4], &fb[5], &tri_weight)) {
         ok = 0;
         goto release_args;
     }
@@ -1226,9 +1298,9 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         if (!o || PyObject_GetBuffer(o, &mb[nb], PyBUF_C_CONTIGUOUS) < 0) { ok = 0; goto release; }
         *dst[nb] = mb[nb].buf;
     }
-    Table *tables[1] = {&md.words};
-    for (int q = 0; q < 1; q++) {
-        PyObject *o = PyTuple_GetItem(model_t, 10 + q);
+    Table *tables[2] = {&md.words, &md.tri};
+    for (int q = 0; q < 2; q++) {
+        PyObject *o = PyTuple_GetItem(model_t, q ? 13 : 10);
         if (!o) { ok = 0; goto release; }
         if (o == Py_None) { tables[q]->slots = NULL; continue; }
         if (!get_table(o, tables[q], &tb[ntb])) { ok = 0; goto release; }
@@ -1242,6 +1314,11 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     s.n = cps_b.len / 4;
     s.start = st_b.buf; s.end = en_b.buf; s.tail_start = ts_b.buf; s.multi = mu_b.buf;
     s.first = fi_b.buf; s.prior = pr_b.buf; s.keeps = ke_b.buf; s.pid = pid_b.buf; s.cps = cps_b.buf;
+    if (k < 1 || k > MAX_K) {
+        PyErr_SetString(PyExc_ValueError, "decide: k must be 1 to 64");
+        ok = 0;
+        goto release;
+    }
     if (pid_b.len != st_b.len) {
         PyErr_SetString(PyExc_ValueError, "decide: pid and start differ in length");
         ok = 0;
@@ -1355,7 +1432,7 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     }
     TICK("doc");
     {
-        Round2Params p2 = {intact_weight, word_weight, margin, sure, b_open, b_not, frames,
+        Round2Params p2 = {intact_weight, word_weight, margin, sure, b_open, b_not, tri_weight, frames,
                            {fb[0], fb[1], fb[2], fb[3], fb[4], fb[5]}};
         /* Doubtful slots are re-decided left to right; a second worker takes the later
          * half from a point no later slot can see past (see round2_split). */

@@ -7,8 +7,8 @@ sums; each distinct damaged byte pattern gets its readings once (:func:`.lossy.c
 cached); the language model is looked up for every slot and reading in one call per round
 (:class:`~digestkit.repair.model.arrays.DocumentScorer`). Round one is a Viterbi search over
 each group of adjacent slots; round two re-decides every doubtful slot with its neighbours
-fixed, the document's own counts, the pairs it shows intact, bracket pairing and the
-word-match bonus.
+fixed, the document's own counts, the pairs it shows intact, bracket pairing, the
+word-match bonus and the running text's trigrams.
 
 It differs from the run-wise pass on purpose: context windows are read from the repaired
 text (the run-wise pass reads the mojibake before a run); a damaged character breaks
@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from functools import lru_cache
 from types import ModuleType
 
@@ -42,7 +42,12 @@ from digestkit.repair.engine import _slot, language_from_counts
 from digestkit.repair.lossless import HOLE, CodecTable, codec_table
 from digestkit.repair.lossy import Candidate, candidates, estimate_losses
 from digestkit.repair.model import CharModel
-from digestkit.repair.model.arrays import DocumentScorer, ModelArrays
+from digestkit.repair.model.arrays import (
+    CONTEXT_KEY,
+    DocumentScorer,
+    ModelArrays,
+    triple_keys,
+)
 from digestkit.repair.types import RepairConfig, RepairSpan, Spans
 
 __all__ = ["codepoints", "fast_pass"]
@@ -827,6 +832,11 @@ def _second_round(
     weight = lossy.INTACT_WEIGHT
     if scorer.intact is not None and weight:
         scores += weight * (np.log1p(left_seen) + np.log1p(right_seen))
+    if lossy.TRIGRAM_WEIGHT and scorer.arrays.trigrams() is not None:
+        # Like the word bonus, only for readings near the best (most are far below it).
+        contender = scores > scores.max(axis=1)[:, None] - lossy.BONUS_MARGIN
+        trigram = _trigrams(scorer, left_win, right_win, first, last, length == 1)
+        scores += np.where(contender, lossy.TRIGRAM_WEIGHT * trigram(left_pairs, right_pairs), 0.0)
     top = scores.max(axis=1)
     near = np.isfinite(scores) & (scores > top[:, None] - lossy.BONUS_MARGIN)
     rows, cols = np.nonzero(near)
@@ -843,6 +853,59 @@ def _second_round(
     new = np.argmax(scores, axis=1)
     choice[doubt] = new
     conf[doubt] = _posterior(scores, new)
+
+
+def _trigrams(
+    scorer: DocumentScorer,
+    left_win: np.ndarray,
+    right_win: np.ndarray,
+    first: np.ndarray,
+    last: np.ndarray,
+    single: np.ndarray,
+) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """How much better each reading fits its two-character contexts than its bigrams say
+    (:meth:`CharModel.trigram_bonus` on arrays).
+
+    A bigram sees one neighbour: 方法[与]新 and 方法[中]新 look alike to it. The running
+    text's trigrams (``build.trigram_table``: P3(c | ab) interpolated with the model's
+    bigram P2) add, per reading ``f`` between ``l2 l1`` and ``r1 r2``,
+    log P3(f | l2 l1) / P2(f | l1) + log P3(r1 | l1 f) / P2(r1 | f)
+    + log P3(r2 | f r1) / P2(r2 | r1): each 0 where its context is unknown (the trigram
+    model backs off to the bigram), negative where the context is well known and never
+    goes on that way. The middle term is for single-character readings only. Returns a
+    function of the readings' left and right bigram scores (log P2, as round two has them).
+    """
+    table = scorer.arrays.trigrams()
+    assert table is not None
+    k = first.shape[1]
+    l2, l1 = left_win[:, -2:-1], left_win[:, -1:]
+    r1, r2 = right_win[:, :1], right_win[:, 1:2]
+    both = (r1[:, 0] >= 0) & (r2[:, 0] >= 0)
+    outer = np.full(len(first), -np.inf)
+    if both.any():
+        outer[both] = scorer.logp(r1[both, 0], r2[both, 0])[0]
+
+    def ratio(a: np.ndarray, b: np.ndarray, c: np.ndarray, logp2: np.ndarray) -> np.ndarray:
+        a, b, c = (np.broadcast_to(x, first.shape) for x in (a, b, c))
+        live = (a >= 0) & (b >= 0) & (c >= 0) & np.isfinite(logp2)
+        out = np.zeros(first.shape)
+        if live.any():
+            aa, bb = a[live], b[live]
+            rest = table.get(triple_keys(aa, bb, np.full(len(aa), CONTEXT_KEY)), -1.0)
+            known = rest >= 0
+            p3 = table.get(triple_keys(aa, bb, c[live]), 0.0)
+            with np.errstate(divide="ignore"):
+                ratio = p3 / np.exp(logp2[live]) + np.where(known, rest, 1.0)
+                out[live] = np.where(known, np.log(ratio), 0.0)
+        return out
+
+    def trigram(left_pairs: np.ndarray, right_pairs: np.ndarray) -> np.ndarray:
+        total = ratio(l2, l1, first, left_pairs)
+        total += np.where(single, ratio(l1, first, r1, right_pairs), 0.0)
+        total += ratio(last, r1, r2, np.repeat(outer[:, None], k, axis=1))
+        return np.where(first >= 0, total, 0.0)
+
+    return trigram
 
 
 def _brackets(
@@ -944,6 +1007,7 @@ def _model_buffers(arrays: ModelArrays) -> tuple[object, ...]:
     if hit is not None and hit[0] is arrays:
         return hit[1]
     words, inner = arrays.words()
+    trigrams = arrays.trigrams()
     out = (
         arrays.uni,
         arrays.start,
@@ -958,6 +1022,7 @@ def _model_buffers(arrays: ModelArrays) -> tuple[object, ...]:
         (words.interleaved(), words.bits),
         arrays.inner_row,
         arrays.inner_col,
+        None if trigrams is None else (trigrams.interleaved(), trigrams.bits),
     )
     _BUFFERS[id(arrays)] = (arrays, out)
     return out
@@ -1038,6 +1103,7 @@ def _compiled_pass(
         THREADS,
         slots.arrays.lang == "zh",
         tuple(v for ch in _FRAME_ORDER for v in lossy.FRAME_BONUS[ch]),
+        lossy.TRIGRAM_WEIGHT,
     )
     ms = len(slots.start)
     choice = np.empty(ms, np.int32)

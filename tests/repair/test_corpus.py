@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import math
 from collections import Counter
 from pathlib import Path
 
@@ -62,6 +63,30 @@ def test_running_pairs_counts_prose_once_and_never_across_breaks(
     assert pairs["行命"] == 0  # <code>apt</code> stood between them
     assert pairs["录内"] == 2  # a wrapped man-page line is one sentence (in both pages)
     assert pairs["称描"] == 0  # headings are separate lines
+
+
+def test_running_triples_count_what_pairs_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _tree(tmp_path)
+    monkeypatch.setitem(corpus.SOURCES, "xx", (Source("pkg", "1.0", "doc", "test"),))
+    triples = corpus.running_triples("xx", tmp_path)
+    assert triples["包与系"] == 1  # across the wrapped line, the repeated paragraph once
+    assert triples["出目录"] == 2  # ls.1 and dir.1
+    assert triples["目录内"] == 2  # a wrapped man-page line is one sentence
+    assert not any("行命" in t for t in triples)  # <code>apt</code> stood between them
+    assert all(len(t) == 3 for t in triples)
+
+
+def test_trigram_table_keeps_each_context_whole() -> None:
+    # P3(c | ab) = stored(abc) + rest(ab) * P2(c | b) sums to 1 over c when P2 does.
+    counts = Counter({"模型与": 3, "模型的": 1, "型与数": 2})
+    table = build.trigram_table(counts, set("模型与的数"))
+    p = {k: math.exp(-v / 100) for k, v in table.items()}
+    assert set(table) == {"模型", "型与", "模型与", "模型的", "型与数"}
+    assert p["模型与"] + p["模型的"] + p["模型"] == pytest.approx(1.0, abs=0.02)
+    assert p["模型与"] > p["模型的"]
+    assert build.trigram_table(Counter({"模型x": 5}), set("模型")) == {}  # x: not a model char
 
 
 def test_unpack_names_a_missing_part(tmp_path: Path) -> None:

@@ -23,15 +23,24 @@ def test_a_word_intact_elsewhere_wins() -> None:
     assert repair_text(DAMAGED).text.endswith("## 要約\n本文の要約です。")
 
 
-def test_without_the_document_the_word_list_wins() -> None:
+def test_without_the_document_the_word_list_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Running-text trigrams (の要約) also vote for 要約: off, to see the document's part alone.
+    monkeypatch.setattr(lossy, "TRIGRAM_WEIGHT", 0.0)
     off = repair_text(DAMAGED, RepairConfig(document_prior=False)).text
     assert off.endswith("## 規約\n本文の規約です。")
 
 
 def test_the_intact_signal_is_what_decides(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lossy, "TRIGRAM_WEIGHT", 0.0)
     monkeypatch.setattr(model, "CACHE_WEIGHT", 0.0)
     monkeypatch.setattr(lossy, "INTACT_WEIGHT", 0.0)
     assert "要約です" not in repair_text(DAMAGED).text
+
+
+def test_running_text_trigrams_alone_bring_it_back() -> None:
+    # Without the document: the word list says 規約, the running text's の要約 says 要約.
+    off = repair_text(DAMAGED, RepairConfig(document_prior=False)).text
+    assert off.endswith("本文の要約です。")
 
 
 def test_only_intact_text_is_counted() -> None:

@@ -63,7 +63,7 @@ FLOOR = math.log(1e-8)
 
 @dataclass
 class LanguageTables:
-    """Per language: -log P in 0.01 nat for characters, backoffs, pairs and words."""
+    """Per language: -log P in 0.01 nat for characters, backoffs, pairs, words and trigrams."""
 
     uni: dict[str, dict[str, int]] = field(default_factory=dict)
     backoff: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -72,6 +72,11 @@ class LanguageTables:
     openers: dict[str, dict[str, int]] = field(default_factory=dict)
     closers: dict[str, dict[str, int]] = field(default_factory=dict)
     start: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: Running-text trigrams (``abc``) and their contexts (``ab``), see build.trigram_table:
+    #: kept as read (the newline-joined keys, the values) until asked for
+    #: (:meth:`trigram_items`, :meth:`trigrams`): as a dict they would hold ~70 MB.
+    tri: dict[str, tuple[bytes, array[int]]] = field(default_factory=dict)
+    _tri_dicts: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
     _prefixes: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     _inner_pairs: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
@@ -95,6 +100,22 @@ class LanguageTables:
             self._inner_pairs[lang] = hit
         return hit
 
+    def trigrams(self, lang: str) -> dict[str, int]:
+        """``lang``'s trigram table as a dict (built on first use; empty when there is none).
+
+        >>> load_model().trigrams("zh")["过程中"] < load_model().trigrams("zh")["过程与"]
+        True
+        """
+        hit = self._tri_dicts.get(lang)
+        if hit is None:
+            hit = self._tri_dicts[lang] = dict(zip(*self.trigram_items(lang), strict=True))
+        return hit
+
+    def trigram_items(self, lang: str) -> tuple[list[str], array[int]]:
+        """``lang``'s trigram keys and values (-log P in 0.01 nat), as two sequences."""
+        blob, vals = self.tri.get(lang, (b"", array("H")))
+        return (blob.decode("utf-8").split("\n") if vals else []), vals
+
     def unigram(self, lang: str, ch: str) -> float:
         """log P(ch) in ``lang`` (a floor for unknown characters)."""
         v = self.uni.get(lang, {}).get(ch)
@@ -116,13 +137,17 @@ def _parse(data: bytes) -> LanguageTables:
     tables = LanguageTables()
     pos = end + 1
     for entry in header["tables"]:
-        keys = data[pos : pos + entry["keys"]].decode("utf-8").split("\n") if entry["n"] else []
+        blob = data[pos : pos + entry["keys"]]
         pos += entry["keys"]
         vals = array("H")
         vals.frombytes(data[pos : pos + 2 * entry["n"]])
         if sys.byteorder != "little":
             vals.byteswap()
         pos += 2 * entry["n"]
+        if entry["table"] == "tri":
+            tables.tri[entry["lang"]] = (blob, vals)
+            continue
+        keys = blob.decode("utf-8").split("\n") if entry["n"] else []
         getattr(tables, entry["table"])[entry["lang"]] = dict(zip(keys, vals, strict=True))
     return tables
 
@@ -255,6 +280,37 @@ class CharModel:
             n = intact.get(text[k : k + 2])
             if n:
                 total += math.log1p(n)
+        return total
+
+    def trigram_bonus(self, left: str, reading: str, right: str) -> float:
+        """How much better ``reading`` fits the two characters on each side than its
+        bigrams say: log P3 / P2 summed over the trigrams (l2 l1 f), (l1 f r1) (a
+        one-character reading only) and (f r1 r2), with P3 the running text's trigram
+        interpolated with P2 = :meth:`logp` (see ``build.trigram_table``); a trigram whose
+        context the running text does not know adds 0.
+
+        >>> m = CharModel("zh")
+        >>> m.trigram_bonus("过程", "中", "可以") > 0 > m.trigram_bonus("过程", "不", "可以")
+        True
+        """
+        tri = self.tables.trigrams(self.lang)
+        if not tri:
+            return 0.0
+        first, last = reading[:1], reading[-1:]
+        triples = [(left[-2:-1], left[-1:], first, left[-1:])]
+        if len(reading) == 1:
+            triples.append((left[-1:], first, right[:1], last))
+        triples.append((last, right[:1], right[1:2], right[:1]))
+        total = 0.0
+        for a, b, c, before in triples:
+            if not (a and b and c):
+                continue
+            rest = tri.get(a + b)
+            if rest is None:
+                continue  # the running text does not know the context: P3 = P2
+            p3 = tri.get(a + b + c)
+            lam_p = 0.0 if p3 is None else math.exp(-p3 / 100)
+            total += math.log(lam_p / math.exp(self.logp(before, c)) + math.exp(-rest / 100))
         return total
 
     def p_uni(self, ch: str) -> float:

@@ -26,7 +26,14 @@ import numpy as np
 from digestkit.repair import model as _model
 from digestkit.repair.model import CLAUSE_END, LanguageTables, load_model
 
-__all__ = ["DocumentScorer", "HashTable", "ModelArrays", "pair_keys", "word_hashes"]
+__all__ = [
+    "DocumentScorer",
+    "HashTable",
+    "ModelArrays",
+    "pair_keys",
+    "triple_keys",
+    "word_hashes",
+]
 
 #: Code points are below 2**21, so a pair packs into one int64 key.
 SHIFT = 21
@@ -44,6 +51,21 @@ def pair_keys(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     True
     """
     return (a.astype(np.int64) << SHIFT) | b.astype(np.int64)
+
+
+#: The third code point of a context's key in the trigram table (no character has it).
+CONTEXT_KEY = (1 << SHIFT) - 1
+
+
+def triple_keys(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """One non-negative int64 key per (a, b, c) code-point triple (c = :data:`CONTEXT_KEY`:
+    the context ``ab`` itself).
+
+    >>> int(triple_keys(np.array([1]), np.array([2]), np.array([3]))[0]) == (1 << 42) + (2 << 21) + 3
+    True
+    """
+    ab = (a.astype(np.int64) << (2 * SHIFT)) | (b.astype(np.int64) << SHIFT)
+    return ab | c.astype(np.int64)
 
 
 class HashTable:
@@ -81,16 +103,17 @@ class HashTable:
             pos[lose] = (pos[lose] + 1) & self.mask
             pending = lose
         self._sorted: tuple[np.ndarray, np.ndarray] | None = None
-        self._interleaved: np.ndarray | None = None
+        # One array for both passes: keys and values are views of its columns.
+        both = np.empty((size, 2), np.uint64)
+        both[:, 0] = self.keys
+        both[:, 1] = self.values.view(np.uint64)
+        self._interleaved = both
+        self.keys = both[:, 0]
+        self.values = both[:, 1].view(np.float64)
 
     def interleaved(self) -> np.ndarray:
         """(stored key, value bits) pairs side by side: one cache line per probe, for the
-        compiled pass."""
-        if self._interleaved is None:
-            both = np.empty((len(self.keys), 2), np.uint64)
-            both[:, 0] = self.keys
-            both[:, 1] = self.values.view(np.uint64)
-            self._interleaved = both
+        compiled pass (:attr:`keys` and :attr:`values` are its columns)."""
         return self._interleaved
 
     def __len__(self) -> int:
@@ -249,6 +272,7 @@ class ModelArrays:
         self._alpha = np.zeros(UNICODE, np.uint8)
         self._words: HashTable | None = None
         self._inner: HashTable | None = None
+        self._trigrams: HashTable | None = None
 
     @property
     def bigram(self) -> HashTable:
@@ -291,6 +315,21 @@ class ModelArrays:
             low = (cps < 0x80) & ~self.in_table[cps]
             out = np.where(low, ascii_p[np.minimum(cps, 0x7F)], out)
         return out
+
+    def trigrams(self) -> HashTable | None:
+        """The running-text trigram table (build.trigram_table) keyed by :func:`triple_keys`:
+        ``1 - lam`` under a context's key, ``lam * count(abc) / n`` under a triple's; None
+        when the model has none for this language."""
+        if self._trigrams is None:
+            strings, logs = self.tables.trigram_items(self.lang)
+            if not strings:
+                return None
+            codes = string_codes(strings, 3)
+            third = np.where(codes[:, 2] >= 0, codes[:, 2], CONTEXT_KEY)
+            keys = triple_keys(codes[:, 0], codes[:, 1], third)
+            vals = np.exp(-np.asarray(logs, np.float64) / 100)
+            self._trigrams = HashTable(keys, vals)
+        return self._trigrams
 
     def words(self) -> tuple[HashTable, HashTable]:
         """(word hash -> best bonus, inner pair -> 1): the word-match bonus as lookups.

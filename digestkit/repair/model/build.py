@@ -8,10 +8,11 @@ character pairs gives a unigram and a bigram table per language. Punctuation is 
 word lists, so a small hand-set prior for CJK punctuation (from typical prose rates) is mixed
 in.
 
-The output, ``charlm.bin.gz`` beside this file (about 2.9 MB), holds per language four
+The output, ``charlm.bin.gz`` beside this file (about 4.6 MB), holds per language four
 tables of -log probabilities in 0.01 nat: ``uni`` (characters), ``backoff`` (the mass a
 character leaves to the unigram), ``bi`` (P(b|a) for frequent pairs) and ``words`` (whole
-words of 2-7 characters, for the word-match bonus); see :func:`encode_tables`. Loading it
+words of 2-7 characters, for the word-match bonus), and for zh / ja ``tri`` (running-text
+trigrams, :func:`trigram_table`: 1.7 MB of the file); see :func:`encode_tables`. Loading it
 takes a fraction of a second (:mod:`digestkit.repair.model`). The build takes ~20 s and is deterministic.
 
 Sources and licences: wordfreq (Apache-2.0 code; its data is CC-BY-SA 4.0 word counts) and
@@ -222,6 +223,8 @@ def build_language(lang: str, wordlist: str, n_uni: int, n_pair: int) -> dict[st
     if lang in START_LANGS:
         share = {c: uni[c] / total for c in kept}
         tables["start"] = _starts(share, letters_share)
+    if lang in RUNNING_TRIPLES:
+        tables["tri"] = trigram_table(RUNNING_TRIPLES[lang](), keep_set)
     return tables
 
 
@@ -307,6 +310,59 @@ def mix_running_text(
             mixed[pair] = mixed.get(pair, 0.0) + lam[a] * n / left[a]
     new_backoff = {c: max((1 - lam.get(c, 0.0)) * v, 1e-3) for c, v in backoff.items()}
     return mixed, new_backoff
+
+
+#: Running-text triple counts per language, for :func:`trigram_table` (set with
+#: :data:`RUNNING_TEXT` by :func:`use_running_text`: Debian's documentation only).
+RUNNING_TRIPLES: dict[str, Callable[[], Counter[str]]] = {}
+#: Witten-Bell scale of the trigram interpolation, and the least count of a stored triple.
+#: Dev edits (``python -m eval.repair_dev``, ja / zh; without trigrams 187 / 161) at the
+#: best weight (lossy.TRIGRAM_WEIGHT) for each: WB 0.5 -> 144 / 148 (MIN 2, a third of the
+#: entries: 148 / 164; MIN 3: 156 / 165), WB 2 -> 144 / 155, WB 5 -> 151 / 155, WB 10 ->
+#: 151 / 156; test lossy edits 20 / 13 at WB 0.5, 24 / 13 from WB 2 on (26 / 14 without).
+#: WB 5 is kept: the running text (Debian manuals) is not the digests' register, and a
+#: context seen a few times there is weak evidence. At WB 0.5 a repeated heading of seed
+#: 004 went 与基线 -> 丁基线 (与基 seen, never before 线; 丁基 never seen, so no penalty)
+#: and whole-file changes were as often wrong as right (66 lines, ~28 right, ~30 wrong, by
+#: hand); at WB 5 (weight 0.75) 33 lines change, ~20 right, ~7 wrong.
+TRIGRAM_WB = 5.0
+TRIGRAM_MIN = 1
+
+
+def trigram_table(counts: Counter[str], chars: set[str]) -> Table:
+    """Interpolated trigram probabilities of running text, in two kinds of entry.
+
+    Round two of the repair asks, for a doubtful character, how much better (or worse) a
+    reading fits the two characters before or after it than its bigram says. With
+    Witten-Bell interpolation over a context ``ab`` seen ``n`` times before ``t`` distinct
+    characters in the running text, ``lam = n / (n + TRIGRAM_WB * t)`` and
+
+        P3(c | ab) = lam * count(abc) / n + (1 - lam) * P2(c | b)
+
+    where P2 is the model's bigram, known only when the document is read. So the table
+    stores, under the key ``ab``, ``1 - lam`` and, under ``abc``, ``lam * count(abc) / n``
+    (as -log in 0.01 nat like every table); the reader forms P3 / P2. Only triples of
+    model characters (``chars``) count, so ASCII and code never do.
+
+    >>> t = trigram_table(Counter({"方法与": 3, "方法中": 1, "x方法": 5}), {"方", "法", "与", "中"})
+    >>> sorted(t)
+    ['方法', '方法与', '方法中']
+    >>> round(math.exp(-t["方法与"] / 100), 2), round(math.exp(-t["方法"] / 100), 2)
+    (0.21, 0.71)
+    """
+    n_ctx: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    kept = {t: n for t, n in counts.items() if len(t) == 3 and all(c in chars for c in t)}
+    for t, n in kept.items():
+        n_ctx[t[:2]] += n
+        kinds[t[:2]] += 1
+    lam = {ab: n / (n + TRIGRAM_WB * kinds[ab]) for ab, n in n_ctx.items()}
+    out: Table = {ab: _nlog(1 - v) for ab, v in lam.items()}
+    for t, n in kept.items():
+        if n >= TRIGRAM_MIN:
+            out[t] = _nlog(lam[t[:2]] * n / n_ctx[t[:2]])
+    # In key order, each context before its triples: the file is 8% smaller than in count order.
+    return {k: out[k] for k in sorted(out)}
 
 
 #: Languages whose backoff uses the word-initial distribution (see :func:`_starts`, which
@@ -442,11 +498,13 @@ def use_running_text(kind: str, corpus_dir: Path | None = None) -> None:
     """Set :data:`RUNNING_TEXT`: ``debian`` (the default: :mod:`.corpus`), ``people-daily``
     (zh only, the rejected news corpus) or ``none``."""
     RUNNING_TEXT.clear()
+    RUNNING_TRIPLES.clear()
     if kind == "debian":
         from digestkit.repair.model import corpus
 
         for lang in corpus.SOURCES:
             RUNNING_TEXT[lang] = functools.partial(corpus.running_pairs, lang, corpus_dir)
+            RUNNING_TRIPLES[lang] = functools.partial(corpus.running_triples, lang, corpus_dir)
     elif kind == "people-daily":
         RUNNING_TEXT["zh"] = people_daily_pairs
 

@@ -8,10 +8,10 @@ register; translated technical documentation is closer to paper digests.
 
 Only Debian packages and PyPI are reachable here, so the prose comes from Debian's
 translated documentation (bookworm). Each source below names the package, the version
-read, the part of it used and its licence; :func:`running_pairs` fetches them with
+read, the part of it used and its licence; :func:`running_lines` fetches them with
 ``apt-get download PKG=VERSION`` (no root needed, nothing installed system-wide) and
 ``dpkg-deb -x`` into a cache directory (``$DIGESTKIT_HOME/corpus``). Only aggregate
-character-pair counts derived from the text go into ``charlm.bin.gz``; the text itself is
+character-pair and character-triple counts derived from the text go into ``charlm.bin.gz``; the text itself is
 neither committed nor shipped.
 
 Markup is stripped (HTML tags, man-page roff requests and escapes); code (``<pre>``,
@@ -23,6 +23,7 @@ lines and roff turns a line break into a space); a line seen before is counted o
 
 from __future__ import annotations
 
+import functools
 import gzip
 import logging
 import re
@@ -35,7 +36,17 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import NamedTuple
 
-__all__ = ["SOURCES", "Source", "html_text", "man_text", "prose_lines", "running_pairs"]
+__all__ = [
+    "SOURCES",
+    "Source",
+    "html_text",
+    "man_text",
+    "ngram_counts",
+    "prose_lines",
+    "running_lines",
+    "running_pairs",
+    "running_triples",
+]
 
 log = logging.getLogger(__name__)
 
@@ -248,16 +259,40 @@ def unpack(source: Source, cache: Path) -> Path:
     return part
 
 
-def running_pairs(lang: str, cache: Path | None = None) -> Counter[str]:
-    """Character-pair counts of ``lang``'s running text from :data:`SOURCES`."""
+def ngram_counts(lines: Iterable[str], n: int) -> Counter[str]:
+    """Runs of ``n`` adjacent characters in each line (none across lines).
+
+    >>> sorted(ngram_counts(["模型与数据", "与数据"], 3).items())
+    [('与数据', 2), ('型与数', 1), ('模型与', 1)]
+    """
+    grams: Counter[str] = Counter()
+    for line in lines:
+        grams.update(line[i : i + n] for i in range(len(line) - n + 1))
+    return grams
+
+
+@functools.lru_cache(maxsize=2)
+def running_lines(lang: str, cache: Path | None = None) -> tuple[str, ...]:
+    """The de-duplicated prose lines of ``lang``'s :data:`SOURCES` (read once per process:
+    the build counts both pairs and triples from them)."""
     if cache is None:
         from digestkit.config import home_dir
 
         cache = home_dir() / "corpus"
     cache.mkdir(parents=True, exist_ok=True)
     seen: set[str] = set()
-    pairs: Counter[str] = Counter()
+    lines: list[str] = []
     for source in SOURCES[lang]:
         for text in documents(unpack(source, cache)):
-            pairs.update(pair_counts(prose_lines(text, seen)))
-    return pairs
+            lines.extend(prose_lines(text, seen))
+    return tuple(lines)
+
+
+def running_pairs(lang: str, cache: Path | None = None) -> Counter[str]:
+    """Character-pair counts of ``lang``'s running text from :data:`SOURCES`."""
+    return pair_counts(running_lines(lang, cache))
+
+
+def running_triples(lang: str, cache: Path | None = None) -> Counter[str]:
+    """Character-triple counts of ``lang``'s running text (for the trigram table)."""
+    return ngram_counts(running_lines(lang, cache), 3)

@@ -1,0 +1,79 @@
+"""Running-text trigram evidence in round two: the array form, the run-wise form and the
+compiled pass must read the same table the same way (``fastpass._trigrams``,
+``CharModel.trigram_bonus``, ``_kernel.c: tri_ratio``)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from digestkit.repair import fastpass, lossy, repair_text
+from digestkit.repair.corrupt import corrupt
+from digestkit.repair.model import CharModel
+from digestkit.repair.model.arrays import CONTEXT_KEY, DocumentScorer, ModelArrays, triple_keys
+
+CASES = [
+    ("过程", "中可与不", "可以"),
+    ("方法", "与中不", "新思"),
+    ("対応し", "きくそ", "れない"),
+    ("して", "きく", "たが"),
+]
+
+
+def test_the_table_holds_contexts_and_triples() -> None:
+    arrays = ModelArrays.get("zh")
+    table = arrays.trigrams()
+    assert table is not None
+    tri = arrays.tables.trigrams("zh")
+    a, b, c = (np.array([ord(ch)]) for ch in "过程中")
+    rest = table.get(triple_keys(a, b, np.array([CONTEXT_KEY])), -1.0)[0]
+    assert rest == pytest.approx(math.exp(-tri["过程"] / 100))
+    assert table.get(triple_keys(a, b, c), 0.0)[0] == pytest.approx(math.exp(-tri["过程中"] / 100))
+    assert ModelArrays.get("en").trigrams() is None  # no running text for English
+
+
+@pytest.mark.parametrize(("left", "readings", "right"), CASES)
+def test_array_form_equals_the_run_wise_form(left: str, readings: str, right: str) -> None:
+    lang = "ja" if any("\u3040" <= ch <= "\u30ff" for ch in left + readings) else "zh"
+    model = CharModel(lang)
+    scorer = DocumentScorer(ModelArrays.get(lang), np.array([0x20], np.int64))
+    model.observe_always_visible(" ")
+    first = np.array([[ord(ch) for ch in readings]], np.int64)
+    lw = np.array([[-1] * (fastpass.CONTEXT - len(left)) + [ord(ch) for ch in left]])
+    rw = np.array([[ord(ch) for ch in right] + [-1] * (fastpass.CONTEXT - len(right))])
+    left_pairs = scorer.logp(np.repeat(lw[:, -1], first.shape[1]), first[0])[0][None, :]
+    right_pairs = scorer.logp(first[0], np.repeat(rw[:, 0], first.shape[1]))[0][None, :]
+    single = np.ones(first.shape, bool)
+    got = fastpass._trigrams(scorer, lw, rw, first, first, single)(left_pairs, right_pairs)
+    want = [model.trigram_bonus(left, ch, right) for ch in readings]
+    assert got[0].tolist() == pytest.approx(want)
+
+
+def test_context_known_only_where_running_text_has_it() -> None:
+    model = CharModel("zh")
+    assert (
+        model.trigram_bonus("过程", "中", "可以")
+        > 1
+        > 0
+        > model.trigram_bonus("过程", "不", "可以")
+    )
+    assert model.trigram_bonus("", "中", "") == 0.0  # no context at all
+    assert CharModel("en").trigram_bonus("ab", "c", "de") == 0.0
+
+
+def test_weight_zero_turns_it_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = corrupt("在训练过程中可以看到，方法与新思路的结合。", "seed004")
+    weight = lossy.TRIGRAM_WEIGHT
+    with_it = repair_text(text).text
+    monkeypatch.setattr(lossy, "TRIGRAM_WEIGHT", 0.0)
+    without = repair_text(text).text
+    assert with_it == "在训练过程中可以看到，方法与新思路的结合。"
+    assert "过程不可以" in without  # the bigrams alone: 不可以 is common
+    for kernel in (fastpass.KERNEL, None):
+        monkeypatch.setattr(fastpass, "KERNEL", kernel)
+        monkeypatch.setattr(lossy, "TRIGRAM_WEIGHT", weight)
+        assert repair_text(text).text == with_it
+        monkeypatch.setattr(lossy, "TRIGRAM_WEIGHT", 0.0)
+        assert repair_text(text).text == without
