@@ -712,11 +712,24 @@ static double *vec_get(VecCache *v, uint64_t key, int *fresh) {
     return out;
 }
 
+/* The trigram table is large (16 MB for zh) and probed at random: each round-two worker
+ * keeps a small direct-mapped memo of its answers (256 KB, in its pooled Caches, emptied
+ * for each call), so a document's repeated
+ * contexts stay out of main memory. It holds only what the table says. */
+#define TRI_MEMO_BITS 14
+/* Readings per slot at most (fastpass.KEEP is 16). */
+#define MAX_K 64
+typedef struct {
+    uint64_t key;  /* triple key + 1; 0 = empty */
+    double value;  /* NAN: absent from the table */
+} TriMemo;
+
 /* Round one's caches for one worker, pooled across calls (a worker thread of its own per
  * call would otherwise build them afresh every time). */
 typedef struct {
     VecCache sides, links;
     double *scratch;  /* 2 side vectors (3 * k each) + k * k scores for what is not cached */
+    TriMemo *tri;     /* round two's trigram memo (allocated when first needed) */
     Py_ssize_t k;
     int busy;
 } Caches;
@@ -756,7 +769,7 @@ static Caches *caches_take(Py_ssize_t k) {
 static void caches_give(Caches *c) {
     if (!c) return;
     if (c->busy == 2) {
-        vec_free(&c->sides); vec_free(&c->links); free(c->scratch); free(c);
+        vec_free(&c->sides); vec_free(&c->links); free(c->scratch); free(c->tri); free(c);
         return;
     }
 #ifndef _WIN32
@@ -980,6 +993,7 @@ typedef struct {
     Py_ssize_t n_out, lo, hi;
     const int32_t *left, *right;       /* round one's neighbours of each slot */
     const double *const *lvec, *const *rvec;  /* round one's side vectors (see Round1) */
+    TriMemo *tri_memo;  /* NULL: probe the trigram table directly */
 } Round2;
 
 /* logp (round two: the document's counts joined) from a side vector's P and counts. */
@@ -999,16 +1013,6 @@ static inline uint64_t triple_key(int32_t a, int32_t b, int32_t c) {
     return ((uint64_t)a << 42) | ((uint64_t)b << 21) | (uint64_t)c;
 }
 
-/* The trigram table is large (16 MB for zh) and probed at random: each round-two worker
- * keeps a small direct-mapped memo of its answers (256 KB), so a document's repeated
- * contexts stay out of main memory. It holds only what the table says. */
-#define TRI_MEMO_BITS 14
-/* Readings per slot at most (fastpass.KEEP is 16). */
-#define MAX_K 64
-typedef struct {
-    uint64_t key;  /* triple key + 1; 0 = empty */
-    double value;  /* NAN: absent from the table */
-} TriMemo;
 
 static double tri_get(const Table *t, TriMemo *memo, uint64_t key, double dflt) {
     if (!memo) return table_get(t, key, dflt);
@@ -1042,7 +1046,7 @@ static void round2_run(void *arg) {
     double *conf = j->conf, *score = j->h.score;
     Py_ssize_t k = s->k, n_out = j->n_out;
     /* NULL (out of memory) only makes the trigram probes slower. */
-    TriMemo *memo = p->tri_weight && md->tri.slots ? calloc((size_t)1 << TRI_MEMO_BITS, sizeof(TriMemo)) : NULL;
+    TriMemo *memo = j->tri_memo;
     double lp_left[MAX_K], lp_right[MAX_K];  /* each reading's bigram scores (decide checks k) */
     for (Py_ssize_t q = j->lo; q < j->hi; q++) {
         if (conf[q] >= p->sure) continue;
@@ -1131,7 +1135,6 @@ static void round2_run(void *arg) {
             else out[at] = s->first[q * k + choice[q]];
         }
     }
-    free(memo);
 }
 
 /* Where a second worker may start round two: at a doubtful slot that sees none of the
@@ -1457,10 +1460,21 @@ static PyObject *decide(PyObject *self, PyObject *args) {
                 }
             }
         }
-        for (int w = 0; w < 2; w++)
+        for (int w = 0; w < 2; w++) {
             jobs[w] = (Round2){{&s, md, NULL}, &p2, emit, w ? choice2 : choice, conf, w ? final2 : final,
                                w ? out2 : out, w ? pos2 : pos, n_out, w ? split : 0,
-                               w ? m : split, left, right, lvec, rvec};
+                               w ? m : split, left, right, lvec, rvec, NULL};
+            if ((w && split == m) || !p2.tri_weight || !md.tri.slots) continue;
+            /* A trigram memo per worker, from its pooled caches, emptied for this call (a
+             * failed allocation only makes the probes slower). */
+            if (!caches[w]) caches[w] = caches_take(k);
+            if (caches[w] && !caches[w]->tri)
+                caches[w]->tri = malloc(sizeof(TriMemo) << TRI_MEMO_BITS);
+            if (caches[w] && caches[w]->tri) {
+                memset(caches[w]->tri, 0, sizeof(TriMemo) << TRI_MEMO_BITS);
+                jobs[w].tri_memo = caches[w]->tri;
+            }
+        }
         int err = run_pair(round2_run, jobs, sizeof(Round2), split < m);
         if (split < m && !err) memcpy(choice + split, choice2 + split, sizeof(int32_t) * (m - split));
         free(out2); free(pos2); free(final2); free(choice2);
