@@ -65,6 +65,16 @@ def test_running_pairs_counts_prose_once_and_never_across_breaks(
     assert pairs["称描"] == 0  # headings are separate lines
 
 
+def test_documents_read_html_inside_a_help_jar(tmp_path: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "help.jar", "w") as jar:
+        jar.writestr("ja/page.html", "<p>行列の固有値を計算します。</p><pre>spec(A)</pre>")
+        jar.writestr("META-INF/MANIFEST.MF", "行列")
+    (text,) = corpus.documents(tmp_path)
+    assert "行列の固有値を計算します。" in text and "spec" not in text
+
+
 def test_unpack_names_a_missing_part(tmp_path: Path) -> None:
     _tree(tmp_path)
     with pytest.raises(RuntimeError, match="has no nowhere"):

@@ -227,6 +227,10 @@ def documents(root: Path) -> Iterator[str]:
     for path in sorted(root.rglob("*")):
         if path.name.endswith((".html", ".htm")) and path.is_file():
             yield html_text(path.read_text(encoding="utf-8", errors="replace"))
+        elif path.name.endswith(".jar") and path.is_file():  # JavaHelp (Scilab's help)
+            with zipfile.ZipFile(path) as jar:
+                for name in sorted(n for n in jar.namelist() if n.endswith((".html", ".htm"))):
+                    yield html_text(jar.read(name).decode("utf-8", errors="replace"))
         elif path.name.endswith(".gz") and "/man/" in path.as_posix() and path.is_file():
             raw = gzip.decompress(path.read_bytes())
             try:
