@@ -117,6 +117,7 @@ def tokens(text):
     """
     name = f"词元{len(text)}个"
     return text.split()  # 按空格
+# トークン数を返す
 '''
 
 
@@ -154,6 +155,9 @@ def test_pypi_archive_prose_under_its_part(tmp_path: Path, monkeypatch: pytest.M
     assert pairs["安装"] == 2
     assert pairs["不读"] == 0 and pairs["不在"] == 0  # JSON and files outside the part
     assert pairs["元个"] == 0  # the f-string field stood between them
+    assert pairs["トー"] == 0  # a Japanese line is not Chinese text
+    ja = corpus.running_pairs("ja", tmp_path, [source])
+    assert ja["トー"] == 2 and ja["模型"] == 0
 
 
 def test_pypi_source_in_a_tar_archive(tmp_path: Path) -> None:

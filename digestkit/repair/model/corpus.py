@@ -378,6 +378,21 @@ def source_documents(source: Source, cache: Path) -> Iterator[str]:
         yield from documents(unpack(source, cache))
 
 
+_KANA = re.compile("[\u3040-\u30ff]")
+
+
+def in_language(line: str, lang: str) -> bool:
+    """Whether a line with CJK in it is ``lang``: Japanese has kana, Chinese none.
+
+    >>> in_language("返回词元数。", "zh"), in_language("トークン数を返す。", "zh")
+    (True, False)
+    >>> in_language("トークン数を返す。", "ja"), in_language("要約", "ja")
+    (True, False)
+    """
+    has_kana = _KANA.search(line) is not None
+    return has_kana if lang == "ja" else not has_kana if lang == "zh" else True
+
+
 def running_pairs(
     lang: str, cache: Path | None = None, sources: Iterable[Source] | None = None
 ) -> Counter[str]:
@@ -392,7 +407,10 @@ def running_pairs(
     for source in SOURCES[lang] if sources is None else sources:
         counts: Counter[str] = Counter()
         for text in source_documents(source, cache):
-            counts.update(pair_counts(prose_lines(text, seen)))
+            lines = prose_lines(text, seen)
+            if source.registry == "pypi":  # code of several locales: keep ``lang``'s lines
+                lines = (line for line in lines if in_language(line, lang))
+            counts.update(pair_counts(lines))
         log.info("%s %s: %d pairs", source.package, source.version, counts.total())
         for pair, n in counts.items():
             pairs[pair] += source.weight * n
