@@ -84,7 +84,9 @@ def _pypi(package: str, version: str, part: str, licence: str, weight: int = 1) 
 #: vocabulary of models (训练, 推理, 量化, 查询, 词元) in running sentences, which Debian's
 #: documentation lacks. After each: CJK characters of its prose lines (de-duplicated).
 #: Measured and left out (build.mix_running_text): lazyllm 1.4.0 (0.22 M, API docs),
-#: FastNLP 1.0.1 (0.08 M); synonyms (a word list) and Janome (a dictionary) are not prose.
+#: FastNLP 1.0.1 (0.08 M); x2paddle 1.6.0, text2vec 1.3.8, paddle-quantum 2.4.0, erniekit
+#: 1.3.0, paddleclas 2.6.0 and textgen 1.1.1's README (0.04 M together): dev 127 -> 131.
+#: synonyms, pycorrector, similarities (word lists) and Janome (a dictionary) are not prose.
 ML_ZH = (
     _pypi("d2l", "0.17.6", "d2l/", "MIT-0 code, CC-BY-SA-4.0 text"),  # 3.6 k: d2l-zh, 词元
     _pypi("opencompass", "0.5.4", "opencompass/", "Apache-2.0"),  # 73 k
@@ -109,7 +111,8 @@ ML_ZH = (
 )
 #: The same for Japanese: little exists; LLM tooling written in Japan (comments, messages),
 #: 0.085 M characters in all, counted ``ML_JA_WEIGHT`` times (dev edits for weight 1 / 2 /
-#: 4 / 8: 172 / 170 / 166 / 172).
+#: 4 / 8: 172 / 170 / 166 / 172). Scilab's Japanese help (scilab-doc-ja 6.1.1+dfsg2-6, 0.49 M
+#: characters of numerical computing, read from its help jar) made dev worse: 187 -> 217.
 ML_JA_WEIGHT = 4
 ML_JA = tuple(
     source._replace(weight=ML_JA_WEIGHT)
