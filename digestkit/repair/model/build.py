@@ -308,6 +308,9 @@ def mix_running_text(
     - ja: Scilab's Japanese help (debian scilab-doc-ja, 0.49 M characters of numerical
       computing) 217: not used. The LLM packages (0.085 M) x1 / x2 / x4 / x8: 172 / 170 /
       166 / 172; MIX 0.5 179.
+    - with them, RUNNING_WB 0.15 / 0.6: ja 166 / 169, zh 127 / 127; RUNNING_MIX 0.45: ja
+      168, zh 126. More zh packages (swanlab, evalscope, openspg-kag, dbgpt, agentuniverse:
+      0.10 M) 128; evalscope alone 127: the code-comment register has given what it can.
     - kept (zh 20 packages x1, ja 9 x4; MIX 0.4): dev ja 187 -> 166, zh 161 -> 127; test
       (``make eval``) lossy ja 0.223% -> 0.223%, zh 0.214% -> 0.177% (array-pass edits 26
       -> 21), seed 004 1.21% -> 1.10% (line by line 1.01% -> 0.82%). Left: 要約 -> 規約
