@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import math
 from collections import Counter
@@ -89,6 +90,16 @@ def test_trigram_table_keeps_each_context_whole() -> None:
     assert build.trigram_table(Counter({"模型x": 5}), set("模型")) == {}  # x: not a model char
 
 
+def test_documents_read_html_inside_a_help_jar(tmp_path: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "help.jar", "w") as jar:
+        jar.writestr("ja/page.html", "<p>行列の固有値を計算します。</p><pre>spec(A)</pre>")
+        jar.writestr("META-INF/MANIFEST.MF", "行列")
+    (text,) = corpus.documents(tmp_path)
+    assert "行列の固有値を計算します。" in text and "spec" not in text
+
+
 def test_unpack_names_a_missing_part(tmp_path: Path) -> None:
     _tree(tmp_path)
     with pytest.raises(RuntimeError, match="has no nowhere"):
@@ -110,12 +121,107 @@ def test_mixing_keeps_each_distribution_whole() -> None:
 
 
 def test_use_running_text_chooses_the_source() -> None:
-    saved = dict(build.RUNNING_TEXT)
+    saved, saved3 = dict(build.RUNNING_TEXT), dict(build.RUNNING_TRIPLES)
     try:
         build.use_running_text("debian", Path("/nonexistent"))
-        assert set(build.RUNNING_TEXT) == set(corpus.SOURCES)
+        assert set(build.RUNNING_TEXT) == set(corpus.SOURCES) == set(build.RUNNING_TRIPLES)
         build.use_running_text("none")
-        assert build.RUNNING_TEXT == {}
+        assert build.RUNNING_TEXT == {} == build.RUNNING_TRIPLES
     finally:
         build.RUNNING_TEXT.clear()
         build.RUNNING_TEXT.update(saved)
+        build.RUNNING_TRIPLES.clear()
+        build.RUNNING_TRIPLES.update(saved3)
+
+
+PY_SOURCE = '''"""模型与数据的工具。"""
+import os  # 读取环境变量
+
+def tokens(text):
+    """返回词元列表。
+
+    >>> tokens("a b")
+    """
+    name = f"词元{len(text)}个"
+    return text.split()  # 按空格
+# トークン数を返す
+'''
+
+
+def _wheel(root: Path) -> Path:
+    """A package cached as :func:`corpus.fetch_pypi` leaves it: one wheel in its directory."""
+    import zipfile
+
+    target = root / "mlpkg_1.0"
+    target.mkdir()
+    wheel = target / "mlpkg-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr("mlpkg/__init__.py", PY_SOURCE)
+        zf.writestr("mlpkg/README.md", "安装：`pip install mlpkg`后\n```\n代码块里\n```\n完成。")
+        zf.writestr("mlpkg/broken.py", "def f(:\n    # 语法错误之前\n")
+        zf.writestr("mlpkg/data.json", '{"不读": "这个"}')
+        zf.writestr("other/notes.py", "# 不在这个部分")
+    return wheel
+
+
+def test_python_text_keeps_comments_and_strings_only() -> None:
+    text = corpus.python_text(PY_SOURCE)
+    assert "模型与数据的工具。" in text and "读取环境变量" in text and "按空格" in text
+    assert "import" not in text and "split" not in text
+    assert f"词元{corpus.BREAK}个" in text  # an f-string field breaks the text
+
+
+def test_pypi_archive_prose_under_its_part(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _wheel(tmp_path)
+    source = Source("mlpkg", "1.0", "mlpkg/", "test", registry="pypi", weight=2)
+    monkeypatch.setitem(corpus.SOURCES, "zh", (source,))
+    pairs = corpus.running_pairs("zh", tmp_path)
+    assert pairs["模型"] == 2  # once in the text, weight 2
+    assert pairs["读取"] == 2 and pairs["空格"] == 2
+    assert pairs["后完"] == 0 and pairs["代码"] == 0  # code blocks are not prose
+    assert pairs["安装"] == 2
+    assert pairs["不读"] == 0 and pairs["不在"] == 0  # JSON and files outside the part
+    assert pairs["元个"] == 0  # the f-string field stood between them
+    assert pairs["トー"] == 0  # a Japanese line is not Chinese text
+    ja = corpus.running_pairs("ja", tmp_path, [source])
+    assert ja["トー"] == 2 and ja["模型"] == 0
+
+
+def test_pypi_source_in_a_tar_archive(tmp_path: Path) -> None:
+    import io
+    import tarfile
+
+    target = tmp_path / "sdpkg_2.0"
+    target.mkdir()
+    with tarfile.open(target / "sdpkg-2.0.tar.gz", "w:gz") as tf:
+        data = PY_SOURCE.encode("utf-8")
+        info = tarfile.TarInfo("sdpkg-2.0/sdpkg/core.py")
+        info.size = len(data)
+        tf.addfile(info, io.BytesIO(data))
+    source = Source("sdpkg", "2.0", "sdpkg-2.0/sdpkg/", "test", registry="pypi")
+    assert corpus.running_pairs("xx", tmp_path, [source])["返回"] == 1
+
+
+def test_fetch_pypi_wants_one_archive(tmp_path: Path) -> None:
+    wheel = _wheel(tmp_path)
+    (wheel.parent / "extra.whl").write_bytes(b"")
+    with pytest.raises(RuntimeError, match="expected one archive of mlpkg"):
+        corpus.fetch_pypi(Source("mlpkg", "1.0", "", "test", registry="pypi"), tmp_path)
+
+
+def test_use_running_text_debian_leaves_out_pypi_sources() -> None:
+    saved, saved3 = dict(build.RUNNING_TEXT), dict(build.RUNNING_TRIPLES)
+    try:
+        for kind in ("all", "debian"):
+            build.use_running_text(kind, Path("/nonexistent"))
+            for lang, make in build.RUNNING_TEXT.items():
+                assert isinstance(make, functools.partial)
+                chosen = make.args[2]
+                registries = {s.registry for s in chosen}
+                assert registries <= ({"debian", "pypi"} if kind == "all" else {"debian"})
+                assert len(chosen) == len(corpus.SOURCES[lang]) or kind == "debian"
+    finally:
+        build.RUNNING_TEXT.clear()
+        build.RUNNING_TEXT.update(saved)
+        build.RUNNING_TRIPLES.clear()
+        build.RUNNING_TRIPLES.update(saved3)

@@ -69,7 +69,7 @@ def test_weight_zero_turns_it_off(monkeypatch: pytest.MonkeyPatch) -> None:
     with_it = repair_text(text).text
     monkeypatch.setattr(lossy, "TRIGRAM_WEIGHT", 0.0)
     without = repair_text(text).text
-    assert with_it == "在训练过程中可以看到，方法与新思路的结合。"
+    assert "过程中可以" in with_it  # the running text knows 过程中 before 可以
     assert "过程不可以" in without  # the bigrams alone: 不可以 is common
     for kernel in (fastpass.KERNEL, None):
         monkeypatch.setattr(fastpass, "KERNEL", kernel)

