@@ -568,29 +568,87 @@ static int in_word(const Model *m, int32_t a, int32_t b) {
     return csr_find(m->in_row, m->in_col, a, b) >= 0;
 }
 
-/* CharModel.word_bonus at window[CONTEXT] (window: 2*CONTEXT+1 code points, -1 = none).
- * Every pair inside a word is an inner pair, so only stretches of inner pairs around the
- * centre are looked up (a stretch's hash grows one character at a time). */
-static double word_bonus(const Model *m, const int32_t *w) {
+/* The word bonus at window[CONTEXT] (window: 2*CONTEXT+1 code points, -1 = none), as
+ * fastpass._word_bonus: what the centre gains by joining a word when the words around it
+ * compete for the same characters. With best(i) the best total bonus of non-overlapping
+ * words inside window[0:i] and rest(i) the same inside window[i:], it is
+ * max(without, best(s) + bonus(window[s:e]) + rest(e) over words covering the centre) -
+ * without, where without = best(c) + rest(c + 1). (稀疏[与]线性: 丝线 is a word, but its 线
+ * already belongs to 线性, so 丝 gains only what 丝线 has over 线性.) Every pair inside a
+ * word is an inner pair, so only stretches of inner pairs are looked up. */
+#define WIN (2 * CONTEXT + 1)
+
+/* The sides of a window: the words wholly left of the centre (best[i], i <= CONTEXT) and
+ * wholly right of it (rest[i], i > CONTEXT). They do not depend on the centre, so a slot's
+ * readings share them. */
+typedef struct {
+    double best[WIN + 1], rest[WIN + 1];
+    int inner[WIN - 1];  /* inner[q]: (w[q], w[q + 1]) occurs inside some word */
+} WordSides;
+
+/* The bonus of window[s:e] (0: not a word, or a pair inside it never occurs in a word). */
+static double piece_value(const Model *m, const int32_t *w, const int *inner, int s, int e) {
+    for (int q = s; q + 1 < e; q++)
+        if (!inner[q]) return 0.0;
+    uint64_t h = 0;
+    for (int q = s; q < e; q++) h = h * POLY + (uint64_t)(w[q] + 1);
+    return table_get(&m->words, h & 0x7FFFFFFFFFFFFFFFULL, 0.0);
+}
+
+static void word_sides(const Model *m, const int32_t *w, WordSides *ws) {
     const int c = CONTEXT;
-    int lo = c, hi = c + 1;  /* [lo, hi): the longest stretch of inner pairs through c */
-    while (lo > 0 && lo > c - 6 && w[lo - 1] >= 0 && in_word(m, w[lo - 1], w[lo])) lo--;
-    while (hi < 2 * c + 1 && hi < c + 7 && w[hi] >= 0 && in_word(m, w[hi - 1], w[hi])) hi++;
-    if (lo == c && hi == c + 1) return 0.0;
-    double best = 0.0;
-    for (int s = lo; s <= c; s++) {
-        uint64_t h = 0;
-        for (int q = s; q <= c; q++) h = h * POLY + (uint64_t)(w[q] + 1);
-        for (int e = c + 1; e <= hi; e++) {
-            if (e > c + 1) h = h * POLY + (uint64_t)(w[e - 1] + 1);
-            int len = e - s;
-            if (len < 2) continue;
-            if (len > 7) break;
-            double v = table_get(&m->words, h & 0x7FFFFFFFFFFFFFFFULL, 0.0);
-            if (v > best) best = v;
+    for (int q = 0; q + 1 < WIN; q++)
+        if (q != c - 1 && q != c) ws->inner[q] = w[q] >= 0 && w[q + 1] >= 0 && in_word(m, w[q], w[q + 1]);
+    ws->inner[c - 1] = ws->inner[c] = 0;  /* the centre's pairs: per reading */
+    ws->best[0] = 0.0;
+    for (int i = 1; i <= c; i++) {
+        double v = ws->best[i - 1];
+        for (int s = i - 2; s >= 0 && i - s <= 7; s--) {
+            double x = piece_value(m, w, ws->inner, s, i);
+            if (x > 0 && ws->best[s] + x > v) v = ws->best[s] + x;
         }
+        ws->best[i] = v;
     }
-    return best;
+    ws->rest[WIN] = 0.0;
+    for (int i = WIN - 1; i > c; i--) {
+        double v = ws->rest[i + 1];
+        for (int e = i + 2; e <= WIN && e - i <= 7; e++) {
+            double x = piece_value(m, w, ws->inner, i, e);
+            if (x > 0 && x + ws->rest[e] > v) v = x + ws->rest[e];
+        }
+        ws->rest[i] = v;
+    }
+}
+
+/* The word bonus at window[CONTEXT] (window: 2*CONTEXT+1 code points, -1 = none), as
+ * fastpass._word_bonus: what the centre gains by joining a word when the words around it
+ * compete for the same characters. With best(i) the best total bonus of non-overlapping
+ * words inside window[0:i] and rest(i) the same inside window[i:], it is
+ * max(without, best(s) + bonus(window[s:e]) + rest(e) over words covering the centre) -
+ * without, where without = best(c) + rest(c + 1). (稀疏[与]线性: 丝线 is a word, but its 线
+ * already belongs to 线性, so 丝 gains only what 丝线 has over 线性.) Every pair inside a
+ * word is an inner pair, so only stretches of inner pairs are looked up. `ws` holds the
+ * window's sides (word_sides). */
+static double word_bonus(const Model *m, const int32_t *w, WordSides *ws) {
+    const int c = CONTEXT;
+    ws->inner[c - 1] = w[c - 1] >= 0 && in_word(m, w[c - 1], w[c]);
+    ws->inner[c] = w[c + 1] >= 0 && in_word(m, w[c], w[c + 1]);
+    double gain = 0.0;
+    if (ws->inner[c - 1] || ws->inner[c]) {
+        double without = ws->best[c] + ws->rest[c + 1], with_c = without;
+        for (int s = c; s >= 0 && c - s < 7; s--) {
+            if (s < c && !ws->inner[s]) break;  /* a word through c holds the pairs s..c */
+            for (int e = c + 1; e <= WIN && e - s <= 7; e++) {
+                if (e - s < 2) continue;
+                if (e > c + 1 && !ws->inner[e - 2]) break;
+                double x = piece_value(m, w, ws->inner, s, e);
+                if (x > 0 && ws->best[s] + x + ws->rest[e] > with_c) with_c = ws->best[s] + x + ws->rest[e];
+            }
+        }
+        gain = with_c - without;
+    }
+    ws->inner[c - 1] = ws->inner[c] = 0;
+    return gain;
 }
 
 static int get_table(PyObject *o, Table *t, Py_buffer *buf) {
@@ -1117,14 +1175,22 @@ static void round2_run(void *arg) {
             for (Py_ssize_t c = 0; c < k; c++)
                 if (score[c] > top) top = score[c];
         }
+        WordSides sides;
+        int sides_for = -1;  /* the reading whose window `sides` was measured on (-2: any) */
         for (Py_ssize_t c = 0; c < k; c++) {
             if (!isfinite(score[c]) || !(score[c] > top - p->margin)) continue;
             win[CONTEXT] = s->first[q * k + c];
-            int o = CONTEXT + 1;
-            if (s->multi[q] && s->keeps[q * k + c])
+            int o = CONTEXT + 1, tail = s->multi[q] && s->keeps[q * k + c];
+            if (tail)
                 for (Py_ssize_t p = s->tail_start[q]; p < s->end[q] && o < 2 * CONTEXT + 1; p++) win[o++] = s->cps[p];
             for (int x = 0; o < 2 * CONTEXT + 1; x++) win[o++] = right_win[x];
-            score[c] += p->word_weight * word_bonus(md, win);
+            /* A reading with a tail shifts the right side: its sides are its own. */
+            if (tail || sides_for != -2) {
+                word_sides(md, win, &sides);
+                sides_for = tail ? (int)c : -2;
+            }
+            score[c] += p->word_weight * word_bonus(md, win, &sides);
+            if (tail) sides_for = -1;
         }
         Py_ssize_t was = choice[q];
         choice[q] = (int32_t)argmax(score, k);

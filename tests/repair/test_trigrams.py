@@ -64,13 +64,13 @@ def test_context_known_only_where_running_text_has_it() -> None:
 
 
 def test_weight_zero_turns_it_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    text = corrupt("在训练过程中可以看到，方法与新思路的结合。", "seed004")
+    text = corrupt("数据在部署中需严格保护。", "seed004")
     weight = lossy.TRIGRAM_WEIGHT
     with_it = repair_text(text).text
     monkeypatch.setattr(lossy, "TRIGRAM_WEIGHT", 0.0)
     without = repair_text(text).text
-    assert "过程中可以" in with_it  # the running text knows 过程中 before 可以
-    assert "过程不可以" in without  # the bigrams alone: 不可以 is common
+    assert with_it == "数据在部署中需严格保护。"  # the running text knows 部署中需
+    assert "部署不需" in without  # the bigrams alone: 不需 is common
     for kernel in (fastpass.KERNEL, None):
         monkeypatch.setattr(fastpass, "KERNEL", kernel)
         monkeypatch.setattr(lossy, "TRIGRAM_WEIGHT", weight)

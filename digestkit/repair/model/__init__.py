@@ -174,6 +174,38 @@ def _outside_prior(ch: str) -> float:
     return 1e-8
 
 
+def _segment_gain(found: list[tuple[int, int, float]], lo: int, hi: int, i: int) -> float:
+    """Over positions ``lo`` to ``hi`` holding the words ``found`` ((start, end, value)):
+    the best total of non-overlapping words with one covering ``i``, minus the best total
+    without one (0 when no word covers ``i``).
+
+    >>> _segment_gain([(0, 2, 1.0), (1, 3, 3.0)], 0, 3, 0)  # 丝线 against 线性
+    0.0
+    >>> _segment_gain([(0, 2, 4.0), (1, 3, 3.0)], 0, 3, 0)
+    1.0
+    """
+    best = {lo: 0.0}
+    for end in range(lo + 1, hi + 1):
+        v = best[end - 1]
+        for s, e, x in found:
+            if e == end and best[s] + x > v:
+                v = best[s] + x
+        best[end] = v
+    rest = {hi: 0.0}
+    for start in range(hi - 1, lo - 1, -1):
+        v = rest[start + 1]
+        for s, e, x in found:
+            if s == start and x + rest[e] > v:
+                v = x + rest[e]
+        rest[start] = v
+    without = best[i] + rest[i + 1]
+    with_i = without
+    for s, e, x in found:
+        if s <= i < e and best[s] + x + rest[e] > with_i:
+            with_i = best[s] + x + rest[e]
+    return with_i - without
+
+
 class CharModel:
     """P(b | a) for one document: the language prior adapted to the document's text.
 
@@ -401,54 +433,47 @@ class CharModel:
         return value
 
     def word_bonus(self, text: str, i: int, longest: int = 7) -> float:
-        """How strongly ``text[i]`` completes a known word: the best, over words covering
-        it, of the word's cohesion (log P(word) - sum log P(char)) or its plain frequency
-        above :data:`WORD_FLOOR` (a rare technical word such as 前向 is still a word),
-        floored at 0, in nats.
+        """What ``text[i]`` gains by joining a known word, when the words around it compete
+        for the same characters (``fastpass._word_bonus``, which the array pass uses).
+
+        A word's value is its cohesion (log P(word) - sum log P(char)) or its plain
+        frequency above :data:`WORD_FLOOR` (a rare technical word such as 前向 is still a
+        word), floored at 0, in nats. Over the ``longest - 1`` characters on each side of
+        ``i``: the best total of non-overlapping words with a word covering ``i``, minus the
+        best total without one (稀疏[与]线性: 丝线 is a word, but its 线 belongs to 线性).
         """
         key = (text, i)
         if longest == 7:
             hit = self._bonus_memo.get(key)
             if hit is not None:
                 return hit
-        words = self.words
-        prefixes = self.tables.prefixes(self.lang)
-        mix = WORD_MIX.get(self.lang, 0.0)
-        best = 0.0
-        lo = i - longest + 1 if i >= longest else 0
         # A word covering i holds text[i-1:i+1] or text[i:i+2] as one of its pairs.
         pairs = self.tables.inner_pairs(self.lang)
-        if i == 0 or text[i - 1 : i + 1] not in pairs:
-            if text[i : i + 2] not in pairs:
-                if longest == 7:
-                    self._bonus_memo[key] = best
-                return best
-            lo = i  # no word reaches i from the left
-        log_uni = self._log_uni
-        n = len(text)
-        for start in range(lo, i + 1):
-            first = i + 1 if i > start else start + 2  # a word has 2+ characters
-            last = start + longest if start + longest < n else n
-            for end in range(first, last + 1):
-                piece = text[start:end]
-                v = words.get(piece)
-                if v is None:
-                    if piece not in prefixes:
-                        break  # no longer word starts with it
-                    continue
-                logp = -v / 100
-                chars = 0.0
-                for c in piece:
-                    lu = log_uni.get(c)
-                    if lu is None:
-                        lu = log_uni[c] = math.log(self.p_uni(c))
-                    chars += lu
-                cohesion = logp - chars
-                if cohesion > best:
-                    best = cohesion
-                frequency = mix * (logp - WORD_FLOOR)
-                if frequency > best:
-                    best = frequency
+        gain = 0.0
+        if (i > 0 and text[i - 1 : i + 1] in pairs) or text[i : i + 2] in pairs:
+            lo, hi = max(0, i - longest + 1), min(len(text), i + longest)
+            found = [
+                (s, e, v)
+                for s in range(lo, hi)
+                for e in range(s + 2, min(hi, s + longest) + 1)
+                if (v := self._word_value(text[s:e])) > 0
+            ]
+            gain = _segment_gain(found, lo, hi, i)
         if longest == 7:
-            self._bonus_memo[key] = best
-        return best
+            self._bonus_memo[key] = gain
+        return gain
+
+    def _word_value(self, piece: str) -> float:
+        """A word's value for :meth:`word_bonus` (0 when ``piece`` is not a word)."""
+        v = self.words.get(piece)
+        if v is None:
+            return 0.0
+        logp = -v / 100
+        log_uni = self._log_uni
+        chars = 0.0
+        for c in piece:
+            lu = log_uni.get(c)
+            if lu is None:
+                lu = log_uni[c] = math.log(self.p_uni(c))
+            chars += lu
+        return max(0.0, logp - chars, WORD_MIX.get(self.lang, 0.0) * (logp - WORD_FLOOR))
