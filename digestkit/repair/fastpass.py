@@ -974,21 +974,27 @@ def _word_bonus(arrays: ModelArrays, window: np.ndarray) -> np.ndarray:
     already belongs to 线性, so 丝 gains only what 丝线 has over 线性 (dev zh edits 122 ->
     110, ja 126 -> 126; test zh 14 -> 10 against the plain best covering word). Every piece
     is hashed at once from prefix hashes (the polynomial hash of
-    :func:`.model.arrays.word_hashes`); the segmentation runs only on rows with a word.
+    :func:`.model.arrays.word_hashes`); the segmentation runs on every row with a word at
+    once, position by position.
     """
-    from digestkit.repair.model.arrays import _POLY, _POSITIVE
+    from digestkit.repair.model.arrays import _POLY, _POSITIVE, pair_keys
 
-    words, _ = arrays.words()
+    words, inner = arrays.words()
     m, width = window.shape
     c = CONTEXT
     prefix = np.zeros((m, width + 1), np.uint64)
     codes = (window + 1).astype(np.uint64)
     for k in range(width):
         prefix[:, k + 1] = prefix[:, k] * _POLY + codes[:, k]
-    missing = np.zeros((m, width + 1), np.int64)
-    missing[:, 1:] = np.cumsum(window < 0, axis=1)
+    # Every pair inside a word is an inner pair: a piece is looked up only if all are.
+    live = (window[:, :-1] >= 0) & (window[:, 1:] >= 0)
+    pair_ok = np.zeros(live.shape, bool)
+    if live.any():
+        pair_ok[live] = inner.get(pair_keys(window[:, :-1][live], window[:, 1:][live])) > 0
+    broken = np.zeros((m, width), np.int64)
+    broken[:, 1:] = np.cumsum(~pair_ok, axis=1)  # broken[:, i]: non-inner pairs before i
     s, e = _PIECES[:, 0], _PIECES[:, 1]
-    rows, cols = np.nonzero(missing[:, e] == missing[:, s])
+    rows, cols = np.nonzero(broken[:, e - 1] == broken[:, s])
     value = np.zeros((m, len(_PIECES)))
     if len(rows):
         ps, pe = s[cols], e[cols]
@@ -996,28 +1002,32 @@ def _word_bonus(arrays: ModelArrays, window: np.ndarray) -> np.ndarray:
         value[rows, cols] = words.get(h.view(np.int64) & _POSITIVE, 0.0)
     covers = (s <= c) & (c < e)
     out = np.zeros(m)
-    for r in np.flatnonzero((value * covers).max(axis=1) > 0).tolist():
-        found = [(int(s[j]), int(e[j]), float(v)) for j, v in enumerate(value[r]) if v > 0]
-        best = [0.0] * (width + 1)
-        for i in range(1, width + 1):
-            v = best[i - 1]
-            for a, b, x in found:
-                if b == i and best[a] + x > v:
-                    v = best[a] + x
-            best[i] = v
-        rest = [0.0] * (width + 1)
-        for i in range(width - 1, -1, -1):
-            v = rest[i + 1]
-            for a, b, x in found:
-                if a == i and x + rest[b] > v:
-                    v = x + rest[b]
-            rest[i] = v
-        without = best[c] + rest[c + 1]
-        with_c = without
-        for a, b, x in found:
-            if a <= c < b and best[a] + x + rest[b] > with_c:
-                with_c = best[a] + x + rest[b]
-        out[r] = with_c - without
+    rows = np.flatnonzero((value * covers).max(axis=1) > 0)
+    if not len(rows):
+        return out
+    # best[:, i]: the best total of words inside window[:i]; rest[:, i]: inside window[i:].
+    v = value[rows]
+    word = v > 0
+    best = np.zeros((len(rows), width + 1))
+    for i in range(1, width + 1):
+        top = best[:, i - 1].copy()
+        for j in np.flatnonzero(e == i).tolist():
+            cand = best[:, s[j]] + v[:, j]
+            top = np.where(word[:, j] & (cand > top), cand, top)
+        best[:, i] = top
+    rest = np.zeros((len(rows), width + 1))
+    for i in range(width - 1, -1, -1):
+        top = rest[:, i + 1].copy()
+        for j in np.flatnonzero(s == i).tolist():
+            cand = v[:, j] + rest[:, e[j]]
+            top = np.where(word[:, j] & (cand > top), cand, top)
+        rest[:, i] = top
+    without = best[:, c] + rest[:, c + 1]
+    with_c = without.copy()
+    for j in np.flatnonzero(covers).tolist():
+        cand = best[:, s[j]] + v[:, j] + rest[:, e[j]]
+        with_c = np.where(word[:, j] & (cand > with_c), cand, with_c)
+    out[rows] = with_c - without
     return out
 
 
