@@ -445,14 +445,11 @@ static double pair_p(const Model *m, int32_t a, int32_t b, double *seen) {
     return p;
 }
 
-/* lp without the memo (round one's caches already hold each result once). */
+/* log P(b | a), 0 without a neighbour; not memoised (round one's caches hold each result
+ * once). */
 static inline double lp_direct(const Model *m, int32_t a, int32_t b) {
     double seen;
     return (a < 0 || b < 0) ? 0.0 : log(pair_p(m, a, b, &seen));
-}
-
-static inline double lp(const Model *m, int32_t a, int32_t b) {
-    return (a < 0 || b < 0) ? 0.0 : logp(m, a, b, NULL);
 }
 
 /* ---------------------------------------------------------------- decide */
@@ -863,8 +860,8 @@ typedef struct {
                                    * (right[r]), or NULL: round two reads them again */
 } Round1;
 
-/* lp(ch, first code point of each reading of slot r) (side 0), or lp(last code point of
- * each reading, ch) (side 1): k scores; those of readings that do not exist are 0. Slot
+/* lp_direct(ch, first code point of each reading of slot r) (side 0), or
+ * lp_direct(last code point of each reading, ch) (side 1): k scores; those of readings that do not exist are 0. Slot
  * r's valid readings are its first nv[r] columns. Behind the k scores: each pair's P and
  * how often the document shows it intact (k each), which round two mixes again. */
 static const double *side_scores(Round1 *j, int side, int32_t ch, Py_ssize_t r) {
