@@ -861,9 +861,10 @@ typedef struct {
 } Round1;
 
 /* lp_direct(ch, first code point of each reading of slot r) (side 0), or
- * lp_direct(last code point of each reading, ch) (side 1): k scores; those of readings that do not exist are 0. Slot
- * r's valid readings are its first nv[r] columns. Behind the k scores: each pair's P and
- * how often the document shows it intact (k each), which round two mixes again. */
+ * lp_direct(last code point of each reading, ch) (side 1): k scores; those of readings that
+ * do not exist are 0. Slot r's valid readings are its first nv[r] columns. Behind the k
+ * scores: each pair's P and how often the document shows it intact (k each), which round
+ * two mixes again. */
 static const double *side_scores(Round1 *j, int side, int32_t ch, Py_ssize_t r) {
     const Slots *s = j->h.s;
     const Model *md = &j->h.md;
