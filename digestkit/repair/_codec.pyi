@@ -5,12 +5,14 @@ from typing_extensions import Buffer
 def prepare(
     text: str,
     sample: int,
-    classes: Buffer,
+    index: Buffer,
     lead_bits: Buffer,
     cont_bits: Buffer,
+    run_bytes: Buffer,
     ncodecs: int,
+    size: int,
     /,
-) -> tuple[bytes, list[int]]: ...
+) -> tuple[bytes, bytes, list[int], list[int]]: ...
 def evidence(
-    squeezed: Buffer, run_byte: Buffer, hole: int, defined: int, /
+    squeezed: Buffer, counts: Buffer, run_byte: Buffer, hole: int, defined: int, /
 ) -> tuple[int, int, int, int]: ...

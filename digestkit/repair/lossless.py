@@ -595,6 +595,16 @@ class _CompiledTables(NamedTuple):
     holes: tuple[int, ...]
     defined: tuple[int, ...]  # per code page, its defined continuation bytes as bits
 
+    def prepare(
+        self, compiled: ModuleType, text: str, length: int
+    ) -> tuple[bytes, bytes, list[int], list[int]]:
+        """``_codec.prepare`` over ``text[:length]`` with these tables: (squeezed text,
+        character counts, pair votes, score bounds)."""
+        return compiled.prepare(
+            text, length, self.char_index, self.lead_bits, self.cont_bits, self.run_bytes,
+            len(self.holes), self.size,
+        )  # fmt: skip
+
 
 _FIRST_NUMBER = 0x20  # the numbers of run characters start here (_codec.c: FIRST)
 _QMARK = 0x01  # a '?' right after a run character (_codec.c: QMARK)
@@ -648,16 +658,7 @@ def _choose_codec_compiled(
 ) -> CodecChoice | None:
     """:func:`choose_codec` counted in C (``_codec.c``)."""
     length = slice(sample).indices(len(text))[1]  # len(text[:sample]), without the copy
-    squeezed, counts, votes, bounds = compiled.prepare(
-        text,
-        length,
-        tables.char_index,
-        tables.lead_bits,
-        tables.cont_bits,
-        tables.run_bytes,
-        len(codecs),
-        tables.size,
-    )
+    squeezed, counts, votes, bounds = tables.prepare(compiled, text, length)
     rank_of = {codec: rank for rank, codec in enumerate(codecs)}
 
     def evidence(codec: str) -> tuple[int, int, int, int]:

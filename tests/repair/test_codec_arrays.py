@@ -154,13 +154,17 @@ _PROSE = st.one_of(
 )
 
 
-@SETTINGS
-@given(
+#: A clean text, a corruption kind, its seed and a subset of code pages.
+MOJIBAKE = (
     st.text(_PROSE, min_size=1, max_size=400),
     st.sampled_from(CORRUPTION_KINDS),
     st.integers(0, 3),
     st.sets(st.sampled_from(DEFAULT_CODECS), min_size=1, max_size=5),
 )
+
+
+@SETTINGS
+@given(*MOJIBAKE)
 def test_generated_mojibake_gets_the_same_choice(
     text: str, kind: str, seed: int, subset: set[str]
 ) -> None:

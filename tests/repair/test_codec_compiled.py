@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from digestkit.repair import lossless
@@ -23,13 +23,18 @@ from digestkit.repair.corrupt import CORRUPTION_KINDS, corrupt
 from digestkit.repair.lossless import CodecChoice, choose_codec, codec_table, codepoints
 from digestkit.repair.types import DEFAULT_CODECS
 from tests.conftest import seed_path
-from tests.repair.test_codec_arrays import _PROSE, _RAW, _fixture_texts, reference_choose_codec
+from tests.repair.test_codec_arrays import (
+    _RAW,
+    MOJIBAKE,
+    SETTINGS,
+    _fixture_texts,
+    reference_choose_codec,
+)
 
 MODULE = lossless.COMPILED
 pytestmark = pytest.mark.skipif(MODULE is None, reason="_codec.c is not built")
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CODEC_SETS = [DEFAULT_CODECS, ("latin-1",), ("cp437",), ("cp1252", "cp1254"), DEFAULT_CODECS[::-1]]
 
 
@@ -57,16 +62,7 @@ def counts_of(text: str, codecs: tuple[str, ...]) -> tuple[list[int], list[tuple
     """The compiled votes, every code page's evidence, and the score bounds."""
     tables = lossless._compiled_tables(codecs)
     assert tables is not None
-    squeezed, counts, votes, bounds = MODULE.prepare(
-        text,
-        len(text),
-        tables.char_index,
-        tables.lead_bits,
-        tables.cont_bits,
-        tables.run_bytes,
-        len(codecs),
-        tables.size,
-    )
+    squeezed, counts, votes, bounds = tables.prepare(MODULE, text, len(text))
     evidence = [
         MODULE.evidence(squeezed, counts, tables.run_bytes[k], tables.holes[k], tables.defined[k])
         for k in range(len(codecs))
@@ -222,12 +218,7 @@ def test_every_string_width_is_read() -> None:
 
 
 @SETTINGS
-@given(
-    st.text(_PROSE, min_size=1, max_size=400),
-    st.sampled_from(CORRUPTION_KINDS),
-    st.integers(0, 3),
-    st.sets(st.sampled_from(DEFAULT_CODECS), min_size=1, max_size=5),
-)
+@given(*MOJIBAKE)
 def test_generated_mojibake_gets_the_same_choice(
     text: str, kind: str, seed: int, subset: set[str]
 ) -> None:
