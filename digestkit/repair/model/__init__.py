@@ -463,6 +463,19 @@ class CharModel:
             self._bonus_memo[key] = gain
         return gain
 
+    def segmentation_value(self, text: str, longest: int = 7) -> float:
+        """The best total of :meth:`word_bonus`'s word values over non-overlapping words
+        of ``text`` (0 when it holds no known word)."""
+        best = [0.0] * (len(text) + 1)
+        for end in range(2, len(text) + 1):
+            v = best[end - 1]
+            for start in range(max(0, end - longest), end - 1):
+                x = self._word_value(text[start:end])
+                if x > 0 and best[start] + x > v:
+                    v = best[start] + x
+            best[end] = v
+        return best[-1]
+
     def _word_value(self, piece: str) -> float:
         """A word's value for :meth:`word_bonus` (0 when ``piece`` is not a word)."""
         v = self.words.get(piece)
