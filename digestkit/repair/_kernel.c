@@ -625,8 +625,8 @@ static void word_sides(const Model *m, const int32_t *w, WordSides *ws) {
  * without, where without = best(c) + rest(c + 1). (稀疏[与]线性: 丝线 is a word, but its 线
  * already belongs to 线性, so 丝 gains only what 丝线 has over 线性.) Every pair inside a
  * word is an inner pair, so only stretches of inner pairs are looked up. `ws` holds the
- * window's sides (word_sides). */
-static double word_bonus(const Model *m, const int32_t *w, WordSides *ws) {
+ * window's sides (word_sides); the piece w[skip:skip + 2] never counts (-1: none). */
+static double word_bonus(const Model *m, const int32_t *w, WordSides *ws, int skip) {
     const int c = CONTEXT;
     ws->inner[c - 1] = w[c - 1] >= 0 && in_word(m, w[c - 1], w[c]);
     ws->inner[c] = w[c + 1] >= 0 && in_word(m, w[c], w[c + 1]);
@@ -638,6 +638,7 @@ static double word_bonus(const Model *m, const int32_t *w, WordSides *ws) {
             for (int e = c + 1; e <= WIN && e - s <= 7; e++) {
                 if (e - s < 2) continue;
                 if (e > c + 1 && !ws->inner[e - 2]) break;
+                if (s == skip && e == skip + 2) continue;  /* not a word here (pair_round) */
                 double x = piece_value(m, w, ws->inner, s, e);
                 if (x > 0 && ws->best[s] + x + ws->rest[e] > with_c) with_c = ws->best[s] + x + ws->rest[e];
             }
@@ -1187,7 +1188,7 @@ static void round2_run(void *arg) {
                 word_sides(md, win, &sides);
                 sides_for = tail ? (int)c : -2;
             }
-            score[c] += p->word_weight * word_bonus(md, win, &sides);
+            score[c] += p->word_weight * word_bonus(md, win, &sides, -1);
             if (tail) sides_for = -1;
         }
         Py_ssize_t was = choice[q];
@@ -1199,6 +1200,224 @@ static void round2_run(void *arg) {
             else out[at] = s->first[q * k + choice[q]];
         }
     }
+}
+
+/* Round three (fastpass._pair_round): adjacent single-character slots decided two at a time,
+ * left to right, over the best `keep` readings of each by what lies outside the pair (plus
+ * the current one); a pair changes only when the best scores `pair_margin` above it. */
+/* The indices of the `keep` best finite scores (ties: the lower index first) within `gap` of
+ * the best, and `current`, ascending; returns how many. */
+static Py_ssize_t pair_best(const double *outer, Py_ssize_t k, Py_ssize_t keep, double gap,
+                            Py_ssize_t current, Py_ssize_t *idx) {
+    double top = NEG;
+    for (Py_ssize_t c = 0; c < k; c++)
+        if (outer[c] > top) top = outer[c];
+    if (!isfinite(top)) return 0;
+    double bar = top - gap;
+    Py_ssize_t n = 0, with_current = 0;
+    for (Py_ssize_t c = 0; c < k; c++)
+        if (outer[c] > bar) idx[n++] = c;
+    if (n > keep) {  /* rare: keep the best (ties: the lower index), in ascending order */
+        uint8_t taken[MAX_K] = {0};
+        for (Py_ssize_t t = 0; t < keep; t++) {
+            Py_ssize_t b = -1;
+            for (Py_ssize_t x = 0; x < n; x++)
+                if (!taken[x] && (b < 0 || outer[idx[x]] > outer[idx[b]])) b = x;
+            if (b < 0) break;
+            taken[b] = 1;
+        }
+        Py_ssize_t m = 0;
+        for (Py_ssize_t x = 0; x < n; x++)
+            if (taken[x]) idx[m++] = idx[x];
+        n = m;
+    }
+    for (Py_ssize_t x = 0; x < n; x++) with_current |= idx[x] == current;
+    if (!with_current && isfinite(outer[current])) {
+        Py_ssize_t at = n++;
+        while (at > 0 && idx[at - 1] > current) { idx[at] = idx[at - 1]; at--; }
+        idx[at] = current;
+    }
+    return n;
+}
+
+/* How often the document shows the pair (a, b) intact (pair_p's `seen`). */
+static inline double intact_seen(const Model *md, int32_t a, int32_t b) {
+    if (!md->intact_left || md->intact_left[a] <= 0) return 0.0;
+    return counter_get(md->intact, pair_key(a, b));
+}
+
+/* Round one's caches, where they hold what round three needs (the document's counts have
+ * not joined P, or side vectors that keep P). */
+typedef struct {
+    const int32_t *left, *right;         /* round one's neighbours of each slot */
+    const double *const *lvec, *const *rvec;  /* side vectors (logp | p | seen), or NULL */
+    const double *const *link_of;        /* slot t's transitions from slot t - 1, or NULL */
+} Round1Caches;
+
+/* log P and intact count of each of slot r's readings next to a fixed neighbour `x` (side
+ * 0: x before the reading, 1: after it), from round one's side vectors and transitions where
+ * they hold it, in lp[] and seen[]. */
+static void side_lp(const Slots *s, const Model *md, const Round1Caches *rc, Py_ssize_t r,
+                    int side, int32_t x, const int32_t *choice, double *lp, double *seen) {
+    Py_ssize_t k = s->k;
+    const int32_t *f = s->first + r * k;
+    const double *vec = NULL, *row = NULL;
+    Py_ssize_t stride = 1;
+    if (x >= 0 && x == (side ? rc->right[r] : rc->left[r])) vec = side ? rc->rvec[r] : rc->lvec[r];
+    if (!vec && x >= 0 && !md->doc) {
+        if (!side && r > 0 && s->end[r - 1] == s->start[r] && rc->link_of[r])
+            row = rc->link_of[r] + choice[r - 1] * k;  /* x is slot r - 1's reading */
+        if (side && r + 1 < s->m && s->end[r] == s->start[r + 1] && rc->link_of[r + 1]) {
+            row = rc->link_of[r + 1] + choice[r + 1];  /* x is slot r + 1's reading */
+            stride = k;
+        }
+    }
+    for (Py_ssize_t c = 0; c < k; c++) {
+        lp[c] = seen[c] = 0.0;
+        if (f[c] < 0 || x < 0) continue;
+        int32_t a = side ? last_of(s, r, c) : x, b = side ? x : f[c];
+        if (vec) lp[c] = mixed_log(md, vec, k, c, b, &seen[c]);
+        else if (row) { lp[c] = row[c * stride]; seen[c] = intact_seen(md, a, b); }
+        else lp[c] = logp(md, a, b, &seen[c]);
+    }
+}
+
+static int pair_round(const Slots *s, const Model *md, const Round2Params *p, const Round1Caches *rc,
+                      TriMemo *memo, int32_t *choice, double *conf, int32_t *out, Py_ssize_t n_out,
+                      const int32_t *pos, Py_ssize_t keep, double pair_margin) {
+    Py_ssize_t k = s->k, m = s->m;
+    double outer_q[MAX_K], outer_r[MAX_K], left_lp[MAX_K], right_lp[MAX_K], seen_q[MAX_K], seen_r[MAX_K];
+    Py_ssize_t cq[MAX_K + 1], cr[MAX_K + 1];
+    double *total = malloc(sizeof(double) * (MAX_K + 1) * (MAX_K + 1));
+    double *link = malloc(sizeof(double) * (MAX_K + 1) * (MAX_K + 1));
+    uint8_t *scored = malloc((MAX_K + 1) * (MAX_K + 1));
+    if (!total || !link || !scored) { free(total); free(link); free(scored); return 1; }
+    double weight = md->intact_left && p->intact_weight ? p->intact_weight : 0.0;
+    int trigrams = p->tri_weight && md->tri.slots;
+    for (Py_ssize_t q = 0; q + 1 < m; q++) {
+        Py_ssize_t r = q + 1;
+        if (s->end[q] != s->start[r] || s->multi[q] || s->multi[r]) continue;
+        Py_ssize_t pq = pos[q], pr = pos[r];
+        int32_t win[2 * CONTEXT + 2];  /* CONTEXT before q, q, r, CONTEXT after r */
+        for (int o = 0; o < 2 * CONTEXT + 2; o++) {
+            Py_ssize_t at = pq - CONTEXT + o;
+            win[o] = at >= 0 && at < n_out ? out[at] : -1;
+        }
+        int32_t l2 = win[CONTEXT - 2], l1 = win[CONTEXT - 1], r1 = win[CONTEXT + 2], r2 = win[CONTEXT + 3];
+        const int32_t *fq = s->first + q * k, *fr = s->first + r * k;
+        side_lp(s, md, rc, q, 0, l1, choice, left_lp, seen_q);
+        side_lp(s, md, rc, r, 1, r1, choice, right_lp, seen_r);
+        for (Py_ssize_t c = 0; c < k; c++) {
+            outer_q[c] = fq[c] >= 0 ? s->prior[q * k + c] + left_lp[c] + weight * lg1p(seen_q[c]) : NEG;
+            outer_r[c] = fr[c] >= 0 ? s->prior[r * k + c] + right_lp[c] + weight * lg1p(seen_r[c]) : NEG;
+        }
+        Py_ssize_t na = pair_best(outer_q, k, keep, p->margin, choice[q], cq);
+        Py_ssize_t nb = pair_best(outer_r, k, keep, p->margin, choice[r], cr);
+        const double *links = md->doc ? NULL : rc->link_of[r];
+        Py_ssize_t now = -1;
+        double best_lite = NEG;
+        for (Py_ssize_t i = 0; i < na; i++)
+            for (Py_ssize_t j = 0; j < nb; j++) {
+                int32_t a = fq[cq[i]], b = fr[cr[j]];
+                double seen;
+                Py_ssize_t x = i * nb + j;
+                if (links) { link[x] = links[cq[i] * k + cr[j]]; seen = intact_seen(md, a, b); }
+                else link[x] = logp(md, a, b, &seen);
+                total[x] = outer_q[cq[i]] + outer_r[cr[j]] + link[x] + weight * lg1p(seen);
+                if (total[x] > best_lite) best_lite = total[x];
+                if (cq[i] == choice[q] && cr[j] == choice[r]) now = x;
+            }
+        if (now < 0) continue;
+        double sum = 0.0;
+        for (Py_ssize_t x = 0; x < na * nb; x++) sum += exp(total[x] - total[now]);
+        if (1.0 / sum >= p->sure) continue;
+        /* Only moves of both characters into a pair that occurs inside some word (what
+         * rounds one and two cannot make), near the best like round two's bonuses, get the
+         * costlier terms; and the current pair, to compare. */
+        double bar = best_lite - p->margin;
+        int any = 0;
+        for (Py_ssize_t i = 0; i < na; i++)
+            for (Py_ssize_t j = 0; j < nb; j++) {
+                Py_ssize_t x = i * nb + j;
+                scored[x] = cq[i] != choice[q] && cr[j] != choice[r] && total[x] > bar &&
+                            in_word(md, fq[cq[i]], fr[cr[j]]);
+                any |= scored[x];
+            }
+        if (!any) continue;
+        scored[now] = total[now] > bar;
+        double outer = trigrams && r1 >= 0 && r2 >= 0 ? logp(md, r1, r2, NULL) : NEG;
+        int frames_q = 0, frames_r = 0;
+        if (p->frames)
+            for (Py_ssize_t c = 0; c < k; c++) {
+                frames_q += fq[c] >= 0 && frame_index(fq[c]) >= 0;
+                frames_r += fr[c] >= 0 && frame_index(fr[c]) >= 0;
+            }
+        int32_t was = out[pq];
+        int q_open = frames_q >= 2 ? frame_open(out, pq) : 0;
+        /* The word windows: q's centre with d after it, r's centre with c before it. A
+         * window's sides (the words clear of its centre) depend on the other slot only. */
+        WordSides q_sides[MAX_K + 1], r_sides[MAX_K + 1];
+        uint8_t q_done[MAX_K + 1] = {0}, r_done[MAX_K + 1] = {0};
+        for (Py_ssize_t i = 0; i < na; i++) {
+            int32_t a = fq[cq[i]];
+            int r_open = -1;
+            for (Py_ssize_t j = 0; j < nb; j++) {
+                Py_ssize_t x = i * nb + j;
+                if (!scored[x]) continue;
+                int32_t b = fr[cr[j]];
+                /* Added up in fastpass._pair_round's order (the same sums to the last bit). */
+                double extra = 0.0;
+                if (trigrams) {
+                    double t = tri_ratio(&md->tri, memo, l2, l1, a, left_lp[cq[i]], NAN);
+                    t += tri_ratio(&md->tri, memo, l1, a, b, link[x], NAN);
+                    t += tri_ratio(&md->tri, memo, a, b, r1, right_lp[cr[j]], NAN);
+                    t += tri_ratio(&md->tri, memo, b, r1, r2, outer, NAN);
+                    extra = p->tri_weight * t;
+                }
+                out[pq] = a;  /* r's brackets and frames look back over q's reading */
+                if (r_open < 0) r_open = frames_r >= 2 ? frame_open(out, pr) : 0;
+                double e = bracket(a, out, pq, p->b_open, p->b_not);  /* reads out before pq */
+                if (frames_q >= 2 && frame_index(a) >= 0) e += p->frame_bonus[2 * frame_index(a) + (q_open ? 0 : 1)];
+                extra += e;
+                e = bracket(b, out, pr, p->b_open, p->b_not);
+                if (frames_r >= 2 && frame_index(b) >= 0) e += p->frame_bonus[2 * frame_index(b) + (r_open ? 0 : 1)];
+                extra += e;
+                win[CONTEXT] = a;
+                win[CONTEXT + 1] = b;
+                if (!q_done[j]) { word_sides(md, win, &q_sides[j]); q_done[j] = 1; }
+                if (!r_done[i]) { word_sides(md, win + 1, &r_sides[i]); r_done[i] = 1; }
+                /* The pair alone is not a word here (its bigram scores it already: 揶揄, two
+                 * rare characters that only occur together, outbid 架构); a word through both
+                 * centres and beyond counts once. */
+                double bonus = word_bonus(md, win, &q_sides[j], CONTEXT);
+                bonus += word_bonus(md, win + 1, &r_sides[i], CONTEXT - 1);
+                total[x] += extra + p->word_weight * 0.5 * bonus;
+            }
+        }
+        out[pq] = was;
+        Py_ssize_t top = 0;
+        for (Py_ssize_t x = 1; x < na * nb; x++)
+            if (total[x] > total[top]) top = x;
+        if (!(total[top] >= total[now] + pair_margin)) continue;
+        double all = 0.0, mq = 0.0, mr = 0.0;
+        Py_ssize_t ti = top / nb, tj = top % nb;
+        for (Py_ssize_t x = 0; x < na * nb; x++) {
+            double w = exp(total[x] - total[top]);
+            all += w;
+            if (x / nb == ti) mq += w;
+            if (x % nb == tj) mr += w;
+        }
+        choice[q] = (int32_t)cq[ti];
+        choice[r] = (int32_t)cr[tj];
+        conf[q] = rint(mq / all * 1e4) / 1e4;
+        conf[r] = rint(mr / all * 1e4) / 1e4;
+        out[pq] = fq[cq[ti]];
+        out[pr] = fr[cr[tj]];
+    }
+    free(total);
+    free(link);
+    free(scored);
+    return 0;
 }
 
 /* Where a second worker may start round two: at a doubtful slot that sees none of the
@@ -1328,7 +1547,8 @@ static int run_pair(void (*fn)(void *), void *jobs, size_t size, int two) {
  *         bigram_val, words, inner_row, inner_col, trigrams)
  * params: (document_prior, cache_weight, doc_weight, opener_before_end, intact_weight,
  *          word_weight, bonus_margin, sure, bracket_open, bracket_not_open, threads,
- *          frames, (frame bonuses of 与, 不, 中: open, not open), trigram_weight) */
+ *          frames, (frame bonuses of 与, 不, 中: open, not open), trigram_weight,
+ *          pair_keep, pair_margin) */
 static PyObject *decide(PyObject *self, PyObject *args) {
     Py_buffer cps_b, emit_b, st_b, en_b, ts_b, mu_b, fi_b, pr_b, ke_b, pid_b, ch_b, co_b, fin_b;
     Py_ssize_t k;
@@ -1346,11 +1566,12 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     Model md;
     memset(&md, 0, sizeof md);
     int threads = 1, frames = 0;
-    double fb[6], tri_weight;
-    if (!PyArg_ParseTuple(params, "pdddddddddip(dddddd)d", &document_prior, &cache_weight,
+    double fb[6], tri_weight, pair_margin;
+    Py_ssize_t pair_keep;
+    if (!PyArg_ParseTuple(params, "pdddddddddip(dddddd)dnd", &document_prior, &cache_weight,
                           &doc_weight, &opener_before_end, &intact_weight, &word_weight, &margin,
                           &sure, &b_open, &b_not, &threads, &frames, &fb[0], &fb[1], &fb[2],
-                          &fb[3], &fb[4], &fb[5], &tri_weight)) {
+                          &fb[3], &fb[4], &fb[5], &tri_weight, &pair_keep, &pair_margin)) {
         ok = 0;
         goto release_args;
     }
@@ -1547,6 +1768,18 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     TICK("round2");
     n_final = assemble(&s, emit, choice, final, out, pos);
     TICK("final");
+    {
+        Round2Params p3 = {intact_weight, word_weight, margin, sure, b_open, b_not, tri_weight, frames,
+                           {fb[0], fb[1], fb[2], fb[3], fb[4], fb[5]}};
+        Round1Caches rc = {left, right, (const double *const *)lvec, (const double *const *)rvec,
+                           (const double *const *)link_of};
+        TriMemo *memo = caches[0] ? caches[0]->tri : NULL;
+        if (pair_round(&s, &md, &p3, &rc, memo, choice, conf, out, n_final, pos, pair_keep, pair_margin)) {
+            failed = 1;
+            goto done;
+        }
+    }
+    TICK("round3");
 
 done:
     free(base); free(vit); free((void *)link_of); free((void *)lvec); free((void *)rvec);

@@ -45,7 +45,9 @@ from digestkit.repair.model import CharModel
 from digestkit.repair.model.arrays import (
     CONTEXT_KEY,
     DocumentScorer,
+    HashTable,
     ModelArrays,
+    pair_keys,
     triple_keys,
 )
 from digestkit.repair.types import RepairConfig, RepairSpan, Spans
@@ -66,6 +68,13 @@ LINE = 80
 #: 0.95 (the run-wise engine uses 0.995): dev edits identical from 0.995 down to 0.9, test
 #: identical down to 0.95 (0.9: one more ja edit), and seed 004 takes ~3 ms less.
 SURE = 0.95
+
+#: Round three (:func:`_pair_round`) decides adjacent damaged characters two at a time,
+#: each from its best PAIR_KEEP readings by what lies outside the pair, and moves a pair
+#: only when the new one scores PAIR_MARGIN nats above it. Dev edits ja 125 -> 119, zh 110
+#: -> 110 (margins 3-6 alike; 2: ja 120, zh 106, and more pairs move); 4 readings: ja 121.
+PAIR_KEEP = 8
+PAIR_MARGIN = 4.0
 
 _NEED = np.zeros(0x102, np.int64)
 _NEED[0xC2:0xE0] = 1
@@ -311,6 +320,8 @@ def fast_pass(
             else:
                 out[pos[moved]] = slots.first[moved, choice[moved]]
         final, out, pos = _assemble(emit, slots, choice, cps)
+    _pair_round(slots, base, out, pos, choice, conf, scorer)
+    final, out, pos = _assemble(emit, slots, choice, cps)
     return doc.finish(final, run_id[dec_pos], run_id[slots.start], conf)
 
 
@@ -886,18 +897,8 @@ def _trigrams(
         outer[both] = scorer.logp(r1[both, 0], r2[both, 0])[0]
 
     def ratio(a: np.ndarray, b: np.ndarray, c: np.ndarray, logp2: np.ndarray) -> np.ndarray:
-        a, b, c = (np.broadcast_to(x, first.shape) for x in (a, b, c))
-        live = (a >= 0) & (b >= 0) & (c >= 0) & np.isfinite(logp2)
-        out = np.zeros(first.shape)
-        if live.any():
-            aa, bb = a[live], b[live]
-            rest = table.get(triple_keys(aa, bb, np.full(len(aa), CONTEXT_KEY)), -1.0)
-            known = rest >= 0
-            p3 = table.get(triple_keys(aa, bb, c[live]), 0.0)
-            with np.errstate(divide="ignore"):
-                ratio = p3 / np.exp(logp2[live]) + np.where(known, rest, 1.0)
-                out[live] = np.where(known, np.log(ratio), 0.0)
-        return out
+        a, b, c = (np.broadcast_to(x, first.shape).ravel() for x in (a, b, c))
+        return _tri_ratio(table, a, b, c, logp2.ravel()).reshape(first.shape)
 
     def trigram(left_pairs: np.ndarray, right_pairs: np.ndarray) -> np.ndarray:
         total = ratio(l2, l1, first, left_pairs)
@@ -906,6 +907,268 @@ def _trigrams(
         return np.where(first >= 0, total, 0.0)
 
     return trigram
+
+
+def _tri_ratio(
+    table: HashTable, a: np.ndarray, b: np.ndarray, c: np.ndarray, logp2: np.ndarray
+) -> np.ndarray:
+    """log P3(c | a b) / P2(c | b) on flat arrays, with ``logp2`` = log P2(c | b): 0 where a
+    code point is missing or the running text does not know the context ``a b``."""
+    live = (a >= 0) & (b >= 0) & (c >= 0) & np.isfinite(logp2)
+    out = np.zeros(len(a))
+    if live.any():
+        aa, bb = a[live], b[live]
+        rest = table.get(triple_keys(aa, bb, np.full(len(aa), CONTEXT_KEY)), -1.0)
+        known = rest >= 0
+        p3 = table.get(triple_keys(aa, bb, c[live]), 0.0)
+        with np.errstate(divide="ignore"):
+            ratio = p3 / np.exp(logp2[live]) + np.where(known, rest, 1.0)
+            out[live] = np.where(known, np.log(ratio), 0.0)
+    return out
+
+
+def _pair_round(
+    slots: _Slots,
+    base: np.ndarray,
+    out: np.ndarray,
+    pos: np.ndarray,
+    choice: np.ndarray,
+    conf: np.ndarray,
+    scorer: DocumentScorer,
+) -> None:
+    """Round three: re-decide two adjacent damaged characters at once, left to right.
+
+    Rounds one and two cannot move a pair that must change together: テクス[チャ] came back
+    as テクス[トっ] because the bigrams prefer トっ (by 2.8 nats) and neither チっ nor トャ
+    is better than what round two holds; only テクスチャ as a whole is a word. For each
+    pair of adjacent single-character slots (``q``, ``r``), each slot's readings within
+    :data:`.lossy.BONUS_MARGIN` of its best by what lies outside the pair (at most
+    :data:`PAIR_KEEP`, and the current one) are paired up and scored with priors, the three
+    bigrams and the intact-pair counts. If the current pair's posterior is below
+    :data:`SURE` and some move of both characters into a pair that occurs inside a word is
+    near the best, those moves and the current pair also get the four trigrams, brackets
+    and frames, and the word bonus of a word through either centre and beyond (half each
+    centre's bonus: a word through both counts once; the pair alone does not count, its
+    bigram scores it already). The best replaces the current pair if it scores
+    :data:`PAIR_MARGIN` higher (round two's local choices are usually right).
+
+    On the development set and seed 004 it moves three kinds of pair: テクス[トっ] ->
+    [チャ], [けど]メータ -> [パラ]メータ and a [中午] -> [不合]. ``_kernel.c: pair_round``
+    does the same, one pair at a time.
+    """
+    m = len(choice)
+    if m < 2:
+        return
+    n_out = len(out)
+    table = scorer.arrays.trigrams() if lossy.TRIGRAM_WEIGHT else None
+    weight = lossy.INTACT_WEIGHT if scorer.intact is not None else 0.0
+    zh = slots.arrays.lang == "zh"
+    inner = slots.arrays.words()[1]
+
+    def pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        live = (a >= 0) & (b >= 0)
+        lp, seen = np.zeros(len(a)), np.zeros(len(a))
+        if live.any():
+            lp[live], seen[live] = scorer.logp(a[live], b[live], True)
+        return lp, seen
+
+    def best(outer: np.ndarray, current: int) -> np.ndarray:
+        top = np.argsort(-outer, kind="stable")[:PAIR_KEEP]
+        top = top[outer[top] > outer.max() - lossy.BONUS_MARGIN]
+        keep = np.union1d(top, [current])
+        return keep[np.isfinite(outer[keep])]
+
+    def around(lo: int, hi: int) -> np.ndarray:
+        idx = np.arange(lo, hi)
+        inside = (idx >= 0) & (idx < n_out)
+        return np.where(inside, out[np.clip(idx, 0, n_out - 1)], -1)
+
+    def prepare(q: int) -> tuple[np.ndarray, ...] | None:
+        """The pair's readings and scores without the word bonus, and its word windows
+        (None: the pair stays as it is)."""
+        r = q + 1
+        pq, pr = int(pos[q]), int(pos[r])
+        fq, fr = slots.first[q], slots.first[r]
+        k = len(fq)
+        left = around(pq - CONTEXT, pq)
+        right = around(pr + 1, pr + 1 + CONTEXT)
+        l2, l1, r1, r2 = left[-2], left[-1], right[0], right[1]
+        left_lp, left_n = pairs(np.full(k, l1), fq)
+        right_lp, right_n = pairs(fr, np.full(k, r1))
+        outer_q = np.where(fq >= 0, base[q] + left_lp + weight * np.log1p(left_n), _NEG)
+        outer_r = np.where(fr >= 0, base[r] + right_lp + weight * np.log1p(right_n), _NEG)
+        cq, cr = best(outer_q, int(choice[q])), best(outer_r, int(choice[r]))
+        ci, di = np.repeat(cq, len(cr)), np.tile(cr, len(cq))
+        a, b = fq[ci], fr[di]
+        link_lp, link_n = pairs(a, b)
+        total = outer_q[ci] + outer_r[di] + link_lp + weight * np.log1p(link_n)
+        current = np.flatnonzero((ci == choice[q]) & (di == choice[r]))
+        if not len(current):
+            return None
+        now = current[:1]
+        with np.errstate(over="ignore"):
+            if 1.0 / np.exp(total - total[now[0]]).sum() >= SURE:
+                return None
+        # Only moves of both characters into a pair that occurs inside some word (what
+        # rounds one and two cannot make), near the best like round two's bonuses, get the
+        # costlier terms; and the current pair, to compare.
+        both = (ci != choice[q]) & (di != choice[r]) & (total > total.max() - lossy.BONUS_MARGIN)
+        if both.any():
+            both[both] = inner.get(pair_keys(a[both], b[both])) > 0
+        if not both.any():
+            return None
+        both[now] = total[now] > total.max() - lossy.BONUS_MARGIN
+        near = np.flatnonzero(both)
+        ni, nd, a, b = ci[near], di[near], a[near], b[near]
+        n = len(near)
+        extra = np.zeros(n)
+        if table is not None:
+            outer_lp = pairs(np.array([r1]), np.array([r2]))[0] if r1 >= 0 and r2 >= 0 else [_NEG]
+            tri = _tri_ratio(table, np.full(n, l2), np.full(n, l1), a, left_lp[ni])
+            tri += _tri_ratio(table, np.full(n, l1), a, b, link_lp[near])
+            tri += _tri_ratio(table, a, b, np.full(n, r1), right_lp[nd])
+            tri += _tri_ratio(table, b, np.full(n, r1), np.full(n, r2), np.full(n, outer_lp[0]))
+            extra += lossy.TRIGRAM_WEIGHT * tri
+        at_q, at_r = np.array([pq]), np.array([pr])
+        extra_q = _brackets(slots, np.array([q]), fq[None, :], out, at_q)[0]
+        if zh:
+            extra_q += _frames(np.array([q]), fq[None, :], out, at_q)[0]
+        extra += extra_q[ni]
+        was = out[pq]
+        for c in np.unique(ni).tolist():
+            out[pq] = fq[c]  # r's brackets and frames look back over q's reading
+            extra_r = _brackets(slots, np.array([r]), fr[None, :], out, at_r)[0]
+            if zh:
+                extra_r += _frames(np.array([r]), fr[None, :], out, at_r)[0]
+            extra[ni == c] += extra_r[nd[ni == c]]
+        out[pq] = was
+        windows = np.empty((2 * n, 2 * CONTEXT + 1), np.int64)
+        windows[:n, :CONTEXT] = left
+        windows[:n, CONTEXT], windows[:n, CONTEXT + 1] = a, b
+        windows[:n, CONTEXT + 2 :] = right[: CONTEXT - 1]
+        windows[n:, : CONTEXT - 1] = left[1:]
+        windows[n:, CONTEXT - 1], windows[n:, CONTEXT] = a, b
+        windows[n:, CONTEXT + 1 :] = right
+        return ci, di, total, now, near, extra, windows
+
+    def bonuses(windows: list[np.ndarray]) -> list[np.ndarray]:
+        """The word term of each pair's windows (one lookup for all of them). The pair
+        alone is not a word here (its bigram scores it already: 揶揄, two rare characters
+        that only occur together, outbid 架构); a word through both centres and beyond
+        counts once (half each centre's bonus)."""
+        halves = [len(w) // 2 for w in windows]
+        q_side = np.concatenate([w[:h] for w, h in zip(windows, halves, strict=True)])
+        r_side = np.concatenate([w[h:] for w, h in zip(windows, halves, strict=True)])
+        both = _word_bonus(scorer.arrays, q_side, skip=CONTEXT)
+        both += _word_bonus(scorer.arrays, r_side, skip=CONTEXT - 1)
+        return np.split(lossy.WORD_WEIGHT * 0.5 * both, np.cumsum(halves)[:-1])
+
+    chained = (slots.end[:-1] == slots.start[1:]) & ~slots.multi[:-1] & ~slots.multi[1:]
+    heads = np.flatnonzero(chained)
+    if not len(heads):
+        return
+    # Most pairs stay as they are: find at once those that may not (the same tests as in
+    # prepare, a hair looser) and prepare them with the text as it is, their word bonuses
+    # in one lookup. Left to right, a pair is prepared again when a change came within its
+    # reach (its line); a change also reaches the two pairs after it, which are re-tested.
+    active = heads[_pair_worth_a_look(slots, base, out, pos, choice, scorer, heads)].tolist()
+    ready = {q: got for q in active if (got := prepare(q)) is not None}
+    if ready:
+        for q, word in zip(ready, bonuses([got[-1] for got in ready.values()]), strict=True):
+            ready[q] = (*ready[q][:-1], word)
+    todo = set(active)
+    changed_at, changed_pos = -3, -(1 << 40)
+    for q in heads.tolist():
+        if q not in todo and q - changed_at > 2:
+            continue
+        r = q + 1
+        if q in ready and pos[q] - LINE - CONTEXT > changed_pos:
+            ci, di, total, now, near, extra, word = ready[q]
+        elif q in ready or q not in todo or pos[q] - LINE - CONTEXT <= changed_pos:
+            got = prepare(q)
+            if got is None:
+                continue
+            ci, di, total, now, near, extra, windows = got
+            word = bonuses([windows])[0]
+        else:
+            continue
+        total = total.copy()
+        total[near] += extra + word
+        top = int(np.argmax(total))
+        if not total[top] >= total[now[0]] + PAIR_MARGIN:
+            continue
+        w = np.exp(total - total[top])
+        c, d = int(ci[top]), int(di[top])
+        choice[q], choice[r] = c, d
+        conf[q] = np.round(w[ci == c].sum() / w.sum(), 4)
+        conf[r] = np.round(w[di == d].sum() / w.sum(), 4)
+        out[pos[q]], out[pos[r]] = slots.first[q, c], slots.first[r, d]
+        changed_at, changed_pos = q, int(pos[r])
+
+
+def _pair_worth_a_look(
+    slots: _Slots,
+    base: np.ndarray,
+    out: np.ndarray,
+    pos: np.ndarray,
+    choice: np.ndarray,
+    scorer: DocumentScorer,
+    heads: np.ndarray,
+) -> np.ndarray:
+    """For each pair (``heads``, ``heads + 1``) at once: may :func:`_pair_round` move it?
+    Its bigram posterior is below :data:`SURE` and some move of both characters into an
+    inner pair of a word is near the best (each test a hair looser than the real one)."""
+    q, r = heads, heads + 1
+    n_out = len(out)
+    k = slots.first.shape[1]
+    weight = lossy.INTACT_WEIGHT if scorer.intact is not None else 0.0
+    fq, fr = slots.first[q], slots.first[r]
+    l1 = np.where(pos[q] > 0, out[np.maximum(pos[q] - 1, 0)], -1)
+    r1 = np.where(pos[r] + 1 < n_out, out[np.minimum(pos[r] + 1, n_out - 1)], -1)
+
+    def pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        live = (a >= 0) & (b >= 0)
+        lp, seen = np.zeros(a.shape), np.zeros(a.shape)
+        if live.any():
+            lp[live], seen[live] = scorer.logp(a[live], b[live], True)
+        return lp, seen
+
+    left_lp, left_n = pairs(np.repeat(l1[:, None], k, axis=1), fq)
+    right_lp, right_n = pairs(fr, np.repeat(r1[:, None], k, axis=1))
+    outer_q = np.where(fq >= 0, base[q] + left_lp + weight * np.log1p(left_n), _NEG)
+    outer_r = np.where(fr >= 0, base[r] + right_lp + weight * np.log1p(right_n), _NEG)
+    rows = np.arange(len(heads))
+
+    def picked(outer: np.ndarray, current: np.ndarray) -> np.ndarray:
+        top = np.argsort(-outer, axis=1, kind="stable")[:, :PAIR_KEEP]
+        near = (
+            np.take_along_axis(outer, top, axis=1) > outer.max(axis=1)[:, None] - lossy.BONUS_MARGIN
+        )
+        mask = np.zeros(outer.shape, bool)
+        np.put_along_axis(mask, top, near, axis=1)
+        mask[rows, current] = True
+        return mask & np.isfinite(outer)
+
+    sel = picked(outer_q, choice[q])[:, :, None] & picked(outer_r, choice[r])[:, None, :]
+    a = np.broadcast_to(fq[:, :, None], sel.shape)
+    b = np.broadcast_to(fr[:, None, :], sel.shape)
+    link_lp, link_n = pairs(np.where(sel, a, -1), np.where(sel, b, -1))
+    total = outer_q[:, :, None] + outer_r[:, None, :] + link_lp + weight * np.log1p(link_n)
+    total = np.where(sel, total, _NEG)
+    now = total[rows, choice[q], choice[r]]
+    with np.errstate(over="ignore", invalid="ignore"):
+        mass = np.exp(total - now[:, None, None]).sum(axis=(1, 2))
+    doubtful = np.isfinite(now) & (mass * SURE > 1.0 - 1e-9)
+    moves = sel & (total > total.max(axis=(1, 2))[:, None, None] - lossy.BONUS_MARGIN - 1e-9)
+    moves[rows, choice[q], :] = False
+    moves[rows, :, choice[r]] = False
+    at = np.nonzero(moves & doubtful[:, None, None])
+    inner = slots.arrays.words()[1]
+    found = np.zeros(len(heads), bool)
+    if len(at[0]):
+        hit = inner.get(pair_keys(a[at], b[at])) > 0
+        found[at[0][hit]] = True
+    return found
 
 
 def _brackets(
@@ -963,7 +1226,7 @@ _PIECES = np.array(
 _POWERS = np.cumprod(np.full(16, np.uint64(0x100000001B3)))  # _POWERS[k] = B ** (k + 1)
 
 
-def _word_bonus(arrays: ModelArrays, window: np.ndarray) -> np.ndarray:
+def _word_bonus(arrays: ModelArrays, window: np.ndarray, skip: int = -1) -> np.ndarray:
     """What the centre of each window row (-1 = no character) gains by joining a word, when
     the words around it compete for the same characters.
 
@@ -977,7 +1240,7 @@ def _word_bonus(arrays: ModelArrays, window: np.ndarray) -> np.ndarray:
     :func:`.model.arrays.word_hashes`); the segmentation runs on every row with a word at
     once, position by position.
     """
-    from digestkit.repair.model.arrays import _POLY, _POSITIVE, pair_keys
+    from digestkit.repair.model.arrays import _POLY, _POSITIVE
 
     words, inner = arrays.words()
     m, width = window.shape
@@ -1000,6 +1263,8 @@ def _word_bonus(arrays: ModelArrays, window: np.ndarray) -> np.ndarray:
         ps, pe = s[cols], e[cols]
         h = prefix[rows, pe] - prefix[rows, ps] * _POWERS[pe - ps - 1]
         value[rows, cols] = words.get(h.view(np.int64) & _POSITIVE, 0.0)
+    if skip >= 0:  # the two characters from `skip` on are not a word here (see _pair_round)
+        value[:, (s == skip) & (e == skip + 2)] = 0.0
     covers = (s <= c) & (c < e)
     out = np.zeros(m)
     rows = np.flatnonzero((value * covers).max(axis=1) > 0)
@@ -1134,6 +1399,8 @@ def _compiled_pass(
         slots.arrays.lang == "zh",
         tuple(v for ch in _FRAME_ORDER for v in lossy.FRAME_BONUS[ch]),
         lossy.TRIGRAM_WEIGHT,
+        PAIR_KEEP,
+        PAIR_MARGIN,
     )
     ms = len(slots.start)
     choice = np.empty(ms, np.int32)
