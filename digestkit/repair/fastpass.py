@@ -34,6 +34,7 @@ import os
 from collections.abc import Callable, Hashable, Sequence
 from functools import lru_cache
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -983,25 +984,31 @@ def _pair_round(
         inside = (idx >= 0) & (idx < n_out)
         return np.where(inside, out[np.clip(idx, 0, n_out - 1)], -1)
 
-    def prepare(q: int) -> tuple[np.ndarray, ...] | None:
-        """The pair's readings and scores without the word bonus, and its word windows
-        (None: the pair stays as it is)."""
+    def prepare(q: int, pre: tuple[np.ndarray, ...] | None = None) -> tuple[Any, ...] | None:
+        """The pair's readings and scores without its trigrams and word bonus, and what
+        those need (None: the pair stays as it is). ``pre``: its outer and link scores
+        from :func:`_pair_worth_a_look`, on the text as it still is."""
         r = q + 1
         pq, pr = int(pos[q]), int(pos[r])
         fq, fr = slots.first[q], slots.first[r]
         k = len(fq)
         left = around(pq - CONTEXT, pq)
         right = around(pr + 1, pr + 1 + CONTEXT)
-        l2, l1, r1, r2 = left[-2], left[-1], right[0], right[1]
-        left_lp, left_n = pairs(np.full(k, l1), fq)
-        right_lp, right_n = pairs(fr, np.full(k, r1))
-        outer_q = np.where(fq >= 0, base[q] + left_lp + weight * np.log1p(left_n), _NEG)
-        outer_r = np.where(fr >= 0, base[r] + right_lp + weight * np.log1p(right_n), _NEG)
+        if pre is None:
+            left_lp, left_n = pairs(np.full(k, left[-1]), fq)
+            right_lp, right_n = pairs(fr, np.full(k, right[0]))
+            outer_q = np.where(fq >= 0, base[q] + left_lp + weight * np.log1p(left_n), _NEG)
+            outer_r = np.where(fr >= 0, base[r] + right_lp + weight * np.log1p(right_n), _NEG)
+        else:
+            left_lp, right_lp, outer_q, outer_r, pre_link, pre_total = pre
         cq, cr = best(outer_q, int(choice[q])), best(outer_r, int(choice[r]))
         ci, di = np.repeat(cq, len(cr)), np.tile(cr, len(cq))
         a, b = fq[ci], fr[di]
-        link_lp, link_n = pairs(a, b)
-        total = outer_q[ci] + outer_r[di] + link_lp + weight * np.log1p(link_n)
+        if pre is None:
+            link_lp, link_n = pairs(a, b)
+            total = outer_q[ci] + outer_r[di] + link_lp + weight * np.log1p(link_n)
+        else:
+            link_lp, total = pre_link[ci, di], pre_total[ci, di]
         current = np.flatnonzero((ci == choice[q]) & (di == choice[r]))
         if not len(current):
             return None
@@ -1021,26 +1028,18 @@ def _pair_round(
         near = np.flatnonzero(both)
         ni, nd, a, b = ci[near], di[near], a[near], b[near]
         n = len(near)
-        extra = np.zeros(n)
-        if table is not None:
-            outer_lp = pairs(np.array([r1]), np.array([r2]))[0] if r1 >= 0 and r2 >= 0 else [_NEG]
-            tri = _tri_ratio(table, np.full(n, l2), np.full(n, l1), a, left_lp[ni])
-            tri += _tri_ratio(table, np.full(n, l1), a, b, link_lp[near])
-            tri += _tri_ratio(table, a, b, np.full(n, r1), right_lp[nd])
-            tri += _tri_ratio(table, b, np.full(n, r1), np.full(n, r2), np.full(n, outer_lp[0]))
-            extra += lossy.TRIGRAM_WEIGHT * tri
         at_q, at_r = np.array([pq]), np.array([pr])
         extra_q = _brackets(slots, np.array([q]), fq[None, :], out, at_q)[0]
         if zh:
             extra_q += _frames(np.array([q]), fq[None, :], out, at_q)[0]
-        extra += extra_q[ni]
+        extra_r = np.zeros(n)
         was = out[pq]
         for c in np.unique(ni).tolist():
             out[pq] = fq[c]  # r's brackets and frames look back over q's reading
-            extra_r = _brackets(slots, np.array([r]), fr[None, :], out, at_r)[0]
+            look = _brackets(slots, np.array([r]), fr[None, :], out, at_r)[0]
             if zh:
-                extra_r += _frames(np.array([r]), fr[None, :], out, at_r)[0]
-            extra[ni == c] += extra_r[nd[ni == c]]
+                look += _frames(np.array([r]), fr[None, :], out, at_r)[0]
+            extra_r[ni == c] = look[nd[ni == c]]
         out[pq] = was
         windows = np.empty((2 * n, 2 * CONTEXT + 1), np.int64)
         windows[:n, :CONTEXT] = left
@@ -1049,51 +1048,85 @@ def _pair_round(
         windows[n:, : CONTEXT - 1] = left[1:]
         windows[n:, CONTEXT - 1], windows[n:, CONTEXT] = a, b
         windows[n:, CONTEXT + 1 :] = right
-        return ci, di, total, now, near, extra, windows
+        context = (left[-2], left[-1], right[0], right[1])
+        scores = (left_lp[ni], link_lp[near], right_lp[nd])
+        return ci, di, total, now, near, extra_q[ni], extra_r, windows, a, b, context, scores
 
-    def bonuses(windows: list[np.ndarray]) -> list[np.ndarray]:
-        """The word term of each pair's windows (one lookup for all of them). The pair
-        alone is not a word here (its bigram scores it already: 揶揄, two rare characters
-        that only occur together, outbid 架构); a word through both centres and beyond
-        counts once (half each centre's bonus)."""
-        halves = [len(w) // 2 for w in windows]
-        q_side = np.concatenate([w[:h] for w, h in zip(windows, halves, strict=True)])
-        r_side = np.concatenate([w[h:] for w, h in zip(windows, halves, strict=True)])
-        both = _word_bonus(scorer.arrays, q_side, skip=CONTEXT)
-        both += _word_bonus(scorer.arrays, r_side, skip=CONTEXT - 1)
-        return np.split(lossy.WORD_WEIGHT * 0.5 * both, np.cumsum(halves)[:-1])
+    def finish(prepared: dict[int, tuple[Any, ...]]) -> None:
+        """Add the trigrams and word bonuses of every prepared pair (each looked up once for
+        all of them), in the compiled pass's order: trigrams, q's brackets and frames, r's,
+        then the words. The pair alone is not a word here (its bigram scores it already:
+        揶揄, two rare characters that only occur together, outbid 架构); a word through
+        both centres and beyond counts once (half each centre's bonus)."""
+        got = list(prepared.values())
+        sizes = [len(g[4]) for g in got]
+        extra = np.zeros(sum(sizes))
+        if table is not None:
+            ctx = np.array([g[10] for g in got]).reshape(-1, 4)
+            l2, l1, r1, r2 = (np.repeat(ctx[:, i], sizes) for i in range(4))
+            a = np.concatenate([g[8] for g in got])
+            b = np.concatenate([g[9] for g in got])
+            lp_l, lp_link, lp_r = (np.concatenate([g[11][i] for g in got]) for i in range(3))
+            outer_lp = np.where((r1 >= 0) & (r2 >= 0), pairs(r1, r2)[0], _NEG)
+            tri = _tri_ratio(table, l2, l1, a, lp_l)
+            tri += _tri_ratio(table, l1, a, b, lp_link)
+            tri += _tri_ratio(table, a, b, r1, lp_r)
+            tri += _tri_ratio(table, b, r1, r2, outer_lp)
+            extra += lossy.TRIGRAM_WEIGHT * tri
+        extra += np.concatenate([g[5] for g in got])
+        extra += np.concatenate([g[6] for g in got])
+        half = [len(g[7]) // 2 for g in got]
+        word = _word_bonus(
+            scorer.arrays,
+            np.concatenate([g[7][:h] for g, h in zip(got, half, strict=True)]),
+            CONTEXT,
+        )
+        word += _word_bonus(
+            scorer.arrays,
+            np.concatenate([g[7][h:] for g, h in zip(got, half, strict=True)]),
+            CONTEXT - 1,
+        )
+        extra += lossy.WORD_WEIGHT * 0.5 * word
+        for q, part in zip(prepared, np.split(extra, np.cumsum(sizes)[:-1]), strict=True):
+            ci, di, total, now, near = prepared[q][:5]
+            total = total.copy()
+            total[near] += part
+            prepared[q] = (ci, di, total, now)
 
     chained = (slots.end[:-1] == slots.start[1:]) & ~slots.multi[:-1] & ~slots.multi[1:]
     heads = np.flatnonzero(chained)
     if not len(heads):
         return
     # Most pairs stay as they are: find at once those that may not (the same tests as in
-    # prepare, a hair looser) and prepare them with the text as it is, their word bonuses
-    # in one lookup. Left to right, a pair is prepared again when a change came within its
-    # reach (its line); a change also reaches the two pairs after it, which are re-tested.
-    active = heads[_pair_worth_a_look(slots, base, out, pos, choice, scorer, heads)].tolist()
-    ready = {q: got for q in active if (got := prepare(q)) is not None}
+    # prepare, a hair looser) and score them with the text as it is, their trigrams and
+    # word bonuses in one lookup. Left to right, a pair is scored again when a change came
+    # within its reach (its line); a change also reaches the two pairs after it, which are
+    # tested again.
+    found, pre = _pair_worth_a_look(slots, base, out, pos, choice, scorer, heads)
+    ready: dict[int, tuple[Any, ...]] = {}
+    for i in np.flatnonzero(found).tolist():
+        got = prepare(int(heads[i]), tuple(x[i] for x in pre))
+        if got is not None:
+            ready[int(heads[i])] = got
     if ready:
-        for q, word in zip(ready, bonuses([got[-1] for got in ready.values()]), strict=True):
-            ready[q] = (*ready[q][:-1], word)
-    todo = set(active)
+        finish(ready)
+    active = set(heads[found].tolist())
     changed_at, changed_pos = -3, -(1 << 40)
     for q in heads.tolist():
-        if q not in todo and q - changed_at > 2:
+        if q not in active and q - changed_at > 2:
             continue
         r = q + 1
         if q in ready and pos[q] - LINE - CONTEXT > changed_pos:
-            ci, di, total, now, near, extra, word = ready[q]
-        elif q in ready or q not in todo or pos[q] - LINE - CONTEXT <= changed_pos:
+            ci, di, total, now = ready[q]
+        elif q not in active or pos[q] - LINE - CONTEXT <= changed_pos:
             got = prepare(q)
             if got is None:
                 continue
-            ci, di, total, now, near, extra, windows = got
-            word = bonuses([windows])[0]
+            alone = {q: got}
+            finish(alone)
+            ci, di, total, now = alone[q]
         else:
             continue
-        total = total.copy()
-        total[near] += extra + word
         top = int(np.argmax(total))
         if not total[top] >= total[now[0]] + PAIR_MARGIN:
             continue
@@ -1114,10 +1147,12 @@ def _pair_worth_a_look(
     choice: np.ndarray,
     scorer: DocumentScorer,
     heads: np.ndarray,
-) -> np.ndarray:
+) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
     """For each pair (``heads``, ``heads + 1``) at once: may :func:`_pair_round` move it?
     Its bigram posterior is below :data:`SURE` and some move of both characters into an
-    inner pair of a word is near the best (each test a hair looser than the real one)."""
+    inner pair of a word is near the best (each test a hair looser than the real one).
+    Also returns the scores it computed, per pair: each reading's left (q) and right (r)
+    bigram, its outer score, and the link bigram and total of each pair of readings."""
     q, r = heads, heads + 1
     n_out = len(out)
     k = slots.first.shape[1]
@@ -1168,7 +1203,7 @@ def _pair_worth_a_look(
     if len(at[0]):
         hit = inner.get(pair_keys(a[at], b[at])) > 0
         found[at[0][hit]] = True
-    return found
+    return found, (left_lp, right_lp, outer_q, outer_r, link_lp, total)
 
 
 def _brackets(
