@@ -928,6 +928,18 @@ def _tri_ratio(
     return out
 
 
+def _logp_where(
+    scorer: DocumentScorer, a: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """log P(b | a) and the intact count of each pair, elementwise (0 where a code point
+    is -1)."""
+    live = (a >= 0) & (b >= 0)
+    lp, seen = np.zeros(a.shape), np.zeros(a.shape)
+    if live.any():
+        lp[live], seen[live] = scorer.logp(a[live], b[live], True)
+    return lp, seen
+
+
 def _pair_round(
     slots: _Slots,
     base: np.ndarray,
@@ -962,53 +974,28 @@ def _pair_round(
         return
     n_out = len(out)
     table = scorer.arrays.trigrams() if lossy.TRIGRAM_WEIGHT else None
-    weight = lossy.INTACT_WEIGHT if scorer.intact is not None else 0.0
     zh = slots.arrays.lang == "zh"
     inner = slots.arrays.words()[1]
-
-    def pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        live = (a >= 0) & (b >= 0)
-        lp, seen = np.zeros(len(a)), np.zeros(len(a))
-        if live.any():
-            lp[live], seen[live] = scorer.logp(a[live], b[live], True)
-        return lp, seen
-
-    def best(outer: np.ndarray, current: int) -> np.ndarray:
-        top = np.argsort(-outer, kind="stable")[:PAIR_KEEP]
-        top = top[outer[top] > outer.max() - lossy.BONUS_MARGIN]
-        keep = np.union1d(top, [current])
-        return keep[np.isfinite(outer[keep])]
 
     def around(lo: int, hi: int) -> np.ndarray:
         idx = np.arange(lo, hi)
         inside = (idx >= 0) & (idx < n_out)
         return np.where(inside, out[np.clip(idx, 0, n_out - 1)], -1)
 
-    def prepare(q: int, pre: tuple[np.ndarray, ...] | None = None) -> tuple[Any, ...] | None:
+    def prepare(q: int, pre: tuple[np.ndarray, ...]) -> tuple[Any, ...] | None:
         """The pair's readings and scores without its trigrams and word bonus, and what
         those need (None: the pair stays as it is). ``pre``: its outer and link scores
-        from :func:`_pair_worth_a_look`, on the text as it still is."""
+        from :func:`_pair_worth_a_look`, on the text as it is."""
         r = q + 1
         pq, pr = int(pos[q]), int(pos[r])
         fq, fr = slots.first[q], slots.first[r]
-        k = len(fq)
         left = around(pq - CONTEXT, pq)
         right = around(pr + 1, pr + 1 + CONTEXT)
-        if pre is None:
-            left_lp, left_n = pairs(np.full(k, left[-1]), fq)
-            right_lp, right_n = pairs(fr, np.full(k, right[0]))
-            outer_q = np.where(fq >= 0, base[q] + left_lp + weight * np.log1p(left_n), _NEG)
-            outer_r = np.where(fr >= 0, base[r] + right_lp + weight * np.log1p(right_n), _NEG)
-        else:
-            left_lp, right_lp, outer_q, outer_r, pre_link, pre_total = pre
-        cq, cr = best(outer_q, int(choice[q])), best(outer_r, int(choice[r]))
+        left_lp, right_lp, picked_q, picked_r, pre_link, pre_total = pre
+        cq, cr = np.flatnonzero(picked_q), np.flatnonzero(picked_r)
         ci, di = np.repeat(cq, len(cr)), np.tile(cr, len(cq))
         a, b = fq[ci], fr[di]
-        if pre is None:
-            link_lp, link_n = pairs(a, b)
-            total = outer_q[ci] + outer_r[di] + link_lp + weight * np.log1p(link_n)
-        else:
-            link_lp, total = pre_link[ci, di], pre_total[ci, di]
+        link_lp, total = pre_link[ci, di], pre_total[ci, di]
         current = np.flatnonzero((ci == choice[q]) & (di == choice[r]))
         if not len(current):
             return None
@@ -1067,7 +1054,7 @@ def _pair_round(
             a = np.concatenate([g[8] for g in got])
             b = np.concatenate([g[9] for g in got])
             lp_l, lp_link, lp_r = (np.concatenate([g[11][i] for g in got]) for i in range(3))
-            outer_lp = np.where((r1 >= 0) & (r2 >= 0), pairs(r1, r2)[0], _NEG)
+            outer_lp = np.where((r1 >= 0) & (r2 >= 0), _logp_where(scorer, r1, r2)[0], _NEG)
             tri = _tri_ratio(table, l2, l1, a, lp_l)
             tri += _tri_ratio(table, l1, a, b, lp_link)
             tri += _tri_ratio(table, a, b, r1, lp_r)
@@ -1119,7 +1106,10 @@ def _pair_round(
         if q in ready and pos[q] - LINE - CONTEXT > changed_pos:
             ci, di, total, now = ready[q]
         elif q not in active or pos[q] - LINE - CONTEXT <= changed_pos:
-            got = prepare(q)
+            found_q, pre_q = _pair_worth_a_look(
+                slots, base, out, pos, choice, scorer, np.array([q])
+            )
+            got = prepare(q, tuple(x[0] for x in pre_q)) if found_q[0] else None
             if got is None:
                 continue
             alone = {q: got}
@@ -1151,8 +1141,10 @@ def _pair_worth_a_look(
     """For each pair (``heads``, ``heads + 1``) at once: may :func:`_pair_round` move it?
     Its bigram posterior is below :data:`SURE` and some move of both characters into an
     inner pair of a word is near the best (each test a hair looser than the real one).
-    Also returns the scores it computed, per pair: each reading's left (q) and right (r)
-    bigram, its outer score, and the link bigram and total of each pair of readings."""
+    Also returns, per pair, what it computed: each reading's left (q) and right (r)
+    bigram, which readings it paired up (the best :data:`PAIR_KEEP` by outer score within
+    :data:`.lossy.BONUS_MARGIN` of the best, and the current one), and the link bigram and
+    total of each pair of readings."""
     q, r = heads, heads + 1
     n_out = len(out)
     k = slots.first.shape[1]
@@ -1161,15 +1153,8 @@ def _pair_worth_a_look(
     l1 = np.where(pos[q] > 0, out[np.maximum(pos[q] - 1, 0)], -1)
     r1 = np.where(pos[r] + 1 < n_out, out[np.minimum(pos[r] + 1, n_out - 1)], -1)
 
-    def pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        live = (a >= 0) & (b >= 0)
-        lp, seen = np.zeros(a.shape), np.zeros(a.shape)
-        if live.any():
-            lp[live], seen[live] = scorer.logp(a[live], b[live], True)
-        return lp, seen
-
-    left_lp, left_n = pairs(np.repeat(l1[:, None], k, axis=1), fq)
-    right_lp, right_n = pairs(fr, np.repeat(r1[:, None], k, axis=1))
+    left_lp, left_n = _logp_where(scorer, np.repeat(l1[:, None], k, axis=1), fq)
+    right_lp, right_n = _logp_where(scorer, fr, np.repeat(r1[:, None], k, axis=1))
     outer_q = np.where(fq >= 0, base[q] + left_lp + weight * np.log1p(left_n), _NEG)
     outer_r = np.where(fr >= 0, base[r] + right_lp + weight * np.log1p(right_n), _NEG)
     rows = np.arange(len(heads))
@@ -1184,10 +1169,11 @@ def _pair_worth_a_look(
         mask[rows, current] = True
         return mask & np.isfinite(outer)
 
-    sel = picked(outer_q, choice[q])[:, :, None] & picked(outer_r, choice[r])[:, None, :]
+    picked_q, picked_r = picked(outer_q, choice[q]), picked(outer_r, choice[r])
+    sel = picked_q[:, :, None] & picked_r[:, None, :]
     a = np.broadcast_to(fq[:, :, None], sel.shape)
     b = np.broadcast_to(fr[:, None, :], sel.shape)
-    link_lp, link_n = pairs(np.where(sel, a, -1), np.where(sel, b, -1))
+    link_lp, link_n = _logp_where(scorer, np.where(sel, a, -1), np.where(sel, b, -1))
     total = outer_q[:, :, None] + outer_r[:, None, :] + link_lp + weight * np.log1p(link_n)
     total = np.where(sel, total, _NEG)
     now = total[rows, choice[q], choice[r]]
@@ -1203,7 +1189,7 @@ def _pair_worth_a_look(
     if len(at[0]):
         hit = inner.get(pair_keys(a[at], b[at])) > 0
         found[at[0][hit]] = True
-    return found, (left_lp, right_lp, outer_q, outer_r, link_lp, total)
+    return found, (left_lp, right_lp, picked_q, picked_r, link_lp, total)
 
 
 def _brackets(
