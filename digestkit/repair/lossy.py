@@ -317,7 +317,8 @@ BONUS_MARGIN = 6.0
 #: for the worse (仍能 -> 从能, 所提 -> 所描, 协同 -> 子同, 语义 -> 词义) plus a repeated heading,
 #: 与基线方法 -> 丁基线方法 (x9): the context 与基 is known to the running text, so an unseen
 #: continuation costs it, while 丁基 is unknown and costs nothing. That asymmetry is the known
-#: weak point of this term (any weight above 0 flips that heading with this model).
+#: weak point of this term (any weight above 0 flipped that heading with this model); the
+#: segmentation-aware word bonus (丁基 competes with 基线 for 基) later brought it back.
 TRIGRAM_WEIGHT = 1.25
 
 

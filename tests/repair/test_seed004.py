@@ -55,6 +55,16 @@ def test_known_lines_read_right(repaired) -> None:
         assert line in result.text.splitlines()
 
 
+def test_words_decide_where_pairs_cannot(repaired) -> None:
+    """与基线 (9 headings): 丁基 is a word too, but it competes with 基线 for 基. 已不合时宜:
+    both of 不合's characters lost a byte, and only round three moves them together (one at
+    a time, 中午 stayed)."""
+    _, result = repaired
+    assert result.text.count("与基线方法") == 9
+    assert "丁基线" not in result.text
+    assert "但现在已不合时宜”的 token" in result.text
+
+
 def test_ascii_is_untouched_and_spans_are_consistent(repaired) -> None:
     text, result = repaired
     assert [c for c in result.text if c.isascii()] == [c for c in text if c.isascii()]
