@@ -1281,8 +1281,8 @@ static void side_lp(const Slots *s, const Model *md, const Round1Caches *rc, Py_
 
 /* Round three (fastpass._pair_round): adjacent single-character slots decided two at a time,
  * left to right, over the best `keep` readings of each by what lies outside the pair (plus
- * the current one); a pair changes only when the best scores `pair_margin` above it. Returns nonzero when
- * memory ran out. */
+ * the current one); a pair changes only when the best scores `pair_margin` above it.
+ * Returns nonzero when memory ran out. */
 static int pair_round(const Slots *s, const Model *md, const Round2Params *p, const Round1Caches *rc,
                       TriMemo *memo, int32_t *choice, double *conf, int32_t *out, Py_ssize_t n_out,
                       const int32_t *pos, Py_ssize_t keep, double pair_margin) {
