@@ -1347,21 +1347,12 @@ static int pair_round(const Slots *s, const Model *md, const Round2Params *p, co
         if (!any) continue;
         scored[now] = total[now] > bar;
         double outer = trigrams && r1 >= 0 && r2 >= 0 ? logp(md, r1, r2, NULL) : NEG;
-        int frames_q = 0, frames_r = 0;
-        if (p->frames)
-            for (Py_ssize_t c = 0; c < k; c++) {
-                frames_q += fq[c] >= 0 && frame_index(fq[c]) >= 0;
-                frames_r += fr[c] >= 0 && frame_index(fr[c]) >= 0;
-            }
-        int32_t was = out[pq];
-        int q_open = frames_q >= 2 ? frame_open(out, pq) : 0;
         /* The word windows: q's centre with d after it, r's centre with c before it. A
          * window's sides (the words clear of its centre) depend on the other slot only. */
         WordSides q_sides[MAX_K + 1], r_sides[MAX_K + 1];
         uint8_t q_done[MAX_K + 1] = {0}, r_done[MAX_K + 1] = {0};
         for (Py_ssize_t i = 0; i < na; i++) {
             int32_t a = fq[cq[i]];
-            int r_open = -1;
             for (Py_ssize_t j = 0; j < nb; j++) {
                 Py_ssize_t x = i * nb + j;
                 if (!scored[x]) continue;
@@ -1375,14 +1366,6 @@ static int pair_round(const Slots *s, const Model *md, const Round2Params *p, co
                     t += tri_ratio(&md->tri, memo, b, r1, r2, outer, NAN);
                     extra = p->tri_weight * t;
                 }
-                out[pq] = a;  /* r's brackets and frames look back over q's reading */
-                if (r_open < 0) r_open = frames_r >= 2 ? frame_open(out, pr) : 0;
-                double e = bracket(a, out, pq, p->b_open, p->b_not);  /* reads out before pq */
-                if (frames_q >= 2 && frame_index(a) >= 0) e += p->frame_bonus[2 * frame_index(a) + (q_open ? 0 : 1)];
-                extra += e;
-                e = bracket(b, out, pr, p->b_open, p->b_not);
-                if (frames_r >= 2 && frame_index(b) >= 0) e += p->frame_bonus[2 * frame_index(b) + (r_open ? 0 : 1)];
-                extra += e;
                 win[CONTEXT] = a;
                 win[CONTEXT + 1] = b;
                 if (!q_done[j]) { word_sides(md, win, &q_sides[j]); q_done[j] = 1; }
@@ -1395,7 +1378,6 @@ static int pair_round(const Slots *s, const Model *md, const Round2Params *p, co
                 total[x] += extra + p->word_weight * 0.5 * bonus;
             }
         }
-        out[pq] = was;
         Py_ssize_t top = 0;
         for (Py_ssize_t x = 1; x < na * nb; x++)
             if (total[x] > total[top]) top = x;

@@ -959,10 +959,10 @@ def _pair_round(
     :data:`PAIR_KEEP`, and the current one) are paired up and scored with priors, the three
     bigrams and the intact-pair counts. If the current pair's posterior is below
     :data:`SURE` and some move of both characters into a pair that occurs inside a word is
-    near the best, those moves and the current pair also get the four trigrams, brackets
-    and frames, and the word bonus of a word through either centre and beyond (half each
-    centre's bonus: a word through both counts once; the pair alone does not count, its
-    bigram scores it already). The best replaces the current pair if it scores
+    near the best, those moves and the current pair also get the four trigrams and the word
+    bonus of a word through either centre and beyond (half each centre's bonus: a word
+    through both counts once; the pair alone does not count, its bigram scores it already).
+    Brackets and the 在 … 中 frame stay round two's: a closing bracket is in no word. The best replaces the current pair if it scores
     :data:`PAIR_MARGIN` higher (round two's local choices are usually right).
 
     On the development set and seed 004 it moves three kinds of pair: テクス[トっ] ->
@@ -974,7 +974,6 @@ def _pair_round(
         return
     n_out = len(out)
     table = scorer.arrays.trigrams() if lossy.TRIGRAM_WEIGHT else None
-    zh = slots.arrays.lang == "zh"
     inner = slots.arrays.words()[1]
 
     def around(lo: int, hi: int) -> np.ndarray:
@@ -1015,19 +1014,6 @@ def _pair_round(
         near = np.flatnonzero(both)
         ni, nd, a, b = ci[near], di[near], a[near], b[near]
         n = len(near)
-        at_q, at_r = np.array([pq]), np.array([pr])
-        extra_q = _brackets(slots, np.array([q]), fq[None, :], out, at_q)[0]
-        if zh:
-            extra_q += _frames(np.array([q]), fq[None, :], out, at_q)[0]
-        extra_r = np.zeros(n)
-        was = out[pq]
-        for c in np.unique(ni).tolist():
-            out[pq] = fq[c]  # r's brackets and frames look back over q's reading
-            look = _brackets(slots, np.array([r]), fr[None, :], out, at_r)[0]
-            if zh:
-                look += _frames(np.array([r]), fr[None, :], out, at_r)[0]
-            extra_r[ni == c] = look[nd[ni == c]]
-        out[pq] = was
         windows = np.empty((2 * n, 2 * CONTEXT + 1), np.int64)
         windows[:n, :CONTEXT] = left
         windows[:n, CONTEXT], windows[:n, CONTEXT + 1] = a, b
@@ -1037,40 +1023,38 @@ def _pair_round(
         windows[n:, CONTEXT + 1 :] = right
         context = (left[-2], left[-1], right[0], right[1])
         scores = (left_lp[ni], link_lp[near], right_lp[nd])
-        return ci, di, total, now, near, extra_q[ni], extra_r, windows, a, b, context, scores
+        return ci, di, total, now, near, windows, a, b, context, scores
 
     def finish(prepared: dict[int, tuple[Any, ...]]) -> None:
         """Add the trigrams and word bonuses of every prepared pair (each looked up once for
-        all of them), in the compiled pass's order: trigrams, q's brackets and frames, r's,
-        then the words. The pair alone is not a word here (its bigram scores it already:
-        揶揄, two rare characters that only occur together, outbid 架构); a word through
-        both centres and beyond counts once (half each centre's bonus)."""
+        all of them), trigrams first as in the compiled pass. The pair alone is not a word
+        here (its bigram scores it already: 揶揄, two rare characters that only occur
+        together, outbid 架构); a word through both centres and beyond counts once (half
+        each centre's bonus)."""
         got = list(prepared.values())
         sizes = [len(g[4]) for g in got]
         extra = np.zeros(sum(sizes))
         if table is not None:
-            ctx = np.array([g[10] for g in got]).reshape(-1, 4)
+            ctx = np.array([g[8] for g in got]).reshape(-1, 4)
             l2, l1, r1, r2 = (np.repeat(ctx[:, i], sizes) for i in range(4))
-            a = np.concatenate([g[8] for g in got])
-            b = np.concatenate([g[9] for g in got])
-            lp_l, lp_link, lp_r = (np.concatenate([g[11][i] for g in got]) for i in range(3))
+            a = np.concatenate([g[6] for g in got])
+            b = np.concatenate([g[7] for g in got])
+            lp_l, lp_link, lp_r = (np.concatenate([g[9][i] for g in got]) for i in range(3))
             outer_lp = np.where((r1 >= 0) & (r2 >= 0), _logp_where(scorer, r1, r2)[0], _NEG)
             tri = _tri_ratio(table, l2, l1, a, lp_l)
             tri += _tri_ratio(table, l1, a, b, lp_link)
             tri += _tri_ratio(table, a, b, r1, lp_r)
             tri += _tri_ratio(table, b, r1, r2, outer_lp)
             extra += lossy.TRIGRAM_WEIGHT * tri
-        extra += np.concatenate([g[5] for g in got])
-        extra += np.concatenate([g[6] for g in got])
-        half = [len(g[7]) // 2 for g in got]
+        half = [len(g[5]) // 2 for g in got]
         word = _word_bonus(
             scorer.arrays,
-            np.concatenate([g[7][:h] for g, h in zip(got, half, strict=True)]),
+            np.concatenate([g[5][:h] for g, h in zip(got, half, strict=True)]),
             CONTEXT,
         )
         word += _word_bonus(
             scorer.arrays,
-            np.concatenate([g[7][h:] for g, h in zip(got, half, strict=True)]),
+            np.concatenate([g[5][h:] for g, h in zip(got, half, strict=True)]),
             CONTEXT - 1,
         )
         extra += lossy.WORD_WEIGHT * 0.5 * word
@@ -1087,8 +1071,8 @@ def _pair_round(
     # Most pairs stay as they are: find at once those that may not (the same tests as in
     # prepare, a hair looser) and score them with the text as it is, their trigrams and
     # word bonuses in one lookup. Left to right, a pair is scored again when a change came
-    # within its reach (its line); a change also reaches the two pairs after it, which are
-    # tested again.
+    # within its reach (its word windows); a change also reaches the two pairs after it,
+    # which are tested again.
     found, pre = _pair_worth_a_look(slots, base, out, pos, choice, scorer, heads)
     ready: dict[int, tuple[Any, ...]] = {}
     for i in np.flatnonzero(found).tolist():
@@ -1103,9 +1087,9 @@ def _pair_round(
         if q not in active and q - changed_at > 2:
             continue
         r = q + 1
-        if q in ready and pos[q] - LINE - CONTEXT > changed_pos:
+        if q in ready and pos[q] - CONTEXT > changed_pos:
             ci, di, total, now = ready[q]
-        elif q not in active or pos[q] - LINE - CONTEXT <= changed_pos:
+        elif q not in active or pos[q] - CONTEXT <= changed_pos:
             found_q, pre_q = _pair_worth_a_look(
                 slots, base, out, pos, choice, scorer, np.array([q])
             )
