@@ -174,6 +174,19 @@ def _outside_prior(ch: str) -> float:
     return 1e-8
 
 
+def _best_totals(found: list[tuple[int, int, float]], lo: int, hi: int) -> dict[int, float]:
+    """For each position ``end`` from ``lo`` to ``hi``: the best total value of
+    non-overlapping words of ``found`` ((start, end, value)) inside ``lo`` to ``end``."""
+    best = {lo: 0.0}
+    for end in range(lo + 1, hi + 1):
+        v = best[end - 1]
+        for s, e, x in found:
+            if e == end and best[s] + x > v:
+                v = best[s] + x
+        best[end] = v
+    return best
+
+
 def _segment_gain(found: list[tuple[int, int, float]], lo: int, hi: int, i: int) -> float:
     """Over positions ``lo`` to ``hi`` holding the words ``found`` ((start, end, value)):
     the best total of non-overlapping words with one covering ``i``, minus the best total
@@ -184,13 +197,7 @@ def _segment_gain(found: list[tuple[int, int, float]], lo: int, hi: int, i: int)
     >>> _segment_gain([(0, 2, 4.0), (1, 3, 3.0)], 0, 3, 0)
     1.0
     """
-    best = {lo: 0.0}
-    for end in range(lo + 1, hi + 1):
-        v = best[end - 1]
-        for s, e, x in found:
-            if e == end and best[s] + x > v:
-                v = best[s] + x
-        best[end] = v
+    best = _best_totals(found, lo, hi)
     rest = {hi: 0.0}
     for start in range(hi - 1, lo - 1, -1):
         v = rest[start + 1]
@@ -466,15 +473,14 @@ class CharModel:
     def segmentation_value(self, text: str, longest: int = 7) -> float:
         """The best total of :meth:`word_bonus`'s word values over non-overlapping words
         of ``text`` (0 when it holds no known word)."""
-        best = [0.0] * (len(text) + 1)
-        for end in range(2, len(text) + 1):
-            v = best[end - 1]
-            for start in range(max(0, end - longest), end - 1):
-                x = self._word_value(text[start:end])
-                if x > 0 and best[start] + x > v:
-                    v = best[start] + x
-            best[end] = v
-        return best[-1]
+        n = len(text)
+        found = [
+            (s, e, v)
+            for s in range(n)
+            for e in range(s + 2, min(n, s + longest) + 1)
+            if (v := self._word_value(text[s:e])) > 0
+        ]
+        return _best_totals(found, 0, n)[n]
 
     def _word_value(self, piece: str) -> float:
         """A word's value for :meth:`word_bonus` (0 when ``piece`` is not a word)."""
