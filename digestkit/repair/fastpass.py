@@ -34,7 +34,7 @@ import os
 from collections.abc import Callable, Hashable, Sequence
 from functools import lru_cache
 from types import ModuleType
-from typing import Any
+from typing import NamedTuple
 
 import numpy as np
 
@@ -981,7 +981,7 @@ def _pair_round(
         inside = (idx >= 0) & (idx < n_out)
         return np.where(inside, out[np.clip(idx, 0, n_out - 1)], -1)
 
-    def prepare(q: int, pre: tuple[np.ndarray, ...]) -> tuple[Any, ...] | None:
+    def prepare(q: int, pre: tuple[np.ndarray, ...]) -> _PairMoves | None:
         """The pair's readings and scores without its trigrams and word bonus, and what
         those need (None: the pair stays as it is). ``pre``: its outer and link scores
         from :func:`_pair_worth_a_look`, on the text as it is."""
@@ -998,9 +998,9 @@ def _pair_round(
         current = np.flatnonzero((ci == choice[q]) & (di == choice[r]))
         if not len(current):
             return None
-        now = current[:1]
+        now = int(current[0])
         with np.errstate(over="ignore"):
-            if 1.0 / np.exp(total - total[now[0]]).sum() >= SURE:
+            if 1.0 / np.exp(total - total[now]).sum() >= SURE:
                 return None
         # Only moves of both characters into a pair that occurs inside some word (what
         # rounds one and two cannot make), near the best like round two's bonuses, get the
@@ -1022,47 +1022,59 @@ def _pair_round(
         windows[n:, CONTEXT - 1], windows[n:, CONTEXT] = a, b
         windows[n:, CONTEXT + 1 :] = right
         context = (left[-2], left[-1], right[0], right[1])
-        scores = (left_lp[ni], link_lp[near], right_lp[nd])
-        return ci, di, total, now, near, windows, a, b, context, scores
+        return _PairMoves(
+            ci,
+            di,
+            total,
+            now,
+            near,
+            windows,
+            a,
+            b,
+            context,
+            left_lp[ni],
+            link_lp[near],
+            right_lp[nd],
+        )
 
-    def finish(prepared: dict[int, tuple[Any, ...]]) -> None:
+    def finish(prepared: dict[int, _PairMoves]) -> dict[int, _PairMoves]:
         """Add the trigrams and word bonuses of every prepared pair (each looked up once for
         all of them), trigrams first as in the compiled pass. The pair alone is not a word
         here (its bigram scores it already: 揶揄, two rare characters that only occur
         together, outbid 架构); a word through both centres and beyond counts once (half
-        each centre's bonus)."""
+        each centre's bonus). Returns the pairs with those in their totals."""
         got = list(prepared.values())
-        sizes = [len(g[4]) for g in got]
+        sizes = [len(g.near) for g in got]
         extra = np.zeros(sum(sizes))
         if table is not None:
-            ctx = np.array([g[8] for g in got]).reshape(-1, 4)
+            ctx = np.array([g.context for g in got]).reshape(-1, 4)
             l2, l1, r1, r2 = (np.repeat(ctx[:, i], sizes) for i in range(4))
-            a = np.concatenate([g[6] for g in got])
-            b = np.concatenate([g[7] for g in got])
-            lp_l, lp_link, lp_r = (np.concatenate([g[9][i] for g in got]) for i in range(3))
+            a = np.concatenate([g.a for g in got])
+            b = np.concatenate([g.b for g in got])
+            lp_l = np.concatenate([g.lp_left for g in got])
+            lp_link = np.concatenate([g.lp_link for g in got])
+            lp_r = np.concatenate([g.lp_right for g in got])
             outer_lp = np.where((r1 >= 0) & (r2 >= 0), _logp_where(scorer, r1, r2)[0], _NEG)
             tri = _tri_ratio(table, l2, l1, a, lp_l)
             tri += _tri_ratio(table, l1, a, b, lp_link)
             tri += _tri_ratio(table, a, b, r1, lp_r)
             tri += _tri_ratio(table, b, r1, r2, outer_lp)
             extra += lossy.TRIGRAM_WEIGHT * tri
-        half = [len(g[5]) // 2 for g in got]
         word = _word_bonus(
-            scorer.arrays,
-            np.concatenate([g[5][:h] for g, h in zip(got, half, strict=True)]),
-            CONTEXT,
+            scorer.arrays, np.concatenate([g.windows[: len(g.near)] for g in got]), CONTEXT
         )
         word += _word_bonus(
-            scorer.arrays,
-            np.concatenate([g[5][h:] for g, h in zip(got, half, strict=True)]),
-            CONTEXT - 1,
+            scorer.arrays, np.concatenate([g.windows[len(g.near) :] for g in got]), CONTEXT - 1
         )
         extra += lossy.WORD_WEIGHT * 0.5 * word
-        for q, part in zip(prepared, np.split(extra, np.cumsum(sizes)[:-1]), strict=True):
-            ci, di, total, now, near = prepared[q][:5]
-            total = total.copy()
-            total[near] += part
-            prepared[q] = (ci, di, total, now)
+        scored = {}
+        for (q, g), part in zip(
+            prepared.items(), np.split(extra, np.cumsum(sizes)[:-1]), strict=True
+        ):
+            total = g.total.copy()
+            total[g.near] += part
+            scored[q] = g._replace(total=total)
+        return scored
 
     chained = (slots.end[:-1] == slots.start[1:]) & ~slots.multi[:-1] & ~slots.multi[1:]
     heads = np.flatnonzero(chained)
@@ -1074,13 +1086,12 @@ def _pair_round(
     # within its reach (its word windows); a change also reaches the two pairs after it,
     # which are tested again.
     found, pre = _pair_worth_a_look(slots, base, out, pos, choice, scorer, heads)
-    ready: dict[int, tuple[Any, ...]] = {}
+    prepared = {}
     for i in np.flatnonzero(found).tolist():
         got = prepare(int(heads[i]), tuple(x[i] for x in pre))
         if got is not None:
-            ready[int(heads[i])] = got
-    if ready:
-        finish(ready)
+            prepared[int(heads[i])] = got
+    ready = finish(prepared) if prepared else {}
     active = set(heads[found].tolist())
     changed_at, changed_pos = -3, -(1 << 40)
     for q in heads.tolist():
@@ -1088,7 +1099,7 @@ def _pair_round(
             continue
         r = q + 1
         if q in ready and pos[q] - CONTEXT > changed_pos:
-            ci, di, total, now = ready[q]
+            move = ready[q]
         elif q not in active or pos[q] - CONTEXT <= changed_pos:
             found_q, pre_q = _pair_worth_a_look(
                 slots, base, out, pos, choice, scorer, np.array([q])
@@ -1096,13 +1107,12 @@ def _pair_round(
             got = prepare(q, tuple(x[0] for x in pre_q)) if found_q[0] else None
             if got is None:
                 continue
-            alone = {q: got}
-            finish(alone)
-            ci, di, total, now = alone[q]
+            move = finish({q: got})[q]
         else:
             continue
+        ci, di, total = move.ci, move.di, move.total
         top = int(np.argmax(total))
-        if not total[top] >= total[now[0]] + PAIR_MARGIN:
+        if not total[top] >= total[move.now] + PAIR_MARGIN:
             continue
         w = np.exp(total - total[top])
         c, d = int(ci[top]), int(di[top])
@@ -1111,6 +1121,26 @@ def _pair_round(
         conf[r] = np.round(w[di == d].sum() / w.sum(), 4)
         out[pos[q]], out[pos[r]] = slots.first[q, c], slots.first[r, d]
         changed_at, changed_pos = q, int(pos[r])
+
+
+class _PairMoves(NamedTuple):
+    """One pair of adjacent slots in round three: its readings paired up (``ci`` q's,
+    ``di`` r's), their scores, which is the current pair (``now``) and which get the
+    costlier terms (``near``), and what those need: the word windows (q's centre, then
+    r's), the readings, the context (l2, l1, r1, r2) and the bigrams on each side."""
+
+    ci: np.ndarray
+    di: np.ndarray
+    total: np.ndarray
+    now: int
+    near: np.ndarray
+    windows: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    context: tuple[int, int, int, int]
+    lp_left: np.ndarray
+    lp_link: np.ndarray
+    lp_right: np.ndarray
 
 
 def _pair_worth_a_look(

@@ -52,12 +52,16 @@ def test_documents_read_html_and_man_pages_in_both_encodings(tmp_path: Path) -> 
     assert "\\f" not in joined
 
 
-def test_running_pairs_counts_prose_once_and_never_across_breaks(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def xx_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The test tree, unpacked as the one source of a language "xx"."""
     _tree(tmp_path)
     monkeypatch.setitem(corpus.SOURCES, "xx", (Source("pkg", "1.0", "doc", "test"),))
-    pairs = corpus.running_pairs("xx", tmp_path)
+    return tmp_path
+
+
+def test_running_pairs_counts_prose_once_and_never_across_breaks(xx_tree: Path) -> None:
+    pairs = corpus.running_pairs("xx", xx_tree)
     assert pairs["与系"] == 1  # joined across the wrapped line, the repeated paragraph once
     assert pairs["长格"] == 1  # the same line in ls.1 and dir.1: counted once
     assert pairs["列出"] == 2  # "ls - 列出..." and "dir - 列出...": two lines
@@ -66,12 +70,8 @@ def test_running_pairs_counts_prose_once_and_never_across_breaks(
     assert pairs["称描"] == 0  # headings are separate lines
 
 
-def test_running_triples_count_what_pairs_count(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _tree(tmp_path)
-    monkeypatch.setitem(corpus.SOURCES, "xx", (Source("pkg", "1.0", "doc", "test"),))
-    triples = corpus.running_triples("xx", tmp_path)
+def test_running_triples_count_what_pairs_count(xx_tree: Path) -> None:
+    triples = corpus.running_triples("xx", xx_tree)
     assert triples["包与系"] == 1  # across the wrapped line, the repeated paragraph once
     assert triples["出目录"] == 2  # ls.1 and dir.1
     assert triples["目录内"] == 2  # a wrapped man-page line is one sentence
