@@ -42,14 +42,16 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from typing import Any
 
-from digestkit.backends.base import Completion, Usage
+from digestkit.backends.base import Completion, Prompt, Usage
 from digestkit.backends.cache import Store
 from digestkit.backends.checks import CheckResult, check_answer
 from digestkit.backends.config import Settings, load_settings
 from digestkit.backends.router import Router
 from digestkit.digest.model import Digest, Entry, Summary
 from digestkit.errors import BudgetExceeded, NetworkError, OutputCheckError
+from digestkit.fulltext.source import Material, PaperSource
 from digestkit.templates import (
     Template,
     build_prompt,
@@ -63,6 +65,9 @@ __all__ = [
     "PaperResult",
     "SummaryRun",
     "estimate_cost",
+    "fulltext_budget",
+    "paper_source",
+    "resolve_source",
     "summarize",
     "summarize_run",
 ]
@@ -84,6 +89,7 @@ class PaperResult:
     cost: float = 0.0
     usage: Usage = field(default_factory=Usage)
     warning: str = ""
+    material: Material | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -113,10 +119,22 @@ class SummaryRun:
     def failed(self) -> int:
         return self.count("failed")
 
+    @property
+    def from_fulltext(self) -> int:
+        """Summaries of this run written from the paper's full text."""
+        return sum(
+            r.summary is not None and r.summary.source.startswith("fulltext")
+            for r in self.results
+            if r.status != "failed"
+        )
+
     def summary_line(self) -> str:
         u = self.usage
+        written = self.done + self.count("cached")
+        source = f" ({self.from_fulltext} of {written} from full text)" if written else ""
         return (
-            f"{self.done} done, {self.cached} cached, {self.failed} failed; {self.calls} calls, "
+            f"{self.done} done, {self.cached} cached, {self.failed} failed{source}; "
+            f"{self.calls} calls, "
             f"{u.input_tokens} in / {u.output_tokens} out tokens "
             f"(cache read {u.cache_read_tokens}, write {u.cache_write_tokens}), "
             f"${self.cost:.4f}; run {self.run_id}"
@@ -130,9 +148,28 @@ def _settings(config: Settings | str | os.PathLike[str] | None) -> Settings:
 class _Paper:
     """Summarizes one entry (a small object so each step stays a short method)."""
 
-    def __init__(self, router: Router, template: Template, keep_language: bool) -> None:
+    def __init__(
+        self,
+        router: Router,
+        template: Template,
+        keep_language: bool,
+        source: PaperSource | None = None,
+    ) -> None:
         self.router, self.template, self.keep_language = router, template, keep_language
+        self.source = source or PaperSource("abstract")
         self.bought: set[str] = set()  # answered by this run's batch: "done", not "cached"
+
+    def prompt(self, entry: Entry, material: Material | None = None) -> tuple[Prompt, Material]:
+        """The prompt for ``entry`` and the material it was built from."""
+        material = material or self.source.material(entry)
+        prompt = build_prompt(
+            self.template,
+            entry,
+            max_chars=self.router.settings.summarize.max_source_chars,
+            text=material.text,
+            kind=material.kind,
+        )
+        return prompt, material
 
     def check(self, text: str, source: str = "") -> CheckResult:
         return check_answer(self.template, text, source=source)
@@ -154,10 +191,8 @@ class _Paper:
 
         return validate
 
-    def complete(self, entry: Entry) -> Completion:
-        prompt = build_prompt(
-            self.template, entry, max_chars=self.router.settings.summarize.max_source_chars
-        )
+    def complete(self, entry: Entry, material: Material) -> Completion:
+        prompt, _ = self.prompt(entry, material)
         validate = self.validator(prompt.source)
         try:
             return self.router.complete(prompt, validate=validate)
@@ -174,12 +209,15 @@ class _Paper:
             return fixed
 
     def run(self, index: int, entry: Entry) -> PaperResult:
-        if not source_text(entry):
+        material = self.source.material(entry)
+        if material.failed:
+            return PaperResult(index, entry.key, "failed", error=material.failed, material=material)
+        if material.text is None and not source_text(entry):
             return PaperResult(index, entry.key, "failed", error="no abstract or text to summarize")
         try:
-            c = self.complete(entry)
+            c = self.complete(entry, material)
         except (OutputCheckError, NetworkError) as err:
-            return PaperResult(index, entry.key, "failed", error=str(err))
+            return PaperResult(index, entry.key, "failed", error=str(err), material=material)
         check = self.check(c.text)
         summary = Summary(
             language=check.language,
@@ -188,6 +226,7 @@ class _Paper:
             template=self.template.id,
             sections=check.sections,
             raw=c.text,
+            source=material.label,
         )
         status = "cached" if c.cached and entry.key not in self.bought else "done"
         usage = Usage() if c.cached else c.usage
@@ -195,12 +234,18 @@ class _Paper:
         if check.language != self.template.language:  # kept with on_language_mismatch = "keep"
             warning = f"summary is in {check.language}, template {self.template.id} wants "
             warning += self.template.language
-        return PaperResult(index, entry.key, status, summary, "", c.backend, c.cost, usage, warning)
+        return PaperResult(
+            index, entry.key, status, summary, "", c.backend, c.cost, usage, warning, material
+        )
 
 
 def _apply(entry: Entry, result: PaperResult) -> Entry:
     drop = ("summary_error", "summary_warning")
-    meta = tuple((k, v) for k, v in entry.metadata if k not in drop)
+    meta = tuple(
+        (k, v) for k, v in entry.metadata if k not in drop and not k.startswith("fulltext.")
+    )
+    if result.material is not None:
+        meta += result.material.metadata()
     if result.warning:
         meta += (("summary_warning", result.warning),)
     if result.status == "failed":
@@ -296,8 +341,16 @@ def summarize_run(
     on_result: Callable[[PaperResult, Digest], None] | None = None,
     batch: bool = False,
     poll: Callable[[], None] | None = None,
+    source: str | None = None,
+    fulltext: Any = None,
 ) -> SummaryRun:
     """Summarize every entry of ``digest``; see the module docstring for what is returned.
+
+    ``source`` (default ``[summarize] source``): ``"fulltext"``, ``"auto"`` or
+    ``"abstract"``, see :mod:`digestkit.fulltext.source`. ``fulltext``: a
+    :class:`~digestkit.fulltext.fetch.FulltextConfig` or a fetcher (anything with
+    ``fetch(arxiv_id)``); by default the config file's ``[fulltext]`` section, or arXiv
+    with the default settings when a full text is asked for and none is configured.
 
     ``template`` defaults to ``[summarize] template``; ``route`` to ``[summarize] route``.
     Entries that already carry a summary of the same template are kept unless
@@ -309,22 +362,72 @@ def summarize_run(
     settings = router.settings if router else _settings(config)
     tpl = load_template(template or settings.summarize.template)
     if router is None:
-        with Router(settings, route=route, store=store) as own:
-            return _run(digest, tpl, own, overwrite, on_result, batch, poll)
-    return _run(digest, tpl, router, overwrite, on_result, batch, poll)
+        with (
+            Router(settings, route=route, store=store) as own,
+            paper_source(own, tpl, source, fulltext) as papers,
+        ):
+            return _run(digest, tpl, own, papers, overwrite, on_result, batch, poll)
+    with paper_source(router, tpl, source, fulltext) as papers:
+        return _run(digest, tpl, router, papers, overwrite, on_result, batch, poll)
+
+
+def fulltext_budget(router: Router, template: Template) -> int:
+    """Tokens a full text may take in a prompt of ``template`` on ``router``'s route: the
+    smallest context window of the route (a fallback must fit it too), minus the answer,
+    the instructions and a margin; capped by ``[summarize] max_fulltext_tokens``."""
+    from digestkit.backends.limits import estimate_tokens
+
+    windows = [router.slots[n].config for n in router.chain if n in router.slots]
+    window = min((c.context_window() for c in windows), default=200_000)
+    answer = max((c.output_tokens(template.max_tokens) for c in windows), default=4096)
+    overhead = estimate_tokens(template.system + template.task) + 1_000
+    budget = max(1_000, int((window - answer - overhead) * 0.95))
+    cap = router.settings.summarize.max_fulltext_tokens
+    return min(budget, cap) if cap else budget
+
+
+def resolve_source(settings: Settings, source: str | None) -> str:
+    """The source mode in force: the argument, ``[summarize] source``, else ``"auto"``
+    when the config has a ``[fulltext]`` section and ``"abstract"`` when it has none."""
+    mode = source or settings.summarize.source
+    if mode:
+        return mode
+    from digestkit.config import load_toml
+
+    return "auto" if settings.path and "fulltext" in load_toml(settings.path) else "abstract"
+
+
+def paper_source(
+    router: Router, template: Template, source: str | None = None, fulltext: Any = None
+) -> PaperSource:
+    """The :class:`PaperSource` for a run (close it after the run)."""
+    mode = resolve_source(router.settings, source)
+    if mode == "abstract":
+        return PaperSource("abstract")
+    from digestkit.fulltext.fetch import FulltextConfig, FulltextFetcher, load_fulltext_config
+
+    budget = fulltext_budget(router, template)
+    if fulltext is not None and hasattr(fulltext, "fetch"):
+        return PaperSource(mode, fulltext, budget=budget)
+    cfg = fulltext
+    if cfg is None and router.settings.path:
+        cfg = load_fulltext_config(router.settings.path)
+    fetcher = FulltextFetcher(cfg or FulltextConfig())
+    return PaperSource(mode, fetcher, budget=budget, owns_fetcher=True)
 
 
 def _run(
     digest: Digest,
     tpl: Template,
     router: Router,
+    papers: PaperSource,
     overwrite: bool,
     on_result: Callable[[PaperResult, Digest], None] | None,
     batch: bool,
     poll: Callable[[], None] | None,
 ) -> SummaryRun:
     settings = router.settings
-    worker = _Paper(router, tpl, settings.summarize.on_language_mismatch == "keep")
+    worker = _Paper(router, tpl, settings.summarize.on_language_mismatch == "keep", papers)
     entries = list(digest.entries)
     results: list[PaperResult] = []
     todo = []
@@ -348,10 +451,11 @@ def _batch_phase(worker: _Paper, entries: list[Entry], poll: Callable[[], None])
     """Run the batch; the entry keys whose answers it bought in this run."""
     from digestkit.backends.batch import run_batch
 
-    max_chars = worker.router.settings.summarize.max_source_chars
-    prompts = [
-        build_prompt(worker.template, e, max_chars=max_chars) for e in entries if source_text(e)
-    ]
+    prompts = []
+    for e in entries:
+        prompt, material = worker.prompt(e)
+        if not material.failed and (material.text is not None or source_text(e)):
+            prompts.append(prompt)
     report = run_batch(
         worker.router, prompts, validate=lambda p: worker.validator(p.source), poll=poll
     )
@@ -376,7 +480,9 @@ def summarize(
 
 @dataclass(frozen=True)
 class CostEstimate:
-    """What a run would cost at most on the route's first backend (cache hits are free)."""
+    """What a run would cost at most on the route's first backend (cache hits are free).
+    ``fulltext_papers`` / ``fulltext_tokens``: papers whose prompt holds their full text,
+    and the estimated tokens of those full texts (fetched, or read from the disk cache)."""
 
     backend: str
     papers: int
@@ -384,13 +490,21 @@ class CostEstimate:
     input_tokens: int
     output_tokens: int
     worst_cost: float
+    fulltext_papers: int = 0
+    fulltext_tokens: int = 0
 
     def summary_line(self) -> str:
         todo = self.papers - self.cached
+        source = ""
+        if self.fulltext_papers:
+            source = (
+                f"; {self.fulltext_papers} from full text ({self.fulltext_tokens} tokens of "
+                f"paper), {self.papers - self.fulltext_papers} from abstracts"
+            )
         return (
             f"{todo} papers to summarize on {self.backend} ({self.cached} cached): at most "
             f"{self.input_tokens} input + {self.output_tokens} output tokens, "
-            f"${self.worst_cost:.4f} before retries and corrective calls"
+            f"${self.worst_cost:.4f} before retries and corrective calls{source}"
         )
 
 
@@ -401,8 +515,11 @@ def estimate_cost(
     config: Settings | str | os.PathLike[str] | None = None,
     route: str | None = None,
     router: Router | None = None,
+    source: str | None = None,
+    fulltext: Any = None,
 ) -> CostEstimate:
-    """The worst-case cost of summarizing ``digest`` (no calls are made).
+    """The worst-case cost of summarizing ``digest`` (no LLM calls are made; with a full
+    text source the papers are fetched, into the disk cache the run then reads).
 
     >>> from digestkit.backends.cache import Store
     >>> d = Digest(entries=(Entry(arxiv_id="1", abstract="We propose X."),))
@@ -417,10 +534,20 @@ def estimate_cost(
     tpl = load_template(template or router.settings.summarize.template)
     name = router.chain[0]
     cfg = router.slots[name].config
-    max_chars = router.settings.summarize.max_source_chars
-    prompts = [build_prompt(tpl, e, max_chars=max_chars) for e in digest.entries if source_text(e)]
+    prompts: list[Prompt] = []
+    ft_papers = ft_tokens = 0
+    with paper_source(router, tpl, source, fulltext) as papers:
+        worker = _Paper(router, tpl, False, papers)
+        for e in digest.entries:
+            prompt, material = worker.prompt(e)
+            if material.failed or (material.text is None and not source_text(e)):
+                continue
+            prompts.append(prompt)
+            if material.fulltext is not None:
+                ft_papers, ft_tokens = ft_papers + 1, ft_tokens + material.tokens
     todo = [p for p in prompts if router.cached(p) is None]
     t_in = sum(estimate_tokens(p.system + p.user) for p in todo)
     t_out = sum(cfg.output_tokens(p.max_tokens) for p in todo)
     cost = cfg.price.cost(t_in, t_out)
-    return CostEstimate(name, len(prompts), len(prompts) - len(todo), t_in, t_out, cost)
+    done = len(prompts) - len(todo)
+    return CostEstimate(name, len(prompts), done, t_in, t_out, cost, ft_papers, ft_tokens)

@@ -6,7 +6,10 @@ Why these choices:
   cooldown); SDK retries underneath would multiply attempts and hide them from the ledger.
 - The shared instructions go in ``system`` with ``cache_control`` (prompt caching): they
   are identical for every paper of a run, so after the first call they are read from the
-  cache at a tenth of the price. ``options = { prompt_caching = false }`` turns it off.
+  cache at a tenth of the price. The paper (``Prompt.document``) is a second cached block
+  before the template's task, so a corrective retry and a second template over the same
+  full text read it back instead of paying for it again.
+  ``options = { prompt_caching = false }`` turns both off.
 - No temperature: Anthropic 2.x has no such parameter.
 - An overload can arrive *inside* a 200 stream as an ``APIStatusError`` whose ``.type`` is
   ``overloaded_error``; the error type is checked before the status for that reason.
@@ -85,10 +88,23 @@ class AnthropicBackend:
             system = [
                 {"type": "text", "text": prompt.system, "cache_control": {"type": "ephemeral"}}
             ]
+        content: Any = prompt.user
+        if (
+            prompt.document
+            and prompt.user.startswith(prompt.document)
+            and self.config.option("prompt_caching", True)
+        ):
+            # The paper is its own block, cached: the prefix system + paper is paid once
+            # for the corrective retry and for other templates over the same paper.
+            rest = prompt.user[len(prompt.document) :]
+            content = [
+                {"type": "text", "text": prompt.document, "cache_control": {"type": "ephemeral"}},
+                {"type": "text", "text": rest or "."},
+            ]
         params: dict[str, Any] = {
             "model": self.model,
             "max_tokens": self.config.output_tokens(prompt.max_tokens),
-            "messages": [{"role": "user", "content": prompt.user}],
+            "messages": [{"role": "user", "content": content}],
         }
         if prompt.system:
             params["system"] = system

@@ -27,7 +27,10 @@ class Prompt:
     ``template`` is ``"name@version"`` and takes part in the cache key. ``source``,
     ``sections`` and ``language`` repeat, as structured data, what the text of the prompt
     says: network backends ignore them; the offline backend fills the sections from
-    ``source`` without parsing the prose of the prompt.
+    ``source`` without parsing the prose of the prompt. ``document``, when set, is the
+    start of ``user`` that holds the paper: backends that cache prompt prefixes mark it
+    (Anthropic: a ``cache_control`` block), so a corrective retry or a second template
+    over the same paper reads it from the cache.
     """
 
     system: str
@@ -38,6 +41,7 @@ class Prompt:
     sections: tuple[str, ...] = ()
     language: str = ""
     entry_key: str = ""
+    document: str = ""
 
     def replace(self, **changes: object) -> Prompt:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]

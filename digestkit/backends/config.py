@@ -96,6 +96,10 @@ class BackendConfig:
     (and is the budget's worst case). temperature (None = provider default; Anthropic 2.x has none).
     price: USD per million tokens (defaults for known models). options: extra
     kind-specific settings (e.g. ``prompt_caching`` for anthropic).
+    context_tokens (0 = known default for the model: 200,000 for Claude, 128,000 for GPT-4o
+    class models, 1,000,000 offline, 32,000 otherwise): the model's context window. A full
+    text is fitted into it (minus the answer and instructions); set it for local servers,
+    whose windows are often much smaller (Ollama's default is a few thousand tokens).
     """
 
     name: str
@@ -111,7 +115,27 @@ class BackendConfig:
     temperature: float | None = None
     price: Price = field(default_factory=Price)
     options: tuple[tuple[str, Any], ...] = ()
+    context_tokens: int = 0
     path: str | None = field(default=None, compare=False, repr=False)  # the config file
+
+    def context_window(self) -> int:
+        """``context_tokens``, or the known default for this kind of model.
+
+        >>> BackendConfig(name="c", kind="anthropic", model="claude-sonnet-4-5").context_window()
+        200000
+        >>> BackendConfig(name="l", kind="openai-compatible", model="llama3").context_window()
+        32000
+        """
+        if self.context_tokens:
+            return self.context_tokens
+        model = self.model.lower()
+        if self.kind == "offline":
+            return 1_000_000
+        if self.kind == "anthropic" or model.startswith("claude"):
+            return 200_000
+        if model.startswith(("gpt-4o", "gpt-4.1", "gpt-4-turbo", "gpt-5", "o1", "o3", "o4")):
+            return 128_000
+        return 32_000
 
     def api_key(self) -> str:
         """The key from ``api_key_env``; raises :class:`MissingKeyError` saying what to set."""
@@ -158,7 +182,12 @@ class SummarizeConfig:
     corrective_retry (true): one more call with the problems spelled out when an answer
     fails its checks. on_language_mismatch ("fail" | "keep"): keep a wrong-language answer,
     labelled with its true language, instead of failing the paper. cache (true).
-    max_source_chars (60000): longer paper text is cut (the cut is marked in the prompt).
+    max_source_chars (60000): a longer abstract/stored text is cut (the cut is marked).
+    source ("" = "auto" when the config has a [fulltext] section, else "abstract"): what
+    summaries are written from: "fulltext" (the paper's full text; a paper whose full text
+    cannot be had fails), "auto" (the full text when it can be had, else the abstract, and
+    the summary says so) or "abstract". max_fulltext_tokens (0 = the route's context
+    window): fit a full text into fewer tokens, to bound the cost per paper.
     """
 
     template: str = "en-tldr"
@@ -171,7 +200,11 @@ class SummarizeConfig:
     on_language_mismatch: str = "fail"
     cache: bool = True
     max_source_chars: int = 60000
+    source: str = ""
+    max_fulltext_tokens: int = 0
 
+
+SUMMARY_SOURCES = ("", "fulltext", "auto", "abstract")
 
 _OFFLINE = BackendConfig(name="offline", kind="offline", model="extractive-1", concurrency=8)
 
@@ -258,6 +291,7 @@ def _backend(name: str, data: Any, path: str | None) -> BackendConfig:
         temperature=float(temperature) if temperature is not None else None,
         price=_price(s.get("price", dict, None), f"{prefix}.price", path, model),
         options=tuple(sorted(s.get("options", dict, {}).items())),
+        context_tokens=s.integer("context_tokens", 0),
         path=path,
     )
     s.done()
@@ -292,9 +326,13 @@ def _summarize(data: Any, path: str | None) -> SummarizeConfig:
         on_language_mismatch=s.get("on_language_mismatch", str, d.on_language_mismatch),
         cache=s.get("cache", bool, d.cache),
         max_source_chars=s.integer("max_source_chars", d.max_source_chars, minimum=100),
+        source=s.get("source", str, d.source),
+        max_fulltext_tokens=s.integer("max_fulltext_tokens", d.max_fulltext_tokens),
     )
     if cfg.on_language_mismatch not in ("fail", "keep"):
         raise s.error("on_language_mismatch", "must be 'fail' or 'keep'")
+    if cfg.source not in SUMMARY_SOURCES:
+        raise s.error("source", "must be 'fulltext', 'auto' or 'abstract'")
     from digestkit.templates import list_templates
 
     if cfg.template.partition("@")[0] not in list_templates():

@@ -128,7 +128,17 @@ def summarize(
         30.0, "--poll-interval", help="Seconds between batch polls."
     ),
     estimate: bool = typer.Option(
-        False, "--estimate", help="Print the worst-case cost and make no calls."
+        False,
+        "--estimate",
+        help="Print the worst-case cost (and full-text tokens) and make no LLM calls.",
+    ),
+    source: str | None = typer.Option(
+        None,
+        "--source",
+        "-s",
+        help="What summaries are written from: fulltext (the paper; fails without it), "
+        "auto (full text when it can be had, else the abstract) or abstract. Default: "
+        "[summarize] source, else auto when the config has [fulltext], else abstract.",
     ),
 ) -> None:
     """Summarize every paper of a digest through the configured backends.
@@ -141,12 +151,15 @@ def summarize(
     from digestkit.summarizer import summarize_run
 
     digest = _load_digest(digest_path)
+    if source is not None and source not in ("fulltext", "auto", "abstract"):
+        raise typer.BadParameter("must be fulltext, auto or abstract", param_hint="--source")
     settings = load_settings(config)
     router = Router(settings, route=route, use_cache=False if no_cache else None)
     if estimate:
         from digestkit.summarizer import estimate_cost
 
-        typer.echo(estimate_cost(digest, template=template, router=router).summary_line())
+        est = estimate_cost(digest, template=template, router=router, source=source)
+        typer.echo(est.summary_line())
         return
     saver = _Saver(output)
     counts: dict[str, int] = defaultdict(int)
@@ -168,6 +181,7 @@ def summarize(
                 on_result=on_result,
                 batch=batch,
                 poll=lambda: time.sleep(poll_interval),
+                source=source,
             )
         except BaseException:
             if saver.digest is not None:

@@ -43,7 +43,9 @@ SCHEMA = """digestkit digest JSON, schema_version 1
       "score": float | null, "announce_type": "new" | "cross" | "replace" | ... | null,
       "abstract": str, "sources": [str], "metadata": {str: str},
       "summary": null | {"language": str, "backend": str, "model": str, "template": str,
-                         "sections": [[heading, markdown], ...], "raw": str}
+                         "sections": [[heading, markdown], ...], "raw": str,
+                         "source": "fulltext:html" | "fulltext:latex" | "fulltext:pdf" |
+                                   "abstract" | "" (what it was written from; optional)}
   }],
   "warnings": [{"line": int, "message": str, "text": str}]  (optional, written by
               `digestkit parse`: text the parser could not place; ignored on load)
@@ -91,6 +93,9 @@ class Summary:
 
     ``sections`` keeps the template's order: ``(("1. 既存研究…", "markdown"), ...)``.
     ``raw`` is the text as the backend returned it (or as found in the document).
+    ``source`` is what it was written from: ``"fulltext:html"`` / ``"fulltext:latex"`` /
+    ``"fulltext:pdf"`` (the paper's full text, read from that format), ``"abstract"``, or
+    ``""`` when unknown (a summary parsed from a published digest).
     """
 
     language: str = ""
@@ -99,6 +104,7 @@ class Summary:
     template: str = ""
     sections: tuple[tuple[str, str], ...] = ()
     raw: str = ""
+    source: str = ""
 
     def section(self, heading: str) -> str | None:
         """The body of the first section whose heading contains ``heading``."""
@@ -110,6 +116,8 @@ class Summary:
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["sections"] = [list(s) for s in self.sections]
+        if not self.source:  # optional key: files written before it existed stay identical
+            del d["source"]
         return d
 
     @classmethod
@@ -121,6 +129,7 @@ class Summary:
             template=d.get("template", ""),
             sections=tuple((str(h), str(b)) for h, b in d.get("sections", ())),
             raw=d.get("raw", ""),
+            source=str(d.get("source") or ""),
         )
 
 

@@ -122,25 +122,55 @@ def _text_of(content: Any) -> str:
     return ""
 
 
+_FACT = {
+    "ja": "本文では {n} という結果が報告されている。",
+    "zh": "正文报告了 {n} 的结果。",
+    "en": "The body of the paper reports {n}.",
+}
+_BODY_NUMBER = re.compile(r"(?<![\w.])\d+\.\d+%?|(?<![\w.])\d+%")
+
+
+def _body_fact(user: str) -> str:
+    """A number the paper's full text states outside its abstract (``""`` when the prompt
+    holds no full text): the stub cites it, as a model reading the whole paper would."""
+    m = re.search(r'<text kind="full text">(.*?)</text>', user, re.S)
+    if not m:
+        return ""
+    text = m.group(1)
+    abstract = re.search(r"## Abstract\n(.*?)(?:\n## |\Z)", text, re.S)
+    seen = set(_BODY_NUMBER.findall(abstract.group(1))) if abstract else set()
+    body = text[abstract.end() :] if abstract else text
+    body = body.split("\n## References", 1)[0]
+    for n in _BODY_NUMBER.findall(body):
+        if n not in seen:
+            return n
+    return ""
+
+
 def compose_answer(system: str, user: str, *, wrong_language: bool = False) -> str:
-    """The stub's answer to a prompt: the requested headings, bodies in the requested
-    language (or deliberately not, with ``wrong_language``).
+    """The stub's answer to a prompt: the requested headings (read from the system prompt
+    or from the task after the paper), bodies in the requested language (or deliberately
+    not, with ``wrong_language``); from a full text, the first section also cites a number
+    found only in the body.
 
     >>> compose_answer("Output language: English (en)\\nAnswer in Markdown\\n## TL;DR",
     ...                "<title>X</title>")
     '## TL;DR\\nThe paper studies X, explains what earlier methods miss and proposes a new method; experiments show that it works.'
     """
-    m = _LANG.search(system)
+    task = system + "\n" + user.rsplit("</paper>", 1)[-1]
+    m = _LANG.search(task)
     lang = m.group(1) if m else "en"
     if wrong_language:
         lang = _WRONG.get(lang, "en")
     t = re.search(r"<title>(.*?)</title>", user, re.S)
     body = _BODIES.get(lang, _BODIES["en"]).format(title=(t.group(1).strip() if t else "it"))
-    instructions = system.split("Answer in Markdown", 1)[-1]
-    headings = _HEAD.findall(instructions) if "Answer in Markdown" in system else []
+    fact = _body_fact(user)
+    first = body + (" " + _FACT.get(lang, _FACT["en"]).format(n=fact) if fact else "")
+    instructions = task.split("Answer in Markdown", 1)[-1]
+    headings = _HEAD.findall(instructions) if "Answer in Markdown" in task else []
     if not headings:
-        return body
-    return "\n\n".join(f"{h}\n{body}" for h in headings)
+        return first
+    return "\n\n".join(f"{h}\n{first if i == 0 else body}" for i, h in enumerate(headings))
 
 
 def _tokens(text: str) -> int:
@@ -211,13 +241,36 @@ class StubServer:
             c = self.calls[index]
             self.calls[index] = Call(**{**c.__dict__, **changes})
 
-    def _cache_tokens(self, system: str, cached: bool) -> tuple[int, int]:
-        if not cached or not system:
+    def _cache_tokens(self, prefixes: list[str]) -> tuple[int, int]:
+        """(read, written) cache tokens for a request whose breakpoints end the given
+        prefixes: the longest prefix seen before is read, the rest up to the last
+        breakpoint is written (Anthropic's prefix caching, without its minimum length)."""
+        if not prefixes:
             return 0, 0
         with self._lock:
-            seen = system in self._seen_systems
-            self._seen_systems.add(system)
-        return (_tokens(system), 0) if seen else (0, _tokens(system))
+            seen = [p for p in prefixes if p in self._seen_systems]
+            self._seen_systems.update(prefixes)
+        read = _tokens(seen[-1]) if seen else 0
+        return read, _tokens(prefixes[-1]) - read
+
+
+def _cached_prefixes(data: dict[str, Any]) -> list[str]:
+    """The texts up to each block marked ``cache_control`` (system blocks, then message
+    content blocks), shortest first; empty when nothing is marked."""
+    parts: list[str] = []
+    prefixes: list[str] = []
+    system = data.get("system")
+    blocks = list(system) if isinstance(system, list) else [{"text": system or ""}]
+    for m in data.get("messages", []):
+        content = m.get("content")
+        blocks += content if isinstance(content, list) else [{"text": content or ""}]
+    for b in blocks:
+        if not isinstance(b, dict):
+            continue
+        parts.append(str(b.get("text", "")))
+        if b.get("cache_control"):
+            prefixes.append("\n".join(parts))
+    return prefixes
 
 
 def _paper_id(text: str) -> str:
@@ -358,11 +411,9 @@ class _Handler(BaseHTTPRequestHandler):
         if fault and self._fault_response(index, fault, anthropic):
             return
         text = compose_answer(system, user, wrong_language=fault == "wrong_language")
-        cached = anthropic and any(
-            isinstance(b, dict) and b.get("cache_control") for b in (data.get("system") or [])
-        )
-        read, write = self.stub._cache_tokens(system, cached)
-        tokens_in = _tokens(user) + (0 if cached else _tokens(system))
+        prefixes = _cached_prefixes(data) if anthropic else []
+        read, write = self.stub._cache_tokens(prefixes)
+        tokens_in = max(1, _tokens(system) + _tokens(user) - read - write)
         tokens_out = _tokens(text)
         model = data.get("model", "stub")
         payload = (

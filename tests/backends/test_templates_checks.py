@@ -38,7 +38,8 @@ def test_five_templates_with_versions() -> None:
         t = load_template(name)
         assert t.version >= 1 and t.id == f"{name}@{t.version}"
         assert t.language in ("ja", "zh", "en") and t.sections
-        assert all(t.heading(s) in t.system for s in t.sections)
+        assert all(t.heading(s) in t.task for s in t.sections)
+        assert t.system == load_template("en-tldr").system  # shared: cached across templates
     assert len(load_template("ja-8q").sections) == 8
     assert load_template("checklist").sections[3] == "D: Gaps & Next Step"
 
