@@ -404,11 +404,11 @@ def paper_source(
     mode = resolve_source(router.settings, source)
     if mode == "abstract":
         return PaperSource("abstract")
-    from digestkit.fulltext.fetch import FulltextConfig, FulltextFetcher, load_fulltext_config
-
     budget = fulltext_budget(router, template)
     if fulltext is not None and hasattr(fulltext, "fetch"):
         return PaperSource(mode, fulltext, budget=budget)
+    from digestkit.fulltext.fetch import FulltextConfig, FulltextFetcher, load_fulltext_config
+
     cfg = fulltext
     if cfg is None and router.settings.path:
         cfg = load_fulltext_config(router.settings.path)
