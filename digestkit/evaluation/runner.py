@@ -22,7 +22,7 @@ __all__ = ["SECTIONS", "EvalRun", "run_eval", "run_section"]
 
 log = logging.getLogger(__name__)
 
-SECTIONS = ("repair", "parse", "faithfulness", "e2e", "throughput")
+SECTIONS = ("repair", "parse", "fulltext", "faithfulness", "e2e", "throughput")
 
 
 @dataclass
