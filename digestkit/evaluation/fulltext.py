@@ -87,9 +87,9 @@ def run(ctx: Context) -> SectionResult:
         if not kind_scores:
             continue
         for m in MEASURES:
-            values = [s[m] for s in kind_scores if s[m] is not None]
+            values = [v for s in kind_scores if (v := s[m]) is not None]
             if values:
-                metrics[f"{m}.{kind}"] = mean([float(v) for v in values])
+                metrics[f"{m}.{kind}"] = mean(values)
         metrics[f"papers_per_s.{kind}"] = len(kind_scores) / max(seconds[kind], 1e-9)
         metrics[f"mb_per_s.{kind}"] = sizes[kind] / 1e6 / max(seconds[kind], 1e-9)
         summary_rows.append(
