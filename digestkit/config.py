@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from digestkit.errors import ConfigError
+from digestkit.secrets import shown
 
 __all__ = [
     "DEFAULT_CONFIG_NAMES",
@@ -113,9 +114,9 @@ class Section:
         if isinstance(value, bool) and bool not in (
             types if isinstance(types, tuple) else (types,)
         ):
-            raise self.error(key, f"expected {_type_name(types)}, got {value!r}")
+            raise self.error(key, f"expected {_type_name(types)}, got {shown(value)}")
         if not isinstance(value, types):
-            raise self.error(key, f"expected {_type_name(types)}, got {value!r}")
+            raise self.error(key, f"expected {_type_name(types)}, got {shown(value)}")
         return value
 
     def number(self, key: str, default: float, *, minimum: float = 0.0) -> float:

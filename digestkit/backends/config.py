@@ -19,13 +19,16 @@ its key (``api_key_env``); :meth:`BackendConfig.api_key` reads it at call time.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from digestkit.config import Section, find_config, load_toml
 from digestkit.errors import ConfigError, MissingKeyError
+from digestkit.secrets import check_key, looks_like_secret
 
 __all__ = [
     "DEFAULT_ROUTE",
@@ -142,13 +145,19 @@ class BackendConfig:
         if not self.api_key_env:
             return ""
         value = os.environ.get(self.api_key_env, "")
-        if not value:
-            raise MissingKeyError(
-                f"backend {self.name!r} needs an API key: set the environment variable "
-                f"{self.api_key_env} (export {self.api_key_env}=...)",
-                path=self.path,
-                key=f"backends.{self.name}.api_key_env",
-            )
+        if value.strip():
+            try:
+                return check_key(value, self.api_key_env)
+            except ValueError as err:
+                raise MissingKeyError(
+                    str(err), path=self.path, key=f"backends.{self.name}.api_key_env"
+                ) from None
+        raise MissingKeyError(
+            f"backend {self.name!r} needs an API key: set the environment variable "
+            f"{self.api_key_env} (export {self.api_key_env}=...)",
+            path=self.path,
+            key=f"backends.{self.name}.api_key_env",
+        )
         return value
 
     def option(self, name: str, default: Any = None) -> Any:
@@ -259,6 +268,7 @@ def _price(data: Any, prefix: str, path: str | None, model: str) -> Price:
 
 
 _BACKEND_KEYS = {"api_key", "key", "token"}
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _backend(name: str, data: Any, path: str | None) -> BackendConfig:
@@ -276,13 +286,30 @@ def _backend(name: str, data: Any, path: str | None) -> BackendConfig:
     model = s.get("model", str, "extractive-1" if kind == "offline" else "")
     if not model:
         raise s.error("model", "missing: the model id to call")
+    api_key_env = s.get("api_key_env", str, "")
+    if api_key_env and not _ENV_NAME.match(api_key_env):
+        what = "looks like a key itself" if looks_like_secret(api_key_env) else "is not one"
+        raise s.error(
+            "api_key_env",
+            f"must be the NAME of an environment variable (this value {what}): put the key "
+            "in a variable, e.g. export ANTHROPIC_API_KEY=..., and name it here",
+        )
+    base_url = s.get("base_url", str, "")
+    if base_url:
+        try:
+            parts = urlsplit(base_url)
+            parts.port  # noqa: B018 - raises ValueError for a bad port
+        except ValueError as err:
+            raise s.error("base_url", f"not a URL: {err}") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise s.error("base_url", "must be an http(s) URL with a host")
     temperature = s.get("temperature", (int, float), None)
     cfg = BackendConfig(
         name=name,
         kind=kind,
         model=model,
-        base_url=s.get("base_url", str, ""),
-        api_key_env=s.get("api_key_env", str, ""),
+        base_url=base_url,
+        api_key_env=api_key_env,
         concurrency=s.integer("concurrency", 4, minimum=1),
         requests_per_minute=s.integer("requests_per_minute", 0),
         tokens_per_minute=s.integer("tokens_per_minute", 0),

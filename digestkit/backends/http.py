@@ -21,6 +21,7 @@ import time
 from collections.abc import Mapping
 
 from digestkit.errors import AuthError, NetworkError, RateLimitError, RemoteError
+from digestkit.secrets import redact as _redact
 
 __all__ = ["SPEND_CODES", "error_for_status", "parse_retry_after", "redact"]
 
@@ -60,15 +61,13 @@ def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
 
 
 def redact(text: str, *secrets: str) -> str:
-    """``text`` with every secret replaced (keys must never reach a message or a log).
+    """``text`` with every secret replaced, escaped forms too (keys must never reach a
+    message or a log); see :func:`digestkit.secrets.redact`.
 
     >>> redact("bad key sk-123", "sk-123")
     'bad key [redacted]'
     """
-    for s in secrets:
-        if s:
-            text = text.replace(s, "[redacted]")
-    return text
+    return _redact(text, *secrets)
 
 
 def error_for_status(
