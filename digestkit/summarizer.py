@@ -131,7 +131,8 @@ class SummaryRun:
     def summary_line(self) -> str:
         u = self.usage
         written = self.done + self.count("cached")
-        source = f" ({self.from_fulltext} of {written} from full text)" if written else ""
+        tried = any(r.material and (r.material.fulltext or r.material.error) for r in self.results)
+        source = f" ({self.from_fulltext} of {written} from full text)" if tried else ""
         return (
             f"{self.done} done, {self.cached} cached, {self.failed} failed{source}; "
             f"{self.calls} calls, "

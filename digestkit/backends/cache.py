@@ -11,6 +11,12 @@ The schema evolves through numbered migrations (``MIGRATIONS``), recorded in
 
 Nothing here ever sees an API key: rows hold backend names, models, hashes and text.
 
+A damaged file (not a database, a malformed page, a missing table) or one written by a
+newer digestkit is an :class:`~digestkit.errors.InputError` naming the file and what to
+do (move it away). :meth:`Store.open_or_memory` is what a run uses: it goes on without the
+cache (in memory, with one warning) instead of stopping, since a summary run can do its
+work without it; damage found in the middle of a run is handled the same way.
+
 >>> store = Store(":memory:")
 >>> store.put("k1", CachedAnswer("text", "b", "m", "ja-8q@1", Usage(1, 2), "end_turn", "ja"))
 >>> store.get("k1").text
@@ -23,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -32,6 +39,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digestkit.backends.base import Usage
+from digestkit.errors import InputError
+
+log = logging.getLogger(__name__)
+
+_TABLES = ("cache", "ledger", "batches")
 
 __all__ = ["MIGRATIONS", "CachedAnswer", "LedgerRow", "Store", "cache_key", "default_path"]
 
@@ -117,13 +129,61 @@ class Store:
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = str(default_path() if path is None else path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._migrate()
+        self.broken = ""  # why the store stopped being used mid-run ("" = fine)
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._check_version()
+            self._migrate()
+            for table in _TABLES:
+                self._db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(f"not a usable digestkit cache ({exc})") from None
+        except OSError as exc:
+            raise InputError(
+                f"cannot open the cache: {exc.strerror or exc}; set DIGESTKIT_HOME to a "
+                "writable directory",
+                path=self.path,
+            ) from None
+
+    def _damaged(self, problem: str) -> InputError:
+        return InputError(
+            f"{problem}: move it away (mv {self.path} {self.path}.broken) and digestkit "
+            "starts a new one; the answers cached in it are lost, nothing else",
+            path=self.path,
+        )
+
+    def _check_version(self) -> None:
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        if version > len(MIGRATIONS):
+            self._db.close()
+            raise InputError(
+                f"written by a newer digestkit (cache schema {version}; this one knows "
+                f"{len(MIGRATIONS)}): upgrade digestkit, or move the file away",
+                path=self.path,
+            )
+
+    @classmethod
+    def open_or_memory(cls, path: str | os.PathLike[str] | None = None) -> Store:
+        """The store at ``path``, or, when it cannot be used, an in-memory one (the run
+        goes on without a persistent cache; one warning says why and what to do)."""
+        try:
+            return cls(path)
+        except InputError as err:
+            log.warning("%s; this run goes on without a persistent cache and ledger", err)
+            store = cls(":memory:")
+            store.broken = str(err)
+            return store
+
+    def _failed(self, exc: sqlite3.DatabaseError) -> None:
+        """Damage found mid-run: stop using the file (once, with a warning), go on."""
+        if not self.broken:
+            self.broken = str(self._damaged(f"the cache became unusable ({exc})"))
+            log.warning("%s; this run goes on without it", self.broken)
 
     def _migrate(self) -> None:
         """Apply the missing migrations, each in its own IMMEDIATE transaction, re-reading
@@ -151,19 +211,30 @@ class Store:
 
     # --- cache -------------------------------------------------------------------------
     def get(self, key: str) -> CachedAnswer | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT text, backend, model, template, usage, finish_reason, language "
-                "FROM cache WHERE key = ?",
-                (key,),
-            ).fetchone()
+        if self.broken and self.path != ":memory:":
+            return None
+        try:
+            with self._lock:
+                row = self._db.execute(
+                    "SELECT text, backend, model, template, usage, finish_reason, language "
+                    "FROM cache WHERE key = ?",
+                    (key,),
+                ).fetchone()
+        except sqlite3.DatabaseError as exc:
+            self._failed(exc)
+            return None
         if row is None:
             return None
         return CachedAnswer(row[0], row[1], row[2], row[3], Usage(**json.loads(row[4])), *row[5:])
 
     def put(self, key: str, answer: CachedAnswer) -> None:
-        with self._lock, self._db:
-            self._put(key, answer)
+        if self.broken and self.path != ":memory:":
+            return
+        try:
+            with self._lock, self._db:
+                self._put(key, answer)
+        except sqlite3.DatabaseError as exc:
+            self._failed(exc)
 
     def _put(self, key: str, answer: CachedAnswer) -> None:
         u = answer.usage
@@ -183,6 +254,14 @@ class Store:
     def record(self, row: LedgerRow, *, cache: tuple[str, CachedAnswer] | None = None) -> None:
         """Add a ledger row and, with ``cache=(key, answer)``, cache the answer in the
         same transaction: a kill can never leave a paid answer recorded but uncached."""
+        if self.broken and self.path != ":memory:":
+            return
+        try:
+            self._record(row, cache)
+        except sqlite3.DatabaseError as exc:
+            self._failed(exc)
+
+    def _record(self, row: LedgerRow, cache: tuple[str, CachedAnswer] | None) -> None:
         u = row.usage
         with self._lock, self._db:
             self._db.execute(
@@ -206,8 +285,11 @@ class Store:
         if run_id:
             sql += " AND run_id = ?"
             args.append(run_id)
-        with self._lock:
-            rows = self._db.execute(sql + " ORDER BY id", args).fetchall()
+        try:
+            with self._lock:
+                rows = self._db.execute(sql + " ORDER BY id", args).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(f"the ledger cannot be read ({exc})") from None
         for r in rows:
             yield LedgerRow(*r[:6], Usage(*r[6:10]), *r[10:])  # type: ignore[misc, call-arg]
 

@@ -135,7 +135,7 @@ class Router:
         self.settings = settings if isinstance(settings, Settings) else load_settings(settings)
         self.policy = self.settings.summarize
         self.chain = self.settings.route(route)
-        self.store = store if store is not None else Store()
+        self.store = store if store is not None else Store.open_or_memory()
         self.run_id = run_id or uuid.uuid4().hex[:12]
         self.budget = budget or Budget(self.settings.budget.max_cost)
         self.use_cache = self.policy.cache if use_cache is None else use_cache

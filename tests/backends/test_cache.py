@@ -67,3 +67,60 @@ def test_cost_report_groups_and_flags_double_payment(
     assert main(["cost", "--db", str(db), "--since", "yesterday"]) == 2
     assert main(["cost", "--db", str(db), "--since", "2d", "--by", "status"]) == 0
     assert "rate_limit" in capsys.readouterr().out
+
+
+def _broken_files(tmp_path: Path) -> dict[str, Path]:
+    import sqlite3
+
+    garbage = tmp_path / "garbage.sqlite3"
+    garbage.write_bytes(b"\x00\x01not a database at all" * 200)
+    header = tmp_path / "header.sqlite3"
+    header.write_bytes(b"SQLite format 3\x00" + b"\xff" * 100)
+    good = tmp_path / "good.sqlite3"
+    Store(good).close()
+    truncated = tmp_path / "truncated.sqlite3"
+    truncated.write_bytes(good.read_bytes()[:1500])
+    newer = tmp_path / "newer.sqlite3"
+    Store(newer).close()
+    with sqlite3.connect(newer) as db:
+        db.execute("PRAGMA user_version = 99")
+    dropped = tmp_path / "dropped.sqlite3"
+    Store(dropped).close()
+    with sqlite3.connect(dropped) as db:
+        db.execute("DROP TABLE ledger")
+    return {"garbage": garbage, "header": header, "truncated": truncated, "newer": newer,
+            "dropped": dropped}  # fmt: skip
+
+
+def test_damaged_or_newer_cache_is_one_line_saying_what_to_do(tmp_path: Path) -> None:
+    from digestkit.errors import InputError
+
+    for name, path in _broken_files(tmp_path).items():
+        with pytest.raises(InputError) as info:
+            Store(path)
+        message = str(info.value)
+        assert message.startswith(str(path)) and "\n" not in message, name
+        assert ("newer digestkit" in message) == (name == "newer"), name
+        assert "move" in message, name
+
+
+def test_a_run_goes_on_without_a_damaged_cache(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    for name, path in _broken_files(tmp_path).items():
+        store = Store.open_or_memory(path)
+        assert store.path == ":memory:" and str(path) in store.broken, name
+        store.put("k", CachedAnswer("t", "b", "m", "x@1", Usage(1, 1), "stop", "en"))
+        assert store.get("k") is not None  # the in-memory stand-in works
+    assert "goes on without a persistent cache" in caplog.text
+    unwritable = Store.open_or_memory(tmp_path / "garbage.sqlite3" / "sub" / "llm.sqlite3")
+    assert "cannot open the cache" in unwritable.broken
+
+
+def test_damage_found_mid_run_stops_using_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "llm.sqlite3"
+    store = Store(path)
+    store.put("k", CachedAnswer("t", "b", "m", "x@1", Usage(1, 1), "stop", "en"))
+    store._db.execute("DROP TABLE cache")
+    assert store.get("k") is None and "became unusable" in store.broken
+    store.put("k2", CachedAnswer("t", "b", "m", "x@1", Usage(1, 1), "stop", "en"))  # no raise
