@@ -13,20 +13,32 @@ content is kept as ``FILE.orig`` first, by one of three policies:
               digestkit first wrote it is saved once, and digestkit's own later rewrites (a
               summary run saving as it goes, the daily README) do not pile up backups.
 ``"none"``    no backup (``--no-backup``).
+
+Only regular files are replaced by rename. A target that is a device, a FIFO, a socket or
+a terminal (``-o /dev/null``, ``-o /dev/stdout``, a named pipe) is written *through*, like
+a shell redirection, never renamed over; a symbolic link is followed, so the file it points
+to is replaced and the link stays. An existing file keeps its mode and, where the process
+may set it, its owner. Temporary files are named ``.NAME.XXXXXXXX.tmp``: one left by a
+killed run is recognised (:func:`is_leftover_temp`) so that commands skip and remove it
+instead of processing it as a document.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import Literal
 
 from digestkit.errors import InputError
 
-__all__ = ["Backup", "backup_path", "write_atomic"]
+__all__ = ["Backup", "backup_path", "is_leftover_temp", "write_atomic"]
+
+_TEMP = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")
 
 Backup = Literal["always", "first", "none"]
 
@@ -51,8 +63,21 @@ def write_atomic(
     """
     target = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    if target.is_symlink():
+        target = Path(os.path.realpath(target))
+    try:
+        info = target.stat()
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", path=str(path)) from None
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise InputError("is a directory, not a file", path=str(path))
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        _write_through(target, payload)  # a device, FIFO or socket: never rename over it
+        return None
     target.parent.mkdir(parents=True, exist_ok=True)
-    existing = target.exists()
+    existing = info is not None
     if existing and target.read_bytes() == payload:
         return None
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
@@ -64,6 +89,7 @@ def write_atomic(
             os.fsync(handle.fileno())
         if existing:
             shutil.copymode(target, tmp)
+            _copy_owner(info, tmp)
         else:
             os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a new file gets the usual mode
         saved = _backup(target, backup) if existing else None
@@ -73,6 +99,29 @@ def write_atomic(
             tmp.unlink()
         raise
     return saved
+
+
+def _write_through(target: Path, payload: bytes) -> None:
+    with open(target, "wb") as handle:
+        handle.write(payload)
+
+
+def _copy_owner(info: os.stat_result | None, tmp: Path) -> None:
+    """Give the new file the old one's owner and group (root rewriting a user's file must
+    not hand it to root); silently impossible for an ordinary user, who owns it anyway."""
+    if info is None or not hasattr(os, "chown"):
+        return
+    with contextlib.suppress(OSError):
+        os.chown(tmp, info.st_uid, info.st_gid)
+
+
+def is_leftover_temp(path: str | os.PathLike[str]) -> bool:
+    """Is ``path`` a temporary file :func:`write_atomic` left behind when killed?
+
+    >>> is_leftover_temp("notes/.README.md.k3j_x9a2.tmp"), is_leftover_temp("notes/x.tmp")
+    (True, False)
+    """
+    return bool(_TEMP.match(Path(path).name))
 
 
 def backup_path(path: str | os.PathLike[str]) -> Path:

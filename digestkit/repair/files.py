@@ -23,13 +23,14 @@ import os
 import re
 import stat
 import tarfile
+import time
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from digestkit.errors import InputError
-from digestkit.fileio import write_atomic
+from digestkit.fileio import is_leftover_temp, write_atomic
 
 __all__ = [
     "InputItem",
@@ -148,12 +149,29 @@ def _walk(root: Path, skip: set[Path]) -> Iterator[InputItem]:
             if _BACKUP.search(filename):
                 continue  # our own backups
             path = Path(folder, filename)
+            if is_leftover_temp(path):  # a half-written output: never a document
+                _remove_stale_temp(path)
+                continue
             relpath = PurePosixPath(path.relative_to(root).as_posix())
             name = str(path)
             if path.is_symlink():
                 yield InputItem(name, relpath, path, problem="symlink, not followed")
             else:
                 yield _file_item(path, relpath, name)
+
+
+STALE_TEMP_SECONDS = 600.0
+
+
+def _remove_stale_temp(path: Path) -> None:
+    """Remove a temporary file a killed run left (older than ``STALE_TEMP_SECONDS``; a
+    younger one may belong to a run still writing it, so it is only skipped)."""
+    try:
+        if time.time() - path.lstat().st_mtime > STALE_TEMP_SECONDS:
+            path.unlink()
+            logger.warning("removed %s, a temporary file left by a killed run", path)
+    except OSError:
+        pass
 
 
 def _archive_members(archive: Path) -> Iterator[InputItem]:

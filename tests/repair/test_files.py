@@ -256,3 +256,21 @@ def test_oversized_members_are_refused(tmp_path: Path, monkeypatch: pytest.Monke
     archive = _zip(tmp_path / "big.zip", {"big.md": b"four", "ok.md": b"ok"})
     problems = {str(i.relpath): i.problem for i in iter_inputs([archive])}
     assert problems == {"big.md": "member larger than 3 bytes refused", "ok.md": None}
+
+
+def test_temp_files_of_a_killed_run_are_never_repaired(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from digestkit.repair.files import iter_inputs
+
+    (tmp_path / "README.md").write_text("è®ºæ–‡", encoding="utf-8")
+    old = tmp_path / ".README.md.abcd_123.tmp"
+    old.write_text("half", encoding="utf-8")
+    past = time.time() - 3600
+    os.utime(old, (past, past))
+    young = tmp_path / ".NOTES.md.zyxw9876.tmp"
+    young.write_text("being written", encoding="utf-8")
+    names = [item.relpath.name for item in iter_inputs([tmp_path])]
+    assert names == ["README.md"]
+    assert not old.exists() and young.exists()  # a young one may be another run's
