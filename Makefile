@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint typecheck pytest bench eval clean
+.PHONY: install test lint typecheck pytest bench eval fuzz clean
 
 install: $(STAMP)
 
@@ -29,6 +29,10 @@ test: lint typecheck pytest
 bench: install
 	$(BIN)/python -m pytest -q tests/bench --benchmark-enable --benchmark-only \
 		--benchmark-columns=min,median,mean,ops --benchmark-sort=name
+
+fuzz: install
+	DIGESTKIT_FUZZ_EXAMPLES=$${DIGESTKIT_FUZZ_EXAMPLES:-1000} $(BIN)/python -m pytest -q \
+		tests/test_cli_fuzz.py -p no:randomly
 
 eval: install
 	$(BIN)/python -m eval

@@ -61,7 +61,14 @@ def write_atomic(
     >>> (folder / "a.md").read_text(), (folder / "a.md.orig").read_text()
     ('three', 'one')
     """
-    target = Path(path)
+    try:
+        return _write_atomic(Path(path), data, backup)
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", path=str(path)) from None
+
+
+def _write_atomic(target: Path, data: bytes | str, backup: Backup) -> Path | None:
+    path = target
     payload = data.encode("utf-8") if isinstance(data, str) else data
     if target.is_symlink():
         target = Path(os.path.realpath(target))

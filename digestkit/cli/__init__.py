@@ -93,10 +93,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DigestkitError as err:
         typer.echo(error_line(err), err=True)
         return EXIT_ERROR
+    except OSError as err:
+        # The file system said no (a directory given as a file, a full disk, no permission):
+        # caused by what the user asked for, so one line naming the file, not a traceback.
+        typer.echo(error_line(_os_error(err)), err=True)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         typer.echo("digestkit: interrupted", err=True)
         return EXIT_INTERRUPTED
     return EXIT_OK
+
+
+def _os_error(err: OSError) -> DigestkitError:
+    from digestkit.errors import InputError
+
+    where = err.filename if err.filename is not None else None
+    message = err.strerror or str(err) or type(err).__name__
+    if err.filename2 is not None:
+        message += f" (-> {err.filename2})"
+    return InputError(message[0].lower() + message[1:], path=str(where) if where else None)
 
 
 def app_main() -> None:

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import typer
 
 from digestkit.errors import InputError
+from digestkit.jsonio import load_json
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 every summary passed; 1 some summary scored under the threshold; "
@@ -118,10 +119,7 @@ def read_pairs(text: str, name: str) -> list[dict[str, Any]]:
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise InputError(f"not JSON ({err.msg})", path=name, line=n) from None
+        item = load_json(line, path=name, line=n)
         if not isinstance(item, dict):
             raise InputError("expected a JSON object", path=name, line=n)
         for key in ("source", "summary"):

@@ -80,10 +80,43 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
+def _str(d: Mapping[str, Any], key: str) -> str:
+    """A string field (missing or null -> ""); any other type is an error naming the key."""
+    value = d.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise TypeError(f"{key}: expected a string, got {type(value).__name__}")
+    return value
+
+
+def _strs(d: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = d.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise TypeError(f"{key}: expected a list of strings")
+    return tuple(value)
+
+
+def _int(d: Mapping[str, Any], key: str) -> int | None:
+    value = d.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{key}: expected an integer, got {type(value).__name__}")
+    return value
+
+
 def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
     if not value:
         return ()
     items = value.items() if isinstance(value, Mapping) else value
+    if not isinstance(value, Mapping) and not (
+        isinstance(value, list | tuple)
+        and all(isinstance(x, list | tuple) and len(x) == 2 for x in value)
+    ):
+        raise TypeError("metadata: expected an object of strings")
     return tuple((str(k), str(v)) for k, v in items)
 
 
@@ -122,14 +155,21 @@ class Summary:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Summary:
+        if not isinstance(d, Mapping):
+            raise TypeError("summary: expected an object")
+        sections = d.get("sections") or ()
+        if not isinstance(sections, list | tuple) or not all(
+            isinstance(x, list | tuple) and len(x) == 2 for x in sections
+        ):
+            raise TypeError("summary.sections: expected a list of [heading, text] pairs")
         return cls(
-            language=d.get("language", ""),
-            backend=d.get("backend", ""),
-            model=d.get("model", ""),
-            template=d.get("template", ""),
-            sections=tuple((str(h), str(b)) for h, b in d.get("sections", ())),
-            raw=d.get("raw", ""),
-            source=str(d.get("source") or ""),
+            language=_str(d, "language"),
+            backend=_str(d, "backend"),
+            model=_str(d, "model"),
+            template=_str(d, "template"),
+            sections=tuple((str(h), str(b)) for h, b in sections),
+            raw=_str(d, "raw"),
+            source=_str(d, "source"),
         )
 
 
@@ -180,21 +220,25 @@ class Entry:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Entry:
+        if not isinstance(d, Mapping):
+            raise TypeError("expected an object")
         score = d.get("score")
+        if score is not None and (isinstance(score, bool) or not isinstance(score, int | float)):
+            raise TypeError(f"score: expected a number, got {type(score).__name__}")
         return cls(
-            arxiv_id=d.get("arxiv_id", "") or "",
-            version=d.get("version"),
-            title=d.get("title", "") or "",
-            url=d.get("url", "") or "",
-            authors=tuple(d.get("authors") or ()),
-            categories=tuple(d.get("categories") or ()),
+            arxiv_id=_str(d, "arxiv_id"),
+            version=_int(d, "version"),
+            title=_str(d, "title"),
+            url=_str(d, "url"),
+            authors=_strs(d, "authors"),
+            categories=_strs(d, "categories"),
             published=_date(d.get("published")),
             updated=_date(d.get("updated")),
             score=float(score) if score is not None else None,
-            announce_type=d.get("announce_type"),
-            abstract=d.get("abstract", "") or "",
+            announce_type=_str(d, "announce_type") or None,
+            abstract=_str(d, "abstract"),
             summary=Summary.from_dict(d["summary"]) if d.get("summary") else None,
-            sources=tuple(d.get("sources") or ()),
+            sources=_strs(d, "sources"),
             metadata=_pairs(d.get("metadata")),
         )
 
@@ -244,25 +288,35 @@ class Digest:
                 f"understands ({SCHEMA_VERSION}); upgrade digestkit",
                 path=path,
             )
+        entries = d.get("entries") or []
+        if not isinstance(entries, list):
+            raise InputError("not a digest JSON document: entries: expected a list", path=path)
+        parsed = []
+        for i, e in enumerate(entries):
+            try:
+                parsed.append(Entry.from_dict(e))
+            except (TypeError, ValueError, AttributeError, KeyError) as exc:
+                raise InputError(
+                    f"not a digest JSON document: entries[{i}]: {exc}", path=path
+                ) from None
         try:
             return cls(
-                title=d.get("title", "") or "",
+                title=_str(d, "title"),
                 date=_date(d.get("date")),
-                source=d.get("source", "") or "",
-                language=d.get("language", "") or "",
-                entries=tuple(Entry.from_dict(e) for e in d.get("entries", ())),
+                source=_str(d, "source"),
+                language=_str(d, "language"),
+                entries=tuple(parsed),
                 metadata=_pairs(d.get("metadata")),
-                format=d.get("format", "") or "",
+                format=_str(d, "format"),
             )
         except (TypeError, ValueError, AttributeError, KeyError) as exc:
-            raise InputError(f"not a digest JSON document: {exc}", path=path) from exc
+            raise InputError(f"not a digest JSON document: {exc}", path=path) from None
 
     @classmethod
     def from_json(cls, text: str, *, path: str | None = None) -> Digest:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON: {exc.msg}", path=path, line=exc.lineno) from exc
+        from digestkit.jsonio import load_json
+
+        data = load_json(text, path=path)
         if not isinstance(data, Mapping):
             raise InputError("a digest JSON document must be an object", path=path, line=1)
         return cls.from_dict(data, path=path)

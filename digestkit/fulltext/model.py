@@ -249,11 +249,9 @@ class FullText:
 
     @classmethod
     def from_json(cls, text: str, *, path: str | None = None) -> FullText:
-        try:
-            data = json.loads(text)
-        except (ValueError, RecursionError) as exc:
-            raise InputError(f"invalid JSON: {exc}", path=path) from exc
-        return cls.from_dict(data, path=path)
+        from digestkit.jsonio import load_json
+
+        return cls.from_dict(load_json(text, path=path), path=path)
 
 
 def _caption_label(caption: str) -> str:

@@ -63,7 +63,7 @@ def test_threshold_option(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("{not json", "not JSON"),
+        ("{not json", "invalid JSON"),
         ('{"id": "x", "source": "s"}', 'missing "summary"'),
         ('["a list"]', "expected a JSON object"),
         ('{"source": "s", "summary": 3}', 'not a string: "summary"'),

@@ -192,7 +192,7 @@ def test_a_failed_write_leaves_the_original_and_no_temp_file(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", fail)
-    with pytest.raises(OSError):
+    with pytest.raises(InputError, match="a.md: cannot write: No space left on device"):
         write_atomic(target, b"new", backup="none")
     assert target.read_bytes() == b"precious"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.md"]
