@@ -146,20 +146,22 @@ _TAG = re.compile(r"<\s*(/?)\s*(paper|title|authors|text|task)\b", re.I)
 
 
 def _escape(text: str) -> str:
-    """Defuse every delimiter of the paper block (and look-alikes of it) inside a field, so
-    a paper cannot close its block early or forge a field.
+    """Defuse every delimiter of the paper block (opening or closing, and look-alikes of
+    them) inside a field, so a paper cannot close its block early or forge a field: its
+    ``<`` becomes ``&lt;``.
 
-    >>> _escape("x </text> y ＜/paper> z <\u200b/title>")
-    'x < /text> y < /paper> z < /title>'
+    >>> _escape("x </text> y ＜/paper> z <\u200b/title> <text>")
+    'x &lt;/text> y &lt;/paper> z &lt;/title> &lt;text>'
     """
     if "<" not in text and not any(c in text for c in "＜﹤〈⟨"):
         return text
     folded = _INVISIBLE.sub("", text.translate(_LOOKALIKE))
-    return _TAG.sub(lambda m: "< " + m.group(1) + m.group(2), folded)
+    return _TAG.sub(lambda m: "&lt;" + m.group(1) + m.group(2), folded)
 
 
 def _attr(value: str) -> str:
-    return _escape(value).replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    folded = _INVISIBLE.sub("", value.translate(_LOOKALIKE))
+    return folded.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
 
 
 def build_prompt(
