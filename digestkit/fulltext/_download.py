@@ -99,7 +99,8 @@ class Downloader:
                 return self._follow(url, retry_after)
             except _Retry as exc:
                 failures.append(exc.label)
-                retry_after = exc.retry_after
+                # Back off (delay, 2x, 4x ...) unless the server said how long to wait.
+                retry_after = max(exc.retry_after, self.delay * 2**attempt)
                 log.info("%s: %s (attempt %d of %d)", url, exc.label, attempt + 1, self.retries + 1)
         return Download(url, "failed", _tally(failures))
 

@@ -195,6 +195,15 @@ def test_503_forever_gives_up_after_the_retries_and_falls_back(
     assert len(stub.requests_to("/html/")) == 3
 
 
+def test_retries_back_off_from_the_delay(stub: SourcesStub, tmp_path: Path) -> None:
+    stub.papers.append(paper())
+    stub.fail_next("/html/", 3, status=502)
+    t = FakeTime()
+    with fetcher(stub, tmp_path, clock=t, retries=3, delay=3.0) as f:
+        assert f.fetch("2602.00001").attempts[0].outcome == "ok"
+    assert t.sleeps == [3.0, 6.0, 12.0]
+
+
 def test_retry_after_is_honoured(stub: SourcesStub, tmp_path: Path) -> None:
     stub.papers.append(paper())
     stub.fail_next("/html/", 1, status=429, retry_after=7)
