@@ -90,11 +90,11 @@ def fulltext(
     try:
         for target in targets:
             arxiv_id = as_arxiv_id(target)
+            fetcher = fetcher or _fetcher(cfg)
             if arxiv_id is not None and not Path(target).exists():
-                fetcher = fetcher or _fetcher(cfg)
                 got = _fetch(fetcher, arxiv_id, explain)
             else:
-                got = _read(target, cfg, explain)
+                got = _read(fetcher, target, explain)
             if got is None:
                 failed += 1
             else:
@@ -141,13 +141,12 @@ def _fetch(fetcher: FulltextFetcher, arxiv_id: str, explain: bool) -> tuple[str,
     return arxiv_id, got.fulltext
 
 
-def _read(target: str, cfg: FulltextConfig, explain: bool) -> tuple[str, FullText] | None:
+def _read(fetcher: FulltextFetcher, target: str, explain: bool) -> tuple[str, FullText] | None:
     from digestkit.cli import error_line
     from digestkit.errors import InputError
-    from digestkit.fulltext.fetch import read_local
 
     try:
-        paper = read_local(target, config=cfg)
+        paper = fetcher.read(target)
     except InputError as err:
         typer.echo(error_line(err), err=True)
         return None

@@ -312,6 +312,28 @@ class FulltextFetcher:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def read(self, target: str) -> FullText:
+        """A local file or an http(s)/file URL, as :func:`read_local` reads it, downloaded
+        (if a URL) through this fetcher's per-host delays, retries, size cap and cache."""
+        scheme = urlsplit(target).scheme.lower()
+        if scheme in ("http", "https"):
+            data, outcome, detail = self._bytes(target)
+            if data is None:
+                raise InputError(f"download {outcome}: {detail}", path=target)
+        else:
+            data = _file_bytes(target, self.config.max_download_bytes)
+        from digestkit.fulltext import sniff
+
+        kind = sniff(data)
+        if not kind:
+            raise InputError("not arXiv HTML, a LaTeX source or a PDF", path=target)
+        m = _LOCAL_ID.search(Path(urlsplit(target).path).name)
+        base, version = (m.group(1), int(m.group(2)) if m.group(2) else None) if m else ("", None)
+        try:
+            return self._extract(data, kind, arxiv_id=base, version=version)
+        except InputError as err:
+            raise InputError(err.message, path=target) from err
+
     def fetch_many(self, ids: Sequence[str]) -> list[Fetched]:
         """:meth:`fetch` each id in turn (one at a time: arXiv asks for one connection)."""
         return [self.fetch(i) for i in ids]
@@ -419,36 +441,25 @@ def read_local(
     """Read a paper from a local file (``.tex``, ``.gz``, ``.tar.gz``, ``.html``,
     ``.pdf``) or an ``http(s)://`` / ``file://`` URL. The format is sniffed from the bytes;
     an arXiv id in the file name (``2501.00001v2.pdf``) is recorded. Raises
-    :class:`InputError` naming ``target`` when it cannot be read.
+    :class:`InputError` naming ``target`` when it cannot be read. (Several URLs on one
+    host: use one :class:`FulltextFetcher` and its :meth:`~FulltextFetcher.read`, which
+    keeps the per-host delay between them.)
 
     >>> read_local("/nonexistent/paper.pdf")
     Traceback (most recent call last):
     ...
     digestkit.errors.InputError: /nonexistent/paper.pdf: no such file
     """
-    cfg = config or FulltextConfig()
-    data = _local_bytes(target, cfg, transport)
-    from digestkit.fulltext import sniff
-
-    kind = sniff(data)
-    if not kind:
-        raise InputError("not arXiv HTML, a LaTeX source or a PDF", path=target)
-    m = _LOCAL_ID.search(Path(urlsplit(target).path).name)
-    base, version = (m.group(1), int(m.group(2)) if m.group(2) else None) if m else ("", None)
-    try:
-        return (extract or _default_extract)(data, kind, arxiv_id=base, version=version)
-    except InputError as err:
-        raise InputError(err.message, path=target) from err
+    with FulltextFetcher(config, extract=extract, transport=transport) as fetcher:
+        return fetcher.read(target)
 
 
-def _local_bytes(target: str, cfg: FulltextConfig, transport: httpx2.BaseTransport | None) -> bytes:
-    scheme = urlsplit(target).scheme.lower()
-    if scheme in ("http", "https"):
-        return _remote_bytes(target, cfg, transport)
-    path = Path(unquote(urlsplit(target).path)) if scheme == "file" else Path(target)
+def _file_bytes(target: str, cap: int) -> bytes:
+    parts = urlsplit(target)
+    path = Path(unquote(parts.path)) if parts.scheme.lower() == "file" else Path(target)
     try:
         size = path.stat().st_size
-        if size > cfg.max_download_bytes:
+        if size > cap:
             raise InputError(f"larger than max_download_bytes ({size} bytes)", path=target)
         return path.read_bytes()
     except FileNotFoundError:
@@ -457,23 +468,3 @@ def _local_bytes(target: str, cfg: FulltextConfig, transport: httpx2.BaseTranspo
         raise InputError("is a directory", path=target) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", path=target) from None
-
-
-def _remote_bytes(url: str, cfg: FulltextConfig, transport: httpx2.BaseTransport | None) -> bytes:
-    from digestkit.fulltext._download import Downloader
-
-    downloader = Downloader(
-        delay=cfg.delay,
-        retries=cfg.retries,
-        timeout=cfg.timeout,
-        max_bytes=cfg.max_download_bytes,
-        user_agent=cfg.user_agent,
-        transport=transport,
-    )
-    try:
-        got = downloader.get(url)
-    finally:
-        downloader.close()
-    if got.body is None:
-        raise InputError(f"download {got.outcome}: {got.detail}", path=url)
-    return got.body

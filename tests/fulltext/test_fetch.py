@@ -548,3 +548,16 @@ def test_a_short_body_is_caught_even_when_the_transport_does_not(tmp_path: Path)
     ) as f:  # fmt: skip
         got = f.fetch("2602.00001")
     assert got.attempts[0].detail == "truncated x2" and len(calls) == 2
+
+
+def test_urls_read_through_one_fetcher_are_paced_and_cached(
+    stub: SourcesStub, tmp_path: Path
+) -> None:
+    stub.papers.extend([paper(1), paper(2)])
+    t = FakeTime()
+    with fetcher(stub, tmp_path, clock=t, delay=3.0) as f:
+        a = f.read(stub.base_url + "/pdf/2602.00001")
+        b = f.read(stub.base_url + "/html/2602.00002")
+        again = f.read(stub.base_url + "/pdf/2602.00001")
+    assert (a.source, b.source, again.source) == ("pdf", "html", "pdf")
+    assert t.sleeps == [3.0] and len(stub.requests) == 2
