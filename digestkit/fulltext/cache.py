@@ -52,6 +52,8 @@ log = logging.getLogger(__name__)
 MISSING_TTL = 24 * 3600.0
 # Temporary files older than this are left by a crashed writer; eviction removes them.
 _STALE_TMP = 3600.0
+# Recount the files on disk after this many writes, to see what other processes added.
+_RECOUNT = 64
 
 
 def sha256_hex(data: bytes | str) -> str:
@@ -69,6 +71,10 @@ class FulltextCache:
     def __init__(self, root: str | os.PathLike[str], *, max_bytes: int) -> None:
         self.root = Path(root)
         self.max_bytes = max_bytes
+        # Bytes in the cache as last counted plus what this process wrote since: walking
+        # the whole tree after every write cost more than the downloads themselves.
+        self._size: int | None = None
+        self._writes_since_walk = 0
 
     # -- paths -----------------------------------------------------------------------------
 
@@ -144,10 +150,15 @@ class FulltextCache:
 
     # -- housekeeping ----------------------------------------------------------------------
 
-    def evict(self) -> int:
+    def evict(self, *, force: bool = False) -> int:
         """Delete least recently used files until the cache fits ``max_bytes``; returns
         how many were deleted. Files that vanish meanwhile (another process evicting too)
-        are simply skipped."""
+        are simply skipped. The tree is walked only when this process's running count
+        says the cap is passed, or every :data:`_RECOUNT` writes (other processes write
+        too), or when ``force`` is given."""
+        due = self._size is None or self._writes_since_walk >= _RECOUNT
+        if not (force or due or (self._size or 0) > self.max_bytes):
+            return 0
         files, total, now = [], 0, time.time()
         for path, stat in _walk(self.root):
             if path.name.endswith(".tmp"):
@@ -163,6 +174,7 @@ class FulltextCache:
             _unlink(path)
             total -= size
             removed += 1
+        self._size, self._writes_since_walk = total, 0
         return removed
 
     def _read_json(self, path: Path) -> object:
@@ -185,6 +197,9 @@ class FulltextCache:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(data)
                 os.replace(tmp, path)
+                self._writes_since_walk += 1
+                if self._size is not None:
+                    self._size += len(data)
             except BaseException:
                 _unlink(Path(tmp))
                 raise

@@ -390,7 +390,9 @@ class FulltextFetcher:
         got = self.downloader.get(url)
         if self.cache is not None and got.body is not None:
             self.cache.put_blob(url, got.body)
-        elif self.cache is not None and got.outcome == "missing" and got.detail.startswith("404"):
+        elif (
+            self.cache is not None and got.outcome == "missing" and got.detail[:3] in ("404", "403")
+        ):
             self.cache.put_missing(url, got.detail)
         return got.body, got.outcome, got.detail
 

@@ -7,13 +7,17 @@ it up), so these tests check the command, not the extractors.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import digestkit.fulltext
 from digestkit.cli import main
+from digestkit.cli.fulltext import _file_stem
 from digestkit.testing.sources_stub import SourcesStub, StubPaper
 from tests.fulltext._helpers import HTML, PDF, TEX, StandIn
 
@@ -179,3 +183,12 @@ def test_a_bad_config_is_one_line_naming_the_key(
     assert code == 3 and out == ""
     assert err.startswith(f"digestkit: error: {bad}: fulltext.sources: unknown source 'word'")
     assert len(err.splitlines()) == 1
+
+
+@given(st.text(min_size=1, max_size=40))
+def test_file_names_for_papers_are_always_safe(name: str) -> None:
+    used: set[str] = set()
+    first, second = _file_stem(name, used), _file_stem(name, used)
+    for stem in (first, second):
+        assert re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]*", stem), stem
+    assert first != second
