@@ -8,6 +8,10 @@ in order until one gives a paper, and :class:`Fetched` says what happened to eac
 (``explain()``), because "why was this summarized from the abstract?" has to have an
 answer. Nothing here raises for network or content trouble: it goes in the attempts.
 
+Downloads are cached by URL (see :mod:`digestkit.fulltext.cache`): a versionless id is
+kept as first fetched, so ask for ``IDvN`` (the version the listing gave) to see a newer
+version; a 404 or 403 is remembered for a day.
+
 The ``[fulltext]`` section of digestkit.toml (every key optional; defaults shown)::
 
     [fulltext]
@@ -366,15 +370,13 @@ class FulltextFetcher:
         kind = sniff(data) or source
         note = "" if kind == source else _not_what(source, kind)
         try:
-            fulltext, from_cache = self._read(data, kind, base, version)
+            fulltext = self._read(data, kind, base, version)
         except InputError as err:
             return Attempt(source, url, "failed", _join(note, f"unreadable: {err}")), None
         except Exception as err:  # an extractor bug must not stop a run of many papers
             log.warning("extractor crashed on %s", url, exc_info=True)
             msg = f"extractor crashed: {type(err).__name__}: {err}"
             return Attempt(source, url, "failed", _join(note, msg)), None
-        if from_cache and outcome == "ok":
-            outcome = "cached"
         return Attempt(source, url, outcome, _join(note, detail)), fulltext
 
     def _bytes(self, url: str) -> tuple[bytes | None, str, str]:
@@ -396,20 +398,18 @@ class FulltextFetcher:
             self.cache.put_missing(url, got.detail)
         return got.body, got.outcome, got.detail
 
-    def _read(
-        self, data: bytes, kind: str, base: str, version: int | None
-    ) -> tuple[FullText, bool]:
+    def _read(self, data: bytes, kind: str, base: str, version: int | None) -> FullText:
         key = sha256_hex(f"{sha256_hex(data)}\0{kind}\0{base}\0{version}\0{self._tag}")
         if self.cache is not None:
             cached = self.cache.get_text(key)
             if cached is not None:
-                return cached, True
+                return cached
         fulltext = self._extract(data, kind, arxiv_id=base, version=version)
         if not fulltext.arxiv_id:
             fulltext = fulltext.replace(arxiv_id=base, version=version)
         if self.cache is not None:
             self.cache.put_text(key, fulltext)
-        return fulltext, False
+        return fulltext
 
 
 def _not_needed(attempts: Sequence[Attempt]) -> str:
