@@ -67,7 +67,15 @@ def version() -> None:
     typer.echo(__version__)
 
 
-_COMMAND_MODULES = ("repair", "digest", "backends", "sources", "faithfulness", "evaluate")
+_COMMAND_MODULES = (
+    "repair",
+    "digest",
+    "backends",
+    "sources",
+    "faithfulness",
+    "evaluate",
+    "fulltext",
+)
 
 for _name in _COMMAND_MODULES:
     importlib.import_module(f"digestkit.cli.{_name}").register(app)

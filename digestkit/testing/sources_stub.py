@@ -19,6 +19,13 @@ Endpoints (all GET): ``/api/query`` (arXiv: ``search_query`` with ``cat:`` terms
 ``/graph/v1/paper/search`` (S2: ``query``, ``offset``, ``limit``,
 ``publicationDateOrYear=A:B``; ``x-api-key`` is recorded as present/absent, never its value).
 
+Full text, for papers given ``html``/``eprint``/``pdf`` bytes, with versioned or versionless
+ids like arXiv: ``/html/ID`` (404 with arXiv's "No HTML for 'IDvN'" page when the paper has
+none), ``/e-print/ID`` (301 to ``/src/ID``), ``/src/ID`` (403 when the source is private,
+i.e. ``eprint`` is ``None``) and ``/pdf/ID``. Faults for any path prefix: ``fail_next``
+(a status), ``slow_next`` (headers, then a bounded pause before the body) and
+``truncate_next`` (a Content-Length larger than the bytes sent, then the connection closes).
+
 >>> p = StubPaper("2602.00001", title="RL agents", hf_date=dt.date(2026, 2, 20))
 >>> with SourcesStub([p]) as stub:
 ...     import urllib.request
@@ -65,10 +72,17 @@ class StubPaper:
     in_s2: bool = False
     citations: int = 0
     malformed: bool = False
+    html: bytes | None = None
+    eprint: bytes | None = None
+    pdf: bytes | None = None
 
     @property
     def last_updated(self) -> dt.date:
         return self.updated or self.published
+
+
+# A slow reply never pauses longer than this: a stub must not hang a test run.
+MAX_SLOW_SECONDS = 5.0
 
 
 @dataclass
@@ -79,6 +93,8 @@ class _Fault:
     after: int = 0
     body: str = ""
     headers: dict[str, str] = field(default_factory=dict)
+    kind: str = "status"  # "status" | "slow" | "truncate"
+    seconds: float = 0.0
 
 
 def _atom_entry(p: StubPaper) -> str:
@@ -142,6 +158,18 @@ def _s2_item(p: StubPaper) -> dict[str, Any]:
     }
 
 
+_VERSIONED = re.compile(r"^(?P<base>.+?)(?:v(?P<version>\d+))?$")
+
+
+def _no_html_page(label: str) -> bytes:
+    """arXiv's 404 page for a paper without an HTML rendering (the heading is what matters)."""
+    return (
+        "<!DOCTYPE html><html><head><title>No HTML</title></head><body>"
+        f"<h1>No HTML for '{escape(label)}'</h1>"
+        "<p>HTML is not available for the source.</p></body></html>"
+    ).encode()
+
+
 _WINDOW = re.compile(r"(submittedDate|lastUpdatedDate):\[(\d{8})\d*\s+TO\s+(\d{8})\d*\]")
 
 
@@ -174,6 +202,7 @@ class SourcesStub:
         self.empty_pages: set[int] = set()  # arXiv `start` offsets that come back empty once
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
+        self._closing = threading.Event()  # wakes slow replies when the stub shuts down
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -186,6 +215,7 @@ class SourcesStub:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._closing.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
@@ -221,6 +251,19 @@ class SourcesStub:
         headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else {}
         with self._lock:
             self._faults.append(_Fault(prefix, times, status, after, "stub failure", headers))
+
+    def slow_next(self, prefix: str, times: int = 1, *, seconds: float = 1.0) -> None:
+        """Send the headers of the next ``times`` replies under ``prefix`` at once, then
+        pause ``seconds`` (at most :data:`MAX_SLOW_SECONDS`) before the body."""
+        pause = min(max(seconds, 0.0), MAX_SLOW_SECONDS)
+        with self._lock:
+            self._faults.append(_Fault(prefix, times, 200, kind="slow", seconds=pause))
+
+    def truncate_next(self, prefix: str, times: int = 1) -> None:
+        """Declare the full Content-Length on the next ``times`` replies under ``prefix``
+        but send only half the body, then close the connection (a dropped download)."""
+        with self._lock:
+            self._faults.append(_Fault(prefix, times, 200, kind="truncate"))
 
     def requests_to(self, prefix: str) -> list[dict[str, Any]]:
         return [r for r in self.requests if r["path"].startswith(prefix)]
@@ -276,6 +319,37 @@ class SourcesStub:
             body["next"] = offset + limit
         return 200, "application/json", json.dumps(body).encode()
 
+    def _paper(self, ident: str) -> tuple[StubPaper | None, str]:
+        """The paper for a versioned or versionless id (a version up to the paper's own),
+        and the ``IDvN`` label arXiv shows."""
+        m = _VERSIONED.match(ident)
+        base, version = (m.group("base"), m.group("version")) if m else (ident, None)
+        for p in self.papers:
+            if p.arxiv_id == base and (version is None or 1 <= int(version) <= p.version):
+                return p, f"{base}v{version or p.version}"
+        return None, ident
+
+    def _fulltext(self, path: str) -> tuple[int, str, bytes, dict[str, str]] | None:
+        kind, _, ident = path.lstrip("/").partition("/")
+        if kind not in ("html", "e-print", "src", "pdf") or not ident:
+            return None
+        paper, label = self._paper(ident)
+        if paper is None:
+            return 404, "text/plain", b"not found", {}
+        if kind == "e-print":
+            return 301, "text/plain", b"moved", {"Location": f"/src/{ident}"}
+        if kind == "html":
+            if paper.html is None:
+                return 404, "text/html; charset=utf-8", _no_html_page(label), {}
+            return 200, "text/html; charset=utf-8", paper.html, {}
+        if kind == "src":
+            if paper.eprint is None:
+                return 403, "text/plain", b"Access to this source is restricted", {}
+            return 200, "application/gzip", paper.eprint, {}
+        if paper.pdf is None:
+            return 404, "text/plain", b"not found", {}
+        return 200, "application/pdf", paper.pdf, {}
+
     def _respond(self, path: str, q: dict[str, str]) -> tuple[int, str, bytes]:
         if path == "/api/query":
             return self._arxiv(q)
@@ -302,16 +376,42 @@ class SourcesStub:
                         }
                     )
                 fault = stub._fault_for(url.path)
-                if fault is not None:
+                headers: dict[str, str] = {}
+                if fault is not None and fault.kind == "status":
                     status, ctype, body = fault.status, "text/plain", fault.body.encode()
+                    headers = fault.headers
                 else:
-                    status, ctype, body = stub._respond(url.path, q)
+                    found = stub._fulltext(url.path)
+                    if found is not None:
+                        status, ctype, body, headers = found
+                    else:
+                        status, ctype, body = stub._respond(url.path, q)
+                # A client that gave up (a timeout test) closed the socket: nothing to report.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self._send(status, ctype, body, headers, fault)
+
+            def _send(
+                self,
+                status: int,
+                ctype: str,
+                body: bytes,
+                headers: dict[str, str],
+                fault: _Fault | None,
+            ) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
-                for k, v in (fault.headers if fault else {}).items():
+                for k, v in headers.items():
                     self.send_header(k, v)
                 self.end_headers()
+                if fault is not None and fault.kind == "slow":
+                    self.wfile.flush()
+                    stub._closing.wait(fault.seconds)
+                if fault is not None and fault.kind == "truncate":
+                    self.wfile.write(body[: len(body) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
                 self.wfile.write(body)
 
             def log_message(self, format: str, *args: Any) -> None:
