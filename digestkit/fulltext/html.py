@@ -455,7 +455,7 @@ class _Reader:
         term = ""
         for item in el:
             if item.tag == "dt":
-                term = _collapse(self._inline(item, skip_tags=True))
+                term = _collapse(self._inline(item))  # a description's term is its tag
             elif item.tag in ("li", "dd"):
                 text = _collapse(self._inline(item, skip_tags=True))
                 if term:
@@ -470,7 +470,7 @@ class _Reader:
         """A figure or table float: every caption (subfigures too) goes to ``captions``;
         its grids become one :class:`Table` labelled by the first table caption."""
         grids: list[Any] = []
-        caps: list[tuple[str, str]] = []
+        caps: list[tuple[str, str, str]] = []
         stack = list(reversed(el))
         while stack:
             node = stack.pop()
@@ -482,18 +482,21 @@ class _Reader:
                 grids.append(node)
             else:
                 stack.extend(reversed(node))
-        for label, text in caps:
-            self.captions.append(f"{label}: {text}" if label else text)
+        self.captions.extend(shown for _, _, shown in caps)
         if grids:
-            label, caption = next(((lab, t) for lab, t in caps if lab.lower().startswith("table")),
-                                  caps[0] if caps else ("", ""))  # fmt: skip
+            label, caption, _ = next(
+                (c for c in caps if c[0].lower().startswith("table")),
+                caps[0] if caps else ("", "", ""),
+            )
             rows = [r for g in grids for r in self._rows(g)]
             self.tables.append(Table(label, caption, tuple(rows), owner.index if owner else None))
 
-    def _caption(self, el: Any) -> tuple[str, str]:
+    def _caption(self, el: Any) -> tuple[str, str, str]:
+        """``("Table 3", "Accuracy ...", "Table 3: Accuracy ...")``: label, text, as shown."""
         tag = _first(el, f".//*[{_xclass('ltx_tag')}]")
-        label = _collapse(tag.text_content()).rstrip(":.").strip() if tag is not None else ""
-        return label, _collapse(self._inline(el, skip_tags=True))
+        printed = _collapse(tag.text_content()) if tag is not None else ""
+        text = _collapse(self._inline(el, skip_tags=True))
+        return printed.rstrip(":.").strip(), text, f"{printed} {text}".strip()
 
     def _table(self, el: Any, owner: _Sec | None, label: str, caption: str) -> None:
         rows = self._rows(el)
