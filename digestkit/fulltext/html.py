@@ -210,9 +210,12 @@ def _decode_fallback(data: bytes, warnings: list[str]) -> str:
         except LookupError:
             pass
         else:
-            if codecs.lookup(name).name != "utf-8":
+            codec = codecs.lookup(name).name
+            if codec != "utf-8":
+                # As browsers do (WHATWG Encoding): these labels mean windows-1252.
+                codec = "cp1252" if codec in ("iso8859-1", "ascii") else codec
                 warnings.append(f"decoded as {name} (the page's meta charset)")
-                return data.decode(name, errors="replace")
+                return data.decode(codec, errors="replace")
     warnings.append("invalid UTF-8 bytes replaced")
     return data.decode("utf-8", errors="replace")
 
