@@ -247,13 +247,68 @@ def _collapse(text: str) -> str:
     return " ".join(text.split())
 
 
-def _xclass(name: str) -> str:
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+def _first_with_class(name: str) -> Any:
+    """A compiled XPath for the first descendant with class ``name`` (compiled once:
+    compiling per call cost more than the search)."""
+    return etree.XPath(
+        f"(.//*[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')])[1]"
+    )
 
 
-def _first(root: Any, xpath: str) -> Any | None:
-    found = root.xpath(f"({xpath})[1]")
+_FIND_TAG = _first_with_class("ltx_tag")
+_FIND_NOTE_CONTENT = _first_with_class("ltx_note_content")
+
+
+def _first(root: Any, xpath: Any) -> Any | None:
+    found = xpath(root)
     return found[0] if found else None
+
+
+@dataclass
+class _Landmarks:
+    """What the page says outside the paper's body, found in one pass over the few
+    element kinds that carry it (a whole-page XPath per item cost more than the body)."""
+
+    article: Any | None = None  # article.ltx_document
+    content: Any | None = None  # div.ltx_page_content (pages without the article)
+    title_h1: Any | None = None  # h1.ltx_title_document
+    abstract: Any | None = None  # div.ltx_abstract
+    by_id: dict[str, Any] = field(default_factory=dict)  # license-tr, watermark-tr, ...
+    links: dict[str, str] = field(default_factory=dict)  # canonical, license, base, og:url
+    head_title: str = ""
+    first_h1: str = ""
+
+
+_LANDMARK_IDS = frozenset({"license-tr", "watermark-tr", "infobox", "target-section"})
+
+
+def _landmarks(root: Any) -> _Landmarks:
+    m = _Landmarks()
+    for el in root.iter("article", "div", "h1", "a", "link", "base", "meta", "title"):
+        tag, ident = el.tag, el.get("id")
+        if ident in _LANDMARK_IDS:
+            m.by_id.setdefault(ident, el)
+        if tag == "title":
+            m.head_title = m.head_title or _collapse(el.text_content())
+        elif tag in ("link", "a") and el.get("rel") in ("canonical", "license"):
+            m.links.setdefault(el.get("rel"), el.get("href") or "")
+        elif tag == "base":
+            m.links.setdefault("base", el.get("href") or "")
+        elif tag == "meta" and el.get("property") == "og:url":
+            m.links.setdefault("og:url", el.get("content") or "")
+        elif tag == "article" and m.article is None and "ltx_document" in _classes(el):
+            m.article = el
+        elif tag == "h1":
+            m.first_h1 = m.first_h1 or _collapse(el.text_content())
+            if m.title_h1 is None and "ltx_title_document" in _classes(el):
+                m.title_h1 = el
+        elif tag == "div" and el.get("class"):
+            classes = _classes(el)
+            if m.abstract is None and "ltx_abstract" in classes:
+                m.abstract = el
+            elif m.content is None and "ltx_page_content" in classes:
+                m.content = el
+    return m
 
 
 @dataclass
@@ -283,7 +338,8 @@ class _Reader:
     # -- the page ----------------------------------------------------------------------------
 
     def read(self, root: Any, arxiv_id: str, version: int | None) -> FullText:
-        page_id, page_version = _page_id(root)
+        marks = _landmarks(root)
+        page_id, page_version = _page_id(marks)
         given = _NEW_ID.fullmatch(arxiv_id) or _OLD_ID.fullmatch(arxiv_id)
         if given:
             arxiv_id = given.group(1)
@@ -292,18 +348,14 @@ class _Reader:
         arxiv_id = arxiv_id or page_id
         if version is None and arxiv_id == page_id:
             version = page_version
-        doc = _first(root, f"//article[{_xclass('ltx_document')}]")
-        if doc is None:
-            doc = _first(root, f"//*[{_xclass('ltx_page_content')}]")
+        doc = marks.article if marks.article is not None else marks.content
         title = ""
         if doc is None:
-            doc = self._not_latexml(root)
-            title = _collapse(root.findtext(".//title") or "")
-            title = re.sub(r"^\s*\[[^\]]*\]\s*", "", title)
-        else:
-            heading = _first(doc, f".//*[{_xclass('ltx_title_document')}]")
-            title = _collapse(self._inline(heading)) if heading is not None else ""
-        abstract = self._abstract(doc) if doc is not None else ""
+            doc = self._not_latexml(root, marks)
+            title = re.sub(r"^\s*\[[^\]]*\]\s*", "", marks.head_title)
+        elif marks.title_h1 is not None:
+            title = _collapse(self._inline(marks.title_h1))
+        abstract = self._abstract(marks.abstract) if doc is not None else ""
         if doc is not None:
             self._blocks(doc, None, 0, False, 0, None)
         return FullText(
@@ -320,24 +372,19 @@ class _Reader:
             captions=tuple(self.captions),
             footnotes=tuple(self.footnotes),
             references=tuple(self.references),
-            license=_license(root),
+            license=_license(marks),
             warnings=tuple(self.warnings + self._error_warnings()),
         )
 
-    def _not_latexml(self, root: Any) -> Any | None:
-        heading = (
-            _collapse(root.findtext(".//title") or "")
-            + " "
-            + _collapse(root.findtext(".//h1") or "")
-        )
-        if "No HTML for" in heading:
-            self.warnings.append(f"arXiv has no HTML for this paper ({_collapse(heading)})")
+    def _not_latexml(self, root: Any, marks: _Landmarks) -> Any | None:
+        heading = marks.first_h1 or marks.head_title
+        if "No HTML for" in heading or "No HTML for" in marks.head_title:
+            self.warnings.append(f"arXiv has no HTML for this paper ({heading})")
             return None
         self.warnings.append("not a LaTeXML page (arXiv HTML or ar5iv): read as plain HTML")
         return root.find("body") if root.find("body") is not None else root
 
-    def _abstract(self, doc: Any) -> str:
-        div = _first(doc, f".//*[{_xclass('ltx_abstract')}]")
+    def _abstract(self, div: Any | None) -> str:
         if div is None:
             return ""
         sink = _Sec("", "", 0, False, None)
@@ -435,7 +482,7 @@ class _Reader:
         )
         number, heading = "", ""
         if title is not None:
-            tag = _first(title, f".//*[{_xclass('ltx_tag')}]")
+            tag = _first(title, _FIND_TAG)
             if tag is not None:
                 number = _TAG_WORD.sub("", _collapse(tag.text_content())).rstrip(".:").strip()
             heading = _collapse(self._inline(title, skip_tags=True))
@@ -496,7 +543,7 @@ class _Reader:
 
     def _caption(self, el: Any) -> tuple[str, str, str]:
         """``("Table 3", "Accuracy ...", "Table 3: Accuracy ...")``: label, text, as shown."""
-        tag = _first(el, f".//*[{_xclass('ltx_tag')}]")
+        tag = _first(el, _FIND_TAG)
         printed = _collapse(tag.text_content()) if tag is not None else ""
         text = _collapse(self._inline(el, skip_tags=True))
         return printed.rstrip(":.").strip(), text, f"{printed} {text}".strip()
@@ -600,7 +647,7 @@ class _Reader:
         return self.sections[-1] if self.sections else None
 
     def _note(self, el: Any) -> None:
-        content = _first(el, f".//*[{_xclass('ltx_note_content')}]")
+        content = _first(el, _FIND_NOTE_CONTENT)
         text = _collapse(self._inline(content if content is not None else el))
         if text:
             self.footnotes.append(text)
@@ -636,15 +683,16 @@ def _math(el: Any, raw: bool) -> str:
 # -- page metadata ---------------------------------------------------------------------------
 
 
-def _page_id(root: Any) -> tuple[str, int | None]:
+def _page_id(marks: _Landmarks) -> tuple[str, int | None]:
     """arXiv id and version from arXiv's watermark, the canonical link, ``<base>`` or
     ``<title>``: the first that names a version wins, else the first id found."""
+    watermark = marks.by_id.get("watermark-tr")
     candidates = [
-        _collapse(" ".join(root.xpath("//*[@id='watermark-tr']//text()"))),
-        " ".join(root.xpath("//link[@rel='canonical']/@href")),
-        " ".join(root.xpath("//base/@href")),
-        " ".join(root.xpath("//meta[@property='og:url']/@content")),
-        _collapse(root.findtext(".//title") or ""),
+        _collapse(watermark.text_content()) if watermark is not None else "",
+        marks.links.get("canonical", ""),
+        marks.links.get("base", ""),
+        marks.links.get("og:url", ""),
+        marks.head_title,
     ]
     found: tuple[str, int | None] = ("", None)
     for text in candidates:
@@ -657,15 +705,17 @@ def _page_id(root: Any) -> tuple[str, int | None]:
     return found
 
 
-def _license(root: Any) -> str:
+def _license(marks: _Landmarks) -> str:
     """The licence URL: a licence link's href, else the CC or arXiv licence named in the
     infobox text (arXiv's ``a#license-tr`` points at its help page, not at the licence)."""
-    hrefs = root.xpath("//*[@id='license-tr']/@href | //*[@rel='license']/@href")
-    hrefs += root.xpath("//*[@id='infobox' or @id='target-section']//a/@href")
+    tr = marks.by_id.get("license-tr")
+    hrefs = [tr.get("href") or "" if tr is not None else "", marks.links.get("license", "")]
+    for box in (marks.by_id.get("infobox"), marks.by_id.get("target-section")):
+        hrefs += [a.get("href") or "" for a in box.iter("a")] if box is not None else []
     for href in hrefs:
         if _LICENSE_URL.match(href.strip()):
             return href.strip()
-    text = _collapse(" ".join(root.xpath("//*[@id='license-tr']//text()")))
+    text = _collapse(tr.text_content()) if tr is not None else ""
     m = _CC.search(text)
     if m:
         kind = "-".join(re.split(r"[\s-]+", m.group(1).lower()))
