@@ -134,7 +134,7 @@ _SPACED_TAGS = frozenset(
         "pre",
     ]
 )
-_SPACED_CLASSES = frozenset({"ltx_bibblock", "ltx_tag_bibitem"})
+_SPACED_CLASSES = frozenset({"ltx_bibblock", "ltx_tag_bibitem", "ltx_tag_listingline"})
 _HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 _MAX_BLOCK_DEPTH = 120  # deeper blocks are read inline (iteratively): no recursion limit
 
@@ -334,6 +334,8 @@ class _Reader:
         self.footnotes: list[str] = []
         self.references: list[str] = []
         self.errors: Counter[str] = Counter()
+        self.taken: set[Any] = set()  # captions and grids already read with their float
+        self.in_float = 0
 
     # -- the page ----------------------------------------------------------------------------
 
@@ -427,7 +429,7 @@ class _Reader:
         buf = [box.text or ""]
         for child in box:
             tag = child.tag
-            if not isinstance(tag, str) or child is skip:
+            if not isinstance(tag, str) or child is skip or child in self.taken:
                 buf.append(child.tail or "")
                 continue
             if self._is_block(child, tag):
@@ -456,8 +458,8 @@ class _Reader:
             self._section(el, classes, level, appendix, depth)
         elif depth > _MAX_BLOCK_DEPTH:
             self._emit(owner, _collapse(self._inline(el)))
-        elif tag == "figure":
-            self._float(el, owner)
+        elif tag == "figure" and not self.in_float:
+            self._float(el, owner, level, appendix, depth)
         elif tag == "table":
             if _is_equation(classes):
                 self._emit(owner, self._equation(el))
@@ -516,9 +518,11 @@ class _Reader:
 
     # -- floats and tables -----------------------------------------------------------------
 
-    def _float(self, el: Any, owner: _Sec | None) -> None:
+    def _float(self, el: Any, owner: _Sec | None, level: int, appendix: bool,
+               depth: int) -> None:  # fmt: skip
         """A figure or table float: every caption (subfigures too) goes to ``captions``;
-        its grids become one :class:`Table` labelled by the first table caption."""
+        its grids become one :class:`Table` labelled by the first table caption; other
+        text set in it (a prompt box, an algorithm listing) is section text."""
         grids: list[Any] = []
         caps: list[tuple[str, str, str]] = []
         stack = list(reversed(el))
@@ -528,8 +532,10 @@ class _Reader:
                 continue
             if node.tag == "figcaption":
                 caps.append(self._caption(node))
+                self.taken.add(node)
             elif node.tag == "table" and not _is_equation(_classes(node)):
                 grids.append(node)
+                self.taken.add(node)
             else:
                 stack.extend(reversed(node))
         self.captions.extend(shown for _, _, shown in caps)
@@ -540,6 +546,9 @@ class _Reader:
             )
             rows = [r for g in grids for r in self._rows(g)]
             self.tables.append(Table(label, caption, tuple(rows), owner.index if owner else None))
+        self.in_float += 1
+        self._blocks(el, owner, level, appendix, depth + 1, None)
+        self.in_float -= 1
 
     def _caption(self, el: Any) -> tuple[str, str, str]:
         """``("Table 3", "Accuracy ...", "Table 3: Accuracy ...")``: label, text, as shown."""
@@ -638,6 +647,8 @@ class _Reader:
             return ""
         if tag == "table" and _is_equation(classes):
             return " " + self._equation(el).replace("\n", " ") + " "
+        if tag == "table" and el in self.taken:
+            return ""
         if tag == "table" and not cells:
             self._table(el, self._current(), "", "")
             return " "

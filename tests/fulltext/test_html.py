@@ -191,6 +191,30 @@ def test_subfigure_captions_and_lists() -> None:
     assert "- Decoding. Beam size 8" in ft.sections[6].text
 
 
+def test_text_set_in_floats_is_section_text_once() -> None:
+    page = (
+        '<article class="ltx_document"><section class="ltx_section" id="S1">'
+        '<h2 class="ltx_title"><span class="ltx_tag ltx_tag_section">1 </span>Method</h2>'
+        '<figure class="ltx_float ltx_float_algorithm" id="alg1"><figcaption class="ltx_caption">'
+        '<span class="ltx_tag ltx_tag_float">Algorithm 1 </span>Training loop</figcaption>'
+        '<div class="ltx_listing"><div class="ltx_listingline"><span class="ltx_tag '
+        'ltx_tag_listingline">1:</span>for step = 1 to 5000 do</div><div class="ltx_listingline">'
+        '<span class="ltx_tag ltx_tag_listingline">2:</span>update with lr 0.001</div></div></figure>'
+        '<figure class="ltx_figure" id="S1.F1"><div class="ltx_block ltx_minipage">'
+        '<p class="ltx_p">Prompt: summarise the paper in 3 sentences.</p>'
+        '<table class="ltx_tabular"><tr><td>k</td><td>7</td></tr></table></div>'
+        '<figcaption class="ltx_caption"><span class="ltx_tag ltx_tag_figure">Figure 1: </span>'
+        "The prompt.</figcaption></figure></section></article>"
+    )
+    ft = extract_html(page.encode())
+    assert ft.sections[0].text == (
+        "1: for step = 1 to 5000 do\n\n2: update with lr 0.001\n\n"
+        "Prompt: summarise the paper in 3 sentences."
+    )
+    assert ft.captions == ("Algorithm 1 Training loop", "Figure 1: The prompt.")
+    assert [(t.label, t.rows) for t in ft.tables] == [("Figure 1", (("k", "7"),))]
+
+
 def test_errors_become_warnings_and_keep_their_text() -> None:
     ft = _read("quant_errors")
     assert ft.warnings == (
