@@ -29,16 +29,24 @@ while libxml2 stops at depth 256 in constant time; lxml is also already installe
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-import lxml.html
 from lxml import etree
 
-from digestkit.errors import InputError
+from digestkit.fulltext.html_page import (
+    Landmarks,
+    class_list,
+    collapse,
+    decode_page,
+    landmarks,
+    licence_url,
+    page_id,
+    parse_page,
+    split_id,
+)
 from digestkit.fulltext.model import FullText, Section, Table
 
 __all__ = ["extract_html"]
@@ -136,17 +144,8 @@ _SPACED_TAGS = frozenset(
 )
 _SPACED_CLASSES = frozenset({"ltx_bibblock", "ltx_tag_bibitem", "ltx_tag_listingline"})
 _HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
-_MAX_BLOCK_DEPTH = 120  # deeper blocks are read inline (iteratively): no recursion limit
-
-_NEW_ID = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v(\d+))?(?![\d])")
-_OLD_ID = re.compile(r"\b([a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?\b")
 _TAG_WORD = re.compile(r"^(?:chapter|appendix|part|section|§)\s*", re.IGNORECASE)
-_CC = re.compile(r"\bCC[\s-]*(BY(?:[\s-]+(?:NC|SA|ND))*)[\s-]*(\d\.\d)", re.IGNORECASE)
-_LICENSE_URL = re.compile(r"https?://(?:\w+\.)?(?:creativecommons\.org|arxiv\.org/licenses)/\S+")
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
-_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-_BINARY_MAGIC = (b"%PDF-", b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"PK\x03\x04")
+_MAX_BLOCK_DEPTH = 120  # deeper blocks are read inline (iteratively): no recursion limit
 
 
 def extract_html(data: bytes, *, arxiv_id: str = "", version: int | None = None) -> FullText:
@@ -163,88 +162,14 @@ def extract_html(data: bytes, *, arxiv_id: str = "", version: int | None = None)
     'Hello world'
     """
     warnings: list[str] = []
-    text = _decode(data, warnings)
-    if not text.strip():
-        return FullText(
-            arxiv_id=arxiv_id, version=version, source="html", warnings=("empty document",)
-        )
-    root = _parse(text, warnings)
+    text = decode_page(data, warnings)
+    root = parse_page(text, warnings) if text.strip() else None
     if root is None:
-        return FullText(arxiv_id=arxiv_id, version=version, source="html", warnings=tuple(warnings))
+        arxiv_id, given_version = split_id(arxiv_id)
+        version = given_version if version is None else version
+        return FullText(arxiv_id=arxiv_id, version=version, source="html",
+                        warnings=tuple(warnings) or ("empty document",))  # fmt: skip
     return _Reader(warnings).read(root, arxiv_id, version)
-
-
-# -- bytes to tree ---------------------------------------------------------------------------
-
-
-def _decode(data: bytes, warnings: list[str]) -> str:
-    """UTF-8 (what arXiv serves), else the page's meta charset, else UTF-8 with
-    replacement characters; refuses bytes that are plainly not HTML."""
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise InputError(f"expected bytes, got {type(data).__name__}")
-    data = bytes(data)
-    head = data[:1024].lstrip()
-    if head.startswith(_BINARY_MAGIC) or data[257:262] == b"ustar":
-        raise InputError("not HTML (a PDF or an archive; read it with the matching extractor)")
-    for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                       (codecs.BOM_UTF16_BE, "utf-16-be")):  # fmt: skip
-        if data.startswith(bom):
-            return data[len(bom) :].decode(codec, errors="replace")
-    if b"\x00" in data[:4096]:
-        raise InputError("not HTML (binary data)")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = _decode_fallback(data, warnings)
-    if text.strip() and not re.search(r"<[A-Za-z!?/]", text[:65536]):
-        raise InputError("not HTML (no tags in the first 64 kB)")
-    return text
-
-
-def _decode_fallback(data: bytes, warnings: list[str]) -> str:
-    m = _META_CHARSET.search(data[:4096])
-    if m:
-        name = m.group(1).decode("ascii", "replace")
-        try:
-            codecs.lookup(name)
-        except LookupError:
-            pass
-        else:
-            codec = codecs.lookup(name).name
-            if codec != "utf-8":
-                # As browsers do (WHATWG Encoding): these labels mean windows-1252.
-                codec = "cp1252" if codec in ("iso8859-1", "ascii") else codec
-                warnings.append(f"decoded as {name} (the page's meta charset)")
-                return data.decode(codec, errors="replace")
-    warnings.append("invalid UTF-8 bytes replaced")
-    return data.decode("utf-8", errors="replace")
-
-
-def _parse(text: str, warnings: list[str]) -> Any | None:
-    text = _CONTROL.sub("", _XML_DECL.sub("", text, count=1))
-    parser = lxml.html.HTMLParser(
-        recover=True, remove_comments=True, remove_pis=True, no_network=True
-    )
-    try:
-        root = lxml.html.document_fromstring(text, parser=parser)
-    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-        warnings.append("no HTML elements in the document")
-        return None
-    if any("depth" in e.message.lower() for e in parser.error_log):
-        warnings.append("document nested deeper than 256 levels: read up to there")
-    return root
-
-
-# -- the walk --------------------------------------------------------------------------------
-
-
-def _classes(el: Any) -> list[str]:
-    cls = el.get("class")
-    return cls.split() if cls else []
-
-
-def _collapse(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _first_with_class(name: str) -> Any:
@@ -262,53 +187,6 @@ _FIND_NOTE_CONTENT = _first_with_class("ltx_note_content")
 def _first(root: Any, xpath: Any) -> Any | None:
     found = xpath(root)
     return found[0] if found else None
-
-
-@dataclass
-class _Landmarks:
-    """What the page says outside the paper's body, found in one pass over the few
-    element kinds that carry it (a whole-page XPath per item cost more than the body)."""
-
-    article: Any | None = None  # article.ltx_document
-    content: Any | None = None  # div.ltx_page_content (pages without the article)
-    title_h1: Any | None = None  # h1.ltx_title_document
-    abstract: Any | None = None  # div.ltx_abstract
-    by_id: dict[str, Any] = field(default_factory=dict)  # license-tr, watermark-tr, ...
-    links: dict[str, str] = field(default_factory=dict)  # canonical, license, base, og:url
-    head_title: str = ""
-    first_h1: str = ""
-
-
-_LANDMARK_IDS = frozenset({"license-tr", "watermark-tr", "infobox", "target-section"})
-
-
-def _landmarks(root: Any) -> _Landmarks:
-    m = _Landmarks()
-    for el in root.iter("article", "div", "h1", "a", "link", "base", "meta", "title"):
-        tag, ident = el.tag, el.get("id")
-        if ident in _LANDMARK_IDS:
-            m.by_id.setdefault(ident, el)
-        if tag == "title":
-            m.head_title = m.head_title or _collapse(el.text_content())
-        elif tag in ("link", "a") and el.get("rel") in ("canonical", "license"):
-            m.links.setdefault(el.get("rel"), el.get("href") or "")
-        elif tag == "base":
-            m.links.setdefault("base", el.get("href") or "")
-        elif tag == "meta" and el.get("property") == "og:url":
-            m.links.setdefault("og:url", el.get("content") or "")
-        elif tag == "article" and m.article is None and "ltx_document" in _classes(el):
-            m.article = el
-        elif tag == "h1":
-            m.first_h1 = m.first_h1 or _collapse(el.text_content())
-            if m.title_h1 is None and "ltx_title_document" in _classes(el):
-                m.title_h1 = el
-        elif tag == "div" and el.get("class"):
-            classes = _classes(el)
-            if m.abstract is None and "ltx_abstract" in classes:
-                m.abstract = el
-            elif m.content is None and "ltx_page_content" in classes:
-                m.content = el
-    return m
 
 
 @dataclass
@@ -340,15 +218,12 @@ class _Reader:
     # -- the page ----------------------------------------------------------------------------
 
     def read(self, root: Any, arxiv_id: str, version: int | None) -> FullText:
-        marks = _landmarks(root)
-        page_id, page_version = _page_id(marks)
-        given = _NEW_ID.fullmatch(arxiv_id) or _OLD_ID.fullmatch(arxiv_id)
-        if given:
-            arxiv_id = given.group(1)
-            if version is None and given.group(2):
-                version = int(given.group(2))
-        arxiv_id = arxiv_id or page_id
-        if version is None and arxiv_id == page_id:
+        marks = landmarks(root)
+        found_id, page_version = page_id(marks)
+        arxiv_id, given_version = split_id(arxiv_id)
+        version = given_version if version is None else version
+        arxiv_id = arxiv_id or found_id
+        if version is None and arxiv_id == found_id:
             version = page_version
         doc = marks.article if marks.article is not None else marks.content
         title = ""
@@ -356,7 +231,7 @@ class _Reader:
             doc = self._not_latexml(root, marks)
             title = re.sub(r"^\s*\[[^\]]*\]\s*", "", marks.head_title)
         elif marks.title_h1 is not None:
-            title = _collapse(self._inline(marks.title_h1))
+            title = collapse(self._inline(marks.title_h1))
         abstract = self._abstract(marks.abstract) if doc is not None else ""
         if doc is not None:
             self._blocks(doc, None, 0, False, 0, None)
@@ -374,11 +249,11 @@ class _Reader:
             captions=tuple(self.captions),
             footnotes=tuple(self.footnotes),
             references=tuple(self.references),
-            license=_license(marks),
+            license=licence_url(marks),
             warnings=tuple(self.warnings + self._error_warnings()),
         )
 
-    def _not_latexml(self, root: Any, marks: _Landmarks) -> Any | None:
+    def _not_latexml(self, root: Any, marks: Landmarks) -> Any | None:
         heading = marks.first_h1 or marks.head_title
         if "No HTML for" in heading or "No HTML for" in marks.head_title:
             self.warnings.append(f"arXiv has no HTML for this paper ({heading})")
@@ -433,13 +308,13 @@ class _Reader:
                 buf.append(child.tail or "")
                 continue
             if self._is_block(child, tag):
-                self._emit(owner, _collapse("".join(buf)))
+                self._emit(owner, collapse("".join(buf)))
                 buf = []
                 self._block(child, tag, owner, level, appendix, depth)
             else:
                 buf.append(self._inline(child))
             buf.append(child.tail or "")
-        self._emit(owner, _collapse("".join(buf)))
+        self._emit(owner, collapse("".join(buf)))
 
     def _is_block(self, el: Any, tag: str) -> bool:
         if tag in _SPACED_TAGS or tag in _SKIP_TAGS:
@@ -449,7 +324,7 @@ class _Reader:
 
     def _block(self, el: Any, tag: str, owner: _Sec | None, level: int, appendix: bool,
                depth: int) -> None:  # fmt: skip
-        classes = _classes(el)
+        classes = class_list(el)
         if tag in _SKIP_TAGS or el.get("id") in _SKIP_IDS or _SKIP_CLASSES.intersection(classes):
             return
         if "ltx_bibliography" in classes:
@@ -457,7 +332,7 @@ class _Reader:
         elif _SECTIONING.intersection(classes):
             self._section(el, classes, level, appendix, depth)
         elif depth > _MAX_BLOCK_DEPTH:
-            self._emit(owner, _collapse(self._inline(el)))
+            self._emit(owner, collapse(self._inline(el)))
         elif tag == "figure" and not self.in_float:
             self._float(el, owner, level, appendix, depth)
         elif tag == "table":
@@ -468,7 +343,7 @@ class _Reader:
         elif tag in ("ul", "ol", "dl"):
             self._emit(owner, self._list(el))
         elif tag in ("p", "pre") or tag in _HEADINGS:
-            self._emit(owner, _collapse(self._inline(el)))
+            self._emit(owner, collapse(self._inline(el)))
         else:
             self._blocks(el, owner, level, appendix, depth + 1, None)
 
@@ -478,7 +353,7 @@ class _Reader:
             (
                 c
                 for c in el
-                if isinstance(c.tag, str) and (c.tag in _HEADINGS or "ltx_title" in _classes(c))
+                if isinstance(c.tag, str) and (c.tag in _HEADINGS or "ltx_title" in class_list(c))
             ),
             None,
         )
@@ -486,8 +361,8 @@ class _Reader:
         if title is not None:
             tag = _first(title, _FIND_TAG)
             if tag is not None:
-                number = _TAG_WORD.sub("", _collapse(tag.text_content())).rstrip(".:").strip()
-            heading = _collapse(self._inline(title, skip_tags=True))
+                number = _TAG_WORD.sub("", collapse(tag.text_content())).rstrip(".:").strip()
+            heading = collapse(self._inline(title, skip_tags=True))
             if heading.endswith(".") and not heading.endswith(".."):
                 heading = heading[:-1].rstrip()
         appendix = appendix or "ltx_appendix" in classes
@@ -497,8 +372,8 @@ class _Reader:
 
     def _bibliography(self, el: Any) -> None:
         for item in el.iter("li"):
-            if "ltx_bibitem" in _classes(item) or not _classes(item):
-                text = _collapse(self._inline(item))
+            if "ltx_bibitem" in class_list(item) or not class_list(item):
+                text = collapse(self._inline(item))
                 if text:
                     self.references.append(text)
 
@@ -507,9 +382,9 @@ class _Reader:
         term = ""
         for item in el:
             if item.tag == "dt":
-                term = _collapse(self._inline(item))  # a description's term is its tag
+                term = collapse(self._inline(item))  # a description's term is its tag
             elif item.tag in ("li", "dd"):
-                text = _collapse(self._inline(item, skip_tags=True))
+                text = collapse(self._inline(item, skip_tags=True))
                 if term:
                     text, term = f"{term} {text}".strip(), ""
                 if text:
@@ -533,7 +408,7 @@ class _Reader:
             if node.tag == "figcaption":
                 caps.append(self._caption(node))
                 self.taken.add(node)
-            elif node.tag == "table" and not _is_equation(_classes(node)):
+            elif node.tag == "table" and not _is_equation(class_list(node)):
                 grids.append(node)
                 self.taken.add(node)
             else:
@@ -553,8 +428,8 @@ class _Reader:
     def _caption(self, el: Any) -> tuple[str, str, str]:
         """``("Table 3", "Accuracy ...", "Table 3: Accuracy ...")``: label, text, as shown."""
         tag = _first(el, _FIND_TAG)
-        printed = _collapse(tag.text_content()) if tag is not None else ""
-        text = _collapse(self._inline(el, skip_tags=True))
+        printed = collapse(tag.text_content()) if tag is not None else ""
+        text = collapse(self._inline(el, skip_tags=True))
         return printed.rstrip(":.").strip(), text, f"{printed} {text}".strip()
 
     def _table(self, el: Any, owner: _Sec | None, label: str, caption: str) -> None:
@@ -566,7 +441,7 @@ class _Reader:
         rows = []
         for tr in _table_rows(table):
             cells = tuple(
-                _collapse(self._inline(c, cells=True)) for c in tr if c.tag in ("td", "th")
+                collapse(self._inline(c, cells=True)) for c in tr if c.tag in ("td", "th")
             )
             if any(cells):
                 rows.append(cells)
@@ -580,8 +455,8 @@ class _Reader:
             for td in tr:
                 if not isinstance(td.tag, str):
                     continue
-                text = _collapse(self._inline(td, raw_math=True))
-                if "ltx_eqn_eqno" in _classes(td):
+                text = collapse(self._inline(td, raw_math=True))
+                if "ltx_eqn_eqno" in class_list(td):
                     number = text
                 elif text:
                     parts.append(text)
@@ -641,7 +516,7 @@ class _Reader:
         if "ltx_note_mark" in classes or "ltx_tag_note" in classes:
             return ""
         if "ltx_ERROR" in classes:
-            self.errors[_collapse(el.text_content())[:80]] += 1
+            self.errors[collapse(el.text_content())[:80]] += 1
             return None
         if skip_tags and "ltx_tag" in classes:
             return ""
@@ -659,7 +534,7 @@ class _Reader:
 
     def _note(self, el: Any) -> None:
         content = _first(el, _FIND_NOTE_CONTENT)
-        text = _collapse(self._inline(content if content is not None else el))
+        text = collapse(self._inline(content if content is not None else el))
         if text:
             self.footnotes.append(text)
 
@@ -685,55 +560,7 @@ def _math(el: Any, raw: bool) -> str:
     if tex is None:
         ann = next((a for a in el.iter("annotation") if "tex" in (a.get("encoding") or "")), None)
         tex = ann.text_content() if ann is not None else ""
-    tex = re.sub(r"^\\displaystyle\s*", "", _collapse(tex))
+    tex = re.sub(r"^\\displaystyle\s*", "", collapse(tex))
     if raw or not tex:
         return tex
     return f"$${tex}$$" if el.get("display") == "block" else f"${tex}$"
-
-
-# -- page metadata ---------------------------------------------------------------------------
-
-
-def _page_id(marks: _Landmarks) -> tuple[str, int | None]:
-    """arXiv id and version from arXiv's watermark, the canonical link, ``<base>`` or
-    ``<title>``: the first that names a version wins, else the first id found."""
-    watermark = marks.by_id.get("watermark-tr")
-    candidates = [
-        _collapse(watermark.text_content()) if watermark is not None else "",
-        marks.links.get("canonical", ""),
-        marks.links.get("base", ""),
-        marks.links.get("og:url", ""),
-        marks.head_title,
-    ]
-    found: tuple[str, int | None] = ("", None)
-    for text in candidates:
-        m = _NEW_ID.search(text) or _OLD_ID.search(text)
-        if m:
-            version = int(m.group(2)) if m.group(2) else None
-            if version is not None and (not found[0] or found[0] == m.group(1)):
-                return m.group(1), version
-            found = found if found[0] else (m.group(1), None)
-    return found
-
-
-def _license(marks: _Landmarks) -> str:
-    """The licence URL: a licence link's href, else the CC or arXiv licence named in the
-    infobox text (arXiv's ``a#license-tr`` points at its help page, not at the licence)."""
-    tr = marks.by_id.get("license-tr")
-    hrefs = [tr.get("href") or "" if tr is not None else "", marks.links.get("license", "")]
-    for box in (marks.by_id.get("infobox"), marks.by_id.get("target-section")):
-        hrefs += [a.get("href") or "" for a in box.iter("a")] if box is not None else []
-    for href in hrefs:
-        if _LICENSE_URL.match(href.strip()):
-            return href.strip()
-    text = _collapse(tr.text_content()) if tr is not None else ""
-    m = _CC.search(text)
-    if m:
-        kind = "-".join(re.split(r"[\s-]+", m.group(1).lower()))
-        return f"http://creativecommons.org/licenses/{kind}/{m.group(2)}/"
-    low = text.lower()
-    if "cc0" in low or "cc zero" in low or "public domain" in low:
-        return "http://creativecommons.org/publicdomain/zero/1.0/"
-    if "non-exclusive" in low or "nonexclusive" in low:
-        return "http://arxiv.org/licenses/nonexclusive-distrib/1.0/"
-    return ""

@@ -279,6 +279,7 @@ def test_no_html_page_has_no_sections() -> None:
         b"\x1f\x8b\x08\x00abc",
         b"\x00\x01\x02binary",
         b"just words, no tags\n",
+        b"\\documentclass{article}\\begin{document}$a<b$\\end{document}",
     ],
 )
 def test_non_html_is_an_input_error(data: bytes) -> None:
