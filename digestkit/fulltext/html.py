@@ -145,7 +145,11 @@ _SPACED_TAGS = frozenset(
 _SPACED_CLASSES = frozenset({"ltx_bibblock", "ltx_tag_bibitem", "ltx_tag_listingline"})
 _HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 _TAG_WORD = re.compile(r"^(?:chapter|appendix|part|section|§)\s*", re.IGNORECASE)
-_MAX_BLOCK_DEPTH = 120  # deeper blocks are read inline (iteratively): no recursion limit
+# Blocks nested deeper than this are read inline (iteratively), and notes inside notes
+# deeper than _MAX_NOTE_DEPTH stay in the text: the recursion stays far from Python's
+# limit whatever the page (real papers nest sections 4 deep, notes 1).
+_MAX_BLOCK_DEPTH = 60
+_MAX_NOTE_DEPTH = 4
 
 
 def extract_html(data: bytes, *, arxiv_id: str = "", version: int | None = None) -> FullText:
@@ -214,6 +218,7 @@ class _Reader:
         self.errors: Counter[str] = Counter()
         self.taken: set[Any] = set()  # captions and grids already read with their float
         self.in_float = 0
+        self.in_note = 0
 
     # -- the page ----------------------------------------------------------------------------
 
@@ -327,12 +332,12 @@ class _Reader:
         classes = class_list(el)
         if tag in _SKIP_TAGS or el.get("id") in _SKIP_IDS or _SKIP_CLASSES.intersection(classes):
             return
-        if "ltx_bibliography" in classes:
+        if depth > _MAX_BLOCK_DEPTH:
+            self._emit(owner, collapse(self._inline(el)))
+        elif "ltx_bibliography" in classes:
             self._bibliography(el)
         elif _SECTIONING.intersection(classes):
             self._section(el, classes, level, appendix, depth)
-        elif depth > _MAX_BLOCK_DEPTH:
-            self._emit(owner, collapse(self._inline(el)))
         elif tag == "figure" and not self.in_float:
             self._float(el, owner, level, appendix, depth)
         elif tag == "table":
@@ -510,7 +515,7 @@ class _Reader:
         if not cls:
             return None
         classes = cls.split()
-        if "ltx_note" in classes:
+        if "ltx_note" in classes and self.in_note < _MAX_NOTE_DEPTH:
             self._note(el)
             return ""
         if "ltx_note_mark" in classes or "ltx_tag_note" in classes:
@@ -533,8 +538,15 @@ class _Reader:
         return self.sections[-1] if self.sections else None
 
     def _note(self, el: Any) -> None:
+        """A footnote's text (without its marks) to ``footnotes``."""
+        self.in_note += 1
         content = _first(el, _FIND_NOTE_CONTENT)
-        text = collapse(self._inline(content if content is not None else el))
+        if content is not None:
+            raw = self._inline(content)
+        else:  # not the note itself: its root would be read as a note again
+            raw = (el.text or "") + "".join(self._inline(c) + (c.tail or "") for c in el)
+        self.in_note -= 1
+        text = collapse(raw)
         if text:
             self.footnotes.append(text)
 

@@ -311,14 +311,15 @@ def test_deep_nesting_is_read_in_bounded_time(tag: str) -> None:
     assert isinstance(ft, FullText)
 
 
-def test_nested_sections_up_to_the_parser_limit() -> None:
+def test_nested_sections_to_a_bounded_depth() -> None:
     head = '<section class="ltx_section"><h2 class="ltx_title">H</h2><div class="ltx_para"><p>t</p>'
-    for n in (50, 200):  # two elements per level: libxml2 stops 200 levels at depth 256
+    for n in (25, 200):  # past 60 block levels the rest is read inline, as text
         data = '<article class="ltx_document">' + head * n + "</section>" * n + "</article>"
         ft = extract_html(data.encode())
-        assert 50 <= len(ft.sections) <= n and ft.sections[-1].level == len(ft.sections)
+        assert [s.level for s in ft.sections] == list(range(1, len(ft.sections) + 1))
+        assert len(ft.sections) == 25 if n == 25 else 25 < len(ft.sections) < n
         assert ("document nested deeper than 256 levels: read up to there" in ft.warnings) == (
-            n > 50
+            n > 25
         )
 
 
@@ -356,3 +357,32 @@ def test_truncated_and_spliced_pages_never_crash(
         assert ft.source == "html"
         for s in ft.sections:
             assert "<math" not in s.text
+
+
+def _with_deep_stack(fn: Any, frames: int = 300) -> Any:
+    """Call ``fn`` 300 frames down: the extractor must not need Python's whole stack."""
+    return fn() if frames == 0 else _with_deep_stack(fn, frames - 1)
+
+
+@pytest.mark.parametrize(
+    "nest",
+    [
+        '<section class="ltx_section"><h2 class="ltx_title">h</h2>',
+        '<figure class="ltx_figure"><figcaption>c</figcaption>',
+        '<span class="ltx_note ltx_role_footnote"><span class="ltx_note_content">n ',
+        '<span class="ltx_note ltx_role_footnote">bare note ',
+        '<div class="ltx_para"><ul class="ltx_itemize"><li class="ltx_item">',
+    ],
+)
+def test_pathological_nesting_stays_off_the_recursion_limit(nest: str) -> None:
+    data = f'<article class="ltx_document"><div>{nest * 300}end'.encode()
+    ft = _with_deep_stack(lambda: extract_html(data))
+    assert "document nested deeper than 256 levels: read up to there" in ft.warnings
+    assert len(ft.footnotes) <= 300 and len(ft.sections) <= 300
+
+
+def test_a_note_without_content_span_is_one_footnote() -> None:
+    page = b'<article class="ltx_document"><p>a<span class="ltx_note ltx_role_footnote">'
+    page += b'<sup class="ltx_note_mark">1</sup>see <b>here</b></span> b</p></article>'
+    ft = extract_html(page)
+    assert ft.footnotes == ("see here",) and ft.sections[0].text == "a b"
