@@ -8,9 +8,19 @@ footnotes in mid-sentence, table cells as loose words and the bibliography glued
 conclusion. The class names are LaTeXML's (``../shared/reference/arxiv-fulltext.md``).
 
 How: one lxml parse, then one walk. Block-level elements (sections, paragraphs, lists,
-floats, equation tables) are visited recursively (LaTeXML nests a handful of levels;
-libxml2 stops at depth 256, so recursion is bounded); inline content is collected by an
-explicit stack. Every element is visited once, so time is linear in the page size.
+floats, equation tables) are visited recursively, at most ``_MAX_BLOCK_DEPTH`` deep (real
+papers nest about 10; deeper blocks are read as inline text); inline content is collected
+by an explicit stack. Every element is visited a bounded number of times, so time is
+linear in the page size.
+
+Decisions a reader of the output should know:
+- ``ltx_paragraph`` run-in headings ("Datasets.") are sections one level below their
+  parent, without the trailing dot: they can be cited, and their text is not repeated.
+- Levels come from nesting: with chapters, a chapter is level 1 and its sections 2.
+- An equation table gives one ``$$TeX$$ (n)`` line per row (aligned cells joined).
+- A float's captions go to ``captions`` (subfigures too, as printed: "Figure 2: ...",
+  "(a) ..."); its grids become one Table; other text set in it (an algorithm listing, a
+  prompt box) stays in the section text.
 
 Why lxml and not selectolax: selectolax (lexbor) parsed a 300 kB page 4x faster (2.1 vs
 8.7 ms; 8 vs 15 ms with the walk), but its parse time grows faster than linearly with
