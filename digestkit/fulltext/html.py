@@ -250,6 +250,8 @@ class _Reader:
         abstract = self._abstract(marks.abstract) if doc is not None else ""
         if doc is not None:
             self._blocks(doc, None, 0, False, 0, None)
+            for merror in doc.iter("merror"):  # errors inside math, which the walk skips
+                self.errors[collapse(merror.text_content())[:80]] += 1
         return FullText(
             arxiv_id=arxiv_id,
             version=version,
