@@ -530,7 +530,7 @@ class _Reader:
         if "ltx_note" in classes and self.in_note < _MAX_NOTE_DEPTH:
             self._note(el)
             return ""
-        if "ltx_note_mark" in classes or "ltx_tag_note" in classes:
+        if "ltx_note_mark" in classes or "ltx_tag_note" in classes or "ltx_note_type" in classes:
             return ""
         if "ltx_ERROR" in classes:
             self.errors[collapse(el.text_content())[:80]] += 1
