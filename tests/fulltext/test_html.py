@@ -386,3 +386,38 @@ def test_a_note_without_content_span_is_one_footnote() -> None:
     page += b'<sup class="ltx_note_mark">1</sup>see <b>here</b></span> b</p></article>'
     ft = extract_html(page)
     assert ft.footnotes == ("see here",) and ft.sections[0].text == "a b"
+
+
+def test_paragraphs_outside_sections_form_an_untitled_section() -> None:
+    page = b'<article class="ltx_document"><div class="ltx_para"><p class="ltx_p">One 5.</p></div>'
+    page += b'<section class="ltx_section"><h2 class="ltx_title">Next</h2><p>Two.</p></section>'
+    ft = extract_html(page)
+    assert [(s.label, s.text) for s in ft.sections] == [("", "One 5."), ("Next", "Two.")]
+
+
+_TOKENS = [
+    '<section class="ltx_section">', "</section>", '<section class="ltx_appendix">',
+    '<section class="ltx_paragraph">', '<h2 class="ltx_title">', "</h2>",
+    '<span class="ltx_tag ltx_tag_section">1 </span>', '<div class="ltx_para">', "</div>",
+    '<p class="ltx_p">', "</p>", "words 12.5 ", '<math alttext="x^{2}" display="block">',
+    '<math display="inline">', "<mn>3</mn>", '<annotation encoding="application/x-tex">y',
+    "</annotation>", "</math>", '<span class="ltx_note ltx_role_footnote">',
+    '<span class="ltx_note_content">', '<sup class="ltx_note_mark">1</sup>', "</span>",
+    '<figure class="ltx_table">', '<figure class="ltx_figure">', "<figcaption>",
+    '<span class="ltx_tag ltx_tag_table">Table 1: </span>', "</figcaption>", "</figure>",
+    '<table class="ltx_tabular">', '<table class="ltx_equation">', "<thead>", "<tr>", "<td>",
+    '<td class="ltx_eqn_eqno">(1)', "4.5", "</td>", "</tr>", "</table>", '<ul class="ltx_itemize">',
+    "<li>", "</li>", "</ul>", "<dl><dt>T</dt><dd>", '<section class="ltx_bibliography">',
+    '<li class="ltx_bibitem">', '<span class="ltx_ERROR undefined">\\foo</span>', "<merror>",
+    '<div class="ltx_abstract"><h6>Abstract</h6>', '<span class="ltx_note_type">thanks: </span>',
+]  # fmt: skip
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_TOKENS), max_size=80))
+def test_random_latexml_soup_reads_and_round_trips(tokens: list[str]) -> None:
+    ft = extract_html(('<article class="ltx_document">' + "".join(tokens)).encode())
+    assert FullText.from_json(ft.to_json()) == ft
+    assert all(t.section is None or 0 <= t.section < len(ft.sections) for t in ft.tables)
+    text = _all_text(ft)
+    assert "<" not in text and "thanks:" not in " ".join(ft.footnotes)
