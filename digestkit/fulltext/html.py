@@ -234,12 +234,7 @@ class _Reader:
 
     def read(self, root: Any, arxiv_id: str, version: int | None) -> FullText:
         marks = landmarks(root)
-        found_id, page_version = page_id(marks)
-        arxiv_id, given_version = split_id(arxiv_id)
-        version = given_version if version is None else version
-        arxiv_id = arxiv_id or found_id
-        if version is None and arxiv_id == found_id:
-            version = page_version
+        arxiv_id, version = _identity(marks, arxiv_id, version)
         doc = marks.article if marks.article is not None else marks.content
         title = ""
         if doc is None:
@@ -249,9 +244,7 @@ class _Reader:
             title = collapse(self._inline(marks.title_h1))
         abstract = self._abstract(marks.abstract) if doc is not None else ""
         if doc is not None:
-            self._blocks(doc, None, 0, False, 0, None)
-            for merror in doc.iter("merror"):  # errors inside math, which the walk skips
-                self.errors[collapse(merror.text_content())[:80]] += 1
+            self._body(doc, latexml=doc is marks.article or doc is marks.content)
         return FullText(
             arxiv_id=arxiv_id,
             version=version,
@@ -269,6 +262,14 @@ class _Reader:
             license=licence_url(marks),
             warnings=tuple(self.warnings + self._error_warnings()),
         )
+
+    def _body(self, doc: Any, *, latexml: bool) -> None:
+        self._blocks(doc, None, 0, False, 0, None)
+        for merror in doc.iter("merror"):  # errors inside math, which the walk skips
+            self.errors[collapse(merror.text_content())[:80]] += 1
+        if latexml and not any(s.blocks for s in self.sections):
+            # LaTeXML stops at a fatal error and arXiv serves what it has.
+            self.warnings.append("no section text found (the conversion may have failed)")
 
     def _not_latexml(self, root: Any, marks: Landmarks) -> Any | None:
         heading = marks.first_h1 or marks.head_title
@@ -561,6 +562,18 @@ class _Reader:
         text = collapse(raw)
         if text:
             self.footnotes.append(text)
+
+
+def _identity(marks: Landmarks, arxiv_id: str, version: int | None) -> tuple[str, int | None]:
+    """The id and version given (``"2501.00001v2"`` is split), else the page's; the
+    page's version only when it is the same paper."""
+    found_id, page_version = page_id(marks)
+    arxiv_id, given_version = split_id(arxiv_id)
+    version = given_version if version is None else version
+    arxiv_id = arxiv_id or found_id
+    if version is None and arxiv_id == found_id:
+        version = page_version
+    return arxiv_id, version
 
 
 def _is_equation(classes: list[str]) -> bool:

@@ -267,6 +267,14 @@ def test_empty_and_foreign_pages_give_warnings(data: bytes, warning: str) -> Non
     assert any(w.startswith(warning) for w in ft.warnings), ft.warnings
 
 
+def test_a_latexml_page_without_body_text_warns() -> None:
+    page = b'<article class="ltx_document"><h1 class="ltx_title ltx_title_document">T</h1>'
+    page += b'<div class="ltx_abstract"><p>Abstract only.</p></div></article>'
+    ft = extract_html(page)
+    assert ft.title == "T" and ft.abstract == "Abstract only." and ft.sections == ()
+    assert ft.warnings == ("no section text found (the conversion may have failed)",)
+
+
 def test_no_html_page_has_no_sections() -> None:
     ft = extract_html(b"<html><body><h1>No HTML for '2501.00001v1'</h1></body></html>")
     assert ft.sections == () and ft.title == ""
