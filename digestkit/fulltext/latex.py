@@ -367,7 +367,7 @@ _PARAM = re.compile(r"#(#|[1-9])")
 
 def expand_macros(text: str, macros: dict[str, Macro], warnings: list[str]) -> str:
     """``text`` with user macros replaced by their bodies, recursively (depth-limited, and
-    the output capped at 20x the input, so ``\\def\\a{\\a\\a}`` stops with a warning).
+    the output capped at 4x the input plus 200 kB, so ``\\def\\a{\\a\\a}`` stops with a warning).
 
     >>> ms = {"score": Macro("\\\\textbf{#1}", 1), "m": Macro("Foo")}
     >>> expand_macros(r"\\m{} got \\score{0.9}, \\mx", ms, [])
@@ -375,7 +375,7 @@ def expand_macros(text: str, macros: dict[str, Macro], warnings: list[str]) -> s
     """
     if not macros:
         return text
-    budget = [max(20 * len(text), 1 << 20)]
+    budget = [4 * len(text) + 200_000]
     return _expand(text, macros, warnings, 0, budget)
 
 

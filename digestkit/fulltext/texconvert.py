@@ -714,8 +714,13 @@ def reflow(text: str) -> str:
     """
     paras = []
     for para in _PARA.split(text):
-        lines = [_SPACES.sub(" ", part).strip() for part in para.split(BR)]
-        lines = [x for x in lines if x]
+        lines: list[str] = []
+        for part in para.split(BR):
+            line = _SPACES.sub(" ", part).strip()
+            if line:
+                # a line after a hard break keeps its indent (nested list items, code)
+                indent = len(part) - len(part.lstrip(" ")) if lines else 0
+                lines.append(" " * indent + line)
         if lines:
             paras.append("\n".join(lines))
     return "\n\n".join(paras)
