@@ -38,6 +38,7 @@ from digestkit.fulltext.model import FullText, Section
 from digestkit.fulltext.texconvert import (
     SEC,
     Converter,
+    _words,
     bibitems,
     find_group,
     reflow,
@@ -55,7 +56,10 @@ _INCLUDE = re.compile(
     r"\\(input|include|subfile|import|subimport|inputfrom|subinputfrom|includefrom|subincludefrom)"
     r"\*?\s*\{([^{}]*)\}(?:\s*\{([^{}]*)\})?|\\input\s+([A-Za-z0-9_./-]+)"
 )
-_PROTECTED = frozenset(["section", "subsection", "subsubsection", "paragraph", "chapter", "part", "begin", "end", "item", "label", "ref", "cite", "caption", "footnote", "appendix", "title", "input", "include"])  # fmt: skip
+_PROTECTED = _words(
+    """section subsection subsubsection paragraph chapter part begin end item label ref cite
+    caption footnote appendix title input include"""
+)
 
 
 @dataclass(frozen=True)
@@ -357,7 +361,8 @@ def _parse_definition(text: str, d: re.Match[str]) -> tuple[str, Macro, int] | N
         return None
     body = text[i + 1 : end - 1]
     if word.startswith("\\DeclareMathOperator"):
-        body = "\\operatorname{" + body + "}"
+        star = "*" if word.endswith("*") else ""
+        body = "\\operatorname" + star + "{" + body + "}"
     return name, Macro(body, nargs, default), end
 
 
@@ -388,6 +393,11 @@ def _expand(text: str, macros: dict[str, Macro], warnings: list[str], depth: int
         if m is None:
             break
         macro = macros.get(m.group(1))
+        if m.group(1) in _UNIT_COMMANDS:  # siunitx units (\\second, \\metre) are not user macros
+            end = _skip_groups(text, m.end())
+            out.append(text[pos:end])
+            pos = end
+            continue
         if macro is None:
             out.append(text[pos : m.end()])
             pos = m.end()
@@ -405,6 +415,23 @@ def _expand(text: str, macros: dict[str, Macro], warnings: list[str], depth: int
         out.append(body)
     out.append(text[pos:])
     return "".join(out)
+
+
+_UNIT_COMMANDS = _words("SI si qty unit SIrange qtyrange")
+
+
+def _skip_groups(text: str, i: int) -> int:
+    """Past the ``[..]`` and ``{..}`` groups that follow (a command's raw arguments)."""
+    while True:
+        j = i
+        while j < len(text) and text[j] in " \t":
+            j += 1
+        if j >= len(text) or text[j] not in "[{":
+            return i
+        end = find_group(text, j, *("[]" if text[j] == "[" else "{}"))
+        if end < 0:
+            return i
+        i = end
 
 
 def _substitute(body: str, args: list[str]) -> str:
@@ -518,6 +545,8 @@ def _bbl_references(project: _Project, main: str, conv: Converter) -> list[tuple
     stem = posixpath.splitext(main)[0]
     chosen = stem + ".bbl" if stem + ".bbl" in bbls else bbls[0]
     text = strip_comments(project.files[chosen])
+    macros: dict[str, Macro] = {}
+    text = expand_macros(read_macros(text, macros), macros, project.warnings)
     if "\\bibitem" in text:
         return bibitems(conv, text)
     return _biblatex_entries(text)

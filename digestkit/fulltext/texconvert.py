@@ -30,6 +30,12 @@ from digestkit.fulltext.model import Table
 
 __all__ = ["Converter", "SectionMark", "find_group", "match_environment", "strip_comments"]
 
+
+def _words(text: str) -> frozenset[str]:
+    """A set of command or environment names written as one string (easier to scan)."""
+    return frozenset(text.split())
+
+
 SEC = "\x00"  # \x00S<index>\x00 : a section starts here; \x00T<index>\x00 : a table
 REF = "\x01"  # \x01R<key>\x01 / \x01C<keys>\x01 / \x01E<key>\x01 : resolved in finish()
 BR = "\x02"  # a hard line break that survives paragraph reflow (lists, code)
@@ -43,43 +49,11 @@ _ESCAPES = {"%": "%", "&": "&", "_": "_", "#": "#", "$": "$", "{": "{", "}": "}"
             ",": " ", ";": " ", ":": " ", "!": "", " ": " ", "\n": " ", "/": "",
             "-": "", "@": "", "\\": BR, "|": "‖"}  # fmt: skip
 # Commands whose arguments are text that stays (the braces fall away by themselves).
-_KEEP = frozenset(
-    [
-        "textbf",
-        "textit",
-        "emph",
-        "textsc",
-        "texttt",
-        "textrm",
-        "textsf",
-        "textup",
-        "textmd",
-        "textnormal",
-        "underline",
-        "mbox",
-        "hbox",
-        "text",
-        "textsuperscript",
-        "textsubscript",
-        "uline",
-        "uppercase",
-        "lowercase",
-        "MakeUppercase",
-        "MakeLowercase",
-        "fbox",
-        "framebox",
-        "makecell",
-        "shortstack",
-        "centerline",
-        "mathrm",
-        "mathbf",
-        "ensuremath",
-        "boldsymbol",
-        "smash",
-        "phantom",
-        "natexlab",
-        "emph*",
-    ]
+_KEEP = _words(
+    """textbf textit emph textsc texttt textrm textsf textup textmd textnormal underline mbox
+    hbox text textsuperscript textsubscript uline uppercase lowercase MakeUppercase
+    MakeLowercase fbox framebox makecell shortstack centerline mathrm mathbf ensuremath
+    boldsymbol smash phantom natexlab showarticletitle showDOI emph*"""
 )
 # Commands dropped with their arguments (count of mandatory arguments; optional ones too).
 _DROP_ARGS = {"vspace": 1, "hspace": 1, "label": 1, "includegraphics": 1, "bibliographystyle": 1,
@@ -100,128 +74,25 @@ _DROP_ARGS = {"vspace": 1, "hspace": 1, "label": 1, "includegraphics": 1, "bibli
               "footnotemark": 0, "footnotetext": 1, "subfile": 0, "counterwithin": 2,
               "numberwithin": 2, "newif": 1, "multirow": 2, "multicolumn": 2, "tnote": 1}  # fmt: skip
 # Argument-taking commands above whose LAST argument is text that stays.
-_KEEP_LAST = frozenset(["resizebox", "scalebox", "adjustbox", "rotatebox", "textcolor", "colorbox", "raisebox", "parbox", "multirow", "multicolumn"])  # fmt: skip
-_SILENT = frozenset(
-    [
-        "maketitle",
-        "centering",
-        "raggedright",
-        "raggedleft",
-        "noindent",
-        "indent",
-        "small",
-        "footnotesize",
-        "scriptsize",
-        "tiny",
-        "large",
-        "Large",
-        "LARGE",
-        "huge",
-        "Huge",
-        "normalsize",
-        "bf",
-        "it",
-        "em",
-        "rm",
-        "sf",
-        "tt",
-        "sc",
-        "sl",
-        "bfseries",
-        "itshape",
-        "mdseries",
-        "upshape",
-        "scshape",
-        "slshape",
-        "normalfont",
-        "ttfamily",
-        "sffamily",
-        "rmfamily",
-        "clearpage",
-        "cleardoublepage",
-        "pagebreak",
-        "nopagebreak",
-        "newline",
-        "par",
-        "medskip",
-        "smallskip",
-        "bigskip",
-        "hline",
-        "toprule",
-        "midrule",
-        "bottomrule",
-        "hfill",
-        "vfill",
-        "null",
-        "relax",
-        "protect",
-        "xspace",
-        "tableofcontents",
-        "listoffigures",
-        "listoftables",
-        "appendix",
-        "onecolumn",
-        "twocolumn",
-        "sloppy",
-        "fussy",
-        "frenchspacing",
-        "selectfont",
-        "strut",
-        "hrule",
-        "vrule",
-        "noalign",
-        "nobreak",
-        "hfil",
-        "vfil",
-        "break",
-        "allowbreak",
-        "printbibliography",
-        "FloatBarrier",
-        "centerfirst",
-        "sepfootnotes",
-        "quad",
-        "qquad",
-        "enspace",
-        "thinspace",
-        "negthinspace",
-        "ignorespaces",
-        "unskip",
-        "displaystyle",
-        "textstyle",
-        "scriptstyle",
-        "arraystretch",
-        "tabcolsep",
-        "extracolsep",
-        "abovecaptionskip",
-        "belowcaptionskip",
-        "endfirsthead",
-        "endhead",
-        "endfoot",
-        "endlastfoot",
-        "nolinenumbers",
-        "linenumbers",
-        "icmlsetsymbol",
-        "printAffiliationsAndNotice",
-        "ninept",
-        "frontmatter",
-        "mainmatter",
-        "backmatter",
-        "and",
-        "hline",
-        "addlinespace",
-        "morecmidrules",
-        "bottomrulec",
-        "toprulec",
-        "midrulec",
-        "titlerunning",
-        "authorrunning",
-        "maketitlepage",
-        "IEEEpeerreviewmaketitle",
-        "IEEEoverridecommandlockouts",
-        "sisetup",
-        "leavevmode",
-        "vphantom",
-    ]
+_KEEP_LAST = _words(
+    """resizebox scalebox adjustbox rotatebox textcolor colorbox raisebox parbox multirow
+    multicolumn"""
+)
+_SILENT = _words(
+    """maketitle centering raggedright raggedleft noindent indent small footnotesize scriptsize
+    tiny large Large LARGE huge Huge normalsize bf it em rm sf tt sc sl bfseries itshape
+    mdseries upshape scshape slshape normalfont ttfamily sffamily rmfamily clearpage
+    cleardoublepage pagebreak nopagebreak newline par medskip smallskip bigskip hline toprule
+    midrule bottomrule hfill vfill null relax protect xspace tableofcontents listoffigures
+    listoftables appendix onecolumn twocolumn sloppy fussy frenchspacing selectfont strut
+    hrule vrule noalign nobreak hfil vfil break allowbreak printbibliography FloatBarrier
+    centerfirst sepfootnotes quad qquad enspace thinspace negthinspace ignorespaces unskip
+    displaystyle textstyle scriptstyle arraystretch tabcolsep extracolsep abovecaptionskip
+    belowcaptionskip endfirsthead endhead endfoot endlastfoot nolinenumbers linenumbers
+    icmlsetsymbol printAffiliationsAndNotice ninept frontmatter mainmatter backmatter and
+    hline addlinespace morecmidrules bottomrulec toprulec midrulec titlerunning authorrunning
+    maketitlepage IEEEpeerreviewmaketitle IEEEoverridecommandlockouts sisetup leavevmode
+    vphantom"""
 )
 _TEXT_SYMBOLS = {"ldots": "…", "dots": "…", "textellipsis": "…", "LaTeX": "LaTeX", "TeX": "TeX",
                  "BibTeX": "BibTeX", "S": "§", "P": "¶", "textdegree": "°", "texttimes": "×",
@@ -246,21 +117,30 @@ _SI_UNITS = {"giga": "G", "mega": "M", "kilo": "k", "milli": "m", "micro": "µ",
              "celsius": "°C", "degreeCelsius": "°C", "volt": "V", "ampere": "A"}  # fmt: skip
 _SECTIONS = {"part": 0, "chapter": 1, "section": 2, "subsection": 3, "subsubsection": 4,
              "paragraph": 5, "subparagraph": 6}  # fmt: skip
-_CITES = frozenset(["cite", "citep", "citet", "citealp", "citealt", "citeauthor", "citeyear", "citeyearpar", "parencite", "textcite", "autocite", "Cite", "Citep", "Citet", "footcite", "citenum"])  # fmt: skip
+_CITES = _words(
+    """cite citep citet citealp citealt citeauthor citeyear citeyearpar parencite textcite
+    autocite Cite Citep Citet footcite citenum"""
+)
 _REFS = {"ref": "", "eqref": "eq", "autoref": "auto", "cref": "auto", "Cref": "auto",
          "cref*": "auto", "Autoref": "auto", "nameref": "name", "subref": "",
          "vref": "", "Vref": "auto", "hyperref": ""}  # fmt: skip
-_MATH_ENVS = frozenset(["equation", "equation*", "align", "align*", "gather", "gather*", "multline", "multline*", "eqnarray", "eqnarray*", "flalign", "flalign*", "alignat", "alignat*", "displaymath", "math", "dmath", "dmath*", "split"])  # fmt: skip
+_MATH_ENVS = _words(
+    """equation equation* align align* gather gather* multline multline* eqnarray eqnarray*
+    flalign flalign* alignat alignat* displaymath math dmath dmath* split"""
+)
 _LIST_ENVS = {"itemize": "-", "enumerate": "1", "description": "-", "compactitem": "-",
               "compactenum": "1", "enumerate*": "1", "itemize*": "-", "inparaenum": "1",
               "asparaenum": "1", "list": "-"}  # fmt: skip
-_DROP_ENVS = frozenset(["comment", "thebibliography", "tikzpicture", "pgfpicture", "picture", "filecontents", "filecontents*", "references", "IEEEkeywords", "keywords", "CCSXML", "acks*"])  # fmt: skip
-_CODE_ENVS = frozenset(
-    ["verbatim", "verbatim*", "lstlisting", "minted", "Verbatim", "alltt", "code"]
+_DROP_ENVS = _words(
+    """comment thebibliography tikzpicture pgfpicture picture filecontents filecontents*
+    references IEEEkeywords keywords CCSXML"""
 )
-_FIGURE_ENVS = frozenset(["figure", "figure*", "wrapfigure", "SCfigure", "subfigure"])
-_TABLE_ENVS = frozenset(["table", "table*", "sidewaystable", "wraptable", "longtable*", "SCtable"])
-_TABULARS = frozenset(["tabular", "tabular*", "tabularx", "tabulary", "longtable", "supertabular", "xltabular", "tblr", "NiceTabular"])  # fmt: skip
+_CODE_ENVS = _words("verbatim verbatim* lstlisting minted Verbatim alltt code")
+_FIGURE_ENVS = _words("figure figure* wrapfigure SCfigure subfigure")
+_TABLE_ENVS = _words("table table* sidewaystable wraptable longtable* SCtable")
+_TABULARS = _words(
+    """tabular tabular* tabularx tabulary longtable supertabular xltabular tblr NiceTabular"""
+)
 _COMMAND = re.compile(r"\\([A-Za-z@]+\*?|.)", re.S)
 _SPECIAL = re.compile(r"[\\{}$~&#^_]|``|''|---?|\n[ \t]*\n|\r")
 _BEGIN_END = re.compile(r"\\(begin|end)\s*\{([^{}\\]{1,60})\}")
@@ -950,6 +830,10 @@ def _environment(c: Converter, env: str, body: str, out: list[str]) -> None:
     elif env in _DROP_ENVS:
         if env == "thebibliography":
             c.bibitems.extend(bibitems(c, body))
+    elif env.rstrip("*") in ("acks", "acknowledgments", "acknowledgements", "acknowledgment"):
+        # acmart and others print these as an unnumbered section
+        c.sections.append(SectionMark(1, "", "Acknowledgments", c.in_appendix))
+        out.append(f"\n\n{SEC}S{len(c.sections) - 1}{SEC}\n\n" + c.convert(body))
     elif env in ("appendix", "appendices", "subappendices"):
         _appendix(c, "appendix", "", 0, out)
         out.append(c.convert(body))
