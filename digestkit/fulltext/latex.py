@@ -41,6 +41,7 @@ from digestkit.fulltext.texconvert import (
     _words,
     bibitems,
     find_group,
+    match_environment,
     reflow,
     strip_comments,
 )
@@ -499,6 +500,8 @@ def _build(project: _Project, main: str, preamble: str, body: str, *, arxiv_id: 
     refs = _bbl_references(project, main, conv)
     title = _title(conv, preamble + "\n" + body)
     text = conv.convert(body)
+    if not conv.abstract:
+        _preamble_abstract(conv, preamble)
     if not refs and conv.bibitems:
         refs = conv.bibitems
     if not refs and (any(p.endswith(".bib") for p in project.files) or "\\bibliography{" in body):
@@ -524,6 +527,18 @@ def _build(project: _Project, main: str, preamble: str, body: str, *, arxiv_id: 
         license="",
         warnings=tuple(dict.fromkeys(warnings)),
     )
+
+
+def _preamble_abstract(conv: Converter, preamble: str) -> None:
+    """Some classes (revtex, some journals) take the abstract before ``\\begin{document}``."""
+    m = re.search(r"\\begin\{abstract\}|\\abstract\s*\{", preamble)
+    if m is None:
+        return
+    if m.group().startswith("\\begin"):
+        end = match_environment(preamble, m.end(), "abstract")[1]
+    else:
+        end = find_group(preamble, m.end() - 1)
+    conv.convert(preamble[m.start() : end if end > 0 else len(preamble)])
 
 
 def _title(conv: Converter, text: str) -> str:

@@ -71,7 +71,7 @@ _DROP_ARGS = {"vspace": 1, "hspace": 1, "label": 1, "includegraphics": 1, "bibli
               "cline": 1, "specialrule": 3, "nocite": 1, "bibliographystyle*": 1,
               "resizebox": 2, "scalebox": 1, "adjustbox": 1, "rotatebox": 1, "textcolor": 1,
               "colorbox": 1, "raisebox": 1, "parbox": 1, "makebox": 0, "linebreak": 0,
-              "footnotemark": 0, "footnotetext": 1, "subfile": 0, "counterwithin": 2,
+              "footnotemark": 0, "subfile": 0, "counterwithin": 2,
               "numberwithin": 2, "newif": 1, "multirow": 2, "multicolumn": 2, "tnote": 1}  # fmt: skip
 # Argument-taking commands above whose LAST argument is text that stays.
 _KEEP_LAST = _words(
@@ -136,7 +136,9 @@ _DROP_ENVS = _words(
     references IEEEkeywords keywords CCSXML"""
 )
 _CODE_ENVS = _words("verbatim verbatim* lstlisting minted Verbatim alltt code")
-_FIGURE_ENVS = _words("figure figure* wrapfigure SCfigure subfigure")
+_FIGURE_ENVS = _words("figure figure* wrapfigure SCfigure")
+_SUBFLOAT_ENVS = _words("subfigure subtable")
+_ALGORITHM_ENVS = _words("algorithm algorithm* algorithm2e")
 _TABLE_ENVS = _words("table table* sidewaystable wraptable longtable* SCtable")
 _TABULARS = _words(
     """tabular tabular* tabularx tabulary longtable supertabular xltabular tblr NiceTabular"""
@@ -530,7 +532,7 @@ class Converter:
         return number
 
 
-_REF_NAMES = {"section": "Section", "table": "Table", "figure": "Figure", "equation": "Eq.",
+_REF_NAMES = {"algorithm": "Algorithm", "section": "Section", "table": "Table", "figure": "Figure", "equation": "Eq.",
               "appendix": "Appendix", "item": "item", "chapter": "Chapter"}  # fmt: skip
 
 
@@ -682,9 +684,9 @@ def _label(c: Converter, name: str, s: str, i: int, out: list[str]) -> int:
 @_handles(*_REFS)
 def _ref(c: Converter, name: str, s: str, i: int, out: list[str]) -> int:
     i = _skip_star(s, i)
+    if name == "hyperref":  # \hyperref[label]{text}: the text stays
+        return c._skip_optional(s, i)
     arg, i = c._arg(s, i)
-    if name == "hyperref":  # \hyperref[label]{text}
-        return i
     kind = {"eq": "E", "auto": "A"}.get(_REFS[name], "R")
     for key in (arg or "").split(","):
         out.append(f"{REF}{kind}{key.strip()}{REF}")
@@ -701,7 +703,7 @@ def _cite(c: Converter, name: str, s: str, i: int, out: list[str]) -> int:
     return i
 
 
-@_handles("footnote")
+@_handles("footnote", "footnotetext", "tablefootnote")
 def _footnote(c: Converter, name: str, s: str, i: int, out: list[str]) -> int:
     i = c._skip_optional(s, i)
     arg, i = c._arg(s, i)
@@ -748,8 +750,14 @@ def _caption(c: Converter, name: str, s: str, i: int, out: list[str]) -> int:
     i = c._skip_optional(s, i)
     arg, i = c._arg(s, i)
     text = reflow(c.convert(arg or "")).replace("\n", " ")
-    kind = getattr(c, "_pending_kind", "figure")
-    if kind.startswith("table"):
+    kind = c._pending_kind
+    if kind == "sub":  # a sub-caption (subfigure, subtable): text kept, no number taken
+        c.captions.append(text)
+    elif kind.startswith("algorithm"):
+        number = str(c._step("algorithm"))
+        c._target = ("algorithm", number)
+        c.captions.append(f"Algorithm {number}: {text}")
+    elif kind.startswith("table"):
         number = str(c._step("table"))
         c._target = ("table", number)
         c.captions.append(f"Table {number}: {text}")
@@ -818,6 +826,10 @@ def _environment(c: Converter, env: str, body: str, out: list[str]) -> None:
         out.append(_list(c, _LIST_ENVS[env], body))
     elif env in _FIGURE_ENVS:
         _float(c, "figure", body)
+    elif env in _ALGORITHM_ENVS:
+        _float(c, "algorithm", body)
+    elif env in _SUBFLOAT_ENVS:
+        _subfloat(c, env, body, out)
     elif env in _TABLE_ENVS:
         _table_env(c, body, out)
     elif env in _TABULARS:
@@ -920,9 +932,20 @@ def _split_items(body: str) -> list[tuple[str, str]]:
     return items
 
 
+def _subfloat(c: Converter, env: str, body: str, out: list[str]) -> None:
+    """A subfigure/subtable: its caption is a sub-caption (a minipage's is a full one)."""
+    saved = c._pending_kind
+    c._pending_kind = "sub"
+    body = re.sub(r"^\s*(\[[^\]]{0,80}\])?(\{[^{}]{0,80}\})?", "", body, count=1)
+    out.append(c.convert(body))
+    c._pending_kind = saved
+
+
 def _float(c: Converter, kind: str, body: str) -> None:
     c._pending_kind = kind
     saved = c._target
+    # a \label before the \caption still names this float
+    c._target = (kind, str(c.counters.get(kind, 0) + 1))
     c.convert(body)  # captions, labels and footnotes are recorded; the text is not kept
     c._pending_kind = "figure"
     c._target = saved
@@ -932,6 +955,7 @@ def _table_env(c: Converter, body: str, out: list[str]) -> None:
     c._pending_kind = "table"
     c._last_caption = ("", "")
     saved = c._target
+    c._target = ("table", str(c.counters.get("table", 0) + 1))
     rows: list[tuple[str, ...]] = []
     rest: list[str] = []
     pos = 0
@@ -1038,4 +1062,36 @@ def _abstract_command(c: Converter, name: str, s: str, i: int, out: list[str]) -
     if j < len(s) and s[j] == "{":  # \abstract{...} (some journal classes)
         arg, i = c._arg(s, j)
         c.abstract = reflow(c.convert(arg or ""))
+    return i
+
+
+@_handles("texorpdfstring")
+def _texorpdfstring(c: Converter, name: str, s: str, i: int, out: list[str]) -> int:
+    arg, i = c._arg(s, i)
+    _pdf, i = c._arg(s, i)
+    out.append(c.convert(arg or ""))
+    return i
+
+
+@_handles("subfloat", "subcaptionbox")
+def _subfloat_command(c: Converter, name: str, s: str, i: int, out: list[str]) -> int:
+    """``\\subfloat[caption]{body}``, ``\\subcaptionbox{caption}{body}``: a sub-caption."""
+    if name == "subfloat":
+        caption, i = c._optional(s, i)
+    else:
+        caption, i = c._arg(s, i)
+    if caption:
+        c.captions.append(reflow(c.convert(caption)).replace("\n", " "))
+    body, i = c._arg(s, i)
+    saved = c._pending_kind
+    c._pending_kind = "sub"
+    out.append(c.convert(body or ""))
+    c._pending_kind = saved
+    return i
+
+
+@_handles("subcaption")
+def _subcaption(c: Converter, name: str, s: str, i: int, out: list[str]) -> int:
+    arg, i = c._arg(s, i)
+    c.captions.append(reflow(c.convert(arg or "")).replace("\n", " "))
     return i

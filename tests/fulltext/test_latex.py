@@ -324,3 +324,27 @@ def test_a_megabyte_of_tex_is_read(tmp_path: Path) -> None:
     body = unit * (1_000_000 // len(unit))
     ft = extract_latex(_doc(body + "{" * 2000 + "\\begin{itemize}" * 2000))
     assert len(ft.sections) == 1_000_000 // len(unit)
+
+
+def test_floats_number_like_latex() -> None:
+    body = (
+        "\\section{S}See \\cref{fig:b}, \\ref{tab:x}, \\autoref{alg:a} and "
+        "\\hyperref[fig:b]{the plot}.\\footnotetext{Side note.}"
+        "\\begin{figure}\\begin{subfigure}{0.5\\linewidth}\\caption{left}\\end{subfigure}"
+        "\\caption{Pair}\\end{figure}"
+        "\\begin{figure}\\label{fig:b}\\caption{Second}\\end{figure}"
+        "\\begin{algorithm}\\caption{Search}\\label{alg:a}\\State x\\end{algorithm}"
+        "\\begin{table}\\label{tab:x}\\begin{tabular}{c}1\\end{tabular}\\caption{T}\\end{table}"
+    )
+    ft = extract_latex(_doc(body))
+    assert ft.sections[0].text == "See Figure 2, 1, Algorithm 1 and the plot."
+    assert ft.captions == ("left", "Figure 1: Pair", "Figure 2: Second", "Algorithm 1: Search",
+                           "Table 1: T")  # fmt: skip
+    assert ft.footnotes == ("Side note.",)
+
+
+def test_texorpdfstring_heading_and_abstract_in_preamble() -> None:
+    pre = "\\begin{abstract}Early abstract.\\end{abstract}"
+    ft = extract_latex(_doc("\\section{On \\texorpdfstring{$\\alpha$}{alpha}}x", pre))
+    assert ft.sections[0].label == "1 On $\\alpha$"
+    assert ft.abstract == "Early abstract."
