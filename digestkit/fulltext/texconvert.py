@@ -62,7 +62,7 @@ _DROP_ARGS = {"vspace": 1, "hspace": 1, "label": 1, "includegraphics": 1, "bibli
               "pagenumbering": 1, "usepackage": 1, "RequirePackage": 1, "documentclass": 1,
               "newpage": 0, "linewidth": 0, "pageref": 1, "addcontentsline": 3, "author": 1,
               "affiliation": 1, "institute": 1, "email": 1, "date": 1, "title": 1,
-              "thanks": 1, "keywords": 1, "acmConference": 1, "vskip": 0, "hskip": 0,
+              "thanks": 1, "keywords": 1, "acmConference": 1,
               "input": 1, "graphicspath": 1, "newcolumntype": 2, "definecolor": 3,
               "hypersetup": 1, "captionsetup": 1, "icmltitle": 1, "icmlauthor": 2,
               "icmlaffiliation": 2, "icmlcorrespondingauthor": 2, "icmlkeywords": 1,
@@ -74,10 +74,6 @@ _DROP_ARGS = {"vspace": 1, "hspace": 1, "label": 1, "includegraphics": 1, "bibli
               "footnotemark": 0, "subfile": 0, "counterwithin": 2,
               "numberwithin": 2, "newif": 1, "multirow": 2, "multicolumn": 2, "tnote": 1}  # fmt: skip
 # Argument-taking commands above whose LAST argument is text that stays.
-_KEEP_LAST = _words(
-    """resizebox scalebox adjustbox rotatebox textcolor colorbox raisebox parbox multirow
-    multicolumn"""
-)
 _SILENT = _words(
     """maketitle centering raggedright raggedleft noindent indent small footnotesize scriptsize
     tiny large Large LARGE huge Huge normalsize bf it em rm sf tt sc sl bfseries itshape
@@ -454,20 +450,11 @@ class Converter:
         count = _DROP_ARGS[name]
         i = _skip_star(s, i)
         i = self._skip_optional(s, i)
-        last = ""
-        for k in range(count):
+        for _ in range(count):  # a text argument after these (\\textcolor{c}{X}) stays
             arg, i = self._arg(s, i)
             i = self._skip_optional(s, i)
             if arg is None:
                 return i
-            if k == count - 1:
-                last = arg
-        if name in _KEEP_LAST:
-            # the text argument of \resizebox{w}{h}{X}, \multirow{n}{w}{X}: one more group
-            if name in ("multirow", "multicolumn", "resizebox", "parbox"):
-                arg, i = self._arg(s, i)
-                last = arg or ""
-            out.append(self.convert(last))
         return i
 
     def _arg(self, s: str, i: int) -> tuple[str | None, int]:
@@ -944,11 +931,13 @@ def _subfloat(c: Converter, env: str, body: str, out: list[str]) -> None:
 def _float(c: Converter, kind: str, body: str) -> None:
     c._pending_kind = kind
     saved = c._target
+    unknown = dict(c.macros_unknown)  # a figure's or algorithm's body is not kept
     # a \label before the \caption still names this float
     c._target = (kind, str(c.counters.get(kind, 0) + 1))
     c.convert(body)  # captions, labels and footnotes are recorded; the text is not kept
     c._pending_kind = "figure"
     c._target = saved
+    c.macros_unknown = unknown
 
 
 def _table_env(c: Converter, body: str, out: list[str]) -> None:
@@ -1094,4 +1083,31 @@ def _subfloat_command(c: Converter, name: str, s: str, i: int, out: list[str]) -
 def _subcaption(c: Converter, name: str, s: str, i: int, out: list[str]) -> int:
     arg, i = c._arg(s, i)
     c.captions.append(reflow(c.convert(arg or "")).replace("\n", " "))
+    return i
+
+
+_DIMEN = re.compile(
+    r"\\s*\\*?\\s*-?[\\d.]+\\s*(?:pt|in|cm|mm|em|ex|bp|pc|sp|mu)"
+    r"(?:\\s*(?:plus|minus)\\s*-?[\\d.]+\\s*(?:pt|in|cm|mm|em|ex|fil+))*"
+)
+
+
+@_handles("vskip", "hskip", "kern", "mskip", "vspace*", "hspace*")
+def _skip(c: Converter, name: str, s: str, i: int, out: list[str]) -> int:
+    """``\\vskip 0.3in`` and friends: a TeX dimension, not text."""
+    if name.endswith("*"):
+        _arg, i = c._arg(s, i)
+        return i
+    m = _DIMEN.match(s, i)
+    return m.end() if m else i
+
+
+@_handles("twocolumn")
+def _twocolumn(c: Converter, name: str, s: str, i: int, out: list[str]) -> int:
+    """``\\twocolumn[title block]`` (ICML): read for its side effects, print nothing."""
+    block, i = c._optional(s, i)
+    if block is not None:
+        saved = dict(c.macros_unknown)
+        c.convert(block)
+        c.macros_unknown = saved
     return i
