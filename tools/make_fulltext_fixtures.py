@@ -849,7 +849,7 @@ HAND_MAIN = r"""\documentclass[sigconf,review]{acmart}
 \newcommand{\best}[1]{\textbf{#1}}
 \newcommand{\second}[1]{\underline{#1}}
 \DeclareMathOperator*{\argmax}{arg\,max}
-\newtheorem{theorem}{Theorem}
+\newtheorem{theorem}{Theorem}[section]
 \title[Lumen]{\ours: Retrieval-Augmented Reranking\\ at Web Scale}
 \author{Anonymous}
 \begin{document}
@@ -947,7 +947,7 @@ HAND_GOLD = {
         "and keeps the top-$k$ (Section 2). Our index covers 8841823 passages and takes 61 GB on disk."
         "\n\nGiven a query $q$ and passages $p_1,\\dots,p_n$ we pick"
         "\n\n$$p^\\star = \\operatorname*{arg\\,max}_{i} s(q, p_i).$$"
-        "\n\nTheorem. The regret is at most $O(\\sqrt{T})$."
+        "\n\nTheorem 2.1. The regret is at most $O(\\sqrt{T})$."
         "\n\nWe train for 3 epochs on 4 A6000 GPUs (48 GB each) with a batch of 128 pairs, "
         "as Zhang et al. did [2]."
         "\n\nAs Table 1 shows, Lumen improves MRR@10 by 11.5 points over DPR. Latency is 35 ms "

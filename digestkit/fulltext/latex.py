@@ -295,6 +295,7 @@ def _split_document(text: str) -> tuple[str, str]:
 
 _DEFINE = re.compile(
     r"\\(?:(?:re)?newcommand|providecommand|DeclareRobustCommand|DeclareMathOperator)\*?"
+    r"|\\(?:New|Renew|Provide|Declare)DocumentCommand"
     r"|\\[gex]?def(?![A-Za-z@])|\\let(?![A-Za-z@])"
 )
 _NAME = re.compile(r"\s*(?:\{\s*\\([A-Za-z@]+|.)\s*\}|\\([A-Za-z@]+|.))")
@@ -340,7 +341,20 @@ def _parse_definition(text: str, d: re.Match[str]) -> tuple[str, Macro, int] | N
             return None
         return name, Macro(target.group(1)), target.end()
     nargs, default = 0, None
-    if word.endswith("def"):
+    if word.endswith("DocumentCommand"):  # xparse: {m O{default} ...}
+        spec_end = find_group(text, i) if text[i : i + 1] == "{" else -1
+        if spec_end < 0:
+            spec_m = re.compile(r"\s*\{").match(text, i)
+            spec_end = find_group(text, spec_m.end() - 1) if spec_m else -1
+        if spec_end < 0:
+            return None
+        spec = text[text.index("{", i) + 1 : spec_end - 1]
+        args = re.findall(r"O\{[^{}]*\}|[moslrvgdRDG]", spec)
+        nargs = len(args)
+        if args and args[0][0] in "oO":
+            default = args[0][2:-1] if args[0].startswith("O") else ""
+        i = spec_end
+    elif word.endswith("def"):
         params = re.compile(r"[^{]{0,40}").match(text, i)
         assert params is not None
         nargs = params.group().count("#")
@@ -496,7 +510,7 @@ def _warn_once(warnings: list[str], message: str) -> None:
 def _build(project: _Project, main: str, preamble: str, body: str, *, arxiv_id: str,
            version: int | None) -> FullText:  # fmt: skip
     top = 1 if re.search(r"\\chapter\*?\s*[\[{]", body) else 2
-    conv = Converter(top=top)
+    conv = Converter(top=top, theorems=read_theorems(preamble + body))
     refs = _bbl_references(project, main, conv)
     title = _title(conv, preamble + "\n" + body)
     text = conv.convert(body)
@@ -527,6 +541,27 @@ def _build(project: _Project, main: str, preamble: str, body: str, *, arxiv_id: 
         license="",
         warnings=tuple(dict.fromkeys(warnings)),
     )
+
+
+_NEWTHEOREM = re.compile(
+    r"\\newtheorem(\*?)\s*\{([^{}]+)\}\s*(?:\[([^\]]*)\])?\s*\{([^{}]*)\}\s*(?:\[([^\]]*)\])?"
+)
+
+
+def read_theorems(text: str) -> dict[str, tuple[str, str, bool]]:
+    """``\\newtheorem{lemma}[theorem]{Lemma}[section]`` -> ``{"lemma": ("Lemma", "theorem",
+    True)}``: the printed title, the counter it shares, numbered within sections or not.
+
+    >>> read_theorems(r"\\newtheorem{thm}{Theorem}[section]\\newtheorem{lem}[thm]{Lemma}")
+    {'thm': ('Theorem', 'thm', True), 'lem': ('Lemma', 'thm', True)}
+    """
+    out: dict[str, tuple[str, str, bool]] = {}
+    for m in _NEWTHEOREM.finditer(text):
+        star, name, shared, title, within = m.groups()
+        counter = "" if star else (shared or name)
+        inherited = out.get(shared or "", ("", "", False))[2]
+        out[name.strip()] = (title.strip(), counter.strip(), bool(within) or inherited)
+    return out
 
 
 def _preamble_abstract(conv: Converter, preamble: str) -> None:

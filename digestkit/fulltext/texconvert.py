@@ -72,7 +72,7 @@ _DROP_ARGS = {"vspace": 1, "hspace": 1, "label": 1, "includegraphics": 1, "bibli
               "resizebox": 2, "scalebox": 1, "adjustbox": 1, "rotatebox": 1, "textcolor": 1,
               "colorbox": 1, "raisebox": 1, "parbox": 1, "makebox": 0, "linebreak": 0,
               "footnotemark": 0, "subfile": 0, "counterwithin": 2,
-              "numberwithin": 2, "newif": 1, "multirow": 2, "multicolumn": 2, "tnote": 1}  # fmt: skip
+              "numberwithin": 2, "newif": 1, "newtheorem": 2, "theoremstyle": 1, "multirow": 2, "multicolumn": 2, "tnote": 1}  # fmt: skip
 # Argument-taking commands above whose LAST argument is text that stays.
 _SILENT = _words(
     """maketitle centering raggedright raggedleft noindent indent small footnotesize scriptsize
@@ -286,6 +286,10 @@ class Converter:
     _target: tuple[str, str] = ("section", "")
     _depth: int = 0
     _pending_kind: str = "figure"
+    _top_number: str = ""
+    _theorem_title: str = "Theorem"
+    #: theorem-like environments: name -> (printed title, counter, numbered within top level)
+    theorems: dict[str, tuple[str, str, bool]] = field(default_factory=dict)
     _last_caption: tuple[str, str] = ("", "")
 
     # -- public ---------------------------------------------------------------------------
@@ -519,8 +523,8 @@ class Converter:
         return number
 
 
-_REF_NAMES = {"algorithm": "Algorithm", "section": "Section", "table": "Table", "figure": "Figure", "equation": "Eq.",
-              "appendix": "Appendix", "item": "item", "chapter": "Chapter"}  # fmt: skip
+_REF_NAMES = {"algorithm": "Algorithm", "section": "Section", "table": "Table",
+              "figure": "Figure", "equation": "Eq.", "appendix": "Appendix", "item": "item", "chapter": "Chapter"}  # fmt: skip
 
 
 def _find_dollar(s: str, i: int) -> int:
@@ -615,14 +619,16 @@ def _section(c: Converter, name: str, s: str, i: int, out: list[str]) -> int:
     i = _skip_star(s, i)
     i = c._skip_optional(s, i)
     arg, i = c._arg(s, i)
-    heading = reflow(c.convert(arg or "")).replace("\n", " ")
     rank = _SECTIONS[base]
     number = ""
     if not star and rank <= 4:
         number = _number_section(c, base, rank)
+    if rank == c.top:
+        c._top_number = number
     c._target = ("appendix" if c.in_appendix and rank == c.top else "section", number)
     if base == "chapter":
         c._target = ("chapter", number)
+    heading = reflow(c.convert(arg or "")).replace("\n", " ")  # a \label in it: this one
     level = max(1, rank - c.top + 1)
     c.sections.append(SectionMark(level, number, heading, c.in_appendix))
     out.append(f"\n\n{SEC}S{len(c.sections) - 1}{SEC}\n\n")
@@ -664,7 +670,10 @@ def _appendix(c: Converter, name: str, s: str, i: int, out: list[str]) -> int:
 def _label(c: Converter, name: str, s: str, i: int, out: list[str]) -> int:
     arg, i = c._arg(s, i)
     if arg is not None and c._target[1]:
-        c.labels.setdefault(arg.strip(), c._target)
+        what, number = c._target
+        if what == "theorem":  # \autoref{thm:x} -> "Lemma 2"
+            what = c._theorem_title
+        c.labels.setdefault(arg.strip(), (what, number))
     return i
 
 
@@ -736,23 +745,18 @@ def _caption(c: Converter, name: str, s: str, i: int, out: list[str]) -> int:
         c._pending_kind = (kind_arg or "figure").strip()
     i = c._skip_optional(s, i)
     arg, i = c._arg(s, i)
-    text = reflow(c.convert(arg or "")).replace("\n", " ")
     kind = c._pending_kind
-    if kind == "sub":  # a sub-caption (subfigure, subtable): text kept, no number taken
+    counter = "sub" if kind == "sub" else kind.rstrip("*") if kind.startswith(("algorithm", "table")) else "figure"  # fmt: skip
+    if counter != "sub":
+        c._target = (counter, str(c._step(counter)))  # before the text: its \label is this
+    text = reflow(c.convert(arg or "")).replace("\n", " ")
+    if counter == "sub":  # a sub-caption (subfigure, subtable): text kept, no number taken
         c.captions.append(text)
-    elif kind.startswith("algorithm"):
-        number = str(c._step("algorithm"))
-        c._target = ("algorithm", number)
-        c.captions.append(f"Algorithm {number}: {text}")
-    elif kind.startswith("table"):
-        number = str(c._step("table"))
-        c._target = ("table", number)
-        c.captions.append(f"Table {number}: {text}")
-        c._last_caption = ("Table " + number, text)
-    else:
-        number = str(c._step("figure"))
-        c._target = ("figure", number)
-        c.captions.append(f"Figure {number}: {text}")
+        return i
+    name = f"{_REF_NAMES[counter]} {c._target[1]}"
+    c.captions.append(f"{name}: {text}")
+    if counter == "table":
+        c._last_caption = (name, text)
     return i
 
 
@@ -846,12 +850,32 @@ def _generic_env(c: Converter, env: str, body: str) -> str:
     body = re.sub(r"^\s*(\[[^\]]{0,80}\])?(\{[^{}]{0,80}\})*", "", body, count=1) if env in (
         "minipage", "adjustbox", "wrapfigure", "tabularx", "multicols", "subfigure"
     ) else body  # fmt: skip
-    text = c.convert(body)
-    low = env.rstrip("*").lower()
-    if low in ("theorem", "lemma", "proposition", "corollary", "definition", "remark",
-               "proof", "example", "assumption", "claim"):  # fmt: skip
-        return f"\n\n{low.capitalize()}. {text.strip()}\n\n"
-    return text
+    if env in c.theorems or env.rstrip("*").lower() in _THEOREM_LIKE:
+        return _theorem(c, env, body)
+    return c.convert(body)
+
+
+_THEOREM_LIKE = _words("""theorem lemma proposition corollary definition remark proof example
+    assumption claim conjecture hypothesis observation fact problem""")
+
+
+def _theorem(c: Converter, env: str, body: str) -> str:
+    """``Theorem 2.1 (Name). text``: numbered as its ``\\newtheorem`` says (own or shared
+    counter, optionally within the top-level section); ``proof`` and starred ones are not."""
+    title, counter, within = c.theorems.get(env, (env.rstrip("*").capitalize(), env, False))
+    note, j = c._optional(body, 0)
+    body = body[j:] if note is not None else body
+    number = ""
+    if not env.endswith("*") and env != "proof" and counter:
+        key = f"thm:{counter}:{c._top_number}" if within else f"thm:{counter}"
+        n = str(c._step(key))
+        number = f"{c._top_number}.{n}" if within and c._top_number else n
+        c._target = ("theorem", number)
+        c._theorem_title = title
+    head = " ".join(x for x in (title, number) if x)
+    if note:
+        head += f" ({reflow(c.convert(note))})"
+    return f"\n\n{head}. {c.convert(body).strip()}\n\n"
 
 
 def _math_env(c: Converter, env: str, body: str, out: list[str]) -> None:

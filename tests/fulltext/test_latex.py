@@ -348,3 +348,18 @@ def test_texorpdfstring_heading_and_abstract_in_preamble() -> None:
     ft = extract_latex(_doc("\\section{On \\texorpdfstring{$\\alpha$}{alpha}}x", pre))
     assert ft.sections[0].label == "1 On $\\alpha$"
     assert ft.abstract == "Early abstract."
+
+
+def test_theorems_numbered_by_newtheorem_and_xparse_macros() -> None:
+    pre = (
+        "\\newtheorem{thm}{Theorem}[section]\\newtheorem{lem}[thm]{Lemma}"
+        "\\NewDocumentCommand{\\pair}{O{0} m}{(#1, #2)}"
+    )
+    body = (
+        "\\section{A}\\begin{thm}[Bound]\\label{t:b}x\\end{thm}\\begin{lem}y\\end{lem}"
+        "\\begin{proof}z\\end{proof}\\section{B\\label{s:b}}By \\autoref{t:b}, "
+        "\\cref{s:b} and \\pair{1} \\pair[2]{3}."
+    )
+    ft = extract_latex(_doc(body, pre))
+    assert ft.sections[0].text == "Theorem 1.1 (Bound). x\n\nLemma 1.2. y\n\nProof. z"
+    assert ft.sections[1].text == "By Theorem 1.1, Section 2 and (0, 1) (2, 3)."
