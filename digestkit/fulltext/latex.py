@@ -105,11 +105,15 @@ def extract_latex(data: bytes, *, arxiv_id: str = "", version: int | None = None
 # -- files -----------------------------------------------------------------------------------
 
 
+_MARK_CHARS = dict.fromkeys(range(4))  # the converter's marks (NUL..ETX) never come from input
+
+
 def _decode(data: bytes) -> str:
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("latin-1")
+        text = data.decode("latin-1")
+    return text.translate(_MARK_CHARS)
 
 
 def choose_main(files: dict[str, str]) -> str | None:

@@ -47,7 +47,7 @@ _ACCENTS = {"'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u
             "c": "\u0327", "k": "\u0328", "r": "\u030a", "d": "\u0323", "b": "\u0331"}  # fmt: skip
 _ESCAPES = {"%": "%", "&": "&", "_": "_", "#": "#", "$": "$", "{": "{", "}": "}",
             ",": " ", ";": " ", ":": " ", "!": "", " ": " ", "\n": " ", "/": "",
-            "-": "", "@": "", "\\": BR, "|": "‖"}  # fmt: skip
+            "-": "", "@": "", "|": "‖"}  # fmt: skip
 # Commands whose arguments are text that stays (the braces fall away by themselves).
 _KEEP = _words(
     """textbf textit emph textsc texttt textrm textsf textup textmd textnormal underline mbox
@@ -636,7 +636,9 @@ def _section(c: Converter, name: str, s: str, i: int, out: list[str]) -> int:
 
 
 def _number_section(c: Converter, base: str, rank: int) -> str:
-    value = c._step(base)
+    """Step this level's counter, reset the deeper ones, print ``2.1`` (``A.1`` in the
+    appendix; with chapters the chapter leads: ``3.2.1``)."""
+    c._step(base)
     for lower, r in _SECTIONS.items():
         if r > rank:
             c.counters[lower] = 0
@@ -645,7 +647,6 @@ def _number_section(c: Converter, base: str, rank: int) -> str:
         if c.top <= r <= rank and r > 0:
             v = c.counters.get(key, 0)
             parts.append(_alpha(v) if c.in_appendix and r == c.top else str(v))
-    del value
     return ".".join(parts)
 
 

@@ -363,3 +363,8 @@ def test_theorems_numbered_by_newtheorem_and_xparse_macros() -> None:
     ft = extract_latex(_doc(body, pre))
     assert ft.sections[0].text == "Theorem 1.1 (Bound). x\n\nLemma 1.2. y\n\nProof. z"
     assert ft.sections[1].text == "By Theorem 1.1, Section 2 and (0, 1) (2, 3)."
+
+
+def test_control_characters_in_the_input_cannot_forge_marks() -> None:
+    ft = extract_latex(_doc("\\section{S}a\x00S99\x00b\x01Rx\x01c\x02d"))
+    assert ft.sections[0].text == "aS99bRxcd"
