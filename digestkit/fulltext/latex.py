@@ -85,8 +85,10 @@ def extract_latex(data: bytes, *, arxiv_id: str = "", version: int | None = None
     """The paper in ``data`` (a ``.tex``, gzip or tar of a project) as a FullText."""
     limits = limits or ArchiveLimits()
     raw, notes = read_source(data, limits=limits)
-    project = _Project({p: _decode(b) for p, b in raw.items()}, list(notes), 0,
-                       limits.max_total_bytes)  # fmt: skip
+    files = {p: _decode(b) for p, b in raw.items()}
+    # inlining may repeat a file, but not without bound: a few times the project's text
+    inline_cap = min(limits.max_total_bytes, 4 * sum(map(len, files.values())) + (1 << 20))
+    project = _Project(files, list(notes), 0, inline_cap)
     main = choose_main(project.files)
     if main is None:
         raise InputError("no .tex file in the e-print")
@@ -239,7 +241,7 @@ def _assemble(project: _Project, path: str, stack: tuple[str, ...]) -> str:
     text = _clean(project.files[path], project.warnings)
     project.size += len(text)
     if project.size > project.limit:
-        project.warnings.append("inputs inline past max_total_bytes; the rest was skipped")
+        project.warnings.append("inputs inline past 4x the project's size; the rest was skipped")
         return ""
     here = posixpath.dirname(path)
 

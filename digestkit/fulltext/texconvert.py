@@ -40,7 +40,9 @@ SEC = "\x00"  # \x00S<index>\x00 : a section starts here; \x00T<index>\x00 : a t
 REF = "\x01"  # \x01R<key>\x01 / \x01C<keys>\x01 / \x01E<key>\x01 : resolved in finish()
 BR = "\x02"  # a hard line break that survives paragraph reflow (lists, code)
 
-MAX_DEPTH = 40  # nesting of environments/arguments converted recursively
+MAX_DEPTH = 40
+# nesting of environments/arguments converted recursively
+_OPTIONAL_LIMIT = 4000  # an [optional argument] longer than this is taken as text
 
 _ACCENTS = {"'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303",
             "=": "\u0304", ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b",
@@ -166,7 +168,7 @@ def _pylatexenc_symbols() -> dict[str, str]:
     return table
 
 
-def find_group(text: str, i: int, open_: str = "{", close: str = "}") -> int:
+def find_group(text: str, i: int, open_: str = "{", close: str = "}", limit: int = -1) -> int:
     """Index just past the group opening at ``text[i]`` (escaped brackets skipped); ``-1``
     when it never closes. Linear in the group's length.
 
@@ -176,7 +178,7 @@ def find_group(text: str, i: int, open_: str = "{", close: str = "}") -> int:
     -1
     """
     depth = 0
-    n = len(text)
+    n = len(text) if limit < 0 else min(len(text), i + limit)
     j = i
     while j < n:
         ch = text[j]
@@ -190,7 +192,7 @@ def find_group(text: str, i: int, open_: str = "{", close: str = "}") -> int:
             if depth == 0:
                 return j + 1
         elif open_ == "[" and ch == "{":
-            end = find_group(text, j)
+            end = find_group(text, j, limit=n - j)
             if end < 0:
                 return -1
             j = end
@@ -287,6 +289,8 @@ class Converter:
     _depth: int = 0
     _pending_kind: str = "figure"
     _top_number: str = ""
+    _misses: list[dict[str, int]] = field(default_factory=list)
+    _budget: int = 0
     _theorem_title: str = "Theorem"
     #: theorem-like environments: name -> (printed title, counter, numbered within top level)
     theorems: dict[str, tuple[str, str, bool]] = field(default_factory=dict)
@@ -299,7 +303,12 @@ class Converter:
         if self._depth >= MAX_DEPTH:
             self._warn("nesting deeper than 40 levels flattened")
             return _flatten(tex)
+        if self._depth == 0:
+            self._budget = 20 * len(tex) + 100_000
         self._depth += 1
+        while len(self._misses) <= self._depth:
+            self._misses.append({})
+        self._misses[self._depth] = {}
         try:
             return self._convert(tex)
         finally:
@@ -354,13 +363,13 @@ class Converter:
 
     def _dollar(self, s: str, at: int, out: list[str]) -> int:
         if s.startswith("$$", at):
-            end = s.find("$$", at + 2)
+            end = self._find(s, "$$", at + 2)
             if end < 0:
                 self._warn("unterminated $$ math")
                 return at + 2
             out.append(_display(s[at + 2 : end]))
             return end + 2
-        end = _find_dollar(s, at + 1)
+        end = self._find_dollar(s, at + 1)
         if end < 0:
             self._warn("unterminated $ math")
             return at + 1
@@ -408,14 +417,14 @@ class Converter:
         if ch in _ACCENTS:
             return self._accent(ch, s, i, out)
         if ch == "(":
-            end = s.find("\\)", i)
+            end = self._find(s, "\\)", i)
             if end < 0:
                 self._warn("unterminated \\( math")
                 return i
             out.append(_inline(s[i:end]))
             return end + 2
         if ch == "[":
-            end = s.find("\\]", i)
+            end = self._find(s, "\\]", i)
             if end < 0:
                 self._warn("unterminated \\[ math")
                 return i
@@ -425,9 +434,7 @@ class Converter:
             j = i
             if j < len(s) and s[j] == "*":
                 j += 1
-            if j < len(s) and s[j] == "[":
-                end = find_group(s, j, "[", "]")
-                j = end if end > 0 else j
+            j = self._skip_optional(s, j)
             out.append(" ")
             return j
         out.append(_ESCAPES.get(ch, ""))
@@ -487,14 +494,52 @@ class Converter:
         return j if opt is not None else i
 
     def _optional(self, s: str, i: int) -> tuple[str | None, int]:
+        """An ``[optional argument]`` at ``i``: the first ``]`` when nothing nests (one
+        C-speed find), else a bracket scan paid from a budget linear in the input, so
+        a hundred thousand unclosed ``\\item[`` stay linear."""
         j = i
         while j < len(s) and s[j] in " \t":
             j += 1
-        if j < len(s) and s[j] == "[":
-            end = find_group(s, j, "[", "]")
-            if end > 0:
-                return s[j + 1 : end - 1], end
-        return None, i
+        if j >= len(s) or s[j] != "[":
+            return None, i
+        close = self._find(s, "]", j + 1)
+        if close < 0 or close - j > _OPTIONAL_LIMIT:
+            return None, i
+        inner = s[j + 1 : close]
+        if "[" not in inner and inner.count("{") == inner.count("}"):
+            return inner, close + 1
+        if self._budget <= 0:
+            return None, i
+        end = find_group(s, j, "[", "]", _OPTIONAL_LIMIT)
+        self._budget -= end - j if end > 0 else _OPTIONAL_LIMIT
+        return (s[j + 1 : end - 1], end) if end > 0 else (None, i)
+
+    def _find(self, s: str, token: str, start: int) -> int:
+        """``s.find(token, start)``, remembering where it failed: once a closing ``\\)``
+        is missing from ``p`` on, it is missing from every later start too, so a thousand
+        unclosed ``\\(`` cost one scan, not a thousand (the pass stays linear)."""
+        misses = self._misses[self._depth] if self._depth < len(self._misses) else {}
+        if start >= misses.get(token, len(s) + 1):
+            return -1
+        pos = s.find(token, start)
+        if pos < 0:
+            misses[token] = min(start, misses.get(token, len(s) + 1))
+        return pos
+
+    def _find_dollar(self, s: str, i: int) -> int:
+        """The next ``$`` that is not ``\\$``."""
+        while True:
+            j = self._find(s, "$", i)
+            if j < 0:
+                return -1
+            slashes = 0
+            k = j - 1
+            while k >= i and s[k] == "\\":
+                slashes += 1
+                k -= 1
+            if slashes % 2 == 0:
+                return j
+            i = j + 1
 
     def _warn(self, message: str) -> None:
         if message not in self.warnings:
@@ -525,21 +570,6 @@ class Converter:
 
 _REF_NAMES = {"algorithm": "Algorithm", "section": "Section", "table": "Table",
               "figure": "Figure", "equation": "Eq.", "appendix": "Appendix", "item": "item", "chapter": "Chapter"}  # fmt: skip
-
-
-def _find_dollar(s: str, i: int) -> int:
-    while True:
-        j = s.find("$", i)
-        if j < 0:
-            return -1
-        slashes = 0
-        k = j - 1
-        while k >= i and s[k] == "\\":
-            slashes += 1
-            k -= 1
-        if slashes % 2 == 0:
-            return j
-        i = j + 1
 
 
 _MATH_DROP = re.compile(r"\\(?:label|tag)\s*\{[^{}]*\}|\\(?:nonumber|notag)\b")
@@ -732,7 +762,7 @@ def _verb(c: Converter, name: str, s: str, i: int, out: list[str]) -> int:
         end = find_group(s, i)
         out.append(s[i + 1 : end - 1] if end > 0 else "")
         return end if end > 0 else i + 1
-    end = s.find(delim, i + 1)
+    end = c._find(s, delim, i + 1)
     if end < 0:
         return i + 1
     out.append(s[i + 1 : end])
@@ -937,7 +967,7 @@ def _split_items(body: str) -> list[tuple[str, str]]:
         label = ""
         stripped = raw.lstrip()
         if stripped.startswith("["):
-            close = find_group(stripped, 0, "[", "]")
+            close = find_group(stripped, 0, "[", "]", _OPTIONAL_LIMIT)
             if close > 0:
                 label, raw = stripped[1 : close - 1], stripped[close:]
         items.append((label, raw))

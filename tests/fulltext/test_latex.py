@@ -368,3 +368,15 @@ def test_theorems_numbered_by_newtheorem_and_xparse_macros() -> None:
 def test_control_characters_in_the_input_cannot_forge_marks() -> None:
     ft = extract_latex(_doc("\\section{S}a\x00S99\x00b\x01Rx\x01c\x02d"))
     assert ft.sections[0].text == "aS99bRxcd"
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["\\(", "\\[", "\\item[", "\\cite[", "$a\\$", "$$", "\\begin{x}", "\\end{x}", "\\verb",
+     "\\footnote{", "\\section{", "&\\\\", "\\input{a}"],
+)  # fmt: skip
+def test_pathological_repetitions_stay_linear(unit: str) -> None:
+    # each of these once cost a scan to the end of the text per occurrence (quadratic: a
+    # minute for 100 kB); now the whole text is read in well under a second
+    ft = extract_latex(_tar({"main.tex": _doc(unit * 20_000), "a.tex": "x " * 5_000}))
+    assert isinstance(ft, FullText)
