@@ -36,14 +36,17 @@ from digestkit.errors import InputError
 from digestkit.fulltext.archive import ArchiveLimits, read_source, safe_member_path
 from digestkit.fulltext.model import FullText, Section
 from digestkit.fulltext.texconvert import (
+    OPTIONAL_LIMIT,
     SEC,
     Converter,
-    _words,
     bibitems,
+    brace_index,
     find_group,
     match_environment,
+    optional_end,
     reflow,
     strip_comments,
+    words,
 )
 
 __all__ = ["ArchiveLimits", "Macro", "extract_latex", "expand_macros", "read_macros"]
@@ -57,7 +60,7 @@ _INCLUDE = re.compile(
     r"\\(input|include|subfile|import|subimport|inputfrom|subinputfrom|includefrom|subincludefrom)"
     r"\*?\s*\{([^{}]*)\}(?:\s*\{([^{}]*)\})?|\\input\s+([A-Za-z0-9_./-]+)"
 )
-_PROTECTED = _words(
+_PROTECTED = words(
     """section subsection subsubsection paragraph chapter part begin end item label ref cite
     caption footnote appendix title input include"""
 )
@@ -318,10 +321,12 @@ def read_macros(text: str, macros: dict[str, Macro]) -> str:
     """
     out = []
     pos = 0
+    groups: dict[int, int] | None = None
     for d in _DEFINE.finditer(text):
         if d.start() < pos:
             continue
-        parsed = _parse_definition(text, d)
+        groups = groups if groups is not None else brace_index(text)
+        parsed = _parse_definition(text, d, groups)
         if parsed is None:
             continue
         name, macro, end = parsed
@@ -334,7 +339,9 @@ def read_macros(text: str, macros: dict[str, Macro]) -> str:
     return "".join(out)
 
 
-def _parse_definition(text: str, d: re.Match[str]) -> tuple[str, Macro, int] | None:
+def _parse_definition(
+    text: str, d: re.Match[str], groups: dict[int, int]
+) -> tuple[str, Macro, int] | None:
     word = d.group()
     nm = _NAME.match(text, d.end())
     if nm is None:
@@ -348,10 +355,8 @@ def _parse_definition(text: str, d: re.Match[str]) -> tuple[str, Macro, int] | N
         return name, Macro(target.group(1)), target.end()
     nargs, default = 0, None
     if word.endswith("DocumentCommand"):  # xparse: {m O{default} ...}
-        spec_end = find_group(text, i) if text[i : i + 1] == "{" else -1
-        if spec_end < 0:
-            spec_m = re.compile(r"\s*\{").match(text, i)
-            spec_end = find_group(text, spec_m.end() - 1) if spec_m else -1
+        spec_m = re.compile(r"\s*\{").match(text, i)
+        spec_end = groups.get(spec_m.end() - 1, -1) if spec_m else -1
         if spec_end < 0:
             return None
         spec = text[text.index("{", i) + 1 : spec_end - 1]
@@ -370,14 +375,14 @@ def _parse_definition(text: str, d: re.Match[str]) -> tuple[str, Macro, int] | N
         if opt:
             nargs, i = int(opt.group(1)), opt.end()
             if text[i : i + 1] == "[":
-                end = find_group(text, i, "[", "]")
+                end = optional_end(text, i)
                 if end > 0:
                     default, i = text[i + 1 : end - 1], end
     while i < len(text) and text[i] in " \t\n":
         i += 1
     if i >= len(text) or text[i] != "{":
         return None
-    end = find_group(text, i)
+    end = groups.get(i, -1)  # one brace pass for the whole text: no rescans
     if end < 0:
         return None
     body = text[i + 1 : end - 1]
@@ -438,7 +443,7 @@ def _expand(text: str, macros: dict[str, Macro], warnings: list[str], depth: int
     return "".join(out)
 
 
-_UNIT_COMMANDS = _words("SI si qty unit SIrange qtyrange")
+_UNIT_COMMANDS = words("SI si qty unit SIrange qtyrange")
 
 
 def _skip_groups(text: str, i: int) -> int:
@@ -449,7 +454,7 @@ def _skip_groups(text: str, i: int) -> int:
             j += 1
         if j >= len(text) or text[j] not in "[{":
             return i
-        end = find_group(text, j, *("[]" if text[j] == "[" else "{}"))
+        end = optional_end(text, j) if text[j] == "[" else find_group(text, j, limit=OPTIONAL_LIMIT)
         if end < 0:
             return i
         i = end
@@ -476,7 +481,7 @@ def _macro_args(text: str, i: int, macro: Macro) -> tuple[list[str], int]:
             j += 1
         if k == 0 and macro.default is not None:
             if j < len(text) and text[j] == "[":
-                end = find_group(text, j, "[", "]")
+                end = optional_end(text, j)
                 if end > 0:
                     args.append(text[j + 1 : end - 1])
                     i = end

@@ -28,10 +28,17 @@ from functools import lru_cache
 
 from digestkit.fulltext.model import Table
 
-__all__ = ["Converter", "SectionMark", "find_group", "match_environment", "strip_comments"]
+__all__ = [
+    "Converter",
+    "SectionMark",
+    "brace_index",
+    "find_group",
+    "match_environment",
+    "strip_comments",
+]
 
 
-def _words(text: str) -> frozenset[str]:
+def words(text: str) -> frozenset[str]:
     """A set of command or environment names written as one string (easier to scan)."""
     return frozenset(text.split())
 
@@ -42,7 +49,8 @@ BR = "\x02"  # a hard line break that survives paragraph reflow (lists, code)
 
 MAX_DEPTH = 40
 # nesting of environments/arguments converted recursively
-_OPTIONAL_LIMIT = 4000  # an [optional argument] longer than this is taken as text
+OPTIONAL_LIMIT = 4000  # an [optional argument] longer than this is taken as text
+NESTED_OPTIONAL_LIMIT = 256  # ... and one with [brackets] or {braces} inside it, this
 
 _ACCENTS = {"'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303",
             "=": "\u0304", ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b",
@@ -51,7 +59,7 @@ _ESCAPES = {"%": "%", "&": "&", "_": "_", "#": "#", "$": "$", "{": "{", "}": "}"
             ",": " ", ";": " ", ":": " ", "!": "", " ": " ", "\n": " ", "/": "",
             "-": "", "@": "", "|": "‖"}  # fmt: skip
 # Commands whose arguments are text that stays (the braces fall away by themselves).
-_KEEP = _words(
+_KEEP = words(
     """textbf textit emph textsc texttt textrm textsf textup textmd textnormal underline mbox
     hbox text textsuperscript textsubscript uline uppercase lowercase MakeUppercase
     MakeLowercase fbox framebox makecell shortstack centerline mathrm mathbf ensuremath
@@ -76,7 +84,7 @@ _DROP_ARGS = {"vspace": 1, "hspace": 1, "label": 1, "includegraphics": 1, "bibli
               "footnotemark": 0, "subfile": 0, "counterwithin": 2,
               "numberwithin": 2, "newif": 1, "newtheorem": 2, "theoremstyle": 1, "multirow": 2, "multicolumn": 2, "tnote": 1}  # fmt: skip
 # Argument-taking commands above whose LAST argument is text that stays.
-_SILENT = _words(
+_SILENT = words(
     """maketitle centering raggedright raggedleft noindent indent small footnotesize scriptsize
     tiny large Large LARGE huge Huge normalsize bf it em rm sf tt sc sl bfseries itshape
     mdseries upshape scshape slshape normalfont ttfamily sffamily rmfamily clearpage
@@ -115,30 +123,30 @@ _SI_UNITS = {"giga": "G", "mega": "M", "kilo": "k", "milli": "m", "micro": "µ",
              "celsius": "°C", "degreeCelsius": "°C", "volt": "V", "ampere": "A"}  # fmt: skip
 _SECTIONS = {"part": 0, "chapter": 1, "section": 2, "subsection": 3, "subsubsection": 4,
              "paragraph": 5, "subparagraph": 6}  # fmt: skip
-_CITES = _words(
+_CITES = words(
     """cite citep citet citealp citealt citeauthor citeyear citeyearpar parencite textcite
     autocite Cite Citep Citet footcite citenum"""
 )
 _REFS = {"ref": "", "eqref": "eq", "autoref": "auto", "cref": "auto", "Cref": "auto",
          "cref*": "auto", "Autoref": "auto", "nameref": "name", "subref": "",
          "vref": "", "Vref": "auto", "hyperref": ""}  # fmt: skip
-_MATH_ENVS = _words(
+_MATH_ENVS = words(
     """equation equation* align align* gather gather* multline multline* eqnarray eqnarray*
     flalign flalign* alignat alignat* displaymath math dmath dmath* split"""
 )
 _LIST_ENVS = {"itemize": "-", "enumerate": "1", "description": "-", "compactitem": "-",
               "compactenum": "1", "enumerate*": "1", "itemize*": "-", "inparaenum": "1",
               "asparaenum": "1", "list": "-"}  # fmt: skip
-_DROP_ENVS = _words(
+_DROP_ENVS = words(
     """comment thebibliography tikzpicture pgfpicture picture filecontents filecontents*
     references IEEEkeywords keywords CCSXML"""
 )
-_CODE_ENVS = _words("verbatim verbatim* lstlisting minted Verbatim alltt code")
-_FIGURE_ENVS = _words("figure figure* wrapfigure SCfigure")
-_SUBFLOAT_ENVS = _words("subfigure subtable")
-_ALGORITHM_ENVS = _words("algorithm algorithm* algorithm2e")
-_TABLE_ENVS = _words("table table* sidewaystable wraptable longtable* SCtable")
-_TABULARS = _words(
+_CODE_ENVS = words("verbatim verbatim* lstlisting minted Verbatim alltt code")
+_FIGURE_ENVS = words("figure figure* wrapfigure SCfigure")
+_SUBFLOAT_ENVS = words("subfigure subtable")
+_ALGORITHM_ENVS = words("algorithm algorithm* algorithm2e")
+_TABLE_ENVS = words("table table* sidewaystable wraptable longtable* SCtable")
+_TABULARS = words(
     """tabular tabular* tabularx tabulary longtable supertabular xltabular tblr NiceTabular"""
 )
 _COMMAND = re.compile(r"\\([A-Za-z@]+\*?|.)", re.S)
@@ -199,6 +207,43 @@ def find_group(text: str, i: int, open_: str = "{", close: str = "}", limit: int
             continue
         j += 1
     return -1
+
+
+_BRACE = re.compile(r"\\.|[{}]", re.S)
+
+
+def optional_end(text: str, j: int) -> int:
+    """Index past the ``[optional argument]`` opening at ``text[j]``, or ``-1``: the first
+    ``]`` within ``OPTIONAL_LIMIT`` (one C-speed find) unless brackets or braces nest
+    inside, then a short bracket scan. Bounded per call, so repeated calls stay linear.
+
+    >>> optional_end("[a]b", 0), optional_end("[$[0,1]$]x", 0), optional_end("[open", 0)
+    (3, 9, -1)
+    """
+    close = text.find("]", j + 1, j + OPTIONAL_LIMIT)
+    if close < 0:
+        return -1
+    inner = text[j + 1 : close]
+    if "[" not in inner and inner.count("{") == inner.count("}"):
+        return close + 1
+    return find_group(text, j, "[", "]", NESTED_OPTIONAL_LIMIT)
+
+
+def brace_index(text: str) -> dict[int, int]:
+    """``{open position: index past its close}`` for every balanced group, in one pass.
+
+    >>> brace_index("{a{b}}{")
+    {2: 5, 0: 6}
+    """
+    index: dict[int, int] = {}
+    stack: list[int] = []
+    for m in _BRACE.finditer(text):
+        ch = m.group()
+        if ch == "{":
+            stack.append(m.start())
+        elif ch == "}" and stack:
+            index[stack.pop()] = m.end()
+    return index
 
 
 def match_environment(text: str, start: int, name: str) -> tuple[int, int]:
@@ -290,7 +335,6 @@ class Converter:
     _pending_kind: str = "figure"
     _top_number: str = ""
     _misses: list[dict[str, int]] = field(default_factory=list)
-    _budget: int = 0
     _theorem_title: str = "Theorem"
     #: theorem-like environments: name -> (printed title, counter, numbered within top level)
     theorems: dict[str, tuple[str, str, bool]] = field(default_factory=dict)
@@ -303,8 +347,6 @@ class Converter:
         if self._depth >= MAX_DEPTH:
             self._warn("nesting deeper than 40 levels flattened")
             return _flatten(tex)
-        if self._depth == 0:
-            self._budget = 20 * len(tex) + 100_000
         self._depth += 1
         while len(self._misses) <= self._depth:
             self._misses.append({})
@@ -494,24 +536,14 @@ class Converter:
         return j if opt is not None else i
 
     def _optional(self, s: str, i: int) -> tuple[str | None, int]:
-        """An ``[optional argument]`` at ``i``: the first ``]`` when nothing nests (one
-        C-speed find), else a bracket scan paid from a budget linear in the input, so
-        a hundred thousand unclosed ``\\item[`` stay linear."""
+        """An ``[optional argument]`` at ``i`` (see :func:`optional_end`); ``(None, i)``
+        when there is none."""
         j = i
         while j < len(s) and s[j] in " \t":
             j += 1
         if j >= len(s) or s[j] != "[":
             return None, i
-        close = self._find(s, "]", j + 1)
-        if close < 0 or close - j > _OPTIONAL_LIMIT:
-            return None, i
-        inner = s[j + 1 : close]
-        if "[" not in inner and inner.count("{") == inner.count("}"):
-            return inner, close + 1
-        if self._budget <= 0:
-            return None, i
-        end = find_group(s, j, "[", "]", _OPTIONAL_LIMIT)
-        self._budget -= end - j if end > 0 else _OPTIONAL_LIMIT
+        end = optional_end(s, j)
         return (s[j + 1 : end - 1], end) if end > 0 else (None, i)
 
     def _find(self, s: str, token: str, start: int) -> int:
@@ -886,7 +918,7 @@ def _generic_env(c: Converter, env: str, body: str) -> str:
     return c.convert(body)
 
 
-_THEOREM_LIKE = _words("""theorem lemma proposition corollary definition remark proof example
+_THEOREM_LIKE = words("""theorem lemma proposition corollary definition remark proof example
     assumption claim conjecture hypothesis observation fact problem""")
 
 
@@ -967,7 +999,7 @@ def _split_items(body: str) -> list[tuple[str, str]]:
         label = ""
         stripped = raw.lstrip()
         if stripped.startswith("["):
-            close = find_group(stripped, 0, "[", "]", _OPTIONAL_LIMIT)
+            close = optional_end(stripped, 0)
             if close > 0:
                 label, raw = stripped[1 : close - 1], stripped[close:]
         items.append((label, raw))

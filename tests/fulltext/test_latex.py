@@ -373,10 +373,12 @@ def test_control_characters_in_the_input_cannot_forge_marks() -> None:
 @pytest.mark.parametrize(
     "unit",
     ["\\(", "\\[", "\\item[", "\\cite[", "$a\\$", "$$", "\\begin{x}", "\\end{x}", "\\verb",
-     "\\footnote{", "\\section{", "&\\\\", "\\input{a}"],
+     "\\footnote{", "\\section{", "&\\\\", "\\input{a}", "\\SI{", "\\m[", "\\item[[",
+     "\\newcommand{\\x}{", "\\def\\q#1{"],
 )  # fmt: skip
 def test_pathological_repetitions_stay_linear(unit: str) -> None:
     # each of these once cost a scan to the end of the text per occurrence (quadratic: a
     # minute for 100 kB); now the whole text is read in well under a second
-    ft = extract_latex(_tar({"main.tex": _doc(unit * 20_000), "a.tex": "x " * 5_000}))
+    main = _doc(unit * 20_000, "\\newcommand{\\m}[1][d]{#1}")
+    ft = extract_latex(_tar({"main.tex": main, "a.tex": "x " * 5_000}))
     assert isinstance(ft, FullText)
