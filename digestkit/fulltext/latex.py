@@ -36,6 +36,7 @@ from digestkit.errors import InputError
 from digestkit.fulltext.archive import ArchiveLimits, read_source, safe_member_path
 from digestkit.fulltext.model import FullText, Section
 from digestkit.fulltext.texconvert import (
+    NESTED_OPTIONAL_LIMIT,
     OPTIONAL_LIMIT,
     SEC,
     Converter,
@@ -454,10 +455,18 @@ def _skip_groups(text: str, i: int) -> int:
             j += 1
         if j >= len(text) or text[j] not in "[{":
             return i
-        end = optional_end(text, j) if text[j] == "[" else find_group(text, j, limit=OPTIONAL_LIMIT)
+        end = optional_end(text, j) if text[j] == "[" else _short_group_end(text, j)
         if end < 0:
             return i
         i = end
+
+
+def _short_group_end(text: str, j: int) -> int:
+    """Past a short ``{group}`` (a siunitx unit) at ``j``: bounded, so repeats stay linear."""
+    close = text.find("}", j + 1, j + OPTIONAL_LIMIT)
+    if close >= 0 and "{" not in text[j + 1 : close]:
+        return close + 1
+    return find_group(text, j, limit=NESTED_OPTIONAL_LIMIT)
 
 
 def _substitute(body: str, args: list[str]) -> str:
