@@ -11,7 +11,8 @@ the body in one pass (:mod:`digestkit.fulltext.texconvert`). References come fro
 ``.bbl`` (what arXiv compiles with), else from ``thebibliography``; never from ``.bib``.
 
 Malformed TeX never raises: it degrades, and ``warnings`` says how. Only an input that is
-not an e-print at all (no ``.tex`` in it, an archive past its caps) raises ``InputError``.
+not an e-print at all (no ``.tex`` in it, PostScript or HTML, an archive past its caps) raises
+``InputError``.
 
 >>> ft = extract_latex(rb'''\\documentclass{article}
 ... \\newcommand{\\method}{FooNet}
@@ -96,6 +97,7 @@ def extract_latex(data: bytes, *, arxiv_id: str = "", version: int | None = None
     main = choose_main(project.files)
     if main is None:
         raise InputError("no .tex file in the e-print")
+    _check_latex(project, main)
     text = _assemble(project, main, ())
     preamble, body = _split_document(text)
     macros: dict[str, Macro] = {}
@@ -146,6 +148,25 @@ def choose_main(files: dict[str, str]) -> str | None:
                 posixpath.splitext(path)[0] in bbls, len(text), path)  # fmt: skip
 
     return max(texs, key=rank)
+
+
+_TEX_MARKERS = re.compile(r"\\(?:documentclass|begin\{document\}|section|chapter|input|title)\b")
+
+
+def _check_latex(project: _Project, main: str) -> None:
+    """Refuse what is not TeX (a gzipped PostScript or HTML e-print), and say when the
+    main file was a guess among several."""
+    text = project.files[main]
+    head = text.lstrip()[:64]
+    if head.startswith(("%!PS", "%PDF-")) or head.lower().startswith(("<!doctype", "<html")):
+        raise InputError(f"e-print is not LaTeX source ({head[:10].strip()!r}...)")
+    if not _TEX_MARKERS.search(text):
+        raise InputError(f"e-print is not LaTeX source: no \\documentclass or \\section in {main}")
+    candidates = [p for p, t in project.files.items()
+                  if p.lower().endswith(_TEX_SUFFIXES) and _DOCUMENTCLASS.search(t)]  # fmt: skip
+    if len(candidates) > 1 and _readme_main(project.files) is None:
+        others = ", ".join(sorted(p for p in candidates if p != main))
+        project.warnings.append(f"main file {main} chosen over {others}")
 
 
 def _readme_main(files: dict[str, str]) -> str | None:

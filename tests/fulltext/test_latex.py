@@ -382,3 +382,19 @@ def test_pathological_repetitions_stay_linear(unit: str) -> None:
     main = _doc(unit * 20_000, "\\newcommand{\\m}[1][d]{#1}")
     ft = extract_latex(_tar({"main.tex": main, "a.tex": "x " * 5_000}))
     assert isinstance(ft, FullText)
+
+
+@pytest.mark.parametrize(
+    "data", [gzip.compress(b"%!PS-Adobe-3.0\n%%Pages: 3\n"), gzip.compress(b"<html><body>x"),
+             b"just some words, no TeX at all"],
+)  # fmt: skip
+def test_not_latex_is_an_input_error(data: bytes) -> None:
+    with pytest.raises(InputError, match="not LaTeX"):
+        extract_latex(data)
+
+
+def test_a_guessed_main_file_is_said() -> None:
+    ft = extract_latex(_tar({"paper.tex": _doc("\\section{Real} " + "x " * 100),
+                             "sample.tex": _doc("\\section{Sample}")}))  # fmt: skip
+    assert [s.heading for s in ft.sections] == ["Real"]
+    assert "main file paper.tex chosen over sample.tex" in ft.warnings
