@@ -91,6 +91,7 @@ def extract_latex(data: bytes, *, arxiv_id: str = "", version: int | None = None
     limits = limits or ArchiveLimits()
     raw, notes = read_source(data, limits=limits)
     files = {p: _decode(b) for p, b in raw.items()}
+    notes.extend(f"{p} is not UTF-8; read as Latin-1" for p, b in raw.items() if not _is_utf8(b))
     # inlining may repeat a file, but not without bound: a few times the project's text
     inline_cap = min(limits.max_total_bytes, 4 * sum(map(len, files.values())) + (1 << 20))
     project = _Project(files, list(notes), 0, inline_cap)
@@ -114,6 +115,14 @@ def extract_latex(data: bytes, *, arxiv_id: str = "", version: int | None = None
 
 
 _MARK_CHARS = dict.fromkeys(range(4))  # the converter's marks (NUL..ETX) never come from input
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _decode(data: bytes) -> str:

@@ -911,7 +911,8 @@ def _generic_env(c: Converter, env: str, body: str) -> str:
     # theorem-like environments and unknown ones keep their text; arguments like
     # {minipage}{0.5\linewidth} or [h] are dropped first
     body = re.sub(r"^\s*(\[[^\]]{0,80}\])?(\{[^{}]{0,80}\})*", "", body, count=1) if env in (
-        "minipage", "adjustbox", "wrapfigure", "tabularx", "multicols", "subfigure"
+        "minipage", "adjustbox", "wrapfigure", "tabularx", "multicols", "subfigure", "CJK",
+        "CJK*", "otherlanguage", "otherlanguage*", "wrapfigure", "wraptable", "spacing"
     ) else body  # fmt: skip
     if env in c.theorems or env.rstrip("*").lower() in _THEOREM_LIKE:
         return _theorem(c, env, body)

@@ -398,3 +398,17 @@ def test_a_guessed_main_file_is_said() -> None:
                              "sample.tex": _doc("\\section{Sample}")}))  # fmt: skip
     assert [s.heading for s in ft.sections] == ["Real"]
     assert "main file paper.tex chosen over sample.tex" in ft.warnings
+
+
+def test_longtable_cjk_and_latin1() -> None:
+    body = (
+        "\\section{S}\\begin{longtable}{lc}\\caption{Long one}\\label{tab:l}\\\\ A & B \\\\"
+        "\\endfirsthead x & 1.5 \\\\\\end{longtable}See Table~\\ref{tab:l}. "
+        "\\begin{CJK}{UTF8}{gbsn}中文\\end{CJK} Caf\xe9"
+    )
+    ft = extract_latex(_doc(body).decode("utf-8").encode("utf-8"))
+    assert ft.tables[0].label == "Table 1" and ft.tables[0].rows == (("A", "B"), ("x", "1.5"))
+    assert ft.sections[0].text == "See Table 1. 中文 Café"
+    latin = extract_latex(_doc("\\section{S}Caf\xe9").decode("utf-8").encode("latin-1"))
+    assert latin.sections[0].text == "Café"
+    assert "main.tex is not UTF-8; read as Latin-1" in latin.warnings
