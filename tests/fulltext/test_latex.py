@@ -412,3 +412,10 @@ def test_longtable_cjk_and_latin1() -> None:
     latin = extract_latex(_doc("\\section{S}Caf\xe9").decode("utf-8").encode("latin-1"))
     assert latin.sections[0].text == "Café"
     assert "main.tex is not UTF-8; read as Latin-1" in latin.warnings
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=300))
+def test_any_text_after_documentclass_never_raises(text: str) -> None:
+    ft = extract_latex(("\\documentclass{article}\\begin{document}" + text).encode())
+    assert all("\x00" not in s.text and "\x01" not in s.text for s in ft.sections)
