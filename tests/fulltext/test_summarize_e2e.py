@@ -5,6 +5,7 @@ what is recorded, and the fallback to the abstract."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from digestkit.cli import main
 from digestkit.digest.model import Digest, Entry
 from digestkit.testing.llm_stub import serve_stub
 from digestkit.testing.sources_stub import SourcesStub, StubPaper
-from fulltext.test_fetch_e2e import LATEXML, latex_project
+from fulltext.test_fetch_e2e import LATEXML
 
 ABSTRACT = "We route tokens sparsely across agents."
 
@@ -59,26 +60,37 @@ retries = 1
     return path
 
 
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "fulltext"
+CITED = re.compile(r"本文では (\S+) という結果")
+
+
 def test_summarize_sends_the_full_text_and_falls_back_to_the_abstract(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pytest.importorskip("digestkit.fulltext.html")
     pytest.importorskip("digestkit.fulltext.latex")
+    from digestkit.fulltext import extract
+
     monkeypatch.setenv("DK_TEST_KEY", SENTINEL_KEY)
     home = Path(os.environ["DIGESTKIT_HOME"])
+    html = (FIXTURES / "html" / "long_scaling.html").read_bytes()  # a ~300 kB page
+    tex = (FIXTURES / "latex" / "multi_tar.tar.gz").read_bytes()
+    papers_ft = [extract(html, "html"), extract(tex, "latex")]
     ids = ("2602.00001", "2602.00002", "2602.00003")
     digest = Digest(
-        entries=tuple(
-            Entry(arxiv_id=i, title="Sparse Routers for Agents", abstract=ABSTRACT) for i in ids
-        )  # fmt: skip
-    )
+        entries=(
+            *(Entry(arxiv_id=i, title=ft.title, abstract=ft.abstract)
+              for i, ft in zip(ids, papers_ft, strict=False)),
+            Entry(arxiv_id=ids[2], title="No full text", abstract=ABSTRACT),
+        )
+    )  # fmt: skip
     src = tmp_path / "today.json"
     src.write_text(digest.to_json(), encoding="utf-8")
     with SourcesStub() as papers, serve_stub("anthropic") as llm:
         papers.papers.extend(
             [
-                StubPaper(ids[0], html=LATEXML),  # HTML
-                StubPaper(ids[1], eprint=latex_project()),  # no HTML: the LaTeX source
+                StubPaper(ids[0], html=html),  # HTML
+                StubPaper(ids[1], eprint=tex),  # no HTML: the LaTeX source
                 StubPaper(ids[2]),  # nothing: the abstract, said so
             ]
         )
@@ -87,24 +99,29 @@ def test_summarize_sends_the_full_text_and_falls_back_to_the_abstract(
         out = tmp_path / "out.json"
         assert main(["summarize", str(src), "-c", str(cfg), "-o", str(out)]) == 0
         err = capsys.readouterr().err
-        asked = [r for r in papers.requests if "/html/" in r or "/src/" in r or "/pdf/" in r]
+        asked = [r["path"] for r in papers.requests]
         abstract_cfg = write_config(tmp_path / "a.toml", llm.base_url, papers.base_url,
                                     fulltext=False)  # fmt: skip
         plain = tmp_path / "plain.json"
         monkeypatch.setenv("DIGESTKIT_HOME", str(tmp_path / "home2"))
         assert main(["summarize", str(src), "-c", str(abstract_cfg), "-o", str(plain)]) == 0
     result = Digest.from_json(out.read_text(encoding="utf-8"))
-    a, b, c = result.entries
     assert [e.summary.source for e in result.entries if e.summary] == [
         "fulltext:html", "fulltext:latex", "abstract"
     ]  # fmt: skip
-    # The answers cite a number only the body states (the stub quotes the full text).
-    assert "87.3%" in a.summary.raw and "87.3%" in b.summary.raw  # type: ignore[union-attr]
-    assert "87.3" not in ABSTRACT and "87.3%" not in c.summary.raw  # type: ignore[union-attr]
-    assert a.meta("fulltext.source") == "html 2602.00001" and b.meta("fulltext.source", "")
-    assert "no full text" in (c.meta("fulltext.error") or "")
+    # The ja-8q answers cite a number that only the body states (the stub quotes the full
+    # text it was sent, as a model reading the paper would).
+    for entry, ft in zip(result.entries, papers_ft, strict=False):
+        assert entry.summary is not None
+        m = CITED.search(entry.summary.raw)
+        assert m and m.group(1) in ft.plain_text() and m.group(1) not in ft.abstract
+    assert not CITED.search(result.entries[2].summary.raw)  # type: ignore[union-attr]
+    assert result.entries[0].meta("fulltext.source") == "html 2602.00001"
+    assert "no full text" in (result.entries[2].meta("fulltext.error") or "")
     assert "2 of 3 from full text" in err
-    assert any("/html/2602.00003" in r for r in asked)  # only the selected papers asked for
+    assert "/html/2602.00003" in asked and "/pdf/2602.00003" in asked  # every source tried
+    assert {p.split("/")[-1] for p in asked if p.startswith(("/html", "/src", "/pdf"))} == set(ids)
+    assert asked.count("/html/2602.00001") == 2  # the 503 was retried
     # The ledger shows the full text went out: many more input tokens than from abstracts.
     assert tokens(home) > 3 * tokens(tmp_path / "home2")
 
