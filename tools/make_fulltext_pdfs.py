@@ -584,6 +584,7 @@ def gold(p: PaperSpec, *, text_layer: bool = True) -> dict[str, object]:
             b.caption for s in p.sections for b in s.blocks if isinstance(b, TableSpec | FigureSpec)
         ],  # fmt: skip
         "footnotes": list(p.footnotes.values()),
+        "tables": [{"label": t.label, "rows": t.rows} for t in tables],
     }
     if not text_layer:
         out["text_layer"] = False
@@ -643,8 +644,8 @@ def std_sections(pr: Prose, *, names: list[tuple[str, str, int]], tables: dict[s
     return out
 
 
-def paper_routing() -> PaperSpec:
-    pr = Prose(1)
+def paper_routing(seed: int = 0) -> PaperSpec:
+    pr = Prose(1 + seed)
     secs = std_sections(
         pr,
         names=[("1", "Introduction", 1), ("2", "Related Work", 1), ("3", "Method", 1),
@@ -668,8 +669,8 @@ def paper_routing() -> PaperSpec:
     )  # fmt: skip
 
 
-def paper_single() -> PaperSpec:
-    pr = Prose(2)
+def paper_single(seed: int = 0) -> PaperSpec:
+    pr = Prose(2 + seed)
     secs = std_sections(
         pr,
         names=[("1", "Introduction", 1), ("2", "Background", 1), ("3", "Graph Sampling", 1),
@@ -690,8 +691,8 @@ def paper_single() -> PaperSpec:
     )  # fmt: skip
 
 
-def paper_ieee() -> PaperSpec:
-    pr = Prose(3)
+def paper_ieee(seed: int = 0) -> PaperSpec:
+    pr = Prose(3 + seed)
     secs = std_sections(
         pr,
         names=[("I", "Introduction", 1), ("II", "System Model", 1), ("II-A", "Signal Model", 2),
@@ -710,8 +711,8 @@ def paper_ieee() -> PaperSpec:
     )  # fmt: skip
 
 
-def paper_long() -> PaperSpec:
-    pr = Prose(4)
+def paper_long(seed: int = 0) -> PaperSpec:
+    pr = Prose(4 + seed)
     names = [("1", "Introduction", 1), ("2", "Background", 1), ("2.1", "Language Models", 2),
              ("2.2", "Retrieval", 2), ("3", "A Taxonomy of Methods", 1), ("3.1", "Dense Retrievers", 2),
              ("3.1.1", "Dual Encoders", 3), ("3.1.2", "Late Interaction", 3), ("3.2", "Sparse Retrievers", 2),
@@ -741,8 +742,8 @@ def paper_long() -> PaperSpec:
     )  # fmt: skip
 
 
-def paper_authoryear() -> PaperSpec:
-    pr = Prose(5)
+def paper_authoryear(seed: int = 0) -> PaperSpec:
+    pr = Prose(5 + seed)
     secs = std_sections(
         pr,
         names=[("1", "Introduction", 1), ("2", "Data Collection and Annotation Guidelines for Low-Resource Dialects", 1),
@@ -767,11 +768,11 @@ def paper_authoryear() -> PaperSpec:
     )  # fmt: skip
 
 
-def paper_scanned() -> tuple[PaperSpec, bytes]:
+def paper_scanned(seed: int = 0) -> tuple[PaperSpec, bytes]:
     """An image-only PDF (a scan): the page is a bitmap of text, no text layer."""
     from PIL import Image, ImageDraw
 
-    pr = Prose(6)
+    pr = Prose(6 + seed)
     spec = PaperSpec(
         name="scanned_no_text", arxiv_id="2506.00606", title="A Scanned Note on Error Bounds",
         authors="R. Scanner", affiliation="Old Archive", abstract=pr.paragraph(2),
@@ -801,17 +802,17 @@ def paper_scanned() -> tuple[PaperSpec, bytes]:
     return spec, buf.getvalue()
 
 
-def main(out: Path) -> None:
+def main(out: Path, seed: int = 0) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for make in (paper_routing, paper_single, paper_ieee, paper_long, paper_authoryear):
-        spec = make()
+        spec = make(seed)
         data = Typesetter(spec).build()
         (out / f"{spec.name}.pdf").write_bytes(data)
         g = gold(spec)
         (out / f"{spec.name}.gold.json").write_text(
             json.dumps(g, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
         )
-    spec, data = paper_scanned()
+    spec, data = paper_scanned(seed)
     (out / f"{spec.name}.pdf").write_bytes(data)
     (out / f"{spec.name}.gold.json").write_text(
         json.dumps(gold(spec, text_layer=False), ensure_ascii=False, indent=1) + "\n",
@@ -820,4 +821,6 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "fixtures" / "fulltext" / "pdf")
+    # a second argument (a seed offset) writes other prose and numbers in the same layouts
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "fixtures" / "fulltext" / "pdf",
+         int(sys.argv[2]) if len(sys.argv) > 2 else 0)  # fmt: skip

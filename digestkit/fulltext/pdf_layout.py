@@ -478,11 +478,14 @@ class _Reader:
         rows are cut by the gutter like the two columns beside them."""
         idx = []
         for k, ln in enumerate(self.lines):
-            if ln.page != cap.page or ln.kind not in ("body", "tiny") or "ref" in ln.extra:
+            if ln.page != cap.page or ln.kind not in ("body", "tiny"):
                 continue
             if not (ln.base < cap.base - 1 if step > 0 else ln.base > cap.base + 1):
                 continue
-            if ln.side in (cap.side, "S") or cap.side == "S" or ln.size < 0.95 * self.body:
+            own = ln.side in (cap.side, "S") or cap.side == "S"
+            if self.is_heading(k) is not None:
+                continue
+            if (own and "ref" not in ln.extra) or _cell_like(ln, self.config.table_gap, self.body):
                 idx.append(k)
         idx.sort(key=lambda k: -self.lines[k].base * step)
         rows: list[Line] = []
@@ -505,7 +508,7 @@ class _Reader:
             h = self.is_heading(i)
             if h is not None:
                 inside = _UNNUMBERED.get(h[1].lower()) == "refs"
-            elif inside:
+            elif inside and not _CAPTION.match(ln.text):
                 ln.extra["ref"] = "1"
 
     def find_footnotes(self) -> None:
@@ -637,6 +640,16 @@ def _cells(ln: Line, gap: float) -> list[list[Word]]:
         else:
             cells.append([w])
     return cells
+
+
+def _cell_like(ln: Line, gap: float, body: float) -> bool:
+    """Two or more short cells in small print or mostly numbers (``84.1  10.4  77.9``),
+    not a justified line of prose with wide spaces."""
+    cells = _cells(ln, gap)
+    if len(cells) < 2 or sum(len(c) for c in cells) > 2.5 * len(cells):
+        return False
+    numeric = sum(_looks_numeric(" ".join(w.text for w in c)) for c in cells)
+    return ln.size < 0.95 * body or numeric * 2 >= len(cells)
 
 
 def _grid(rows: Sequence[Line], gap: float) -> tuple[tuple[str, ...], ...]:
