@@ -155,19 +155,25 @@ def _body_size(pages: Sequence[Page]) -> float:
     return sizes.most_common(1)[0][0] if sizes else 10.0
 
 
-def _gutter(page: Page) -> float | None:
-    """The x of the white strip between two columns, or ``None`` on a one-column page."""
+def _gutter(page: Page) -> tuple[float, float] | None:
+    """The middle and width of the white strip between two columns, or ``None`` on a
+    one-column page."""
     lo, hi = int(page.width * 0.35), int(page.width * 0.65)
     cross = [0] * (hi - lo + 1)
     for w in page.words:
         for x in range(max(lo, int(w.x0) + 1), min(hi, int(w.x1)) + 1):
             cross[x - lo] += 1
-    best = min(cross) if cross else 0
+    if not cross or not page.words:
+        return None
+    # full-width lines (title, abstract) cross the gutter too, but far fewer than the
+    # lines of a column cross any x inside it: a strip is where crossings stay near the least
+    best = min(cross)
+    limit = best + 0.2 * (sorted(cross)[len(cross) // 2] - best)
     runs, start = [], None
-    for k, c in enumerate([*cross, best + 1]):
-        if c == best and start is None:
+    for k, c in enumerate([*cross, limit + 1]):
+        if c <= limit and start is None:
             start = k
-        elif c != best and start is not None:
+        elif c > limit and start is not None:
             runs.append((k - start, start))
             start = None
     # the strip nearest the middle: hanging indents leave narrower white strips too
@@ -179,14 +185,15 @@ def _gutter(page: Page) -> float | None:
     right = {round(w.base) for w in page.words if w.x0 >= g}
     spanning = {round(w.base) for w in page.words if w.x0 < g < w.x1}
     if len(left) >= 5 and len(right) >= 5 and len(spanning) < 0.5 * len(right):
-        return g
+        return g, float(width)
     return None
 
 
 def _page_lines(page: Page, index: int) -> list[Line]:
     """Lines of a page in reading order: full-width bands in turn, and within a
     two-column band the left column before the right one."""
-    g = _gutter(page)
+    gutter = _gutter(page)
+    g, strip = gutter if gutter else (0.0, 0.0)
     rows: list[list[Word]] = []
     for w in sorted(page.words, key=lambda w: (-w.base, w.x0)):
         if rows and abs(rows[-1][0].base - w.base) <= 0.3 * max(w.size, rows[-1][0].size):
@@ -202,7 +209,7 @@ def _page_lines(page: Page, index: int) -> list[Line]:
         band.clear()
 
     for row in rows:
-        if g is None or any(w.x0 < g < w.x1 for w in row):
+        if gutter is None or _spans(row, g, strip):
             flush()
             out.append(Line(row, index, "S"))
             continue
@@ -212,6 +219,16 @@ def _page_lines(page: Page, index: int) -> list[Line]:
                 band.append(Line(part, index, side))
     flush()
     return out
+
+
+def _spans(row: list[Word], g: float, strip: float) -> bool:
+    """A row crosses the gutter: a word straddles it, or the words on either side are
+    closer than half the gutter (a full-width justified line with a space there)."""
+    if any(w.x0 < g < w.x1 for w in row):
+        return True
+    left = [w.x1 for w in row if w.x1 <= g]
+    right = [w.x0 for w in row if w.x0 >= g]
+    return bool(left and right) and min(right) - max(left) < 0.5 * strip
 
 
 def _mark_furniture(lines: list[Line], pages: Sequence[Page], config: LayoutConfig) -> None:
@@ -383,6 +400,8 @@ class _Reader:
         if top < 1.2 * self.body:
             return ""
         title = [ln for ln in first if ln.size >= top - 0.5]
+        if _NUM_HEAD.match(title[0].text):  # no title: the largest print is "1 Introduction"
+            return ""
         for ln in title:
             ln.kind = "title"
         return _join(title)
