@@ -102,10 +102,12 @@ def _words(tp: object) -> list[Word]:
     words (arXiv's side stamp) are dropped.
 
     A measured hot loop (most of the extraction time), so longer than usual: the text
-    comes in one call, each character costs three PDFium calls (box, origin, size), and
-    font style and angle are asked once per word."""
+    comes in one call, each character costs one PDFium call (its box, whose height stands
+    in for the font size), and origin, size, style and angle are asked once per word."""
     import pypdfium2.raw as raw
 
+    tp = getattr(tp, "raw", tp)  # the bare handle: no property lookup per call
+    loose = raw.FPDFText_GetLooseCharBox
     n = raw.FPDFText_CountChars(tp)
     units = (ctypes.c_ushort * (n + 1))()
     raw.FPDFText_GetText(tp, 0, n, units)
@@ -113,37 +115,42 @@ def _words(tp: object) -> list[Word]:
     ox, oy = ctypes.c_double(), ctypes.c_double()
     buf = ctypes.create_string_buffer(256)
     flags = ctypes.c_int()
-    fonts: dict[int, tuple[bool, bool]] = {}
+    fonts: dict[tuple[bytes, int], tuple[bool, bool]] = {}
     words: list[Word] = []
     cur: list[str] = []
-    x0 = x1 = base = size = 0.0
+    x0 = x1 = base = size = low = height = 0.0
     style = (False, False)
     rotated = False
     for i in range(n):
         code = units[i]
-        hyphen = code in (2, 0xFFFE)  # PDFium's mark of a hyphen ending a line
+        hyphen = code == 2 or code == 0xFFFE  # PDFium's mark of a hyphen ending a line
         if (code <= 32 or 0xD800 <= code < 0xE000) and not hyphen:
             if cur and not rotated:
                 words.append(Word("".join(cur), x0, x1, base, size, *style))
             cur.clear()
             continue
-        s = raw.FPDFText_GetFontSize(tp, i)
-        raw.FPDFText_GetLooseCharBox(tp, i, rect)
-        raw.FPDFText_GetCharOrigin(tp, i, ox, oy)
-        if cur and (abs(oy.value - base) > 0.3 * s or rect.left - x1 > 0.12 * s
-                    or rect.left < x1 - 0.5 * s or abs(s - size) > 0.15 * size):  # fmt: skip
+        loose(tp, i, rect)
+        left, right, bottom = rect.left, rect.right, rect.bottom
+        h = rect.top - bottom  # the font's ascent + descent: size without a call
+        if h < 0.5:  # a font without metrics (some Type 3 fonts): ask for the size
+            h = raw.FPDFText_GetFontSize(tp, i) or 1.0
+        if cur and (abs(bottom - low) > 0.25 * h or left - x1 > 0.1 * h
+                    or left < x1 - 0.4 * h or abs(h - height) > 0.15 * height):  # fmt: skip
             if not rotated:
                 words.append(Word("".join(cur), x0, x1, base, size, *style))
             cur.clear()
         if not cur:
-            x0, x1, base, size = rect.left, rect.right, oy.value, s
+            x0, x1, low, height = left, right, bottom, h
+            raw.FPDFText_GetCharOrigin(tp, i, ox, oy)
+            base, size = oy.value, raw.FPDFText_GetFontSize(tp, i)
             rotated = raw.FPDFText_GetCharAngle(tp, i) != 0
-            key = ctypes.cast(raw.FPDFText_GetTextObject(tp, i), ctypes.c_void_p).value or 0
+            raw.FPDFText_GetFontInfo(tp, i, buf, 256, flags)
+            key = (buf.value, flags.value)
             if key not in fonts:
-                raw.FPDFText_GetFontInfo(tp, i, buf, len(buf), flags)
                 fonts[key] = _style(buf.value.decode("latin-1"), flags.value)
             style = fonts[key]
-        x1 = max(x1, rect.right)
+        elif right > x1:
+            x1 = right
         cur.append("-" if hyphen else chr(code))
     if cur and not rotated:
         words.append(Word("".join(cur), x0, x1, base, size, *style))
