@@ -126,7 +126,7 @@ def _words(tp: object) -> list[Word]:
         hyphen = code == 2 or code == 0xFFFE  # PDFium's mark of a hyphen ending a line
         if (code <= 32 or 0xD800 <= code < 0xE000) and not hyphen:
             if cur and not rotated:
-                words.append(Word("".join(cur), x0, x1, base, size, *style))
+                words.append(Word(_text(cur), x0, x1, base, size, *style))
             cur.clear()
             continue
         loose(tp, i, rect)
@@ -137,7 +137,7 @@ def _words(tp: object) -> list[Word]:
         if cur and (abs(bottom - low) > 0.25 * h or left - x1 > 0.1 * h
                     or left < x1 - 0.4 * h or abs(h - height) > 0.15 * height):  # fmt: skip
             if not rotated:
-                words.append(Word("".join(cur), x0, x1, base, size, *style))
+                words.append(Word(_text(cur), x0, x1, base, size, *style))
             cur.clear()
         if not cur:
             x0, x1, low, height = left, right, bottom, h
@@ -153,13 +153,32 @@ def _words(tp: object) -> list[Word]:
             x1 = right
         cur.append("-" if hyphen else chr(code))
     if cur and not rotated:
-        words.append(Word("".join(cur), x0, x1, base, size, *style))
+        words.append(Word(_text(cur), x0, x1, base, size, *style))
     return words
 
 
+_LIGATURES = str.maketrans(
+    {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
+)
+
+
+def _text(chars: list[str]) -> str:
+    """A word's text with TeX's ligature glyphs spelled out (``ﬁnd`` -> ``find``).
+
+    >>> _text(["e", "ﬃ", "cient"])
+    'efficient'
+    """
+    return "".join(chars).translate(_LIGATURES)
+
+
 def _style(name: str, flags: int) -> tuple[bool, bool]:
-    """(bold, italic) from a font name such as ``Times-BoldItalic``, ``ABCDEF+CMBX10``."""
+    """(bold, italic) from a font name: ``Times-BoldItalic``, TeX's ``ABCDEF+CMBX10`` and
+    ``NimbusRomNo9L-Medi`` (the bold of the Times that LaTeX papers use).
+
+    >>> _style("ABCDEF+NimbusRomNo9L-Medi", 0), _style("CMTI10", 0), _style("CMR10", 0)
+    ((True, False), (False, True), (False, False))
+    """
     base = name.split("+", 1)[-1].lower()
-    bold = any(k in base for k in ("bold", "black", "heavy", "semibold", "demi", "cmbx", "-bd"))
+    bold = any(k in base for k in ("bold", "black", "heavy", "demi", "medi", "cmbx", "-bd"))
     italic = any(k in base for k in ("italic", "oblique", "cmti", "ital")) or bool(flags & 64)
     return bold, italic

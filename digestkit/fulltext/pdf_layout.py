@@ -56,14 +56,15 @@ class LayoutConfig:
     """Thresholds of the layout analysis, in units of the body font size unless noted.
 
     ``margin_zone``: share of the page height at top and bottom where running heads and
-    page numbers live (a line there repeating on ``repeat_share`` of the pages is dropped).
+    page numbers live (a line there repeating on ``repeat_share`` of the pages is dropped;
+    0.3, not 0.5, because two-sided styles alternate the title and the authors).
     ``para_gap``: a baseline gap this many times the usual line spacing starts a paragraph
     (first-line indents start one too). ``table_gap``: a horizontal gap this many times the
     table's font size separates two cells.
     """
 
     margin_zone: float = 0.09
-    repeat_share: float = 0.5
+    repeat_share: float = 0.3
     para_gap: float = 1.3
     table_gap: float = 0.6
 
@@ -364,10 +365,12 @@ class _Reader:
                     state = "abstract"
                     if abstract_start:
                         abstract.append(_retext(ln, abstract_start))
-                elif ln.page > 0 and not abstract:
-                    state = "body"
+                elif ln.page > 0:  # no heading on page 1: the text before one is body
+                    head, paras, state = ("", "", 1), [[ln]], "body"
             elif state == "abstract":
-                if re.match(r"(index terms|keywords)\b", ln.text, re.I):
+                if ln.page > 0:  # an abstract ends on page 1
+                    head, paras, state = ("", "", 1), [[ln]], "body"
+                elif re.match(r"(index terms|keywords)\b", ln.text, re.I):
                     state = "front_done"
                 else:
                     abstract.append(ln)
@@ -379,8 +382,14 @@ class _Reader:
                 paras[-1].append(ln)
             i += 1
         close()
+        warnings: tuple[str, ...] = ()
+        if not sections and not abstract:
+            warnings = ("no section headings found: the text is one untitled section",)
+            rest = [ln for ln in lines if ln.kind == "body"]
+            sections = [Section("", "", 1, _join(rest))] if rest else []
         return FullText(
             source="pdf",
+            warnings=warnings,
             title=title,
             abstract=_join(abstract),
             sections=tuple(sections),
@@ -636,7 +645,11 @@ def _join(lines: Sequence[Line]) -> str:
 
 def _join_texts(parts: Sequence[str]) -> str:
     """Lines into running text, rejoining words hyphenated at a line end (``represen-`` +
-    ``tations``); a compound broken at its own hyphen (``state-of-`` + ``the-art``) keeps it."""
+    ``tations``); a compound broken at its own hyphen (``state-of-`` + ``the-art``) keeps it.
+
+    >>> _join_texts(["learned represen-", "tations of state-of-", "the-art models", "Next."])
+    'learned representations of state-of-the-art models Next.'
+    """
     out = ""
     for part in parts:
         part = part.strip()

@@ -154,6 +154,25 @@ def test_dispatch_through_extract() -> None:
     )
 
 
+def test_no_headings_gives_one_untitled_section() -> None:
+    """A note without headings (on a landscape page) still gives its text, with a warning."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    buf = io.BytesIO()
+    c = Canvas(buf, invariant=1)
+    c.setPageRotation(90)
+    c.setFont("Helvetica", 10)
+    for k in range(30):
+        c.drawString(72, 700 - 12 * k, f"Line {k} of a note that has no section headings.")
+    c.save()
+    ft = extract_pdf(buf.getvalue())
+    assert ft.warnings == ("no section headings found: the text is one untitled section",)
+    assert [s.label for s in ft.sections] == [""]
+    assert (
+        ft.sections[0].text.startswith("Line 0 of a note") and "Line 29 of" in ft.sections[0].text
+    )
+
+
 def _encrypted(user: str) -> bytes:
     from reportlab.lib.pdfencrypt import StandardEncryption
     from reportlab.pdfgen.canvas import Canvas
