@@ -118,7 +118,7 @@ def _words(tp: object) -> list[Word]:
     fonts: dict[tuple[bytes, int], tuple[bool, bool]] = {}
     words: list[Word] = []
     cur: list[str] = []
-    x0 = x1 = base = size = low = height = 0.0
+    x0 = x1 = base = size = low = height = prev = 0.0
     style = (False, False)
     rotated = False
     for i in range(n):
@@ -134,7 +134,9 @@ def _words(tp: object) -> list[Word]:
         h = rect.top - bottom  # the font's ascent + descent: size without a call
         if h < 0.5:  # a font without metrics (some Type 3 fonts): ask for the size
             h = raw.FPDFText_GetFontSize(tp, i) or 1.0
-        if cur and (abs(bottom - low) > 0.25 * h or left - x1 > 0.1 * h
+        same_glyph = abs(left - prev) < 0.01  # a ligature's letters share its box
+        prev = left
+        if cur and not same_glyph and (abs(bottom - low) > 0.25 * h or left - x1 > 0.1 * h
                     or left < x1 - 0.4 * h or abs(h - height) > 0.15 * height):  # fmt: skip
             if not rotated:
                 words.append(Word(_text(cur), x0, x1, base, size, *style))

@@ -540,7 +540,7 @@ class _Reader:
                 ln.extra["ref"] = "1"
 
     def find_footnotes(self) -> None:
-        """Footnotes: the run of small-font lines at the foot of a column."""
+        """Footnotes: the run of small-font lines at the foot of a column, set apart."""
         by_side: dict[tuple[int, str], list[Line]] = {}
         for ln in self.lines:
             if ln.kind in ("body", "tiny"):
@@ -549,26 +549,36 @@ class _Reader:
             group.sort(key=lambda ln: -ln.base)
             foot: list[Line] = []
             for ln in reversed(group):
-                if (ln.size >= 0.9 * self.body or _CAPTION.match(ln.text) or ln.kind != "body"
-                        or "ref" in ln.extra):  # fmt: skip
+                if (ln.size >= 0.9 * self.body or _CAPTION.match(ln.text) or "ref" in ln.extra
+                        or (ln.kind == "tiny" and not _is_mark(ln.text))):  # fmt: skip
                     break
                 foot.append(ln)
             if not foot or len(foot) == len(group):
                 continue
             foot.reverse()
+            above = group[len(group) - len(foot) - 1]
+            # a footnote sits below a rule, in the lower part of the page; small print
+            # right under the text (a code listing, a table without caption) is not one
+            if above.base - foot[0].base < 1.2 * self.leading:
+                continue
+            if foot[0].base > 0.4 * self.pages[foot[0].page].height:
+                continue
             notes: list[list[Line]] = []
+            mark = True
             for ln in foot:
-                if (
-                    not notes
-                    or ln.x0 < foot[0].x0 - 0.5
-                    or notes[-1][-1].base - ln.base > 1.6 * ln.size
-                ):
+                starts = mark or ln.x0 < foot[0].x0 - 0.5
+                if not starts and notes and notes[-1][-1].base - ln.base > 1.6 * ln.size:
+                    starts = True
+                if starts and (ln.kind == "tiny" or not notes or not mark):
                     notes.append([])
-                notes[-1].append(ln)
+                mark = ln.kind == "tiny"
                 ln.kind = "footnote_cont"
+                if not mark:
+                    notes[-1].append(ln)
             for note in notes:
-                note[0].kind = "footnote"
-                note[0].extra["footnote"] = _join(note)
+                if note:
+                    note[0].kind = "footnote"
+                    note[0].extra["footnote"] = _join(note)
 
     def split_references(self, refs: list[Line]) -> list[str]:
         if not refs:
@@ -591,6 +601,11 @@ class _Reader:
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+
+def _is_mark(text: str) -> bool:
+    """A footnote mark printed on a line of its own: ``1``, ``*``, ``†``."""
+    return bool(re.fullmatch(r"[\d*†‡§¶]{1,3}", text.strip()))
 
 
 def _looks_numeric(text: str) -> bool:
