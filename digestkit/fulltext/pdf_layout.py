@@ -21,6 +21,7 @@ out as the glyphs printed (``α = 0.5``), never as TeX: a PDF does not keep the 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -234,7 +235,8 @@ def _spans(row: list[Word], g: float, strip: float) -> bool:
 
 def _mark_furniture(lines: list[Line], pages: Sequence[Page], config: LayoutConfig) -> None:
     """Running heads, running feet and page numbers: lines in the top or bottom margin
-    zone that repeat on most pages at the same height, or are a bare number there."""
+    zone, set off from the text block, that repeat on many pages at the same height or
+    are a bare number."""
 
     def zone(ln: Line) -> bool:
         h = pages[ln.page].height
@@ -248,8 +250,24 @@ def _mark_furniture(lines: list[Line], pages: Sequence[Page], config: LayoutConf
         if zone(ln):
             seen.setdefault(key(ln), set()).add(ln.page)
     need = max(2, config.repeat_share * len(pages))
+    inner: dict[int, list[float]] = {}
     for ln in lines:
-        if zone(ln) and (_BARE_NUMBER.match(ln.text.strip()) or len(seen[key(ln)]) >= need):
+        if not zone(ln):
+            inner.setdefault(ln.page, []).append(ln.base)
+
+    def apart(ln: Line) -> bool:
+        """Set off from the text block by more than a line space (a header's or footer's
+        skip): a body line that merely reaches into the zone is not."""
+        h = pages[ln.page].height
+        toward = [abs(ln.base - b) for b in inner.get(ln.page, [])
+                  if (b < ln.base if ln.base > h / 2 else b > ln.base)]  # fmt: skip
+        return not toward or min(toward) > 1.5 * ln.size
+
+    for ln in lines:
+        if not zone(ln):
+            continue
+        repeated = _BARE_NUMBER.match(ln.text.strip()) or len(seen[key(ln)]) >= need
+        if repeated and apart(ln):
             ln.kind = "drop"
 
 
@@ -660,23 +678,46 @@ def _join(lines: Sequence[Line]) -> str:
 
 def _join_texts(parts: Sequence[str]) -> str:
     """Lines into running text, rejoining words hyphenated at a line end (``represen-`` +
-    ``tations``); a compound broken at its own hyphen (``state-of-`` + ``the-art``) keeps it.
+    ``tations``). A compound broken at its own hyphen keeps it: one with another hyphen
+    (``state-of-`` + ``the-art``), or two common words that are no word together
+    (``transformer-`` + ``based``; English word frequencies decide).
 
     >>> _join_texts(["learned represen-", "tations of state-of-", "the-art models", "Next."])
     'learned representations of state-of-the-art models Next.'
+    >>> _join_texts(["a transformer-", "based model in wall-", "clock time"])
+    'a transformer-based model in wall-clock time'
     """
-    out = ""
+    out: list[str] = []
     for part in parts:
         part = part.strip()
         if not part:
             continue
-        if out.endswith("-") and part[:1].islower() and out[-2:-1].isalpha():
-            stem = out.rsplit(" ", 1)[-1]
-            out = out if "-" in stem[:-1] else out[:-1]
-            out += part
+        last = out[-1] if out else ""
+        if last.endswith("-") and part[:1].islower() and last[-2:-1].isalpha():
+            stem = last.rsplit(" ", 1)[-1][:-1]
+            out[-1] = last if _keeps_hyphen(stem, part) else last[:-1]
+            out[-1] += part
         else:
-            out = f"{out} {part}" if out else part
-    return out
+            out.append(part)
+    return " ".join(out)
+
+
+def _keeps_hyphen(stem: str, rest: str) -> bool:
+    if "-" in stem:
+        return True
+    a = re.sub(r"^\W+", "", stem).lower()
+    m = re.match(r"[a-z]+", rest)
+    b = m.group() if m else ""
+    if len(a) < 4 or len(b) < 4:
+        return False
+    return _zipf(a + b) < 1.0 and _zipf(a) >= 3.0 and _zipf(b) >= 3.0
+
+
+@functools.lru_cache(maxsize=4096)
+def _zipf(word: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return float(zipf_frequency(word, "en"))
 
 
 def _cells(ln: Line, gap: float) -> list[list[Word]]:
