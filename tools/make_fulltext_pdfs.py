@@ -802,12 +802,112 @@ def paper_scanned(seed: int = 0) -> tuple[PaperSpec, bytes]:
     return spec, buf.getvalue()
 
 
+def paper_latex_spec(seed: int = 0) -> PaperSpec:
+    pr = Prose(7 + seed)
+    secs = std_sections(
+        pr,
+        names=[("1", "Introduction", 1), ("2", "Background", 1), ("3", "Method", 1),
+               ("3.1", "Encoder", 2), ("3.1.1", "Positional Features", 3), ("3.2", "Decoder", 2),
+               ("4", "Experiments", 1), ("4.1", "Datasets", 2), ("4.2", "Results", 2),
+               ("5", "Conclusion", 1), ("A", "Proofs", 1), ("A.1", "Lemma", 2)],
+        tables={"4.1": results_table(pr, "Table 1", "Dataset sizes in thousands of examples.", 4, ["Dataset", "Train", "Test"]),
+                "4.2": results_table(pr, "Table 2", "Accuracy on five benchmarks; higher is better.", 6, ["Method", "MNLI", "QQP", "SST-2", "RTE", "Avg."], wide=True)},
+        figures={"3.1": FigureSpec("Figure 1", "Figure 1: The encoder and its positional features.")},
+        appendix_from="A", paras=3,
+    )  # fmt: skip
+    secs[0].blocks[0] = str(secs[0].blocks[0]) + " Our code is public^1 and documented."
+    return PaperSpec(
+        name="latex_twocol_article", arxiv_id="2507.00707",
+        title="Positional Features for Long-Context Encoders",
+        authors="Hana Kim, Marco Rossi", affiliation="",
+        abstract="Long inputs strain the positional features of encoders. " + pr.paragraph(3),
+        sections=secs, references=references(pr, 8, True),
+        footnotes={"1": "Code is available at example.org/positional."},
+    )  # fmt: skip
+
+
+def _tex(text: str, footnotes: dict[str, str]) -> str:
+    out = []
+    for tok in text.replace("%", "\\%").split():
+        word, _, mark = tok.partition("^")
+        out.append(word + (f"\\footnote{{{footnotes[mark]}}}" if mark else ""))
+    return " ".join(out)
+
+
+def latex_source(p: PaperSpec) -> str:
+    """The paper as a two-column LaTeX article (times, booktabs, fancyhdr running head)."""
+    authors = p.authors.replace(", ", " \\and ")
+    head = (
+        "\\documentclass[10pt,twocolumn]{article}\n\\usepackage[T1]{fontenc}\n\\usepackage{times}\n"
+        "\\usepackage{booktabs}\n\\usepackage[margin=0.8in]{geometry}\n\\usepackage{fancyhdr}\n"
+        "\\pagestyle{fancy}\\fancyhf{}\\renewcommand{\\headrulewidth}{0pt}\n"
+        f"\\fancyhead[C]{{\\small\\itshape {p.title}}}\\fancyfoot[C]{{\\thepage}}\n"
+        "\\pdftrailerid{}\n"
+        f"\\title{{{p.title}}}\n\\author{{{authors}}}\n\\date{{}}\n"
+        "\\begin{document}\n\\maketitle\n"
+        f"\\begin{{abstract}}\n{_tex(p.abstract, {})}\n\\end{{abstract}}\n"
+    )
+    body = []
+    for s in p.sections:
+        if s.appendix and s.number == "A":
+            body.append("\\appendix\n")
+        body.append(f"\\{'sub' * (s.level - 1)}section{{{s.heading}}}\n")
+        for b in s.blocks:
+            if isinstance(b, TableSpec):
+                env = "table*" if b.wide else "table"
+                cols = "l" + "c" * (len(b.rows[0]) - 1)
+                rows = [" & ".join(r) + " \\\\" for r in b.rows]
+                caption = b.caption.split(": ", 1)[1]
+                body.append(f"\\begin{{{env}}}[t]\\centering\\small\\caption{{{caption}}}\n"
+                            f"\\begin{{tabular}}{{{cols}}}\\toprule\n{rows[0]}\\midrule\n"
+                            + "\n".join(rows[1:]) + f"\\bottomrule\n\\end{{tabular}}\\end{{{env}}}\n")  # fmt: skip
+            elif isinstance(b, FigureSpec):
+                caption = b.caption.split(": ", 1)[1]
+                body.append("\\begin{figure}[t]\\centering\\fbox{\\rule{0pt}{2cm}\\rule{4cm}{0pt}}"
+                            f"\\caption{{{caption}}}\\end{{figure}}\n")  # fmt: skip
+            else:
+                body.append(_tex(str(b), p.footnotes) + "\n\n")
+        if s.number == "5":  # the bibliography before the appendix, as arXiv papers do
+            refs = "".join(f"\\bibitem{{r{i}}} {_tex(r.split('] ', 1)[1], {})}\n"
+                           for i, r in enumerate(p.references))  # fmt: skip
+            body.append(f"\\begin{{thebibliography}}{{9}}\n{refs}\\end{{thebibliography}}\n")
+    return head + "".join(body) + "\\end{document}\n"
+
+
+def build_latex(p: PaperSpec) -> bytes | None:
+    """pdflatex output (twice, for references), reproducible; ``None`` without TeX."""
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+
+    if not shutil.which("pdflatex"):
+        return None
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "FORCE_SOURCE_DATE": "1"}
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "paper.tex").write_text(latex_source(p), encoding="utf-8")
+        for _ in range(2):
+            subprocess.run(["pdflatex", "-interaction=nonstopmode", "paper.tex"], cwd=tmp,
+                           env=env, check=True, capture_output=True)  # fmt: skip
+        return (Path(tmp) / "paper.pdf").read_bytes()
+
+
 def main(out: Path, seed: int = 0) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for make in (paper_routing, paper_single, paper_ieee, paper_long, paper_authoryear):
         spec = make(seed)
         data = Typesetter(spec).build()
         (out / f"{spec.name}.pdf").write_bytes(data)
+        g = gold(spec)
+        (out / f"{spec.name}.gold.json").write_text(
+            json.dumps(g, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
+    spec = paper_latex_spec(seed)
+    built = build_latex(spec)
+    if built is None:
+        print("pdflatex not found: latex_twocol_article.pdf left as it is", file=sys.stderr)
+    else:
+        (out / f"{spec.name}.pdf").write_bytes(built)
         g = gold(spec)
         (out / f"{spec.name}.gold.json").write_text(
             json.dumps(g, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"

@@ -122,7 +122,7 @@ def layout(
     """The paper printed on ``pages`` (see the module docstring)."""
     pages = [_drop_marks(p) for p in pages]
     body = _body_size(pages)
-    lines = [ln for i, p in enumerate(pages) for ln in _page_lines(p, i)]
+    lines = [ln for i, p in enumerate(pages) for ln in _page_lines(p, i, body)]
     _mark_furniture(lines, pages, config)
     lines = [ln for ln in lines if ln.kind != "drop"]
     return _Reader(lines, pages, body, config).read(**meta)
@@ -157,15 +157,22 @@ def _body_size(pages: Sequence[Page]) -> float:
     return sizes.most_common(1)[0][0] if sizes else 10.0
 
 
-def _gutter(page: Page) -> tuple[float, float] | None:
+def _gutter(page: Page, body: float) -> tuple[float, float] | None:
     """The middle and width of the white strip between two columns, or ``None`` on a
-    one-column page."""
+    one-column page. Words in the body font are asked first (a full-width table in small
+    print has white strips of its own), then all words (a column of small-print
+    references beside a column of text)."""
+    text = [w for w in page.words if abs(w.size - body) < 0.6]
+    return _strip(page, text) or _strip(page, list(page.words))
+
+
+def _strip(page: Page, words: list[Word]) -> tuple[float, float] | None:
     lo, hi = int(page.width * 0.35), int(page.width * 0.65)
     cross = [0] * (hi - lo + 1)
-    for w in page.words:
+    for w in words:
         for x in range(max(lo, int(w.x0) + 1), min(hi, int(w.x1)) + 1):
             cross[x - lo] += 1
-    if not cross or not page.words:
+    if not cross or not words:
         return None
     # full-width lines (title, abstract) cross the gutter too, but far fewer than the
     # lines of a column cross any x inside it: a strip is where crossings stay near the least
@@ -180,21 +187,23 @@ def _gutter(page: Page) -> tuple[float, float] | None:
             start = None
     # the strip nearest the middle: hanging indents leave narrower white strips too
     mid = page.width / 2 - lo
-    wide = [r for r in runs if r[0] >= 6] or runs
+    wide = [r for r in runs if r[0] >= 6]  # LaTeX's narrowest \columnsep is 10pt
+    if not wide:
+        return None
     width, start = min(wide, key=lambda r: abs(r[1] + r[0] / 2 - mid))
     g = lo + start + width / 2
-    left = {round(w.base) for w in page.words if w.x1 <= g}
-    right = {round(w.base) for w in page.words if w.x0 >= g}
-    spanning = {round(w.base) for w in page.words if w.x0 < g < w.x1}
+    left = {round(w.base) for w in words if w.x1 <= g}
+    right = {round(w.base) for w in words if w.x0 >= g}
+    spanning = {round(w.base) for w in words if w.x0 < g < w.x1}
     if len(left) >= 5 and len(right) >= 5 and len(spanning) < 0.5 * len(right):
         return g, float(width)
     return None
 
 
-def _page_lines(page: Page, index: int) -> list[Line]:
+def _page_lines(page: Page, index: int, body: float = 10.0) -> list[Line]:
     """Lines of a page in reading order: full-width bands in turn, and within a
     two-column band the left column before the right one."""
-    gutter = _gutter(page)
+    gutter = _gutter(page, body)
     g, strip = gutter if gutter else (0.0, 0.0)
     rows: list[list[Word]] = []
     for w in sorted(page.words, key=lambda w: (-w.base, w.x0)):
@@ -210,8 +219,10 @@ def _page_lines(page: Page, index: int) -> list[Line]:
         out.extend(band)
         band.clear()
 
+    edges = (min((w.x0 for w in page.words if w.x1 <= g), default=0.0),
+             min((w.x0 for w in page.words if w.x0 >= g), default=0.0))  # fmt: skip
     for row in rows:
-        if gutter is None or _spans(row, g, strip):
+        if gutter is None or _spans(row, g, strip) or _centred_pair(row, g, edges, body):
             flush()
             out.append(Line(row, index, "S"))
             continue
@@ -231,6 +242,18 @@ def _spans(row: list[Word], g: float, strip: float) -> bool:
     left = [w.x1 for w in row if w.x1 <= g]
     right = [w.x0 for w in row if w.x0 >= g]
     return bool(left and right) and min(right) - max(left) < 0.5 * strip
+
+
+def _centred_pair(row: list[Word], g: float, edges: tuple[float, float], body: float) -> bool:
+    """A centred row cut by the gutter, such as two authors' names side by side: both
+    halves start well inside their columns, where no column line starts."""
+    left = [w.x0 for w in row if w.x1 <= g]
+    right = [w.x0 for w in row if w.x0 >= g]
+    return (
+        bool(left and right)
+        and min(left) - edges[0] > 3 * body
+        and min(right) - edges[1] > 3 * body
+    )
 
 
 def _mark_furniture(lines: list[Line], pages: Sequence[Page], config: LayoutConfig) -> None:
@@ -684,8 +707,8 @@ def _join_texts(parts: Sequence[str]) -> str:
 
     >>> _join_texts(["learned represen-", "tations of state-of-", "the-art models", "Next."])
     'learned representations of state-of-the-art models Next.'
-    >>> _join_texts(["a transformer-", "based model in wall-", "clock time"])
-    'a transformer-based model in wall-clock time'
+    >>> _join_texts(["a transformer-", "based model in wall-", "clock time, state-", "of-the-art"])
+    'a transformer-based model in wall-clock time, state-of-the-art'
     """
     out: list[str] = []
     for part in parts:
@@ -703,7 +726,7 @@ def _join_texts(parts: Sequence[str]) -> str:
 
 
 def _keeps_hyphen(stem: str, rest: str) -> bool:
-    if "-" in stem:
+    if "-" in stem or "-" in rest.split(" ", 1)[0]:  # state-of-the-art, cut anywhere
         return True
     a = re.sub(r"^\W+", "", stem).lower()
     m = re.match(r"[a-z]+", rest)

@@ -1,8 +1,8 @@
 """extract_pdf on the generated fixtures (``fixtures/fulltext/pdf``, written by
 ``tools/make_fulltext_pdfs.py`` with gold files from the same content), plus bad input.
 
-The fixtures are committed, so these tests read bytes and need no reportlab; only the
-encrypted-file tests build a PDF with reportlab (a dev dependency)."""
+The fixtures are committed, so these tests read bytes and need neither reportlab nor TeX;
+only the encrypted-file and no-heading tests build a PDF with reportlab (a dev dependency)."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def section_text(ft: FullText) -> str:
 
 
 def test_enough_fixtures() -> None:
-    assert len(NAMES) >= 6 and len(TEXT_NAMES) >= 5
+    assert len(NAMES) >= 7 and len(TEXT_NAMES) >= 6 and "latex_twocol_article" in TEXT_NAMES
     pages = {n: len(read_pages((PDF_DIR / f"{n}.pdf").read_bytes())[0]) for n in NAMES}
     assert max(pages.values()) >= 10
 
@@ -114,7 +114,7 @@ def test_column_break_joins_left_bottom_to_right_top() -> None:
     """The last line of the left column runs on into the first line of the right one."""
     data = (PDF_DIR / "twocol_routing.pdf").read_bytes()
     pages, _ = read_pages(data)
-    lines = _page_lines(pages[1], 1)
+    lines = _page_lines(pages[1], 1, 10.0)
     left = [ln for ln in lines if ln.side == "L" and ln.size == 10.0]
     right = [ln for ln in lines if ln.side == "R" and ln.size == 10.0]
     assert left and right
