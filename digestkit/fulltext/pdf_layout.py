@@ -195,7 +195,8 @@ def _strip(page: Page, words: list[Word]) -> tuple[float, float] | None:
     left = {round(w.base) for w in words if w.x1 <= g}
     right = {round(w.base) for w in words if w.x0 >= g}
     spanning = {round(w.base) for w in words if w.x0 < g < w.x1}
-    if len(left) >= 5 and len(right) >= 5 and len(spanning) < 0.5 * len(right):
+    # a last page may hold a few lines in its right column: one is enough beside a full left
+    if len(left) >= 5 and right and len(spanning) < 0.5 * (len(left) + len(right)):
         return g, float(width)
     return None
 

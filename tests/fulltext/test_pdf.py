@@ -233,3 +233,24 @@ def test_fixture_gold_is_not_extractor_output() -> None:
     """The generator never imports the extractor (the gold comes from the content)."""
     tool = (Path(__file__).resolve().parents[2] / "tools" / "make_fulltext_pdfs.py").read_text()
     assert "fulltext.pdf" not in tool and "extract_pdf" not in tool
+
+
+def test_last_page_with_two_lines_in_the_right_column_reads_left_first() -> None:
+    """A full left column beside a right column of two lines (the end of the references)
+    is still two columns: the left column is read whole before the right one."""
+    from digestkit.fulltext.pdf_layout import Page, Word
+
+    def line(x: float, y: float, text: str) -> list[Word]:
+        out, pos = [], x
+        for t in text.split():
+            out.append(Word(t, pos, pos + 5 * len(t), y, 10.0))
+            pos += 5 * len(t) + 3
+        return out
+
+    words = []
+    for k in range(12):
+        words += line(54, 700 - 12 * k, f"left column line number {k} runs to the edge ok")
+    words += line(315, 700, "right one") + line(315, 688, "right two")
+    lines = _page_lines(Page(612, 792, tuple(words)), 0, 10.0)
+    assert [ln.text for ln in lines][-2:] == ["right one", "right two"]
+    assert all(ln.side == "L" for ln in lines[:12])
