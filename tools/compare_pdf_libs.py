@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from digestkit.evaluation.fulltext_metrics import score_extraction, trigram_f1  # noqa: E402
-from digestkit.fulltext.pdf import read_pages  # noqa: E402
+from digestkit.fulltext.pdf import _style, read_pages  # noqa: E402
 from digestkit.fulltext.pdf_layout import Page, Word, layout  # noqa: E402
 
 
@@ -77,8 +77,7 @@ def _group(chars: Iterator[object]) -> list[Word]:
             emit()
         if not cur:
             box[:] = [x0, x1, base, size]
-            name = ch.fontname.lower()  # type: ignore[attr-defined]
-            style = ("bold" in name, "italic" in name or "oblique" in name)
+            style = _style(ch.fontname, 0)  # type: ignore[attr-defined]
         box[1] = max(box[1], x1)
         cur.append(text)
     emit()

@@ -44,12 +44,18 @@ def extract_pdf(data: bytes, *, arxiv_id: str = "", version: int | None = None,
                 config: PdfConfig = PdfConfig()) -> FullText:  # fmt: skip
     """The paper in the PDF ``data`` (pure: bytes in, value out)."""
     pages, total = read_pages(data, max_pages=config.max_pages)
+    if not total:
+        raise InputError("not a readable PDF (it has no pages)")
     warnings = []
     if total > len(pages):
         warnings.append(f"PDF cut at {len(pages)} of {total} pages (max_pages)")
-    if sum(len(w.text) for p in pages for w in p.words) < 20 * max(1, len(pages)) // 10:
+    # a page with fewer characters than a page number and a running head is an image
+    blank = sum(sum(len(w.text) for w in p.words) < 20 for p in pages)
+    if blank == len(pages):
         return FullText(arxiv_id=arxiv_id, version=version, source="pdf",
                         warnings=(*warnings, NO_TEXT_LAYER))  # fmt: skip
+    if blank:
+        warnings.append(f"{blank} of {len(pages)} pages have no text layer (scanned?)")
     ft = layout(pages, config.layout, arxiv_id=arxiv_id, version=version)
     return ft.replace(warnings=(*ft.warnings, *warnings))
 

@@ -140,6 +140,24 @@ def test_no_text_layer_warns() -> None:
     assert ft.warnings == (NO_TEXT_LAYER,) and ft.sections == () and ft.source == "pdf"
 
 
+def test_a_scanned_page_among_text_pages_is_reported() -> None:
+    from reportlab.pdfgen.canvas import Canvas
+
+    buf = io.BytesIO()
+    c = Canvas(buf, invariant=1)
+    c.setFont("Helvetica-Bold", 12)
+    c.drawString(72, 700, "1 Introduction")
+    c.setFont("Helvetica", 10)
+    c.drawString(72, 680, "The second page of this paper was scanned, so it is an image.")
+    c.showPage()
+    c.rect(72, 72, 400, 600, fill=1)
+    c.showPage()
+    c.save()
+    ft = extract_pdf(buf.getvalue())
+    assert ft.warnings == ("1 of 2 pages have no text layer (scanned?)",)
+    assert ft.sections[0].text.startswith("The second page")
+
+
 def test_max_pages_cuts_with_warning() -> None:
     data = (PDF_DIR / "long_retrieval_survey.pdf").read_bytes()
     ft = extract_pdf(data, config=PdfConfig(max_pages=2))
