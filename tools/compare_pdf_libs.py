@@ -31,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 from digestkit.evaluation.fulltext_metrics import score_extraction, trigram_f1  # noqa: E402
 from digestkit.fulltext.pdf import _style, read_pages  # noqa: E402
-from digestkit.fulltext.pdf_layout import Page, Word, layout  # noqa: E402
+from digestkit.fulltext.pdf_layout import layout  # noqa: E402
+from digestkit.fulltext.pdf_lines import Page, Word  # noqa: E402
 
 
 def pdfminer_pages(data: bytes) -> list[Page]:

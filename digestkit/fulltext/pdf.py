@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 
 from digestkit.errors import InputError
 from digestkit.fulltext.model import FullText
-from digestkit.fulltext.pdf_layout import LayoutConfig, Page, Word, layout
+from digestkit.fulltext.pdf_layout import layout
+from digestkit.fulltext.pdf_lines import LayoutConfig, Page, Word
 
 __all__ = ["NO_TEXT_LAYER", "PdfConfig", "extract_pdf", "read_pages"]
 

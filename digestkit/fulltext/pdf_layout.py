@@ -1,5 +1,6 @@
-"""From positioned words to a paper: columns, reading order, running heads, paragraphs,
-headings, captions, tables, footnotes and references.
+"""From positioned words to a paper: the lines of each page in reading order
+(:mod:`digestkit.fulltext.pdf_lines`), then title, abstract, headings, paragraphs,
+captions, table grids, footnotes, references and appendix.
 
 Why a module of its own: this is the part that decides the quality of PDF extraction, and
 it needs nothing but word boxes with font sizes, so it is pure (``Page`` values in,
@@ -28,73 +29,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from digestkit.fulltext.model import FullText, Section, Table
+from digestkit.fulltext.pdf_lines import (
+    LayoutConfig,
+    Line,
+    Page,
+    Word,
+    body_size,
+    drop_marks,
+    mark_furniture,
+    page_lines,
+)
 
 __all__ = ["LayoutConfig", "Page", "Word", "layout"]
-
-
-@dataclass(frozen=True)
-class Word:
-    """A word as printed: text, horizontal extent, baseline, font size and style."""
-
-    text: str
-    x0: float
-    x1: float
-    base: float
-    size: float
-    bold: bool = False
-    italic: bool = False
-
-
-@dataclass(frozen=True)
-class Page:
-    width: float
-    height: float
-    words: tuple[Word, ...]
-
-
-@dataclass(frozen=True)
-class LayoutConfig:
-    """Thresholds of the layout analysis, in units of the body font size unless noted.
-
-    ``margin_zone``: share of the page height at top and bottom where running heads and
-    page numbers live (a line there repeating on ``repeat_share`` of the pages is dropped;
-    0.3, not 0.5, because two-sided styles alternate the title and the authors).
-    ``para_gap``: a baseline gap this many times the usual line spacing starts a paragraph
-    (first-line indents start one too). ``table_gap``: a horizontal gap this many times the
-    table's font size separates two cells.
-    """
-
-    margin_zone: float = 0.09
-    repeat_share: float = 0.3
-    para_gap: float = 1.3
-    table_gap: float = 0.6
-
-
-@dataclass
-class Line:
-    words: list[Word]
-    page: int
-    side: str  # "S" spans the page, "L"/"R" a column
-    kind: str = "body"
-    x0: float = 0.0
-    x1: float = 0.0
-    base: float = 0.0
-    size: float = 0.0
-    bold: bool = False
-    italic: bool = False
-    text: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.words.sort(key=lambda w: w.x0)
-        ws = self.words
-        self.x0, self.x1 = min(w.x0 for w in ws), max(w.x1 for w in ws)
-        self.base = sum(w.base for w in ws) / len(ws)
-        n = sum(len(w.text) for w in ws) or 1
-        self.size = max(ws, key=lambda w: len(w.text)).size
-        self.bold = sum(len(w.text) for w in ws if w.bold) > n / 2
-        self.italic = sum(len(w.text) for w in ws if w.italic) > n / 2
-        self.text = " ".join(w.text for w in ws)
 
 
 _NUM_HEAD = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(\S.{0,150})$")
@@ -112,190 +58,48 @@ _UNNUMBERED = {
     "appendices": "appendix",
     "supplementary material": "appendix",
 }
-_BARE_NUMBER = re.compile(r"^(?:page\s+)?(?:\d{1,4}|[ivxlc]{1,6})(?:\s+of\s+\d+)?$", re.I)
 _REF_LABEL = re.compile(r"^\[(\d{1,4})\]|^(\d{1,3})\.\s")
 
 
-def layout(
-    pages: Sequence[Page], config: LayoutConfig = LayoutConfig(), **meta: object
-) -> FullText:
+def layout(pages: Sequence[Page], config: LayoutConfig = LayoutConfig(), *, arxiv_id: str = "",
+           version: int | None = None) -> FullText:  # fmt: skip
     """The paper printed on ``pages`` (see the module docstring)."""
-    pages = [_drop_marks(p) for p in pages]
-    body = _body_size(pages)
-    lines = [ln for i, p in enumerate(pages) for ln in _page_lines(p, i, body)]
-    _mark_furniture(lines, pages, config)
+    pages = [drop_marks(p) for p in pages]
+    body = body_size(pages)
+    lines = [ln for i, p in enumerate(pages) for ln in page_lines(p, i, body)]
+    mark_furniture(lines, pages, config)
     lines = [ln for ln in lines if ln.kind != "drop"]
-    return _Reader(lines, pages, body, config).read(**meta)
+    ft = _Reader(lines, pages, body, config).read()
+    return ft.replace(arxiv_id=arxiv_id, version=version)
 
 
-# -- words to lines -------------------------------------------------------------------------
+@dataclass
+class _Paper:
+    """What the reading pass has collected, and where it is (``state``: front matter,
+    abstract, body or references)."""
 
+    sections: list[Section] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    captions: list[str] = field(default_factory=list)
+    footnotes: list[str] = field(default_factory=list)
+    refs: list[Line] = field(default_factory=list)
+    abstract: list[Line] = field(default_factory=list)
+    paras: list[list[Line]] = field(default_factory=list)
+    state: str = "front"
+    head: tuple[str, str, int] | None = None
+    ieee_parent: str = ""
+    appendix: bool = False
 
-def _drop_marks(page: Page) -> Page:
-    """Drop superscript marks (footnote marks, ``1`` after ``public``): small words raised
-    above and touching a larger word next to them in the content stream."""
-    ws = page.words
-    keep = []
-    for i, w in enumerate(ws):
-        mark = False
-        for j in (i - 1, i + 1):
-            if 0 <= j < len(ws):
-                o = ws[j]
-                touch = -1.0 < (w.x0 - o.x1 if j < i else o.x0 - w.x1) < 1.5
-                if touch and o.size >= 1.25 * w.size and w.base - o.base > 0.15 * o.size:
-                    mark = True
-        if not mark:
-            keep.append(w)
-    return Page(page.width, page.height, tuple(keep))
+    def close(self) -> None:
+        """The section being read is complete (text before any heading has none)."""
+        if self.head is not None:
+            text = "\n\n".join(_join(p) for p in self.paras if p)
+            number, heading, level = self.head
+            self.sections.append(Section(number, heading, level, text, self.appendix))
+        self.head, self.paras = None, []
 
-
-def _body_size(pages: Sequence[Page]) -> float:
-    sizes: Counter[float] = Counter()
-    for p in pages:
-        for w in p.words:
-            sizes[round(w.size * 2) / 2] += len(w.text)
-    return sizes.most_common(1)[0][0] if sizes else 10.0
-
-
-def _gutter(page: Page, body: float) -> tuple[float, float] | None:
-    """The middle and width of the white strip between two columns, or ``None`` on a
-    one-column page. Words in the body font are asked first (a full-width table in small
-    print has white strips of its own), then all words (a column of small-print
-    references beside a column of text)."""
-    text = [w for w in page.words if abs(w.size - body) < 0.6]
-    return _strip(page, text) or _strip(page, list(page.words))
-
-
-def _strip(page: Page, words: list[Word]) -> tuple[float, float] | None:
-    lo, hi = int(page.width * 0.35), int(page.width * 0.65)
-    cross = [0] * (hi - lo + 1)
-    for w in words:
-        for x in range(max(lo, int(w.x0) + 1), min(hi, int(w.x1)) + 1):
-            cross[x - lo] += 1
-    if not cross or not words:
-        return None
-    # full-width lines (title, abstract) cross the gutter too, but far fewer than the
-    # lines of a column cross any x inside it: a strip is where crossings stay near the least
-    best = min(cross)
-    limit = best + 0.2 * (sorted(cross)[len(cross) // 2] - best)
-    runs, start = [], None
-    for k, c in enumerate([*cross, limit + 1]):
-        if c <= limit and start is None:
-            start = k
-        elif c > limit and start is not None:
-            runs.append((k - start, start))
-            start = None
-    # the strip nearest the middle: hanging indents leave narrower white strips too
-    mid = page.width / 2 - lo
-    wide = [r for r in runs if r[0] >= 6]  # LaTeX's narrowest \columnsep is 10pt
-    if not wide:
-        return None
-    width, start = min(wide, key=lambda r: abs(r[1] + r[0] / 2 - mid))
-    g = lo + start + width / 2
-    left = {round(w.base) for w in words if w.x1 <= g}
-    right = {round(w.base) for w in words if w.x0 >= g}
-    spanning = {round(w.base) for w in words if w.x0 < g < w.x1}
-    # a last page may hold a few lines in its right column: one is enough beside a full left
-    if len(left) >= 5 and right and len(spanning) < 0.5 * (len(left) + len(right)):
-        return g, float(width)
-    return None
-
-
-def _page_lines(page: Page, index: int, body: float = 10.0) -> list[Line]:
-    """Lines of a page in reading order: full-width bands in turn, and within a
-    two-column band the left column before the right one."""
-    gutter = _gutter(page, body)
-    g, strip = gutter if gutter else (0.0, 0.0)
-    rows: list[list[Word]] = []
-    for w in sorted(page.words, key=lambda w: (-w.base, w.x0)):
-        if rows and abs(rows[-1][0].base - w.base) <= 0.3 * max(w.size, rows[-1][0].size):
-            rows[-1].append(w)
-        else:
-            rows.append([w])
-    out: list[Line] = []
-    band: list[Line] = []
-
-    def flush() -> None:
-        band.sort(key=lambda ln: (ln.side, -ln.base))
-        out.extend(band)
-        band.clear()
-
-    edges = (min((w.x0 for w in page.words if w.x1 <= g), default=0.0),
-             min((w.x0 for w in page.words if w.x0 >= g), default=0.0))  # fmt: skip
-    for row in rows:
-        if gutter is None or _spans(row, g, strip) or _centred_pair(row, g, edges, body):
-            flush()
-            out.append(Line(row, index, "S"))
-            continue
-        for side in "LR":
-            part = [w for w in row if (w.x1 <= g) == (side == "L")]
-            if part:
-                band.append(Line(part, index, side))
-    flush()
-    return out
-
-
-def _spans(row: list[Word], g: float, strip: float) -> bool:
-    """A row crosses the gutter: a word straddles it, or the words on either side are
-    closer than half the gutter (a full-width justified line with a space there)."""
-    if any(w.x0 < g < w.x1 for w in row):
-        return True
-    left = [w.x1 for w in row if w.x1 <= g]
-    right = [w.x0 for w in row if w.x0 >= g]
-    return bool(left and right) and min(right) - max(left) < 0.5 * strip
-
-
-def _centred_pair(row: list[Word], g: float, edges: tuple[float, float], body: float) -> bool:
-    """A centred row cut by the gutter, such as two authors' names side by side: both
-    halves start well inside their columns, where no column line starts."""
-    left = [w.x0 for w in row if w.x1 <= g]
-    right = [w.x0 for w in row if w.x0 >= g]
-    return (
-        bool(left and right)
-        and min(left) - edges[0] > 3 * body
-        and min(right) - edges[1] > 3 * body
-    )
-
-
-def _mark_furniture(lines: list[Line], pages: Sequence[Page], config: LayoutConfig) -> None:
-    """Running heads, running feet and page numbers: lines in the top or bottom margin
-    zone, set off from the text block, that repeat on many pages at the same height or
-    are a bare number."""
-
-    def zone(ln: Line) -> bool:
-        h = pages[ln.page].height
-        return ln.base > h * (1 - config.margin_zone) or ln.base < h * config.margin_zone
-
-    def key(ln: Line) -> tuple[int, str]:
-        return round(ln.base / 4), re.sub(r"\d+", "#", ln.text.lower())
-
-    seen: dict[tuple[int, str], set[int]] = {}
-    for ln in lines:
-        if zone(ln):
-            seen.setdefault(key(ln), set()).add(ln.page)
-    need = max(2, config.repeat_share * len(pages))
-    inner: dict[int, list[float]] = {}
-    for ln in lines:
-        if not zone(ln):
-            inner.setdefault(ln.page, []).append(ln.base)
-
-    def apart(ln: Line) -> bool:
-        """Set off from the text block by more than a line space (a header's or footer's
-        skip): a body line that merely reaches into the zone is not."""
-        h = pages[ln.page].height
-        toward = [abs(ln.base - b) for b in inner.get(ln.page, [])
-                  if (b < ln.base if ln.base > h / 2 else b > ln.base)]  # fmt: skip
-        return not toward or min(toward) > 1.5 * ln.size
-
-    for ln in lines:
-        if not zone(ln):
-            continue
-        repeated = _BARE_NUMBER.match(ln.text.strip()) or len(seen[key(ln)]) >= need
-        if repeated and apart(ln):
-            ln.kind = "drop"
-
-
-# -- lines to a paper -------------------------------------------------------------------------
+    def start(self, head: tuple[str, str, int] | None, state: str) -> None:
+        self.head, self.paras, self.state = head, [], state
 
 
 class _Reader:
@@ -338,108 +142,93 @@ class _Reader:
             return m.group(1), m.group(2).strip(), m.group(1).count(".") + 1
         return None
 
-    def read(self, **meta: object) -> FullText:
-        lines = self.lines
+    def read(self) -> FullText:
+        """Label floats, references and footnotes first, then walk the text once."""
         title = self.take_title()
         self.mark_references()
         self.find_tables_and_captions()
         self.find_footnotes()
-        sections: list[Section] = []
-        tables: list[Table] = []
-        captions: list[str] = []
-        footnotes: list[str] = []
-        refs: list[Line] = []
-        abstract: list[Line] = []
-        paras: list[list[Line]] = []
-        state = "front"
-        head: tuple[str, str, int] | None = None
-        ieee_parent = ""
-        appendix = False
-
-        def close() -> None:
-            if head is not None:
-                text = "\n\n".join(_join(p) for p in paras if p)
-                number = head[0]
-                sections.append(Section(number, head[1], head[2], text, appendix))
-
-        i = 0
-        while i < len(lines):
-            ln = lines[i]
-            if ln.kind == "caption":
-                captions.append(ln.extra["caption"])
-            elif ln.kind == "table_caption":
-                captions.append(ln.extra["caption"])
-                tables.append(self.tables[int(ln.extra["table"])])
-                sec = len(sections) if head is not None else None
-                tables[-1] = Table(tables[-1].label, tables[-1].caption, tables[-1].rows, sec)
-            elif ln.kind == "footnote":
-                footnotes.append(ln.extra["footnote"])
+        paper = _Paper()
+        for i, ln in enumerate(self.lines):
             if ln.kind != "body":
-                i += 1
-                continue
-            h = self.is_heading(i)
-            if h is not None:
-                i = self.extend_heading(i, h)
-                close()
-                number, text, level = h
-                kind = _UNNUMBERED.get(text.lower())
-                if kind == "refs":
-                    state, head, paras = "refs", None, []
-                    i += 1
-                    continue
-                if kind == "appendix":
-                    appendix, state, head, paras = True, "body", None, []
-                    i += 1
-                    continue
-                if self.roman and level == 1 and re.fullmatch(r"[IVX]+", number):
-                    ieee_parent = number
-                elif self.roman and level == 2 and re.fullmatch(r"[A-H]", number):
-                    number = f"{ieee_parent}-{number}"
-                elif re.match(r"[A-H]\b", number) and not self.roman:
-                    appendix = True
-                text = self.heading_text(i, text)
-                head, paras, state = (number, text, level), [], "body"
-                i += 1
-                continue
-            if state == "front":
-                abstract_start = _abstract_start(ln.text)
-                if abstract_start is not None:
-                    state = "abstract"
-                    if abstract_start:
-                        abstract.append(_retext(ln, abstract_start))
-                elif ln.page > 0:  # no heading on page 1: the text before one is body
-                    head, paras, state = ("", "", 1), [[ln]], "body"
-            elif state == "abstract":
-                if ln.page > 0:  # an abstract ends on page 1
-                    head, paras, state = ("", "", 1), [[ln]], "body"
-                elif re.match(r"(index terms|keywords)\b", ln.text, re.I):
-                    state = "front_done"
-                else:
-                    abstract.append(ln)
-            elif state == "refs":
-                refs.append(ln)
-            elif state == "body":
-                if not paras or self.new_paragraph(paras[-1][-1], ln):
-                    paras.append([])
-                paras[-1].append(ln)
-            i += 1
-        close()
+                self.take_float(paper, ln)
+            elif (h := self.is_heading(i)) is not None:
+                self.extend_heading(i)
+                self.take_heading(paper, i, h)
+            else:
+                self.take_text(paper, ln)
+        paper.close()
+        return self.finish(paper, title)
+
+    def take_float(self, paper: _Paper, ln: Line) -> None:
+        if ln.kind in ("caption", "table_caption"):
+            paper.captions.append(ln.extra["caption"])
+        if ln.kind == "table_caption":
+            t = self.tables[int(ln.extra["table"])]
+            sec = len(paper.sections) if paper.head is not None else None
+            paper.tables.append(Table(t.label, t.caption, t.rows, sec))
+        elif ln.kind == "footnote":
+            paper.footnotes.append(ln.extra["footnote"])
+
+    def take_heading(self, paper: _Paper, i: int, h: tuple[str, str, int]) -> None:
+        paper.close()
+        number, text, level = h
+        kind = _UNNUMBERED.get(text.lower())
+        if kind in ("refs", "appendix"):
+            paper.appendix = paper.appendix or kind == "appendix"
+            paper.start(None, "refs" if kind == "refs" else "body")
+            return
+        if self.roman and level == 1 and re.fullmatch(r"[IVX]+", number):
+            paper.ieee_parent = number
+        elif self.roman and level == 2 and re.fullmatch(r"[A-H]", number):
+            number = f"{paper.ieee_parent}-{number}"
+        elif re.match(r"[A-H]\b", number) and not self.roman:
+            paper.appendix = True
+        paper.start((number, self.heading_text(i, text), level), "body")
+
+    def take_text(self, paper: _Paper, ln: Line) -> None:
+        """Text between headings: front matter, the abstract, references or body."""
+        if paper.state == "front":
+            start = _abstract_start(ln.text)
+            if start is not None:
+                paper.state = "abstract"
+                if start:
+                    paper.abstract.append(_retext(ln, start))
+            elif ln.page > 0:  # no heading on page 1: the text before one is body
+                paper.start(("", "", 1), "body")
+                paper.paras.append([ln])
+        elif paper.state == "abstract":
+            if ln.page > 0:  # an abstract ends on page 1
+                paper.start(("", "", 1), "body")
+                paper.paras.append([ln])
+            elif re.match(r"(index terms|keywords)\b", ln.text, re.I):
+                paper.state = "front_done"
+            else:
+                paper.abstract.append(ln)
+        elif paper.state == "refs":
+            paper.refs.append(ln)
+        elif paper.state == "body":
+            if not paper.paras or self.new_paragraph(paper.paras[-1][-1], ln):
+                paper.paras.append([])
+            paper.paras[-1].append(ln)
+
+    def finish(self, paper: _Paper, title: str) -> FullText:
         warnings: tuple[str, ...] = ()
-        if not sections and not abstract:
+        sections = paper.sections
+        if not sections and not paper.abstract:
             warnings = ("no section headings found: the text is one untitled section",)
-            rest = [ln for ln in lines if ln.kind == "body"]
+            rest = [ln for ln in self.lines if ln.kind == "body"]
             sections = [Section("", "", 1, _join(rest))] if rest else []
         return FullText(
             source="pdf",
-            warnings=warnings,
             title=title,
-            abstract=_join(abstract),
+            abstract=_join(paper.abstract),
             sections=tuple(sections),
-            tables=tuple(tables),
-            captions=tuple(captions),
-            footnotes=tuple(footnotes),
-            references=tuple(self.split_references(refs)),
-            **meta,  # type: ignore[arg-type]
+            tables=tuple(paper.tables),
+            captions=tuple(paper.captions),
+            footnotes=tuple(paper.footnotes),
+            references=tuple(self.split_references(paper.refs)),
+            warnings=warnings,
         )
 
     # pieces
@@ -457,7 +246,7 @@ class _Reader:
             ln.kind = "title"
         return _join(title)
 
-    def extend_heading(self, i: int, h: tuple[str, str, int]) -> int:
+    def extend_heading(self, i: int) -> None:
         """Headings wrapped over two lines: the next line in the same font joins it."""
         ln = self.lines[i]
         j = i + 1
@@ -472,7 +261,6 @@ class _Reader:
             nx.kind = "heading_cont"
             ln.extra["cont"] = ln.extra.get("cont", "") + " " + nx.text
             j += 1
-        return i
 
     def heading_text(self, i: int, text: str) -> str:
         return (text + self.lines[i].extra.get("cont", "")).strip()

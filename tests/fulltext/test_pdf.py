@@ -20,7 +20,8 @@ from digestkit.errors import InputError
 from digestkit.evaluation.fulltext_metrics import number_tokens, score_extraction, trigram_f1
 from digestkit.fulltext import FullText, extract
 from digestkit.fulltext.pdf import NO_TEXT_LAYER, PdfConfig, extract_pdf, read_pages
-from digestkit.fulltext.pdf_layout import _join_texts, _page_lines
+from digestkit.fulltext.pdf_layout import _join_texts
+from digestkit.fulltext.pdf_lines import page_lines as _page_lines
 from tests.conftest import FIXTURES
 
 PDF_DIR = FIXTURES / "fulltext" / "pdf"
@@ -258,7 +259,7 @@ def test_fixture_gold_is_not_extractor_output() -> None:
 def test_last_page_with_two_lines_in_the_right_column_reads_left_first() -> None:
     """A full left column beside a right column of two lines (the end of the references)
     is still two columns: the left column is read whole before the right one."""
-    from digestkit.fulltext.pdf_layout import Page, Word
+    from digestkit.fulltext.pdf_lines import Page, Word
 
     def line(x: float, y: float, text: str) -> list[Word]:
         out, pos = [], x
