@@ -802,8 +802,9 @@ def paper_scanned(seed: int = 0) -> tuple[PaperSpec, bytes]:
     return spec, buf.getvalue()
 
 
-def paper_latex_spec(seed: int = 0) -> PaperSpec:
-    pr = Prose(7 + seed)
+def paper_latex_spec(seed: int = 0, *, name: str = "latex_twocol_article",
+                     arxiv_id: str = "2507.00707") -> PaperSpec:  # fmt: skip
+    pr = Prose(7 + seed + (1 if name != "latex_twocol_article" else 0))
     secs = std_sections(
         pr,
         names=[("1", "Introduction", 1), ("2", "Background", 1), ("3", "Method", 1),
@@ -817,7 +818,7 @@ def paper_latex_spec(seed: int = 0) -> PaperSpec:
     )  # fmt: skip
     secs[0].blocks[0] = str(secs[0].blocks[0]) + " Our code is public^1 and documented."
     return PaperSpec(
-        name="latex_twocol_article", arxiv_id="2507.00707",
+        name=name, arxiv_id=arxiv_id,
         title="Positional Features for Long-Context Encoders",
         authors="Hana Kim, Marco Rossi", affiliation="",
         abstract="Long inputs strain the positional features of encoders. " + pr.paragraph(3),
@@ -834,12 +835,15 @@ def _tex(text: str, footnotes: dict[str, str]) -> str:
     return " ".join(out)
 
 
-def latex_source(p: PaperSpec) -> str:
-    """The paper as a two-column LaTeX article (times, booktabs, fancyhdr running head)."""
+def latex_source(p: PaperSpec, *, times: bool = True) -> str:
+    """The paper as a two-column LaTeX article (times, booktabs, fancyhdr running head).
+    Without ``times``, T1 Computer Modern without cm-super: bitmap Type 3 fonts, as in
+    many older arXiv PDFs (no font names, so no bold to see)."""
     authors = p.authors.replace(", ", " \\and ")
     head = (
-        "\\documentclass[10pt,twocolumn]{article}\n\\usepackage[T1]{fontenc}\n\\usepackage{times}\n"
-        "\\usepackage{booktabs}\n\\usepackage[margin=0.8in]{geometry}\n\\usepackage{fancyhdr}\n"
+        "\\documentclass[10pt,twocolumn]{article}\n\\usepackage[T1]{fontenc}\n"
+        + ("\\usepackage{times}\n" if times else "")
+        + "\\usepackage{booktabs}\n\\usepackage[margin=0.8in]{geometry}\n\\usepackage{fancyhdr}\n"
         "\\pagestyle{fancy}\\fancyhf{}\\renewcommand{\\headrulewidth}{0pt}\n"
         f"\\fancyhead[C]{{\\small\\itshape {p.title}}}\\fancyfoot[C]{{\\thepage}}\n"
         "\\pdftrailerid{}\n"
@@ -874,7 +878,7 @@ def latex_source(p: PaperSpec) -> str:
     return head + "".join(body) + "\\end{document}\n"
 
 
-def build_latex(p: PaperSpec) -> bytes | None:
+def build_latex(p: PaperSpec, *, times: bool = True) -> bytes | None:
     """pdflatex output (twice, for references), reproducible; ``None`` without TeX."""
     import os
     import shutil
@@ -885,7 +889,7 @@ def build_latex(p: PaperSpec) -> bytes | None:
         return None
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "FORCE_SOURCE_DATE": "1"}
     with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "paper.tex").write_text(latex_source(p), encoding="utf-8")
+        (Path(tmp) / "paper.tex").write_text(latex_source(p, times=times), encoding="utf-8")
         for _ in range(2):
             subprocess.run(["pdflatex", "-interaction=nonstopmode", "paper.tex"], cwd=tmp,
                            env=env, check=True, capture_output=True)  # fmt: skip
@@ -902,11 +906,13 @@ def main(out: Path, seed: int = 0) -> None:
         (out / f"{spec.name}.gold.json").write_text(
             json.dumps(g, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
         )
-    spec = paper_latex_spec(seed)
-    built = build_latex(spec)
-    if built is None:
-        print("pdflatex not found: latex_twocol_article.pdf left as it is", file=sys.stderr)
-    else:
+    for name, arxiv_id, times in (("latex_twocol_article", "2507.00707", True),
+                                  ("latex_bitmap_fonts", "2508.00808", False)):  # fmt: skip
+        spec = paper_latex_spec(seed, name=name, arxiv_id=arxiv_id)
+        built = build_latex(spec, times=times)
+        if built is None:
+            print(f"pdflatex not found: {name}.pdf left as it is", file=sys.stderr)
+            continue
         (out / f"{spec.name}.pdf").write_bytes(built)
         g = gold(spec)
         (out / f"{spec.name}.gold.json").write_text(

@@ -131,7 +131,9 @@ def _words(tp: object) -> list[Word]:
     for i in range(n):
         code = units[i]
         hyphen = code == 2 or code == 0xFFFE  # PDFium's mark of a hyphen ending a line
-        if (code <= 32 or 0xD800 <= code < 0xE000) and not hyphen:
+        if code in _TEX_LIGATURES and not raw.FPDFText_IsGenerated(tp, i):
+            code = _TEX_LIGATURES[code]
+        elif (code <= 32 or 0xD800 <= code < 0xE000) and not hyphen:
             if cur and not rotated:
                 words.append(Word(_text(cur), x0, x1, base, size, *style))
             cur.clear()
@@ -166,6 +168,10 @@ def _words(tp: object) -> list[Word]:
     return words
 
 
+# TeX fonts without a ToUnicode map (bitmap Type 3) leave ligatures at their slots in the
+# T1 (0x1B-0x1F) and OT1 (0x0B-0x0F) encodings: control codes no text uses
+_TEX_LIGATURES = {0x1B: 0xFB00, 0x1C: 0xFB01, 0x1D: 0xFB02, 0x1E: 0xFB03, 0x1F: 0xFB04,
+                  0x0B: 0xFB00, 0x0C: 0xFB01, 0x0D: 0xFB02, 0x0E: 0xFB03, 0x0F: 0xFB04}  # fmt: skip
 _LIGATURES = str.maketrans(
     {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
 )

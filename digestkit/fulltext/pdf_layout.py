@@ -89,6 +89,7 @@ class _Paper:
     head: tuple[str, str, int] | None = None
     ieee_parent: str = ""
     appendix: bool = False
+    number: str = ""  # of the last numbered heading
 
     def close(self) -> None:
         """The section being read is complete (text before any heading has none)."""
@@ -116,7 +117,11 @@ class _Reader:
         )
 
     # labels
-    def is_heading(self, i: int) -> tuple[str, str, int] | None:
+    def is_heading(self, i: int, after: str | None = None) -> tuple[str, str, int] | None:
+        """``(number, heading, level)`` when line ``i`` is a heading: a numbering pattern
+        confirmed by a bold or larger font, or (for fonts that do not say they are bold,
+        such as TeX's bitmap Type 3 fonts) by a short line numbered as the heading
+        ``after`` it would be."""
         ln = self.lines[i]
         text, big = ln.text.strip(), ln.size >= 1.08 * self.body
         strong = (ln.bold or big) and ln.size >= 0.95 * self.body
@@ -135,8 +140,10 @@ class _Reader:
             if m and (ln.italic or ln.bold) and len(ln.words) <= 10:
                 return m.group(1), m.group(2).strip(), 2
         m = _NUM_HEAD.match(text)
-        if m and strong and not m.group(2)[0].islower() and not _looks_numeric(m.group(2)):
-            return m.group(1), m.group(2).strip(), m.group(1).count(".") + 1
+        if m and not m.group(2)[0].islower() and not _looks_numeric(m.group(2)):
+            short = len(ln.words) <= 10 and not text.endswith(".")
+            if strong or (after is not None and short and _follows(after, m.group(1))):
+                return m.group(1), m.group(2).strip(), m.group(1).count(".") + 1
         m = _LETTER_HEAD.match(text)
         if m and strong:
             return m.group(1), m.group(2).strip(), m.group(1).count(".") + 1
@@ -152,7 +159,7 @@ class _Reader:
         for i, ln in enumerate(self.lines):
             if ln.kind != "body":
                 self.take_float(paper, ln)
-            elif (h := self.is_heading(i)) is not None:
+            elif (h := self.is_heading(i, paper.number)) is not None:
                 self.extend_heading(i)
                 self.take_heading(paper, i, h)
             else:
@@ -185,6 +192,7 @@ class _Reader:
         elif re.match(r"[A-H]\b", number) and not self.roman:
             paper.appendix = True
         paper.start((number, self.heading_text(i, text), level), "body")
+        paper.number = number
 
     def take_text(self, paper: _Paper, ln: Line) -> None:
         """Text between headings: front matter, the abstract, references or body."""
@@ -431,6 +439,20 @@ class _Reader:
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+
+def _follows(prev: str, number: str) -> bool:
+    """``number`` may come right after heading ``prev``: its first child, its next
+    sibling or the next of an ancestor (``3.1`` -> ``3.1.1``, ``3.2``, ``4``).
+
+    >>> [_follows("3.1", n) for n in ("3.1.1", "3.2", "4", "3.3", "5", "1")]
+    [True, True, True, False, False, False]
+    """
+    if not re.fullmatch(r"\d+(\.\d+)*", prev or "0"):
+        return False
+    p = [int(x) for x in (prev or "0").split(".")]
+    nexts = [[*p, 1]] + [[*p[:k], p[k] + 1] for k in range(len(p))]
+    return number in {".".join(map(str, n)) for n in nexts}
 
 
 def _is_mark(text: str) -> bool:

@@ -184,7 +184,12 @@ def page_lines(page: Page, index: int, body: float = 10.0) -> list[Line]:
     edges = (min((w.x0 for w in page.words if w.x1 <= g), default=0.0),
              min((w.x0 for w in page.words if w.x0 >= g), default=0.0))  # fmt: skip
     for row in rows:
-        if gutter is None or _spans(row, g, strip) or _centred_pair(row, g, edges, body):
+        title_block = index == 0 and row[0].base > page.height / 2
+        if (
+            gutter is None
+            or _spans(row, g, strip)
+            or (title_block and _centred_pair(row, g, edges, body))
+        ):
             flush()
             out.append(Line(row, index, "S"))
             continue
@@ -207,14 +212,15 @@ def _spans(row: list[Word], g: float, strip: float) -> bool:
 
 
 def _centred_pair(row: list[Word], g: float, edges: tuple[float, float], body: float) -> bool:
-    """A centred row cut by the gutter, such as two authors' names side by side: both
-    halves start well inside their columns, where no column line starts."""
+    """A centred row cut by the gutter, such as two authors' names side by side (asked
+    in the title block only): centred on the gutter, and its left half starts well
+    inside the left column, where no line of a column starts."""
     left = [w.x0 for w in row if w.x1 <= g]
-    right = [w.x0 for w in row if w.x0 >= g]
+    right = [w.x1 for w in row if w.x0 >= g]
     return (
         bool(left and right)
         and min(left) - edges[0] > 3 * body
-        and min(right) - edges[1] > 3 * body
+        and abs((min(left) + max(right)) / 2 - g) < 0.5 * body
     )
 
 
