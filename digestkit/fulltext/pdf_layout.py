@@ -58,6 +58,14 @@ _UNNUMBERED = {
     "appendices": "appendix",
     "supplementary material": "appendix",
 }
+# unnumbered section titles of journals and workshops, taken as headings when set apart
+# in a bold or larger font (any bold short line would catch run-in labels and table heads)
+_PLAIN_HEADINGS = {
+    "introduction", "background", "related work", "preliminaries", "method", "methods",
+    "methodology", "approach", "experiments", "experimental setup", "evaluation", "results",
+    "analysis", "discussion", "limitations", "conclusion", "conclusions", "future work",
+    "broader impact", "ethics statement", "materials and methods", "data availability",
+}  # fmt: skip
 _REF_LABEL = re.compile(r"^\[(\d{1,4})\]|^(\d{1,3})\.\s")
 
 
@@ -131,6 +139,8 @@ class _Reader:
             return None
         low = text.lower().rstrip(".:")
         if low in _UNNUMBERED and (strong or text.isupper()):
+            return "", text.rstrip(".:"), 1
+        if low in _PLAIN_HEADINGS and strong:
             return "", text.rstrip(".:"), 1
         if self.roman:
             m = _ROMAN_HEAD.match(text)

@@ -275,3 +275,25 @@ def test_last_page_with_two_lines_in_the_right_column_reads_left_first() -> None
     lines = _page_lines(Page(612, 792, tuple(words)), 0, 10.0)
     assert [ln.text for ln in lines][-2:] == ["right one", "right two"]
     assert all(ln.side == "L" for ln in lines[:12])
+
+
+def test_unnumbered_common_headings() -> None:
+    """Journals print "Introduction", "Results" without numbers: bold, they are headings;
+    the same words starting a plain line are not."""
+    from digestkit.fulltext.pdf_layout import layout
+    from digestkit.fulltext.pdf_lines import Page, Word
+
+    def line(y: float, text: str, size: float = 10.0, bold: bool = False) -> list[Word]:
+        out, pos = [], 72.0
+        for t in text.split():
+            out.append(Word(t, pos, pos + 5 * len(t), y, size, bold))
+            pos += 5 * len(t) + 3
+        return out
+
+    words = line(740, "A Journal Paper", 17) + line(700, "Introduction", 12, True)
+    words += line(680, "We study how plain headings are found in papers.")
+    words += line(668, "Results are in the next section of this paper.")
+    words += line(640, "Results", 12, True) + line(620, "They hold up well on every page here.")
+    ft = layout((Page(612, 792, tuple(words)),))
+    assert [s.label for s in ft.sections] == ["Introduction", "Results"]
+    assert ft.sections[0].text.endswith("next section of this paper.")
