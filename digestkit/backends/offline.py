@@ -151,6 +151,31 @@ def split_sentences(text: str) -> list[str]:
     return [p.strip() for p in parts if len(p.strip()) > 1]
 
 
+def _prose(source: str) -> list[str]:
+    r"""The running text of ``source`` by paragraph: a full text's Markdown headings, table
+    rows (tab-separated), display math and list markers are not sentences to quote; a
+    paragraph ending with a colon is joined to the list that follows it.
+
+    >>> _prose("## 2 Method\nWe do X.\n\nModel\tAcc\nOurs\t87.3\n\nWe add:\n\n- a; - b.")
+    ['We do X.', 'We add: a; - b.']
+    """
+    paras: list[str] = []
+    for block in re.split(r"\n\s*\n", source):
+        lines = [
+            re.sub(r"^\s*(?:[-*]|\d+[.)])\s+", "", line)
+            for line in block.splitlines()
+            if line.strip() and not line.lstrip().startswith(("#", "$$")) and "\t" not in line
+        ]
+        if not lines:
+            continue
+        text = " ".join(lines)
+        if paras and paras[-1].endswith(":"):
+            paras[-1] += " " + text
+        else:
+            paras.append(text)
+    return paras
+
+
 def _role(heading: str) -> str:
     h = heading.lower()
     if any(w in h for w in _SHORT):
@@ -185,7 +210,7 @@ def _short(sentences: list[str], limit: int = 140) -> str:
 
 def extract(source: str, sections: tuple[str, ...]) -> tuple[str, str]:
     """``(markdown, language)``: the sections filled with sentences quoted from ``source``."""
-    sentences = split_sentences(source)
+    sentences = [s for para in _prose(source) for s in split_sentences(para)]
     lang = detect_language(source).lang
     used: set[int] = set()
     blocks = []
