@@ -39,9 +39,15 @@ from typing import NamedTuple
 import numpy as np
 
 from digestkit.repair import lossless, lossy
-from digestkit.repair.engine import _slot, language_from_counts
 from digestkit.repair.lossless import HOLE, CodecTable, codec_table
-from digestkit.repair.lossy import Candidate, candidates, estimate_losses
+from digestkit.repair.lossy import (
+    Candidate,
+    Losses,
+    candidates,
+    estimate_losses,
+    language_from_counts,
+    slot_at,
+)
 from digestkit.repair.model import CharModel
 from digestkit.repair.model.arrays import (
     CONTEXT_KEY,
@@ -54,8 +60,6 @@ from digestkit.repair.model.arrays import (
 from digestkit.repair.types import RepairConfig, RepairSpan, Spans
 
 __all__ = ["codepoints", "fast_pass"]
-
-Losses = tuple[tuple[int, float], ...]
 
 #: Byte value standing for U+FFFD in a run (a lost byte whose value is unknown).
 _HOLE = 0x100
@@ -624,7 +628,7 @@ class _OddRows(_Rows):
             else:
                 toks.append((-1 if ch in " ?" else 0x7FFF, ch))
         need = int(_NEED[window[0]])
-        slot, take = _slot(toks, 0, need, codec_table(self.codec), self.losses)
+        slot, take = slot_at(toks, 0, need, codec_table(self.codec), self.losses)
         options = _ranked(slot.options, self.lang, self.keep) if slot.options else ()
         self._put(row, options)
         self.last[row] = -1

@@ -7,10 +7,9 @@ into a space. Every lost byte of a multi-byte character is a continuation byte, 
 lead byte says how many there should be, so a damaged character has a short list of
 candidates: the missing count is known, the positions are 1-3, the values are the code
 page's undefined bytes plus 0xAD/0xA0. :func:`candidates` lists them (strictly valid UTF-8
-only); :func:`decode_slots` picks the jointly most likely sequence over adjacent damaged
-characters with a Viterbi search under a character bigram model; :func:`refine_slot`
-re-decides a doubtful one with its neighbours fixed, a word-match bonus and bracket
-pairing. :func:`estimate_losses` reads from the surviving bytes which ones were lost.
+only); :mod:`.fastpass` chooses among them with the language model, using the rules
+here (:func:`bracket_bonus`, :func:`frame_bonus`). :func:`estimate_losses` reads from the
+surviving bytes which ones were lost.
 
 >>> options = {c.text for c in candidates((0xE8, 0xAE), "cp1252")}   # 0xE8 0xAE 0x?? lost
 >>> "讍" in options, len(options)   # 讍 is 0xE8 0xAE 0x8D, one of cp1252's undefined bytes
@@ -26,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from digestkit.repair.lossless import codec_table
+from digestkit.repair.lossless import CodecTable, codec_table
 from digestkit.repair.model import CharModel
 
 __all__ = [
@@ -34,12 +33,13 @@ __all__ = [
     "Slot",
     "bracket_bonus",
     "candidates",
-    "decode_slots",
     "default_losses",
+    "is_cont",
+    "language_from_counts",
     "estimate_losses",
     "prune",
-    "refine_slot",
     "sequence_length",
+    "slot_at",
 ]
 
 #: Log-prior of each way a byte gets lost. Bytes the code page leaves undefined are the
@@ -51,6 +51,8 @@ SPACE_WAS_NBSP = -4.0
 MARK_WAS_BYTE = 0.0  # U+FFFD or '?' that stood for one lost byte
 #: Key, in a losses table, of the prior that a space stands for a lost NBSP byte.
 SPACE = 0x20
+#: Per lost byte value, the log-prior that it was lost (see :func:`estimate_losses`).
+Losses = tuple[tuple[int, float], ...]
 
 _BAD_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn"})
 
@@ -182,112 +184,6 @@ def estimate_losses(counts: dict[int, int], codec: str) -> tuple[tuple[int, floa
     return tuple(out)
 
 
-def _inner(text: str, model: CharModel) -> float:
-    return sum(model.logp(text[i], text[i + 1]) for i in range(len(text) - 1))
-
-
-def decode_slots(group: Sequence[Slot], left: str, right: str, model: CharModel) -> None:
-    """Choose a reading for each slot of ``group`` (adjacent damaged characters), in place.
-
-    ``left``/``right`` are the characters around the group ('' at the text's edges).
-    Viterbi over the chain: state = the reading of the previous slot. Each slot's
-    confidence is its reading's posterior given the chosen neighbours.
-    """
-    if len(group) == 1:  # the common case: no chain, one pass gives choice and confidence
-        _confidences(group, left, right, model, choose=True)
-        return
-    memo, logp = model._memo, model.logp
-    scores: list[list[float]] = []
-    back: list[list[int]] = []
-    prev_lasts: list[str] = []
-    for n, slot in enumerate(group):
-        base, firsts, lasts = _local(slot.options, model)
-        row, ptr = [], []
-        if n == 0:
-            row = list(base)
-            if left:
-                for k, v in enumerate(_pair_scores(model, left, firsts, False)):
-                    row[k] = base[k] + v
-            ptr = [-1] * len(base)
-        else:
-            prev_scores = scores[n - 1]
-            for local, first in zip(base, firsts, strict=True):
-                best_i, best_s = 0, -math.inf
-                for i, pl in enumerate(prev_lasts):
-                    pair = memo.get(pl + first)
-                    if pair is None:
-                        pair = logp(pl, first)
-                    sc = prev_scores[i] + pair
-                    if sc > best_s:
-                        best_i, best_s = i, sc
-                row.append(best_s + local)
-                ptr.append(best_i)
-        scores.append(row)
-        back.append(ptr)
-        prev_lasts = lasts
-    final = list(scores[-1])
-    if right:
-        for k, v in enumerate(_pair_scores(model, right, prev_lasts, True)):
-            final[k] += v
-    k = max(range(len(final)), key=final.__getitem__)
-    for n in range(len(group) - 1, -1, -1):
-        group[n].choice = k
-        k = back[n][k]
-    _confidences(group, left, right, model)
-
-
-def _local(
-    options: tuple[Candidate, ...], model: CharModel
-) -> tuple[list[float], list[str], list[str]]:
-    """Each reading's prior + inner score, first and last characters; cached per round.
-
-    Slots with the same damaged bytes share one ``options`` tuple (see the engine's
-    pruning), so the cache keyed by identity hits for every recurring character.
-    """
-    hit = model.scratch.get(id(options))
-    if hit is not None and hit[0] is options:
-        return hit[1], hit[2], hit[3]
-    base = [cand.prior + _inner(cand.text, model) for cand in options]
-    firsts = [cand.text[0] for cand in options]
-    lasts = [cand.text[-1] for cand in options]
-    model.scratch[id(options)] = (options, base, firsts, lasts)
-    return base, firsts, lasts
-
-
-def _pair_scores(model: CharModel, left: str, chars: list[str], right: bool) -> list[float]:
-    """logp(left, c) for each c (``right``: logp(c, left) instead), via the model's memo."""
-    memo = model._memo
-    logp = model.logp
-    out = []
-    for c in chars:
-        v = memo.get(c + left if right else left + c)
-        if v is None:
-            v = logp(c, left) if right else logp(left, c)
-        out.append(v)
-    return out
-
-
-def _confidences(
-    group: Sequence[Slot], left: str, right: str, model: CharModel, choose: bool = False
-) -> None:
-    for n, slot in enumerate(group):
-        before = group[n - 1].options[group[n - 1].choice].text[-1] if n else left
-        after = group[n + 1].options[group[n + 1].choice].text[0] if n + 1 < len(group) else right
-        base, firsts, lasts = _local(slot.options, model)
-        local = list(base)
-        if before:
-            for k, v in enumerate(_pair_scores(model, before, firsts, False)):
-                local[k] += v
-        if after:
-            for k, v in enumerate(_pair_scores(model, after, lasts, True)):
-                local[k] += v
-        if choose:
-            slot.choice = max(range(len(local)), key=local.__getitem__)
-        top = local[slot.choice]
-        total = sum(math.exp(s - top) for s in local)
-        slot.confidence = round(1.0 / total, 4)
-
-
 #: Readings kept per damaged character for the search (by prior x unigram).
 KEEP = 8
 
@@ -381,42 +277,6 @@ def bracket_bonus(candidate: str, before: str) -> float:
     return BRACKET_NOT_OPEN
 
 
-def refine_slot(slot: Slot, left: str, right: str, model: CharModel, before: str = "") -> None:
-    """Re-decide one slot with its neighbours fixed (``left``/``right``: a few characters
-    of context each, '' at the edges), adding the word-match bonus to the readings within
-    :data:`BONUS_MARGIN` of the best and the bracket bonus (``before``: the line so far).
-    Sets choice and confidence.
-    """
-    base, firsts, lasts = _local(slot.options, model)
-    scores = list(base)
-    for k, first in enumerate(firsts):
-        if first in _CLOSERS:
-            scores[k] += bracket_bonus(slot.options[k].text, before)
-    if left:
-        for k, v in enumerate(_pair_scores(model, left[-1], firsts, False)):
-            scores[k] += v
-    if right:
-        for k, v in enumerate(_pair_scores(model, right[0], lasts, True)):
-            scores[k] += v
-    if model.intact:
-        for k, cand in enumerate(slot.options):
-            scores[k] += INTACT_WEIGHT * model.intact_bonus(left, cand.text, right)
-    if TRIGRAM_WEIGHT:
-        top = max(scores)
-        for k, cand in enumerate(slot.options):
-            if scores[k] > top - BONUS_MARGIN:
-                scores[k] += TRIGRAM_WEIGHT * model.trigram_bonus(left, cand.text, right)
-    top = max(scores)
-    for n, cand in enumerate(slot.options):
-        if scores[n] > top - BONUS_MARGIN:
-            bonus = model.word_bonus(left + cand.text + right, len(left))
-            scores[n] += WORD_WEIGHT * bonus
-    best = max(range(len(scores)), key=scores.__getitem__)
-    slot.choice = best
-    total = sum(math.exp(s - scores[best]) for s in scores)
-    slot.confidence = round(1.0 / total, 4)
-
-
 def prune(
     options: Sequence[Candidate], model: CharModel, keep: int | None = None
 ) -> tuple[Candidate, ...]:
@@ -427,3 +287,56 @@ def prune(
         return tuple(options)
     ranked = sorted(options, key=lambda c: -(c.prior + math.log(model.p_uni(c.text[0]))))
     return tuple(ranked[:keep])
+
+
+def language_from_counts(kana: int, hangul: int, han: int) -> str:
+    """The language whose model reads a document with these script counts (the rule of
+    :func:`_language`, shared with the array pass, which counts on arrays).
+
+    >>> language_from_counts(0, 0, 5), language_from_counts(1, 0, 5), language_from_counts(0, 0, 0)
+    ('zh', 'ja', 'en')
+    """
+    if hangul > max(kana, han):
+        return "ko"
+    if kana and kana * 20 >= han:
+        return "ja"
+    return "zh" if han else "en"
+
+
+def is_cont(byte: int) -> bool:
+    return byte == -2 or 0x80 <= byte <= 0xBF
+
+
+def slot_at(
+    toks: list[tuple[int, str]], i: int, need: int, table: CodecTable, losses: Losses
+) -> tuple[Slot, int]:
+    """The slot starting at lead token ``i``; returns it and the index after it."""
+    lead = toks[i][0]
+    j, seen = i + 1, list[int]()
+    while j < len(toks) and len(seen) < need and is_cont(toks[j][0]):
+        seen.append(-1 if toks[j][0] == -2 else toks[j][0])
+        j += 1
+    original = "".join(ch for _, ch in toks[i:j])
+    options = list(candidates((lead, *seen), table.codec, losses))
+    # What follows may hold the lost bytes themselves: '?' marks, an NBSP turned into a
+    # space; continuation bytes after them belong to this character too.
+    k, more, marks = j, list[int](), 0
+    while k < len(toks) and len(seen) + len(more) < need:
+        byte, ch = toks[k]
+        if byte == -1 and ch in " ?" and not (ch == " " and marks):
+            more.append(0xA0 if ch == " " else -1)
+            marks += 1
+        elif is_cont(byte) and marks:
+            more.append(-1 if byte == -2 else byte)
+        else:
+            break
+        k += 1
+    eaten = candidates((lead, *seen, *more), table.codec, losses) if marks else ()
+    if eaten:
+        tail = "".join(ch for _, ch in toks[j:k])
+        cost = dict(losses).get(SPACE, SPACE_WAS_NBSP) * (0xA0 in more)
+        options = [Candidate(c.text + tail, c.prior) for c in options]
+        options += [Candidate(c.text, c.prior + cost) for c in eaten]
+        original += tail
+        j = k
+    return Slot(original, tuple(options)), j
