@@ -25,7 +25,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from digestkit.evaluation.metrics import cer, levenshtein
-from digestkit.repair import repair_text
+from digestkit.repair import RepairConfig, repair_text
 from digestkit.repair.corrupt import LOSSY_KINDS, _chunks, corrupt
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +57,9 @@ def char_errors(gold: str, got: str) -> list[tuple[str, str, str]]:
     return errors
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, config: RepairConfig | None = None) -> int:
+    """Print the dev numbers; ``config`` (default: the defaults) is what is measured."""
+    config = config or RepairConfig()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lang", action="append", choices=sorted(SOURCES))
     parser.add_argument("--kind", action="append", choices=LOSSY_KINDS)
@@ -75,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         examples: dict[tuple[str, str], list[str]] = defaultdict(list)
         for n, (_name, clean) in enumerate(chunks):
             for kind in kinds:
-                got = repair_text(corrupt(clean, kind, seed=n)).text
+                got = repair_text(corrupt(clean, kind, seed=n), config).text
                 per_kind[kind].append(cer(got, clean))
                 edits += levenshtein(got, clean)
                 chars += len(clean)

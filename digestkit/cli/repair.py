@@ -242,7 +242,7 @@ def _run(items: Iterable[InputItem], total: int | None, options: Options, single
 def _outcomes(items: Iterable[InputItem], options: Options) -> Iterator[tuple[InputItem, Outcome]]:
     """Each document with its repair, in input order. With ``jobs`` > 1 the repairs run in
     worker processes, one thread each (repair is CPU-bound; within one process a long
-    document already uses two threads, see ``fastpass.THREADS``); reading
+    document already uses two threads, see ``RepairConfig.threads``); reading
     stays here, since archive members cannot cross processes, and at most ``2 * jobs``
     documents are in flight, so memory stays flat over a large archive."""
     if options.jobs <= 1:
@@ -255,7 +255,7 @@ def _outcomes(items: Iterable[InputItem], options: Options) -> Iterator[tuple[In
         return pending if isinstance(pending, Outcome) else pending.result()
 
     window: collections.deque[tuple[InputItem, Outcome | Future[Outcome]]] = collections.deque()
-    with ProcessPoolExecutor(options.jobs, initializer=_one_thread_each) as pool:
+    with ProcessPoolExecutor(options.jobs) as pool:
         for item in items:
             loaded = _load(item)
             pending = (
@@ -270,13 +270,6 @@ def _outcomes(items: Iterable[InputItem], options: Options) -> Iterator[tuple[In
         while window:
             done, pending = window.popleft()
             yield done, result(pending)
-
-
-def _one_thread_each() -> None:
-    """Worker processes already use every core: each repairs with one thread."""
-    from digestkit.repair import fastpass
-
-    fastpass.THREADS = 1
 
 
 def _handle(
@@ -334,7 +327,9 @@ def _repair_data(name: str, data: bytes, options: Options) -> Outcome:
             decoded = decode_as(data, options.encoding)
         except DecodeError as err:
             return Outcome(name, "failed", f"line {err.context['line']}: {err.message}")
-    fixed = repair_text(decoded.text, RepairConfig(lossy=options.lossy))
+    # Worker processes (jobs > 1) already use every core: each repairs with one thread.
+    config = RepairConfig(lossy=options.lossy, threads=1 if options.jobs > 1 else 0)
+    fixed = repair_text(decoded.text, config)
     after = (b"\xef\xbb\xbf" if decoded.bom else b"") + fixed.text.encode("utf-8")
     status = "repaired" if after != data else "unchanged"
     detail = _describe(decoded.encoding, fixed) if status == "repaired" else ""

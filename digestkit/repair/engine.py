@@ -14,12 +14,13 @@ chosen by the model). :func:`replay` runs them on any text.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
-from digestkit.repair import lossy as _lossy
 from digestkit.repair.detect import looks_like_mojibake
 from digestkit.repair.fastpass import fast_pass
 from digestkit.repair.lossless import (
@@ -40,7 +41,7 @@ from digestkit.repair.lossy import (
     slot_at,
 )
 from digestkit.repair.model import CharModel
-from digestkit.repair.types import RepairConfig, Repaired, RepairSpan, Spans
+from digestkit.repair.types import LossyWeights, RepairConfig, Repaired, RepairSpan, Spans
 
 __all__ = ["repair_pass", "repair_suspicious", "replay"]
 
@@ -241,15 +242,69 @@ def _assemble(text: str, runs: list[_Run]) -> tuple[str, list[RepairSpan], bool]
     return "".join(out), spans, lossy
 
 
-def _pass_steps(before: str, after: str, codec: str, lossy: bool) -> tuple[tuple[str, str], ...]:
+def _pass_steps(
+    before: str, after: str, codec: str, lossy: bool, config: RepairConfig, strong: bool
+) -> tuple[tuple[str, str], ...]:
     if not lossy:
         try:
             if before.encode(codec).decode("utf-8") == after:
                 return (("encode", codec), ("decode", "utf-8"))
         except UnicodeError:
             pass
-        return (("reread", codec),)
-    return (("rebuild", codec),)
+        return (("reread", plan_arg(codec, RepairConfig(lossy=False), strong)),)
+    return (("rebuild", plan_arg(codec, config, strong)),)
+
+
+def plan_arg(codec: str, config: RepairConfig, strong: bool) -> str:
+    """A ``reread``/``rebuild`` step's argument: the code page, then what else the pass
+    read, so that :func:`replay` gives the same text: ``weak`` (little evidence of
+    mojibake), ``document_prior=0``, ``weights={...}`` (those not at their default, JSON).
+    Default settings give the bare code page.
+
+    >>> plan_arg("cp1254", RepairConfig(), True)
+    'cp1254'
+    >>> plan_arg("cp1254", RepairConfig(document_prior=False, weights=LossyWeights(sure=0.9)), False)
+    'cp1254;weak;document_prior=0;weights={"sure":0.9}'
+    """
+    parts = [codec]
+    if not strong:
+        parts.append("weak")
+    if config.lossy and not config.document_prior:
+        parts.append("document_prior=0")
+    default = LossyWeights()
+    changed = {
+        f.name: getattr(config.weights, f.name)
+        for f in fields(LossyWeights)
+        if config.lossy and getattr(config.weights, f.name) != getattr(default, f.name)
+    }
+    if changed:
+        parts.append("weights=" + json.dumps(changed, separators=(",", ":")))
+    return ";".join(parts)
+
+
+def parse_plan_arg(arg: str, lossy: bool) -> tuple[str, RepairConfig, bool]:
+    """The code page, config and evidence a :func:`plan_arg` string records.
+
+    >>> parse_plan_arg('cp1254;weak;weights={"sure":0.9}', True)[1].weights.sure
+    0.9
+    """
+    codec, *flags = arg.split(";")
+    strong, prior, weights = True, True, LossyWeights()
+    for flag in flags:
+        key, _, value = flag.partition("=")
+        if key == "weak":
+            strong = False
+        elif key == "document_prior":
+            prior = value != "0"
+        elif key == "weights":
+            given = json.loads(value)
+            typed: dict[str, Any] = {
+                k: tuple(v) if isinstance(v, list) else v for k, v in given.items()
+            }
+            weights = replace(weights, **typed)
+        else:
+            raise ValueError(f"unknown setting {key!r} in repair step {arg!r}")
+    return codec, RepairConfig(lossy=lossy, document_prior=prior, weights=weights), strong
 
 
 def repair_suspicious(text: str, config: RepairConfig) -> Repaired:
@@ -271,11 +326,12 @@ def repair_suspicious(text: str, config: RepairConfig) -> Repaired:
         fixed, pass_spans, lossy = repair_pass(current, table, config, strong)
         if lossy and choice.ties:
             choice, (fixed, pass_spans, lossy) = _break_tie(current, choice, config)
+            strong = _is_strong(current, choice.codec)
         if fixed == current:
             break
         # Spans of an earlier pass are re-expressed against the final text by the last pass.
         spans = _merge_spans(text, fixed) if steps else pass_spans
-        steps.extend(_pass_steps(current, fixed, choice.codec, lossy))
+        steps.extend(_pass_steps(current, fixed, choice.codec, lossy, config, strong))
         if encoding is None:
             encoding, confidence = choice.codec, choice.confidence
         current = fixed
@@ -295,31 +351,29 @@ def _break_tie(
     for rank, codec in enumerate((choice.codec, *choice.ties)):
         strong = _is_strong(text, codec)
         fixed, spans, lossy = repair_pass(text, codec_table(codec), config, strong)
-        results.append((_fluency(fixed, spans), -rank, codec, (fixed, spans, lossy)))
+        results.append((_fluency(fixed, spans, config), -rank, codec, (fixed, spans, lossy)))
     _, _, codec, result = max(results)
     return replace(choice, codec=codec, confidence=round(choice.confidence * 0.75, 4)), result
 
 
-#: Characters of context on each side of a span that :func:`_fluency` segments into words.
-WORD_REACH = 6
-
-
-def _fluency(text: str, spans: Sequence[RepairSpan]) -> float:
+def _fluency(
+    text: str, spans: Sequence[RepairSpan], config: RepairConfig = RepairConfig()
+) -> float:
     """How well the repaired spans read: their bigram log-likelihood (one character of
     context each side) plus, weighted as the pass weighs it, the value of the words they
-    form with :data:`WORD_REACH` characters around them (:meth:`CharModel.segmentation_value`).
+    form with ``word_reach`` characters around them (:meth:`CharModel.segmentation_value`).
 
     Bigrams alone read ``#ネルチモーダル`` better than ``#マルチモーダル`` (``#ネ`` and
-    ``ネル`` are likelier pairs); the words tell them apart. On the development set the
-    tie between cp1252 and cp1254 is now settled right 45 times of 49 (42 before).
+    ``ネル`` are likelier pairs); the words tell them apart.
     """
-    model = CharModel(_language(text))
+    w = config.weights
+    model = CharModel(_language(text), weights=w)
     total = 0.0
     for s in spans:
         piece = text[max(0, s.start - 1) : s.end + 1]
         total += sum(model.logp(a, b) for a, b in zip(piece, piece[1:], strict=False))
-        wide = text[max(0, s.start - WORD_REACH) : s.end + WORD_REACH]
-        total += _lossy.WORD_WEIGHT * model.segmentation_value(wide)
+        wide = text[max(0, s.start - w.word_reach) : s.end + w.word_reach]
+        total += w.word_weight * model.segmentation_value(wide)
     return total
 
 
@@ -355,8 +409,8 @@ def replay(text: str, steps: tuple[tuple[str, str], ...]) -> str:
             i += 2
             continue
         if action in ("reread", "rebuild"):
-            config = RepairConfig(lossy=action == "rebuild")
-            text = repair_pass(text, codec_table(arg), config, _is_strong(text, arg))[0]
+            codec, config, strong = parse_plan_arg(arg, lossy=action == "rebuild")
+            text = repair_pass(text, codec_table(codec), config, strong)[0]
         else:
             import ftfy
 

@@ -27,6 +27,7 @@ from functools import lru_cache
 
 from digestkit.repair.lossless import CodecTable, codec_table
 from digestkit.repair.model import CharModel
+from digestkit.repair.types import LossyWeights
 
 __all__ = [
     "Candidate",
@@ -184,40 +185,6 @@ def estimate_losses(counts: dict[int, int], codec: str) -> tuple[tuple[int, floa
     return tuple(out)
 
 
-#: Readings kept per damaged character for the search (by prior x unigram).
-KEEP = 8
-
-#: Weight of the word-match bonus against the character bigram score. 0.5 until the model
-#: had running-text pairs (0.75 then cost seed 004 1.28% -> 1.41%); with them, 0.5 -> 0.75:
-#: dev edits ja 195 -> 187, zh 161 -> 161; test lossy and seed 004 unchanged.
-WORD_WEIGHT = 0.75
-#: Weight of the bonus for pairs the document shows intact (:meth:`CharModel.intact_bonus`).
-INTACT_WEIGHT = 0.5
-#: Only readings within this many nats of the best get the (costlier) word-match bonus.
-BONUS_MARGIN = 6.0
-#: Weight of the running-text trigram evidence (:meth:`CharModel.trigram_bonus`) when a
-#: doubtful slot is re-decided (only for readings within BONUS_MARGIN of the best). Dev
-#: edits ja / zh (``python -m eval.repair_dev``; 187 / 161 without), with build.TRIGRAM_WB
-#: 5: 0.5 -> 159 / 156, 0.75 -> 151 / 155, 1.0 -> 162 / 155; test (``make eval`` lossy
-#: rows) at 0.75: ja 14 -> 13 edits, zh 26 -> 24; the real seed-004 lines unchanged (CER
-#: 1.21%, 13 of 20 exact); over the whole of seed 004, 33 lines change, by hand ~20 for the
-#: better (仍使用, 反向传播, 揭示, 协作, 低比特) and ~7 for the worse (所提 -> 所描, 仍能 -> 从能).
-#: A symmetric form (the context without the reading: log(1 + count / (alpha * P)) with P
-#: the slot's bigram posterior) did less: alpha 1: dev 161 / 155, test ja 13, zh 24.
-#: With the machine-learning running text in the pairs and in the triples (corpus.ML_ZH /
-#: ML_JA; dev without trigrams ja 166, zh 127): 0.5 -> 133 / 130, 0.75 -> 138 / 130, 1.0 ->
-#: 131 / 125, 1.25 -> 126 / 122, 1.5 -> 141 / 119, 2.0 -> 172 / 123; test at 1.25: ja 14 -> 8
-#: edits, zh 21 -> 14 (0.75: 13 / 19); the real seed-004 lines unchanged (1.10%, 14 of 20
-#: exact). Over the whole of seed 004 against no trigrams, by hand ~37 sites for the better
-#: (与/中/不 between nouns, 仍, 揭示, 低比特, 小模型, 协作, 自发, 分块, 反向传播, 最坏) and ~14
-#: for the worse (仍能 -> 从能, 所提 -> 所描, 协同 -> 子同, 语义 -> 词义) plus a repeated heading,
-#: 与基线方法 -> 丁基线方法 (x9): the context 与基 is known to the running text, so an unseen
-#: continuation costs it, while 丁基 is unknown and costs nothing. That asymmetry is the known
-#: weak point of this term (any weight above 0 flipped that heading with this model); the
-#: segmentation-aware word bonus (丁基 competes with 基线 for 基) later brought it back.
-TRIGRAM_WEIGHT = 1.25
-
-
 #: Closing brackets and their openers: a closer is likely where its opener is still open.
 _CLOSERS = {
     "」": "「",
@@ -229,43 +196,40 @@ _CLOSERS = {
     "”": "“",
     ")": "(",
 }
-BRACKET_OPEN = 2.0
-BRACKET_NOT_OPEN = -1.0
 
 
 #: The "在 … 中" frame (Chinese): a damaged 与 / 不 / 中 (one lost byte makes them the same
-#: E4 B8 pattern) is 中 far more often when 在 opened the clause before it. Log-ratios of
-#: P(在 open | reading) to P(在 open), counted over the 128 与/不/中 of the dev prose
-#: (fixtures/repair/clean_zh.txt + dev_zh.txt: 31 with 在 open), add-one smoothed. Only the
-#: open side is used: the closed side (中 -0.52) flipped a right 中 in 场景中的 of a seed-004
-#: line, and dropping it also helps the dev set (254 -> 252 edits; 267 without frames).
+#: E4 B8 pattern) is 中 far more often when 在 opened the clause before it; the log-ratios
+#: are :attr:`LossyWeights.frame_bonus`, in this order.
 FRAME_OPENER = "在"
-FRAME_BONUS = {"与": (-1.15, 0.0), "不": (-0.39, 0.0), "中": (0.82, 0.0)}
+FRAME_CHARS = "与不中"
 #: What ends the clause a frame looks back over.
 CLAUSE_STOP = frozenset("，。；：！？、\n,.;:!?")
 
 
-def frame_bonus(candidate: str, before: str) -> float:
+def frame_bonus(candidate: str, before: str, weights: LossyWeights) -> float:
     """Log-bonus of a 与 / 不 / 中 reading given the clause so far (``before``).
 
-    >>> frame_bonus("中", "我们在训练"), frame_bonus("中", "结果，在"), frame_bonus("与", "在训练")
+    >>> w = LossyWeights()
+    >>> frame_bonus("中", "我们在训练", w), frame_bonus("中", "结果，在", w), frame_bonus("与", "在训练", w)
     (0.82, 0.82, -1.15)
     """
-    pair = FRAME_BONUS.get(candidate[:1])
-    if pair is None:
+    at = FRAME_CHARS.find(candidate[:1]) if candidate else -1
+    if at < 0:
         return 0.0
     for ch in reversed(before):
         if ch in CLAUSE_STOP:
             break
         if ch == FRAME_OPENER:
-            return pair[0]
-    return pair[1]
+            return weights.frame_bonus[at]
+    return 0.0
 
 
-def bracket_bonus(candidate: str, before: str) -> float:
+def bracket_bonus(candidate: str, before: str, weights: LossyWeights) -> float:
     """Log-bonus for a closing bracket whose opener is unmatched in ``before``.
 
-    >>> bracket_bonus("」", "「アハモーメント"), bracket_bonus("」", "アハモーメント")
+    >>> w = LossyWeights()
+    >>> bracket_bonus("」", "「アハモーメント", w), bracket_bonus("」", "アハモーメント", w)
     (2.0, -1.0)
     """
     opener = _CLOSERS.get(candidate[:1])
@@ -273,16 +237,13 @@ def bracket_bonus(candidate: str, before: str) -> float:
         return 0.0
     open_at = before.rfind(opener)
     if open_at >= 0 and before.find(candidate[0], open_at) < 0:
-        return BRACKET_OPEN
-    return BRACKET_NOT_OPEN
+        return weights.bracket_open
+    return weights.bracket_not_open
 
 
-def prune(
-    options: Sequence[Candidate], model: CharModel, keep: int | None = None
-) -> tuple[Candidate, ...]:
+def prune(options: Sequence[Candidate], model: CharModel, keep: int) -> tuple[Candidate, ...]:
     """The ``keep`` readings with the best prior x unigram probability (search stays small;
     a reading outside them would need an unusually strong context to win)."""
-    keep = keep or KEEP
     if len(options) <= keep:
         return tuple(options)
     ranked = sorted(options, key=lambda c: -(c.prior + math.log(model.p_uni(c.text[0]))))

@@ -15,9 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digestkit.repair.fastpass import CONTEXT, _word_bonus, codepoints
+from digestkit.repair.fastpass import _word_bonus, codepoints
 from digestkit.repair.model import CharModel
 from digestkit.repair.model.arrays import DocumentScorer, HashTable, ModelArrays, word_hashes
+from digestkit.repair.types import CONTEXT
 from tests.conftest import seed_path
 
 _KEYS = st.one_of(

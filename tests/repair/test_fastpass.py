@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,12 +18,15 @@ from hypothesis import strategies as st
 from digestkit.repair import fastpass, repair_text
 from digestkit.repair.fastpass import _byte_map, _runs, codepoints, fast_pass
 from digestkit.repair.lossless import codec_table
-from digestkit.repair.types import RepairConfig
+from digestkit.repair.types import LossyWeights, RepairConfig
 from tests.conftest import seed_path
 from tests.repair.cases import load_cases
 
 EVAL_PAIRS = Path(__file__).resolve().parents[2] / "fixtures" / "eval" / "repair_pairs.json"
 CODECS = ("cp1252", "cp1254", "cp1250", "latin-1", "mac_roman", "cp437")
+#: Every slot goes to round two and every pair of slots may move in round three (from its
+#: best reading by outer score and the current one), so rarely deciding terms get to.
+EAGER_ONE = LossyWeights(sure=1.01, pair_margin=0.0, pair_keep=1)
 
 
 @pytest.fixture(scope="module")
@@ -49,15 +53,17 @@ def test_clean_seed_whole_file_unchanged(number: int) -> None:
     assert repair_text(text).text == text
 
 
-@pytest.mark.skipif(fastpass.KERNEL is None, reason="the C kernel is not built")
-def test_kernel_equals_numpy_pass(eval_results, monkeypatch: pytest.MonkeyPatch) -> None:
+NUMPY = RepairConfig(kernel=False)
+needs_kernel = pytest.mark.skipif(fastpass._compiled is None, reason="the C kernel is not built")
+
+
+@needs_kernel
+def test_kernel_equals_numpy_pass(eval_results) -> None:
     texts = [c["corrupted"] for c, _, _ in eval_results if c["category"] == "lossy"]
     texts.append(seed_path(4).read_text(encoding="utf-8"))
     for text in texts:
         compiled = repair_text(text)
-        monkeypatch.setattr(fastpass, "KERNEL", None)
-        numpy_only = repair_text(text)
-        monkeypatch.undo()
+        numpy_only = repair_text(text, NUMPY)
         assert compiled.text == numpy_only.text
         assert compiled.spans == numpy_only.spans
 
@@ -70,10 +76,10 @@ def test_kernel_is_built_where_a_compiler_is() -> None:
 
     if not shutil.which(sysconfig.get_config_var("CC").split()[0] or "cc"):
         pytest.skip("no C compiler on this machine: the numpy pass is the expected one")
-    assert fastpass.KERNEL is not None
+    assert fastpass._compiled is not None
 
 
-@pytest.mark.skipif(fastpass.KERNEL is None, reason="the C kernel is not built")
+@needs_kernel
 @settings(max_examples=100, deadline=None)
 @given(
     st.lists(
@@ -103,44 +109,33 @@ def test_kernel_equals_numpy_on_random_damage(clean: str, kind: str, eager: bool
     # eager: every slot goes to round two and every pair of slots may change in round
     # three, from the best reading of each by its outer score and the current one (often
     # another), so every term of theirs gets to decide something.
-    saved = fastpass.SURE, fastpass.PAIR_MARGIN, fastpass.PAIR_KEEP
-    if eager:
-        fastpass.SURE, fastpass.PAIR_MARGIN, fastpass.PAIR_KEEP = 1.01, 0.0, 1
-    try:
-        for codec in ("cp1252", "cp1254", "cp1250"):
-            compiled = fast_pass(text, codec_table(codec), RepairConfig())
-            kernel, fastpass.KERNEL = fastpass.KERNEL, None
-            try:
-                numpy_only = fast_pass(text, codec_table(codec), RepairConfig())
-            finally:
-                fastpass.KERNEL = kernel
-            assert compiled[0] == numpy_only[0]
-            assert tuple(compiled[1]) == tuple(numpy_only[1])
-    finally:
-        fastpass.SURE, fastpass.PAIR_MARGIN, fastpass.PAIR_KEEP = saved
+    config = RepairConfig(weights=EAGER_ONE) if eager else RepairConfig()
+    for codec in ("cp1252", "cp1254", "cp1250"):
+        compiled = fast_pass(text, codec_table(codec), config)
+        numpy_only = fast_pass(text, codec_table(codec), replace(config, kernel=False))
+        assert compiled[0] == numpy_only[0]
+        assert tuple(compiled[1]) == tuple(numpy_only[1])
 
 
-@pytest.mark.parametrize("kernel", [fastpass.KERNEL, None], ids=["compiled", "numpy"])
-def test_round_three_moves_a_pair_together(kernel, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("kernel", [True, False], ids=["compiled", "numpy"])
+def test_round_three_moves_a_pair_together(kernel: bool) -> None:
     # cp1250 loses チ's two last bytes and one of ャ's: the bigrams prefer トっ, and neither
     # slot alone can move (チっ and トャ read worse); テクスチャ is a word only as a whole.
     from digestkit.repair.corrupt import corrupt
 
     clean = "細かいテクスチャと"
     damaged = corrupt(clean, "cp1250-ignore")
-    monkeypatch.setattr(fastpass, "KERNEL", kernel)
-    assert repair_text(damaged).text == clean
-    monkeypatch.setattr(fastpass, "PAIR_MARGIN", math.inf)  # no pair ever changes
-    assert repair_text(damaged).text == "細かいテクストっと"
+    assert repair_text(damaged, RepairConfig(kernel=kernel)).text == clean
+    no_pairs = RepairConfig(kernel=kernel, weights=LossyWeights(pair_margin=math.inf))
+    assert repair_text(damaged, no_pairs).text == "細かいテクストっと"
 
 
-@pytest.mark.parametrize("kernel", [fastpass.KERNEL, None], ids=["compiled", "numpy"])
-def test_round_three_counts_a_word_once(kernel, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("kernel", [True, False], ids=["compiled", "numpy"])
+def test_round_three_counts_a_word_once(kernel: bool) -> None:
     # 揶揄 (two rare characters that occur only together) is a strong word; counted once per
     # centre it outbid 架构 and took 架构与 to 揶揄中.
     case = next(c for c in load_cases("in_the_wild") if c["label"] == "seed004:50")
-    monkeypatch.setattr(fastpass, "KERNEL", kernel)
-    assert "架构" in repair_text(case["in"]).text
+    assert "架构" in repair_text(case["in"], RepairConfig(kernel=kernel)).text
 
 
 # -- structure ------------------------------------------------------------------------------
@@ -243,11 +238,9 @@ def test_spans_of_eval_lossy(eval_results) -> None:
         _check_spans(result.text, result.spans)
 
 
-@pytest.mark.skipif(fastpass.KERNEL is None, reason="the C kernel is not built")
+@needs_kernel
 @pytest.mark.parametrize("kind", ["seed004", "cp1252-ignore", "cp1252-strip-invisible", None])
-def test_two_threads_decide_what_one_does(
-    kind: str | None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_two_threads_decide_what_one_does(kind: str | None) -> None:
     """A long document is split between two threads only where the halves cannot see each
     other: text and spans are those of one thread (seed 004 itself, and long corrupted
     Chinese with many damaged characters and lost NBSPs)."""
@@ -259,14 +252,13 @@ def test_two_threads_decide_what_one_does(
     codec = "cp1252" if kind and kind.startswith("cp1252") else "cp1254"
     results = []
     for threads in (1, 2):
-        monkeypatch.setattr(fastpass, "THREADS", threads)
-        out, spans, lossy = fast_pass(text, codec_table(codec), RepairConfig())
+        out, spans, lossy = fast_pass(text, codec_table(codec), RepairConfig(threads=threads))
         results.append((out, tuple(spans), lossy))
     assert results[0] == results[1]
     assert results[0][2]
 
 
-@pytest.mark.skipif(fastpass.KERNEL is None, reason="the C kernel is not built")
+@needs_kernel
 def test_concurrent_callers_get_what_one_gets() -> None:
     """The kernel releases the GIL and keeps its caches in a small pool: callers in several
     Python threads at once (more than the pool holds) each get the text one caller gets."""
@@ -287,12 +279,10 @@ def test_concurrent_callers_get_what_one_gets() -> None:
     assert together == alone * 4
 
 
-@pytest.mark.skipif(fastpass.KERNEL is None, reason="the C kernel is not built")
+@needs_kernel
 @pytest.mark.parametrize("keep", [None, 1, 8], ids=["tuned", "eager-one", "eager-eight"])
 @pytest.mark.parametrize("lang", ["ja", "zh"])
-def test_kernel_equals_numpy_on_the_dev_set(
-    lang: str, keep: int | None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_kernel_equals_numpy_on_the_dev_set(lang: str, keep: int | None) -> None:
     """The dev prose under every lossy kind (every other chunk): brackets and frames look
     back over a whole line, which once made the numpy pass order slots differently. Eager
     (every fourth chunk): every slot goes to round two and every pair of slots is free to
@@ -301,33 +291,26 @@ def test_kernel_equals_numpy_on_the_dev_set(
     from digestkit.repair.corrupt import LOSSY_KINDS, corrupt
     from eval.repair_dev import dev_chunks
 
+    config = RepairConfig()
     if keep is not None:
-        monkeypatch.setattr(fastpass, "SURE", 1.01)
-        monkeypatch.setattr(fastpass, "PAIR_MARGIN", 0.0)
-        monkeypatch.setattr(fastpass, "PAIR_KEEP", keep)
+        config = RepairConfig(weights=replace(EAGER_ONE, pair_keep=keep))
     for n, (_, chunk) in enumerate(dev_chunks(lang)):
         if n % (2 if keep is None else 4):
             continue
         for seed, kind in enumerate(LOSSY_KINDS):
             text = corrupt(chunk, kind, seed=seed)
-            compiled = repair_text(text)
-            with monkeypatch.context() as m:
-                m.setattr(fastpass, "KERNEL", None)
-                numpy_only = repair_text(text)
+            compiled = repair_text(text, config)
+            numpy_only = repair_text(text, replace(config, kernel=False))
             assert compiled.text == numpy_only.text, (kind, chunk[:40])
             assert compiled.spans == numpy_only.spans, (kind, chunk[:40])
 
 
-@pytest.mark.skipif(fastpass.KERNEL is None, reason="the C kernel is not built")
-def test_kernel_equals_numpy_without_document_prior(
-    eval_results, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@needs_kernel
+def test_kernel_equals_numpy_without_document_prior(eval_results) -> None:
     config = RepairConfig(document_prior=False)
     texts = [c["corrupted"] for c, _, _ in eval_results if c["category"] == "lossy"][::3]
     for text in texts:
         compiled = repair_text(text, config)
-        monkeypatch.setattr(fastpass, "KERNEL", None)
-        numpy_only = repair_text(text, config)
-        monkeypatch.undo()
+        numpy_only = repair_text(text, replace(config, kernel=False))
         assert compiled.text == numpy_only.text
         assert compiled.spans == numpy_only.spans

@@ -25,6 +25,7 @@ import numpy as np
 
 from digestkit.repair import model as _model
 from digestkit.repair.model import CLAUSE_END, LanguageTables, load_model
+from digestkit.repair.types import LossyWeights
 
 __all__ = [
     "DocumentScorer",
@@ -291,7 +292,13 @@ class ModelArrays:
             state = self._alpha[cps]
         return state == 1
 
-    def prior(self, a: np.ndarray, b: np.ndarray, ascii_p: np.ndarray | None = None) -> np.ndarray:
+    def prior(
+        self,
+        a: np.ndarray,
+        b: np.ndarray,
+        ascii_p: np.ndarray | None = None,
+        opener_before_end: float = LossyWeights.opener_before_end,
+    ) -> np.ndarray:
         """P(b | a) under the language prior (:meth:`CharModel._prior`, vectorised).
 
         ``ascii_p`` is P(c) for ASCII c from the document (zeros: outside prior).
@@ -306,7 +313,7 @@ class ModelArrays:
         p = pair + self.weight[a] * uni
         ends = self.clause_end[b]
         damp = np.where(ends, self.openers[a], self.closers[a] & ~_SPACES[b])
-        return np.where(damp, _model.OPENER_BEFORE_END * p, p)
+        return np.where(damp, opener_before_end * p, p)
 
     def p_uni(self, cps: np.ndarray, ascii_p: np.ndarray | None = None) -> np.ndarray:
         """P(c) (:meth:`CharModel.p_uni`): ASCII from ``ascii_p`` when the tables lack it."""
@@ -369,8 +376,9 @@ class DocumentScorer:
     counts (second round).
     """
 
-    def __init__(self, arrays: ModelArrays, known: np.ndarray):
+    def __init__(self, arrays: ModelArrays, known: np.ndarray, weights: LossyWeights | None = None):
         self.arrays = arrays
+        self.weights = weights or LossyWeights()
         total = max(len(known), 1)
         counts = np.bincount(known[known < 0x80], minlength=0x80).astype(np.float64)
         self.ascii_p = counts / total
@@ -400,9 +408,9 @@ class DocumentScorer:
     ) -> tuple[np.ndarray, np.ndarray]:
         """log P(b | a) for arrays of code points (all >= 0), and (with ``counts``; zeros
         otherwise) how many times the document shows each pair intact."""
-        p = self.arrays.prior(a, b, self.ascii_p)
+        p = self.arrays.prior(a, b, self.ascii_p, self.weights.opener_before_end)
         seen_n = np.zeros(len(a))
-        weight = _model.CACHE_WEIGHT
+        weight = self.weights.cache_weight
         left_counts = self.intact_left
         if left_counts is not None and self.intact is not None and (weight or counts):
             left = left_counts[np.minimum(a, len(left_counts) - 1)]
@@ -413,7 +421,7 @@ class DocumentScorer:
                 if weight:
                     p[seen] = (1 - weight) * p[seen] + weight * seen_n[seen] / left[seen]
         if self.doc_total and self.doc_counts is not None:
-            w_uni = _model.DOC_WEIGHTS[1]
+            w_uni = self.weights.doc_weight
             docs = self.doc_counts[np.minimum(b, len(self.doc_counts) - 1)]
             docs[b >= len(self.doc_counts)] = 0
             p = (1 - w_uni) * p + w_uni * docs / self.doc_total
