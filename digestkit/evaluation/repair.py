@@ -28,9 +28,6 @@ log = logging.getLogger(__name__)
 
 PAIRS_FILE = Path("eval") / "repair_pairs.json"
 CLEAN_SEEDS = ("000", "001", "002", "003")
-# Kinds whose corruption keeps every byte: repair must be exact on them. Anything else
-# (bytes dropped or replaced, invisible characters stripped, mixed spans) is lossy.
-_LOSSLESS_HINTS = ("latin", "cp12", "mac", "cp437", "double", "lossless")
 
 
 @dataclass(frozen=True)
@@ -56,19 +53,26 @@ class CaseScore:
 
 
 def is_lossless(kind: str) -> bool:
-    """Whether a corruption kind keeps every byte (so repair must be exact).
+    """Whether a corruption kind keeps every byte (so repair must be exact), as the one
+    table of kinds says (:data:`digestkit.repair.corrupt.KINDS`).
 
-    >>> is_lossless("cp1252"), is_lossless("cp1252-ignore"), is_lossless("clean")
-    (True, False, False)
+    >>> is_lossless("cp1252"), is_lossless("cp1252-ignore"), is_lossless("mixed")
+    (True, False, True)
     """
-    lossy_marks = ("ignore", "replace", "fffd", "question", "strip", "drop", "seed004", "lossy")
-    if any(mark in kind for mark in lossy_marks):
-        return False
-    return any(hint in kind for hint in _LOSSLESS_HINTS)
+    from digestkit.repair.corrupt import KINDS
+
+    known = KINDS.get(kind)
+    if known is None:
+        raise ValueError(f"unknown corruption kind {kind!r}: give the case a category")
+    return not known.lossy
 
 
 def category(kind: str) -> str:
-    """``clean``, ``lossless`` or ``lossy`` (mixed documents count as lossy unless lossless)."""
+    """``clean``, ``lossless`` or ``lossy``, from the table of kinds.
+
+    >>> category("clean"), category("mixed-lossy")
+    ('clean', 'lossy')
+    """
     if kind == "clean":
         return "clean"
     return "lossless" if is_lossless(kind) else "lossy"
