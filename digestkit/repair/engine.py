@@ -61,6 +61,7 @@ class _Run:
     pieces: list[Piece] = field(default_factory=list)
     #: Set once a damaged character was rebuilt (see :func:`_rebuild`).
     confidence: float | None = None
+    characters: tuple[tuple[int, float], ...] = ()
 
     @property
     def lossy(self) -> bool:
@@ -216,6 +217,7 @@ def _rebuild(text: str, runs: list[_Run], table: CodecTable, config: RepairConfi
         span = by_start.get(r.start)
         if span is not None and span.original == r.original:
             r.pieces, r.confidence = [span.replacement], span.confidence
+            r.characters = span.characters
         else:  # the pass left it alone: so does this one
             r.pieces, r.confidence = [r.original], 1.0
 
@@ -235,7 +237,7 @@ def _assemble(text: str, runs: list[_Run]) -> tuple[str, list[RepairSpan], bool]
         lossy = lossy or r.lossy
         out.append(new)
         if new != r.original:
-            spans.append(RepairSpan(pos, pos + len(new), r.original, new, conf, kind))
+            spans.append(RepairSpan(pos, pos + len(new), r.original, new, conf, kind, r.characters))
         pos += len(new)
         prev = r.end
     out.append(text[prev:])

@@ -300,7 +300,7 @@ def fast_pass(
         final, out, pos = _assemble(emit, slots, choice, cps)
     _pair_round(slots, base, out, pos, choice, conf, scorer)
     final, out, pos = _assemble(emit, slots, choice, cps)
-    return doc.finish(final, run_id[dec_pos], run_id[slots.start], conf)
+    return doc.finish(final, run_id[dec_pos], run_id[slots.start], conf, slot_starts=slots.start)
 
 
 def _decode(
@@ -341,6 +341,7 @@ class _Runs:
         slot_runs: np.ndarray | None = None,
         conf: np.ndarray | None = None,
         out: str | None = None,
+        slot_starts: np.ndarray | None = None,
     ) -> tuple[str, Sequence[RepairSpan], bool]:
         """The repaired text (``out`` when the caller has it already) and one span per
         run that changed (like the run-wise pass); the spans are built when first read
@@ -361,6 +362,11 @@ class _Runs:
             lowest = np.ones(n_runs)
             if slot_runs is not None and conf is not None and len(slot_runs):
                 np.minimum.at(lowest, slot_runs, conf)
+            per_run: dict[int, list[tuple[int, float]]] = {}
+            if slot_runs is not None and conf is not None and slot_starts is not None:
+                at = before[slot_starts].tolist()
+                for r, o, c in zip(slot_runs.tolist(), at, conf.tolist(), strict=True):
+                    per_run.setdefault(r, []).append((o, c))
             spans = []
             starts, ends = runs_start.tolist(), runs_end.tolist()
             o_starts, o_ends = before[runs_start].tolist(), before[runs_end].tolist()
@@ -370,7 +376,10 @@ class _Runs:
                 new = out[o_starts[r] : o_ends[r]]
                 if new != original:
                     kind = "lossy" if lossy_runs[r] else "lossless"
-                    spans.append(RepairSpan(o_starts[r], o_ends[r], original, new, lows[r], kind))
+                    each = tuple((o - o_starts[r], c) for o, c in per_run.get(r, ()))
+                    spans.append(
+                        RepairSpan(o_starts[r], o_ends[r], original, new, lows[r], kind, each)
+                    )
             return spans
 
         return out, Spans(build), bool(has_slot.any())
@@ -1445,4 +1454,4 @@ def _compiled_pass(
         cps, emit, start, end, tail_start, multi, first32, slots.prior,
         keeps, slots.pid, k, _model_buffers(slots.arrays), params, choice, conf, final,
     )  # fmt: skip
-    return doc.finish(final, decoded_runs, run_of[kept], conf, out)
+    return doc.finish(final, decoded_runs, run_of[kept], conf, out, start)

@@ -56,8 +56,9 @@ class RepairSpan:
     ``start``/``end`` are offsets in the repaired text; ``replacement`` equals
     ``text[start:end]``; ``original`` is what the input had there. ``kind`` is
     ``"lossless"`` (bytes re-read, nothing guessed) or ``"lossy"`` (lost bytes chosen by the
-    language model); ``confidence`` is 1.0 for lossless spans and the model's posterior
-    margin for lossy ones, so the doubtful spans sort first.
+    language model); ``confidence`` is 1.0 for lossless spans and, for lossy ones, the
+    lowest posterior of its damaged characters (each listed in ``characters``), so the
+    doubtful spans sort first.
 
     >>> RepairSpan(0, 1, "Ã©", "é", 1.0, "lossless").replacement
     'é'
@@ -69,6 +70,8 @@ class RepairSpan:
     replacement: str
     confidence: float
     kind: str
+    #: Lossy spans: (offset in ``replacement``, confidence) of each damaged character.
+    characters: tuple[tuple[int, float], ...] = ()
 
 
 class Spans(Sequence[RepairSpan]):
