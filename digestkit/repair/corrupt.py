@@ -46,6 +46,25 @@ class Kind:
     name: str
     lossy: bool
     codec: str
+    #: Bytes whose character is removed or replaced after decoding (soft hyphen 0xAD, NBSP
+    #: 0xA0 turned into a space): lost too, besides the code page's undefined bytes.
+    stripped: frozenset[int] = frozenset()
+
+    def lost_bytes(self) -> frozenset[int]:
+        """The byte values this damage loses (empty for lossless kinds).
+
+        >>> sorted(hex(b) for b in KINDS["seed004"].lost_bytes())
+        ['0x81', '0x8d', '0x8e', '0x8f', '0x90', '0x9d', '0x9e', '0xad']
+        """
+        if not self.lossy:
+            return frozenset()
+        undefined = set()
+        for b in range(0x80, 0x100):
+            try:
+                bytes([b]).decode(self.codec)
+            except UnicodeDecodeError:
+                undefined.add(b)
+        return frozenset(undefined) | self.stripped
 
 
 #: Every corruption kind: the one table the generator, ``make eval`` and the tests read.
@@ -63,10 +82,10 @@ KINDS: dict[str, Kind] = {
         Kind("cp1252-ignore", True, "cp1252"),
         Kind("cp1252-replace", True, "cp1252"),
         Kind("cp1252-question", True, "cp1252"),
-        Kind("cp1252-strip-invisible", True, "cp1252"),
+        Kind("cp1252-strip-invisible", True, "cp1252", frozenset({0xAD, 0xA0})),
         Kind("cp1250-ignore", True, "cp1250"),
-        Kind("seed004", True, "cp1254"),
-        Kind("mixed-lossy", True, "cp1254"),
+        Kind("seed004", True, "cp1254", frozenset({0xAD})),
+        Kind("mixed-lossy", True, "cp1254", frozenset({0xAD})),
     )
 }
 LOSSLESS_KINDS: tuple[str, ...] = tuple(k for k, v in KINDS.items() if not v.lossy)
