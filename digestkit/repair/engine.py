@@ -320,7 +320,7 @@ def repair_suspicious(text: str, config: RepairConfig) -> Repaired:
         # still sees mojibake; this keeps repair idempotent on mixed inputs.
         if n and not looks_like_mojibake(current, config.codecs):
             break
-        choice = choose_codec(current, config.codecs)
+        choice = choose_codec(current, config.codecs, kernel=config.kernel)
         if choice is None:
             break
         strong = choice.valid >= STRONG
