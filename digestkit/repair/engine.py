@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+import numpy as np
+
 from digestkit.repair.detect import looks_like_mojibake
 from digestkit.repair.fastpass import fast_pass
 from digestkit.repair.lossless import (
@@ -40,7 +42,8 @@ from digestkit.repair.lossy import (
     sequence_length,
     slot_at,
 )
-from digestkit.repair.model import CharModel
+from digestkit.repair.model import _best_totals
+from digestkit.repair.model.arrays import _POSITIVE, ModelArrays, string_codes, word_hashes
 from digestkit.repair.types import LossyWeights, RepairConfig, Repaired, RepairSpan, Spans
 
 __all__ = ["repair_pass", "repair_suspicious", "replay"]
@@ -361,22 +364,45 @@ def _break_tie(
 def _fluency(
     text: str, spans: Sequence[RepairSpan], config: RepairConfig = RepairConfig()
 ) -> float:
-    """How well the repaired spans read: their bigram log-likelihood (one character of
-    context each side) plus, weighted as the pass weighs it, the value of the words they
-    form with ``word_reach`` characters around them (:meth:`CharModel.segmentation_value`).
+    """How well the repaired spans read: their bigram log-likelihood under the prior (one
+    character of context each side) plus, weighted as the pass weighs it, the value of the
+    words they form with ``word_reach`` characters around them (:func:`segmentation_value`).
+    On the model's arrays (:class:`.ModelArrays`), so no text model is parsed.
 
     Bigrams alone read ``#ネルチモーダル`` better than ``#マルチモーダル`` (``#ネ`` and
     ``ネル`` are likelier pairs); the words tell them apart.
     """
     w = config.weights
-    model = CharModel(_language(text), weights=w)
+    arrays = ModelArrays.get(_language(text))
     total = 0.0
     for s in spans:
         piece = text[max(0, s.start - 1) : s.end + 1]
-        total += sum(model.logp(a, b) for a, b in zip(piece, piece[1:], strict=False))
+        if len(piece) > 1:
+            cps = np.array([ord(c) for c in piece], np.int64)
+            p = arrays.prior(cps[:-1], cps[1:], None, w.opener_before_end)
+            total += float(np.log(p).sum())
         wide = text[max(0, s.start - w.word_reach) : s.end + w.word_reach]
-        total += w.word_weight * model.segmentation_value(wide)
+        total += w.word_weight * segmentation_value(arrays, wide)
     return total
+
+
+def segmentation_value(arrays: ModelArrays, text: str, longest: int = 7) -> float:
+    """The best total of word values (:meth:`.ModelArrays.words`) over non-overlapping
+    words of ``text`` (0 when it holds no known word); :meth:`.CharModel.segmentation_value`
+    on arrays.
+
+    >>> ja = ModelArrays.get("ja")
+    >>> segmentation_value(ja, "マルチモーダル") > segmentation_value(ja, "ネルチモーダル") >= 0
+    True
+    """
+    n = len(text)
+    where = [(s, e) for s in range(n) for e in range(s + 2, min(n, s + longest) + 1)]
+    if not where:
+        return 0.0
+    codes = string_codes([text[s:e] for s, e in where], longest)
+    values = arrays.words()[0].get(word_hashes(codes).view(np.int64) & _POSITIVE, 0.0)
+    found = [(s, e, v) for (s, e), v in zip(where, values.tolist(), strict=True) if v > 0]
+    return _best_totals(found, 0, n)[n]
 
 
 def _merge_spans(original: str, final: str) -> list[RepairSpan]:

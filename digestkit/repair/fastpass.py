@@ -49,7 +49,6 @@ from digestkit.repair.lossy import (
     language_from_counts,
     slot_at,
 )
-from digestkit.repair.model import CharModel
 from digestkit.repair.model.arrays import (
     CONTEXT_KEY,
     DocumentScorer,
@@ -112,16 +111,16 @@ def _prev_true(mask: np.ndarray) -> np.ndarray:
 
 
 def _ranked(options: Sequence[Candidate], lang: str, keep: int) -> tuple[Candidate, ...]:
-    """``lossy.prune``'s ``keep`` readings, best first (prior x unigram of the first
-    character; slots in a group keep only the first ``chain_keep``)."""
-    model = _char_model(lang)
-    kept = lossy.prune(options, model, keep)
-    return tuple(sorted(kept, key=lambda c: -(c.prior + math.log(model.p_uni(c.text[0])))))
+    """The ``keep`` readings with the best prior x unigram of the first character, best
+    first (slots in a group keep only the first ``chain_keep``); the unigram is the
+    arrays' (:attr:`.ModelArrays.uni`, what :meth:`.CharModel.p_uni` gives a non-ASCII
+    character), so no text model is parsed."""
+    uni = ModelArrays.get(lang).uni
 
+    def score(c: Candidate) -> float:
+        return -(c.prior + math.log(float(uni[ord(c.text[0])])))
 
-@lru_cache(maxsize=8)
-def _char_model(lang: str) -> CharModel:
-    return CharModel(lang)
+    return tuple(sorted(options, key=score)[:keep])
 
 
 def _observed(key: int) -> tuple[int, ...]:
