@@ -21,12 +21,10 @@ from __future__ import annotations
 import itertools
 import math
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from digestkit.repair.lossless import CodecTable, codec_table
-from digestkit.repair.model import CharModel
 from digestkit.repair.types import LossyWeights
 
 __all__ = [
@@ -38,7 +36,6 @@ __all__ = [
     "is_cont",
     "language_from_counts",
     "estimate_losses",
-    "prune",
     "sequence_length",
     "slot_at",
 ]
@@ -239,15 +236,6 @@ def bracket_bonus(candidate: str, before: str, weights: LossyWeights) -> float:
     if open_at >= 0 and before.find(candidate[0], open_at) < 0:
         return weights.bracket_open
     return weights.bracket_not_open
-
-
-def prune(options: Sequence[Candidate], model: CharModel, keep: int) -> tuple[Candidate, ...]:
-    """The ``keep`` readings with the best prior x unigram probability (search stays small;
-    a reading outside them would need an unusually strong context to win)."""
-    if len(options) <= keep:
-        return tuple(options)
-    ranked = sorted(options, key=lambda c: -(c.prior + math.log(model.p_uni(c.text[0]))))
-    return tuple(ranked[:keep])
 
 
 def language_from_counts(kana: int, hangul: int, han: int) -> str:

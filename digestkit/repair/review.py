@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import bisect
 import html
-import math
 from dataclasses import dataclass
 
-from digestkit.repair.types import RepairConfig, Repaired, RepairSpan
+from digestkit.repair.types import Repaired, RepairSpan
 
 __all__ = ["MARK_CLOSE", "MARK_OPEN", "Doubt", "doubts", "line_column", "mark_doubts"]
 
@@ -100,7 +99,7 @@ def _codec(result: Repaired) -> str | None:
     return None
 
 
-def doubts(result: Repaired, below: float, config: RepairConfig | None = None) -> list[Doubt]:
+def doubts(result: Repaired, below: float) -> list[Doubt]:
     """Every damaged character in a lossy span whose confidence is below ``below``."""
     codec = _codec(result)
     if codec is None:
@@ -111,7 +110,7 @@ def doubts(result: Repaired, below: float, config: RepairConfig | None = None) -
         if span.kind != "lossy" or span.confidence >= below:
             continue
         each = {span.start + o: c for o, c in span.characters}
-        for offset, original, chosen, others in _readings(span, codec, config or RepairConfig()):
+        for offset, original, chosen, others in _readings(span, codec):
             confidence = each.get(offset, span.confidence)
             if confidence >= below:
                 continue
@@ -121,22 +120,20 @@ def doubts(result: Repaired, below: float, config: RepairConfig | None = None) -
     return found
 
 
-def _readings(
-    span: RepairSpan, codec: str, config: RepairConfig
-) -> list[tuple[int, str, str, tuple[str, ...]]]:
+def _readings(span: RepairSpan, codec: str) -> list[tuple[int, str, str, tuple[str, ...]]]:
     """(offset, mojibake, reading chosen, other readings) per damaged character of ``span``,
     found by walking the run's pieces along the replacement."""
     from digestkit.repair.engine import _parse_run
+    from digestkit.repair.fastpass import _ranked
     from digestkit.repair.lossless import codec_table, run_bytes
     from digestkit.repair.lossy import Slot, default_losses, language_from_counts
-    from digestkit.repair.model import CharModel
 
     table = codec_table(codec)
     raw = run_bytes(span.original, table)
     pieces = _parse_run(span.original, raw, table, True, default_losses(codec), True)
     han = sum("\u4e00" <= c <= "\u9fff" for c in span.replacement)
     kana = sum("\u3040" <= c <= "\u30ff" for c in span.replacement)
-    model = CharModel(language_from_counts(kana, 0, han), weights=config.weights)
+    lang = language_from_counts(kana, 0, han)
     out = []
     text, at = span.replacement, 0
     for piece in pieces:
@@ -150,10 +147,7 @@ def _readings(
         chosen = fits[-1] if fits else piece.original if text.startswith(piece.original, at) else ""
         if not chosen:
             break
-        ranked = sorted(
-            piece.options,
-            key=lambda c: -(c.prior + math.log(max(model.p_uni(c.text[0]), 1e-12))),
-        )
+        ranked = _ranked(piece.options, lang, len(piece.options))
         others = tuple(c.text for c in ranked if c.text != chosen)[:ALTERNATIVES]
         out.append((span.start + at, piece.original, chosen, others))
         at += len(chosen)
