@@ -11,7 +11,7 @@ import pytest
 
 from digestkit.repair import fastpass, repair_text
 from digestkit.repair.corrupt import corrupt
-from digestkit.repair.model import CharModel
+from digestkit.repair.model import CharModel, load_model
 from digestkit.repair.model.arrays import CONTEXT_KEY, DocumentScorer, ModelArrays, triple_keys
 from digestkit.repair.types import LossyWeights, RepairConfig
 
@@ -27,7 +27,7 @@ def test_the_table_holds_contexts_and_triples() -> None:
     arrays = ModelArrays.get("zh")
     table = arrays.trigrams()
     assert table is not None
-    tri = arrays.tables.trigrams("zh")
+    tri = load_model().trigrams("zh")
     a, b, c = (np.array([ord(ch)]) for ch in "过程中")
     rest = table.get(triple_keys(a, b, np.array([CONTEXT_KEY])), -1.0)[0]
     assert rest == pytest.approx(math.exp(-tri["过程"] / 100))
