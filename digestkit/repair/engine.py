@@ -8,7 +8,7 @@ pass. Text outside runs is never touched.
 
 Plans are tuples of ``(action, codec)``: ``("encode", c), ("decode", "utf-8")`` when the
 whole text re-reads losslessly (the same steps ftfy writes), otherwise
-``("reread", c)`` (run-wise, lossless only) or ``("rebuild", c)`` (run-wise, lost bytes
+``("reread", c)`` (run-wise, lossless only) or ``("rebuild", c)`` (lost bytes
 chosen by the model). :func:`replay` runs them on any text.
 """
 

@@ -1,22 +1,18 @@
-"""One repair pass over a whole document at once, on arrays.
+"""The lossy repair pass: one pass over a whole document at once, on arrays.
 
-The same decisions as :mod:`.engine`'s run-by-run pass (see its docstring and :mod:`.lossy`),
-computed with numpy: the text becomes an array of code points; the code page's runs, the
-UTF-8 sequences inside them and the damaged ones (slots) are found with masks and cumulative
-sums; each distinct damaged byte pattern gets its readings once (:func:`.lossy.candidates`,
-cached); the language model is looked up for every slot and reading in one call per round
+The one lossy algorithm, in numpy here and in C (``_kernel.c``): the text becomes an array
+of code points; the code page's runs, the UTF-8 sequences inside them and the damaged ones
+(slots) are found with masks and cumulative sums; each distinct damaged byte pattern gets
+its readings once (:func:`.lossy.candidates`, ranked by prior x unigram, the best
+:attr:`.LossyWeights.keep` kept, ``chain_keep`` inside a group); the language model is
+looked up for every slot and reading in one call per round
 (:class:`~digestkit.repair.model.arrays.DocumentScorer`). Round one is a Viterbi search over
-each group of adjacent slots; round two re-decides every doubtful slot with its neighbours
-fixed, the document's own counts, the pairs it shows intact, bracket pairing, the
-word-match bonus and the running text's trigrams.
-
-It differs from the run-wise pass on purpose: context windows are read from the repaired
-text (the run-wise pass reads the mojibake before a run); a damaged character breaks
-adjacency when pairs seen intact are counted (the run-wise pass glued its neighbours into a
-pair that never occurs in the document); readings are ranked and more of them kept
-(:attr:`.LossyWeights.keep`, ``chain_keep``); round two re-decides slots left to right, each seeing
-the new readings before it (the run-wise pass did the same within one run only), below a
-lower :attr:`LossyWeights.sure`.
+each group of adjacent slots; round two re-decides every slot below
+:attr:`.LossyWeights.sure` left to right with its neighbours fixed (reading the repaired
+text around it), the document's own counts, the pairs it shows intact, bracket pairing, the
+在 … 中 frame, the word-match bonus and the running text's trigrams; round three moves two
+adjacent damaged characters together (:func:`_pair_round`). Every weight comes from
+``RepairConfig.weights``.
 
 :func:`fast_pass` runs the compiled twin of this module (``_kernel.c``) when it is built
 (``RepairConfig.kernel``); the numpy functions below are then the reference that tests
@@ -343,7 +339,7 @@ class _Runs:
         slot_starts: np.ndarray | None = None,
     ) -> tuple[str, Sequence[RepairSpan], bool]:
         """The repaired text (``out`` when the caller has it already) and one span per
-        run that changed (like the run-wise pass); the spans are built when first read
+        run that changed; the spans are built when first read
         (:class:`~digestkit.repair.types.Spans`)."""
         live = emit >= 0
         if out is None:
@@ -578,7 +574,7 @@ class _PatternRows(_Rows):
 
 class _OddRows(_Rows):
     """The readings of a slot followed by ' ' or '?', keyed by the slot's lead and what
-    follows it in its run: the run-wise engine's rules (``engine._slot``) decide what it
+    follows it in its run: :func:`.lossy.slot_at` decides what it
     may take back. Besides the first code point: the last, whether each reading keeps the
     characters after the slot's bytes (``keeps``; ``multi``: any does), the readings'
     texts, and how many characters the slot owns (``take``)."""

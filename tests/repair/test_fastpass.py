@@ -314,3 +314,19 @@ def test_kernel_equals_numpy_without_document_prior(eval_results) -> None:
         numpy_only = repair_text(text, replace(config, kernel=False))
         assert compiled.text == numpy_only.text
         assert compiled.spans == numpy_only.spans
+
+
+@needs_kernel
+def test_the_kernel_refuses_other_shared_constants(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CONTEXT and LINE are compiled into ``_kernel.c``: a Python value that differs must
+    stop the repair, not silently break parity."""
+    text = "\n".join(["æ•ˆç‡ä¸å¯åŠæ€§"] * 3)
+    real = fastpass.kernel_params
+
+    def shifted(config: RepairConfig, lang: str) -> tuple[object, ...]:
+        *rest, context, line = real(config, lang)
+        return (*rest, context + 1, line)
+
+    monkeypatch.setattr(fastpass, "kernel_params", shifted)
+    with pytest.raises(ValueError, match="CONTEXT"):
+        fast_pass(text, codec_table("cp1254"), RepairConfig())
