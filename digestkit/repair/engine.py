@@ -193,7 +193,7 @@ def repair_pass(
             r.pieces = [decoded if strong or weak_ok else run]
         runs.append(r)
     if damaged:
-        losses = estimate_losses(_byte_counts(raws), table.codec)
+        losses = estimate_losses(_byte_counts(raws), table.codec, config.weights)
         for r, raw in damaged:
             if strong or _plausible(r.original, raw.decode("utf-8", "ignore")):
                 r.pieces = _parse_run(r.original, raw, table, config.lossy, losses, strong)

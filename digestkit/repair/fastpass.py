@@ -221,7 +221,7 @@ def fast_pass(
     doc = _Runs(text, runs_start, runs_end)
 
     counts = np.bincount(rb[inrun & (rb >= 0x80) & (rb <= 0xBF)], minlength=0xC0)
-    losses = estimate_losses({v: int(counts[v]) for v in range(0x80, 0xC0)}, table.codec)
+    losses = estimate_losses({v: int(counts[v]) for v in range(0x80, 0xC0)}, table.codec, w)
     slot_pos = lead_pos[is_slot]
     lang = _language(emit)
     key, odd = _pattern_keys(cps, rb, run_id, runs_end, slot_pos, seen[is_slot], need[is_slot])
@@ -1409,7 +1409,9 @@ def _compiled_pass(
     doc = _Runs(text, runs_start, runs_end)
     if not m:
         return doc.finish(emit, decoded_runs)
-    losses = estimate_losses({0x80 + v: int(c) for v, c in enumerate(counts.tolist())}, table.codec)
+    losses = estimate_losses(
+        {0x80 + v: int(c) for v, c in enumerate(counts.tolist())}, table.codec, config.weights
+    )
     lang = language_from_counts(*lang_counts.tolist())
     slot_pos, slot_seen, slot_need = slot_pos[:m], slot_seen[:m], slot_need[:m]
     run_of = np.searchsorted(runs_start, slot_pos, side="right") - 1

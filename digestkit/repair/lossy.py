@@ -42,13 +42,10 @@ __all__ = [
 
 #: Log-prior of each way a byte gets lost. Bytes the code page leaves undefined are the
 #: common case; a stripped soft hyphen is plausible; a deleted NBSP is rare.
-DELETED_UNDEFINED = 0.0
-DELETED_SOFT_HYPHEN = -1.0
-DELETED_NBSP = -4.0
-SPACE_WAS_NBSP = -4.0
-MARK_WAS_BYTE = 0.0  # U+FFFD or '?' that stood for one lost byte
 #: Key, in a losses table, of the prior that a space stands for a lost NBSP byte.
 SPACE = 0x20
+#: Key, in a losses table, of the prior that a U+FFFD or '?' stood for one lost byte.
+MARK = -1
 #: Per lost byte value, the log-prior that it was lost (see :func:`estimate_losses`).
 Losses = tuple[tuple[int, float], ...]
 
@@ -117,8 +114,10 @@ def candidates(
     if need == 0 or missing < 0:
         return ()
     undefined = sorted(table.undefined & set(range(0x80, 0xC0)))
-    deleted = [(b, p) for b, p in (losses or default_losses(codec)) if b != SPACE]
-    marks = [(b, MARK_WAS_BYTE) for b in undefined] or [(0xAD, MARK_WAS_BYTE)]
+    losses = losses or default_losses(codec)
+    deleted = [(b, p) for b, p in losses if b not in (SPACE, MARK)]
+    mark = dict(losses).get(MARK, 0.0)
+    marks = [(b, mark) for b in undefined] or [(0xAD, mark)]
     best: dict[str, float] = {}
     for where in itertools.combinations(range(need), missing):
         for fill in itertools.product(deleted, repeat=missing):
@@ -137,22 +136,28 @@ def candidates(
     return tuple(Candidate(ch, p) for ch, p in sorted(best.items()))
 
 
-def default_losses(codec: str) -> tuple[tuple[int, float], ...]:
-    """Bytes that may vanish, with log-priors, when the document cannot tell us.
+def default_losses(
+    codec: str, weights: LossyWeights = LossyWeights()
+) -> tuple[tuple[int, float], ...]:
+    """Bytes that may vanish, with log-priors, when the document cannot tell us (and the
+    priors of a space or a mark standing for a lost byte: keys :data:`SPACE`, :data:`MARK`).
 
     >>> default_losses("cp1252")[:2]
     ((129, 0.0), (141, 0.0))
     """
     undefined = sorted(codec_table(codec).undefined & set(range(0x80, 0xC0)))
     return (
-        *((b, DELETED_UNDEFINED) for b in undefined),
-        (0xAD, DELETED_SOFT_HYPHEN),
-        (0xA0, DELETED_NBSP),
-        (SPACE, SPACE_WAS_NBSP),
+        *((b, weights.lost_undefined) for b in undefined),
+        (0xAD, weights.lost_soft_hyphen),
+        (0xA0, weights.lost_nbsp),
+        (SPACE, weights.space_was_nbsp),
+        (MARK, weights.mark_was_byte),
     )
 
 
-def estimate_losses(counts: dict[int, int], codec: str) -> tuple[tuple[int, float], ...]:
+def estimate_losses(
+    counts: dict[int, int], codec: str, weights: LossyWeights = LossyWeights()
+) -> tuple[tuple[int, float], ...]:
     """Which bytes vanished from this document, judged by how often each byte survives.
 
     ``counts`` are the continuation bytes seen in the document's runs. A byte that a
@@ -171,14 +176,15 @@ def estimate_losses(counts: dict[int, int], codec: str) -> tuple[tuple[int, floa
     defined = sorted(counts.get(b, 0) for b in range(0x80, 0xC0) if b not in table.undefined)
     typical = defined[len(defined) // 2] if defined else 0
     if typical < 8:
-        return default_losses(codec)
+        return default_losses(codec, weights)
     out = []
-    for b, prior in default_losses(codec):
-        if b in table.undefined:
+    for b, prior in default_losses(codec, weights):
+        if b in table.undefined or b == MARK:
             out.append((b, prior))
         else:
             share = counts.get(b if b != SPACE else 0xA0, 0) / typical
-            out.append((b, 0.0 if share < 0.05 else -4.0 if share < 0.3 else -8.0))
+            seen = weights.lost_seen_rarely if share < 0.3 else weights.lost_seen_often
+            out.append((b, 0.0 if share < 0.05 else seen))
     return tuple(out)
 
 
@@ -283,7 +289,7 @@ def slot_at(
     eaten = candidates((lead, *seen, *more), table.codec, losses) if marks else ()
     if eaten:
         tail = "".join(ch for _, ch in toks[j:k])
-        cost = dict(losses).get(SPACE, SPACE_WAS_NBSP) * (0xA0 in more)
+        cost = dict(losses)[SPACE] * (0xA0 in more)
         options = [Candidate(c.text + tail, c.prior) for c in options]
         options += [Candidate(c.text, c.prior + cost) for c in eaten]
         original += tail

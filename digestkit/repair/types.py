@@ -204,6 +204,20 @@ class LossyWeights:
     opener_before_end: float = 0.05
     #: Characters each side of a span segmented into words when two code pages tie.
     word_reach: int = 6
+    #: Log-prior that a byte the code page leaves undefined was lost (the common case).
+    lost_undefined: float = 0.0
+    #: Log-prior that a soft hyphen byte (0xAD) was stripped: plausible.
+    lost_soft_hyphen: float = -1.0
+    #: Log-prior that an NBSP byte (0xA0) was deleted: rare.
+    lost_nbsp: float = -4.0
+    #: Log-prior that a space stands for a lost NBSP byte.
+    space_was_nbsp: float = -4.0
+    #: Log-prior that a U+FFFD or '?' stands for one lost byte.
+    mark_was_byte: float = 0.0
+    #: When the document shows a byte rarely (< 30% of a typical byte's count) or often,
+    #: the log-prior that it was lost anyway: lower trusts the document's counts more.
+    lost_seen_rarely: float = -4.0
+    lost_seen_often: float = -8.0
 
 
 @dataclass(frozen=True)
