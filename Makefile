@@ -15,8 +15,8 @@ $(STAMP): pyproject.toml setup.py digestkit/repair/_kernel.c digestkit/repair/_c
 	touch $(STAMP)
 
 lint: install
-	$(BIN)/ruff check digestkit tests eval
-	$(BIN)/ruff format --check digestkit tests eval
+	$(BIN)/ruff check digestkit tests eval tools
+	$(BIN)/ruff format --check digestkit tests eval tools
 
 typecheck: install
 	$(BIN)/mypy digestkit

@@ -140,7 +140,7 @@ def sources(per_lang: int, min_confidence: float) -> dict[str, list[tuple[str, s
 
 
 def build(per_lang: int, min_confidence: float) -> dict[str, object]:
-    from digestkit.repair.corrupt import CORRUPTION_KINDS, LOSSLESS_KINDS, corrupt
+    from digestkit.repair.corrupt import CORRUPTION_KINDS, KINDS, corrupt
 
     cases = []
     by_lang = sources(per_lang, min_confidence)
@@ -151,7 +151,7 @@ def build(per_lang: int, min_confidence: float) -> dict[str, object]:
                           "corrupted": clean, "clean": clean})  # fmt: skip
             for kind in CORRUPTION_KINDS:
                 corrupted = corrupt(clean, kind, seed=i)
-                category = "lossless" if kind in LOSSLESS_KINDS else "lossy"
+                category = "lossy" if KINDS[kind].lossy else "lossless"
                 cases.append({"id": f"{lang}-{i}-{kind}", "lang": lang, "kind": kind, "category": category, "origin": origin,
                               "corrupted": corrupted, "clean": clean})  # fmt: skip
     return {

@@ -3,7 +3,9 @@
 ``make eval`` scores ``fixtures/eval/repair_pairs.json`` (ja from seeds 001-002, zh
 handwritten + repaired seed-004 paragraphs): that is the test set, checked only to confirm.
 This script corrupts other clean text with every lossy kind of
-:mod:`digestkit.repair.corrupt` and prints the mean CER per language and kind:
+:mod:`digestkit.repair.corrupt` and prints the mean CER per language and kind, and the
+error rate per damaged character (see :mod:`digestkit.evaluation.repair_damage`) per kind
+and code page:
 
 - zh: ``fixtures/repair/clean_zh.txt`` and ``fixtures/repair/dev_zh.txt``
 - ja: seeds 000 and 003 and ``fixtures/repair/dev_ja.txt``
@@ -25,25 +27,19 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from digestkit.evaluation.metrics import cer, levenshtein
-from digestkit.repair import repair_text
-from digestkit.repair.corrupt import LOSSY_KINDS, _chunks, corrupt
+from digestkit.evaluation.repair_damage import DEV_SOURCES, damaged_errors, damaged_mask
+from digestkit.evaluation.repair_damage import dev_chunks as _dev_chunks
+from digestkit.repair import RepairConfig, repair_text
+from digestkit.repair.corrupt import KINDS, LOSSY_KINDS, corrupt
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "fixtures"
-SOURCES = {
-    "zh": ("repair/clean_zh.txt", "repair/dev_zh.txt"),
-    "ja": ("seeds/000_*.txt", "seeds/003_*.txt", "repair/dev_ja.txt"),
-}
+SOURCES = DEV_SOURCES
 
 
 def dev_chunks(lang: str, size: int = 600) -> list[tuple[str, str]]:
     """(name, clean chunk) for every chunk of ``lang``'s dev sources."""
-    out = []
-    for pattern in SOURCES[lang]:
-        for path in sorted(FIX.glob(pattern)):
-            for n, chunk in enumerate(_chunks(path.read_text(encoding="utf-8"), size)):
-                out.append((f"{path.stem}#{n}", chunk))
-    return out
+    return _dev_chunks(FIX, lang, size)
 
 
 def char_errors(gold: str, got: str) -> list[tuple[str, str, str]]:
@@ -57,7 +53,9 @@ def char_errors(gold: str, got: str) -> list[tuple[str, str, str]]:
     return errors
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, config: RepairConfig | None = None) -> int:
+    """Print the dev numbers; ``config`` (default: the defaults) is what is measured."""
+    config = config or RepairConfig()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lang", action="append", choices=sorted(SOURCES))
     parser.add_argument("--kind", action="append", choices=LOSSY_KINDS)
@@ -70,13 +68,19 @@ def main(argv: list[str] | None = None) -> int:
     for lang in langs:
         chunks = dev_chunks(lang)
         per_kind: dict[str, list[float]] = defaultdict(list)
+        damage: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         edits = chars = 0
         errors: Counter[tuple[str, str]] = Counter()
         examples: dict[tuple[str, str], list[str]] = defaultdict(list)
         for n, (_name, clean) in enumerate(chunks):
             for kind in kinds:
-                got = repair_text(corrupt(clean, kind, seed=n)).text
+                damaged = corrupt(clean, kind, seed=n)
+                got = repair_text(damaged, config).text
                 per_kind[kind].append(cer(got, clean))
+                wrong, total = damaged_errors(clean, got, damaged_mask(clean, damaged, kind))
+                for key in (kind, KINDS[kind].codec):
+                    damage[key][0] += wrong
+                    damage[key][1] += total
                 edits += levenshtein(got, clean)
                 chars += len(clean)
                 for g, o, ctx in char_errors(clean, got):
@@ -87,7 +91,14 @@ def main(argv: list[str] | None = None) -> int:
                   f"({len(chunks)} chunks), {edits} edits in {chars} chars\n")  # fmt: skip
         for kind in kinds:
             vs = per_kind[kind]
-            out.write(f"  {kind:24s} {sum(vs) / len(vs):.4%}\n")
+            wrong, total = damage[kind]
+            out.write(f"  {kind:24s} {sum(vs) / len(vs):.4%}   per damaged char "
+                      f"{wrong / max(total, 1):.2%} ({wrong}/{total})\n")  # fmt: skip
+        for codec in sorted({KINDS[k].codec for k in kinds}):
+            wrong, total = damage[codec]
+            out.write(
+                f"  per damaged char via {codec}: {wrong / max(total, 1):.2%} ({wrong}/{total})\n"
+            )
         for (g, o), count in errors.most_common(args.errors):
             out.write(f"    {count:3d}  {g!r} -> {o!r}   e.g. {examples[g, o][0]}\n")
     out.write(f"({time.perf_counter() - start:.1f} s)\n")

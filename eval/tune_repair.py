@@ -1,63 +1,56 @@
 """Coordinate scan of the lossy-repair weights against the DEV set (never the test set).
 
-Each weight is moved alone around its committed value; the objective is total dev edits
-per language (eval.repair_dev). Run: ``.venv/bin/python -m eval.tune_repair``.
+Each weight of :class:`~digestkit.repair.types.LossyWeights` in :data:`GRID` is moved alone
+around its default; the objective is total dev edits per language (:mod:`eval.repair_dev`).
+Each value runs with its own ``RepairConfig``: nothing module-level is changed. Record what
+a scan found in the commit that changes a default, not in comments.
 
-Results on main 2b485c3 (dev edits ja/zh; baseline ja 223, zh 267):
-
-    WORD_WEIGHT 0.25 -> 234/273, 0.75 -> 221/264, 1.0 -> 240/265
-    INTACT_WEIGHT 0.25, 1.0 -> 223/267 (no effect on this set)
-    BONUS_MARGIN 4.0, 9.0 -> 223/267 (no effect on this set)
-
-WORD_WEIGHT 0.75 was checked on the test set: zh CER 0.3445% -> 0.3379%, ja unchanged,
-but the real seed-004 document got worse (1.28% -> 1.41%), so 0.5 stays. KEEP is not in
-the grid (the cached pattern rows are keyed by KEEP since, but these runs predate that and
-used a fresh process per value):
-
-    KEEP 12 -> 225/268, 24 -> 223/264, 32 -> 223/264
-    CHAIN_KEEP 6 -> 301/269, 12 -> 216/264, 16 -> 216/252 (kept), KEEP 24 + CHAIN 16 -> 216/249
-    SURE 0.99, 0.999 -> 223/267
-
-CHAIN_KEEP 16 on test: zh 0.3445% -> 0.3187%, ja 0.3482% unchanged, seed 004 unchanged;
-KEEP 24 adds nothing on test, so KEEP stays 16. CHAIN_KEEP stays 8 on main: 16 costs ~25%
-more time on seed 004 (the Viterbi search is quadratic in it) for 3 zh test edits.
+    .venv/bin/python -m eval.tune_repair [--weight word_weight]
 """
 
 from __future__ import annotations
 
+import argparse
 import io
 import re
 import sys
 from contextlib import redirect_stdout
+from dataclasses import fields, replace
 
-from digestkit.repair import lossy
+from digestkit.repair.types import LossyWeights, RepairConfig
 
 from . import repair_dev
 
-GRID: dict[str, tuple[object, list[float]]] = {
-    "WORD_WEIGHT": (lossy, [0.25, 0.75, 1.0]),
-    "INTACT_WEIGHT": (lossy, [0.25, 1.0]),
-    "BONUS_MARGIN": (lossy, [4.0, 9.0]),
+GRID: dict[str, list[float]] = {
+    "word_weight": [0.5, 1.0],
+    "intact_weight": [0.25, 1.0],
+    "bonus_margin": [4.0, 9.0],
+    "trigram_weight": [1.0, 1.5],
+    "pair_margin": [3.0, 6.0],
 }
 
 
-def dev_edits() -> dict[str, int]:
-    """Total dev edits per language with the weights as they stand."""
+def dev_edits(weights: LossyWeights) -> dict[str, int]:
+    """Total dev edits per language with ``weights``."""
     buf = io.StringIO()
     with redirect_stdout(buf):
-        repair_dev.main(["--errors", "0"])
+        repair_dev.main(["--errors", "0"], RepairConfig(weights=weights))
     return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+): .*?(\d+) edits", buf.getvalue(), re.M)}
 
 
-def main() -> int:
-    sys.stdout.write(f"baseline {dev_edits()}\n")
-    for name, (module, values) in GRID.items():
-        old = getattr(module, name)
-        for value in values:
-            setattr(module, name, type(old)(value))
-            sys.stdout.write(f"{name}={value} {dev_edits()}\n")
+def main(argv: list[str] | None = None) -> int:
+    names = [f.name for f in fields(LossyWeights)]
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--weight", action="append", choices=names, help="scan only these")
+    args = parser.parse_args(argv)
+    base = LossyWeights()
+    sys.stdout.write(f"baseline {dev_edits(base)}\n")
+    for name in args.weight or list(GRID):
+        default = getattr(base, name)
+        for value in GRID.get(name, [default * 0.5, default * 2]):
+            weights = replace(base, **{name: type(default)(value)})
+            sys.stdout.write(f"{name}={value} {dev_edits(weights)}\n")
             sys.stdout.flush()
-        setattr(module, name, old)
     return 0
 
 

@@ -49,6 +49,8 @@ class Options:
     lossy: bool
     encoding: str | None = None
     jobs: int = 1
+    review: bool = False
+    mark_below: float | None = None
 
     @property
     def writes(self) -> bool:
@@ -129,6 +131,24 @@ def repair(
             help="Repair in this many processes (0 = one per CPU). Output order is kept.",
         ),
     ] = 1,
+    review: Annotated[
+        bool,
+        typer.Option(
+            "--review",
+            help="Write an HTML page (to --output) listing the damaged characters repaired "
+            "with confidence below --mark-below (default 0.9), with their alternatives.",
+        ),
+    ] = False,
+    mark_below: Annotated[
+        float | None,
+        typer.Option(
+            "--mark-below",
+            min=0.0,
+            max=1.0,
+            metavar="P",
+            help="Wrap each damaged character repaired with confidence below P in ⟦ ⟧.",
+        ),
+    ] = None,
 ) -> None:
     """Repair mojibake; the output is always UTF-8.
 
@@ -141,6 +161,8 @@ def repair(
     digestkit repair broken.md --diff
     digestkit repair broken.md --explain
     digestkit repair archive.zip -d fixed/ -j 0   (every CPU)
+    digestkit repair broken.md --review -o review.html
+    digestkit repair broken.md --mark-below 0.9 -o fixed.md   (doubtful readings in ⟦ ⟧)
     """
     options = Options(
         output=output,
@@ -154,6 +176,8 @@ def repair(
         lossy=not lossless_only,
         encoding=encoding,
         jobs=jobs or os.cpu_count() or 1,
+        review=review,
+        mark_below=mark_below,
     )
     _validate(inputs, options)
     if inputs == ["-"]:
@@ -193,6 +217,8 @@ def _validate(inputs: list[str], options: Options) -> None:
         usage("--diff and --explain both print to stdout; choose one")
     if str(options.output) == "-" and (options.diff or options.explain):
         usage("--output - prints the text; it cannot share stdout with --diff or --explain")
+    if options.review and (options.output is None or str(options.output) == "-"):
+        usage("--review writes one HTML page: give it with --output PAGE.html")
     if options.in_place and any(_is_archive(arg) for arg in inputs):
         usage("archives cannot be repaired in place; use --output-dir")
 
@@ -242,7 +268,7 @@ def _run(items: Iterable[InputItem], total: int | None, options: Options, single
 def _outcomes(items: Iterable[InputItem], options: Options) -> Iterator[tuple[InputItem, Outcome]]:
     """Each document with its repair, in input order. With ``jobs`` > 1 the repairs run in
     worker processes, one thread each (repair is CPU-bound; within one process a long
-    document already uses two threads, see ``fastpass.THREADS``); reading
+    document already uses two threads, see ``RepairConfig.threads``); reading
     stays here, since archive members cannot cross processes, and at most ``2 * jobs``
     documents are in flight, so memory stays flat over a large archive."""
     if options.jobs <= 1:
@@ -255,7 +281,7 @@ def _outcomes(items: Iterable[InputItem], options: Options) -> Iterator[tuple[In
         return pending if isinstance(pending, Outcome) else pending.result()
 
     window: collections.deque[tuple[InputItem, Outcome | Future[Outcome]]] = collections.deque()
-    with ProcessPoolExecutor(options.jobs, initializer=_one_thread_each) as pool:
+    with ProcessPoolExecutor(options.jobs) as pool:
         for item in items:
             loaded = _load(item)
             pending = (
@@ -270,13 +296,6 @@ def _outcomes(items: Iterable[InputItem], options: Options) -> Iterator[tuple[In
         while window:
             done, pending = window.popleft()
             yield done, result(pending)
-
-
-def _one_thread_each() -> None:
-    """Worker processes already use every core: each repairs with one thread."""
-    from digestkit.repair import fastpass
-
-    fastpass.THREADS = 1
 
 
 def _handle(
@@ -334,12 +353,31 @@ def _repair_data(name: str, data: bytes, options: Options) -> Outcome:
             decoded = decode_as(data, options.encoding)
         except DecodeError as err:
             return Outcome(name, "failed", f"line {err.context['line']}: {err.message}")
-    fixed = repair_text(decoded.text, RepairConfig(lossy=options.lossy))
-    after = (b"\xef\xbb\xbf" if decoded.bom else b"") + fixed.text.encode("utf-8")
+    # Worker processes (jobs > 1) already use every core: each repairs with one thread.
+    config = RepairConfig(lossy=options.lossy, threads=1 if options.jobs > 1 else 0)
+    fixed = repair_text(decoded.text, config)
+    after = (b"\xef\xbb\xbf" if decoded.bom else b"") + _text_out(fixed, name, options)
     status = "repaired" if after != data else "unchanged"
     detail = _describe(decoded.encoding, fixed) if status == "repaired" else ""
     report = _report(name, status, decoded, fixed) if options.explain else None
     return Outcome(name, status, detail, decoded.text, after, report)
+
+
+#: Confidence below which ``--review`` lists a repaired character (without --mark-below).
+REVIEW_BELOW = 0.9
+
+
+def _text_out(fixed: Repaired, name: str, options: Options) -> bytes:
+    """The repaired text; with ``--mark-below``, doubtful readings marked; with
+    ``--review``, the review page instead (see :mod:`digestkit.repair.review`)."""
+    if not options.review and options.mark_below is None:
+        return fixed.text.encode("utf-8")
+    from digestkit.repair.review import mark_doubts, review_html
+
+    below = REVIEW_BELOW if options.mark_below is None else options.mark_below
+    if options.review:
+        return review_html(fixed, below, name).encode("utf-8")
+    return mark_doubts(fixed, below).encode("utf-8")
 
 
 def _describe(encoding: str, fixed: Repaired) -> str:
@@ -354,6 +392,9 @@ def _describe(encoding: str, fixed: Repaired) -> str:
 
 
 def _report(name: str, status: str, decoded: Any, fixed: Repaired) -> dict[str, Any]:
+    from digestkit.repair.review import span_positions
+
+    where = span_positions(fixed.text, list(fixed.spans))
     return {
         "file": name,
         "status": status,
@@ -370,8 +411,10 @@ def _report(name: str, status: str, decoded: Any, fixed: Repaired) -> dict[str, 
                 "replacement": span.replacement,
                 "confidence": span.confidence,
                 "kind": span.kind,
+                "line": line,
+                "column": column,
             }
-            for span in fixed.spans
+            for span, (line, column) in zip(fixed.spans, where, strict=True)
         ],
     }
 

@@ -28,9 +28,6 @@ log = logging.getLogger(__name__)
 
 PAIRS_FILE = Path("eval") / "repair_pairs.json"
 CLEAN_SEEDS = ("000", "001", "002", "003")
-# Kinds whose corruption keeps every byte: repair must be exact on them. Anything else
-# (bytes dropped or replaced, invisible characters stripped, mixed spans) is lossy.
-_LOSSLESS_HINTS = ("latin", "cp12", "mac", "cp437", "double", "lossless")
 
 
 @dataclass(frozen=True)
@@ -56,19 +53,26 @@ class CaseScore:
 
 
 def is_lossless(kind: str) -> bool:
-    """Whether a corruption kind keeps every byte (so repair must be exact).
+    """Whether a corruption kind keeps every byte (so repair must be exact), as the one
+    table of kinds says (:data:`digestkit.repair.corrupt.KINDS`).
 
-    >>> is_lossless("cp1252"), is_lossless("cp1252-ignore"), is_lossless("clean")
-    (True, False, False)
+    >>> is_lossless("cp1252"), is_lossless("cp1252-ignore"), is_lossless("mixed")
+    (True, False, True)
     """
-    lossy_marks = ("ignore", "replace", "fffd", "question", "strip", "drop", "seed004", "lossy")
-    if any(mark in kind for mark in lossy_marks):
-        return False
-    return any(hint in kind for hint in _LOSSLESS_HINTS)
+    from digestkit.repair.corrupt import KINDS
+
+    known = KINDS.get(kind)
+    if known is None:
+        raise ValueError(f"unknown corruption kind {kind!r}: give the case a category")
+    return not known.lossy
 
 
 def category(kind: str) -> str:
-    """``clean``, ``lossless`` or ``lossy`` (mixed documents count as lossy unless lossless)."""
+    """``clean``, ``lossless`` or ``lossy``, from the table of kinds.
+
+    >>> category("clean"), category("mixed-lossy")
+    ('clean', 'lossy')
+    """
     if kind == "clean":
         return "clean"
     return "lossless" if is_lossless(kind) else "lossy"
@@ -314,4 +318,51 @@ def run(ctx: Context) -> SectionResult:
         cases = cases[:: max(1, len(cases) // 40)]
     scores = score_cases(cases, lambda t: repair_text(t).text, ftfy.fix_encoding)
     scores += in_document_scores(ctx.fixtures, lambda t: repair_text(t).text, ftfy.fix_encoding)
-    return summarize_scores(scores)
+    result = summarize_scores(scores)
+    add_damage_rates(result, _damage_cases(ctx, cases), lambda t: repair_text(t).text)
+    return result
+
+
+def _damage_cases(
+    ctx: Context, cases: Sequence[RepairCase]
+) -> list[tuple[str, str, str, str, str]]:
+    """(set, lang, kind, clean, corrupted): the eval pairs, then the dev set under every
+    lossy kind (as ``eval/repair_dev.py`` makes it)."""
+    from digestkit.evaluation.repair_damage import dev_chunks
+    from digestkit.repair.corrupt import LOSSY_KINDS, corrupt
+
+    out = [("eval", c.lang, c.kind, c.clean, c.corrupted) for c in cases]
+    for lang in ("ja", "zh"):
+        chunks = dev_chunks(ctx.fixtures, lang)
+        step = max(1, len(chunks) // 4) if ctx.quick else 1
+        for n, (_, clean) in enumerate(chunks):
+            if n % step == 0:
+                out += [("dev", lang, k, clean, corrupt(clean, k, seed=n)) for k in LOSSY_KINDS]
+    return out
+
+
+def add_damage_rates(
+    result: SectionResult,
+    cases: Sequence[tuple[str, str, str, str, str]],
+    repair: Callable[[str], str],
+) -> None:
+    """``damaged_error.<set>.<lang>.<code page>`` metrics and their table (see
+    :mod:`digestkit.evaluation.repair_damage`)."""
+    from digestkit.evaluation.repair_damage import damage_table_rows
+
+    rows = []
+    for (name, lang, codec), (wrong, damaged) in damage_table_rows(cases, repair).items():
+        rate = wrong / damaged if damaged else 0.0
+        result.metrics[f"damaged_error.{name}.{lang}.{codec}"] = rate
+        rows.append((name, lang, codec, damaged, wrong, rate))
+    if not rows:
+        return
+    result.tables.append(Table(
+        "Error rate per damaged character (zh, ja), per code page",
+        ("set", "lang", "code page", "damaged chars", "wrong", "error rate"), tuple(rows),
+        note="A character is damaged when the corruption lost one of its bytes; eval = "
+             "make eval's pairs (never tuned on), dev = the development set (tuned on)."))  # fmt: skip
+    overall = [f"{lang} {result.metrics[f'damaged_error.eval.{lang}.all']:.2%}"
+               for lang in ("zh", "ja") if f"damaged_error.eval.{lang}.all" in result.metrics]  # fmt: skip
+    if overall:
+        result.summary += "; error per damaged character (eval) " + ", ".join(overall)

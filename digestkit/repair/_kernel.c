@@ -25,6 +25,7 @@
 
 #define HOLE 0x100
 #define UNICODE_SIZE 0x110000
+/* Shared with Python (digestkit/repair/types.py: CONTEXT, LINE); decide() checks them. */
 #define CONTEXT 6
 /* Fewer damaged characters than this are not worth a second thread. */
 #define PARALLEL_MIN 1024
@@ -1531,7 +1532,8 @@ static int run_pair(void (*fn)(void *), void *jobs, size_t size, int two) {
  * params: (document_prior, cache_weight, doc_weight, opener_before_end, intact_weight,
  *          word_weight, bonus_margin, sure, bracket_open, bracket_not_open, threads,
  *          frames, (frame bonuses of 与, 不, 中: open, not open), trigram_weight,
- *          pair_keep, pair_margin) */
+ *          pair_keep, pair_margin, context, line); context and line must equal CONTEXT and
+ *          LINE (types.CONTEXT / types.LINE in Python): a mismatch raises ValueError */
 static PyObject *decide(PyObject *self, PyObject *args) {
     Py_buffer cps_b, emit_b, st_b, en_b, ts_b, mu_b, fi_b, pr_b, ke_b, pid_b, ch_b, co_b, fin_b;
     Py_ssize_t k;
@@ -1550,11 +1552,19 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     memset(&md, 0, sizeof md);
     int threads = 1, frames = 0;
     double fb[6], tri_weight, pair_margin;
-    Py_ssize_t pair_keep;
-    if (!PyArg_ParseTuple(params, "pdddddddddip(dddddd)dnd", &document_prior, &cache_weight,
+    Py_ssize_t pair_keep, context, line;
+    if (!PyArg_ParseTuple(params, "pdddddddddip(dddddd)dndnn", &document_prior, &cache_weight,
                           &doc_weight, &opener_before_end, &intact_weight, &word_weight, &margin,
                           &sure, &b_open, &b_not, &threads, &frames, &fb[0], &fb[1], &fb[2],
-                          &fb[3], &fb[4], &fb[5], &tri_weight, &pair_keep, &pair_margin)) {
+                          &fb[3], &fb[4], &fb[5], &tri_weight, &pair_keep, &pair_margin,
+                          &context, &line)) {
+        ok = 0;
+        goto release_args;
+    }
+    if (context != CONTEXT || line != LINE) {
+        PyErr_Format(PyExc_ValueError,
+                     "decide: the kernel was built with CONTEXT=%d, LINE=%d but was passed "
+                     "%zd, %zd: rebuild it (pip install -e .)", CONTEXT, LINE, context, line);
         ok = 0;
         goto release_args;
     }

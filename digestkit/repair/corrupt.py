@@ -23,35 +23,73 @@ import argparse
 import json
 import random
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["CORRUPTION_KINDS", "LOSSLESS_KINDS", "LOSSY_KINDS", "corrupt", "make_cases"]
+__all__ = [
+    "CORRUPTION_KINDS",
+    "KINDS",
+    "LOSSLESS_KINDS",
+    "LOSSY_KINDS",
+    "Kind",
+    "corrupt",
+    "make_cases",
+]
 
-LOSSLESS_KINDS: tuple[str, ...] = (
-    "latin-1",
-    "cp1252",
-    "cp1250",
-    "cp1251",
-    "cp1253",
-    "cp1254",
-    "cp1255",
-    "cp1256",
-    "cp1257",
-    "cp1258",
-    "mac_roman",
-    "cp437",
-    "double",
-    "mixed",
-)
-LOSSY_KINDS: tuple[str, ...] = (
-    "cp1252-ignore",
-    "cp1252-replace",
-    "cp1252-question",
-    "cp1252-strip-invisible",
-    "cp1250-ignore",
-    "seed004",
-    "mixed-lossy",
-)
+
+@dataclass(frozen=True)
+class Kind:
+    """One way text gets damaged: whether bytes are lost (``lossy``: repair must guess, so
+    it is scored by CER; otherwise it must be exact) and the code page the UTF-8 was misread
+    through (the outer one for ``double``)."""
+
+    name: str
+    lossy: bool
+    codec: str
+    #: Bytes whose character is removed or replaced after decoding (soft hyphen 0xAD, NBSP
+    #: 0xA0 turned into a space): lost too, besides the code page's undefined bytes.
+    stripped: frozenset[int] = frozenset()
+
+    def lost_bytes(self) -> frozenset[int]:
+        """The byte values this damage loses (empty for lossless kinds).
+
+        >>> sorted(hex(b) for b in KINDS["seed004"].lost_bytes())
+        ['0x81', '0x8d', '0x8e', '0x8f', '0x90', '0x9d', '0x9e', '0xad']
+        """
+        if not self.lossy:
+            return frozenset()
+        undefined = set()
+        for b in range(0x80, 0x100):
+            try:
+                bytes([b]).decode(self.codec)
+            except UnicodeDecodeError:
+                undefined.add(b)
+        return frozenset(undefined) | self.stripped
+
+
+#: Every corruption kind: the one table the generator, ``make eval`` and the tests read.
+#: ``mixed`` damages half the lines losslessly (cp1252); ``mixed-lossy`` with ``seed004``.
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        *(
+            Kind(c, False, c)
+            for c in ("latin-1", "cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1255")
+        ),
+        *(Kind(c, False, c) for c in ("cp1256", "cp1257", "cp1258", "mac_roman", "cp437")),
+        Kind("double", False, "cp1252"),
+        Kind("mixed", False, "cp1252"),
+        Kind("cp1252-ignore", True, "cp1252"),
+        Kind("cp1252-replace", True, "cp1252"),
+        Kind("cp1252-question", True, "cp1252"),
+        Kind("cp1252-strip-invisible", True, "cp1252", frozenset({0xAD, 0xA0})),
+        Kind("cp1250-ignore", True, "cp1250"),
+        Kind("seed004", True, "cp1254", frozenset({0xAD})),
+        Kind("mixed-lossy", True, "cp1254", frozenset({0xAD})),
+    )
+}
+LOSSLESS_KINDS: tuple[str, ...] = tuple(k for k, v in KINDS.items() if not v.lossy)
+LOSSY_KINDS: tuple[str, ...] = tuple(k for k, v in KINDS.items() if v.lossy)
 CORRUPTION_KINDS: tuple[str, ...] = LOSSLESS_KINDS + LOSSY_KINDS
 
 
@@ -131,7 +169,7 @@ def make_cases(texts: dict[str, str], kinds: tuple[str, ...] = CORRUPTION_KINDS)
                 {
                     "label": f"{name}/{kind}",
                     "kind": kind,
-                    "lossy": kind in LOSSY_KINDS,
+                    "lossy": KINDS[kind].lossy,
                     "in": corrupt(text, kind, seed=len(cases)),
                     "out": text,
                 }

@@ -2,28 +2,29 @@
 
 A pass works run by run (see :mod:`.lossless`): a run that decodes as UTF-8 is replaced
 (lossless); a run that does not is cut into decoded characters and damaged sequences
-(slots, see :mod:`.lossy`). Which bytes this document lost is estimated from the bytes
-that survive. Slots are then decided in two rounds: a Viterbi search per group of
-adjacent slots under the language prior (ASCII statistics taken from the document), then
-each doubtful slot again with its neighbours fixed, document character counts, a
-word-match bonus and bracket pairing. Double mojibake takes a second pass. Text outside
-runs is never touched.
+(slots, see :mod:`.lossy`). The slots' readings come from the one lossy algorithm,
+:mod:`.fastpass` (rounds one to three, in C or numpy). Double mojibake takes a second
+pass. Text outside runs is never touched.
 
 Plans are tuples of ``(action, codec)``: ``("encode", c), ("decode", "utf-8")`` when the
 whole text re-reads losslessly (the same steps ftfy writes), otherwise
-``("reread", c)`` (run-wise, lossless only) or ``("rebuild", c)`` (run-wise, lost bytes
+``("reread", c)`` (run-wise, lossless only) or ``("rebuild", c)`` (lost bytes
 chosen by the model). :func:`replay` runs them on any text.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
-from digestkit.repair import lossy as _lossy
+import numpy as np
+
 from digestkit.repair.detect import looks_like_mojibake
+from digestkit.repair.fastpass import fast_pass
 from digestkit.repair.lossless import (
     HOLE,
     CodecChoice,
@@ -33,38 +34,26 @@ from digestkit.repair.lossless import (
     run_bytes,
 )
 from digestkit.repair.lossy import (
-    SPACE,
-    SPACE_WAS_NBSP,
-    Candidate,
+    Losses,
     Slot,
-    bracket_bonus,
-    candidates,
-    decode_slots,
     estimate_losses,
-    prune,
-    refine_slot,
+    is_cont,
+    language_from_counts,
     sequence_length,
+    slot_at,
 )
-from digestkit.repair.model import CharModel
-from digestkit.repair.types import RepairConfig, Repaired, RepairSpan, Spans
+from digestkit.repair.model import _best_totals
+from digestkit.repair.model.arrays import _POSITIVE, ModelArrays, string_codes, word_hashes
+from digestkit.repair.types import LossyWeights, RepairConfig, Repaired, RepairSpan, Spans
 
 __all__ = ["repair_pass", "repair_suspicious", "replay"]
 
 logger = logging.getLogger(__name__)
 
 Piece = str | Slot
-Losses = tuple[tuple[int, float], ...]
 
-#: Characters of context on each side that the word-match bonus may look at.
-_CONTEXT = 6
 #: Multi-byte sequences (whole or damaged) that make a text clearly mojibake.
 STRONG = 3
-#: Characters of the line before a slot in which a bracket's opener is looked for.
-_LINE = 80
-#: A slot the first round decides with at least this confidence skips the second round.
-SURE = 0.995
-#: Strong, lossy passes run on arrays (:mod:`.fastpass`); False runs them run by run.
-ARRAYS = True
 
 
 @dataclass
@@ -73,10 +62,13 @@ class _Run:
     end: int
     original: str
     pieces: list[Piece] = field(default_factory=list)
+    #: Set once a damaged character was rebuilt (see :func:`_rebuild`).
+    confidence: float | None = None
+    characters: tuple[tuple[int, float], ...] = ()
 
     @property
     def lossy(self) -> bool:
-        return any(isinstance(p, Slot) for p in self.pieces)
+        return self.confidence is not None or any(isinstance(p, Slot) for p in self.pieces)
 
 
 def _tokens(run: str, raw: bytes) -> list[tuple[int, str]]:
@@ -109,53 +101,14 @@ def _parse_run(
     while i < n:
         byte, ch = toks[i]
         need = sequence_length(byte) if byte >= 0 else 0
-        orphan = not strong and not (i + 1 < n and _is_cont(toks[i + 1][0]))
+        orphan = not strong and not (i + 1 < n and is_cont(toks[i + 1][0]))
         if not need or not lossy or lone or orphan:
             pieces.append(ch)
             i += 1
             continue
-        slot, i = _slot(toks, i, need, table, losses)
+        slot, i = slot_at(toks, i, need, table, losses)
         pieces.append(slot if slot.options else slot.original)
     return pieces
-
-
-def _is_cont(byte: int) -> bool:
-    return byte == -2 or 0x80 <= byte <= 0xBF
-
-
-def _slot(
-    toks: list[tuple[int, str]], i: int, need: int, table: CodecTable, losses: Losses
-) -> tuple[Slot, int]:
-    """The slot starting at lead token ``i``; returns it and the index after it."""
-    lead = toks[i][0]
-    j, seen = i + 1, list[int]()
-    while j < len(toks) and len(seen) < need and _is_cont(toks[j][0]):
-        seen.append(-1 if toks[j][0] == -2 else toks[j][0])
-        j += 1
-    original = "".join(ch for _, ch in toks[i:j])
-    options = list(candidates((lead, *seen), table.codec, losses))
-    # What follows may hold the lost bytes themselves: '?' marks, an NBSP turned into a
-    # space; continuation bytes after them belong to this character too.
-    k, more, marks = j, list[int](), 0
-    while k < len(toks) and len(seen) + len(more) < need:
-        byte, ch = toks[k]
-        if byte == -1 and ch in " ?" and not (ch == " " and marks):
-            more.append(0xA0 if ch == " " else -1)
-            marks += 1
-        elif _is_cont(byte) and marks:
-            more.append(-1 if byte == -2 else byte)
-        else:
-            break
-        k += 1
-    eaten = candidates((lead, *seen, *more), table.codec, losses) if marks else ()
-    if eaten:
-        tail = "".join(ch for _, ch in toks[j:k])
-        cost = dict(losses).get(SPACE, SPACE_WAS_NBSP) * (0xA0 in more)
-        options = [Candidate(c.text + tail, c.prior) for c in options]
-        options += [Candidate(c.text, c.prior + cost) for c in eaten]
-        original += tail
-        j = k
-    return Slot(original, tuple(options)), j
 
 
 def _plausible(run: str, decoded: str) -> bool:
@@ -209,20 +162,6 @@ def _language(text: str) -> str:
     )
 
 
-def language_from_counts(kana: int, hangul: int, han: int) -> str:
-    """The language whose model reads a document with these script counts (the rule of
-    :func:`_language`, shared with the array pass, which counts on arrays).
-
-    >>> language_from_counts(0, 0, 5), language_from_counts(1, 0, 5), language_from_counts(0, 0, 0)
-    ('zh', 'ja', 'en')
-    """
-    if hangul > max(kana, han):
-        return "ko"
-    if kana and kana * 20 >= han:
-        return "ja"
-    return "zh" if han else "en"
-
-
 def repair_pass(
     text: str, table: CodecTable, config: RepairConfig, strong: bool = True
 ) -> tuple[str, Sequence[RepairSpan], bool]:
@@ -231,11 +170,11 @@ def repair_pass(
     ``strong`` says the document as a whole is clearly mojibake in this code page; when it
     is not (a few characters of evidence), a run that re-reads as Latin/Greek/Cyrillic
     letters only must also look wrong as it stands (ftfy's badness heuristic), so clean
-    text like ``∆∂`` (which MacRoman would turn into ``ƶ``) stays.
+    text like ``∆∂`` (which MacRoman would turn into ``ƶ``) stays. Lost bytes are always
+    chosen by the one lossy algorithm (:func:`.fastpass.fast_pass`); with weak evidence it
+    decides only the runs judged damaged here.
     """
-    if strong and config.lossy and ARRAYS:
-        from digestkit.repair.fastpass import fast_pass
-
+    if strong and config.lossy:
         return fast_pass(text, table, config)
     runs: list[_Run] = []
     raws: list[bytes] = []
@@ -254,7 +193,7 @@ def repair_pass(
             r.pieces = [decoded if strong or weak_ok else run]
         runs.append(r)
     if damaged:
-        losses = estimate_losses(_byte_counts(raws), table.codec)
+        losses = estimate_losses(_byte_counts(raws), table.codec, config.weights)
         for r, raw in damaged:
             if strong or _plausible(r.original, raw.decode("utf-8", "ignore")):
                 r.pieces = _parse_run(r.original, raw, table, config.lossy, losses, strong)
@@ -262,124 +201,28 @@ def repair_pass(
                 r.pieces = [r.original]
     runs = [r for r in runs if r.pieces != [r.original]]
     if any(r.lossy for r in runs):
-        _decide(text, runs, config)
+        _rebuild(text, runs, table, config)
     return _assemble(text, runs)
 
 
-def _decide(text: str, runs: list[_Run], config: RepairConfig) -> None:
-    """Choose every slot's reading with the character model.
-
-    Two rounds, EM-style: the first uses the language prior alone (a damaged character's
-    own readings are never seen intact in the document, so raw document counts would
-    favour the wrong ones); the second adds the document's text, including the first
-    round's readings, so a word decoded confidently in one place helps it elsewhere.
-    """
-    intact: list[str] = []
-    prev = 0
+def _rebuild(text: str, runs: list[_Run], table: CodecTable, config: RepairConfig) -> None:
+    """Give each run with a damaged character the reading the lossy pass gives it in the
+    whole text (its spans are one per run, so they map back to input offsets)."""
+    _, spans, _ = fast_pass(text, table, config)
+    by_start: dict[int, RepairSpan] = {}
+    shift = 0
+    for s in spans:
+        by_start[s.start - shift] = s
+        shift += len(s.replacement) - len(s.original)
     for r in runs:
-        intact.append(text[prev : r.start])
-        intact.extend(p for p in r.pieces if isinstance(p, str))
-        prev = r.end
-    intact.append(text[prev:])
-    known = "".join(intact)
-    model = CharModel(_language(known))
-    model.observe_always_visible(known)
-    if config.document_prior:
-        model.observe_intact(known)
-    lossy = [r for r in runs if r.lossy]
-    pruned: dict[str, tuple[Candidate, ...]] = {}
-    for r in lossy:
-        for p in r.pieces:
-            if isinstance(p, Slot):
-                if p.original not in pruned:
-                    pruned[p.original] = prune(p.options, model)
-                p.options = pruned[p.original]
-    _decide_all(text, lossy, model, {})
-    if config.document_prior:
-        model.observe(_assemble_text(text, runs))
-    _decide_all(text, lossy, model, {}, refine=True)
-
-
-# Digests repeat themselves (the same headings and phrases in every entry), so the same
-# damaged characters recur in the same context: a decision depends only on the slots'
-# original text and the context, so it is memoised per round (``Memo``).
-Memo = dict[tuple[str, ...], list[tuple[int, float]]]
-
-
-def _decide_all(
-    text: str, runs: list[_Run], model: CharModel, memo: Memo, refine: bool = False
-) -> None:
-    for r in runs:
-        before = text[max(0, r.start - _CONTEXT) : r.start]
-        after = text[r.end : r.end + _CONTEXT]
-        (_refine_run if refine else _decide_run)(r, before, after, model, memo)
-
-
-def _remember(
-    memo: Memo, key: tuple[str, ...], group: list[Slot], decide: Callable[[], None]
-) -> None:
-    hit = memo.get(key)
-    if hit is None:
-        decide()
-        memo[key] = [(q.choice, q.confidence) for q in group]
-    else:
-        for q, (choice, confidence) in zip(group, hit, strict=True):
-            q.choice, q.confidence = choice, confidence
-
-
-def _render(p: Piece) -> str:
-    return p if isinstance(p, str) else p.options[p.choice].text if p.choice >= 0 else p.original
-
-
-def _decide_run(r: _Run, before: str, after: str, model: CharModel, memo: Memo) -> None:
-    """Viterbi over each group of adjacent slots, the run's decoded text as context."""
-    pieces = r.pieces
-    i = 0
-    left = before[-1:]
-    while i < len(pieces):
-        p = pieces[i]
-        if isinstance(p, str):
-            left = p[-1] if p else left
-            i += 1
+        if not r.lossy:
             continue
-        j = i
-        while j < len(pieces) and isinstance(pieces[j], Slot):
-            j += 1
-        group = [q for q in pieces[i:j] if isinstance(q, Slot)]
-        right = _render(pieces[j])[:1] if j < len(pieces) else after[:1]
-        key = (left, right, *(q.original for q in group))
-        _remember(memo, key, group, lambda: decode_slots(group, left, right, model))  # noqa: B023
-        left = _render(group[-1])[-1]
-        i = j
-
-
-def _refine_run(r: _Run, before: str, after: str, model: CharModel, memo: Memo) -> None:
-    """Re-decide each slot with its neighbours fixed, now with the word-match bonus."""
-    rendered = [_render(p) for p in r.pieces]
-    for n, p in enumerate(r.pieces):
-        if isinstance(p, Slot) and p.confidence < SURE:
-            left = (before + "".join(rendered[:n]))[-_CONTEXT:]
-            right = ("".join(rendered[n + 1 :]) + after)[:_CONTEXT]
-            line = (before + "".join(rendered[:n])).rpartition("\n")[2][-_LINE:]
-            key = (left, right, p.original, line if _has_bracket(p) else "")
-            _remember(memo, key, [p], lambda: refine_slot(p, left, right, model, line))  # noqa: B023
-            rendered[n] = _render(p)
-
-
-def _has_bracket(slot: Slot) -> bool:
-    return any(bracket_bonus(c.text, "") for c in slot.options)
-
-
-def _assemble_text(text: str, runs: list[_Run]) -> str:
-    """The text with every run's current reading (what :func:`_assemble` returns first)."""
-    out: list[str] = []
-    prev = 0
-    for r in runs:
-        out.append(text[prev : r.start])
-        out.extend(map(_render, r.pieces))
-        prev = r.end
-    out.append(text[prev:])
-    return "".join(out)
+        span = by_start.get(r.start)
+        if span is not None and span.original == r.original:
+            r.pieces, r.confidence = [span.replacement], span.confidence
+            r.characters = span.characters
+        else:  # the pass left it alone: so does this one
+            r.pieces, r.confidence = [r.original], 1.0
 
 
 def _assemble(text: str, runs: list[_Run]) -> tuple[str, list[RepairSpan], bool]:
@@ -391,34 +234,82 @@ def _assemble(text: str, runs: list[_Run]) -> tuple[str, list[RepairSpan], bool]
         gap = text[prev : r.start]
         out.append(gap)
         pos += len(gap)
-        texts, conf = [], 1.0
-        for p in r.pieces:
-            if isinstance(p, Slot):
-                texts.append(p.options[p.choice].text)
-                conf = min(conf, p.confidence)
-            else:
-                texts.append(p)
-        new = "".join(texts)
+        new = "".join(p for p in r.pieces if isinstance(p, str))
+        conf = 1.0 if r.confidence is None else r.confidence
         kind = "lossy" if r.lossy else "lossless"
         lossy = lossy or r.lossy
         out.append(new)
         if new != r.original:
-            spans.append(RepairSpan(pos, pos + len(new), r.original, new, conf, kind))
+            spans.append(RepairSpan(pos, pos + len(new), r.original, new, conf, kind, r.characters))
         pos += len(new)
         prev = r.end
     out.append(text[prev:])
     return "".join(out), spans, lossy
 
 
-def _pass_steps(before: str, after: str, codec: str, lossy: bool) -> tuple[tuple[str, str], ...]:
+def _pass_steps(
+    before: str, after: str, codec: str, lossy: bool, config: RepairConfig, strong: bool
+) -> tuple[tuple[str, str], ...]:
     if not lossy:
         try:
             if before.encode(codec).decode("utf-8") == after:
                 return (("encode", codec), ("decode", "utf-8"))
         except UnicodeError:
             pass
-        return (("reread", codec),)
-    return (("rebuild", codec),)
+        return (("reread", plan_arg(codec, RepairConfig(lossy=False), strong)),)
+    return (("rebuild", plan_arg(codec, config, strong)),)
+
+
+def plan_arg(codec: str, config: RepairConfig, strong: bool) -> str:
+    """A ``reread``/``rebuild`` step's argument: the code page, then what else the pass
+    read, so that :func:`replay` gives the same text: ``weak`` (little evidence of
+    mojibake), ``document_prior=0``, ``weights={...}`` (those not at their default, JSON).
+    Default settings give the bare code page.
+
+    >>> plan_arg("cp1254", RepairConfig(), True)
+    'cp1254'
+    >>> plan_arg("cp1254", RepairConfig(document_prior=False, weights=LossyWeights(sure=0.9)), False)
+    'cp1254;weak;document_prior=0;weights={"sure":0.9}'
+    """
+    parts = [codec]
+    if not strong:
+        parts.append("weak")
+    if config.lossy and not config.document_prior:
+        parts.append("document_prior=0")
+    default = LossyWeights()
+    changed = {
+        f.name: getattr(config.weights, f.name)
+        for f in fields(LossyWeights)
+        if config.lossy and getattr(config.weights, f.name) != getattr(default, f.name)
+    }
+    if changed:
+        parts.append("weights=" + json.dumps(changed, separators=(",", ":")))
+    return ";".join(parts)
+
+
+def parse_plan_arg(arg: str, lossy: bool) -> tuple[str, RepairConfig, bool]:
+    """The code page, config and evidence a :func:`plan_arg` string records.
+
+    >>> parse_plan_arg('cp1254;weak;weights={"sure":0.9}', True)[1].weights.sure
+    0.9
+    """
+    codec, *flags = arg.split(";")
+    strong, prior, weights = True, True, LossyWeights()
+    for flag in flags:
+        key, _, value = flag.partition("=")
+        if key == "weak":
+            strong = False
+        elif key == "document_prior":
+            prior = value != "0"
+        elif key == "weights":
+            given = json.loads(value)
+            typed: dict[str, Any] = {
+                k: tuple(v) if isinstance(v, list) else v for k, v in given.items()
+            }
+            weights = replace(weights, **typed)
+        else:
+            raise ValueError(f"unknown setting {key!r} in repair step {arg!r}")
+    return codec, RepairConfig(lossy=lossy, document_prior=prior, weights=weights), strong
 
 
 def repair_suspicious(text: str, config: RepairConfig) -> Repaired:
@@ -432,7 +323,7 @@ def repair_suspicious(text: str, config: RepairConfig) -> Repaired:
         # still sees mojibake; this keeps repair idempotent on mixed inputs.
         if n and not looks_like_mojibake(current, config.codecs):
             break
-        choice = choose_codec(current, config.codecs)
+        choice = choose_codec(current, config.codecs, kernel=config.kernel)
         if choice is None:
             break
         strong = choice.valid >= STRONG
@@ -440,11 +331,12 @@ def repair_suspicious(text: str, config: RepairConfig) -> Repaired:
         fixed, pass_spans, lossy = repair_pass(current, table, config, strong)
         if lossy and choice.ties:
             choice, (fixed, pass_spans, lossy) = _break_tie(current, choice, config)
+            strong = _is_strong(current, choice.codec)
         if fixed == current:
             break
         # Spans of an earlier pass are re-expressed against the final text by the last pass.
         spans = _merge_spans(text, fixed) if steps else pass_spans
-        steps.extend(_pass_steps(current, fixed, choice.codec, lossy))
+        steps.extend(_pass_steps(current, fixed, choice.codec, lossy, config, strong))
         if encoding is None:
             encoding, confidence = choice.codec, choice.confidence
         current = fixed
@@ -464,32 +356,53 @@ def _break_tie(
     for rank, codec in enumerate((choice.codec, *choice.ties)):
         strong = _is_strong(text, codec)
         fixed, spans, lossy = repair_pass(text, codec_table(codec), config, strong)
-        results.append((_fluency(fixed, spans), -rank, codec, (fixed, spans, lossy)))
+        results.append((_fluency(fixed, spans, config), -rank, codec, (fixed, spans, lossy)))
     _, _, codec, result = max(results)
     return replace(choice, codec=codec, confidence=round(choice.confidence * 0.75, 4)), result
 
 
-#: Characters of context on each side of a span that :func:`_fluency` segments into words.
-WORD_REACH = 6
-
-
-def _fluency(text: str, spans: Sequence[RepairSpan]) -> float:
-    """How well the repaired spans read: their bigram log-likelihood (one character of
-    context each side) plus, weighted as the pass weighs it, the value of the words they
-    form with :data:`WORD_REACH` characters around them (:meth:`CharModel.segmentation_value`).
+def _fluency(
+    text: str, spans: Sequence[RepairSpan], config: RepairConfig = RepairConfig()
+) -> float:
+    """How well the repaired spans read: their bigram log-likelihood under the prior (one
+    character of context each side) plus, weighted as the pass weighs it, the value of the
+    words they form with ``word_reach`` characters around them (:func:`segmentation_value`).
+    On the model's arrays (:class:`.ModelArrays`), so no text model is parsed.
 
     Bigrams alone read ``#ネルチモーダル`` better than ``#マルチモーダル`` (``#ネ`` and
-    ``ネル`` are likelier pairs); the words tell them apart. On the development set the
-    tie between cp1252 and cp1254 is now settled right 45 times of 49 (42 before).
+    ``ネル`` are likelier pairs); the words tell them apart.
     """
-    model = CharModel(_language(text))
+    w = config.weights
+    arrays = ModelArrays.get(_language(text))
     total = 0.0
     for s in spans:
         piece = text[max(0, s.start - 1) : s.end + 1]
-        total += sum(model.logp(a, b) for a, b in zip(piece, piece[1:], strict=False))
-        wide = text[max(0, s.start - WORD_REACH) : s.end + WORD_REACH]
-        total += _lossy.WORD_WEIGHT * model.segmentation_value(wide)
+        if len(piece) > 1:
+            cps = np.array([ord(c) for c in piece], np.int64)
+            p = arrays.prior(cps[:-1], cps[1:], None, w.opener_before_end)
+            total += float(np.log(p).sum())
+        wide = text[max(0, s.start - w.word_reach) : s.end + w.word_reach]
+        total += w.word_weight * segmentation_value(arrays, wide)
     return total
+
+
+def segmentation_value(arrays: ModelArrays, text: str, longest: int = 7) -> float:
+    """The best total of word values (:meth:`.ModelArrays.words`) over non-overlapping
+    words of ``text`` (0 when it holds no known word); :meth:`.CharModel.segmentation_value`
+    on arrays.
+
+    >>> ja = ModelArrays.get("ja")
+    >>> segmentation_value(ja, "マルチモーダル") > segmentation_value(ja, "ネルチモーダル") >= 0
+    True
+    """
+    n = len(text)
+    where = [(s, e) for s in range(n) for e in range(s + 2, min(n, s + longest) + 1)]
+    if not where:
+        return 0.0
+    codes = string_codes([text[s:e] for s, e in where], longest)
+    values = arrays.words()[0].get(word_hashes(codes).view(np.int64) & _POSITIVE, 0.0)
+    found = [(s, e, v) for (s, e), v in zip(where, values.tolist(), strict=True) if v > 0]
+    return _best_totals(found, 0, n)[n]
 
 
 def _merge_spans(original: str, final: str) -> list[RepairSpan]:
@@ -524,8 +437,8 @@ def replay(text: str, steps: tuple[tuple[str, str], ...]) -> str:
             i += 2
             continue
         if action in ("reread", "rebuild"):
-            config = RepairConfig(lossy=action == "rebuild")
-            text = repair_pass(text, codec_table(arg), config, _is_strong(text, arg))[0]
+            codec, config, strong = parse_plan_arg(arg, lossy=action == "rebuild")
+            text = repair_pass(text, codec_table(codec), config, strong)[0]
         else:
             import ftfy
 

@@ -1,25 +1,22 @@
-"""One repair pass over a whole document at once, on arrays.
+"""The lossy repair pass: one pass over a whole document at once, on arrays.
 
-The same decisions as :mod:`.engine`'s run-by-run pass (see its docstring and :mod:`.lossy`),
-computed with numpy: the text becomes an array of code points; the code page's runs, the
-UTF-8 sequences inside them and the damaged ones (slots) are found with masks and cumulative
-sums; each distinct damaged byte pattern gets its readings once (:func:`.lossy.candidates`,
-cached); the language model is looked up for every slot and reading in one call per round
+The one lossy algorithm, in numpy here and in C (``_kernel.c``): the text becomes an array
+of code points; the code page's runs, the UTF-8 sequences inside them and the damaged ones
+(slots) are found with masks and cumulative sums; each distinct damaged byte pattern gets
+its readings once (:func:`.lossy.candidates`, ranked by prior x unigram, the best
+:attr:`.LossyWeights.keep` kept, ``chain_keep`` inside a group); the language model is
+looked up for every slot and reading in one call per round
 (:class:`~digestkit.repair.model.arrays.DocumentScorer`). Round one is a Viterbi search over
-each group of adjacent slots; round two re-decides every doubtful slot with its neighbours
-fixed, the document's own counts, the pairs it shows intact, bracket pairing, the
-word-match bonus and the running text's trigrams.
-
-It differs from the run-wise pass on purpose: context windows are read from the repaired
-text (the run-wise pass reads the mojibake before a run); a damaged character breaks
-adjacency when pairs seen intact are counted (the run-wise pass glued its neighbours into a
-pair that never occurs in the document); readings are ranked and more of them kept
-(:data:`KEEP`, :data:`CHAIN_KEEP`); round two re-decides slots left to right, each seeing
-the new readings before it (the run-wise pass did the same within one run only), below a
-lower :data:`SURE`.
+each group of adjacent slots; round two re-decides every slot below
+:attr:`.LossyWeights.sure` left to right with its neighbours fixed (reading the repaired
+text around it), the document's own counts, the pairs it shows intact, bracket pairing, the
+在 … 中 frame, the word-match bonus and the running text's trigrams; round three moves two
+adjacent damaged characters together (:func:`_pair_round`). Every weight comes from
+``RepairConfig.weights``.
 
 :func:`fast_pass` runs the compiled twin of this module (``_kernel.c``) when it is built
-(:data:`KERNEL`); the numpy functions below are then the reference that tests hold it to.
+(``RepairConfig.kernel``); the numpy functions below are then the reference that tests
+hold it to.
 
 >>> from digestkit.repair.lossless import codec_table
 >>> from digestkit.repair.types import RepairConfig
@@ -39,10 +36,15 @@ from typing import NamedTuple
 import numpy as np
 
 from digestkit.repair import lossless, lossy
-from digestkit.repair.engine import _slot, language_from_counts
 from digestkit.repair.lossless import HOLE, CodecTable, codec_table
-from digestkit.repair.lossy import Candidate, candidates, estimate_losses
-from digestkit.repair.model import CharModel
+from digestkit.repair.lossy import (
+    Candidate,
+    Losses,
+    candidates,
+    estimate_losses,
+    language_from_counts,
+    slot_at,
+)
 from digestkit.repair.model.arrays import (
     CONTEXT_KEY,
     DocumentScorer,
@@ -51,32 +53,14 @@ from digestkit.repair.model.arrays import (
     pair_keys,
     triple_keys,
 )
-from digestkit.repair.types import RepairConfig, RepairSpan, Spans
+from digestkit.repair.types import CONTEXT, LINE, LossyWeights, RepairConfig, RepairSpan, Spans
 
 __all__ = ["codepoints", "fast_pass"]
-
-Losses = tuple[tuple[int, float], ...]
 
 #: Byte value standing for U+FFFD in a run (a lost byte whose value is unknown).
 _HOLE = 0x100
 #: The score of a column that holds no reading.
 _NEG = -np.inf
-#: Characters of context on each side that round two looks at (word bonus).
-CONTEXT = 6
-#: Characters of the line before a slot in which a bracket's opener is looked for.
-LINE = 80
-#: A slot the first round decides with at least this confidence skips the second round.
-#: 0.95 (the run-wise engine uses 0.995): dev edits identical from 0.995 down to 0.9, test
-#: identical down to 0.95 (0.9: one more ja edit), and seed 004 takes ~3 ms less.
-SURE = 0.95
-
-#: Round three (:func:`_pair_round`) decides adjacent damaged characters two at a time,
-#: each from its best PAIR_KEEP readings by what lies outside the pair, and moves a pair
-#: only when the new one scores PAIR_MARGIN nats above it. Dev edits ja 125 -> 119, zh 110
-#: -> 110 (margins 3-6 alike; 2: ja 120, zh 106, and more pairs move); 4 readings: ja 121.
-PAIR_KEEP = 8
-PAIR_MARGIN = 4.0
-
 _NEED = np.zeros(0x102, np.int64)
 _NEED[0xC2:0xE0] = 1
 _NEED[0xE0:0xF0] = 2
@@ -123,16 +107,16 @@ def _prev_true(mask: np.ndarray) -> np.ndarray:
 
 
 def _ranked(options: Sequence[Candidate], lang: str, keep: int) -> tuple[Candidate, ...]:
-    """``lossy.prune``'s ``keep`` readings, best first (prior x unigram of the first
-    character; slots in a group keep only the first :data:`CHAIN_KEEP`)."""
-    model = _char_model(lang)
-    kept = lossy.prune(options, model, keep)
-    return tuple(sorted(kept, key=lambda c: -(c.prior + math.log(model.p_uni(c.text[0])))))
+    """The ``keep`` readings with the best prior x unigram of the first character, best
+    first (slots in a group keep only the first ``chain_keep``); the unigram is the
+    arrays' (:attr:`.ModelArrays.uni`, what :meth:`.CharModel.p_uni` gives a non-ASCII
+    character), so no text model is parsed."""
+    uni = ModelArrays.get(lang).uni
 
+    def score(c: Candidate) -> float:
+        return -(c.prior + math.log(float(uni[ord(c.text[0])])))
 
-@lru_cache(maxsize=8)
-def _char_model(lang: str) -> CharModel:
-    return CharModel(lang)
+    return tuple(sorted(options, key=score)[:keep])
 
 
 def _observed(key: int) -> tuple[int, ...]:
@@ -186,28 +170,15 @@ try:
 except ImportError:  # no C compiler at install time: the numpy pass does the same work
     _compiled = None  # type: ignore[assignment]
 
-#: Readings kept per damaged character (best first by prior x unigram). A slot between
-#: intact characters is cheap to score, so it keeps many (eval, lossy zh: 67 -> 43 edits
-#: against 8); a slot in a group of adjacent ones costs the square in the Viterbi search, so
-#: it keeps the best CHAIN_KEEP (16 there too gives 40 edits but ~25% more time on seed 004:
-#: see eval/tune_repair.py), unless it lost two bytes or more (see _build_slots).
-KEEP = 16
-CHAIN_KEEP = 8
-#: Threads the compiled pass may use for one long document (2 when the machine has two
-#: cores or more: the second takes the later half of each round wherever the halves cannot
-#: see each other, so the result is the same as with one). Worker processes set it to 1.
-THREADS = 2 if (os.cpu_count() or 1) > 1 else 1
-#: The compiled pass (``_kernel.c``), or None to run the numpy one (tests compare both).
-KERNEL = _compiled
-
 
 def fast_pass(
     text: str, table: CodecTable, config: RepairConfig
 ) -> tuple[str, Sequence[RepairSpan], bool]:
     """Re-read every run of ``table``'s code page in ``text`` (strong evidence assumed);
     returns the text, the spans and whether lost bytes were rebuilt."""
-    if KERNEL is not None:
-        return _compiled_pass(KERNEL, text, table, config)
+    if config.kernel and _compiled is not None:
+        return _compiled_pass(_compiled, text, table, config)
+    w = config.weights
     cps = codepoints(text)
     n = len(cps)
     bmap = _byte_map(table.codec)
@@ -250,7 +221,7 @@ def fast_pass(
     doc = _Runs(text, runs_start, runs_end)
 
     counts = np.bincount(rb[inrun & (rb >= 0x80) & (rb <= 0xBF)], minlength=0xC0)
-    losses = estimate_losses({v: int(counts[v]) for v in range(0x80, 0xC0)}, table.codec)
+    losses = estimate_losses({v: int(counts[v]) for v in range(0x80, 0xC0)}, table.codec, w)
     slot_pos = lead_pos[is_slot]
     lang = _language(emit)
     key, odd = _pattern_keys(cps, rb, run_id, runs_end, slot_pos, seen[is_slot], need[is_slot])
@@ -265,6 +236,7 @@ def fast_pass(
         table.codec,
         losses,
         lang,
+        w,
     )
     if not len(slots.start):
         return doc.finish(emit, run_id[dec_pos])
@@ -276,7 +248,7 @@ def fast_pass(
 
     known_mask = emit >= 0
     known = emit[known_mask]
-    scorer = DocumentScorer(slots.arrays, known)
+    scorer = DocumentScorer(slots.arrays, known, w)
     if config.document_prior:
         is_start = np.zeros(n, np.int64)
         is_start[slots.start] = 1
@@ -294,7 +266,7 @@ def fast_pass(
     final, out, pos = _assemble(emit, slots, choice, cps)
     if config.document_prior:
         scorer.observe(out)
-    doubt = np.flatnonzero(conf < SURE)
+    doubt = np.flatnonzero(conf < w.sure)
     if len(doubt):
         base = _base(slots, scorer)
         # Left to right, as a reader would: a doubtful slot sees the new readings of those
@@ -323,7 +295,7 @@ def fast_pass(
         final, out, pos = _assemble(emit, slots, choice, cps)
     _pair_round(slots, base, out, pos, choice, conf, scorer)
     final, out, pos = _assemble(emit, slots, choice, cps)
-    return doc.finish(final, run_id[dec_pos], run_id[slots.start], conf)
+    return doc.finish(final, run_id[dec_pos], run_id[slots.start], conf, slot_starts=slots.start)
 
 
 def _decode(
@@ -364,9 +336,10 @@ class _Runs:
         slot_runs: np.ndarray | None = None,
         conf: np.ndarray | None = None,
         out: str | None = None,
+        slot_starts: np.ndarray | None = None,
     ) -> tuple[str, Sequence[RepairSpan], bool]:
         """The repaired text (``out`` when the caller has it already) and one span per
-        run that changed (like the run-wise pass); the spans are built when first read
+        run that changed; the spans are built when first read
         (:class:`~digestkit.repair.types.Spans`)."""
         live = emit >= 0
         if out is None:
@@ -384,6 +357,11 @@ class _Runs:
             lowest = np.ones(n_runs)
             if slot_runs is not None and conf is not None and len(slot_runs):
                 np.minimum.at(lowest, slot_runs, conf)
+            per_run: dict[int, list[tuple[int, float]]] = {}
+            if slot_runs is not None and conf is not None and slot_starts is not None:
+                at = before[slot_starts].tolist()
+                for r, o, c in zip(slot_runs.tolist(), at, conf.tolist(), strict=True):
+                    per_run.setdefault(r, []).append((o, c))
             spans = []
             starts, ends = runs_start.tolist(), runs_end.tolist()
             o_starts, o_ends = before[runs_start].tolist(), before[runs_end].tolist()
@@ -393,7 +371,10 @@ class _Runs:
                 new = out[o_starts[r] : o_ends[r]]
                 if new != original:
                     kind = "lossy" if lossy_runs[r] else "lossless"
-                    spans.append(RepairSpan(o_starts[r], o_ends[r], original, new, lows[r], kind))
+                    each = tuple((o - o_starts[r], c) for o, c in per_run.get(r, ()))
+                    spans.append(
+                        RepairSpan(o_starts[r], o_ends[r], original, new, lows[r], kind, each)
+                    )
             return spans
 
         return out, Spans(build), bool(has_slot.any())
@@ -467,6 +448,7 @@ def _build_slots(
     codec: str,
     losses: Losses,
     lang: str,
+    weights: LossyWeights,
     texts_too: bool = True,
 ) -> tuple[_Slots, np.ndarray]:
     """Readings for every damaged character, one lookup per distinct byte pattern.
@@ -479,7 +461,7 @@ def _build_slots(
     arrays = ModelArrays.get(lang)
     end = (slot_pos + 1 + slot_seen).astype(np.int64)
     uniq, inverse = np.unique(key, return_inverse=True)
-    patterns = _pattern_rows(codec, losses, lang, KEEP)
+    patterns = _pattern_rows(codec, losses, lang, weights.keep)
     at_row = patterns.rows(uniq.tolist())[inverse]
     first = patterns.first[at_row]
     prior = patterns.prior[at_row]
@@ -492,7 +474,7 @@ def _build_slots(
     if len(odd_at):
         at = slot_pos[odd_at]
         width = np.minimum(run_end[odd_at], at + 2 * slot_need[odd_at] + 4) - at
-        odd_table = _odd_rows(codec, losses, lang, KEEP)
+        odd_table = _odd_rows(codec, losses, lang, weights.keep)
         keys = [text[a : a + w] for a, w in zip(at.tolist(), width.tolist(), strict=True)]
         row = odd_table.rows(keys)
         first[odd_at] = odd_table.first[row]
@@ -523,14 +505,13 @@ def _build_slots(
     linked[:-1] |= adjacent
     linked[1:] |= adjacent
     # A slot that lost two bytes or more has many more readings (up to 64), and the right one
-    # is often ranked low: it keeps all KEEP even inside a group (dev edits ja 210 -> 205,
-    # zh 252 -> 237; test zh 0.318% -> 0.292%; seed 004 ~7% slower).
+    # is often ranked low: it keeps all of them even inside a group.
     missing = (slot_need - slot_seen)[has]
     linked &= missing < 2
     cut = np.flatnonzero(linked)
     for table in (slots.first, slots.last):
-        table[cut, CHAIN_KEEP:] = -1
-    slots.prior[cut, CHAIN_KEEP:] = _NEG
+        table[cut, weights.chain_keep :] = -1
+    slots.prior[cut, weights.chain_keep :] = _NEG
     # Slots with equal readings share an id (the compiled pass scores a row once per
     # neighbour); a slot followed by ' ' or '?' has readings of its own.
     pid = at_row[has] * 2 + linked
@@ -593,7 +574,7 @@ class _PatternRows(_Rows):
 
 class _OddRows(_Rows):
     """The readings of a slot followed by ' ' or '?', keyed by the slot's lead and what
-    follows it in its run: the run-wise engine's rules (``engine._slot``) decide what it
+    follows it in its run: :func:`.lossy.slot_at` decides what it
     may take back. Besides the first code point: the last, whether each reading keeps the
     characters after the slot's bytes (``keeps``; ``multi``: any does), the readings'
     texts, and how many characters the slot owns (``take``)."""
@@ -624,7 +605,7 @@ class _OddRows(_Rows):
             else:
                 toks.append((-1 if ch in " ?" else 0x7FFF, ch))
         need = int(_NEED[window[0]])
-        slot, take = _slot(toks, 0, need, codec_table(self.codec), self.losses)
+        slot, take = slot_at(toks, 0, need, codec_table(self.codec), self.losses)
         options = _ranked(slot.options, self.lang, self.keep) if slot.options else ()
         self._put(row, options)
         self.last[row] = -1
@@ -838,19 +819,20 @@ def _second_round(
     left_pairs, left_seen = _pair_matrix(scorer, left1, first, counts=True)
     right_pairs, right_seen = _pair_matrix(scorer, last, right1, counts=True)
     scores += left_pairs + right_pairs
-    scores += _brackets(slots, doubt, first, out, p)
+    w = scorer.weights
+    scores += _brackets(first, out, p, w)
     if slots.arrays.lang == "zh":
-        scores += _frames(doubt, first, out, p)
-    weight = lossy.INTACT_WEIGHT
+        scores += _frames(first, out, p, w)
+    weight = w.intact_weight
     if scorer.intact is not None and weight:
         scores += weight * (np.log1p(left_seen) + np.log1p(right_seen))
-    if lossy.TRIGRAM_WEIGHT and scorer.arrays.trigrams() is not None:
+    if w.trigram_weight and scorer.arrays.trigrams() is not None:
         # Like the word bonus, only for readings near the best (most are far below it).
-        contender = scores > scores.max(axis=1)[:, None] - lossy.BONUS_MARGIN
+        contender = scores > scores.max(axis=1)[:, None] - w.bonus_margin
         trigram = _trigrams(scorer, left_win, right_win, first, last, length == 1)
-        scores += np.where(contender, lossy.TRIGRAM_WEIGHT * trigram(left_pairs, right_pairs), 0.0)
+        scores += np.where(contender, w.trigram_weight * trigram(left_pairs, right_pairs), 0.0)
     top = scores.max(axis=1)
-    near = np.isfinite(scores) & (scores > top[:, None] - lossy.BONUS_MARGIN)
+    near = np.isfinite(scores) & (scores > top[:, None] - w.bonus_margin)
     rows, cols = np.nonzero(near)
     if len(rows):
         window = np.concatenate(
@@ -861,7 +843,7 @@ def _second_round(
             t = slots.texts[int(doubt[rows[n_i]])][cols[n_i]]
             rest = [ord(c) for c in t[1:]] + right_win[rows[n_i]].tolist()
             window[n_i, CONTEXT + 1 :] = rest[:CONTEXT]
-        scores[rows, cols] += lossy.WORD_WEIGHT * _word_bonus(scorer.arrays, window)
+        scores[rows, cols] += w.word_weight * _word_bonus(scorer.arrays, window)
     new = np.argmax(scores, axis=1)
     choice[doubt] = new
     conf[doubt] = _posterior(scores, new)
@@ -955,15 +937,15 @@ def _pair_round(
     as テクス[トっ] because the bigrams prefer トっ (by 2.8 nats) and neither チっ nor トャ
     is better than what round two holds; only テクスチャ as a whole is a word. For each
     pair of adjacent single-character slots (``q``, ``r``), each slot's readings within
-    :data:`.lossy.BONUS_MARGIN` of its best by what lies outside the pair (at most
-    :data:`PAIR_KEEP`, and the current one) are paired up and scored with priors, the three
+    :attr:`LossyWeights.bonus_margin` of its best by what lies outside the pair (at most
+    :attr:`LossyWeights.pair_keep`, and the current one) are paired up and scored with priors, the three
     bigrams and the intact-pair counts. If the current pair's posterior is below
-    :data:`SURE` and some move of both characters into a pair that occurs inside a word is
+    :attr:`LossyWeights.sure` and some move of both characters into a pair that occurs inside a word is
     near the best, those moves and the current pair also get the four trigrams and the word
     bonus of a word through either centre and beyond (half each centre's bonus: a word
     through both counts once; the pair alone does not count, its bigram scores it already).
     Brackets and the 在 … 中 frame stay round two's: a closing bracket is in no word. The best replaces the current pair if it scores
-    :data:`PAIR_MARGIN` higher (round two's local choices are usually right).
+    :attr:`LossyWeights.pair_margin` higher (round two's local choices are usually right).
 
     On the development set and seed 004 it moves three kinds of pair: テクス[トっ] ->
     [チャ], [けど]メータ -> [パラ]メータ and a [中午] -> [不合]. ``_kernel.c: pair_round``
@@ -973,7 +955,8 @@ def _pair_round(
     if m < 2:
         return
     n_out = len(out)
-    table = scorer.arrays.trigrams() if lossy.TRIGRAM_WEIGHT else None
+    w = scorer.weights
+    table = scorer.arrays.trigrams() if w.trigram_weight else None
     inner = slots.arrays.words()[1]
 
     def around(lo: int, hi: int) -> np.ndarray:
@@ -1000,17 +983,17 @@ def _pair_round(
             return None
         now = int(current[0])
         with np.errstate(over="ignore"):
-            if 1.0 / np.exp(total - total[now]).sum() >= SURE:
+            if 1.0 / np.exp(total - total[now]).sum() >= w.sure:
                 return None
         # Only moves of both characters into a pair that occurs inside some word (what
         # rounds one and two cannot make), near the best like round two's bonuses, get the
         # costlier terms; and the current pair, to compare.
-        both = (ci != choice[q]) & (di != choice[r]) & (total > total.max() - lossy.BONUS_MARGIN)
+        both = (ci != choice[q]) & (di != choice[r]) & (total > total.max() - w.bonus_margin)
         if both.any():
             both[both] = inner.get(pair_keys(a[both], b[both])) > 0
         if not both.any():
             return None
-        both[now] = total[now] > total.max() - lossy.BONUS_MARGIN
+        both[now] = total[now] > total.max() - w.bonus_margin
         near = np.flatnonzero(both)
         ni, nd, a, b = ci[near], di[near], a[near], b[near]
         n = len(near)
@@ -1059,14 +1042,14 @@ def _pair_round(
             tri += _tri_ratio(table, l1, a, b, lp_link)
             tri += _tri_ratio(table, a, b, r1, lp_r)
             tri += _tri_ratio(table, b, r1, r2, outer_lp)
-            extra += lossy.TRIGRAM_WEIGHT * tri
+            extra += w.trigram_weight * tri
         word = _word_bonus(
             scorer.arrays, np.concatenate([g.windows[: len(g.near)] for g in got]), CONTEXT
         )
         word += _word_bonus(
             scorer.arrays, np.concatenate([g.windows[len(g.near) :] for g in got]), CONTEXT - 1
         )
-        extra += lossy.WORD_WEIGHT * 0.5 * word
+        extra += w.word_weight * 0.5 * word
         scored = {}
         for (q, g), part in zip(
             prepared.items(), np.split(extra, np.cumsum(sizes)[:-1]), strict=True
@@ -1112,13 +1095,13 @@ def _pair_round(
             continue
         ci, di, total = move.ci, move.di, move.total
         top = int(np.argmax(total))
-        if not total[top] >= total[move.now] + PAIR_MARGIN:
+        if not total[top] >= total[move.now] + w.pair_margin:
             continue
-        w = np.exp(total - total[top])
+        e = np.exp(total - total[top])
         c, d = int(ci[top]), int(di[top])
         choice[q], choice[r] = c, d
-        conf[q] = np.round(w[ci == c].sum() / w.sum(), 4)
-        conf[r] = np.round(w[di == d].sum() / w.sum(), 4)
+        conf[q] = np.round(e[ci == c].sum() / e.sum(), 4)
+        conf[r] = np.round(e[di == d].sum() / e.sum(), 4)
         out[pos[q]], out[pos[r]] = slots.first[q, c], slots.first[r, d]
         changed_at, changed_pos = q, int(pos[r])
 
@@ -1153,16 +1136,17 @@ def _pair_worth_a_look(
     heads: np.ndarray,
 ) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
     """For each pair (``heads``, ``heads + 1``) at once: may :func:`_pair_round` move it?
-    Its bigram posterior is below :data:`SURE` and some move of both characters into an
+    Its bigram posterior is below :attr:`LossyWeights.sure` and some move of both characters into an
     inner pair of a word is near the best (each test a hair looser than the real one).
     Also returns, per pair, what it computed: each reading's left (q) and right (r)
-    bigram, which readings it paired up (the best :data:`PAIR_KEEP` by outer score within
-    :data:`.lossy.BONUS_MARGIN` of the best, and the current one), and the link bigram and
+    bigram, which readings it paired up (the best :attr:`LossyWeights.pair_keep` by outer score within
+    :attr:`LossyWeights.bonus_margin` of the best, and the current one), and the link bigram and
     total of each pair of readings."""
     q, r = heads, heads + 1
     n_out = len(out)
     k = slots.first.shape[1]
-    weight = lossy.INTACT_WEIGHT if scorer.intact is not None else 0.0
+    w = scorer.weights
+    weight = w.intact_weight if scorer.intact is not None else 0.0
     fq, fr = slots.first[q], slots.first[r]
     l1 = np.where(pos[q] > 0, out[np.maximum(pos[q] - 1, 0)], -1)
     r1 = np.where(pos[r] + 1 < n_out, out[np.minimum(pos[r] + 1, n_out - 1)], -1)
@@ -1174,10 +1158,8 @@ def _pair_worth_a_look(
     rows = np.arange(len(heads))
 
     def picked(outer: np.ndarray, current: np.ndarray) -> np.ndarray:
-        top = np.argsort(-outer, axis=1, kind="stable")[:, :PAIR_KEEP]
-        near = (
-            np.take_along_axis(outer, top, axis=1) > outer.max(axis=1)[:, None] - lossy.BONUS_MARGIN
-        )
+        top = np.argsort(-outer, axis=1, kind="stable")[:, : w.pair_keep]
+        near = np.take_along_axis(outer, top, axis=1) > outer.max(axis=1)[:, None] - w.bonus_margin
         mask = np.zeros(outer.shape, bool)
         np.put_along_axis(mask, top, near, axis=1)
         mask[rows, current] = True
@@ -1193,8 +1175,8 @@ def _pair_worth_a_look(
     now = total[rows, choice[q], choice[r]]
     with np.errstate(over="ignore", invalid="ignore"):
         mass = np.exp(total - now[:, None, None]).sum(axis=(1, 2))
-    doubtful = np.isfinite(now) & (mass * SURE > 1.0 - 1e-9)
-    moves = sel & (total > total.max(axis=(1, 2))[:, None, None] - lossy.BONUS_MARGIN - 1e-9)
+    doubtful = np.isfinite(now) & (mass * w.sure > 1.0 - 1e-9)
+    moves = sel & (total > total.max(axis=(1, 2))[:, None, None] - w.bonus_margin - 1e-9)
     moves[rows, choice[q], :] = False
     moves[rows, :, choice[r]] = False
     at = np.nonzero(moves & doubtful[:, None, None])
@@ -1206,9 +1188,7 @@ def _pair_worth_a_look(
     return found, (left_lp, right_lp, picked_q, picked_r, link_lp, total)
 
 
-def _brackets(
-    slots: _Slots, doubt: np.ndarray, first: np.ndarray, out: np.ndarray, p: np.ndarray
-) -> np.ndarray:
+def _brackets(first: np.ndarray, out: np.ndarray, p: np.ndarray, w: LossyWeights) -> np.ndarray:
     """:func:`.lossy.bracket_bonus` for readings that are closing brackets."""
     closers = np.array([ord(c) for c in lossy._CLOSERS])
     is_closer = np.isin(first, closers)
@@ -1220,13 +1200,11 @@ def _brackets(
         at = int(p[row])
         line = _text(out[max(0, at - LINE) : at]).rpartition("\n")[2]
         for c in np.flatnonzero(is_closer[row]).tolist():
-            bonus[row, c] = lossy.bracket_bonus(chr(first[row, c]), line)
+            bonus[row, c] = lossy.bracket_bonus(chr(first[row, c]), line, w)
     return bonus
 
 
-_FRAME_CHARS = np.array([ord(c) for c in lossy.FRAME_BONUS])
-#: The order the compiled pass reads the frame bonuses in (its frame_index).
-_FRAME_ORDER = "与不中"
+_FRAME_CHARS = np.array([ord(c) for c in lossy.FRAME_CHARS])
 _CLOSER_CHARS = np.array([ord(c) for c in lossy._CLOSERS])
 #: Room for the characters a slot may take back after its bytes (a lost NBSP or '?').
 _TAIL = 4
@@ -1241,7 +1219,7 @@ def _long_reach(slots: _Slots, rows: np.ndarray) -> np.ndarray:
     return far
 
 
-def _frames(doubt: np.ndarray, first: np.ndarray, out: np.ndarray, p: np.ndarray) -> np.ndarray:
+def _frames(first: np.ndarray, out: np.ndarray, p: np.ndarray, w: LossyWeights) -> np.ndarray:
     """:func:`.lossy.frame_bonus` for slots that could be two or more of 与 / 不 / 中 (the
     bonus weighs them against each other, not against other readings)."""
     in_frame = np.isin(first, _FRAME_CHARS)
@@ -1250,7 +1228,7 @@ def _frames(doubt: np.ndarray, first: np.ndarray, out: np.ndarray, p: np.ndarray
         at = int(p[row])
         before = _text(out[max(0, at - LINE) : at])
         for c in np.flatnonzero(in_frame[row]).tolist():
-            bonus[row, c] = lossy.frame_bonus(chr(first[row, c]), before)
+            bonus[row, c] = lossy.frame_bonus(chr(first[row, c]), before, w)
     return bonus
 
 
@@ -1361,12 +1339,54 @@ def _model_buffers(arrays: ModelArrays) -> tuple[object, ...]:
 _BUFFERS: dict[int, tuple[ModelArrays, tuple[object, ...]]] = {}
 
 
+def kernel_params(config: RepairConfig, lang: str) -> tuple[object, ...]:
+    """Every weight the C pass reads, in ``_kernel.c: decide``'s order; the last two are
+    :data:`.types.CONTEXT` and :data:`.types.LINE`, which the kernel checks against the
+    values it was built with (a mismatch raises instead of silently breaking parity).
+
+    >>> kernel_params(RepairConfig(threads=1), "zh")[-5:]
+    (1.25, 8, 4.0, 6, 80)
+    """
+    w = config.weights
+    return (
+        config.document_prior,
+        w.cache_weight,
+        w.doc_weight,
+        w.opener_before_end,
+        w.intact_weight,
+        w.word_weight,
+        w.bonus_margin,
+        w.sure,
+        w.bracket_open,
+        w.bracket_not_open,
+        threads(config),
+        lang == "zh",
+        tuple(v for open_side in w.frame_bonus for v in (open_side, 0.0)),
+        w.trigram_weight,
+        w.pair_keep,
+        w.pair_margin,
+        CONTEXT,
+        LINE,
+    )
+
+
+def threads(config: RepairConfig) -> int:
+    """Threads the C pass uses: ``config.threads``, or 2 when 0 and the machine has two
+    cores or more (the second takes the later half of each round wherever the halves
+    cannot see each other, so the result is the same with one).
+
+    >>> threads(RepairConfig(threads=1))
+    1
+    """
+    if config.threads > 0:
+        return config.threads
+    return 2 if (os.cpu_count() or 1) > 1 else 1
+
+
 def _compiled_pass(
     kernel: ModuleType, text: str, table: CodecTable, config: RepairConfig
 ) -> tuple[str, Sequence[RepairSpan], bool]:
     """:func:`fast_pass` with both passes over the text in C (``_kernel.c``)."""
-    from digestkit.repair import model as _model
-
     cps = lossless.codepoints(text).view(np.int32)
     n = len(cps)
     bmap = _byte_map(table.codec)  # int32, as the kernel reads it
@@ -1389,21 +1409,23 @@ def _compiled_pass(
     doc = _Runs(text, runs_start, runs_end)
     if not m:
         return doc.finish(emit, decoded_runs)
-    losses = estimate_losses({0x80 + v: int(c) for v, c in enumerate(counts.tolist())}, table.codec)
+    losses = estimate_losses(
+        {0x80 + v: int(c) for v, c in enumerate(counts.tolist())}, table.codec, config.weights
+    )
     lang = language_from_counts(*lang_counts.tolist())
     slot_pos, slot_seen, slot_need = slot_pos[:m], slot_seen[:m], slot_need[:m]
     run_of = np.searchsorted(runs_start, slot_pos, side="right") - 1
 
     slots, empty = _build_slots(
         text, slot_pos, slot_seen, slot_need, slot_key[:m], slot_odd[:m].astype(bool),
-        runs_end[run_of], table.codec, losses, lang, texts_too=False,
+        runs_end[run_of], table.codec, losses, lang, config.weights, texts_too=False,
     )  # fmt: skip
     for r in empty.tolist():  # no reading fits: the characters stay as they are
         at = int(slot_pos[r])
         emit[at : at + 1 + int(slot_seen[r])] = cps[at : at + 1 + int(slot_seen[r])]
     if not len(slots.start):
         return doc.finish(emit, decoded_runs)
-    k = KEEP
+    k = config.weights.keep
     start = slots.start.astype(np.int32)
     end = slots.end.astype(np.int32)
     tail_start = slots.tail.astype(np.int32)
@@ -1419,24 +1441,7 @@ def _compiled_pass(
         lens = extra[took]
         offset = np.repeat(seen_end[took] - np.cumsum(lens) + lens, lens)
         emit[offset + np.arange(int(lens.sum()))] = -1
-    params = (
-        config.document_prior,
-        _model.CACHE_WEIGHT,
-        _model.DOC_WEIGHTS[1],
-        _model.OPENER_BEFORE_END,
-        lossy.INTACT_WEIGHT,
-        lossy.WORD_WEIGHT,
-        lossy.BONUS_MARGIN,
-        SURE,
-        lossy.BRACKET_OPEN,
-        lossy.BRACKET_NOT_OPEN,
-        THREADS,
-        slots.arrays.lang == "zh",
-        tuple(v for ch in _FRAME_ORDER for v in lossy.FRAME_BONUS[ch]),
-        lossy.TRIGRAM_WEIGHT,
-        PAIR_KEEP,
-        PAIR_MARGIN,
-    )
+    params = kernel_params(config, slots.arrays.lang)
     ms = len(slots.start)
     choice = np.empty(ms, np.int32)
     conf = np.empty(ms)
@@ -1446,4 +1451,4 @@ def _compiled_pass(
         cps, emit, start, end, tail_start, multi, first32, slots.prior,
         keeps, slots.pid, k, _model_buffers(slots.arrays), params, choice, conf, final,
     )  # fmt: skip
-    return doc.finish(final, decoded_runs, run_of[kept], conf, out)
+    return doc.finish(final, decoded_runs, run_of[kept], conf, out, start)

@@ -195,13 +195,15 @@ def _evidence(blob: bytes, table: CodecTable) -> tuple[int, int, int, int]:
 NUMPY_MIN_CHARS = 500
 
 
-def choose_codec(text: str, codecs: tuple[str, ...], sample: int = 60_000) -> CodecChoice | None:
+def choose_codec(
+    text: str, codecs: tuple[str, ...], sample: int = 60_000, kernel: bool = True
+) -> CodecChoice | None:
     """The code page among ``codecs`` whose re-reading yields the most valid UTF-8, or None.
 
     A cheap vote over lead/continuation pairs shortlists the code pages; each shortlisted one
     re-reads the runs of the first ``sample`` characters. ``None`` means nothing re-reads
     as UTF-8 better than it reads as is (clean text, or a script the code pages share).
-    The counting runs in C (``_codec.c``) when it is built; otherwise texts of
+    The counting runs in C (``_codec.c``) when it is built and ``kernel``; otherwise texts of
     :data:`NUMPY_MIN_CHARS` characters or more are counted with numpy arrays, shorter ones
     with regular expressions. All three give the same choice.
 
@@ -210,9 +212,10 @@ def choose_codec(text: str, codecs: tuple[str, ...], sample: int = 60_000) -> Co
     >>> choose_codec("naïve café “quoted”", ("cp1252",)) is None
     True
     """
-    tables = _compiled_tables(codecs) if COMPILED is not None else None
-    if COMPILED is not None and tables is not None:
-        return _choose_codec_compiled(COMPILED, tables, text, codecs, sample)
+    compiled = COMPILED if kernel else None
+    tables = _compiled_tables(codecs) if compiled is not None else None
+    if compiled is not None and tables is not None:
+        return _choose_codec_compiled(compiled, tables, text, codecs, sample)
     head = text[:sample]
     if len(head) >= NUMPY_MIN_CHARS and _arrays_fit(codecs):
         return _choose_codec_arrays(head, codecs)
@@ -580,7 +583,8 @@ try:
 except ImportError:  # no C compiler at install time: the numpy and regex paths do the work
     _compiled = None  # type: ignore[assignment]
 
-#: The compiled counting (``_codec.c``), or None to count with numpy/regex (tests compare).
+#: The compiled counting (``_codec.c``), or None when it is not built (a constant: callers
+#: choose the numpy/regex paths with ``choose_codec(..., kernel=False)``).
 COMPILED = _compiled
 
 

@@ -7,10 +7,9 @@ into a space. Every lost byte of a multi-byte character is a continuation byte, 
 lead byte says how many there should be, so a damaged character has a short list of
 candidates: the missing count is known, the positions are 1-3, the values are the code
 page's undefined bytes plus 0xAD/0xA0. :func:`candidates` lists them (strictly valid UTF-8
-only); :func:`decode_slots` picks the jointly most likely sequence over adjacent damaged
-characters with a Viterbi search under a character bigram model; :func:`refine_slot`
-re-decides a doubtful one with its neighbours fixed, a word-match bonus and bracket
-pairing. :func:`estimate_losses` reads from the surviving bytes which ones were lost.
+only); :mod:`.fastpass` chooses among them with the language model, using the rules
+here (:func:`bracket_bonus`, :func:`frame_bonus`). :func:`estimate_losses` reads from the
+surviving bytes which ones were lost.
 
 >>> options = {c.text for c in candidates((0xE8, 0xAE), "cp1252")}   # 0xE8 0xAE 0x?? lost
 >>> "讍" in options, len(options)   # 讍 is 0xE8 0xAE 0x8D, one of cp1252's undefined bytes
@@ -22,35 +21,33 @@ from __future__ import annotations
 import itertools
 import math
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from digestkit.repair.lossless import codec_table
-from digestkit.repair.model import CharModel
+from digestkit.repair.lossless import CodecTable, codec_table
+from digestkit.repair.types import LossyWeights
 
 __all__ = [
     "Candidate",
     "Slot",
     "bracket_bonus",
     "candidates",
-    "decode_slots",
     "default_losses",
+    "is_cont",
+    "language_from_counts",
     "estimate_losses",
-    "prune",
-    "refine_slot",
     "sequence_length",
+    "slot_at",
 ]
 
 #: Log-prior of each way a byte gets lost. Bytes the code page leaves undefined are the
 #: common case; a stripped soft hyphen is plausible; a deleted NBSP is rare.
-DELETED_UNDEFINED = 0.0
-DELETED_SOFT_HYPHEN = -1.0
-DELETED_NBSP = -4.0
-SPACE_WAS_NBSP = -4.0
-MARK_WAS_BYTE = 0.0  # U+FFFD or '?' that stood for one lost byte
 #: Key, in a losses table, of the prior that a space stands for a lost NBSP byte.
 SPACE = 0x20
+#: Key, in a losses table, of the prior that a U+FFFD or '?' stood for one lost byte.
+MARK = -1
+#: Per lost byte value, the log-prior that it was lost (see :func:`estimate_losses`).
+Losses = tuple[tuple[int, float], ...]
 
 _BAD_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn"})
 
@@ -117,8 +114,10 @@ def candidates(
     if need == 0 or missing < 0:
         return ()
     undefined = sorted(table.undefined & set(range(0x80, 0xC0)))
-    deleted = [(b, p) for b, p in (losses or default_losses(codec)) if b != SPACE]
-    marks = [(b, MARK_WAS_BYTE) for b in undefined] or [(0xAD, MARK_WAS_BYTE)]
+    losses = losses or default_losses(codec)
+    deleted = [(b, p) for b, p in losses if b not in (SPACE, MARK)]
+    mark = dict(losses).get(MARK, 0.0)
+    marks = [(b, mark) for b in undefined] or [(0xAD, mark)]
     best: dict[str, float] = {}
     for where in itertools.combinations(range(need), missing):
         for fill in itertools.product(deleted, repeat=missing):
@@ -137,22 +136,28 @@ def candidates(
     return tuple(Candidate(ch, p) for ch, p in sorted(best.items()))
 
 
-def default_losses(codec: str) -> tuple[tuple[int, float], ...]:
-    """Bytes that may vanish, with log-priors, when the document cannot tell us.
+def default_losses(
+    codec: str, weights: LossyWeights = LossyWeights()
+) -> tuple[tuple[int, float], ...]:
+    """Bytes that may vanish, with log-priors, when the document cannot tell us (and the
+    priors of a space or a mark standing for a lost byte: keys :data:`SPACE`, :data:`MARK`).
 
     >>> default_losses("cp1252")[:2]
     ((129, 0.0), (141, 0.0))
     """
     undefined = sorted(codec_table(codec).undefined & set(range(0x80, 0xC0)))
     return (
-        *((b, DELETED_UNDEFINED) for b in undefined),
-        (0xAD, DELETED_SOFT_HYPHEN),
-        (0xA0, DELETED_NBSP),
-        (SPACE, SPACE_WAS_NBSP),
+        *((b, weights.lost_undefined) for b in undefined),
+        (0xAD, weights.lost_soft_hyphen),
+        (0xA0, weights.lost_nbsp),
+        (SPACE, weights.space_was_nbsp),
+        (MARK, weights.mark_was_byte),
     )
 
 
-def estimate_losses(counts: dict[int, int], codec: str) -> tuple[tuple[int, float], ...]:
+def estimate_losses(
+    counts: dict[int, int], codec: str, weights: LossyWeights = LossyWeights()
+) -> tuple[tuple[int, float], ...]:
     """Which bytes vanished from this document, judged by how often each byte survives.
 
     ``counts`` are the continuation bytes seen in the document's runs. A byte that a
@@ -171,155 +176,16 @@ def estimate_losses(counts: dict[int, int], codec: str) -> tuple[tuple[int, floa
     defined = sorted(counts.get(b, 0) for b in range(0x80, 0xC0) if b not in table.undefined)
     typical = defined[len(defined) // 2] if defined else 0
     if typical < 8:
-        return default_losses(codec)
+        return default_losses(codec, weights)
     out = []
-    for b, prior in default_losses(codec):
-        if b in table.undefined:
+    for b, prior in default_losses(codec, weights):
+        if b in table.undefined or b == MARK:
             out.append((b, prior))
         else:
             share = counts.get(b if b != SPACE else 0xA0, 0) / typical
-            out.append((b, 0.0 if share < 0.05 else -4.0 if share < 0.3 else -8.0))
+            seen = weights.lost_seen_rarely if share < 0.3 else weights.lost_seen_often
+            out.append((b, 0.0 if share < 0.05 else seen))
     return tuple(out)
-
-
-def _inner(text: str, model: CharModel) -> float:
-    return sum(model.logp(text[i], text[i + 1]) for i in range(len(text) - 1))
-
-
-def decode_slots(group: Sequence[Slot], left: str, right: str, model: CharModel) -> None:
-    """Choose a reading for each slot of ``group`` (adjacent damaged characters), in place.
-
-    ``left``/``right`` are the characters around the group ('' at the text's edges).
-    Viterbi over the chain: state = the reading of the previous slot. Each slot's
-    confidence is its reading's posterior given the chosen neighbours.
-    """
-    if len(group) == 1:  # the common case: no chain, one pass gives choice and confidence
-        _confidences(group, left, right, model, choose=True)
-        return
-    memo, logp = model._memo, model.logp
-    scores: list[list[float]] = []
-    back: list[list[int]] = []
-    prev_lasts: list[str] = []
-    for n, slot in enumerate(group):
-        base, firsts, lasts = _local(slot.options, model)
-        row, ptr = [], []
-        if n == 0:
-            row = list(base)
-            if left:
-                for k, v in enumerate(_pair_scores(model, left, firsts, False)):
-                    row[k] = base[k] + v
-            ptr = [-1] * len(base)
-        else:
-            prev_scores = scores[n - 1]
-            for local, first in zip(base, firsts, strict=True):
-                best_i, best_s = 0, -math.inf
-                for i, pl in enumerate(prev_lasts):
-                    pair = memo.get(pl + first)
-                    if pair is None:
-                        pair = logp(pl, first)
-                    sc = prev_scores[i] + pair
-                    if sc > best_s:
-                        best_i, best_s = i, sc
-                row.append(best_s + local)
-                ptr.append(best_i)
-        scores.append(row)
-        back.append(ptr)
-        prev_lasts = lasts
-    final = list(scores[-1])
-    if right:
-        for k, v in enumerate(_pair_scores(model, right, prev_lasts, True)):
-            final[k] += v
-    k = max(range(len(final)), key=final.__getitem__)
-    for n in range(len(group) - 1, -1, -1):
-        group[n].choice = k
-        k = back[n][k]
-    _confidences(group, left, right, model)
-
-
-def _local(
-    options: tuple[Candidate, ...], model: CharModel
-) -> tuple[list[float], list[str], list[str]]:
-    """Each reading's prior + inner score, first and last characters; cached per round.
-
-    Slots with the same damaged bytes share one ``options`` tuple (see the engine's
-    pruning), so the cache keyed by identity hits for every recurring character.
-    """
-    hit = model.scratch.get(id(options))
-    if hit is not None and hit[0] is options:
-        return hit[1], hit[2], hit[3]
-    base = [cand.prior + _inner(cand.text, model) for cand in options]
-    firsts = [cand.text[0] for cand in options]
-    lasts = [cand.text[-1] for cand in options]
-    model.scratch[id(options)] = (options, base, firsts, lasts)
-    return base, firsts, lasts
-
-
-def _pair_scores(model: CharModel, left: str, chars: list[str], right: bool) -> list[float]:
-    """logp(left, c) for each c (``right``: logp(c, left) instead), via the model's memo."""
-    memo = model._memo
-    logp = model.logp
-    out = []
-    for c in chars:
-        v = memo.get(c + left if right else left + c)
-        if v is None:
-            v = logp(c, left) if right else logp(left, c)
-        out.append(v)
-    return out
-
-
-def _confidences(
-    group: Sequence[Slot], left: str, right: str, model: CharModel, choose: bool = False
-) -> None:
-    for n, slot in enumerate(group):
-        before = group[n - 1].options[group[n - 1].choice].text[-1] if n else left
-        after = group[n + 1].options[group[n + 1].choice].text[0] if n + 1 < len(group) else right
-        base, firsts, lasts = _local(slot.options, model)
-        local = list(base)
-        if before:
-            for k, v in enumerate(_pair_scores(model, before, firsts, False)):
-                local[k] += v
-        if after:
-            for k, v in enumerate(_pair_scores(model, after, lasts, True)):
-                local[k] += v
-        if choose:
-            slot.choice = max(range(len(local)), key=local.__getitem__)
-        top = local[slot.choice]
-        total = sum(math.exp(s - top) for s in local)
-        slot.confidence = round(1.0 / total, 4)
-
-
-#: Readings kept per damaged character for the search (by prior x unigram).
-KEEP = 8
-
-#: Weight of the word-match bonus against the character bigram score. 0.5 until the model
-#: had running-text pairs (0.75 then cost seed 004 1.28% -> 1.41%); with them, 0.5 -> 0.75:
-#: dev edits ja 195 -> 187, zh 161 -> 161; test lossy and seed 004 unchanged.
-WORD_WEIGHT = 0.75
-#: Weight of the bonus for pairs the document shows intact (:meth:`CharModel.intact_bonus`).
-INTACT_WEIGHT = 0.5
-#: Only readings within this many nats of the best get the (costlier) word-match bonus.
-BONUS_MARGIN = 6.0
-#: Weight of the running-text trigram evidence (:meth:`CharModel.trigram_bonus`) when a
-#: doubtful slot is re-decided (only for readings within BONUS_MARGIN of the best). Dev
-#: edits ja / zh (``python -m eval.repair_dev``; 187 / 161 without), with build.TRIGRAM_WB
-#: 5: 0.5 -> 159 / 156, 0.75 -> 151 / 155, 1.0 -> 162 / 155; test (``make eval`` lossy
-#: rows) at 0.75: ja 14 -> 13 edits, zh 26 -> 24; the real seed-004 lines unchanged (CER
-#: 1.21%, 13 of 20 exact); over the whole of seed 004, 33 lines change, by hand ~20 for the
-#: better (仍使用, 反向传播, 揭示, 协作, 低比特) and ~7 for the worse (所提 -> 所描, 仍能 -> 从能).
-#: A symmetric form (the context without the reading: log(1 + count / (alpha * P)) with P
-#: the slot's bigram posterior) did less: alpha 1: dev 161 / 155, test ja 13, zh 24.
-#: With the machine-learning running text in the pairs and in the triples (corpus.ML_ZH /
-#: ML_JA; dev without trigrams ja 166, zh 127): 0.5 -> 133 / 130, 0.75 -> 138 / 130, 1.0 ->
-#: 131 / 125, 1.25 -> 126 / 122, 1.5 -> 141 / 119, 2.0 -> 172 / 123; test at 1.25: ja 14 -> 8
-#: edits, zh 21 -> 14 (0.75: 13 / 19); the real seed-004 lines unchanged (1.10%, 14 of 20
-#: exact). Over the whole of seed 004 against no trigrams, by hand ~37 sites for the better
-#: (与/中/不 between nouns, 仍, 揭示, 低比特, 小模型, 协作, 自发, 分块, 反向传播, 最坏) and ~14
-#: for the worse (仍能 -> 从能, 所提 -> 所描, 协同 -> 子同, 语义 -> 词义) plus a repeated heading,
-#: 与基线方法 -> 丁基线方法 (x9): the context 与基 is known to the running text, so an unseen
-#: continuation costs it, while 丁基 is unknown and costs nothing. That asymmetry is the known
-#: weak point of this term (any weight above 0 flipped that heading with this model); the
-#: segmentation-aware word bonus (丁基 competes with 基线 for 基) later brought it back.
-TRIGRAM_WEIGHT = 1.25
 
 
 #: Closing brackets and their openers: a closer is likely where its opener is still open.
@@ -333,43 +199,40 @@ _CLOSERS = {
     "”": "“",
     ")": "(",
 }
-BRACKET_OPEN = 2.0
-BRACKET_NOT_OPEN = -1.0
 
 
 #: The "在 … 中" frame (Chinese): a damaged 与 / 不 / 中 (one lost byte makes them the same
-#: E4 B8 pattern) is 中 far more often when 在 opened the clause before it. Log-ratios of
-#: P(在 open | reading) to P(在 open), counted over the 128 与/不/中 of the dev prose
-#: (fixtures/repair/clean_zh.txt + dev_zh.txt: 31 with 在 open), add-one smoothed. Only the
-#: open side is used: the closed side (中 -0.52) flipped a right 中 in 场景中的 of a seed-004
-#: line, and dropping it also helps the dev set (254 -> 252 edits; 267 without frames).
+#: E4 B8 pattern) is 中 far more often when 在 opened the clause before it; the log-ratios
+#: are :attr:`LossyWeights.frame_bonus`, in this order.
 FRAME_OPENER = "在"
-FRAME_BONUS = {"与": (-1.15, 0.0), "不": (-0.39, 0.0), "中": (0.82, 0.0)}
+FRAME_CHARS = "与不中"
 #: What ends the clause a frame looks back over.
 CLAUSE_STOP = frozenset("，。；：！？、\n,.;:!?")
 
 
-def frame_bonus(candidate: str, before: str) -> float:
+def frame_bonus(candidate: str, before: str, weights: LossyWeights) -> float:
     """Log-bonus of a 与 / 不 / 中 reading given the clause so far (``before``).
 
-    >>> frame_bonus("中", "我们在训练"), frame_bonus("中", "结果，在"), frame_bonus("与", "在训练")
+    >>> w = LossyWeights()
+    >>> frame_bonus("中", "我们在训练", w), frame_bonus("中", "结果，在", w), frame_bonus("与", "在训练", w)
     (0.82, 0.82, -1.15)
     """
-    pair = FRAME_BONUS.get(candidate[:1])
-    if pair is None:
+    at = FRAME_CHARS.find(candidate[:1]) if candidate else -1
+    if at < 0:
         return 0.0
     for ch in reversed(before):
         if ch in CLAUSE_STOP:
             break
         if ch == FRAME_OPENER:
-            return pair[0]
-    return pair[1]
+            return weights.frame_bonus[at]
+    return 0.0
 
 
-def bracket_bonus(candidate: str, before: str) -> float:
+def bracket_bonus(candidate: str, before: str, weights: LossyWeights) -> float:
     """Log-bonus for a closing bracket whose opener is unmatched in ``before``.
 
-    >>> bracket_bonus("」", "「アハモーメント"), bracket_bonus("」", "アハモーメント")
+    >>> w = LossyWeights()
+    >>> bracket_bonus("」", "「アハモーメント", w), bracket_bonus("」", "アハモーメント", w)
     (2.0, -1.0)
     """
     opener = _CLOSERS.get(candidate[:1])
@@ -377,53 +240,58 @@ def bracket_bonus(candidate: str, before: str) -> float:
         return 0.0
     open_at = before.rfind(opener)
     if open_at >= 0 and before.find(candidate[0], open_at) < 0:
-        return BRACKET_OPEN
-    return BRACKET_NOT_OPEN
+        return weights.bracket_open
+    return weights.bracket_not_open
 
 
-def refine_slot(slot: Slot, left: str, right: str, model: CharModel, before: str = "") -> None:
-    """Re-decide one slot with its neighbours fixed (``left``/``right``: a few characters
-    of context each, '' at the edges), adding the word-match bonus to the readings within
-    :data:`BONUS_MARGIN` of the best and the bracket bonus (``before``: the line so far).
-    Sets choice and confidence.
+def language_from_counts(kana: int, hangul: int, han: int) -> str:
+    """The language whose model reads a document with these script counts (the rule of
+    :func:`_language`, shared with the array pass, which counts on arrays).
+
+    >>> language_from_counts(0, 0, 5), language_from_counts(1, 0, 5), language_from_counts(0, 0, 0)
+    ('zh', 'ja', 'en')
     """
-    base, firsts, lasts = _local(slot.options, model)
-    scores = list(base)
-    for k, first in enumerate(firsts):
-        if first in _CLOSERS:
-            scores[k] += bracket_bonus(slot.options[k].text, before)
-    if left:
-        for k, v in enumerate(_pair_scores(model, left[-1], firsts, False)):
-            scores[k] += v
-    if right:
-        for k, v in enumerate(_pair_scores(model, right[0], lasts, True)):
-            scores[k] += v
-    if model.intact:
-        for k, cand in enumerate(slot.options):
-            scores[k] += INTACT_WEIGHT * model.intact_bonus(left, cand.text, right)
-    if TRIGRAM_WEIGHT:
-        top = max(scores)
-        for k, cand in enumerate(slot.options):
-            if scores[k] > top - BONUS_MARGIN:
-                scores[k] += TRIGRAM_WEIGHT * model.trigram_bonus(left, cand.text, right)
-    top = max(scores)
-    for n, cand in enumerate(slot.options):
-        if scores[n] > top - BONUS_MARGIN:
-            bonus = model.word_bonus(left + cand.text + right, len(left))
-            scores[n] += WORD_WEIGHT * bonus
-    best = max(range(len(scores)), key=scores.__getitem__)
-    slot.choice = best
-    total = sum(math.exp(s - scores[best]) for s in scores)
-    slot.confidence = round(1.0 / total, 4)
+    if hangul > max(kana, han):
+        return "ko"
+    if kana and kana * 20 >= han:
+        return "ja"
+    return "zh" if han else "en"
 
 
-def prune(
-    options: Sequence[Candidate], model: CharModel, keep: int | None = None
-) -> tuple[Candidate, ...]:
-    """The ``keep`` readings with the best prior x unigram probability (search stays small;
-    a reading outside them would need an unusually strong context to win)."""
-    keep = keep or KEEP
-    if len(options) <= keep:
-        return tuple(options)
-    ranked = sorted(options, key=lambda c: -(c.prior + math.log(model.p_uni(c.text[0]))))
-    return tuple(ranked[:keep])
+def is_cont(byte: int) -> bool:
+    return byte == -2 or 0x80 <= byte <= 0xBF
+
+
+def slot_at(
+    toks: list[tuple[int, str]], i: int, need: int, table: CodecTable, losses: Losses
+) -> tuple[Slot, int]:
+    """The slot starting at lead token ``i``; returns it and the index after it."""
+    lead = toks[i][0]
+    j, seen = i + 1, list[int]()
+    while j < len(toks) and len(seen) < need and is_cont(toks[j][0]):
+        seen.append(-1 if toks[j][0] == -2 else toks[j][0])
+        j += 1
+    original = "".join(ch for _, ch in toks[i:j])
+    options = list(candidates((lead, *seen), table.codec, losses))
+    # What follows may hold the lost bytes themselves: '?' marks, an NBSP turned into a
+    # space; continuation bytes after them belong to this character too.
+    k, more, marks = j, list[int](), 0
+    while k < len(toks) and len(seen) + len(more) < need:
+        byte, ch = toks[k]
+        if byte == -1 and ch in " ?" and not (ch == " " and marks):
+            more.append(0xA0 if ch == " " else -1)
+            marks += 1
+        elif is_cont(byte) and marks:
+            more.append(-1 if byte == -2 else byte)
+        else:
+            break
+        k += 1
+    eaten = candidates((lead, *seen, *more), table.codec, losses) if marks else ()
+    if eaten:
+        tail = "".join(ch for _, ch in toks[j:k])
+        cost = dict(losses)[SPACE] * (0xA0 in more)
+        options = [Candidate(c.text + tail, c.prior) for c in options]
+        options += [Candidate(c.text, c.prior + cost) for c in eaten]
+        original += tail
+        j = k
+    return Slot(original, tuple(options)), j

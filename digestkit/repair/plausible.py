@@ -5,7 +5,7 @@ KOI8-R is also valid CP1251. The candidates differ in *which* characters come ou
 :mod:`digestkit.repair.decode` decodes with each and keeps the text that reads most like
 something a person wrote. These scores are pure functions of a string, cheap enough to
 run on a few KiB per candidate; the character table they use (the commonest characters
-of zh, ja and ko, 14 KB) is built by ``python -m digestkit.repair.model.build_decode_chars`` from wordfreq.
+of zh, ja and ko, 14 KB) is built by ``python -m tools.repair_model.build_decode_chars`` from wordfreq.
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def _tiered(top: bool, first_level: bool) -> float:
 
 @functools.cache
 def _common(lang: str) -> frozenset[str]:
-    """The commonest characters of ``lang`` (built by ``python -m digestkit.repair.model.build_decode_chars``)."""
+    """The commonest characters of ``lang`` (built by ``python -m tools.repair_model.build_decode_chars``)."""
     table = resources.files(__package__).joinpath("decode_chars.txt").read_text("utf-8")
     for line in table.splitlines():
         name, _, chars = line.partition("\t")

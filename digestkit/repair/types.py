@@ -11,7 +11,24 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import overload
 
-__all__ = ["DEFAULT_CODECS", "RepairConfig", "RepairSpan", "Repaired", "Spans"]
+__all__ = [
+    "CONTEXT",
+    "DEFAULT_CODECS",
+    "LINE",
+    "LossyWeights",
+    "RepairConfig",
+    "RepairSpan",
+    "Repaired",
+    "Spans",
+]
+
+#: Characters of context on each side of a damaged character that round two reads (word
+#: bonus, trigrams). Shared with ``_kernel.c``, which is built with the same value and
+#: refuses a call that passes another (see :func:`.fastpass.kernel_params`).
+CONTEXT = 6
+#: Characters of the line before a slot in which a bracket's opener or 在 is looked for
+#: (shared with ``_kernel.c`` like :data:`CONTEXT`).
+LINE = 80
 
 
 #: The single-byte code pages UTF-8 is commonly misread through, most common first (the
@@ -39,8 +56,9 @@ class RepairSpan:
     ``start``/``end`` are offsets in the repaired text; ``replacement`` equals
     ``text[start:end]``; ``original`` is what the input had there. ``kind`` is
     ``"lossless"`` (bytes re-read, nothing guessed) or ``"lossy"`` (lost bytes chosen by the
-    language model); ``confidence`` is 1.0 for lossless spans and the model's posterior
-    margin for lossy ones, so the doubtful spans sort first.
+    language model); ``confidence`` is 1.0 for lossless spans and, for lossy ones, the
+    lowest posterior of its damaged characters (each listed in ``characters``), so the
+    doubtful spans sort first.
 
     >>> RepairSpan(0, 1, "Ã©", "é", 1.0, "lossless").replacement
     'é'
@@ -52,6 +70,8 @@ class RepairSpan:
     replacement: str
     confidence: float
     kind: str
+    #: Lossy spans: (offset in ``replacement``, confidence) of each damaged character.
+    characters: tuple[tuple[int, float], ...] = ()
 
 
 class Spans(Sequence[RepairSpan]):
@@ -134,6 +154,73 @@ class Repaired:
 
 
 @dataclass(frozen=True)
+class LossyWeights:
+    """Every tunable of the lossy pass (:mod:`.fastpass` and ``_kernel.c`` read the same
+    values: the kernel gets them in one argument tuple). Tune on the dev set
+    (``python -m eval.tune_repair``), never on ``make eval``'s pairs.
+
+    >>> LossyWeights().sure, LossyWeights(word_weight=1.0).word_weight
+    (0.95, 1.0)
+    """
+
+    #: Readings kept per damaged character between intact ones: more finds rarer
+    #: characters, costs time linearly.
+    keep: int = 16
+    #: Readings kept per character in a group of adjacent damaged ones: the Viterbi search
+    #: costs its square.
+    chain_keep: int = 8
+    #: Round one's posterior above which a character skips rounds two and three: lower is
+    #: faster, higher re-reads more.
+    sure: float = 0.95
+    #: Weight of the dictionary-word bonus against bigrams: higher prefers whole words,
+    #: and rare ones too.
+    word_weight: float = 0.75
+    #: Weight of pairs the document shows intact elsewhere: higher trusts the document more.
+    intact_weight: float = 0.5
+    #: Only readings within this many nats of the best get the costly word and trigram
+    #: terms: higher is slower and lets weak readings win on words.
+    bonus_margin: float = 6.0
+    #: Weight of running-text trigrams in round two: higher follows common phrases, and
+    #: punishes unseen but right continuations.
+    trigram_weight: float = 1.25
+    #: Log-bonus of a closing bracket whose opener is open on its line.
+    bracket_open: float = 2.0
+    #: Log-bonus of a closing bracket with no open opener (a penalty).
+    bracket_not_open: float = -1.0
+    #: Log-bonus of reading 与 / 不 / 中 when 在 opened the clause before it (the "在 … 中"
+    #: frame); only the open side is used.
+    frame_bonus: tuple[float, float, float] = (-1.15, -0.39, 0.82)
+    #: Round three: readings per character paired up (the square of it is scored).
+    pair_keep: int = 8
+    #: Round three moves a pair only when the new one wins by this many nats: lower moves
+    #: more pairs, rightly or not.
+    pair_margin: float = 4.0
+    #: Weight of the document's intact pairs mixed into P(b | a) (cache model).
+    cache_weight: float = 0.1
+    #: Weight of the document's character counts mixed into P(b | a) (second round); they
+    #: include round one's guesses, so they reinforce its mistakes.
+    doc_weight: float = 0.0
+    #: Factor on P(clause end | phrase opener) and P(anything | closing particle).
+    opener_before_end: float = 0.05
+    #: Characters each side of a span segmented into words when two code pages tie.
+    word_reach: int = 6
+    #: Log-prior that a byte the code page leaves undefined was lost (the common case).
+    lost_undefined: float = 0.0
+    #: Log-prior that a soft hyphen byte (0xAD) was stripped: plausible.
+    lost_soft_hyphen: float = -1.0
+    #: Log-prior that an NBSP byte (0xA0) was deleted: rare.
+    lost_nbsp: float = -4.0
+    #: Log-prior that a space stands for a lost NBSP byte.
+    space_was_nbsp: float = -4.0
+    #: Log-prior that a U+FFFD or '?' stands for one lost byte.
+    mark_was_byte: float = 0.0
+    #: When the document shows a byte rarely (< 30% of a typical byte's count) or often,
+    #: the log-prior that it was lost anyway: lower trusts the document's counts more.
+    lost_seen_rarely: float = -4.0
+    lost_seen_often: float = -8.0
+
+
+@dataclass(frozen=True)
 class RepairConfig:
     """Options for one repair run; the defaults are what the CLI uses.
 
@@ -144,6 +231,11 @@ class RepairConfig:
     - ``max_passes`` (2): how many layers of mojibake to peel ("double" mojibake needs 2).
     - ``document_prior`` (True): let characters seen intact elsewhere in the same text vote
       for the lost bytes. Off makes each repair depend on its local context only.
+    - ``weights``: the lossy pass's tunables (:class:`LossyWeights`).
+    - ``kernel`` (True): run the lossy pass in C when the kernel is built; False runs the
+      numpy form (same results, ~10x slower; tests compare the two).
+    - ``threads`` (0): threads the C pass may use on one long document; 0 means 2 on a
+      machine with two cores or more. The result is the same with any number.
     """
 
     lossless: bool = True
@@ -151,3 +243,6 @@ class RepairConfig:
     codecs: tuple[str, ...] = DEFAULT_CODECS
     max_passes: int = 2
     document_prior: bool = True
+    weights: LossyWeights = LossyWeights()
+    kernel: bool = True
+    threads: int = 0

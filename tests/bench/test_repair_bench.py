@@ -16,7 +16,7 @@ from typing import Any
 import ftfy
 import pytest
 
-from digestkit.repair import repair_text
+from digestkit.repair import RepairConfig, repair_text
 from digestkit.repair.model import load_model
 from tests.bench.timing import best_of
 from tests.conftest import seed_path
@@ -77,19 +77,15 @@ def test_seed004_with_every_span_built(benchmark: Any) -> None:
     _seed004_variant(benchmark, lambda: len(repair_text(text).spans))
 
 
-def test_seed004_numpy_fallback(benchmark: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_seed004_numpy_fallback(benchmark: Any) -> None:
     """The same repair without the compiled kernel (an install with no C compiler)."""
-    from digestkit.repair import fastpass
-
-    monkeypatch.setattr(fastpass, "KERNEL", None)
     text = INPUTS["seed004"]
-    _seed004_variant(benchmark, lambda: repair_text(text))
+    config = RepairConfig(kernel=False)
+    _seed004_variant(benchmark, lambda: repair_text(text, config))
 
 
-def test_seed004_one_thread(benchmark: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_seed004_one_thread(benchmark: Any) -> None:
     """The compiled pass on one thread (a long document uses two by default)."""
-    from digestkit.repair import fastpass
-
-    monkeypatch.setattr(fastpass, "THREADS", 1)
     text = INPUTS["seed004"]
-    _seed004_variant(benchmark, lambda: repair_text(text))
+    config = RepairConfig(threads=1)
+    _seed004_variant(benchmark, lambda: repair_text(text, config))

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from digestkit.faithfulness import score_faithfulness, token_overlap_baseline
-from digestkit.faithfulness.build_fixtures import build
 from tests.conftest import FIXTURES, SEEDS
+from tools.faithfulness.build_fixtures import build
 
 HERE = FIXTURES / "faithfulness"
 LANGS = ("ja", "zh", "en")
@@ -47,7 +47,7 @@ def test_rebuilding_gives_the_committed_files(tmp_path: Path) -> None:
         # zh (and en) pairs come from seed 004 through repair + parse: a better repair
         # changes them, and the committed fixtures must then be rebuilt.
         assert (tmp_path / name).read_bytes() == (HERE / name).read_bytes(), (
-            f"{name} is stale: run python -m digestkit.faithfulness.build_fixtures"
+            f"{name} is stale: run python -m tools.faithfulness.build_fixtures"
         )
 
 

@@ -15,9 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digestkit.repair.fastpass import CONTEXT, _word_bonus, codepoints
+from digestkit.repair.fastpass import _word_bonus, codepoints
 from digestkit.repair.model import CharModel
 from digestkit.repair.model.arrays import DocumentScorer, HashTable, ModelArrays, word_hashes
+from digestkit.repair.types import CONTEXT
 from tests.conftest import seed_path
 
 _KEYS = st.one_of(
@@ -44,12 +45,14 @@ def test_hash_table_is_a_dict(table: dict[int, float], absent: list[int]) -> Non
 
 
 def test_hash_table_long_probe_clusters() -> None:
-    # Consecutive keys and keys that share their high bits crowd a few buckets, so many
-    # lookups need more than the two vectorised probes (the sorted-keys fallback).
+    # Consecutive keys and keys that share their high bits crowd a few buckets, so some
+    # lookups need more than the two vectorised probes: a few left probe on, many take
+    # the sorted-keys fallback.
     keys = np.concatenate([np.arange(5000), (np.arange(1, 3001) << 40), [2**63 - 2]])
     values = np.arange(len(keys), dtype=np.float64) * 0.5
     t = HashTable(keys, values)
     assert t.get(keys, -1.0).tolist() == values.tolist()
+    assert t.get(np.tile(keys, 30), -1.0).tolist() == np.tile(values, 30).tolist()
     assert t._sorted is not None  # the fallback past two probes did run
     absent = np.concatenate([np.arange(5000, 9000), (np.arange(3001, 4000) << 40)])
     assert (t.get(absent, -1.0) == -1.0).all()

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from digestkit.repair.model import build, corpus
-from digestkit.repair.model.corpus import Source
+from tools.repair_model import build, corpus
+from tools.repair_model.corpus import Source
 
 MAN_UTF8 = """.TH LS 1
 .SH 名称

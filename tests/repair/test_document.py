@@ -6,14 +6,10 @@ a digest that writes 要約 intact in its clean lines should get it back in the 
 
 from __future__ import annotations
 
-import pytest
-
-import digestkit.repair.lossy as lossy
-import digestkit.repair.model as model
 from digestkit.repair import repair_text
 from digestkit.repair.corrupt import corrupt
 from digestkit.repair.model import CharModel
-from digestkit.repair.types import RepairConfig
+from digestkit.repair.types import LossyWeights, RepairConfig
 
 CLEAN = "\n".join(["- 論文の要約を読む。"] * 3)
 DAMAGED = CLEAN + "\n" + corrupt("## 要約\n本文の要約です。", "seed004")
@@ -23,18 +19,16 @@ def test_a_word_intact_elsewhere_wins() -> None:
     assert repair_text(DAMAGED).text.endswith("## 要約\n本文の要約です。")
 
 
-def test_without_the_document_the_word_list_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_the_document_the_word_list_wins() -> None:
     # Running-text trigrams (の要約) also vote for 要約: off, to see the document's part alone.
-    monkeypatch.setattr(lossy, "TRIGRAM_WEIGHT", 0.0)
-    off = repair_text(DAMAGED, RepairConfig(document_prior=False)).text
+    weights = LossyWeights(trigram_weight=0.0)
+    off = repair_text(DAMAGED, RepairConfig(document_prior=False, weights=weights)).text
     assert off.endswith("## 規約\n本文の規約です。")
 
 
-def test_the_intact_signal_is_what_decides(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(lossy, "TRIGRAM_WEIGHT", 0.0)
-    monkeypatch.setattr(model, "CACHE_WEIGHT", 0.0)
-    monkeypatch.setattr(lossy, "INTACT_WEIGHT", 0.0)
-    assert "要約です" not in repair_text(DAMAGED).text
+def test_the_intact_signal_is_what_decides() -> None:
+    weights = LossyWeights(trigram_weight=0.0, cache_weight=0.0, intact_weight=0.0)
+    assert "要約です" not in repair_text(DAMAGED, RepairConfig(weights=weights)).text
 
 
 def test_running_text_trigrams_alone_bring_it_back() -> None:

@@ -9,10 +9,11 @@ import math
 import numpy as np
 import pytest
 
-from digestkit.repair import fastpass, lossy, repair_text
+from digestkit.repair import fastpass, repair_text
 from digestkit.repair.corrupt import corrupt
-from digestkit.repair.model import CharModel
+from digestkit.repair.model import CharModel, load_model
 from digestkit.repair.model.arrays import CONTEXT_KEY, DocumentScorer, ModelArrays, triple_keys
+from digestkit.repair.types import LossyWeights, RepairConfig
 
 CASES = [
     ("过程", "中可与不", "可以"),
@@ -26,7 +27,7 @@ def test_the_table_holds_contexts_and_triples() -> None:
     arrays = ModelArrays.get("zh")
     table = arrays.trigrams()
     assert table is not None
-    tri = arrays.tables.trigrams("zh")
+    tri = load_model().trigrams("zh")
     a, b, c = (np.array([ord(ch)]) for ch in "过程中")
     rest = table.get(triple_keys(a, b, np.array([CONTEXT_KEY])), -1.0)[0]
     assert rest == pytest.approx(math.exp(-tri["过程"] / 100))
@@ -63,17 +64,13 @@ def test_context_known_only_where_running_text_has_it() -> None:
     assert CharModel("en").trigram_bonus("ab", "c", "de") == 0.0
 
 
-def test_weight_zero_turns_it_off(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_weight_zero_turns_it_off() -> None:
     text = corrupt("数据在部署中需严格保护。", "seed004")
-    weight = lossy.TRIGRAM_WEIGHT
+    off = LossyWeights(trigram_weight=0.0)
     with_it = repair_text(text).text
-    monkeypatch.setattr(lossy, "TRIGRAM_WEIGHT", 0.0)
-    without = repair_text(text).text
+    without = repair_text(text, RepairConfig(weights=off)).text
     assert with_it == "数据在部署中需严格保护。"  # the running text knows 部署中需
     assert "部署不需" in without  # the bigrams alone: 不需 is common
-    for kernel in (fastpass.KERNEL, None):
-        monkeypatch.setattr(fastpass, "KERNEL", kernel)
-        monkeypatch.setattr(lossy, "TRIGRAM_WEIGHT", weight)
-        assert repair_text(text).text == with_it
-        monkeypatch.setattr(lossy, "TRIGRAM_WEIGHT", 0.0)
-        assert repair_text(text).text == without
+    for kernel in (True, False):
+        assert repair_text(text, RepairConfig(kernel=kernel)).text == with_it
+        assert repair_text(text, RepairConfig(kernel=kernel, weights=off)).text == without

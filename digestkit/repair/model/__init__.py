@@ -1,6 +1,6 @@
 """The character language model that chooses lost bytes, loaded once from a shipped file.
 
-``charlm.bin.gz`` is built by ``python -m digestkit.repair.model.build`` from wordfreq (see
+``charlm.bin.gz`` is built by ``python -m tools.repair_model.build`` from wordfreq (see
 that module for the format). :func:`load_model` parses it lazily, once per process, into
 plain dicts of integer log-probabilities; :class:`CharModel` adapts them to one document with a
 cache of what the document shows intact (Dirichlet smoothing: the document's own counts
@@ -24,36 +24,25 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from digestkit.repair.types import LossyWeights
+
 __all__ = ["CharModel", "LanguageTables", "load_model"]
 
 _PATH = Path(__file__).with_name("charlm.bin.gz")
 _LOCK = threading.Lock()
 _CACHE: dict[Path, LanguageTables] = {}
 
-#: Weights of the document's pair and character counts against the prior (second round).
-#: Tuned on corrupted seeds 001/002 and clean_zh: document pair counts (which include the
-#: first round's guesses) reinforce its mistakes. Character counts had weight 0.05 until
-#: the model learnt pairs from running text (build.mix_running_text); since then they
-#: only cost: dev edits zh 172 -> 161 (ja 193 -> 195), test lossy zh 31 -> 26 edits.
-DOC_WEIGHTS = (0.0, 0.0)
-
 #: What ends a phrase: a phrase-opening word (不, 与, 在: see build.clause_openers) is
 #: followed by one of these this much less often than the word model says, and a
 #: sentence-final particle (吗, 呢) by anything else.
 CLAUSE_END = frozenset("，。、：；！？）」』】》”,.;:!?)的了")
-OPENER_BEFORE_END = 0.05
 
 #: A dictionary word scores WORD_MIX[lang] * (log P(word) - WORD_FLOOR) when that beats
 #: its cohesion: frequent characters make common words look uncohesive (前向, 剪枝). Only
-#: for Chinese, whose list holds whole words (jieba); the Japanese list is MeCab
-#: morphemes, many of them kana fragments, and rewarding them hurt (0.14% -> 0.21% CER).
+#: for Chinese, whose list holds whole words (the Japanese list holds kana fragments).
+#: These shape the model's word table (built once per language), not a pass.
 WORD_FLOOR = -16.0
 WORD_MIX = {"zh": 0.5}
-
-#: Weight of the cache model (pairs the document shows intact, see
-#: :meth:`CharModel.observe_intact`) against the prior. Tuned on whole documents with half
-#: their lines damaged (mixed-lossy seeds 000-003, clean_zh): 0 -> 0.1 lowers their CER.
-CACHE_WEIGHT = 0.1
 
 _NON_ASCII = re.compile("[^\x00-\x7f]{2,}")
 
@@ -131,7 +120,7 @@ def load_model(path: Path = _PATH) -> LanguageTables:
 
 
 def _parse(data: bytes) -> LanguageTables:
-    """Decode the format written by :func:`digestkit.repair.model.build.encode_tables`."""
+    """Decode the format written by :func:`tools.repair_model.build.encode_tables`."""
     end = data.index(b"\n")
     header = json.loads(data[:end])
     tables = LanguageTables()
@@ -228,8 +217,11 @@ class CharModel:
     True
     """
 
-    def __init__(self, lang: str, tables: LanguageTables | None = None):
+    def __init__(
+        self, lang: str, tables: LanguageTables | None = None, weights: LossyWeights | None = None
+    ):
         self.tables = tables or load_model()
+        self.weights = weights or LossyWeights()
         self.lang = lang
         self.uni = self.tables.uni.get(lang, {})
         self.bo = self.tables.backoff.get(lang, {})
@@ -242,7 +234,6 @@ class CharModel:
         self.start = self.tables.start.get(lang, {})
         self.visible: dict[str, float] = {}
         self.doc_uni: Counter[str] = Counter()
-        self.doc_bi: Counter[str] = Counter()
         self.doc_total = 0
         self._memo: dict[str, float] = {}
         self._prior_memo: dict[str, float] = {}
@@ -278,8 +269,6 @@ class CharModel:
     def observe(self, text: str) -> None:
         """Count the characters and adjacent pairs of ``text`` as document evidence."""
         self.doc_uni.update(text)
-        if DOC_WEIGHTS[0]:
-            self.doc_bi.update(map(str.__add__, text, text[1:]))
         self.doc_total += len(text)
         self._memo.clear()
         self.scratch.clear()
@@ -404,9 +393,9 @@ class CharModel:
         p = pair + weight * uni
         if b in CLAUSE_END:
             if a in self.openers:
-                return OPENER_BEFORE_END * p
+                return self.weights.opener_before_end * p
         elif a in self.closers and not b.isspace():
-            return OPENER_BEFORE_END * p
+            return self.weights.opener_before_end * p
         return p
 
     def logp(self, a: str, b: str) -> float:
@@ -422,19 +411,14 @@ class CharModel:
         p = self._prior_memo.get(key)
         if p is None:
             p = self._prior_memo[key] = self._prior(a, b)
-        if CACHE_WEIGHT:
+        cache = self.weights.cache_weight
+        if cache:
             left = self.intact_left.get(a)
             if left:
-                p = (1 - CACHE_WEIGHT) * p + CACHE_WEIGHT * self.intact.get(key, 0) / left
+                p = (1 - cache) * p + cache * self.intact.get(key, 0) / left
         if self.doc_total:
-            count_a = self.doc_uni.get(a, 0)
-            doc_uni = self.doc_uni.get(b, 0) / self.doc_total
-            w_bi, w_uni = DOC_WEIGHTS
-            if count_a:
-                doc_bi = self.doc_bi.get(key, 0) / count_a
-                p = (1 - w_bi - w_uni) * p + w_bi * doc_bi + w_uni * doc_uni
-            else:
-                p = (1 - w_uni) * p + w_uni * doc_uni
+            w_uni = self.weights.doc_weight
+            p = (1 - w_uni) * p + w_uni * self.doc_uni.get(b, 0) / self.doc_total
         value = math.log(p)
         self._memo[key] = value
         return value

@@ -18,13 +18,16 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 
 from digestkit.repair import model as _model
 from digestkit.repair.model import CLAUSE_END, LanguageTables, load_model
+from digestkit.repair.types import LossyWeights
 
 __all__ = [
     "DocumentScorer",
@@ -111,6 +114,24 @@ class HashTable:
         self.keys = both[:, 0]
         self.values = both[:, 1].view(np.float64)
 
+    @classmethod
+    def from_interleaved(cls, both: np.ndarray, bits: int) -> HashTable:
+        """The table whose :meth:`interleaved` array is ``both`` (e.g. a read-only memory
+        map: lookups only read it).
+
+        >>> t = HashTable(np.array([5, 7]), np.array([0.5, 0.7]))
+        >>> HashTable.from_interleaved(t.interleaved(), t.bits).get(np.array([7, 5])).tolist()
+        [0.7, 0.5]
+        """
+        self = cls.__new__(cls)
+        self.bits = bits
+        self.mask = (1 << bits) - 1
+        self._sorted = None
+        self._interleaved = both
+        self.keys = both[:, 0]
+        self.values = both[:, 1].view(np.float64)
+        return self
+
     def interleaved(self) -> np.ndarray:
         """(stored key, value bits) pairs side by side: one cache line per probe, for the
         compiled pass (:attr:`keys` and :attr:`values` are its columns)."""
@@ -133,7 +154,8 @@ class HashTable:
         pos = self._hash(stored)
         idx = np.arange(len(stored))
         table_keys = self.keys
-        for _ in range(2):
+        rounds = 0
+        while True:
             found = table_keys[pos]
             hit = found == stored[idx]
             out[idx[hit]] = self.values[pos[hit]]
@@ -142,6 +164,10 @@ class HashTable:
             if not len(idx):
                 return out
             pos = (pos[more] + 1) & self.mask
+            rounds += 1
+            # A few keys left: probe on (sorting the table for them would cost more).
+            if rounds >= 2 and (len(idx) > 64 or rounds > 64):
+                break
         if self._sorted is None:
             live = np.flatnonzero(table_keys)
             order = np.argsort(table_keys[live])
@@ -224,17 +250,76 @@ class ModelArrays:
 
     @classmethod
     def get(cls, lang: str, tables: LanguageTables | None = None) -> ModelArrays:
+        """``lang``'s arrays: the shipped model's from its memory-mapped file
+        (:mod:`.mapped`; written on first use), or built from ``tables``."""
         with _LOCK:
             hit = cls._cache.get(lang)
-            if hit is None or (tables is not None and hit.tables is not tables):
-                hit = cls(lang, tables or load_model())
-                if tables is None:
-                    cls._cache[lang] = hit
+            if tables is not None:
+                if hit is None or hit.tables is not tables:
+                    hit = cls(lang, tables)
+                return hit
+            if hit is None:
+                hit = cls._cache[lang] = cls._mapped(lang)
             return hit
+
+    @classmethod
+    def _mapped(cls, lang: str) -> ModelArrays:
+        from digestkit.repair.model import _PATH
+        from digestkit.repair.model import mapped as _mapped
+
+        try:
+            path: Path | None = _mapped.cache_path(lang, _PATH)
+        except OSError:  # no cache directory: build in memory
+            path = None
+        found = _mapped.load(path) if path is not None else None
+        if found is not None:
+            return cls._from_arrays(lang, *found)
+        built = cls(lang, load_model())
+        if path is not None:
+            with contextlib.suppress(OSError):
+                _mapped.save(path, *built._to_arrays())
+        return built
+
+    _FIELDS = ("uni", "start", "weight", "in_table", "clause_end", "openers", "closers",
+               "bigram_row", "bigram_col", "bigram_val", "inner_row", "inner_col")  # fmt: skip
+
+    def _to_arrays(self) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+        """Everything a repair reads, as named arrays (see :meth:`_from_arrays`)."""
+        words, inner = self.words()
+        trigrams = self.trigrams()
+        out = {name: getattr(self, name) for name in self._FIELDS}
+        out["pair_keys"], out["pair_vals"] = self._pairs
+        out["words"], out["inner"] = words.interleaved(), inner.interleaved()
+        out["bigram"] = self.bigram.interleaved()
+        meta = {"words_bits": words.bits, "inner_bits": inner.bits, "bigram_bits": self.bigram.bits}
+        if trigrams is not None:
+            out["trigrams"] = trigrams.interleaved()
+            meta["trigrams_bits"] = trigrams.bits
+        return out, meta
+
+    @classmethod
+    def _from_arrays(
+        cls, lang: str, arrays: dict[str, np.ndarray], meta: dict[str, int]
+    ) -> ModelArrays:
+        self = cls.__new__(cls)
+        self.lang = lang
+        self.tables = None
+        for name in cls._FIELDS:
+            setattr(self, name, arrays[name])
+        self._pairs = (arrays["pair_keys"], arrays["pair_vals"])
+        self._bigram = HashTable.from_interleaved(arrays["bigram"], meta["bigram_bits"])
+        self._alpha = np.zeros(UNICODE, np.uint8)
+        self._words = HashTable.from_interleaved(arrays["words"], meta["words_bits"])
+        self._inner = HashTable.from_interleaved(arrays["inner"], meta["inner_bits"])
+        tri = arrays.get("trigrams")
+        self._trigrams = (
+            None if tri is None else HashTable.from_interleaved(tri, meta["trigrams_bits"])
+        )
+        return self
 
     def __init__(self, lang: str, tables: LanguageTables):
         self.lang = lang
-        self.tables = tables
+        self.tables: LanguageTables | None = tables
         uni = tables.uni.get(lang, {})
         sym = tables.uni.get("sym", {})
         # P(c): the better of the language and symbol tables, else the outside prior.
@@ -291,7 +376,13 @@ class ModelArrays:
             state = self._alpha[cps]
         return state == 1
 
-    def prior(self, a: np.ndarray, b: np.ndarray, ascii_p: np.ndarray | None = None) -> np.ndarray:
+    def prior(
+        self,
+        a: np.ndarray,
+        b: np.ndarray,
+        ascii_p: np.ndarray | None = None,
+        opener_before_end: float = LossyWeights.opener_before_end,
+    ) -> np.ndarray:
         """P(b | a) under the language prior (:meth:`CharModel._prior`, vectorised).
 
         ``ascii_p`` is P(c) for ASCII c from the document (zeros: outside prior).
@@ -306,7 +397,7 @@ class ModelArrays:
         p = pair + self.weight[a] * uni
         ends = self.clause_end[b]
         damp = np.where(ends, self.openers[a], self.closers[a] & ~_SPACES[b])
-        return np.where(damp, _model.OPENER_BEFORE_END * p, p)
+        return np.where(damp, opener_before_end * p, p)
 
     def p_uni(self, cps: np.ndarray, ascii_p: np.ndarray | None = None) -> np.ndarray:
         """P(c) (:meth:`CharModel.p_uni`): ASCII from ``ascii_p`` when the tables lack it."""
@@ -320,7 +411,7 @@ class ModelArrays:
         """The running-text trigram table (build.trigram_table) keyed by :func:`triple_keys`:
         ``1 - lam`` under a context's key, ``lam * count(abc) / n`` under a triple's; None
         when the model has none for this language."""
-        if self._trigrams is None:
+        if self._trigrams is None and self.tables is not None:
             strings, logs = self.tables.trigram_items(self.lang)
             if not strings:
                 return None
@@ -337,7 +428,7 @@ class ModelArrays:
         A word's bonus does not depend on the document (its characters are not ASCII), so
         :meth:`CharModel.word_bonus`'s max(cohesion, frequency) is computed once per word.
         """
-        if self._words is None or self._inner is None:
+        if (self._words is None or self._inner is None) and self.tables is not None:
             words = self.tables.words.get(self.lang, {})
             mix = _model.WORD_MIX.get(self.lang, 0.0)
             longest = max((len(w) for w in words), default=2)
@@ -353,6 +444,7 @@ class ModelArrays:
             self._inner = HashTable(keys, np.ones(len(keys)))
             self.inner_row = _rows(keys >> SHIFT)
             self.inner_col = (keys & ((1 << SHIFT) - 1)).astype(np.int32)
+        assert self._words is not None and self._inner is not None
         return self._words, self._inner
 
 
@@ -369,8 +461,9 @@ class DocumentScorer:
     counts (second round).
     """
 
-    def __init__(self, arrays: ModelArrays, known: np.ndarray):
+    def __init__(self, arrays: ModelArrays, known: np.ndarray, weights: LossyWeights | None = None):
         self.arrays = arrays
+        self.weights = weights or LossyWeights()
         total = max(len(known), 1)
         counts = np.bincount(known[known < 0x80], minlength=0x80).astype(np.float64)
         self.ascii_p = counts / total
@@ -400,9 +493,9 @@ class DocumentScorer:
     ) -> tuple[np.ndarray, np.ndarray]:
         """log P(b | a) for arrays of code points (all >= 0), and (with ``counts``; zeros
         otherwise) how many times the document shows each pair intact."""
-        p = self.arrays.prior(a, b, self.ascii_p)
+        p = self.arrays.prior(a, b, self.ascii_p, self.weights.opener_before_end)
         seen_n = np.zeros(len(a))
-        weight = _model.CACHE_WEIGHT
+        weight = self.weights.cache_weight
         left_counts = self.intact_left
         if left_counts is not None and self.intact is not None and (weight or counts):
             left = left_counts[np.minimum(a, len(left_counts) - 1)]
@@ -413,7 +506,7 @@ class DocumentScorer:
                 if weight:
                     p[seen] = (1 - weight) * p[seen] + weight * seen_n[seen] / left[seen]
         if self.doc_total and self.doc_counts is not None:
-            w_uni = _model.DOC_WEIGHTS[1]
+            w_uni = self.weights.doc_weight
             docs = self.doc_counts[np.minimum(b, len(self.doc_counts) - 1)]
             docs[b >= len(self.doc_counts)] = 0
             p = (1 - w_uni) * p + w_uni * docs / self.doc_total

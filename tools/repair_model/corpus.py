@@ -1,7 +1,7 @@
 """Technical running text for the character model, read from Debian documentation and
 machine-learning packages on PyPI at build time.
 
-Why: the word lists behind :mod:`digestkit.repair.model.build` know which words exist but
+Why: the word lists behind :mod:`tools.repair_model.build` know which words exist but
 not what follows a word, so across a word boundary 与 / 不 / 中 (the same damaged bytes
 E4 B8 + one lost byte) look alike. Pair counts from running prose of the right register
 fill that gap. News (People's Daily, see ``build.people_daily_pairs``) was the wrong

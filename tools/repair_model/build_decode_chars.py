@@ -6,7 +6,7 @@ wordfreq's word lists (already a dependency); Traditional Chinese forms come fro
 wordfreq's Traditional->Simplified mapping, inverted. Rebuild (the output is identical
 run after run for a given wordfreq version):
 
-    python -m digestkit.repair.model.build_decode_chars
+    python -m tools.repair_model.build_decode_chars
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import msgpack
 import wordfreq
 
 TOP = {"zh": 1500, "ja": 1500, "ko": 800}
-OUT = pathlib.Path(__file__).resolve().parent.parent / "decode_chars.txt"
+OUT = pathlib.Path(__file__).resolve().parents[2] / "digestkit" / "repair" / "decode_chars.txt"
 
 
 def top_chars(lang: str, count: int) -> str:

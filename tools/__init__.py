@@ -1,0 +1,1 @@
+"""Build tooling: regenerates shipped data (the repair model, fixtures); not installed."""

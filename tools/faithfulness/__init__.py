@@ -1,0 +1,1 @@
+"""Build the faithfulness fixtures (run from the repository root)."""
