@@ -3,12 +3,12 @@
 It scores every part of digestkit against the gold data in ``fixtures/`` and writes a report
 people read (``report.md`` with charts), one tools read (``report.json``), and a one-screen
 summary; the run fails when a metric falls under the thresholds kept in the repository
-(``eval/thresholds.toml``). One module per section: ``repair``, ``parse``, ``faithfulness``,
-``e2e``, ``throughput``; ``metrics`` holds the pure scoring functions.
+(``eval/thresholds.toml``). One module per section: ``repair``, ``parse``, ``fulltext``,
+``faithfulness``, ``e2e``, ``throughput``; ``metrics`` holds the pure scoring functions.
 
 >>> from digestkit.evaluation import SECTIONS
 >>> SECTIONS
-('repair', 'parse', 'faithfulness', 'e2e', 'throughput')
+('repair', 'parse', 'fulltext', 'faithfulness', 'e2e', 'throughput')
 """
 
 from digestkit.evaluation.result import Context, SectionResult, Table
