@@ -937,8 +937,14 @@ HAND_GOLD = {
     "source": "latex",
     "arxiv_id": "2601.00707",
     "title": "Lumen: Retrieval-Augmented Reranking at Web Scale",
-    "headings": ["1 Introduction", "2 Method", "2.1 Scoring", "Training.", "3 Experiments",
-                 "Acknowledgments"],
+    "headings": [
+        "1 Introduction",
+        "2 Method",
+        "2.1 Scoring",
+        "Training.",
+        "3 Experiments",
+        "Acknowledgments",
+    ],
     "appendix": [],
     "table_numbers": ["10", "1", "18.7", "85.7", "31.1", "95.2", "42.6", "98.1"],
     "body_numbers": ["3", "4", "48", "128", "8841823", "61", "11.5", "35", "10"],
@@ -1095,8 +1101,13 @@ def paper_icml() -> tuple[dict, dict[str, bytes]]:
     """Written by hand in the style of an ICML submission: \\twocolumn[...] header,
     \\input without braces, \\subfile, tabularx with rules and colours, algorithm, biblatex
     .bbl (biber format). Gold written by hand."""
-    files = {"main.tex": ICML_MAIN, "macros.tex": ICML_MACROS, "sections/method.tex": ICML_METHOD,
-             "main.bbl": ICML_BBL, "refs.bib": "@inproceedings{lepikhin2021, title={GShard}}\n"}
+    files = {
+        "main.tex": ICML_MAIN,
+        "macros.tex": ICML_MACROS,
+        "sections/method.tex": ICML_METHOD,
+        "main.bbl": ICML_BBL,
+        "refs.bib": "@inproceedings{lepikhin2021, title={GShard}}\n",
+    }
     return ICML_GOLD, {k: v.encode() for k, v in files.items()}
 
 
@@ -1130,7 +1141,8 @@ def main() -> None:
         gold_hand, files_hand = make_hand()
         (OUT / f"{name}.tar.gz").write_bytes(tar_gz(files_hand))
         (OUT / f"{name}.gold.json").write_text(
-            json.dumps(gold_hand, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            json.dumps(gold_hand, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
     for p, filename, data in outputs:
         (OUT / filename).write_bytes(data)
         (OUT / f"{p.name}.gold.json").write_text(
