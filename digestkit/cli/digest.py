@@ -45,13 +45,44 @@ def _write(text: str, out: Path | None) -> None:
     write_atomic(out.expanduser(), text, backup="first")
 
 
-def _render(digest: object, to: str, path: str) -> str:
+def _check_to(to: str) -> None:
+    """Refuse an unknown ``--to`` before any work (a renderer's own ValueError is not a
+    usage error and must not be reported as one)."""
+    from digestkit.digest.render import ALIASES, RENDERERS
+
+    if ALIASES.get(to, to) not in RENDERERS:
+        raise typer.BadParameter(f"choose from {_RENDER_FORMATS}", param_hint="--to")
+
+
+def _publish_options(title: str | None, link: str | None, config: Path | None) -> dict[str, str]:
+    """``title``/``link`` for feeds and pages: the options, else ``[output]`` of the config
+    (``title``, ``site_url``), else nothing (the renderers' defaults)."""
+    options: dict[str, str] = {}
+    if config is not None:
+        from digestkit.config import load_toml
+
+        section = load_toml(config).get("output", {})
+        if isinstance(section, dict):
+            if isinstance(section.get("title"), str):
+                options["title"] = section["title"]
+            if isinstance(section.get("site_url"), str) and section["site_url"]:
+                options["link"] = section["site_url"].rstrip("/") + "/"
+    if title:
+        options["title"] = title
+    if link:
+        options["link"] = link
+    return options
+
+
+def _render(digest: object, to: str, options: dict[str, str]) -> str:
     from digestkit.digest.render import render
 
-    try:
-        return render(digest, to)  # type: ignore[arg-type]
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--to") from exc
+    return render(digest, to, **options)  # type: ignore[arg-type]
+
+
+_TITLE_HELP = "Feed/page title (default: the digest's title; [output] title of --config)."
+_LINK_HELP = "Site the feed/page belongs to (default https://arxiv.org/; [output] site_url)."
+_CONFIG_HELP = "digestkit.toml whose [output] title and site_url are the defaults."
 
 
 def parse_cmd(
@@ -103,16 +134,28 @@ def render_cmd(
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write here instead of stdout."
     ),
+    title: str | None = typer.Option(None, "--title", help=_TITLE_HELP),
+    link: str | None = typer.Option(None, "--link", help=_LINK_HELP),
+    config: Path | None = typer.Option(None, "--config", "-c", help=_CONFIG_HELP),
 ) -> None:
     """Render a digest JSON file as Markdown, JSON(L), Atom, RSS or HTML."""
     from digestkit.digest.model import Digest
 
+    _check_to(to)
+    options = _publish_options(title, link, config)
     data = _read(file)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError("digest JSON must be UTF-8", path=file) from exc
-    _write(_render(Digest.from_json(text, path=_shown(file)), to, file), output)
+    if not text.lstrip().startswith(("{", "[")):
+        raise InputError(
+            "not a digest JSON file; to read Markdown or text use "
+            f"`digestkit convert {file} --to {to}`",
+            path=_shown(file),
+            line=1,
+        )
+    _write(_render(Digest.from_json(text, path=_shown(file)), to, options), output)
 
 
 def convert_cmd(
@@ -122,16 +165,21 @@ def convert_cmd(
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write here instead of stdout."
     ),
+    title: str | None = typer.Option(None, "--title", help=_TITLE_HELP),
+    link: str | None = typer.Option(None, "--link", help=_LINK_HELP),
+    config: Path | None = typer.Option(None, "--config", "-c", help=_CONFIG_HELP),
 ) -> None:
     """Parse a digest and render it in another format in one step."""
     from digestkit.digest.parse import FORMATS, parse_digest
 
     if format not in FORMATS:
         raise typer.BadParameter(f"choose from {_PARSE_FORMATS}", param_hint="--format")
+    _check_to(to)
+    options = _publish_options(title, link, config)
     result = parse_digest(_read(file), format, path=_shown(file))
     for w in result.warnings:
         typer.echo(f"digestkit: warning: {file}:{w.line}: {w.message}", err=True)
-    _write(_render(result.digest, to, file), output)
+    _write(_render(result.digest, to, options), output)
 
 
 def register(app: typer.Typer) -> None:

@@ -23,6 +23,7 @@ from markupsafe import Markup
 from digestkit.digest.model import Digest, Entry
 from digestkit.digest.render._common import abs_url, safe_url
 from digestkit.digest.render._safe import markdown_html
+from digestkit.digest.render._text import clean_digest, reader_language
 
 __all__ = ["render"]
 
@@ -51,7 +52,7 @@ def _summary_html(e: Entry) -> str:
     return "".join(parts)
 
 
-def _view(n: int, e: Entry) -> dict[str, Any]:
+def _view(n: int, e: Entry, source_lang: str) -> dict[str, Any]:
     facts = [("arXiv", e.arxiv_id + (f"v{e.version}" if e.version else ""))] if e.arxiv_id else []
     if e.published:
         facts.append(("published", e.published.isoformat()))
@@ -67,19 +68,29 @@ def _view(n: int, e: Entry) -> dict[str, Any]:
         "lang": e.summary.language if e.summary else "",
         "summary_html": Markup(_summary_html(e)),  # noqa: S704 - built by the safe renderer
         "abstract": e.abstract,
+        "abstract_lang": source_lang,
     }
 
 
 def render(digest: Digest, **options: Any) -> str:
-    """The digest as a standalone HTML page (option ``title`` overrides the page title)."""
+    """The digest as a standalone HTML page.
+
+    Options: ``title`` overrides the page title; ``link`` (the site the page belongs to)
+    is shown under it. ``<html lang>`` is the summaries' language
+    (:func:`._text.reader_language`); abstracts in another language carry their own.
+    """
+    digest = clean_digest(digest)
     title = options.get("title") or digest.title or "arXiv digest"
+    lang = reader_language(digest) or "und"
+    source_lang = digest.language if digest.language not in ("", lang) else ""
     return str(
         _template().render(
-            lang=digest.language or "und",
+            lang=lang,
             title=title,
+            link=safe_url(options.get("link") or ""),
             date=digest.date.isoformat() if digest.date else "",
             source=digest.source,
             count=len(digest.entries),
-            entries=[_view(n, e) for n, e in enumerate(digest.entries, 1)],
+            entries=[_view(n, e, source_lang) for n, e in enumerate(digest.entries, 1)],
         )
     )
