@@ -24,6 +24,7 @@ import dataclasses
 import re
 
 from digestkit.digest.model import Digest, Entry, Summary
+from digestkit.digest.tex import decode_accents
 
 __all__ = ["clean_digest", "clean_text", "entry_language", "reader_language"]
 
@@ -64,18 +65,19 @@ def _summary(s: Summary | None) -> Summary | None:
 def _entry(e: Entry) -> Entry:
     return dataclasses.replace(
         e,
-        title=clean_text(e.title),
+        title=decode_accents(clean_text(e.title)),
         url=clean_text(e.url),
-        authors=tuple(a for a in (clean_text(a).strip() for a in e.authors) if a),
+        authors=tuple(a for a in (decode_accents(clean_text(a)).strip() for a in e.authors) if a),
         categories=tuple(clean_text(c) for c in e.categories),
-        abstract=clean_text(e.abstract),
+        abstract=decode_accents(clean_text(e.abstract)),
         summary=_summary(e.summary),
         metadata=_pairs(e.metadata),
     )
 
 
 def clean_digest(digest: Digest) -> Digest:
-    """``digest`` with :func:`clean_text` applied to every string a reader could see.
+    """``digest`` with :func:`clean_text` applied to every string a reader could see, and
+    TeX accents in titles, names and abstracts decoded (:func:`digestkit.digest.tex.decode_accents`).
 
     >>> clean_digest(Digest(title="a\\x00b", entries=(Entry(title="c\\x1bd"),))).entries[0].title
     'cd'

@@ -18,7 +18,10 @@ is byte-for-byte reproducible.
 
 Language: the feed's language is the summaries' (:func:`._text.reader_language`); an Atom
 entry whose summary is in another language carries its own ``xml:lang``. Control
-characters are removed from every string (:func:`._text.clean_text`), never fatal.
+characters are removed from every string (:func:`._text.clean_text`), never fatal. TeX
+accents in names and titles are decoded and math is written as readable Unicode
+(``$5\\times10^{-4}$`` -> ``5×10⁻⁴``; :mod:`digestkit.digest.tex`): feed readers rarely
+render MathML.
 
 >>> from digestkit.digest.model import Digest, Entry
 >>> out = render_atom(Digest(title="t", entries=(Entry(arxiv_id="2503.04504", version=2, title="A"),)))
@@ -41,6 +44,7 @@ from digestkit.digest.render._text import (
     entry_language,
     reader_language,
 )
+from digestkit.digest.tex import text_to_unicode
 
 __all__ = ["render_atom", "render_rss"]
 
@@ -59,9 +63,9 @@ def _content(e: Entry) -> str:
         for head, body in e.summary.sections or (("", e.summary.raw),):
             if head:
                 parts.append(f"<h3>{html.escape(head)}</h3>")
-            parts.append(markdown_html(body))
+            parts.append(markdown_html(body, math="unicode"))
     if e.abstract:
-        parts.append(f"<blockquote><p>{html.escape(e.abstract)}</p></blockquote>")
+        parts.append(f"<blockquote><p>{html.escape(text_to_unicode(e.abstract))}</p></blockquote>")
     return "\n".join(parts)
 
 
@@ -109,7 +113,7 @@ def _add(fg: Any, e: Entry, day: dt.datetime | None, now: dt.datetime, kind: str
     fe = fg.add_entry()
     fe.id(entry_id(e))
     fe.guid(entry_id(e), permalink=False)
-    fe.title(e.title.strip() or e.arxiv_id or "untitled")
+    fe.title(text_to_unicode(e.title).strip() or e.arxiv_id or "untitled")
     link = safe_url(e.url) or abs_url(e, version=False)
     if link:
         fe.link(href=link, rel="alternate")
@@ -127,9 +131,9 @@ def _add(fg: Any, e: Entry, day: dt.datetime | None, now: dt.datetime, kind: str
     if body:
         fe.content(body, type="html")
     if e.abstract and kind == "rss":
-        fe.description(html.escape(e.abstract), isSummary=True)
+        fe.description(html.escape(text_to_unicode(e.abstract)), isSummary=True)
     elif e.abstract:
-        fe.summary(e.abstract)
+        fe.summary(text_to_unicode(e.abstract))
 
 
 def _entry_languages(xml: bytes, d: Digest) -> bytes:
