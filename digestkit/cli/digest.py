@@ -9,10 +9,14 @@ both in one step. Output goes to stdout or, with ``-o``, to a file written atomi
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from digestkit.errors import InputError
+
+if TYPE_CHECKING:
+    from digestkit.digest.parse import ParseResult, ParseWarning
 
 _PARSE_FORMATS = "auto, bot-readme, ja-8q, survey, checklist, generic, json"
 _RENDER_FORMATS = "md-bot, md-ja-8q, md-survey, md-checklist, json, jsonl, atom, rss, html"
@@ -43,6 +47,35 @@ def _write(text: str, out: Path | None) -> None:
     from digestkit.fileio import write_atomic
 
     write_atomic(out.expanduser(), text, backup="first")
+
+
+_SPLIT_HELP = (
+    "A file holding several digests concatenated: write each to its own file, "
+    "OUTPUT-1.EXT, OUTPUT-2.EXT, ... (needs -o). Without it their papers are merged, "
+    "with a warning."
+)
+
+
+def _split_paths(output: Path | None, count: int) -> list[Path]:
+    """``out.json`` -> ``out-1.json``, ``out-2.json``, ... (``--split`` needs ``-o``)."""
+    if output is None:
+        raise typer.BadParameter(
+            "--split writes one file per digest: give -o FILE", param_hint="--split"
+        )
+    return [output.with_name(f"{output.stem}-{n}{output.suffix}") for n in range(1, count + 1)]
+
+
+def _write_split(texts: list[str], output: Path | None) -> None:
+    for text, path in zip(texts, _split_paths(output, len(texts)), strict=True):
+        _write(text, path)
+        typer.echo(f"digestkit: wrote {path}", err=True)
+
+
+def _warnings(result: ParseResult, split: bool) -> list[ParseWarning]:
+    """The warnings to show: under ``--split`` several digests in one file are expected."""
+    from digestkit.digest.parse._base import SEVERAL_DIGESTS
+
+    return [w for w in result.warnings if not (split and w.message.startswith(SEVERAL_DIGESTS))]
 
 
 def _check_to(to: str) -> None:
@@ -95,25 +128,34 @@ def parse_cmd(
         None, "--output", "-o", help="Write here instead of stdout."
     ),
     strict: bool = typer.Option(
-        False, "--strict", help="Exit 1 when the parser left text unplaced."
+        False,
+        "--strict",
+        help="Exit 1 on any warning (text left unplaced, several digests in one file).",
     ),
+    split: bool = typer.Option(False, "--split", help=_SPLIT_HELP),
 ) -> None:
     """Parse a digest into the digestkit model and print it as JSON (with warnings)."""
     import json
 
-    from digestkit.digest.parse import FORMATS, parse_digest
+    from digestkit.digest.parse import FORMATS, ParseResult, parse_digest  # noqa: F811
 
     if format not in FORMATS:
         raise typer.BadParameter(f"choose from {_PARSE_FORMATS}", param_hint="--format")
+    if split and output is None:
+        _split_paths(output, 0)
     result = parse_digest(_read(file), format, path=_shown(file))
-    if to == "json":
+    if split:
+        parts = [ParseResult(d, result.format) for d in result.digests]
+        texts = [json.dumps(p.to_dict(), ensure_ascii=False, indent=2) + "\n" for p in parts]
+        _write_split(texts, output)
+    elif to == "json":
         text = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
     elif to == "summary":
         rows = [
             f"{n:>3}. {e.arxiv_id or '-':<12} {e.title}"
             for n, e in enumerate(result.digest.entries, 1)
         ]
-        rows += [f"warning: {file}:{w.line}: {w.message}" for w in result.warnings]
+        rows += [f"warning: {file}:{w.line}: {w.message}" for w in _warnings(result, split)]
         text = (
             f"{file}: {result.format}, {len(result.digest.entries)} entries\n"
             + "\n".join(rows)
@@ -121,10 +163,12 @@ def parse_cmd(
         )
     else:
         raise typer.BadParameter("choose json or summary", param_hint="--to")
-    _write(text, output)
-    for w in result.warnings:
+    if not split:
+        _write(text, output)
+    warnings = _warnings(result, split)
+    for w in warnings:
         typer.echo(f"digestkit: warning: {file}:{w.line}: {w.message}", err=True)
-    if strict and result.warnings:
+    if strict and warnings:
         raise typer.Exit(1)
 
 
@@ -168,6 +212,10 @@ def convert_cmd(
     title: str | None = typer.Option(None, "--title", help=_TITLE_HELP),
     link: str | None = typer.Option(None, "--link", help=_LINK_HELP),
     config: Path | None = typer.Option(None, "--config", "-c", help=_CONFIG_HELP),
+    split: bool = typer.Option(False, "--split", help=_SPLIT_HELP),
+    strict: bool = typer.Option(
+        False, "--strict", help="Exit 1 (after writing) when the parser warned."
+    ),
 ) -> None:
     """Parse a digest and render it in another format in one step."""
     from digestkit.digest.parse import FORMATS, parse_digest
@@ -175,11 +223,19 @@ def convert_cmd(
     if format not in FORMATS:
         raise typer.BadParameter(f"choose from {_PARSE_FORMATS}", param_hint="--format")
     _check_to(to)
+    if split and output is None:
+        _split_paths(output, 0)
     options = _publish_options(title, link, config)
     result = parse_digest(_read(file), format, path=_shown(file))
-    for w in result.warnings:
+    warnings = _warnings(result, split)
+    for w in warnings:
         typer.echo(f"digestkit: warning: {file}:{w.line}: {w.message}", err=True)
-    _write(_render(result.digest, to, options), output)
+    if split:
+        _write_split([_render(d, to, options) for d in result.digests], output)
+    else:
+        _write(_render(result.digest, to, options), output)
+    if strict and warnings:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

@@ -33,6 +33,7 @@ from typing import Any
 
 from digestkit.digest.model import Digest, Entry, Summary, split_arxiv_id
 from digestkit.digest.parse._base import (
+    SEVERAL_DIGESTS,
     ParseResult,
     ParseWarning,
     Warnings,
@@ -91,9 +92,83 @@ class _Draft:
 
 
 def parse(text: str) -> ParseResult:
-    """Parse a bot README digest (see the module docstring)."""
+    """Parse a bot README digest (see the module docstring).
+
+    Several READMEs concatenated in one file (a ``# title`` after the papers, followed by
+    papers of its own) give all their entries, a warning at each later ``# title``, and
+    the separate digests in ``ParseResult.parts``; never a silent footer.
+    """
+    results = _parse_parts(text, 0)
+    if len(results) == 1:
+        return results[0]
+    first = results[0].digest
+    warnings = [w for r in results for w in r.warnings]
+    for r in results[1:]:
+        start = r.warnings[0].line  # _parse_parts puts the "starts here" warning first
+        warnings.append(
+            ParseWarning(
+                start,
+                f"{SEVERAL_DIGESTS} ({r.digest.title!r}, "
+                f"{len(r.digest.entries)} papers): its papers were added; "
+                "parse with --split to keep the digests apart",
+            )
+        )
+    merged = first.with_entries(e for r in results for e in r.digest.entries)
+    warnings = sorted((w for w in warnings if w.message != _PART), key=lambda w: w.line)
+    return ParseResult(merged, FORMAT, tuple(warnings), tuple(r.digest for r in results))
+
+
+_PART = "(part start)"
+
+
+def _parse_parts(text: str, offset: int) -> list[ParseResult]:
+    """One result per concatenated README; warning lines are shifted by ``offset``, and
+    every part after the first carries a first warning ``_PART`` at its ``# title``."""
     lines = text.split("\n")
     found = blocks(text)
+    result, footer_start = _parse_one(found, lines)
+    cut = _next_document(found, footer_start)
+    if cut is None:
+        return [_shift(result, offset)]
+    head_lines = lines[:cut]
+    head = _shift(_parse_one(blocks("\n".join(head_lines)), head_lines)[0], offset)
+    rest = _parse_parts("\n".join(lines[cut:]), offset + cut)
+    marked = ParseResult(
+        rest[0].digest,
+        rest[0].format,
+        (ParseWarning(offset + cut + 1, _PART), *rest[0].warnings),
+    )
+    return [head, marked, *rest[1:]]
+
+
+def _shift(result: ParseResult, offset: int) -> ParseResult:
+    if not offset:
+        return result
+    moved = tuple(ParseWarning(w.line + offset, w.message, w.text) for w in result.warnings)
+    return ParseResult(result.digest, result.format, moved)
+
+
+def _next_document(found: list[Block], footer: int | None) -> int | None:
+    """The line where a second README starts: a ``# title`` after the first one's papers
+    (outside their ``<details>``) that is followed by papers of its own."""
+    if footer is None:
+        return None
+    start = next((i for i, b in enumerate(found) if b.start >= footer), len(found))
+    for i in range(start, len(found)):
+        b = found[i]
+        if b.kind == "heading" and b.level == 1:
+            later = found[i + 1 :]
+            stop = next(
+                (j for j, c in enumerate(later) if c.kind == "heading" and c.level == 1),
+                len(later),
+            )
+            if any(_is_entry_heading(c) for c in later[:stop]):
+                return b.start
+    return None
+
+
+def _parse_one(found: list[Block], lines: list[str]) -> tuple[ParseResult, int | None]:
+    """One README: the result and the line where its footer starts (``None``: none)."""
     check_fences(found, lines)
     warnings = Warnings()
     head = _Head()
@@ -105,7 +180,8 @@ def parse(text: str) -> ParseResult:
     if head.preamble_end is None:
         head.preamble_end = drafts[0].line if drafts else (footer_start or len(lines))
     footer = slice_lines(lines, footer_start, len(lines)) if footer_start is not None else ""
-    return ParseResult(_digest(head, entries, footer, lines, warnings), FORMAT, tuple(warnings))
+    digest = _digest(head, entries, footer, lines, warnings)
+    return ParseResult(digest, FORMAT, tuple(warnings)), footer_start
 
 
 def _read_blocks(
