@@ -14,7 +14,8 @@ text, never papers.
 What the format carries: ``title``; ``date`` (from Last Updated); ``metadata`` =
 ``preamble`` (text between the title and Statistics), the statistics not derivable from the
 entries, ``footer`` (README sections after the papers); per entry every field line
-(authors, categories, published, updated, score, announce type, arXiv id and version),
+(authors, categories, published, updated when it differs from published, score, announce
+type, arXiv id and version),
 ``url``, ``abstract`` and ``summary.model`` + ``summary.raw`` (``sections`` are ``raw``
 split at ``#``/``##`` headings).
 
@@ -328,6 +329,8 @@ def _finish(d: _Draft, warnings: Warnings) -> Entry:
         except ValueError:
             warnings.append(_warn(d.line, f"score is not a number: {f['score']!r}"))
     cats = f.get("categories", f.get("category", ""))
+    # An "Updated" equal to "Published" says nothing (the renderer never writes one).
+    published, updated = find_date(f.get("published", "")), find_date(f.get("updated", ""))
     return Entry(
         arxiv_id=ident,
         version=version,
@@ -335,8 +338,8 @@ def _finish(d: _Draft, warnings: Warnings) -> Entry:
         url=d.url,
         authors=split_authors(f.get("authors", "")),
         categories=tuple(c.strip() for c in cats.split(",") if c.strip()),
-        published=find_date(f.get("published", "")),
-        updated=find_date(f.get("updated", "")),
+        published=published,
+        updated=updated if updated != published else None,
         score=score,
         announce_type=f.get("type") or None,
         abstract="\n\n".join(d.abstract),
