@@ -64,3 +64,11 @@ def test_readme_examples_run_as_written(tmp_path: Path) -> None:
     for name in ("004.md", "004.json", "004.html", "feed.xml", "004.en.json"):
         assert (tmp_path / name).stat().st_size > 0
     assert "<math" in (tmp_path / "004.html").read_text(encoding="utf-8")
+
+
+def test_readme_figures_are_the_generated_ones() -> None:
+    """The speed figures come from eval/readme_figures.json (make bench + make eval output),
+    so a number typed into the README block fails here."""
+    from eval.readme_figures import main
+
+    assert main(["--check"]) == 0

@@ -4,8 +4,9 @@ Why reported and not gated: the machine running ``make eval`` is shared and nois
 speed floor would fail builds at random. Each rate is the warm path: one untimed warm-up
 call first (the first repair loads the frequency model, which is not what a long-running bot
 pays per document), then the best of a few repetitions (the least disturbed one). The cold
-start is reported apart: ``repair_first_call_s`` is a first repair of seed 004 in a fresh
-Python process (imports, model load and the repair). Each rate sits beside a baseline
+start is reported apart: ``repair_first_call_s`` (and ``repair_first_call_rss_mb``, its
+peak memory) is a first repair of seed 004 in a fresh Python process (imports, model load
+and the repair). Each rate sits beside a baseline
 measured in the same process on the same input (``ftfy.fix_encoding``, a plain markdown-it-py parse, the token-overlap baseline), so
 the *ratio* is what to compare between runs. Benchmarks with statistics live in
 ``tests/bench`` (``make bench``).
@@ -98,21 +99,24 @@ def clear_caches(package: str) -> int:
     return cleared
 
 
-def first_call_seconds(path: Path) -> float:
-    """Seconds for a first ``repair_text`` of ``path`` in a fresh Python process: what a
-    one-shot ``digestkit repair`` pays on top of the warm rate (imports, model load)."""
+def first_call(path: Path) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of a first ``repair_text`` of ``path`` in a fresh Python
+    process: what a one-shot ``digestkit repair`` pays on top of the warm rate (imports,
+    model load, the repair)."""
     import subprocess
     import sys
 
     code = (
-        "import sys, time; t = time.perf_counter(); from digestkit.repair import repair_text; "
+        "import resource, sys, time; t = time.perf_counter(); "
+        "from digestkit.repair import repair_text; "
         "repair_text(open(sys.argv[1], encoding='utf-8').read()); "
-        "print(time.perf_counter() - t)"
+        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )
     run = subprocess.run(
         [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
     )
-    return float(run.stdout.strip().splitlines()[-1])
+    seconds, rss_kb = run.stdout.split()[-2:]
+    return float(seconds), float(rss_kb) / 1024  # Linux reports ru_maxrss in KiB
 
 
 def _seed_texts(fixtures: Path) -> dict[str, bytes]:
@@ -246,8 +250,9 @@ def run(ctx: Context) -> SectionResult:
     first = None
     try:
         seed = next((ctx.fixtures / "seeds").glob("004_*.txt"))
-        first = first_call_seconds(seed)
+        first, rss = first_call(seed)
         result.metrics["repair_first_call_s"] = first
+        result.metrics["repair_first_call_rss_mb"] = rss
     except Exception as exc:  # reported, never fatal: the warm rates stand on their own
         log.debug("first-call timing failed", exc_info=True)
         errors.append(f"first call: {type(exc).__name__}: {exc}")
@@ -263,7 +268,8 @@ def run(ctx: Context) -> SectionResult:
         tuple((r.title, r.name, r.rate, r.unit, r.baseline_name, r.baseline_rate,
                r.rate / r.baseline_rate if r.baseline_rate else float("nan"), r.detail) for r in rates)
         + ((("repair, first call in a fresh process (cold start)", "repair_text", first, "s",
-             "", float("nan"), float("nan"), "imports + model load + seed 004; the rates above are warm"),)
+             "", float("nan"), float("nan"), "imports + model load + seed 004; the rates above are warm; "
+             f"peak RSS {result.metrics.get('repair_first_call_rss_mb', float('nan')):.0f} MB"),)
            if first is not None else ()),
         note="Warm path: one untimed warm-up call, then the best of several. Reported, not gated (except a loose floor on the clean-text repair path, see eval/thresholds.toml): timings on a shared machine are noisy; compare the ratios between runs."))  # fmt: skip
     result.data = {"rates": [r.as_row() for r in rates]}
