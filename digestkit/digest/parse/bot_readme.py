@@ -99,47 +99,35 @@ def parse(text: str) -> ParseResult:
     papers of its own) give all their entries, a warning at each later ``# title``, and
     the separate digests in ``ParseResult.parts``; never a silent footer.
     """
-    results = _parse_parts(text, 0)
-    if len(results) == 1:
-        return results[0]
-    first = results[0].digest
-    warnings = [w for r in results for w in r.warnings]
-    for r in results[1:]:
-        start = r.warnings[0].line  # _parse_parts puts the "starts here" warning first
-        warnings.append(
-            ParseWarning(
-                start,
-                f"{SEVERAL_DIGESTS} ({r.digest.title!r}, "
-                f"{len(r.digest.entries)} papers): its papers were added; "
-                "parse with --split to keep the digests apart",
-            )
+    parts = _parse_parts(text, 0)
+    if len(parts) == 1:
+        return parts[0][1]
+    warnings = [w for _, r in parts for w in r.warnings]
+    warnings += [
+        ParseWarning(
+            start + 1,
+            f"{SEVERAL_DIGESTS} ({r.digest.title!r}, {len(r.digest.entries)} papers): its "
+            "papers were added; parse with --split to keep the digests apart",
         )
-    merged = first.with_entries(e for r in results for e in r.digest.entries)
-    warnings = sorted((w for w in warnings if w.message != _PART), key=lambda w: w.line)
-    return ParseResult(merged, FORMAT, tuple(warnings), tuple(r.digest for r in results))
+        for start, r in parts[1:]
+    ]
+    merged = parts[0][1].digest.with_entries(e for _, r in parts for e in r.digest.entries)
+    ordered = tuple(sorted(warnings, key=lambda w: w.line))
+    return ParseResult(merged, FORMAT, ordered, tuple(r.digest for _, r in parts))
 
 
-_PART = "(part start)"
-
-
-def _parse_parts(text: str, offset: int) -> list[ParseResult]:
-    """One result per concatenated README; warning lines are shifted by ``offset``, and
-    every part after the first carries a first warning ``_PART`` at its ``# title``."""
+def _parse_parts(text: str, offset: int) -> list[tuple[int, ParseResult]]:
+    """``(first line, result)`` per concatenated README, lines counted from ``offset``
+    (0-based); warning lines are shifted to the whole file's."""
     lines = text.split("\n")
     found = blocks(text)
     result, footer_start = _parse_one(found, lines)
     cut = _next_document(found, footer_start)
     if cut is None:
-        return [_shift(result, offset)]
+        return [(offset, _shift(result, offset))]
     head_lines = lines[:cut]
     head = _shift(_parse_one(blocks("\n".join(head_lines)), head_lines)[0], offset)
-    rest = _parse_parts("\n".join(lines[cut:]), offset + cut)
-    marked = ParseResult(
-        rest[0].digest,
-        rest[0].format,
-        (ParseWarning(offset + cut + 1, _PART), *rest[0].warnings),
-    )
-    return [head, marked, *rest[1:]]
+    return [(offset, head), *_parse_parts("\n".join(lines[cut:]), offset + cut)]
 
 
 def _shift(result: ParseResult, offset: int) -> ParseResult:
