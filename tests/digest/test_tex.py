@@ -178,3 +178,12 @@ def test_money_is_not_math() -> None:
     assert text_to_unicode("costs $5 and $10") == "costs $5 and $10"
     page = render(_math_digest("costs $5 and $10"), "html")
     assert "<math" not in page and "costs $5 and $10" in page
+
+
+def test_survey_names_are_decoded_too() -> None:
+    text = (
+        "Survey (2026-02-23)\n\n1. Caf\\'e models\n\n  • 著者: Osman Alperen Kora\\c{s}, Ana Mar\\'ia T\\'arano\n"
+        "  • arXiv ID: 2602.10693\n\n原文Abstract\n\nText.\n"
+    )
+    e = parse_digest(text, "survey").digest.entries[0]
+    assert e.title == "Café models" and e.authors == ("Osman Alperen Koraş", "Ana María Tárano")
