@@ -15,6 +15,7 @@ so ``[x](javascript:…)`` is left as plain text instead of a link. Images are o
 from __future__ import annotations
 
 import html
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -87,4 +88,19 @@ def markdown_html(text: str, *, math: str = "mathml") -> str:
     >>> markdown_html("$x^2$ costs $5", math="unicode")
     '<p>x² costs $5</p>\\n'
     """
+    if math in _MATH_RENDERERS and "|" in text and "$" in text:
+        text = _TABLE_ROW.sub(_bars_in_math, text)
     return _md(math).render(text)
+
+
+_TABLE_ROW = re.compile(r"^[ \t]*\|.*$", re.M)
+
+
+def _bars_in_math(row: re.Match[str]) -> str:
+    """A ``|`` inside ``$…$`` in a table row would end the cell before any inline rule runs
+    (seed 004 writes ``| $ O(|P|) $ |``): write it as ``\\vert``, which renders the same.
+
+    >>> _TABLE_ROW.sub(_bars_in_math, "| Full-FT | $ O(|P|) $ | x |")
+    '| Full-FT | $ O(\\\\vert{}P\\\\vert{}) $ | x |'
+    """
+    return MATH_SPAN.sub(lambda m: m.group(0).replace("|", "\\vert{}"), row.group(0))
