@@ -27,8 +27,11 @@ pytest: install
 test: lint typecheck pytest
 
 bench: install
+	mkdir -p eval/out
 	$(BIN)/python -m pytest -q tests/bench --benchmark-enable --benchmark-only \
-		--benchmark-columns=min,median,mean,ops --benchmark-sort=name
+		--benchmark-columns=min,median,mean,ops --benchmark-sort=name \
+		--benchmark-json=eval/out/bench.json
+	$(BIN)/python -m eval.bench_table eval/out/bench.json
 
 fuzz: install
 	DIGESTKIT_FUZZ_EXAMPLES=$${DIGESTKIT_FUZZ_EXAMPLES:-1000} $(BIN)/python -m pytest -q \

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,3 +32,23 @@ def _isolated_home(
     """No test reads or writes the developer's real cache, ledger or state store."""
     monkeypatch.setenv("DIGESTKIT_HOME", str(tmp_path_factory.mktemp("digestkit-home")))
     monkeypatch.delenv("DIGESTKIT_CONFIG", raising=False)
+
+
+_LOAD_AT_START = os.getloadavg() if hasattr(os, "getloadavg") else ()
+
+
+def pytest_benchmark_update_json(config: Any, benchmarks: Any, output_json: dict[str, Any]) -> None:
+    """``make bench`` records its conditions with the figures (read by eval/readme_figures.py):
+    the load average before and after, the CPU count, the threads one long repair uses."""
+    from digestkit.repair import fastpass
+
+    output_json.setdefault("machine_info", {}).update(
+        {
+            "load_average_start": [round(x, 2) for x in _LOAD_AT_START],
+            "load_average_end": [round(x, 2) for x in os.getloadavg()]
+            if hasattr(os, "getloadavg")
+            else [],
+            "cpu_count": os.cpu_count(),
+            "repair_threads": fastpass.THREADS,
+        }
+    )

@@ -21,6 +21,7 @@ Exit codes, for every command:
 from __future__ import annotations
 
 import importlib
+import inspect
 import sys
 from collections.abc import Sequence
 
@@ -54,8 +55,24 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from digestkit import __version__
+
+        typer.echo(f"digestkit {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        is_eager=True,
+        callback=_print_version,
+        help="Print the digestkit version and exit.",
+    ),
+) -> None:
     """Repair, parse, summarize, evaluate and publish research-paper digests."""
 
 
@@ -81,12 +98,33 @@ for _name in _COMMAND_MODULES:
     importlib.import_module(f"digestkit.cli.{_name}").register(app)
 
 
+def _full_short_help(group: typer.Typer) -> None:
+    """Give every command its whole first paragraph as the line in ``--help``.
+
+    Click cuts a derived short help at ~45 columns with "..." ("print it as..."); an
+    explicit ``short_help`` is shown whole and wrapped instead.
+    """
+    for info in group.registered_commands:
+        if info.short_help is None:
+            doc = info.help or (info.callback.__doc__ if info.callback else None) or ""
+            first = inspect.cleandoc(doc).split("\n\n")[0]
+            info.short_help = " ".join(first.split()) or None
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None:
+            _full_short_help(sub.typer_instance)
+            if sub.short_help is None and sub.help:
+                sub.short_help = " ".join(inspect.cleandoc(sub.help).split("\n\n")[0].split())
+
+
+_full_short_help(app)
+
+
 def error_line(err: BaseException) -> str:
     """The one line the CLI prints for an error (never a traceback, never a key)."""
     return f"digestkit: error: {err}"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, prog_name: str = "digestkit") -> int:
     """Run the CLI with ``argv`` (default ``sys.argv[1:]``) and return the exit code.
 
     Commands signal a non-zero result with ``raise typer.Exit(code)``; a
@@ -94,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        app(args=args, prog_name="digestkit", standalone_mode=True)
+        app(args=args, prog_name=prog_name, standalone_mode=True)
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else EXIT_ERROR)

@@ -143,8 +143,9 @@ def summarize(
 ) -> None:
     """Summarize every paper of a digest through the configured backends.
 
-    Example: digestkit summarize today.json -t ja-8q -o today.ja.json
-    (add --estimate first to see what it may cost).
+    Example: digestkit summarize today.json -t en-tldr -o today.en.json (offline, no
+    key). ja-8q, ja-survey and zh-4part need an LLM route in --config (add --estimate
+    first to see what it may cost).
     """
     from digestkit.backends.config import load_settings
     from digestkit.backends.router import Router

@@ -91,7 +91,12 @@ def repair(
     ] = None,
     output_dir: Annotated[
         Path | None,
-        typer.Option("--output-dir", "-d", help="Write repairs under DIR, keeping relative paths."),
+        typer.Option(
+            "--output-dir",
+            "-d",
+            help="Write repairs under DIR: a folder keeps its name and layout (like cp -r), "
+            "a file its name, an archive's members their paths.",
+        ),
     ] = None,
     in_place: Annotated[
         bool, typer.Option("--in-place", "-i", help="Rewrite files atomically (keeps FILE.orig).")
@@ -119,7 +124,11 @@ def repair(
     ] = None,
     lossless_only: Annotated[
         bool,
-        typer.Option("--lossless-only", help="Only re-read bytes; never guess lost bytes."),
+        typer.Option(
+            "--lossless-only",
+            help="Only re-read bytes; never guess lost bytes. Lines that still look like "
+            "mojibake (bytes were dropped) are counted in the message.",
+        ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print the summary.")] = False,
     jobs: Annotated[
@@ -331,6 +340,8 @@ def _load(item: InputItem) -> bytes | Outcome:
 
     if item.problem is not None:
         return Outcome(item.name, "failed", item.problem)
+    if item.skip is not None:
+        return Outcome(item.name, "skipped", item.skip)
     try:
         return item.read()
     except DigestkitError as err:
@@ -359,6 +370,8 @@ def _repair_data(name: str, data: bytes, options: Options) -> Outcome:
     after = (b"\xef\xbb\xbf" if decoded.bom else b"") + _text_out(fixed, name, options)
     status = "repaired" if after != data else "unchanged"
     detail = _describe(decoded.encoding, fixed) if status == "repaired" else ""
+    if not options.lossy:
+        detail = ", ".join(x for x in (detail, _left_unrepaired(fixed.text)) if x)
     report = _report(name, status, decoded, fixed) if options.explain else None
     return Outcome(name, status, detail, decoded.text, after, report)
 
@@ -378,6 +391,24 @@ def _text_out(fixed: Repaired, name: str, options: Options) -> bytes:
     if options.review:
         return review_html(fixed, below, name).encode("utf-8")
     return mark_doubts(fixed, below).encode("utf-8")
+
+
+def _left_unrepaired(text: str) -> str:
+    """What ``--lossless-only`` left: lines that still look like mojibake ("" if none).
+
+    >>> _left_unrepaired("ok\\nè®ºæ–‡\\nfine")
+    '1 of 3 lines still look like mojibake (bytes were lost; run without --lossless-only to rebuild them)'
+    """
+    from digestkit.repair.detect import looks_like_mojibake
+
+    lines = text.splitlines()
+    left = sum(1 for line in lines if looks_like_mojibake(line))
+    if not left:
+        return ""
+    return (
+        f"{left} of {len(lines)} lines still look like mojibake "
+        "(bytes were lost; run without --lossless-only to rebuild them)"
+    )
 
 
 def _describe(encoding: str, fixed: Repaired) -> str:
@@ -438,7 +469,12 @@ def _write(item: InputItem, outcome: Outcome, options: Options, written: set[Pat
             target = item.path.resolve()  # through a symlink to the file, keeping the link
         if target.resolve() in written:
             # Two inputs with the same relative path (a/x.md and b/x.md into one DIR).
-            return Outcome(outcome.name, "failed", f"{target} was already written in this run")
+            return Outcome(
+                outcome.name,
+                "failed",
+                f"{target} was already written in this run by another input with the same "
+                "path (inputs with the same name: give them separate --output-dir runs)",
+            )
         write_atomic(target, outcome.after, backup="always" if options.backup else "none")
         written.add(target.resolve())
     except DigestkitError as err:

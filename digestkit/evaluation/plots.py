@@ -1,8 +1,11 @@
 """PNG charts for the report (matplotlib, Agg backend: no display, same output everywhere).
 
 Why charts: a CER table with 60 rows hides which corruption kind is hard; one bar chart per
-question shows it. Each chart has a title, labelled axes with units, and a legend; values
-that are zero are still drawn as a visible sliver so "perfect" and "missing" differ.
+question shows it. Each chart has a title, both axes labelled (what is counted, in which
+unit), a legend, and a note under it for values that look wrong but are so by design (ftfy's
+CER above 100%, the offline backend never writing Japanese). Every bar carries its value:
+a zero is drawn as a "0" on a visible marker at the baseline, a value that was not measured
+as "n/a", so "zero" and "missing" never look alike.
 """
 
 from __future__ import annotations
@@ -51,17 +54,21 @@ def grouped_bars(
     log_scale: bool = False,
     percent: bool = False,
     ylim: tuple[float, float] | None = None,
-    value_labels: bool = False,
+    value_labels: bool = True,
     lines: Sequence[tuple[float, str]] = (),
+    xlabel: str = "",
+    note: str = "",
 ) -> Path:
     """One grouped bar chart: ``series`` = ``(name, values, colour)``, one group per label.
 
-    ``value_labels`` writes each value on its bar (so a zero is visible as "0"); ``lines``
-    draws dashed reference lines ``(y, label)`` such as chance or a target.
+    ``value_labels`` writes each value on its bar ("0" on a marker for a zero, "n/a" for
+    a value not measured); ``lines`` draws dashed reference lines ``(y, label)`` such as
+    chance or a target; ``xlabel`` says what the groups are; ``note`` is printed under the
+    chart (what a surprising value means).
     """
     plt = _pyplot()
     width = max(6.0, 0.55 * len(labels) * max(1, len(series)) / 1.6 + 2)
-    fig, ax = plt.subplots(figsize=(min(width, 16.0), 4.8), dpi=110)
+    fig, ax = plt.subplots(figsize=(min(width, 16.0), 5.2 if note else 4.8), dpi=110)
     n = len(series)
     bar_w = 0.8 / max(n, 1)
     for i, (name, values, colour) in enumerate(series):
@@ -70,12 +77,14 @@ def grouped_bars(
         if log_scale:
             vals = [max(v, 1e-3) for v in vals]  # log axes cannot show zero: floor at 0.001
         bars = ax.bar(xs, vals, width=bar_w, label=name, color=colour)
+        zeros = [x for x, v in zip(xs, values, strict=True) if _finite(v) == 0 and _measured(v)]
+        if zeros:  # a zero-height bar is invisible: mark it at the baseline
+            ax.plot(zeros, [1e-3 if log_scale else 0] * len(zeros), linestyle="none",
+                    marker="_", markersize=14, markeredgewidth=3, color=colour)  # fmt: skip
         if value_labels:
-            shown = [
-                v if isinstance(v, int | float) and not math.isnan(v) else None for v in values
-            ]
             texts = [
-                "" if v is None else (f"{v * 100:.0f}" if percent else f"{v:.2f}") for v in shown
+                "n/a" if not _measured(v) else (_percent_label(v) if percent else f"{v:.2f}")
+                for v in values
             ]
             ax.bar_label(bars, labels=texts, fontsize=6.5, padding=1)
     tilt = len(labels) > 6 or max((len(lb) for lb in labels), default=0) > 12
@@ -84,6 +93,8 @@ def grouped_bars(
         labels, rotation=35 if tilt else 0, ha="right" if tilt else "center", fontsize=8
     )
     ax.set_ylabel(ylabel)
+    if xlabel:
+        ax.set_xlabel(xlabel, fontsize=9)
     ax.set_title(textwrap.fill(title, 70), fontsize=11)
     if log_scale:
         ax.set_yscale("log")
@@ -98,10 +109,30 @@ def grouped_bars(
     ax.legend(
         fontsize=8, loc="upper center", ncol=2 if wide else max(1, len(series)), framealpha=0.9
     )
-    fig.tight_layout()
+    if note:
+        wrapped = textwrap.fill(note, int(fig.get_figwidth() * 15))  # ~15 chars per inch
+        fig.text(0.01, 0.01, wrapped, fontsize=7.5, color="#2d3748", ha="left", va="bottom")
+        fig.tight_layout(rect=(0, 0.04 + 0.03 * wrapped.count("\n"), 1, 1))
+    else:
+        fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def _measured(v: Any) -> bool:
+    return isinstance(v, int | float) and not math.isnan(v)
+
+
+def _percent_label(v: float) -> str:
+    """A share as a bar label: whole percent, "0" for zero, "<1" for a small non-zero share.
+
+    >>> _percent_label(0.0), _percent_label(0.004), _percent_label(0.5)
+    ('0', '<1', '50')
+    """
+    if v == 0:
+        return "0"
+    return "<1" if abs(v) < 0.005 else f"{v * 100:.0f}"
 
 
 def _pct(v: Any) -> str:
@@ -120,8 +151,12 @@ def heatmap_pair(
     cols: Sequence[str],
     panels: Sequence[tuple[str, Sequence[Sequence[float]]]],
     unit: str,
+    xlabel: str = "",
+    ylabel: str = "",
+    note: str = "",
 ) -> Path:
-    """Side-by-side heatmaps (one per panel) of rates in [0, inf), log colour, annotated in %."""
+    """Side-by-side heatmaps (one per panel) of rates in [0, inf), log colour, annotated in %
+    ("0" for an exact zero, "–" for not measured); ``note`` is printed under them."""
     from matplotlib.colors import LogNorm
 
     plt = _pyplot()
@@ -154,9 +189,16 @@ def heatmap_pair(
         ax.set_yticks(range(len(rows)))
         ax.set_yticklabels(rows, fontsize=8)
         ax.set_title(name, fontsize=10)
+        if xlabel:
+            ax.set_xlabel(xlabel, fontsize=9)
+    if ylabel:
+        axes[0].set_ylabel(ylabel, fontsize=9)
     if image is not None:
         fig.colorbar(image, ax=list(axes), label=unit, shrink=0.8)
     fig.suptitle(textwrap.fill(title, 90), fontsize=11)
+    if note:
+        fig.text(0.01, -0.02, textwrap.fill(note, 140), fontsize=7.5, color="#2d3748",
+                 ha="left", va="top")  # fmt: skip
     fig.savefig(path, bbox_inches="tight")
     plt.close(fig)
     return path
@@ -184,6 +226,12 @@ def _repair_charts(r: SectionResult, out: Path) -> list[Path]:
         cols=langs,
         panels=[("digestkit repair_text", grid(3)), ("ftfy.fix_encoding", grid(5))],
         unit="CER (edit distance / clean length, log colour scale)",
+        xlabel="language of the text",
+        ylabel="corruption kind",
+        note="CER = edit distance to the clean text / its length; '0' = every case exact; "
+        "'–' = no case of that kind in that language. "
+        "Values above 100% are real: CER counts insertions, and where ftfy cannot decode "
+        "lossy mojibake it keeps (or adds) more characters than the clean text has.",
     )
     cats = r.data.get("by_cat_lang") or []
     exact_chart = grouped_bars(
@@ -195,8 +243,11 @@ def _repair_charts(r: SectionResult, out: Path) -> list[Path]:
             ("ftfy.fix_encoding", [row[6] for row in cats], _BASE),
         ],  # fmt: skip
         ylabel="exact matches, % of cases",
+        xlabel="corruption category and text language",
         percent=True,
         ylim=(0, 118),
+        note="Bars are labelled with their value; a '0' on a flat marker means no case of "
+        "that group came back exact (measured), 'n/a' that the group was not measured.",
     )
     return [heat, exact_chart]
 
@@ -218,9 +269,9 @@ def _parse_charts(r: SectionResult, out: Path) -> list[Path]:
                 ("field recall", [row["field_r"] for row in rows], "#f6ad55"),
             ],  # fmt: skip
             ylabel="precision / recall, %",
+            xlabel="seed document (its detected format)",
             percent=True,
             ylim=(0, 125),
-            value_labels=True,
         )
     ]
 
@@ -240,9 +291,9 @@ def _faithfulness_charts(r: SectionResult, out: Path) -> list[Path]:
                 series=[
                     (n, [row[n] for row in aurocs], colours[i % 4]) for i, n in enumerate(names)
                 ],
-                ylabel="AUROC",
+                ylabel="AUROC (area under the ROC curve)",
+                xlabel="dataset of (source, summary) pairs",
                 ylim=(0, 1.18),
-                value_labels=True,
                 lines=[(0.5, "chance"), (0.7, "SummEdits aim")],
             )
         )
@@ -266,8 +317,8 @@ def _faithfulness_charts(r: SectionResult, out: Path) -> list[Path]:
                     for lang in langs
                 ],
                 ylabel="% of pairs flagged",
+                xlabel="error type inserted into the summary (faithful: none)",
                 percent=True,
-                value_labels=True,
                 ylim=(0, 118),
             )
         )
@@ -294,11 +345,18 @@ def _throughput_charts(r: SectionResult, out: Path) -> list[Path]:
         ax.margins(y=0.15)
         ax.set_xticks(range(len(vals)))
         ax.set_xticklabels(names, fontsize=7, rotation=15)
-        ax.set_ylabel(row["unit"])
+        ax.set_ylabel(f"{row['unit']} (higher is faster)")
+        ax.set_xlabel("implementation", fontsize=8)
         ax.set_title(textwrap.fill(row["title"], 30), fontsize=9)
         ax.grid(axis="y", alpha=0.3)
-    fig.suptitle("Throughput on this machine (higher is better; reported, not gated)")
-    fig.tight_layout()
+    fig.suptitle("Throughput on this machine, warm path (reported, not gated)")
+    fig.text(0.01, 0.01, textwrap.fill(
+        "Each bar: the best of several timed calls after one untimed warm-up call (the first "
+        "call loads the repair model; its time is reported apart in the table). The baseline "
+        "ran in the same process on the same input: compare ratios between runs.",
+        int(fig.get_figwidth() * 15)),
+        fontsize=7.5, color="#2d3748", ha="left", va="bottom")  # fmt: skip
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     path = out / "throughput.png"
     fig.savefig(path)
     plt.close(fig)
@@ -311,16 +369,25 @@ def _e2e_charts(r: SectionResult, out: Path) -> list[Path]:
         return []
     names = [("summarized", "summarized_rate", _OURS), ("label = detected language", "language_truthful_rate", "#63b3ed"),
              ("in template language", "requested_language_rate", _THIRD), ("flagged unfaithful", "flagged_rate", _BASE)]  # fmt: skip
+    backend = str(r.data.get("backend", ""))
+    note = (
+        "The offline backend never translates: it quotes the English abstract, so for the "
+        "ja/zh templates 'in template language' is 0% by design (its labels stay truthful). "
+        "Run with --route to measure a real LLM."
+        if "offline" in backend
+        else ""
+    )
     return [
         grouped_bars(
             out / "e2e.png",
-            title=f"End to end ({r.data.get('backend', '')}): summaries per template",
+            title=f"End to end ({backend}): summaries per template",
             labels=[row["template"] for row in rows],
             series=[(label, [row[key] for row in rows], colour) for label, key, colour in names],
             ylabel="% of papers (flagged: % of summaries)",
+            xlabel="summary template",
             percent=True,
             ylim=(0, 130),
-            value_labels=True,
+            note=note,
         )
     ]
 

@@ -4,8 +4,11 @@ Repair itself is pure (:mod:`digestkit.repair`); this module is the edge that to
 file system, so the rules that protect a user's files live in one place:
 
 * inputs are files, directories (walked, hidden directories and ``*.orig`` backups left
-  out) and ``.zip`` / ``.tar`` / ``.tar.gz`` archives, each document keeping a relative
-  path for ``--output-dir``;
+  out, symlinks skipped with a note) and ``.zip`` / ``.tar`` / ``.tar.gz`` archives, each
+  document keeping a relative path for ``--output-dir``: a directory keeps its own name
+  (``repair a/ b/ -d out/`` writes ``out/a/…`` and ``out/b/…``, as ``cp -r`` does, so two
+  bot repositories with a README.md each do not collide); a file keeps its name; an
+  archive's members keep their paths inside it;
 * an archive member that would land outside the output directory (absolute path, ``..``,
   a symlink or hardlink, a device) is refused, never extracted;
 * every write is atomic (a temporary file in the same directory, then ``os.replace``), and
@@ -57,20 +60,22 @@ class InputItem:
 
     ``name`` is what messages show (``docs/a.md``, ``papers.zip:2024/a.md``); ``relpath``
     is where it goes under ``--output-dir``; ``path`` is the file on disk (``None`` for
-    archive members). ``problem`` says why it cannot be read (the run reports it and goes
-    on); otherwise :meth:`read` returns its bytes.
+    archive members). ``problem`` says why it cannot be read (an error: the run reports
+    it and goes on); ``skip`` says why it is deliberately left alone (a note, not an
+    error: a symlink inside a folder); otherwise :meth:`read` returns its bytes.
     """
 
     name: str
     relpath: PurePosixPath
     path: Path | None = None
     problem: str | None = None
+    skip: str | None = None
     _loader: Callable[[], bytes] | None = field(default=None, repr=False, compare=False)
 
     def read(self) -> bytes:
         """The bytes of the document; raises :class:`InputError` naming it on failure."""
-        if self.problem is not None or self._loader is None:
-            raise InputError(self.problem or "nothing to read", path=self.name)
+        if self.problem is not None or self.skip is not None or self._loader is None:
+            raise InputError(self.problem or self.skip or "nothing to read", path=self.name)
         try:
             return self._loader()
         except OSError as exc:
@@ -140,6 +145,9 @@ def _walk(root: Path, skip: set[Path]) -> Iterator[InputItem]:
     def on_error(exc: OSError) -> None:
         logger.warning("cannot list %s: %s", exc.filename, exc.strerror)
 
+    # The folder's own name leads every relative path, as with cp -r ("." is named too).
+    top = PurePosixPath(root.resolve().name or "_")
+
     for folder, dirs, files in os.walk(root, onerror=on_error):
         # Hidden directories are version control and tool state (.git, .venv), not documents.
         dirs[:] = sorted(
@@ -152,10 +160,10 @@ def _walk(root: Path, skip: set[Path]) -> Iterator[InputItem]:
             if is_leftover_temp(path):  # a half-written output: never a document
                 _remove_stale_temp(path)
                 continue
-            relpath = PurePosixPath(path.relative_to(root).as_posix())
+            relpath = top / path.relative_to(root).as_posix()
             name = str(path)
             if path.is_symlink():
-                yield InputItem(name, relpath, path, problem="symlink, not followed")
+                yield InputItem(name, relpath, path, skip="symlink, not followed")
             else:
                 yield _file_item(path, relpath, name)
 

@@ -137,8 +137,9 @@ def bot_digest(draw: st.DrawFn) -> Digest:
                         )
                     )
                 ),
-                published=draw(st.one_of(st.none(), dates)),
-                updated=draw(st.one_of(st.none(), dates)),
+                published=(published := draw(st.one_of(st.none(), dates))),
+                # carried only when it differs from published (md-bot never repeats a date)
+                updated=draw(st.one_of(st.none(), dates.filter(lambda d: d != published))),
                 score=draw(
                     st.one_of(
                         st.none(), st.floats(-100, 100, allow_nan=False).map(lambda x: round(x, 2))

@@ -120,10 +120,10 @@ def test_output_dir_keeps_relative_paths_and_skips_binaries(
     out = docs.parent / "out"
     code, _, stderr = run(capsysbinary, "repair", docs, "--output-dir", out)
     assert code == EXIT_OK
-    assert snapshot(out) == {
-        "2024/broken.md": BROKEN_TEXT.encode("utf-8"),
-        "clean.md": CLEAN.encode("utf-8"),
-        "gb.md": GB_TEXT.encode("utf-8"),
+    assert snapshot(out) == {  # the folder keeps its name, as with cp -r
+        f"{docs.name}/2024/broken.md": BROKEN_TEXT.encode("utf-8"),
+        f"{docs.name}/clean.md": CLEAN.encode("utf-8"),
+        f"{docs.name}/gb.md": GB_TEXT.encode("utf-8"),
     }
     assert "warning: skipped" in stderr and "logo.png (binary file)" in stderr
     assert stderr.rstrip().endswith("2 repaired, 1 unchanged, 1 skipped, 0 failed")
@@ -305,8 +305,8 @@ def test_output_dir_inside_the_input_is_not_walked(
     out = docs / "fixed"
     assert run(capsysbinary, "repair", docs, "-d", out)[0] == EXIT_OK
     assert run(capsysbinary, "repair", docs, "-d", out)[0] == EXIT_OK  # twice: no fixed/fixed
-    assert not (out / "fixed").exists()
-    assert sorted(str(p.relative_to(out)) for p in out.rglob("*.md")) == [
+    assert not (out / "fixed").exists() and not (out / docs.name / "fixed").exists()
+    assert sorted(str(p.relative_to(out / docs.name)) for p in out.rglob("*.md")) == [
         "2024/broken.md",
         "clean.md",
         "gb.md",
@@ -338,7 +338,7 @@ def test_many_files_on_a_terminal_show_progress(
     assert code == EXIT_OK
     assert "repairing" in stderr  # the bar's label, drawn on stderr
     assert stderr.rstrip().endswith("25 repaired, 0 unchanged, 0 skipped, 0 failed")
-    assert len(list((tmp_path / "out").glob("*.md"))) == 25
+    assert len(list((tmp_path / "out" / "many").glob("*.md"))) == 25
 
 
 def test_output_dash_is_stdout_and_an_existing_output_is_backed_up(

@@ -52,7 +52,7 @@ def test_jobs_give_the_same_files_report_and_exit_code(
     assert one[2] == two[2]
     assert _files(tmp_path / "one") == _files(tmp_path / "two")
     assert "1 skipped" in two[2] and "1 failed" in two[2]
-    fixed = (tmp_path / "two" / "sub" / "broken.md").read_text(encoding="utf-8")
+    fixed = (tmp_path / "two" / src.name / "sub" / "broken.md").read_text(encoding="utf-8")
     assert fixed == "论文总结：大语言模型 “quotes”\n"
 
 

@@ -85,4 +85,5 @@ def parse_digest(
         raise ParseError(err.message + hint, path=path, line=err.context.get("line")) from err
     digest = dataclasses.replace(result.digest, format=fmt)
     log.debug("parsed %s as %s: %d entries", path or "<text>", fmt, len(digest.entries))
-    return ParseResult(digest, fmt, result.warnings)
+    parts = tuple(dataclasses.replace(part, format=fmt) for part in result.parts)
+    return ParseResult(digest, fmt, result.warnings, parts)

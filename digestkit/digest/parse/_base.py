@@ -15,6 +15,7 @@ from digestkit.digest.model import Digest
 from digestkit.errors import ParseError
 
 __all__ = [
+    "SEVERAL_DIGESTS",
     "ParseResult",
     "ParseWarning",
     "Parser",
@@ -40,11 +41,22 @@ class ParseWarning:
 
 @dataclass(frozen=True)
 class ParseResult:
-    """A parsed digest, the format it was read as, and what could not be placed."""
+    """A parsed digest, the format it was read as, and what could not be placed.
+
+    ``parts`` holds the separate digests when the file was several digests concatenated
+    (``digest`` then has all their entries, and a warning says where each part starts);
+    empty for a file holding one digest. ``digestkit parse --split`` writes the parts.
+    """
 
     digest: Digest
     format: str
     warnings: tuple[ParseWarning, ...] = field(default=())
+    parts: tuple[Digest, ...] = field(default=())
+
+    @property
+    def digests(self) -> tuple[Digest, ...]:
+        """The digests the file held: ``parts``, or just ``digest``."""
+        return self.parts or (self.digest,)
 
     def to_dict(self) -> dict[str, object]:
         """The digest as JSON-ready data plus ``warnings`` (see ``model.SCHEMA``)."""
@@ -57,6 +69,9 @@ class ParseResult:
 
 
 Parser = Callable[[str], ParseResult]
+
+#: How the warning about several digests in one file begins (``--split`` silences it).
+SEVERAL_DIGESTS = "another digest starts here"
 
 
 class Warnings(list[ParseWarning]):

@@ -17,6 +17,8 @@ from functools import cached_property, lru_cache
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from digestkit.digest.tex import decode_accents
+
 __all__ = ["Block", "Link", "arxiv_refs", "blocks", "plain", "slice_lines"]
 
 
@@ -80,7 +82,8 @@ def _inline_markdown() -> MarkdownIt:
 
 @lru_cache(maxsize=4096)
 def _parse_inline(content: str) -> tuple[str, tuple[Link, ...]]:
-    tokens = _inline_markdown().parseInline(content)
+    # TeX accents first: Markdown would take the backslash of \' as an escape (Mar'ia).
+    tokens = _inline_markdown().parseInline(decode_accents(content))
     return plain(tokens[0].children if tokens else None)
 
 

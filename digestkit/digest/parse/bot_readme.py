@@ -14,7 +14,8 @@ text, never papers.
 What the format carries: ``title``; ``date`` (from Last Updated); ``metadata`` =
 ``preamble`` (text between the title and Statistics), the statistics not derivable from the
 entries, ``footer`` (README sections after the papers); per entry every field line
-(authors, categories, published, updated, score, announce type, arXiv id and version),
+(authors, categories, published, updated when it differs from published, score, announce
+type, arXiv id and version),
 ``url``, ``abstract`` and ``summary.model`` + ``summary.raw`` (``sections`` are ``raw``
 split at ``#``/``##`` headings).
 
@@ -33,6 +34,7 @@ from typing import Any
 
 from digestkit.digest.model import Digest, Entry, Summary, split_arxiv_id
 from digestkit.digest.parse._base import (
+    SEVERAL_DIGESTS,
     ParseResult,
     ParseWarning,
     Warnings,
@@ -91,9 +93,71 @@ class _Draft:
 
 
 def parse(text: str) -> ParseResult:
-    """Parse a bot README digest (see the module docstring)."""
+    """Parse a bot README digest (see the module docstring).
+
+    Several READMEs concatenated in one file (a ``# title`` after the papers, followed by
+    papers of its own) give all their entries, a warning at each later ``# title``, and
+    the separate digests in ``ParseResult.parts``; never a silent footer.
+    """
+    parts = _parse_parts(text, 0)
+    if len(parts) == 1:
+        return parts[0][1]
+    warnings = [w for _, r in parts for w in r.warnings]
+    warnings += [
+        ParseWarning(
+            start + 1,
+            f"{SEVERAL_DIGESTS} ({r.digest.title!r}, {len(r.digest.entries)} papers): its "
+            "papers were added; parse with --split to keep the digests apart",
+        )
+        for start, r in parts[1:]
+    ]
+    merged = parts[0][1].digest.with_entries(e for _, r in parts for e in r.digest.entries)
+    ordered = tuple(sorted(warnings, key=lambda w: w.line))
+    return ParseResult(merged, FORMAT, ordered, tuple(r.digest for _, r in parts))
+
+
+def _parse_parts(text: str, offset: int) -> list[tuple[int, ParseResult]]:
+    """``(first line, result)`` per concatenated README, lines counted from ``offset``
+    (0-based); warning lines are shifted to the whole file's."""
     lines = text.split("\n")
     found = blocks(text)
+    result, footer_start = _parse_one(found, lines)
+    cut = _next_document(found, footer_start)
+    if cut is None:
+        return [(offset, _shift(result, offset))]
+    head_lines = lines[:cut]
+    head = _shift(_parse_one(blocks("\n".join(head_lines)), head_lines)[0], offset)
+    return [(offset, head), *_parse_parts("\n".join(lines[cut:]), offset + cut)]
+
+
+def _shift(result: ParseResult, offset: int) -> ParseResult:
+    if not offset:
+        return result
+    moved = tuple(ParseWarning(w.line + offset, w.message, w.text) for w in result.warnings)
+    return ParseResult(result.digest, result.format, moved)
+
+
+def _next_document(found: list[Block], footer: int | None) -> int | None:
+    """The line where a second README starts: a ``# title`` after the first one's papers
+    (outside their ``<details>``) that is followed by papers of its own."""
+    if footer is None:
+        return None
+    start = next((i for i, b in enumerate(found) if b.start >= footer), len(found))
+    for i in range(start, len(found)):
+        b = found[i]
+        if b.kind == "heading" and b.level == 1:
+            later = found[i + 1 :]
+            stop = next(
+                (j for j, c in enumerate(later) if c.kind == "heading" and c.level == 1),
+                len(later),
+            )
+            if any(_is_entry_heading(c) for c in later[:stop]):
+                return b.start
+    return None
+
+
+def _parse_one(found: list[Block], lines: list[str]) -> tuple[ParseResult, int | None]:
+    """One README: the result and the line where its footer starts (``None``: none)."""
     check_fences(found, lines)
     warnings = Warnings()
     head = _Head()
@@ -105,7 +169,8 @@ def parse(text: str) -> ParseResult:
     if head.preamble_end is None:
         head.preamble_end = drafts[0].line if drafts else (footer_start or len(lines))
     footer = slice_lines(lines, footer_start, len(lines)) if footer_start is not None else ""
-    return ParseResult(_digest(head, entries, footer, lines, warnings), FORMAT, tuple(warnings))
+    digest = _digest(head, entries, footer, lines, warnings)
+    return ParseResult(digest, FORMAT, tuple(warnings)), footer_start
 
 
 def _read_blocks(
@@ -252,6 +317,8 @@ def _finish(d: _Draft, warnings: Warnings) -> Entry:
         except ValueError:
             warnings.append(_warn(d.line, f"score is not a number: {f['score']!r}"))
     cats = f.get("categories", f.get("category", ""))
+    # An "Updated" equal to "Published" says nothing (the renderer never writes one).
+    published, updated = find_date(f.get("published", "")), find_date(f.get("updated", ""))
     return Entry(
         arxiv_id=ident,
         version=version,
@@ -259,8 +326,8 @@ def _finish(d: _Draft, warnings: Warnings) -> Entry:
         url=d.url,
         authors=split_authors(f.get("authors", "")),
         categories=tuple(c.strip() for c in cats.split(",") if c.strip()),
-        published=find_date(f.get("published", "")),
-        updated=find_date(f.get("updated", "")),
+        published=published,
+        updated=updated if updated != published else None,
         score=score,
         announce_type=f.get("type") or None,
         abstract="\n\n".join(d.abstract),

@@ -44,6 +44,7 @@ from digestkit.digest.parse._base import (
     need_entries,
     split_authors,
 )
+from digestkit.digest.tex import decode_accents
 from digestkit.errors import ParseError
 
 __all__ = ["ABSTRACT_LABEL", "FIELD_LABELS", "FORMAT", "SUMMARY_LABEL", "parse"]
@@ -231,8 +232,8 @@ def _finish(d: _Draft, warnings: Warnings) -> Entry:
     return Entry(
         arxiv_id=ident,
         version=version,
-        title=d.title,
-        authors=split_authors(authors_text),
+        title=decode_accents(d.title),  # TeX from arXiv metadata: Kora\c{s} -> Koraş
+        authors=split_authors(decode_accents(authors_text)),
         published=find_date(known.get("published", "")),
         sources=tuple(s.strip() for s in known.get("sources", "").split(",") if s.strip()),
         abstract="\n".join(d.parts.get("abstract", [])).strip(),

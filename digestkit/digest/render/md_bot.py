@@ -1,7 +1,9 @@
 """Render a digest as an arXiv bot README (the ``bot-readme`` format of seed 004).
 
 Statistics header, numbered entries with their field lines, the abstract, and the AI
-summary folded in ``<details>``. Statistics that follow from the entries (paper count,
+summary folded in ``<details>``. Field lines carry human labels: metadata under internal
+keys (``hf_upvotes``, ``pdf_url``) is relabelled or left to the JSON
+(:func:`published_fields`), and ``Updated`` appears only when it differs from ``Published``. Statistics that follow from the entries (paper count,
 categories) are computed here, so a filtered digest never claims the wrong count.
 
 >>> from digestkit.digest.model import Digest, Entry
@@ -12,6 +14,7 @@ True
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from digestkit.digest.model import Digest, Entry
@@ -38,17 +41,50 @@ def _stats(d: Digest) -> list[str]:
     return [f"- **{escape_inline(k)}**: {escape_inline(v)}" for k, v in rows if v]
 
 
+# Metadata the sources record under internal keys, with the label a reader sees; "" =
+# not shown. Other snake_case keys (``summarize.run``, ``hf_rank``) are bookkeeping: they
+# stay in the JSON and are not published. Labels written by people (parsed READMEs:
+# "Comments", "Keywords") are kept as they are, so the format still round-trips.
+HUMAN_LABELS = {
+    "comment": "Comments",
+    "pdf_url": "PDF",
+    "hf_upvotes": "Hugging Face upvotes",
+    "s2_citations": "Citations (Semantic Scholar)",
+}
+_COUNTS = {"hf_upvotes", "s2_citations"}  # a count of 0 tells a reader nothing
+_INTERNAL_KEY = re.compile(r"^[a-z0-9]+(?:[_.][a-z0-9]+)+$|^[a-z0-9_]+$")
+
+
+def published_fields(metadata: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+    """The entry metadata a reader sees, under human labels (see :data:`HUMAN_LABELS`).
+
+    >>> published_fields((("hf_upvotes", "12"), ("s2_citations", "0"), ("hf_rank", "3"),
+    ...                   ("pdf_url", "https://arxiv.org/pdf/1"), ("Keywords", "RL")))
+    [('Hugging Face upvotes', '12'), ('PDF', 'https://arxiv.org/pdf/1'), ('Keywords', 'RL')]
+    """
+    shown = []
+    for key, value in metadata:
+        if key in HUMAN_LABELS:
+            if HUMAN_LABELS[key] and not (key in _COUNTS and value.strip() in ("", "0")):
+                shown.append((HUMAN_LABELS[key], value))
+        elif not _INTERNAL_KEY.match(key):
+            shown.append((key, value))
+    return shown
+
+
 def _fields(e: Entry) -> list[str]:
     ident = e.arxiv_id + (f"v{e.version}" if e.version else "")
+    # "Updated" only when it says something: arXiv's updated equals published for a v1.
+    updated = e.updated if e.updated and e.updated != e.published else None
     rows = [
         ("Authors", ", ".join(e.authors)),
         ("Category", ", ".join(e.categories)),
         ("Published", e.published.isoformat() if e.published else ""),
-        ("Updated", e.updated.isoformat() if e.updated else ""),
+        ("Updated", updated.isoformat() if updated else ""),
         ("Score", "" if e.score is None else repr(e.score)),
         ("Type", e.announce_type or ""),
         ("ArXiv ID", ident),
-        *e.metadata,
+        *published_fields(e.metadata),
     ]
     return [f"**{k}**: {escape_inline(v)}  " for k, v in rows if v]
 

@@ -3,7 +3,9 @@
 Why this shape: the page is mailed, dropped in a bucket or opened from disk, so it must
 work offline and be safe whatever the summaries contain. Every field is escaped by
 Jinja2's autoescape; summary Markdown goes through :func:`._safe.markdown_html` (raw HTML
-off, link schemes restricted); entry URLs pass :func:`._common.safe_url`. The CSS uses a
+off, link schemes restricted); entry URLs pass :func:`._common.safe_url`. TeX math in
+summaries, titles and abstracts becomes MathML (no script: browsers render it natively),
+checked against an allow-list (:func:`digestkit.digest.tex.to_mathml`). The CSS uses a
 CJK-aware font stack and follows the reader's light/dark preference.
 
 >>> from digestkit.digest.model import Digest, Entry, Summary
@@ -23,6 +25,8 @@ from markupsafe import Markup
 from digestkit.digest.model import Digest, Entry
 from digestkit.digest.render._common import abs_url, safe_url
 from digestkit.digest.render._safe import markdown_html
+from digestkit.digest.render._text import clean_digest, reader_language
+from digestkit.digest.tex import html_with_math, text_to_unicode
 
 __all__ = ["render"]
 
@@ -51,7 +55,7 @@ def _summary_html(e: Entry) -> str:
     return "".join(parts)
 
 
-def _view(n: int, e: Entry) -> dict[str, Any]:
+def _view(n: int, e: Entry, source_lang: str) -> dict[str, Any]:
     facts = [("arXiv", e.arxiv_id + (f"v{e.version}" if e.version else ""))] if e.arxiv_id else []
     if e.published:
         facts.append(("published", e.published.isoformat()))
@@ -59,27 +63,37 @@ def _view(n: int, e: Entry) -> dict[str, Any]:
         facts.append(("score", f"{e.score:g}"))
     return {
         "anchor": f"p{n}-" + "".join(ch if ch.isalnum() else "-" for ch in (e.arxiv_id or "entry")),
-        "title": e.title or e.arxiv_id or "untitled",
+        "title": Markup(html_with_math(e.title or e.arxiv_id or "untitled")),  # noqa: S704
         "url": safe_url(e.url) or abs_url(e),
         "authors": ", ".join(e.authors),
         "categories": e.categories,
         "facts": facts,
         "lang": e.summary.language if e.summary else "",
         "summary_html": Markup(_summary_html(e)),  # noqa: S704 - built by the safe renderer
-        "abstract": e.abstract,
+        "abstract": Markup(html_with_math(e.abstract)) if e.abstract else "",  # noqa: S704
+        "abstract_lang": source_lang,
     }
 
 
 def render(digest: Digest, **options: Any) -> str:
-    """The digest as a standalone HTML page (option ``title`` overrides the page title)."""
-    title = options.get("title") or digest.title or "arXiv digest"
+    """The digest as a standalone HTML page.
+
+    Options: ``title`` overrides the page title; ``link`` (the site the page belongs to)
+    is shown under it. ``<html lang>`` is the summaries' language
+    (:func:`._text.reader_language`); abstracts in another language carry their own.
+    """
+    digest = clean_digest(digest)
+    title = text_to_unicode(options.get("title") or digest.title or "arXiv digest")
+    lang = reader_language(digest) or "und"
+    source_lang = digest.language if digest.language not in ("", lang) else ""
     return str(
         _template().render(
-            lang=digest.language or "und",
+            lang=lang,
             title=title,
+            link=safe_url(options.get("link") or ""),
             date=digest.date.isoformat() if digest.date else "",
             source=digest.source,
             count=len(digest.entries),
-            entries=[_view(n, e) for n, e in enumerate(digest.entries, 1)],
+            entries=[_view(n, e, source_lang) for n, e in enumerate(digest.entries, 1)],
         )
     )
