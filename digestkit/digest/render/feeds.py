@@ -128,6 +128,8 @@ def _add(fg: Any, e: Entry, day: dt.datetime | None, now: dt.datetime, kind: str
         fe.published(published)
     fe.updated(_when(e.updated or e.published) or day or now)
     body = _content(e)
+    if not body and not link:  # Atom needs a link or content: an empty entry says so
+        body = "<p>(no summary, abstract or link)</p>"
     if body:
         fe.content(body, type="html")
     if e.abstract and kind == "rss":
