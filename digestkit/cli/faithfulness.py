@@ -2,10 +2,12 @@
 
 Input is JSON Lines of ``{"id", "source", "summary"}`` (optionally ``"lang"``, the
 language the summary claims). Output is JSON Lines of ``{"id", "score", "flagged",
-"lang", "issues": [...]}`` to ``-o FILE`` (written atomically; an existing file is kept as
-``FILE.orig``) or stdout. A bad input line stops the run before anything is written, with
-an error naming the file and the line. Exit 1 when some summary is flagged (score under
-the threshold), so the command can gate a digest bot's CI.
+"lang", "issues": [...], "review": [...]}`` to ``-o FILE`` (written atomically; an existing
+file is kept as ``FILE.orig``) or stdout. ``issues`` is identity evidence (a number, name or
+affix opposite the source does not have; any of it flags), ``review`` weaker evidence with a
+probability each. A bad input line stops the run before anything is written, with an error
+naming the file and the line. Exit 1 when some summary is flagged, so the command can gate
+a digest bot's CI.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import typer
 from digestkit.errors import InputError
 
 EXIT_CODES_HELP = (
-    "Exit codes: 0 every summary passed; 1 some summary scored under the threshold; "
+    "Exit codes: 0 no summary flagged (review items do not count); 1 some summary flagged; "
     "2 bad usage; 3 bad input line (named with its line number), config or network error; "
     "130 interrupted."
 )
@@ -44,7 +46,7 @@ def faithfulness(
     ] = None,
     threshold: Annotated[
         float | None,
-        typer.Option("--threshold", help="Flag summaries scoring under this (default: shipped)."),
+        typer.Option("--threshold", help="Also flag summaries scoring under this (default: off)."),
     ] = None,
     judge: Annotated[
         str | None,
@@ -67,7 +69,7 @@ def faithfulness(
     """
     from dataclasses import replace
 
-    from digestkit.faithfulness import DEFAULT_THRESHOLD, score_faithfulness
+    from digestkit.faithfulness import score_faithfulness
 
     if threshold is not None and not 0.0 <= threshold <= 1.0:
         raise typer.BadParameter("must be between 0 and 1", param_hint="--threshold")
@@ -78,7 +80,7 @@ def faithfulness(
         from digestkit.faithfulness.judge import LLMJudge
 
         the_judge = LLMJudge.from_route(judge, str(config) if config else None)
-    limit = DEFAULT_THRESHOLD if threshold is None else threshold
+    limit = 0.0 if threshold is None else threshold
     lines, flagged = [], 0
     for item in items:
         result = score_faithfulness(
@@ -89,7 +91,10 @@ def faithfulness(
         lines.append(json.dumps({"id": item["id"], **result.to_dict()}, ensure_ascii=False))
     _write("".join(line + "\n" for line in lines), output)
     if not quiet:
-        typer.echo(f"{len(items)} pairs scored, {flagged} flagged (score < {limit:g})", err=True)
+        under = f" or score < {limit:g}" if limit else ""
+        typer.echo(
+            f"{len(items)} pairs scored, {flagged} flagged (identity evidence{under})", err=True
+        )
     raise typer.Exit(1 if flagged else 0)
 
 

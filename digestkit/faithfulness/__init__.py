@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -78,38 +78,57 @@ class Issue:
     text: str
     detail: str = ""
     weight: float = 0.0
+    probability: float | None = None
+    where: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "type": self.type,
             "span": list(self.span),
             "text": self.text,
             "detail": self.detail,
             "weight": self.weight,
         }
+        if self.probability is not None:
+            out["probability"] = self.probability
+        if self.where is not None:
+            out["where"] = self.where
+        return out
 
 
 @dataclass(frozen=True)
 class FaithfulnessResult:
-    """``score`` in [0, 1] (higher = more faithful) and the ``issues`` behind it."""
+    """``score`` in [0, 1] (higher = more faithful, a ranking signal), the identity evidence
+    in ``issues`` (any of it flags the summary) and the weaker evidence in ``review``, each
+    item with the probability that a summary showing it is unfaithful.
+
+    ``threshold`` (default 0: off) additionally flags a summary whose score is under it, for
+    callers who want the old score-only verdict."""
 
     score: float
     issues: tuple[Issue, ...] = field(default_factory=tuple)
     lang: str = "und"
-    threshold: float = DEFAULT_THRESHOLD
+    threshold: float = 0.0
+    review: tuple[Issue, ...] = field(default_factory=tuple)
+    checked: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def flagged(self) -> bool:
-        """Is the summary judged unfaithful at the threshold?"""
-        return self.score < self.threshold
+        """Is there identity evidence (a number, name or term the source does not have, an
+        affix opposite, the wrong language), or a score under ``threshold``?"""
+        return bool(self.issues) or self.score < self.threshold
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "score": round(self.score, 6),
             "flagged": self.flagged,
             "lang": self.lang,
             "issues": [i.to_dict() for i in self.issues],
+            "review": [i.to_dict() for i in self.review],
         }
+        if self.checked:
+            out["checked"] = list(self.checked)
+        return out
 
 
 class Judge(Protocol):
@@ -142,27 +161,78 @@ def score_faithfulness(
     detected = _language(summary)
     claimed = (lang or detected).split("-")[0].lower()
     cjk = claimed in ("ja", "zh")
-    issues: list[Issue] = []
+    strong: list[Issue] = []
+    weak: list[Issue] = []
     if lang and summary.strip() and detected != claimed:
-        issues.append(
+        strong.append(
             _issue("language", (0, len(summary)), summary[:40], f"not in {lang} (looks {detected})")
         )
     for q in unsupported_quantities(summary, source):
-        issues.append(
+        # A count in words ("two friends", 三つの課題) is often the summary counting what
+        # the source lists: weaker than a digit the source does not have.
+        (strong if _has_digit(q.text) else weak).append(
             _issue("number", q.span, q.text, "not stated in or derivable from the source")
         )
     for n in unsupported_names(summary, source, cjk=cjk or detected in ("ja", "zh")):
-        kind = "name" if n.strong else "term"
-        issues.append(_issue(kind, n.span, n.text, "not in the source"))
-    for f in check_claims(summary, source, lang="en" if claimed not in ("ja", "zh") else claimed):
-        if any(_inside(f.span, i.span) for i in issues if i.type in ("number", "name", "term")):
+        (strong if n.strong else weak).append(
+            _issue("name" if n.strong else "term", n.span, n.text, "not in the source")
+        )
+    family = "cjk" if cjk else "en"
+    for f in check_claims(summary, source, lang="en" if not cjk else claimed):
+        if any(_inside(f.span, i.span) for i in (*strong, *weak) if i.type in _IDENTITY):
             continue  # a changed number or name is already counted once
-        issues.append(Issue(f.type, f.span, f.text, f.detail, f.weight))
+        issue = Issue(f.type, f.span, f.text, f.detail, f.weight)
+        if f.strong:
+            strong.append(issue)
+        else:
+            weak.append(issue)
     if judge is not None:
-        issues.extend(judge(source, summary, lang=claimed))
-    issues.sort(key=lambda i: (i.span, i.type))
-    penalty = sum(i.weight for i in issues)
-    return FaithfulnessResult(math.exp(-penalty), tuple(issues), claimed)
+        for i in judge(source, summary, lang=claimed):
+            (strong if i.type == "judge" and i.weight >= 1.5 else weak).append(i)
+    weak = [_with_probability(i, family) for i in weak]
+    penalty = sum(i.weight for i in (*strong, *weak))
+    return FaithfulnessResult(
+        math.exp(-penalty),
+        tuple(sorted(strong, key=_order)),
+        claimed,
+        review=tuple(sorted(weak, key=_order)),
+    )
+
+
+_IDENTITY = ("number", "name", "term")
+
+
+def _has_digit(text: str) -> bool:
+    return any(c.isdigit() for c in text)
+
+
+def _order(i: Issue) -> tuple[tuple[int, int], str]:
+    return (i.span, i.type)
+
+
+# P(unfaithful | this weak evidence), calibrated on the tuning folds (SummEdits SciTLDR dev
+# half + the seven other domains for English; the scripted ja/zh pairs for ja/zh), out of
+# fold: ``python -m eval.faithfulness_calibrate`` prints the table. The base rate of those
+# sets is ~60% unfaithful; on a stream of mostly faithful summaries the odds are lower.
+REVIEW_PROBABILITY: dict[tuple[str, str], float] = {
+    ("number", "en"): 0.6,
+    ("number", "cjk"): 0.6,
+    ("antonym", "en"): 0.8,
+    ("negation", "en"): 0.8,
+    ("unsupported", "en"): 0.6,
+    ("term", "en"): 0.8,
+    ("direction", "cjk"): 0.8,
+    ("negation", "cjk"): 0.8,
+    ("unsupported", "cjk"): 0.6,
+    ("term", "cjk"): 0.6,
+}
+
+
+def _with_probability(issue: Issue, family: str) -> Issue:
+    if issue.probability is not None:
+        return issue
+    p = REVIEW_PROBABILITY.get((issue.type, family))
+    return replace(issue, probability=p) if p is not None else issue
 
 
 _EN_FUNCTION_WORDS = frozenset(

@@ -42,13 +42,17 @@ CONTRAST = re.compile(
 
 @dataclass(frozen=True)
 class Finding:
-    """One claim-level problem: ``type`` is antonym, direction, negation or unsupported."""
+    """One claim-level problem: ``type`` is antonym, direction, negation or unsupported.
+
+    ``strong`` marks identity evidence (an affix opposite of a word the aligned source
+    sentence uses: known/unknown, pre-/post-); everything else is weaker, for review."""
 
     type: str
     span: tuple[int, int]
     text: str
     detail: str
     weight: float
+    strong: bool = False
 
 
 @dataclass(frozen=True)

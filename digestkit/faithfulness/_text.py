@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Folded", "fold", "latin_tokens", "sentences", "stem", "words"]
+__all__ = ["Folded", "clauses", "fold", "latin_tokens", "sentences", "stem", "words"]
 
 _SENT_END = re.compile(r"(?<=[。！？!?])\s*|(?<=[.;])\s+(?=[\"'(\[A-Z0-9\u3000-\u9fff])|\n+")
 _WORD = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]")
@@ -79,6 +79,30 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return [s for s in spans if s[1] > s[0]]
 
 
+_CLAUSE_END = re.compile(r"(?<=；)\s*")
+
+
+def clauses(text: str) -> list[tuple[int, int]]:
+    """Sentences, with Chinese/Japanese sentences further split at the full-width
+    semicolon: "该方法提升了精度；但未降低成本" makes two claims, and a negated second
+    clause must be aligned on its own, not with the first clause's source sentence.
+
+    >>> t = "该方法提升了精度；但未降低成本。Done."
+    >>> [t[a:b] for a, b in clauses(t)]
+    ['该方法提升了精度；', '但未降低成本。', 'Done.']
+    """
+    out: list[tuple[int, int]] = []
+    for a, b in sentences(text):
+        start = a
+        for m in _CLAUSE_END.finditer(text, a, b):
+            if m.start() > start:
+                out.append(_strip(text, start, m.start()))
+            start = m.end()
+        if start < b:
+            out.append(_strip(text, start, b))
+    return [s for s in out if s[1] > s[0]]
+
+
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and text[start].isspace():
         start += 1
@@ -114,15 +138,23 @@ def stem(word: str) -> str:
 
     >>> stem("improving") == stem("improved") == stem("improves")
     True
+    >>> stem("exceed") == stem("exceeds") == stem("exceeding"), stem("surpass") == stem("surpassing")
+    (True, True)
     """
     w = word.lower().removesuffix("'s").strip("'-")
     for suffix in _SUFFIXES:
+        if suffix == "ed" and w.endswith("eed"):
+            continue  # exceed, proceed: the "ed" is the word's own
+        if suffix == "s" and w.endswith(("ss", "us", "is")):
+            continue  # surpass, focus, basis: no plural to strip
         if len(w) - len(suffix) >= 4 and w.endswith(suffix):
             w = w[: -len(suffix)]
             break
     else:
         if len(w) >= 4 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
             w = w[:-1]  # short plurals: cnns, gans, llms
+    if w.endswith("eed"):
+        w = w[:-1]  # exceed(s/ed/ing) -> excee -> exce, agreed -> agree -> agre
     if w.endswith("e") and len(w) > 4:
         w = w[:-1]
     if len(w) > 4 and w[-1] == w[-2] and w[-1] not in "aeiouls":

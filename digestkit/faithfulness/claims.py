@@ -30,7 +30,7 @@ from digestkit.faithfulness._source import (
     negation_scopes,
     parse_source,
 )
-from digestkit.faithfulness._text import sentences, stem
+from digestkit.faithfulness._text import clauses, stem
 from digestkit.faithfulness.claims_cjk import check_cjk_sentence
 from digestkit.faithfulness.lexicon import (
     EN_NEGATOR,
@@ -38,13 +38,12 @@ from digestkit.faithfulness.lexicon import (
     SAME_SIDE,
     STOPWORDS,
     opposite_forms,
+    strong_opposite_forms,
 )
 
 __all__ = ["Finding", "check_claims", "is_absence_remark"]
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
-PAIR_WEIGHT = 0.08
-UNSUPPORTED_WEIGHT = 0.07
 UNTRACEABLE_WEIGHT = 0.6  # a sentence mostly made of words the source never uses
 UNTRACEABLE_MIN_WORDS = 3
 _OWN = re.compile(r"\b(?:our|we|proposed|this (?:paper|work|method|approach))\b", re.I)
@@ -104,7 +103,7 @@ def check_claims(summary: str, source: str, *, lang: str) -> list[Finding]:
     src = parse_source(source)
     cjk = lang in ("ja", "zh")
     findings: list[Finding] = []
-    for a, b in sentences(summary):
+    for a, b in clauses(summary):
         text = summary[a:b]
         if is_absence_remark(text):
             continue
@@ -113,7 +112,7 @@ def check_claims(summary: str, source: str, *, lang: str) -> list[Finding]:
             continue
         aligned = _align(text, src)
         found = _english(text, a, aligned, src) if aligned is not None else []
-        findings += found + _untraceable(text, a, found, aligned is None)
+        findings += found + _untraceable(text, a, src, aligned is None)
     return findings
 
 
@@ -127,60 +126,50 @@ def _english(text: str, offset: int, aligned: Sentence, src: Source) -> list[Fin
     ]
     stems = [s for _, s in tokens]
     own = bool(_OWN.search(text)) and not CONTRAST.search(text)
+    mine = frozenset(m.group().lower() for m in _WORD.finditer(text))
     for i, (m, s) in enumerate(tokens):
         span = (offset + m.start(), offset + m.end())
         if span in flagged or s in aligned.stems:
             continue
+        if opposite_forms(m.group().lower()) & mine:
+            continue  # "non-GAAP and GAAP": the sentence says both sides itself
         near = frozenset(stems[max(0, i - _NEAR) : i + _NEAR + 1]) - {s}
-        if s in src.stems:
-            # Said elsewhere in the source, but the aligned sentence may say the opposite.
-            clash = _opposite_in(m.group(), span, near, aligned, whole=False, own=own)
+        known = s in src.stems  # said elsewhere: only the aligned sentence's context counts
+        sents = (aligned,) if known else (aligned, *src.sentences)
+        for sent in sents:
+            whole = sent is aligned and not known
+            clash = _opposite_in(m.group(), span, near, sent, whole=whole, own=own)
             if clash:
                 out.append(clash)
-            continue
-        novel = _novel_word(m.group(), span, near, aligned, src, own)
-        if novel is not None:
-            out.append(novel)
-    out += _novelword_pairs(text, offset, stems, src)
+                break
     return out
 
 
-def _untraceable(text: str, offset: int, found: list[Finding], unaligned: bool) -> list[Finding]:
-    """A sentence most of whose content the source never mentions: an inserted fact, even
-    when each of its words alone weighs little."""
-    content = [w for w in _WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 2]
-    novel = sum(1 for f in found if f.type == "unsupported" and " " not in f.text)
-    if unaligned:
-        novel = len(content)  # no source sentence shares a word with it
-    if novel >= UNTRACEABLE_MIN_WORDS and novel >= 0.5 * len(content):
-        detail = f"{novel} of its {len(content)} content words are not in the source"
+def _support(text: str, src: Source) -> tuple[int, int]:
+    """How many content words of ``text`` the source supports, out of how many: a word is
+    supported when the source uses it or another form of it (algebra/algebraic)."""
+    words = [w for w in _WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 2]
+    unsupported = 0
+    for w in words:
+        s = stem(w.lower())
+        if s not in src.stems and not _variant_of_source_word(s, src):
+            unsupported += 1
+    return len(words) - unsupported, len(words)
+
+
+def _untraceable(text: str, offset: int, src: Source, unaligned: bool) -> list[Finding]:
+    """A sentence most of whose content the source never mentions (an inserted fact, or a
+    claim from elsewhere). Measured per sentence as *support*, not per new word: a faithful
+    paraphrase rewords many words but keeps most of its content traceable, while a penalty
+    per new word punished exactly the rewording faithful summaries do. Never flags alone."""
+    supported, total = _support(text, src)
+    novel = total if unaligned else total - supported
+    if novel >= UNTRACEABLE_MIN_WORDS and novel >= 0.5 * total:
+        detail = f"{novel} of its {total} content words are not in the source"
         return [
             Finding("unsupported", (offset, offset + len(text)), text, detail, UNTRACEABLE_WEIGHT)
         ]
     return []
-
-
-def _novel_word(
-    word: str,
-    span: tuple[int, int],
-    near: frozenset[str],
-    aligned: Sentence,
-    src: Source,
-    own: bool,
-) -> Finding | None:
-    """A summary word absent from the source: the opposite of what the source says, new, or
-    (``None``) just another form of a source word.
-
-    The opposite counts when it is in the aligned sentence, or when it stands among the
-    same neighbours in any source sentence ("motivate ... workers" / "demotivate ... workers").
-    """
-    for sent in (aligned, *src.sentences):
-        found = _opposite_in(word, span, near, sent, whole=sent is aligned, own=own)
-        if found:
-            return found
-    if _variant_of_source_word(stem(word), src):
-        return None
-    return Finding("unsupported", span, word, "not in the source", _rarity(word.lower()))
 
 
 def _variant_of_source_word(s: str, src: Source) -> bool:
@@ -198,6 +187,36 @@ def _variant_of_source_word(s: str, src: Source) -> bool:
     )
 
 
+_INFLECTIONS = ("ing", "ed", "ly", "er", "est", "s")
+
+
+def _inflection(word: str) -> str:
+    """The inflectional ending of ``word`` (``""`` for a bare form): a word-list antonym
+    must stand in the same grammatical slot as the source word it opposes ("improves" /
+    "degrades", "higher" / "lower"), not an adjective against a verb.
+
+    >>> _inflection("improves"), _inflection("degraded"), _inflection("stable")
+    ('s', 'ed', '')
+    """
+    w = word.lower()
+    for suffix in _INFLECTIONS:
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3 and not w.endswith(("ss", "us")):
+            return suffix
+    return ""
+
+
+_IRREGULAR = {"worse": "er", "better": "er", "less": "er", "more": "er", "fewer": "er"}
+
+
+def _same_slot(a: str, b: str) -> bool:
+    ia = _IRREGULAR.get(a.lower(), _inflection(a))
+    ib = _IRREGULAR.get(b.lower(), _inflection(b))
+    return ia == ib
+
+
+_SLOT = 2  # a word-list antonym needs a shared content word within this many words
+
+
 def _opposite_in(
     word: str,
     span: tuple[int, int],
@@ -207,10 +226,19 @@ def _opposite_in(
     whole: bool,
     own: bool = False,
 ) -> Finding | None:
-    """An antonym finding when ``sent`` uses the opposite of ``word`` (anywhere in it when
-    ``whole``, else among the same neighbours) and no synonym of it. Sentences about prior
-    work are skipped when not aligned, or when the summary sentence is about the paper's
-    ``own`` method: what earlier methods do is no evidence against what this paper does."""
+    """An antonym finding when ``sent`` uses the opposite of ``word``.
+
+    Two kinds of evidence, of different strength:
+
+    * an affix opposite (known/unknown, pre-/post-, online/offline) in the aligned sentence
+      (anywhere when ``whole``, else among the same neighbours): strong, it flags;
+    * a word-list opposite (improves/degrades) in the same grammatical slot (same
+      inflection) with a shared content word within two words on either side: the summary
+      swapped one word in place. Weaker (review): the lists are broad, and a loosely related
+      word of the opposite direction elsewhere in the sentence is no evidence.
+
+    Sentences about prior work are skipped when not aligned, or when the summary sentence
+    is about the paper's ``own`` method."""
     if sent.contrast and (not whole or own):
         return None
     s = stem(word)
@@ -218,35 +246,39 @@ def _opposite_in(
     if not (opposites & sent.stems or forms & sent.words):
         return None
     lexical_ok = not SAME_SIDE.get(s, frozenset()) & sent.stems
+    close = frozenset(near)
     for j, (w, t) in enumerate(sent.tokens):
-        if (t in opposites and lexical_ok) or w in forms:
+        if w in forms:
             window = {x for _, x in sent.tokens[max(0, j - _NEAR) : j + _NEAR + 1]}
             if whole or near & window:
-                return Finding("antonym", span, word, f"the source says {w!r}", 1.5)
+                detail = f"the source says {w!r} (an affix opposite)"
+                strong = w in strong_opposite_forms(word.lower())
+                return Finding("antonym", span, word, detail, 1.5 if strong else 1.0, strong)
+        elif t in opposites and lexical_ok and _same_slot(word, w):
+            window = {x for _, x in sent.tokens[max(0, j - _SLOT) : j + _SLOT + 1]} - {t}
+            if close & window:
+                detail = f"the source says {w!r} (word-list opposite)"
+                return Finding("antonym", span, word, detail, 1.0)
     return None
 
 
-def _novelword_pairs(text: str, offset: int, seq: list[str], src: Source) -> list[Finding]:
-    """Known words put together in a way the source never does ("edge labels")."""
-    novel = [
-        (a, b) for a, b in zip(seq, seq[1:], strict=False)
-        if a in src.stems and b in src.stems and a != b and (a, b) not in src.pairs
-    ]  # fmt: skip
-    return [
-        Finding("unsupported", (offset, offset + len(text)), f"{a} {b}", "words never together in the source", PAIR_WEIGHT)
-        for a, b in novel
-    ]  # fmt: skip
-
-
 def _negation(text: str, offset: int, aligned: Sentence, src: Source) -> list[Finding]:
-    """Negators whose predicate the source asserts, and source negations the summary drops."""
+    """Negators whose predicate the aligned source sentence asserts, and source negations
+    the summary drops. Both are review evidence.
+
+    An inserted negation counts only when the aligned source sentence has no negation of
+    its own and states the negated word: a summary that negates a *different* word than the
+    source does ("is not robust" for "fails under noise") paraphrases a negation."""
     out = []
     sourcenegation_scopes = [scope for s in src.sentences for scope in s.negated]
     for m, scope in zip(EN_NEGATOR.finditer(text), negation_scopes(text), strict=True):
-        if scope and not any(scope & theirs for theirs in sourcenegation_scopes):
-            span = (offset + m.start(), offset + m.end())
-            detail = f"negates {', '.join(sorted(scope))}, which the source does not negate"
-            out.append(Finding("negation", span, m.group(), detail, 1.2))
+        if not scope or aligned.negated or not scope & aligned.stems:
+            continue
+        if any(scope & theirs for theirs in sourcenegation_scopes):
+            continue
+        span = (offset + m.start(), offset + m.end())
+        detail = f"negates {', '.join(sorted(scope & aligned.stems))}, which the source asserts"
+        out.append(Finding("negation", span, m.group(), detail, 1.2))
     if not EN_NEGATOR.search(text):
         mine = content(text)
         for scope in aligned.negated:
@@ -273,15 +305,3 @@ def _first_negated(text: str, scope: frozenset[str]) -> str | None:
         if following and following[0] in scope:
             return following[0]
     return None
-
-
-def _rarity(word: str) -> float:
-    """Weight of an unsupported word: small and flat.
-
-    Small because summaries paraphrase, so one new word is weak evidence: only several
-    together should flag a summary, while they still rank it below a closer one. Flat
-    because neither rare nor common new words are reliably the wrong ones (a rare synonym
-    is a paraphrase as often as a common noun is a swapped entity); a rarity-weighted
-    variant ranked SummEdits dev worse (AUROC 0.657 against 0.679).
-    """
-    return UNSUPPORTED_WEIGHT

@@ -27,6 +27,7 @@ __all__ = [
     "ZH_NEGATOR",
     "morphological_opposite",
     "opposite_forms",
+    "strong_opposite_forms",
 ]
 
 # One pair per line: words on the left are opposites of words on the right.
@@ -93,9 +94,42 @@ OPPOSITES, SAME_SIDE = _tables()
 
 # Prefixes that turn a word into its opposite, and prefix pairs that oppose each other.
 _NEGATING = ("non-", "non", "un", "in", "im", "il", "ir", "dis", "de", "sub", "mis", "anti")
-_OPPOSED = (("pre", "post"), ("uni", "multi"), ("single", "multi"), ("over", "under"),
+_OPPOSED = (("pre", "post"), ("on", "off"), ("uni", "multi"), ("single", "multi"), ("over", "under"),
             ("intra", "inter"), ("en", "de"), ("up", "down"), ("in", "out"), ("max", "min"))  # fmt: skip
 _OPPOSED_SUFFIXES = (("ful", "less"),)
+
+
+# The affixes whose opposite is an identity (un-/in-/non-/dis-, pre-/post-, on-/off-):
+# what they produce flags. The others (de-, sub-, mis-, anti-, en-/de-, over-/under-,
+# -ful/-less, ...) also build words that are no opposite (declutter, subgroup): review.
+_STRONG_PREFIXES = ("non-", "non", "un", "in", "im", "il", "ir", "dis")
+_STRONG_OPPOSED = (("pre", "post"), ("on", "off"), ("intra", "inter"))
+
+
+@lru_cache(maxsize=65536)
+def strong_opposite_forms(word: str) -> frozenset[str]:
+    """The affix opposites of ``word`` that are identity evidence.
+
+    >>> "offline" in strong_opposite_forms("online"), "unlabeled" in strong_opposite_forms("labeled")
+    (True, True)
+    >>> "clutter" in strong_opposite_forms("declutter")
+    False
+    """
+    word = word.lower()
+    if len(word) < 4:
+        return frozenset()
+    out = set()
+    for prefix in _STRONG_PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 4:
+            out.add(word[len(prefix) :])
+        out.add(prefix + word)
+    for a, b in _STRONG_OPPOSED:
+        for x, y in ((a, b), (b, a)):
+            if word.startswith(x) and len(word) - len(x) >= 4:
+                rest = word[len(x) :]
+                out.update({y + rest, y + "-" + rest.lstrip("-")})
+    out.discard(word)
+    return frozenset(out)
 
 
 @lru_cache(maxsize=65536)
@@ -202,8 +236,10 @@ EN_NEGATOR = re.compile(
 )
 """English negators, including verbs that negate their object ("fails to", "avoid")."""
 JA_NEGATOR = re.compile(
-    r"ではない|ではなく|しない|できない|できず|なかった|られない|ません|せず|ことなく|不要|わず"
+    r"ではない|ではなく|しない|できない|できず|なかった|られない|ません|せず|ことなく|不要|わず(?!か)"
 )
+"""Japanese negators. ``わず`` is a verb's negative (問わず, 使わず) but not the start of
+わずか ("only a little"), which is no negation at all."""
 # "Without X" is translated as a negated verb (必要とせず, 无需); it matches any English
 # "without"-type phrase in the source, wherever it is.
 CJK_WITHOUT = re.compile(r"せず|ことなく|不要|なしで|無しで|无需|不需要|无须|不依赖")

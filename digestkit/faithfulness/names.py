@@ -32,6 +32,16 @@ _COMMON = frozenset(
     )
 )
 _SPLIT = re.compile(r"[-_./+@&']")
+# General abbreviations and calendar terms any reader knows, which a summary may use though
+# its source spells them out ("Q3" for "the third quarter", "U.K." for "Britain"): they
+# name no model, dataset or method, so their absence from the source proves nothing.
+_GENERAL = frozenset(
+    _wordlist(
+        "us usa uk eu un uae covid covid-19 ceo cfo coo cto yoy qoq mom ytd eps ebitda gaap "
+        "ai ml api gpu cpu pdf url faq ok tv pm am hr it gdp nasa fbi cia who nato"
+    )
+)
+_CALENDAR = re.compile(r"(?:Q[1-4]|H[12]|FY\d{2,4}|\d{4}s?)", re.I)
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,8 @@ def extract_names(summary: str, *, cjk: bool) -> list[Name]:
     for m in latin_tokens(f.text):
         token = m.group().rstrip(".")
         if len(token) < 2 and not any(c.isdigit() for c in token):
+            continue
+        if token.replace(".", "").casefold() in _GENERAL or _CALENDAR.fullmatch(token):
             continue
         strong = _is_strong(token)
         if not cjk and not strong:

@@ -20,7 +20,13 @@ from functools import lru_cache
 
 from digestkit.faithfulness._text import fold
 
-__all__ = ["Quantity", "extract_quantities", "is_supported", "unsupported_quantities"]
+__all__ = [
+    "Quantity",
+    "extract_quantities",
+    "is_supported",
+    "spelled_numbers",
+    "unsupported_quantities",
+]
 
 _SCALES = {
     "k": 1e3,
@@ -213,10 +219,65 @@ def _source_numbers(source: str) -> _SourceNumbers:
                 derived["%"].update((100 * (b - a) / a, 100 * (b - a) / b))
                 if unit == "%":
                     derived["%"].add(b - a)  # "+2.3%" for 2.3 points is common
+    for value in spelled_numbers(source):
+        forms.add(value)
     # A list "(i) ... (ii) ... (iii)" supports "three"; each marker style is one list.
     enums = frozenset(len(set(re.findall(style, source))) for style in _ENUM_STYLES)
     frozen = {unit: frozenset(v) for unit, v in derived.items()}
     return _SourceNumbers(frozenset(forms), frozen, enums)
+
+
+_UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+          "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+          "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+          "eighteen": 18, "nineteen": 19}  # fmt: skip
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+         "eighty": 80, "ninety": 90}  # fmt: skip
+_MULTIPLIERS = {"hundred": 100, "thousand": 1e3, "million": 1e6, "billion": 1e9}
+_NUMBER_WORD = "|".join((*_UNITS, *_TENS, *_MULTIPLIERS, "point", "dot", "and"))
+_SPELLED = re.compile(rf"\b(?:{_NUMBER_WORD})\b(?:(?:\s*-\s*|\s+)\b(?:{_NUMBER_WORD})\b)*", re.I)
+
+
+def _spelled_value(words: list[str]) -> float | None:
+    total, current = 0.0, 0.0
+    for w in words:
+        if w in _UNITS:
+            current += _UNITS[w]
+        elif w in _TENS:
+            current += _TENS[w]
+        elif w == "hundred":
+            current = max(current, 1) * 100
+        elif w in _MULTIPLIERS:
+            total += max(current, 1) * _MULTIPLIERS[w]
+            current = 0
+    value = total + current
+    return value if words else None
+
+
+def spelled_numbers(text: str) -> list[float]:
+    """Numbers written in words, as transcripts and chats write them: a summary that says
+    "25 machines" for "twenty - five machines" is right. "twelve dot fifty" is 12.50 (and
+    12 and 50); each run also yields its parts.
+
+    >>> spelled_numbers("all twenty - five people, under twelve dot fifty Euros")
+    [25.0, 12.5, 12.0, 50.0]
+    """
+    out: list[float] = []
+    for m in _SPELLED.finditer(text):
+        words = [w.lower() for w in re.findall(r"[A-Za-z]+", m.group()) if w.lower() != "and"]
+        if not words:
+            continue
+        if "point" in words or "dot" in words:
+            cut = words.index("point") if "point" in words else words.index("dot")
+            whole, frac = _spelled_value(words[:cut]), _spelled_value(words[cut + 1 :])
+            if whole is not None and frac is not None:
+                out.append(float(f"{whole:g}.{frac:g}"))
+                out += [whole, frac]
+            continue
+        value = _spelled_value(words)
+        if value is not None:
+            out.append(value)
+    return out
 
 
 def _significant_digits(q: Quantity) -> int:
