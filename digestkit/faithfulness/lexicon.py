@@ -21,6 +21,7 @@ __all__ = [
     "EN_NEGATOR",
     "EN_WITHOUT",
     "JA_NEGATOR",
+    "HAND_OPPOSITES",
     "OPPOSITES",
     "SAME_SIDE",
     "STOPWORDS",
@@ -89,8 +90,38 @@ def _tables() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
     )
 
 
-OPPOSITES, SAME_SIDE = _tables()
-"""Stem -> stems of its opposites; stem -> stems on the same side (its near-synonyms)."""
+HAND_OPPOSITES, SAME_SIDE = _tables()
+"""Stem -> stems of its opposites (the hand list above); stem -> stems on the same side."""
+
+
+def wordnet_opposites() -> dict[str, frozenset[str]]:
+    """Stem -> stems of its WordNet direct antonyms (``wordnet_antonyms.tsv``, built
+    by :mod:`.build_wordnet` from Debian's ``wordnet-base``; WordNet 3.0 licence)."""
+    from pathlib import Path
+
+    table: dict[str, set[str]] = {}
+    path = Path(__file__).with_name("wordnet_antonyms.tsv")
+    for line in path.read_text("utf-8").splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        a, _pos, b = line.split("\t")
+        sa, sb = stem(a), stem(b)
+        if sa != sb:
+            table.setdefault(sa, set()).add(sb)
+            table.setdefault(sb, set()).add(sa)
+    return {k: frozenset(v) for k, v in table.items()}
+
+
+def _union(*tables: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    keys = set().union(*tables)
+    return {k: frozenset().union(*(t.get(k, frozenset()) for t in tables)) for k in keys}
+
+
+OPPOSITES = _union(HAND_OPPOSITES, wordnet_opposites())
+"""Stem -> stems of its opposites: the hand list and WordNet's direct antonyms together.
+Measured on SummEdits (8 domains, pairs where an antonym fires): hand list precision 0.93,
+WordNet 0.96, both 0.94 with the most swaps caught and the best mean AUROC (0.673 against
+0.667 and 0.669); see eval/faithfulness_report.md."""
 
 # Prefixes that turn a word into its opposite, and prefix pairs that oppose each other.
 _NEGATING = ("non-", "non", "un", "in", "im", "il", "ir", "dis", "de", "sub", "mis", "anti")

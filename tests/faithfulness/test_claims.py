@@ -128,3 +128,16 @@ def test_cjk_prior_work_only_as_subject() -> None:
     about_this = "VESPOは安定した訓練を維持できず、既存の手法を上回る。"
     assert check_claims(about_prior, src, lang="ja") == []
     assert [f.type for f in check_claims(about_this, src, lang="ja")] == ["negation"]
+
+
+def test_wordnet_antonyms_ship_with_the_package_and_are_used() -> None:
+    from digestkit.faithfulness._text import stem
+    from digestkit.faithfulness.lexicon import HAND_OPPOSITES, OPPOSITES, wordnet_opposites
+
+    wn = wordnet_opposites()
+    assert stem("frail") in wn[stem("robust")] and stem("shallow") in wn[stem("deep")]
+    assert stem("frail") not in HAND_OPPOSITES.get(stem("robust"), frozenset())
+    assert stem("frail") in OPPOSITES[stem("robust")]
+    src = "The parser is robust to typos in long documents."
+    (f,) = check_claims("The parser is frail to typos in long documents.", src, lang="en")
+    assert (f.type, f.text, f.strong) == ("antonym", "frail", False)
