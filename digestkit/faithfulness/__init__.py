@@ -248,7 +248,10 @@ def _language(summary: str) -> str:
     if not summary.strip():
         return "und"
     tokens = re.findall(r"[A-Za-z]+", summary)
-    if tokens and len(tokens) >= 0.8 * len(summary.split()):
+    letters = sum(len(t) for t in tokens)
+    # Mostly Latin letters, not just mostly Latin *words*: a Japanese sentence has few
+    # spaces, so a long English name inside it outnumbered its space-separated chunks.
+    if tokens and letters >= 0.8 * sum(not c.isspace() and c.isalpha() for c in summary):
         share = sum(t.lower() in _EN_FUNCTION_WORDS for t in tokens) / len(tokens)
         if share >= 0.15:
             return "en"

@@ -51,11 +51,17 @@ class Name:
     text: str
     span: tuple[int, int]
     strong: bool
+    folded: str = ""  # the width-folded token (pass@１ -> pass@1), what is looked up
 
 
-def _is_strong(token: str) -> bool:
+def _is_strong(token: str, cjk: bool = False) -> bool:
+    """Digits, two capitals, a capital inside; in a ja/zh summary also a capitalised
+    hyphenated token (Top-k), which English prose uses for ordinary words (Covid-related)."""
+    parts = _SPLIT.split(token)
     return (
         any(c.isdigit() for c in token)
+        or (cjk and token[:1].isupper() and len(parts) > 1)
+        or bool(re.fullmatch(r"[A-Z][a-z]+-[a-z]", token))  # Top-k, Top-p: a parameter name
         or sum(c.isupper() for c in token) >= 2
         or any(c.isupper() for c in token[1:])
     )
@@ -81,7 +87,7 @@ def extract_names(summary: str, *, cjk: bool) -> list[Name]:
             continue
         if token.replace(".", "").casefold() in _GENERAL or _CALENDAR.fullmatch(token):
             continue
-        strong = _is_strong(token)
+        strong = _is_strong(token, cjk)
         if not cjk and not strong:
             if not token[0].isupper() or token.lower() in _COMMON:
                 continue
@@ -89,7 +95,7 @@ def extract_names(summary: str, *, cjk: bool) -> list[Name]:
             if not before or before[-1] in ".!?:;\n":
                 continue  # sentence-initial capital
         span = f.span(m.start(), m.start() + len(token))
-        names.append(Name(summary[span[0] : span[1]], span, strong))
+        names.append(Name(summary[span[0] : span[1]], span, strong, token))
     return names
 
 
@@ -163,6 +169,8 @@ def _supported(token: str, src: _SourceNames) -> bool:
     # An acronym with a version digit (SLA3) is a different name, not an expansion.
     letters = re.sub(r"[^A-Za-z]", "", token)
     plain = letters == token
+    if plain and len(token) > 2 and token.endswith("s") and token[:-1].isupper():
+        token = letters = token[:-1]  # a plural acronym: LLMs for "large language models"
     return plain and token.isupper() and 2 <= len(letters) <= 8 and _acronym_in_source(letters, src)
 
 
@@ -181,12 +189,15 @@ def unsupported_names(summary: str, source: str, *, cjk: bool) -> list[Name]:
     ['OSWorld']
     >>> [n.text for n in unsupported_names("SPO beats LLMs", "Soft Policy Optimization for LLM", cjk=False)]
     []
+    >>> [n.text for n in unsupported_names("LLMs cost pass@１", "Large language models, pass@1", cjk=False)]
+    []
     """
     src = _source_names(source)
     missing = [
         n
         for n in extract_names(summary, cjk=cjk)
-        if not _supported(n.text, src) and (n.strong or not _term_supported(n.text, src))
+        if not _supported(n.folded or n.text, src)
+        and (n.strong or not _term_supported(n.folded or n.text, src))
     ]
     return _drop_expansions(missing, src, summary)
 
