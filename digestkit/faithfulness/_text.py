@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 __all__ = ["Folded", "clauses", "fold", "latin_tokens", "sentences", "stem", "words"]
 
@@ -24,7 +25,7 @@ class Folded:
     """``text`` NFKC-folded; ``offsets[i]`` is the index in the original of ``text[i]``."""
 
     text: str
-    offsets: tuple[int, ...]
+    offsets: Sequence[int]
     original_length: int
 
     def span(self, start: int, end: int) -> tuple[int, int]:
@@ -43,22 +44,36 @@ class Folded:
         return (first, last)
 
 
+_SPECIAL = {"\u301c": "~", "\u2212": "-", "\u2013": "-", "\u2014": "-"}
+
+
+@cache
+def _fold_char(ch: str) -> str:
+    # NFKC maps the full-width tilde to a plain one, but digests use 〜 for ranges too.
+    return _SPECIAL.get(ch) or unicodedata.normalize("NFKC", ch)
+
+
 @lru_cache(maxsize=4096)
 def fold(text: str) -> Folded:
     """NFKC-fold ``text`` character by character, keeping where each folded char came from.
 
+    ASCII text is its own fold; other text is folded through a per-character cache, and the
+    offset table is the identity unless some character folds to more than one.
+
     >>> fold("ＧＰＴ－４").text
     'GPT-4'
+    >>> fold("㍻1").text, fold("㍻1").offsets
+    ('平成1', (0, 0, 1))
     """
-    out: list[str] = []
-    offsets: list[int] = []
-    for i, ch in enumerate(text):
-        folded = unicodedata.normalize("NFKC", ch) if ord(ch) > 127 else ch
-        # NFKC maps the full-width tilde to a plain one, but digests use 〜 for ranges too.
-        folded = {"\u301c": "~", "\u2212": "-", "\u2013": "-", "\u2014": "-"}.get(ch, folded)
-        out.append(folded)
-        offsets.extend([i] * len(folded))
-    return Folded("".join(out), tuple(offsets), len(text))
+    n = len(text)
+    if text.isascii():
+        return Folded(text, range(n), n)
+    parts = [ch if ch < "\x80" else _fold_char(ch) for ch in text]
+    out = "".join(parts)
+    if len(out) == n:
+        return Folded(out, range(n), n)
+    offsets = tuple(i for i, p in enumerate(parts) for _ in p)
+    return Folded(out, offsets, n)
 
 
 def sentences(text: str) -> list[tuple[int, int]]:

@@ -77,16 +77,27 @@ def is_absence_remark(sentence: str) -> bool:
     return _ABSENCE.fullmatch(sentence.strip(_EDGE)) is not None
 
 
-def _align(sentence: str, src: Source) -> Sentence | None:
-    """The source sentence sharing most content words with an English ``sentence`` (None
-    when nothing is shared); long sentences are discounted a little."""
-    mine = frozenset(content(sentence))
+def _align(mine: frozenset[str], src: Source) -> Sentence | None:
+    """The source sentence sharing most content stems (``mine``) with an English summary
+    sentence (None when nothing is shared); long sentences are discounted a little."""
     best, best_score = None, 0.0
-    for s in src.sentences:
+    for s in src.with_stems(mine):
         score = len(mine & s.stems) / (1 + 0.05 * len(s.stems))
         if score > best_score:
             best, best_score = s, score
     return best
+
+
+_Token = tuple[re.Match[str], str, str]  # the match, its lower-case form, its stem
+
+
+def _content_tokens(text: str) -> list[_Token]:
+    out = []
+    for m in _WORD.finditer(text):
+        low = m.group().lower()
+        if len(low) > 2 and low not in STOPWORDS:
+            out.append((m, low, stem(low)))
+    return out
 
 
 def check_claims(summary: str, source: str, *, lang: str) -> list[Finding]:
@@ -110,32 +121,34 @@ def check_claims(summary: str, source: str, *, lang: str) -> list[Finding]:
         if cjk:
             findings += check_cjk_sentence(text, a, src, lang)
             continue
-        aligned = _align(text, src)
-        found = _english(text, a, aligned, src) if aligned is not None else []
-        findings += found + _untraceable(text, a, src, aligned is None)
+        tokens = _content_tokens(text)
+        aligned = _align(frozenset(t[2] for t in tokens), src)
+        found = _english(text, a, aligned, src, tokens) if aligned is not None else []
+        findings += found + _untraceable(text, a, src, aligned is None, tokens)
     return findings
 
 
-def _english(text: str, offset: int, aligned: Sentence, src: Source) -> list[Finding]:
-    out = _negation(text, offset, aligned, src)
+def _english(
+    text: str, offset: int, aligned: Sentence, src: Source, tokens: list[_Token]
+) -> list[Finding]:
+    stems = [s for _, _, s in tokens]
+    out = _negation(text, offset, aligned, src, stems)
     flagged = {f.span for f in out}
-    tokens = [
-        (m, stem(m.group().lower()))
-        for m in _WORD.finditer(text)
-        if m.group().lower() not in STOPWORDS and len(m.group()) > 2
-    ]
-    stems = [s for _, s in tokens]
     own = bool(_OWN.search(text)) and not CONTRAST.search(text)
-    mine = frozenset(m.group().lower() for m in _WORD.finditer(text))
-    for i, (m, s) in enumerate(tokens):
-        span = (offset + m.start(), offset + m.end())
-        if span in flagged or s in aligned.stems:
+    mine: frozenset[str] | None = None
+    for i, (m, low, s) in enumerate(tokens):
+        if s in aligned.stems or (s not in src.opposable_stems and low not in src.opposable_words):
             continue
-        if opposite_forms(m.group().lower()) & mine:
+        span = (offset + m.start(), offset + m.end())
+        if span in flagged:
+            continue
+        if mine is None:
+            mine = frozenset(_WORD.findall(text.lower()))
+        if opposite_forms(low) & mine:
             continue  # "non-GAAP and GAAP": the sentence says both sides itself
         near = frozenset(stems[max(0, i - _NEAR) : i + _NEAR + 1]) - {s}
         known = s in src.stems  # said elsewhere: only the aligned sentence's context counts
-        sents = (aligned,) if known else (aligned, *src.sentences)
+        sents = [aligned] if known else [aligned, *_with_opposite(m.group(), s, src)]
         for sent in sents:
             whole = sent is aligned and not known
             clash = _opposite_in(m.group(), span, near, sent, whole=whole, own=own)
@@ -145,24 +158,32 @@ def _english(text: str, offset: int, aligned: Sentence, src: Source) -> list[Fin
     return out
 
 
-def _support(text: str, src: Source) -> tuple[int, int]:
-    """How many content words of ``text`` the source supports, out of how many: a word is
-    supported when the source uses it or another form of it (algebra/algebraic)."""
-    words = [w for w in _WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 2]
+def _with_opposite(word: str, s: str, src: Source) -> list[Sentence]:
+    """The source sentences that use an opposite of ``word`` (looked up in the index), in
+    document order."""
+    ids = {i for o in OPPOSITES.get(s, ()) for i in src.by_stem.get(o, ())}
+    ids.update(i for f in opposite_forms(word.lower()) for i in src.by_word.get(f, ()))
+    return [src.sentences[i] for i in sorted(ids)]
+
+
+def _support(tokens: list[_Token], src: Source) -> tuple[int, int]:
+    """How many content words of a sentence the source supports, out of how many: a word
+    is supported when the source uses it or another form of it (algebra/algebraic)."""
     unsupported = 0
-    for w in words:
-        s = stem(w.lower())
+    for _, _, s in tokens:
         if s not in src.stems and not _variant_of_source_word(s, src):
             unsupported += 1
-    return len(words) - unsupported, len(words)
+    return len(tokens) - unsupported, len(tokens)
 
 
-def _untraceable(text: str, offset: int, src: Source, unaligned: bool) -> list[Finding]:
+def _untraceable(
+    text: str, offset: int, src: Source, unaligned: bool, tokens: list[_Token]
+) -> list[Finding]:
     """A sentence most of whose content the source never mentions (an inserted fact, or a
     claim from elsewhere). Measured per sentence as *support*, not per new word: a faithful
     paraphrase rewords many words but keeps most of its content traceable, while a penalty
     per new word punished exactly the rewording faithful summaries do. Never flags alone."""
-    supported, total = _support(text, src)
+    supported, total = _support(tokens, src)
     novel = total if unaligned else total - supported
     if novel >= UNTRACEABLE_MIN_WORDS and novel >= 0.5 * total:
         detail = f"{novel} of its {total} content words are not in the source"
@@ -182,8 +203,8 @@ def _variant_of_source_word(s: str, src: Source) -> bool:
     if len(s) < 6:
         return False
     return any(
-        len(t) >= 6 and (t.startswith(s) or s.startswith(t)) and abs(len(t) - len(s)) <= 4
-        for t in src.stems
+        (t.startswith(s) or s.startswith(t)) and abs(len(t) - len(s)) <= 4
+        for t in src.prefixes.get(s[:6], ())
     )
 
 
@@ -262,7 +283,9 @@ def _opposite_in(
     return None
 
 
-def _negation(text: str, offset: int, aligned: Sentence, src: Source) -> list[Finding]:
+def _negation(
+    text: str, offset: int, aligned: Sentence, src: Source, mine: list[str]
+) -> list[Finding]:
     """Negators whose predicate the aligned source sentence asserts, and source negations
     the summary drops. Both are review evidence.
 
@@ -270,17 +293,15 @@ def _negation(text: str, offset: int, aligned: Sentence, src: Source) -> list[Fi
     its own and states the negated word: a summary that negates a *different* word than the
     source does ("is not robust" for "fails under noise") paraphrases a negation."""
     out = []
-    sourcenegation_scopes = [scope for s in src.sentences for scope in s.negated]
     for m, scope in zip(EN_NEGATOR.finditer(text), negation_scopes(text), strict=True):
         if not scope or aligned.negated or not scope & aligned.stems:
             continue
-        if any(scope & theirs for theirs in sourcenegation_scopes):
-            continue
+        if scope & src.negated:
+            continue  # the source negates one of these words somewhere
         span = (offset + m.start(), offset + m.end())
         detail = f"negates {', '.join(sorted(scope & aligned.stems))}, which the source asserts"
         out.append(Finding("negation", span, m.group(), detail, 1.2))
-    if not EN_NEGATOR.search(text):
-        mine = content(text)
+    if aligned.negated and not EN_NEGATOR.search(text):
         for scope in aligned.negated:
             head = next(iter(sorted(scope)), None) if len(scope) == 1 else None
             first = _first_negated(aligned.text, scope)

@@ -10,6 +10,7 @@ ties to the source at all.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from digestkit.faithfulness._source import Finding, Sentence, Source, anchors_of
 from digestkit.faithfulness._text import stem, words
@@ -19,7 +20,6 @@ from digestkit.faithfulness.lexicon import (
     CJK_WITHOUT,
     CONCEPT_OPPOSITE,
     CONCEPTS,
-    EN_WITHOUT,
     JA_NEGATOR,
     ZH_NEGATOR,
 )
@@ -48,7 +48,9 @@ def _aligned(text: str, src: Source) -> list[Sentence]:
     """The source sentences a Japanese/Chinese sentence restates: most shared names and
     numbers (2 points each) and glossary terms (1 point each); at least 2 points, ties kept."""
     anchors, terms = anchors_of(text), cjk_terms(text)
-    scored = [(2 * len(s.anchors & anchors) + len(s.stems & terms), s) for s in src.sentences]
+    candidates = {id(s): s for s in (*src.with_anchors(anchors), *src.with_stems(terms))}
+    ordered = [s for s in src.sentences if id(s) in candidates] if candidates else []
+    scored = [(2 * len(s.anchors & anchors) + len(s.stems & terms), s) for s in ordered]
     best = max((score for score, _ in scored), default=0)
     return [s for score, s in scored if score == best] if best >= 2 else []
 
@@ -77,7 +79,8 @@ _PRIMARY_OPPOSITE = {"up": "down", "down": "up", "kept": "down", "better": "wors
                      "worse": "better", "stable": "unstable", "unstable": "stable"}  # fmt: skip
 
 
-def _concepts(text: str, cjk: bool) -> set[str]:
+@lru_cache(maxsize=65536)
+def _concepts(text: str, cjk: bool) -> frozenset[str]:
     stems = {stem(w) for w in words(text)}
     found = {name for name, (en, _) in CONCEPTS.items() if stems & en}
     if cjk:
@@ -86,7 +89,7 @@ def _concepts(text: str, cjk: bool) -> set[str]:
             if word in text:
                 found.add(name)
                 text = text.replace(word, "\0")
-    return found
+    return frozenset(found)
 
 
 _CJK_WORDS = [(name, w) for name, (_, cjk_words) in CONCEPTS.items() for w in cjk_words]
@@ -102,10 +105,10 @@ def _negation(text: str, offset: int, src: Source, lang: str) -> list[Finding]:
     if not m:
         return []
     without = bool(CJK_WITHOUT.fullmatch(m.group()))
-    if without and any(EN_WITHOUT.search(s.text) for s in src.sentences):
+    if without and src.has_without:
         return []
     mine = anchors_of(text)
-    related = _aligned(text, src) or [s for s in src.sentences if s.anchors & mine]
+    related = _aligned(text, src) or src.with_anchors(mine)
     if not related or any(s.negated for s in related):
         return []
     span = (offset + m.start(), offset + m.end())

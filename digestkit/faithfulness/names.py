@@ -54,16 +54,20 @@ class Name:
     folded: str = ""  # the width-folded token (pass@１ -> pass@1), what is looked up
 
 
+_DIGIT = re.compile(r"\d")
+_PARAMETER_NAME = re.compile(r"[A-Z][a-z]+-[a-z]")
+
+
 def _is_strong(token: str, cjk: bool = False) -> bool:
-    """Digits, two capitals, a capital inside; in a ja/zh summary also a capitalised
-    hyphenated token (Top-k), which English prose uses for ordinary words (Covid-related)."""
-    parts = _SPLIT.split(token)
+    """Digits, a capital after the first letter (two capitals, camel case), a parameter
+    name (Top-k); in a ja/zh summary also a capitalised hyphenated token, which English
+    prose uses for ordinary words (Covid-related)."""
+    rest = token[1:]
     return (
-        any(c.isdigit() for c in token)
-        or (cjk and token[:1].isupper() and len(parts) > 1)
-        or bool(re.fullmatch(r"[A-Z][a-z]+-[a-z]", token))  # Top-k, Top-p: a parameter name
-        or sum(c.isupper() for c in token) >= 2
-        or any(c.isupper() for c in token[1:])
+        rest != rest.lower()
+        or _DIGIT.search(token) is not None
+        or (cjk and token[:1].isupper() and _SPLIT.search(token) is not None)
+        or _PARAMETER_NAME.fullmatch(token) is not None
     )
 
 
@@ -81,9 +85,12 @@ def extract_names(summary: str, *, cjk: bool) -> list[Name]:
     """
     f = fold(summary)
     names: list[Name] = []
-    for m in latin_tokens(f.text):
+    text = f.text
+    for m in latin_tokens(text):
         token = m.group().rstrip(".")
-        if len(token) < 2 and not any(c.isdigit() for c in token):
+        if not cjk and token.islower() and token.isalpha():
+            continue  # a plain lower-case English word: never a name (the common case)
+        if len(token) < 2 and not token.isdigit():
             continue
         if token.replace(".", "").casefold() in _GENERAL or _CALENDAR.fullmatch(token):
             continue
@@ -91,8 +98,10 @@ def extract_names(summary: str, *, cjk: bool) -> list[Name]:
         if not cjk and not strong:
             if not token[0].isupper() or token.lower() in _COMMON:
                 continue
-            before = f.text[: m.start()].rstrip(" \"'(")
-            if not before or before[-1] in ".!?:;\n":
+            k = m.start() - 1
+            while k >= 0 and text[k] in " \"'(":
+                k -= 1
+            if k < 0 or text[k] in ".!?:;\n":
                 continue  # sentence-initial capital
         span = f.span(m.start(), m.start() + len(token))
         names.append(Name(summary[span[0] : span[1]], span, strong, token))

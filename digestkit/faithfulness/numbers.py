@@ -66,6 +66,7 @@ _NUMBER = re.compile(
     r"(?P<unit>\s?(?:%|percent\b|パーセント|percentage[- ]points?\b|pp\b|pts?\b|points\b|ポイント|个百分点|百分点"
     r"|倍|×|x(?![A-Za-z])|-?fold\b|\s?times\b))?"
 )
+_ANY_DIGIT = re.compile(r"\d")
 _CJK_DIGITS = {
     "一": 1,
     "二": 2,
@@ -135,7 +136,8 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
     """
     f = fold(text)
     found: list[Quantity] = []
-    for m in _NUMBER.finditer(f.text):
+    digits = _ANY_DIGIT.search(f.text) is not None
+    for m in _NUMBER.finditer(f.text) if digits else ():
         if _is_list_marker(f.text, m):
             continue
         num = m.group("num").replace(",", "")
@@ -152,7 +154,7 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
                 text[span[0] : span[1]],
             )
         )
-    for m in _CJK_COUNTED.finditer(f.text):
+    for m in _CJK_COUNTED.finditer(f.text) if not f.text.isascii() else ():
         span = f.span(m.start(), m.end())
         found.append(Quantity(float(_CJK_DIGITS[m.group(1)]), 1.0, "", 0, span, m.group(1)))
     for m in _EN_WORD.finditer(f.text):
