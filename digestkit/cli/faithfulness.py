@@ -1,7 +1,9 @@
 """``digestkit faithfulness``: score summaries against their sources, one JSON line each.
 
 Input is JSON Lines of ``{"id", "source", "summary"}`` (optionally ``"lang"``, the
-language the summary claims). Output is JSON Lines of ``{"id", "score", "flagged",
+language the summary claims, and ``"fulltext"``, a path to a paper's full-text JSON from
+``digestkit fulltext --to json``: then the whole paper is the source, ``"source"`` may be
+left out, and each line gains ``"checked"``, where each number and name was found). Output is JSON Lines of ``{"id", "score", "flagged",
 "lang", "issues": [...], "review": [...]}`` to ``-o FILE`` (written atomically; an existing
 file is kept as ``FILE.orig``) or stdout. ``issues`` is identity evidence (a number, name or
 affix opposite the source does not have; any of it flags), ``review`` weaker evidence with a
@@ -15,11 +17,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from digestkit.errors import InputError
+
+if TYPE_CHECKING:
+    from digestkit.fulltext.model import FullText
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 no summary flagged (review items do not count); 1 some summary flagged; "
@@ -82,10 +87,12 @@ def faithfulness(
         the_judge = LLMJudge.from_route(judge, str(config) if config else None)
     limit = 0.0 if threshold is None else threshold
     lines, flagged = [], 0
-    for item in items:
-        result = score_faithfulness(
-            item["source"], item["summary"], lang=item.get("lang"), judge=the_judge
-        )
+    papers: dict[str, FullText] = {}
+    for n, item in enumerate(items, 1):
+        source: str | FullText = item.get("source", "")
+        if item.get("fulltext"):
+            source = _paper(item["fulltext"], pairs, papers, name, item.get("_line", n))
+        result = score_faithfulness(source, item["summary"], lang=item.get("lang"), judge=the_judge)
         result = replace(result, threshold=limit)
         flagged += result.flagged
         lines.append(json.dumps({"id": item["id"], **result.to_dict()}, ensure_ascii=False))
@@ -96,6 +103,27 @@ def faithfulness(
             f"{len(items)} pairs scored, {flagged} flagged (identity evidence{under})", err=True
         )
     raise typer.Exit(1 if flagged else 0)
+
+
+def _paper(ref: str, pairs: Path, cache: dict[str, FullText], name: str, line: int) -> FullText:
+    """The FullText JSON at ``ref`` (relative to the working directory, else to the pairs
+    file), read once per run however many summaries cite it."""
+    from digestkit.fulltext.model import FullText
+
+    if ref not in cache:
+        path = Path(ref)
+        if not path.is_absolute() and not path.exists() and str(pairs) != "-":
+            path = pairs.parent / ref
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            reason = getattr(err, "strerror", None) or type(err).__name__
+            raise InputError(f'"fulltext" {ref}: {reason}', path=name, line=line) from None
+        try:
+            cache[ref] = FullText.from_json(text, path=str(path))
+        except InputError as err:
+            raise InputError(f'"fulltext" {ref}: {err.message}', path=name, line=line) from None
+    return cache[ref]
 
 
 def _read(path: Path) -> str:
@@ -129,7 +157,10 @@ def read_pairs(text: str, name: str) -> list[dict[str, Any]]:
             raise InputError(f"not JSON ({err.msg})", path=name, line=n) from None
         if not isinstance(item, dict):
             raise InputError("expected a JSON object", path=name, line=n)
-        for key in ("source", "summary"):
+        fulltext = item.get("fulltext")
+        if fulltext is not None and not isinstance(fulltext, str):
+            raise InputError('"fulltext" must be a path to full-text JSON', path=name, line=n)
+        for key in ("summary",) if fulltext else ("source", "summary"):
             if not isinstance(item.get(key), str):
                 problem = "missing" if key not in item else "not a string:"
                 raise InputError(f'{problem} "{key}"', path=name, line=n)
@@ -137,6 +168,7 @@ def read_pairs(text: str, name: str) -> list[dict[str, Any]]:
         if lang is not None and not isinstance(lang, str):
             raise InputError('"lang" must be a string such as "ja"', path=name, line=n)
         item["id"] = str(item.get("id", n))
+        item["_line"] = n
         items.append(item)
     return items
 

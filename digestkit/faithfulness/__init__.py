@@ -31,14 +31,16 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Protocol
 
 from digestkit.faithfulness.claims import check_claims
-from digestkit.faithfulness.names import unsupported_names
-from digestkit.faithfulness.numbers import unsupported_quantities
+from digestkit.faithfulness.names import extract_names, locate_name, unsupported_names
+from digestkit.faithfulness.numbers import extract_quantities, locate, unsupported_quantities
+from digestkit.fulltext.model import FullText
 from digestkit.lang import detect_language
 
 __all__ = [
@@ -46,6 +48,8 @@ __all__ = [
     "FaithfulnessResult",
     "Issue",
     "Judge",
+    "Places",
+    "paper_places",
     "score_faithfulness",
     "token_overlap_baseline",
 ]
@@ -138,7 +142,7 @@ class Judge(Protocol):
 
 
 def score_faithfulness(
-    source: str,
+    source: str | FullText | Mapping[str, Any],
     summary: str,
     *,
     lang: str | None = None,
@@ -146,6 +150,10 @@ def score_faithfulness(
 ) -> FaithfulnessResult:
     """Score ``summary`` (en, ja or zh) against the English ``source``.
 
+    ``source`` is a text, or a whole paper: a :class:`~digestkit.fulltext.FullText` (or its
+    JSON dict), searched everywhere (sections, tables, captions, footnotes; not the
+    references); then ``checked`` says, for every number and name of the summary, where
+    the paper supports it (``"18.6x — 4.2 Results, Table 3"``) or ``"— none"``.
     ``lang`` is the language the summary claims to be in; when given, a summary in another
     language is an issue. When ``None`` it is detected. ``judge`` adds LLM verdicts.
 
@@ -158,6 +166,10 @@ def score_faithfulness(
     >>> score_faithfulness(src, "VESPO maintains stable training.", lang="ja").issues[0].type
     'language'
     """
+    places: Places | None = None
+    if not isinstance(source, str):
+        places = paper_places(source if isinstance(source, FullText) else _fulltext(source))
+        source = places.text
     detected = _language(summary)
     claimed = (lang or detected).split("-")[0].lower()
     cjk = claimed in ("ja", "zh")
@@ -191,15 +203,82 @@ def score_faithfulness(
             (strong if i.type == "judge" and i.weight >= 1.5 else weak).append(i)
     weak = [_with_probability(i, family) for i in weak]
     penalty = sum(i.weight for i in (*strong, *weak))
+    checked: tuple[str, ...] = ()
+    if places is not None:
+        strong = [_placed(i) for i in strong]
+        weak = [_placed(i) for i in weak]
+        checked = _checked(summary, source, places, cjk or detected in ("ja", "zh"))
     return FaithfulnessResult(
         math.exp(-penalty),
         tuple(sorted(strong, key=_order)),
         claimed,
         review=tuple(sorted(weak, key=_order)),
+        checked=checked,
     )
 
 
+def _fulltext(data: Mapping[str, Any]) -> FullText:
+    return FullText.from_dict(data)
+
+
+def _placed(issue: Issue) -> Issue:
+    """A number or name the paper lacks: its ``where`` is ``"none"``."""
+    return replace(issue, where="none") if issue.type in ("number", "name") else issue
+
+
+def _checked(summary: str, source: str, places: Places, cjk: bool) -> tuple[str, ...]:
+    """``"<number or name> — <where the paper says it>"`` for each one in the summary."""
+    out = []
+    for q in extract_quantities(summary):
+        ok, at = locate(q, source)
+        where = places.where(at) if at is not None else ("derived" if ok else "none")
+        out.append(f"{q.text} — {where}")
+    for n in extract_names(summary, cjk=cjk):
+        at = locate_name(n.folded or n.text, source)
+        out.append(f"{n.text} — {places.where(at) if at is not None else 'none'}")
+    return tuple(out)
+
+
 _IDENTITY = ("number", "name", "term")
+
+
+@dataclass(frozen=True)
+class Places:
+    """A paper as one searchable text, and which part of it each offset falls in."""
+
+    text: str
+    starts: tuple[int, ...]
+    labels: tuple[str, ...]
+
+    def where(self, offset: int) -> str:
+        """The label of the piece holding ``offset`` ("4.2 Results, Table 3")."""
+        i = bisect_right(self.starts, offset) - 1
+        return self.labels[i] if i >= 0 else "none"
+
+
+_PIECE_GAP = "\n\n"
+
+
+@lru_cache(maxsize=64)
+def paper_places(paper: FullText) -> Places:
+    """Join the pieces of ``paper.body()`` (abstract, sections, tables, captions, footnotes)
+    into one text, remembering where each starts: indexing it once is linear in the size
+    of the paper, and every later lookup is a binary search.
+
+    >>> from digestkit.fulltext.model import FullText, Section
+    >>> p = paper_places(FullText(abstract="A.", sections=(Section("2", "Method", 1, "B."),)))
+    >>> p.text, p.where(0), p.where(len(p.text) - 1)
+    ('A.\n\nB.', 'Abstract', '2 Method')
+    """
+    parts, starts, labels, at = [], [], [], 0
+    for where, text in paper.body():
+        if not text.strip():
+            continue
+        parts.append(text)
+        starts.append(at)
+        labels.append(where)
+        at += len(text) + len(_PIECE_GAP)
+    return Places(_PIECE_GAP.join(parts), tuple(starts), tuple(labels))
 
 
 def _has_digit(text: str) -> bool:

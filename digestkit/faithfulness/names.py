@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from digestkit.faithfulness._text import fold, latin_tokens
 
-__all__ = ["Name", "acronym_of", "extract_names", "unsupported_names"]
+__all__ = ["Name", "acronym_of", "extract_names", "locate_name", "unsupported_names"]
 
 
 def _wordlist(text: str) -> list[str]:
@@ -138,16 +138,40 @@ class _SourceNames:
     parts: frozenset[str]
     compact: str
     words: tuple[str, ...]
+    first: dict[str, int]  # compact token or part -> where it first occurs in the source
 
 
 @lru_cache(maxsize=256)
 def _source_names(source: str) -> _SourceNames:
-    text = fold(source).text
-    toks = [m.group().rstrip(".") for m in latin_tokens(text)]
+    f = fold(source)
+    matches = latin_tokens(f.text)
+    toks = [m.group().rstrip(".") for m in matches]
+    first: dict[str, int] = {}
+    for m, t in zip(matches, toks, strict=True):
+        at = f.span(m.start(), m.end())[0]
+        first.setdefault(_compact(t), at)
+        for p in _SPLIT.split(t):
+            if p:
+                first.setdefault(p.casefold(), at)
     tokens = {_compact(t) for t in toks}
     parts = {p.casefold() for t in toks for p in _SPLIT.split(t) if p}
     compact = " " + " ".join(_compact(t) for t in toks) + " "
-    return _SourceNames(frozenset(tokens), frozenset(parts), compact, tuple(toks))
+    return _SourceNames(frozenset(tokens), frozenset(parts), compact, tuple(toks), first)
+
+
+def locate_name(name: str, source: str) -> int | None:
+    """Where ``name`` (or its plural or singular) first occurs in ``source``, if it does as a
+    token or a part of one; ``None`` for names supported only as an acronym.
+
+    >>> locate_name("OSWorld", "We test on WebArena and OSWorld-MCP.")
+    24
+    """
+    src = _source_names(source)
+    key = _compact(fold(name).text)
+    for k in (key, key.rstrip("s"), key + "s"):
+        if k in src.first:
+            return src.first[k]
+    return None
 
 
 def _acronym_in_source(acronym: str, src: _SourceNames) -> bool:

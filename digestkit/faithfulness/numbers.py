@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -24,6 +25,7 @@ __all__ = [
     "Quantity",
     "extract_quantities",
     "is_supported",
+    "locate",
     "spelled_numbers",
     "unsupported_quantities",
 ]
@@ -191,17 +193,27 @@ def _close(written: float, decimals: int, candidate: float) -> bool:
 
 @dataclass(frozen=True)
 class _SourceNumbers:
-    forms: frozenset[float]
+    forms: tuple[float, ...]  # every value a source number may be written as, sorted
+    positions: tuple[int, ...]  # where in the source the number giving forms[i] starts
     derived: dict[str, frozenset[float]]  # by the unit a derived value would be written in
     enumerations: frozenset[int]
+
+    def find(self, value: float, decimals: int) -> int | None:
+        """The source offset of a number that rounds to ``value`` at ``decimals`` (binary
+        search: a full paper has thousands of numbers)."""
+        tolerance = 0.5 * 10.0**-decimals + 1e-9 * max(1.0, abs(value))
+        i = bisect_left(self.forms, value - tolerance)
+        if i < len(self.forms) and self.forms[i] <= value + tolerance:
+            return self.positions[i]
+        return None
 
 
 @lru_cache(maxsize=256)
 def _source_numbers(source: str) -> _SourceNumbers:
     quantities = extract_quantities(source)
-    forms: set[float] = set()
+    placed: list[tuple[float, int]] = []
     for q in quantities:
-        forms |= _forms(q)
+        placed += [(f, q.span[0]) for f in _forms(q)]
     # Derived values come from two written numbers of the same unit (two accuracies, two
     # timings), and only in the form a summary would write them: a ratio as a multiplier
     # ("1.61x faster"), a difference as points, a relative change as a percentage. A
@@ -221,12 +233,12 @@ def _source_numbers(source: str) -> _SourceNumbers:
                 derived["%"].update((100 * (b - a) / a, 100 * (b - a) / b))
                 if unit == "%":
                     derived["%"].add(b - a)  # "+2.3%" for 2.3 points is common
-    for value in spelled_numbers(source):
-        forms.add(value)
+    placed += _spelled_at(source)
+    placed.sort()
     # A list "(i) ... (ii) ... (iii)" supports "three"; each marker style is one list.
     enums = frozenset(len(set(re.findall(style, source))) for style in _ENUM_STYLES)
     frozen = {unit: frozenset(v) for unit, v in derived.items()}
-    return _SourceNumbers(frozenset(forms), frozen, enums)
+    return _SourceNumbers(tuple(f for f, _ in placed), tuple(p for _, p in placed), frozen, enums)
 
 
 _UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
@@ -257,6 +269,15 @@ def _spelled_value(words: list[str]) -> float | None:
 
 
 def spelled_numbers(text: str) -> list[float]:
+    """Numbers written in words (see :func:`_spelled_at`).
+
+    >>> spelled_numbers("all twenty - five people, under twelve dot fifty Euros")
+    [25.0, 12.5, 12.0, 50.0]
+    """
+    return [v for v, _ in _spelled_at(text)]
+
+
+def _spelled_at(text: str) -> list[tuple[float, int]]:
     """Numbers written in words, as transcripts and chats write them: a summary that says
     "25 machines" for "twenty - five machines" is right. "twelve dot fifty" is 12.50 (and
     12 and 50); each run also yields its parts.
@@ -264,7 +285,7 @@ def spelled_numbers(text: str) -> list[float]:
     >>> spelled_numbers("all twenty - five people, under twelve dot fifty Euros")
     [25.0, 12.5, 12.0, 50.0]
     """
-    out: list[float] = []
+    out: list[tuple[float, int]] = []
     for m in _SPELLED.finditer(text):
         words = [w.lower() for w in re.findall(r"[A-Za-z]+", m.group()) if w.lower() != "and"]
         if not words:
@@ -273,12 +294,15 @@ def spelled_numbers(text: str) -> list[float]:
             cut = words.index("point") if "point" in words else words.index("dot")
             whole, frac = _spelled_value(words[:cut]), _spelled_value(words[cut + 1 :])
             if whole is not None and frac is not None:
-                out.append(float(f"{whole:g}.{frac:g}"))
-                out += [whole, frac]
+                out += [
+                    (float(f"{whole:g}.{frac:g}"), m.start()),
+                    (whole, m.start()),
+                    (frac, m.start()),
+                ]
             continue
         value = _spelled_value(words)
         if value is not None:
-            out.append(value)
+            out.append((value, m.start()))
     return out
 
 
@@ -298,18 +322,31 @@ def is_supported(q: Quantity, source: str) -> bool:
     >>> [is_supported(q, src) for q in extract_quantities("精度は98%")]
     [False]
     """
+    return locate(q, source)[0]
+
+
+def locate(q: Quantity, source: str) -> tuple[bool, int | None]:
+    """Whether ``q`` is supported, and the source offset of the number stating it (``None``
+    when it is derived from two numbers, counted from a list, or unsupported).
+
+    >>> src = "Accuracy rises from 55.3 to 58.1 on ImageNet."
+    >>> [locate(q, src) for q in extract_quantities("58.1, +2.8 points, 61.0")]
+    [(True, 28), (True, None), (False, None)]
+    """
     numbers = _source_numbers(source)
     for form in _forms(q):
         decimals = q.decimals if form == q.value else q.decimals + 2
-        if any(_close(form, decimals, s) for s in numbers.forms):
-            return True
+        at = numbers.find(form, decimals)
+        if at is not None:
+            return True, at
     if q.unit == "" and q.decimals == 0 and q.value in numbers.enumerations and q.value <= 10:
-        return True  # "three contributions" for a source listing (i), (ii), (iii)
+        return True, None  # "three contributions" for a source listing (i), (ii), (iii)
     # Derived values only for numbers precise enough that a chance match is unlikely.
     if _significant_digits(q) >= 2 and q.value >= 1:
         candidates = numbers.derived.get(q.unit, frozenset())
-        return any(_close(q.magnitude, q.decimals, d) for d in candidates if math.isfinite(d))
-    return False
+        derived = any(_close(q.magnitude, q.decimals, d) for d in candidates if math.isfinite(d))
+        return derived, None
+    return False, None
 
 
 def unsupported_quantities(summary: str, source: str) -> list[Quantity]:
