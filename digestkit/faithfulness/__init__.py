@@ -268,7 +268,7 @@ def paper_places(paper: FullText) -> Places:
     >>> from digestkit.fulltext.model import FullText, Section
     >>> p = paper_places(FullText(abstract="A.", sections=(Section("2", "Method", 1, "B."),)))
     >>> p.text, p.where(0), p.where(len(p.text) - 1)
-    ('A.\n\nB.', 'Abstract', '2 Method')
+    ('A.\\n\\nB.', 'Abstract', '2 Method')
     """
     parts, starts, labels, at = [], [], [], 0
     for where, text in paper.body():
