@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 no summary flagged (review items do not count); 1 some summary flagged; "
+    "4 none flagged, but the judge failed on some pair (marked judge_error, all lines written); "
     "2 bad usage; 3 bad input line (named with its line number), config or network error; "
     "130 interrupted."
 )
@@ -86,7 +87,7 @@ def faithfulness(
 
         the_judge = LLMJudge.from_route(judge, str(config) if config else None)
     limit = 0.0 if threshold is None else threshold
-    lines, flagged = [], 0
+    lines, flagged, judge_errors = [], 0, 0
     papers: dict[str, FullText] = {}
     for n, item in enumerate(items, 1):
         source: str | FullText = item.get("source", "")
@@ -95,14 +96,17 @@ def faithfulness(
         result = score_faithfulness(source, item["summary"], lang=item.get("lang"), judge=the_judge)
         result = replace(result, threshold=limit)
         flagged += result.flagged
+        judge_errors += result.judge_error
         lines.append(json.dumps({"id": item["id"], **result.to_dict()}, ensure_ascii=False))
     _write("".join(line + "\n" for line in lines), output)
     if not quiet:
         under = f" or score < {limit:g}" if limit else ""
+        failed = f"; the judge failed on {judge_errors}" if judge_errors else ""
         typer.echo(
-            f"{len(items)} pairs scored, {flagged} flagged (identity evidence{under})", err=True
+            f"{len(items)} pairs scored, {flagged} flagged (identity evidence{under}){failed}",
+            err=True,
         )
-    raise typer.Exit(1 if flagged else 0)
+    raise typer.Exit(1 if flagged else 4 if judge_errors else 0)
 
 
 def _paper(ref: str, pairs: Path, cache: dict[str, FullText], name: str, line: int) -> FullText:

@@ -115,6 +115,12 @@ class FaithfulnessResult:
     threshold: float = 0.0
     review: tuple[Issue, ...] = field(default_factory=tuple)
     checked: tuple[str, ...] = field(default_factory=tuple)
+    judged: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def judge_error(self) -> bool:
+        """Did the judge fail on this pair (its verdicts are missing, not negative)?"""
+        return any(i.type == "judge_error" for i in self.review)
 
     @property
     def flagged(self) -> bool:
@@ -132,6 +138,8 @@ class FaithfulnessResult:
         }
         if self.checked:
             out["checked"] = list(self.checked)
+        if self.judged:
+            out["judge"] = list(self.judged)
         return out
 
 
@@ -175,7 +183,7 @@ def score_faithfulness(
     cjk = claimed in ("ja", "zh")
     strong: list[Issue] = []
     weak: list[Issue] = []
-    if lang and summary.strip() and detected != claimed:
+    if lang and summary.strip() and detected != claimed and not _latin_as_claimed(summary, claimed):
         strong.append(
             _issue("language", (0, len(summary)), summary[:40], f"not in {lang} (looks {detected})")
         )
@@ -198,9 +206,9 @@ def score_faithfulness(
             strong.append(issue)
         else:
             weak.append(issue)
+    judged: tuple[str, ...] = ()
     if judge is not None:
-        for i in judge(source, summary, lang=claimed):
-            (strong if i.type == "judge" and i.weight >= 1.5 else weak).append(i)
+        strong, weak, judged = _apply_judge(judge, source, summary, claimed, strong, weak)
     weak = [_with_probability(i, family) for i in weak]
     penalty = sum(i.weight for i in (*strong, *weak))
     checked: tuple[str, ...] = ()
@@ -214,7 +222,43 @@ def score_faithfulness(
         claimed,
         review=tuple(sorted(weak, key=_order)),
         checked=checked,
+        judged=judged,
     )
+
+
+def _apply_judge(
+    judge: Judge | Callable[..., Sequence[Issue]],
+    source: str,
+    summary: str,
+    lang: str,
+    strong: list[Issue],
+    weak: list[Issue],
+) -> tuple[list[Issue], list[Issue], tuple[str, ...]]:
+    """Fold the judge's verdicts into the two tiers (rules in :mod:`.judge`): a verified
+    contradiction, or ``not_in_source`` on a sentence the rules also question, flags;
+    other verdicts go to review; a verified ``supported`` clears the review items (not the
+    identity evidence) on its sentence. Returns the per-sentence verdicts too."""
+    report = getattr(judge, "report", None)
+    if report is None:  # any callable returning issues (the Judge protocol)
+        found = list(judge(source, summary, lang=lang))
+    else:
+        from digestkit.faithfulness.judge import judge_issues
+
+        rule_spans = [i.span for i in (*strong, *weak)]
+        found = judge_issues(report(source, summary), summary, rule_spans)
+    cleared = [i.span for i in found if i.type == "judge_supported"]
+    weak = [i for i in weak if not any(a <= i.span[0] and i.span[1] <= b for a, b in cleared)]
+    judged = tuple(
+        f"{summary[a:b][:60]} — {i.type.removeprefix('judge_') if i.type != 'judge' else i.detail}"
+        for i in found
+        for a, b in (i.span,)
+    )
+    for i in found:
+        if i.type == "judge" and i.weight >= 1.5:
+            strong.append(i)
+        elif i.type in ("judge", "judge_unverified", "judge_error"):
+            weak.append(i)
+    return strong, weak, judged
 
 
 def _fulltext(data: Mapping[str, Any]) -> FullText:
@@ -350,6 +394,17 @@ def _language(summary: str) -> str:
         if share >= 0.15:
             return "en"
     return detect_language(summary).lang
+
+
+def _latin_as_claimed(summary: str, claimed: str) -> bool:
+    """Latin-script text claimed to be English is not called another language: on a short
+    sentence with few function words ("VESPO does not collapse under staleness ratios up to
+    64x.") the statistical detector guesses Dutch or Italian, and a wrong-language flag is
+    identity evidence. (A summary in German claimed as English goes unnoticed.)"""
+    if claimed != "en":
+        return False
+    letters = len(_LETTER.findall(summary))
+    return letters > 0 and sum(len(t) for t in re.findall(r"[A-Za-z]+", summary)) >= 0.8 * letters
 
 
 def _issue(kind: str, span: tuple[int, int], text: str, detail: str) -> Issue:

@@ -123,7 +123,7 @@ def test_judge_route_from_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     config.write_text(
         '[backends.j]\nkind = "scripted-judge"\nmodel = "j1"\n\n[routes]\njudge = ["j"]\n', "utf-8"
     )
-    summary = "VESPO stays stable at 64x staleness. It was trained on video. It collapses often."
+    summary = "VESPO stays stable at 64x staleness. It was trained on video. VESPO collapses often."
     source = "VESPO maintains stable training under staleness ratios up to 64x. Code is public."
     pairs = _write(tmp_path / "pairs.jsonl", {"id": "j", "source": source, "summary": summary})
     out = tmp_path / "scores.jsonl"
