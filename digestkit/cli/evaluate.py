@@ -52,6 +52,13 @@ def evaluate(
         bool, typer.Option("--quick", help="Smaller workloads (a smoke run; numbers are rougher).")
     ] = False,
     plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Draw the PNG charts.")] = True,
+    judge: Annotated[
+        str | None,
+        typer.Option(
+            "--judge",
+            help="Also measure the faithfulness LLM judge through this route (cached; costs money).",
+        ),
+    ] = None,
 ) -> None:
     """Score repair, parsing, faithfulness, end-to-end summaries and throughput against the fixtures."""
     from rich.console import Console
@@ -75,7 +82,7 @@ def evaluate(
     path = thresholds or default_thresholds_path(fixtures)
     limits = load_thresholds(path) if path else []
     run = run_eval(
-        Context(fixtures=fixtures, out=out, route=route, quick=quick),
+        Context(fixtures=fixtures, out=out, route=route, quick=quick, judge=judge),
         only=chosen or None,
         thresholds=limits,
     )

@@ -295,6 +295,8 @@ def run(ctx: Context) -> SectionResult:
     baselines = {"token_overlap": token_overlap_baseline, "char_trigram": trigram_overlap}
     scored = score_pairs(pairs, _verdict, DEFAULT_THRESHOLD, baselines)
     result = summarize_scored(scored, list(baselines), DEFAULT_THRESHOLD)
+    if ctx.judge:
+        _judge_section(ctx, result)
     result.notes.append(
         "A summary is flagged on identity evidence only (a number, name or affix opposite the "
         "source lacks, the wrong language); weaker evidence goes to `review`. AUROC ranks by "
@@ -378,3 +380,58 @@ def rate_interval(hits: int, n: int, level: float = 0.95) -> tuple[float, float]
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     lo = 0.0 if hits == 0 else max(0.0, centre - half)
     return lo, min(1.0, centre + half)
+
+
+def judge_sample(fixtures: Path, *, per_document: int, limit: int | None = None) -> list[Pair]:
+    """The SummEdits pairs the judge is measured on: the SciTLDR dev half whole, and up to
+    ``per_document`` pairs of each source document of the other domains (a judge call per
+    pair costs money; the sample keeps every document and both labels)."""
+    pairs = [p for p in load_pairs(fixtures / PAIRS_DIR) if p.dataset == SUMMEDITS]
+    other = fixtures / PAIRS_DIR / "domains" / "summedits_other_domains.json"
+    if other.exists():
+        seen: dict[str, int] = defaultdict(int)
+        for n, item in enumerate(_read_items(other)):
+            if seen[item["source"]] >= per_document:
+                continue
+            seen[item["source"]] += 1
+            ok = _is_faithful(item)
+            pairs.append(Pair(str(item.get("id", n)), item.get("domain", "other"), item["source"],
+                              item["summary"], ok, "en", _types(item, ok)))  # fmt: skip
+    return pairs[:limit] if limit else pairs
+
+
+def _judge_section(ctx: Context, result: SectionResult) -> None:
+    """Measure the judge on SummEdits: balanced accuracy of its own verdicts, and how the
+    rules' verdict and ranking change with it (``digestkit eval --judge ROUTE``)."""
+    from digestkit.faithfulness import score_faithfulness
+    from digestkit.faithfulness.judge import LLMJudge
+
+    judge = LLMJudge.from_route(ctx.judge)
+    pairs = judge_sample(ctx.fixtures, per_document=1 if ctx.quick else 4,
+                         limit=20 if ctx.quick else None)  # fmt: skip
+    labels = [not p.faithful for p in pairs]
+    rules = [score_faithfulness(p.source, p.summary, lang="en") for p in pairs]
+    judged = [score_faithfulness(p.source, p.summary, lang="en", judge=judge) for p in pairs]
+    says = [any(i.type == "judge" for i in (*r.issues, *r.review)) for r in judged]
+    errors = sum(r.judge_error for r in judged)
+    m = result.metrics
+    m["judge.pairs"] = float(len(pairs))
+    m["judge.balanced_accuracy"] = balanced_accuracy(says, labels)
+    m["judge.rules.balanced_accuracy"] = balanced_accuracy([r.flagged for r in rules], labels)
+    m["judge.combined.balanced_accuracy"] = balanced_accuracy([r.flagged for r in judged], labels)
+    m["judge.rules.auroc"] = auroc([1 - r.score for r in rules], labels)
+    m["judge.combined.auroc"] = auroc([1 - r.score for r in judged], labels)
+    m["judge.errors"] = float(errors)
+    m["judge.cost"] = judge.cost
+    rows = (("judge verdicts alone", m["judge.balanced_accuracy"], "–"),
+            ("rules", m["judge.rules.balanced_accuracy"], m["judge.rules.auroc"]),
+            ("rules + judge", m["judge.combined.balanced_accuracy"], m["judge.combined.auroc"]))  # fmt: skip
+    result.tables.append(
+        Table(
+            f"LLM judge on SummEdits (route {ctx.judge}, {len(pairs)} pairs)",
+            ("verdict", "balanced accuracy", "AUROC"),
+            rows,
+            note=f"{errors} pairs ended as judge_error; cost ${judge.cost:.4f} "
+            f"({judge.calls} replies, cached replies included).",
+        )  # fmt: skip
+    )

@@ -220,6 +220,8 @@ class LLMJudge:
         self._complete = complete
         self.max_tokens = max_tokens
         self._memo: dict[tuple[str, str], JudgeReport] = {}
+        self.calls = 0  # replies received (cache hits included)
+        self.cost = 0.0  # what they cost, as the backends price them
 
     @classmethod
     def from_route(cls, route: str | None = None, config: str | None = None) -> LLMJudge:
@@ -258,6 +260,8 @@ class LLMJudge:
             except DigestkitError as err:  # network, budget: this pair goes unjudged
                 error = f"{type(err).__name__}: {err}"
                 break
+            self.calls += 1
+            self.cost += completion.cost or 0.0
             verdicts = parse_verdicts(completion.text, source, len(spans), texts)
             report = JudgeReport(tuple(verdicts), tuple(spans))
             self._memo[key] = report
