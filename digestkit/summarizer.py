@@ -84,6 +84,7 @@ class PaperResult:
     cost: float = 0.0
     usage: Usage = field(default_factory=Usage)
     warning: str = ""
+    faithfulness: tuple[tuple[str, str], ...] = ()  # metadata from the offline check
 
 
 @dataclass
@@ -130,8 +131,11 @@ def _settings(config: Settings | str | os.PathLike[str] | None) -> Settings:
 class _Paper:
     """Summarizes one entry (a small object so each step stays a short method)."""
 
-    def __init__(self, router: Router, template: Template, keep_language: bool) -> None:
+    def __init__(
+        self, router: Router, template: Template, keep_language: bool, faithfulness: str = "mark"
+    ) -> None:
         self.router, self.template, self.keep_language = router, template, keep_language
+        self.faithfulness = faithfulness  # [summarize] faithfulness: off | mark | hold
         self.bought: set[str] = set()  # answered by this run's batch: "done", not "cached"
 
     def check(self, text: str, source: str = "") -> CheckResult:
@@ -195,7 +199,20 @@ class _Paper:
         if check.language != self.template.language:  # kept with on_language_mismatch = "keep"
             warning = f"summary is in {check.language}, template {self.template.id} wants "
             warning += self.template.language
-        return PaperResult(index, entry.key, status, summary, "", c.backend, c.cost, usage, warning)
+        marks = self.check_faithfulness(summary, entry)
+        return PaperResult(
+            index, entry.key, status, summary, "", c.backend, c.cost, usage, warning, marks
+        )
+
+    def check_faithfulness(self, summary: Summary, entry: Entry) -> tuple[tuple[str, str], ...]:
+        """Score the accepted summary against the text it was written from (offline)."""
+        if self.faithfulness == "off":
+            return ()
+        from digestkit.faithfulness import check_summary, metadata_of
+
+        text = "\n\n".join(body for _, body in summary.sections) or summary.raw
+        result = check_summary(text, source_text(entry), lang=summary.language)
+        return metadata_of(result, hold=self.faithfulness == "hold")
 
 
 def _apply(entry: Entry, result: PaperResult) -> Entry:
@@ -207,7 +224,8 @@ def _apply(entry: Entry, result: PaperResult) -> Entry:
         return dataclasses.replace(entry, metadata=(*meta, ("summary_error", result.error)))
     if result.summary is None:
         return entry
-    return dataclasses.replace(entry, summary=result.summary, metadata=meta)
+    meta = tuple((k, v) for k, v in meta if not k.startswith("faithfulness."))
+    return dataclasses.replace(entry, summary=result.summary, metadata=meta + result.faithfulness)
 
 
 def _finish(digest: Digest, entries: list[Entry], run: SummaryRun) -> Digest:
@@ -324,7 +342,12 @@ def _run(
     poll: Callable[[], None] | None,
 ) -> SummaryRun:
     settings = router.settings
-    worker = _Paper(router, tpl, settings.summarize.on_language_mismatch == "keep")
+    worker = _Paper(
+        router,
+        tpl,
+        settings.summarize.on_language_mismatch == "keep",
+        settings.summarize.faithfulness,
+    )
     entries = list(digest.entries)
     results: list[PaperResult] = []
     todo = []

@@ -159,6 +159,8 @@ class SummarizeConfig:
     fails its checks. on_language_mismatch ("fail" | "keep"): keep a wrong-language answer,
     labelled with its true language, instead of failing the paper. cache (true).
     max_source_chars (60000): longer paper text is cut (the cut is marked in the prompt).
+    faithfulness ("mark"): check each accepted summary against its source text offline
+    ("off" | "mark": findings in the entry's metadata | "hold": also mark flagged ones held).
     """
 
     template: str = "en-tldr"
@@ -171,6 +173,7 @@ class SummarizeConfig:
     on_language_mismatch: str = "fail"
     cache: bool = True
     max_source_chars: int = 60000
+    faithfulness: str = "mark"
 
 
 _OFFLINE = BackendConfig(name="offline", kind="offline", model="extractive-1", concurrency=8)
@@ -292,9 +295,12 @@ def _summarize(data: Any, path: str | None) -> SummarizeConfig:
         on_language_mismatch=s.get("on_language_mismatch", str, d.on_language_mismatch),
         cache=s.get("cache", bool, d.cache),
         max_source_chars=s.integer("max_source_chars", d.max_source_chars, minimum=100),
+        faithfulness=s.get("faithfulness", str, d.faithfulness),
     )
     if cfg.on_language_mismatch not in ("fail", "keep"):
         raise s.error("on_language_mismatch", "must be 'fail' or 'keep'")
+    if cfg.faithfulness not in ("off", "mark", "hold"):
+        raise s.error("faithfulness", "must be 'off', 'mark' or 'hold'")
     from digestkit.templates import list_templates
 
     if cfg.template.partition("@")[0] not in list_templates():

@@ -49,6 +49,8 @@ __all__ = [
     "Issue",
     "Judge",
     "Places",
+    "check_summary",
+    "metadata_of",
     "paper_places",
     "score_faithfulness",
     "token_overlap_baseline",
@@ -224,6 +226,45 @@ def score_faithfulness(
         checked=checked,
         judged=judged,
     )
+
+
+def check_summary(
+    summary_text: str, source: str | FullText | Mapping[str, Any], *, lang: str
+) -> FaithfulnessResult:
+    """The pipeline's check of a summary it is about to publish (pure, offline, no judge):
+    :func:`score_faithfulness` against the text the summary was written from.
+
+    >>> r = check_summary("SLA2 reaches 95% sparsity.", "SLA2 reaches 97% sparsity.", lang="en")
+    >>> r.flagged, [i.text for i in r.issues]
+    (True, ['95%'])
+    """
+    return score_faithfulness(source, summary_text, lang=lang)
+
+
+def metadata_of(result: FaithfulnessResult, *, hold: bool = False) -> tuple[tuple[str, str], ...]:
+    """Entry metadata for a checked summary: ``faithfulness.flagged`` ("true"/"false"),
+    ``faithfulness.issues`` and ``faithfulness.review`` (JSON lists of short strings),
+    ``faithfulness.score``; with ``hold`` a flagged summary also gets
+    ``faithfulness.status = "held"`` (kept from publication until a person decides).
+
+    >>> r = check_summary("SLA2 reaches 95% sparsity.", "SLA2 reaches 97% sparsity.", lang="en")
+    >>> dict(metadata_of(r))["faithfulness.issues"]
+    '["number: 95%"]'
+    """
+    import json
+
+    def short(items: tuple[Issue, ...]) -> str:
+        return json.dumps([f"{i.type}: {i.text[:60]}" for i in items], ensure_ascii=False)
+
+    meta = [
+        ("faithfulness.flagged", "true" if result.flagged else "false"),
+        ("faithfulness.issues", short(result.issues)),
+        ("faithfulness.review", short(result.review)),
+        ("faithfulness.score", f"{result.score:.3f}"),
+    ]
+    if hold and result.flagged:
+        meta.append(("faithfulness.status", "held"))
+    return tuple(meta)
 
 
 def _apply_judge(
