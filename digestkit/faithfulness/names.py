@@ -58,6 +58,16 @@ _DIGIT = re.compile(r"\d")
 _PARAMETER_NAME = re.compile(r"[A-Z][a-z]+-[a-z]")
 
 
+def _general_compound(token: str) -> bool:
+    """A hyphenated word made of general abbreviations and lower-case words.
+
+    >>> _general_compound("AI-based"), _general_compound("GPT-based"), _general_compound("AI")
+    (True, False, False)
+    """
+    parts = token.split("-")
+    return len(parts) > 1 and all(p.casefold() in _GENERAL or p.islower() for p in parts)
+
+
 def _is_strong(token: str, cjk: bool = False) -> bool:
     """Digits, a capital after the first letter (two capitals, camel case), a parameter
     name (Top-k); in a ja/zh summary also a capitalised hyphenated token, which English
@@ -94,6 +104,8 @@ def extract_names(summary: str, *, cjk: bool) -> list[Name]:
             continue
         if token.replace(".", "").casefold() in _GENERAL or _CALENDAR.fullmatch(token):
             continue
+        if _general_compound(token):
+            continue  # AI-based, COVID-related: a general abbreviation with ordinary words
         strong = _is_strong(token, cjk)
         if not cjk and not strong:
             if not token[0].isupper() or token.lower() in _COMMON:

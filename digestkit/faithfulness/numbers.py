@@ -166,13 +166,21 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
 
 
 def _is_list_marker(text: str, m: re.Match[str]) -> bool:
-    """``(2)`` in "(1) ... (2) ..." numbers a list item; it is not a quantity."""
-    return (
-        m.start() > 0
-        and text[m.start() - 1] == "("
-        and text[m.end() : m.end() + 1] == ")"
-        and len(m.group()) == 1
-    )
+    """Not a quantity: ``(2)`` in "(1) ... (2) ...", ``9)`` or ``9.`` opening a line (a
+    list item), and digits glued to a letter the number pattern did not take as a unit
+    or scale (``4Q 2020``, ``3D``, ``2nd``: part of a word).
+
+    >>> [q.text for q in extract_quantities("(2) ok\\n9) The 4Q result: 3D scenes, 2nd, 5 GPUs")]
+    ['5']
+    """
+    start, end = m.start(), m.end()
+    after = text[end : end + 1]
+    if after.isascii() and after.isalpha():
+        return True
+    if len(m.group()) == 1 and start > 0 and text[start - 1] == "(" and after == ")":
+        return True
+    line_start = start == 0 or text[start - 1] == "\n"
+    return line_start and m.group("num").isdigit() and text[end : end + 2] in (") ", ". ")
 
 
 def _forms(q: Quantity) -> set[float]:
