@@ -3,18 +3,18 @@
 The cheapest way to make a summary wrong is one word: "improves" for "degrades", "can" for
 "cannot", "labeled" for "unlabeled". Such edits keep every name and number, so this module
 looks at what they change. An English summary sentence is aligned to the source sentence
-it shares most content words with, then:
+it shares most content words with (looked up in the source's index), then:
 
-* ``antonym``: the summary uses a word whose opposite the aligned source sentence uses (a
-  lexicon pair, or an affix opposite such as ``known``/``unknown``), or that stands among
-  the same neighbours in another source sentence, and no synonym of it;
-* ``negation``: the summary negates a predicate the source asserts, or asserts one the
-  source negates;
-* ``unsupported``: content words the source never uses, pairs of content words it never
-  puts together, each weighted lightly since summaries paraphrase; and sentences made
-  mostly of such words (untraceable content), weighted more.
+* ``antonym``: the summary uses an affix opposite of a word of the aligned sentence
+  (``known``/``unknown``, pre-/post-: strong, it flags), or a word-list opposite (hand list
+  plus WordNet) in the same grammatical slot next to a shared word (review);
+* ``negation``: the summary negates a word the aligned sentence asserts (and the source
+  negates nowhere), or asserts one it negates (review);
+* ``unsupported``: a sentence most of whose content words the source never uses, in any
+  form (review; measured per sentence, since a per-word penalty punished the rewording
+  faithful summaries do).
 
-Japanese and Chinese sentences go to :mod:`.claims_cjk`.
+Japanese and Chinese sentences (split at 。！？ and at ；) go to :mod:`.claims_cjk`.
 """
 
 from __future__ import annotations
