@@ -63,11 +63,14 @@ def _direction(text: str, offset: int, src: Source) -> list[Finding]:
     if not mine:
         return []
     related = _aligned(text, src) or list(src.sentences)
-    theirs = set().union(*(_concepts(s.text, cjk=False) for s in related))
+    each = [_concepts(s.text, cjk=False) for s in related]
+    theirs = set().union(*each)
     out = []
     for concept in sorted(mine):
         opposites = CONCEPT_OPPOSITE[concept]
         clash = sorted(opposites & theirs)
+        if not all(opposites & c for c in each):
+            continue  # one of the sentences it may restate does not say the opposite
         mixed = _PRIMARY_OPPOSITE[concept] in mine  # "faster but less accurate": a contrast
         if clash and concept not in theirs and not mixed:
             detail = f"says {concept} where the source says {clash[0]}"
@@ -109,12 +112,17 @@ def _negation(text: str, offset: int, src: Source, lang: str) -> list[Finding]:
         return []
     mine = anchors_of(text)
     related = _aligned(text, src) or src.with_anchors(mine)
-    if not related or any(s.negated for s in related):
-        return []
+    if not related or any(s.negated or _NEGATIVE_AFFIX.search(s.text) for s in related):
+        return []  # "uncorrelated" is a negation a translation renders as 相関しない
     span = (offset + m.start(), offset + m.end())
     detail = f"negates what the source says: {related[0].text[:100]!r}"
     # "Without X" (无需 X) often renders "instead of" or "directly": weaker evidence.
     return [Finding("negation", span, m.group(), detail, 0.6 if without else 1.2)]
+
+
+_NEGATIVE_AFFIX = re.compile(
+    r"\b(?:un(?!der|til|it|iq|iv|if|ion|less)|non-?)[a-z]{4,}", re.I
+)  # uncorrelated, unstable, non-trivial; not under, until, unit, unique, universal, unless
 
 
 def _untraceable(text: str, offset: int) -> list[Finding]:

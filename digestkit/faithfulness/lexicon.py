@@ -223,7 +223,10 @@ CONCEPTS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
         _words("向上 増加 改善 上昇 高速化 高め 提升 提高 增加 加速 增强 上升"),
     ),
     "down": (
-        _stems("decrease degrade worsen lower drop decline deteriorate slower impair harm hurt"),
+        _stems(
+            "decrease degrade worsen lower drop decline deteriorate slower impair harm hurt "
+            "reduce reduction detrimental"
+        ),
         _words(
             "低下 悪化 劣化 減少 下降 降低 减少 恶化 减慢 损害 損な 低速 減速 减速 变慢 遅く 喪失 失う 丧失"
         ),
