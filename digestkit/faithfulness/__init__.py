@@ -189,7 +189,10 @@ def score_faithfulness(
     if not isinstance(source, str):
         places = paper_places(source if isinstance(source, FullText) else _fulltext(source))
         source = places.text
-    detected = _language(summary)
+    hint = lang.split("-")[0].lower() if lang else None
+    # Latin text claimed as English is taken as English (see _latin_as_claimed): no
+    # statistical detector needed, which is most of the English pairs' time.
+    detected = "en" if hint == "en" and _latin_as_claimed(summary, hint) else _language(summary)
     claimed = (lang or detected).split("-")[0].lower()
     cjk = claimed in ("ja", "zh")
     strong: list[Issue] = []
