@@ -59,6 +59,7 @@ __all__ = [
     "Places",
     "check_summary",
     "metadata_of",
+    "reader_marker",
     "paper_places",
     "score_faithfulness",
     "token_overlap_baseline",
@@ -253,6 +254,28 @@ def check_summary(
     return score_faithfulness(source, summary_text, lang=lang)
 
 
+def reader_marker(result: FaithfulnessResult) -> str:
+    """A short note a reader can see beside a summary: what the offline check found.
+
+    >>> src = "SLA2 reaches 97% sparsity and an 18.6x speedup."
+    >>> reader_marker(check_summary("SLA2 reaches 97% sparsity.", src, lang="en"))
+    'numbers checked'
+    >>> reader_marker(check_summary("SLA2 reaches 95% sparsity and a 12x speedup.", src, lang="en"))
+    '2 numbers not found in the paper'
+    """
+    counts = {k: sum(i.type == k for i in result.issues) for k in ("number", "name")}
+    parts = [
+        f"{n} {kind}{'s' if n > 1 else ''} not found in the paper"
+        for kind, n in counts.items()
+        if n
+    ]
+    if parts:
+        return "; ".join(parts)
+    if result.issues:
+        return "flagged: " + ", ".join(sorted({i.type for i in result.issues}))
+    return "numbers checked" if not result.review else "numbers checked; some claims to review"
+
+
 def metadata_of(result: FaithfulnessResult, *, hold: bool = False) -> tuple[tuple[str, str], ...]:
     """Entry metadata for a checked summary: ``faithfulness.flagged`` ("true"/"false"),
     ``faithfulness.issues`` and ``faithfulness.review`` (JSON lists of short strings),
@@ -270,6 +293,7 @@ def metadata_of(result: FaithfulnessResult, *, hold: bool = False) -> tuple[tupl
 
     meta = [
         ("faithfulness.flagged", "true" if result.flagged else "false"),
+        ("faithfulness.marker", reader_marker(result)),
         ("faithfulness.issues", short(result.issues)),
         ("faithfulness.review", short(result.review)),
         ("faithfulness.score", f"{result.score:.3f}"),

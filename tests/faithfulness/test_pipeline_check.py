@@ -39,6 +39,7 @@ def test_mark_is_the_default_and_puts_the_result_in_the_metadata(tmp_path: Path)
     assert entry.meta("faithfulness.flagged") == "false"  # the offline backend quotes the abstract
     assert json.loads(entry.meta("faithfulness.issues") or "x") == []
     assert json.loads(entry.meta("faithfulness.review") or "x") == []
+    assert entry.meta("faithfulness.marker") == "numbers checked"  # what a reader may be shown
 
 
 def test_off_leaves_the_metadata_alone(tmp_path: Path) -> None:
@@ -55,6 +56,7 @@ def test_check_summary_and_hold() -> None:
     meta = dict(metadata_of(result, hold=True))
     assert meta["faithfulness.flagged"] == "true" and meta["faithfulness.status"] == "held"
     assert json.loads(meta["faithfulness.issues"]) == ["number: 95%"]
+    assert meta["faithfulness.marker"] == "1 number not found in the paper"
     ok = dict(
         metadata_of(check_summary("SLA2 reaches 97% sparsity.", ABSTRACT, lang="en"), hold=True)
     )
