@@ -35,8 +35,55 @@ EXIT_CODES_HELP = (
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``digestkit faithfulness`` to ``app``."""
+    """Add ``digestkit faithfulness`` and ``digestkit review`` to ``app``."""
     app.command(name="faithfulness", epilog=EXIT_CODES_HELP)(faithfulness)
+    app.command(name="review", epilog=REVIEW_EXIT_CODES)(review)
+
+
+REVIEW_EXIT_CODES = (
+    "Exit codes: 0 nothing held (after the decisions given); 1 summaries still held; "
+    "3 bad digest file or a key that is not held."
+)
+
+
+def review(
+    digest_file: Annotated[
+        Path, typer.Argument(help="A digest JSON (digestkit summarize output).", show_default=False)
+    ],
+    approve: Annotated[
+        list[str] | None, typer.Option("--approve", help="Publish this held summary (arXiv id).")
+    ] = None,
+    reject: Annotated[
+        list[str] | None, typer.Option("--reject", help="Drop this held summary (arXiv id).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here (default: in place).")
+    ] = None,
+) -> None:
+    """List summaries held by [summarize] faithfulness = "hold"; approve or reject them.
+
+    \b
+    digestkit review today.ja.json
+    digestkit review today.ja.json --approve 2602.12675 --reject 2602.04096
+    """
+    from digestkit.digest.model import Digest
+    from digestkit.faithfulness.review import decide, held
+
+    digest = Digest.from_json(_read(digest_file), path=str(digest_file))
+    if approve or reject:
+        try:
+            digest = decide(digest, approve=approve or (), reject=reject or ())
+        except InputError as err:
+            raise InputError(err.message, path=str(digest_file)) from None
+        from digestkit.fileio import write_atomic
+
+        write_atomic(output or digest_file, digest.to_json() + "\n", backup="first")
+    waiting = held(digest)
+    for e in waiting:
+        marker = e.meta("faithfulness.marker") or ""
+        typer.echo(f"{e.arxiv_id}\t{e.title[:60]}\t{marker}\t{e.meta('faithfulness.issues')}")
+    typer.echo(f"{len(waiting)} summaries held for review", err=True)
+    raise typer.Exit(1 if waiting else 0)
 
 
 def faithfulness(

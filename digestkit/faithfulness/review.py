@@ -1,0 +1,53 @@
+"""The ``hold`` queue: summaries the offline check flagged, kept back until a person decides.
+
+With ``[summarize] faithfulness = "hold"`` a flagged summary's entry gets
+``faithfulness.status = "held"``. A person lists them and approves (the summary may be
+published) or rejects them (the summary is removed; the entry stays, without one). Pure
+functions on a :class:`~digestkit.digest.model.Digest`; ``digestkit review`` is the CLI.
+Publishing pages should skip entries whose status is ``held``.
+
+>>> from digestkit.digest.model import Digest, Entry
+>>> d = Digest(title="t", entries=(Entry(arxiv_id="1", title="A",
+...            metadata=(("faithfulness.status", "held"),)),))
+>>> [e.arxiv_id for e in held(d)]
+['1']
+>>> held(decide(d, approve=["1"])), decide(d, approve=["1"]).entries[0].meta("faithfulness.status")
+([], 'approved')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+from digestkit.digest.model import Digest, Entry
+from digestkit.errors import InputError
+
+__all__ = ["decide", "held"]
+
+STATUS = "faithfulness.status"
+
+
+def held(digest: Digest) -> list[Entry]:
+    """The entries waiting for a decision."""
+    return [e for e in digest.entries if e.meta(STATUS) == "held"]
+
+
+def decide(digest: Digest, *, approve: Iterable[str] = (), reject: Iterable[str] = ()) -> Digest:
+    """``approve``/``reject`` held entries by key (arXiv id); an unknown or not-held key is
+    an :class:`InputError`, so a typo never passes silently."""
+    verdicts = {k: "approved" for k in approve} | {k: "rejected" for k in reject}
+    waiting = {e.key for e in held(digest)} | {e.arxiv_id for e in held(digest)}
+    unknown = sorted(k for k in verdicts if k not in waiting)
+    if unknown:
+        raise InputError(f"not held for review: {', '.join(unknown)}")
+    entries = []
+    for e in digest.entries:
+        verdict = verdicts.get(e.key) or verdicts.get(e.arxiv_id)
+        if verdict is None or e.meta(STATUS) != "held":
+            entries.append(e)
+            continue
+        meta = tuple((k, v) for k, v in e.metadata if k != STATUS) + ((STATUS, verdict),)
+        summary = e.summary if verdict == "approved" else None
+        entries.append(dataclasses.replace(e, metadata=meta, summary=summary))
+    return digest.replace(entries=tuple(entries))
