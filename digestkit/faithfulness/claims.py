@@ -166,6 +166,24 @@ def _with_opposite(word: str, s: str, src: Source) -> list[Sentence]:
     return [src.sentences[i] for i in sorted(ids)]
 
 
+# Words that carry no claim of the source's: function words the stop list lacks, and the
+# words a summary uses to frame its source ("the document discusses", "the speakers agree").
+# Counting them as untraceable content punished every summary of a meeting or a chat.
+_FRAMING_WORDS = """his her hers him himself herself itself themselves ourselves my mine your yours
+    between after before during because since until while though although once others
+    other including includes included not without within among upon whether either
+    document documents text transcript conversation conversations discussion discussions
+    article articles paper papers speaker speakers host hosts author authors writer
+    participants participant summary title episode email meeting call chat dialogue
+    discuss discusses discussed discussing mention mentions mentioned mentioning describe
+    describes described describing talk talks talked talking explain explains explained
+    explaining express expresses expressed state states stated note notes noted noting
+    ask asks asked asking say says said suggest suggests suggested agree agrees agreed
+    highlight highlights highlighted emphasize emphasizes emphasized share shares shared
+    provide provides provided overall"""
+FRAMING = frozenset(_FRAMING_WORDS.split())
+
+
 def _support(tokens: list[_Token], src: Source) -> tuple[int, int]:
     """How many content words of a sentence the source supports, out of how many: a word
     is supported when the source uses it or another form of it (algebra/algebraic)."""
@@ -183,6 +201,7 @@ def _untraceable(
     claim from elsewhere). Measured per sentence as *support*, not per new word: a faithful
     paraphrase rewords many words but keeps most of its content traceable, while a penalty
     per new word punished exactly the rewording faithful summaries do. Never flags alone."""
+    tokens = [t for t in tokens if t[1] not in FRAMING]
     supported, total = _support(tokens, src)
     novel = total if unaligned else total - supported
     if novel >= UNTRACEABLE_MIN_WORDS and novel >= 0.5 * total:
