@@ -61,3 +61,13 @@ def test_check_summary_and_hold() -> None:
         metadata_of(check_summary("SLA2 reaches 97% sparsity.", ABSTRACT, lang="en"), hold=True)
     )
     assert "faithfulness.status" not in ok
+
+
+@pytest.mark.parametrize("fmt", ["md-bot", "md-survey"])
+def test_rendered_pages_do_not_print_the_check_bookkeeping(tmp_path: Path, fmt: str) -> None:
+    from digestkit.digest.render import render
+
+    entry = _run(tmp_path, "mark")
+    assert entry.meta("faithfulness.flagged") == "false"
+    page = render(Digest(title="t", entries=(entry,)), fmt)
+    assert "faithfulness." not in page and "SLA2" in page

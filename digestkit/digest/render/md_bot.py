@@ -48,7 +48,7 @@ def _fields(e: Entry) -> list[str]:
         ("Score", "" if e.score is None else repr(e.score)),
         ("Type", e.announce_type or ""),
         ("ArXiv ID", ident),
-        *e.metadata,
+        *((k, v) for k, v in e.metadata if not k.startswith("faithfulness.")),  # check results
     ]
     return [f"**{k}**: {escape_inline(v)}  " for k, v in rows if v]
 
