@@ -117,13 +117,18 @@ def _parse_rate(fixtures: Path, budget: float) -> Rate:
 
 def _faithfulness_rate(fixtures: Path, budget: float, quick: bool) -> Rate:
     from digestkit.evaluation.faithfulness import load_pairs
-    from digestkit.faithfulness import score_faithfulness, token_overlap_baseline
+    from digestkit.faithfulness import clear_caches, score_faithfulness, token_overlap_baseline
 
     pairs = load_pairs(fixtures / "faithfulness")
     if quick:
         pairs = pairs[:40]
-    ours = best_time(lambda: [score_faithfulness(p.source, p.summary, lang=p.lang) for p in pairs],
-                     min_total=budget, max_reps=3)  # fmt: skip
+
+    def ours_once() -> None:
+        clear_caches()  # distinct pairs, each paid for once: no cache hits from a previous rep
+        for p in pairs:
+            score_faithfulness(p.source, p.summary, lang=p.lang)
+
+    ours = best_time(ours_once, min_total=budget, max_reps=3)
     theirs = best_time(
         lambda: [token_overlap_baseline(p.source, p.summary) for p in pairs],
         min_total=budget,

@@ -58,6 +58,7 @@ __all__ = [
     "Judge",
     "Places",
     "check_summary",
+    "clear_caches",
     "metadata_of",
     "reader_marker",
     "paper_places",
@@ -239,6 +240,17 @@ def score_faithfulness(
         checked=checked,
         judged=judged,
     )
+
+
+def clear_caches() -> None:
+    """Forget every per-text cache (folded texts, parsed sources and papers, numbers, names,
+    detected languages), keeping the word-level ones (stems, affix opposites). Why: a speed
+    measurement must pay for each pair once, not time cache hits on pairs seen before."""
+    from digestkit.faithfulness import _source, _text, claims_cjk, names, numbers
+
+    for fn in (_language, paper_places, _text.fold, _source.parse_source, names._source_names,
+               numbers.extract_quantities, numbers._source_numbers, claims_cjk._concepts):  # fmt: skip
+        fn.cache_clear()
 
 
 def check_summary(

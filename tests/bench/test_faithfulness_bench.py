@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 
 import digestkit.faithfulness as F
-from digestkit.faithfulness import _source, _text, claims_cjk, names, numbers
 from tests.conftest import FIXTURES
 
 HERE = FIXTURES / "faithfulness"
@@ -45,9 +44,7 @@ F.score_faithfulness("x", "Dies ist ein kurzer deutscher Satz.", lang="en")  # l
 
 
 def _clear() -> None:
-    for fn in (F._language, _text.fold, _source.parse_source, names._source_names,
-               numbers.extract_quantities, numbers._source_numbers, claims_cjk._concepts):  # fmt: skip
-        fn.cache_clear()
+    F.clear_caches()
 
 
 CPU: list[float] = []  # process time of each round: the machine is shared, wall time is not
