@@ -45,7 +45,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Protocol
 
-from digestkit.faithfulness.claims import check_claims
+from digestkit.faithfulness.claims import check_claims, claim_sources
 from digestkit.faithfulness.names import extract_names, locate_name, unsupported_names
 from digestkit.faithfulness.numbers import extract_quantities, locate, unsupported_quantities
 from digestkit.fulltext.model import FullText
@@ -360,7 +360,8 @@ def _placed(issue: Issue) -> Issue:
 
 
 def _checked(summary: str, source: str, places: Places, cjk: bool) -> tuple[str, ...]:
-    """``"<number or name> — <where the paper says it>"`` for each one in the summary."""
+    """``"<number or name> — <where the paper says it>"`` for each one in the summary, then
+    ``"«claim» — <where the sentence it restates is>"`` for each sentence."""
     out = []
     for q in extract_quantities(summary):
         ok, at = locate(q, source)
@@ -369,6 +370,9 @@ def _checked(summary: str, source: str, places: Places, cjk: bool) -> tuple[str,
     for n in extract_names(summary, cjk=cjk):
         at = locate_name(n.folded or n.text, source)
         out.append(f"{n.text} — {places.where(at) if at is not None else 'none'}")
+    for text, at in claim_sources(summary, source, lang="ja" if cjk else "en"):
+        short = text if len(text) <= 40 else text[:39] + "…"
+        out.append(f"«{short}» — {places.where(at) if at is not None else 'none'}")
     return tuple(out)
 
 

@@ -31,7 +31,7 @@ from digestkit.faithfulness._source import (
     parse_source,
 )
 from digestkit.faithfulness._text import clauses, stem
-from digestkit.faithfulness.claims_cjk import check_cjk_sentence
+from digestkit.faithfulness.claims_cjk import aligned_cjk, check_cjk_sentence
 from digestkit.faithfulness.lexicon import (
     EN_NEGATOR,
     OPPOSITES,
@@ -41,7 +41,7 @@ from digestkit.faithfulness.lexicon import (
     strong_opposite_forms,
 )
 
-__all__ = ["Finding", "check_claims", "is_absence_remark"]
+__all__ = ["Finding", "check_claims", "claim_sources", "is_absence_remark"]
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 UNTRACEABLE_WEIGHT = 0.6  # a sentence mostly made of words the source never uses
@@ -155,6 +155,32 @@ def _english(
             if clash:
                 out.append(clash)
                 break
+    return out
+
+
+def claim_sources(summary: str, source: str, *, lang: str) -> list[tuple[str, int | None]]:
+    """For each claim (sentence or clause) of ``summary``, the offset in ``source`` of the
+    sentence it restates (``None`` when none shares enough with it): where a reader can
+    check it.
+
+    >>> claim_sources("It is fast. It uses GPUs.", "X uses GPUs. X is fast on TPUs.", lang="en")
+    [('It is fast.', 13), ('It uses GPUs.', 0)]
+    """
+    src = parse_source(source)
+    out: list[tuple[str, int | None]] = []
+    for a, b in clauses(summary):
+        text = summary[a:b]
+        if is_absence_remark(text):
+            continue
+        if lang in ("ja", "zh"):
+            found = aligned_cjk(text, src)
+            best = found[0] if found else None
+        else:
+            best = _align(frozenset(t[2] for t in _content_tokens(text)), src)
+        at = None
+        if best is not None:
+            at = next(src.starts[i] for i, s in enumerate(src.sentences) if s is best)
+        out.append((text, at))
     return out
 
 

@@ -24,7 +24,7 @@ from digestkit.faithfulness.lexicon import (
     ZH_NEGATOR,
 )
 
-__all__ = ["check_cjk_sentence"]
+__all__ = ["aligned_cjk", "check_cjk_sentence"]
 
 CJK_UNTRACEABLE_WEIGHT = 0.5
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
@@ -53,6 +53,11 @@ def _aligned(text: str, src: Source) -> list[Sentence]:
     scored = [(2 * len(s.anchors & anchors) + len(s.stems & terms), s) for s in ordered]
     best = max((score for score, _ in scored), default=0)
     return [s for score, s in scored if score == best] if best >= 2 else []
+
+
+def aligned_cjk(text: str, src: Source) -> list[Sentence]:
+    """The source sentences a Japanese/Chinese sentence restates (see :func:`_aligned`)."""
+    return _aligned(text, src)
 
 
 def _direction(text: str, offset: int, src: Source) -> list[Finding]:

@@ -32,6 +32,7 @@ def test_support_is_found_in_the_body_and_cited() -> None:
     assert "18.6倍 — 4.2 Results, Table 3" in result.checked
     assert "97% — 4.2 Results" in result.checked
     assert "SLA2 — Abstract" in result.checked
+    assert result.checked[-1].endswith("» — 4.2 Results")  # the claim, and where to check it
 
 
 def test_what_the_paper_lacks_is_flagged_with_where_none() -> None:
@@ -86,7 +87,11 @@ def test_cli_reads_a_fulltext_path(tmp_path: Path, capsys: pytest.CaptureFixture
     pairs.write_text("".join(json.dumps(x) + "\n" for x in lines), "utf-8")
     assert main(["faithfulness", str(pairs), "-q"]) == EXIT_FINDINGS
     rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
-    assert rows[0]["checked"] == ["18.6x — 4.2 Results, Table 3", "SLA2 — Abstract"]
+    assert rows[0]["checked"] == [
+        "18.6x — 4.2 Results, Table 3",
+        "SLA2 — Abstract",
+        "«SLA2 reaches an 18.6x speedup.» — 4.2 Results",  # the sentence it shares most with
+    ]
     assert rows[1]["flagged"] and rows[1]["issues"][0]["where"] == "none"
     pairs.write_text(json.dumps(lines[0]) + "\n", "utf-8")
     assert main(["faithfulness", str(pairs), "-q"]) == EXIT_OK
