@@ -3,8 +3,8 @@
 With ``[summarize] faithfulness = "hold"`` a flagged summary's entry gets
 ``faithfulness.status = "held"``. A person lists them and approves (the summary may be
 published) or rejects them (the summary is removed; the entry stays, without one). Pure
-functions on a :class:`~digestkit.digest.model.Digest`; ``digestkit review`` is the CLI.
-Publishing pages should skip entries whose status is ``held``.
+functions on a :class:`~digestkit.digest.model.Digest`; ``digestkit review`` is the CLI;
+:func:`publishable` is what ``digestkit digest`` shows readers (no held summary).
 
 >>> from digestkit.digest.model import Digest, Entry
 >>> d = Digest(title="t", entries=(Entry(arxiv_id="1", title="A",
@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from digestkit.digest.model import Digest, Entry
 from digestkit.errors import InputError
 
-__all__ = ["decide", "held"]
+__all__ = ["decide", "held", "publishable"]
 
 STATUS = "faithfulness.status"
 
@@ -51,3 +51,20 @@ def decide(digest: Digest, *, approve: Iterable[str] = (), reject: Iterable[str]
         summary = e.summary if verdict == "approved" else None
         entries.append(dataclasses.replace(e, metadata=meta, summary=summary))
     return digest.replace(entries=tuple(entries))
+
+
+def publishable(digest: Digest) -> Digest:
+    """What readers may see: a held summary is left out (its paper stays listed, as when a
+    summary failed) until a person approves it.
+
+    >>> from digestkit.digest.model import Entry, Summary
+    >>> e = Entry(arxiv_id="1", title="A", summary=Summary(raw="x"),
+    ...           metadata=(("faithfulness.status", "held"),))
+    >>> publishable(Digest(entries=(e,))).entries[0].summary is None
+    True
+    """
+    entries = tuple(
+        dataclasses.replace(e, summary=None) if e.meta(STATUS) == "held" else e
+        for e in digest.entries
+    )
+    return digest.replace(entries=entries)

@@ -60,3 +60,14 @@ def test_a_key_that_is_not_held_is_an_error(
     err = capsys.readouterr().err
     assert str(digest_file) in err and "2602.00002" in err and "Traceback" not in err
     assert digest_file.read_bytes() == before
+
+
+def test_held_summaries_stay_off_the_published_pages(digest_file: Path) -> None:
+    from digestkit.sources.pipeline import for_readers
+
+    shown = for_readers(Digest.from_json(digest_file.read_text("utf-8")))
+    with_summary = {e.arxiv_id: e.summary is not None for e in shown.entries}
+    assert with_summary == {"2602.00001": False, "2602.00002": True, "2602.00003": False}
+    main(["review", str(digest_file), "--approve", "2602.00001"])
+    shown = for_readers(Digest.from_json(digest_file.read_text("utf-8")))
+    assert shown.entries[0].summary is not None  # approved: published
