@@ -89,6 +89,7 @@ class PaperResult:
     cost: float = 0.0
     usage: Usage = field(default_factory=Usage)
     warning: str = ""
+    faithfulness: tuple[tuple[str, str], ...] = ()  # metadata from the offline check
     material: Material | None = field(default=None, compare=False, repr=False)
 
 
@@ -155,9 +156,11 @@ class _Paper:
         template: Template,
         keep_language: bool,
         source: PaperSource | None = None,
+        faithfulness: str = "mark",
     ) -> None:
         self.router, self.template, self.keep_language = router, template, keep_language
         self.source = source or PaperSource("abstract")
+        self.faithfulness = faithfulness  # [summarize] faithfulness: off | mark | hold
         self.bought: set[str] = set()  # answered by this run's batch: "done", not "cached"
 
     def prompt(self, entry: Entry, material: Material | None = None) -> tuple[Prompt, Material]:
@@ -235,9 +238,26 @@ class _Paper:
         if check.language != self.template.language:  # kept with on_language_mismatch = "keep"
             warning = f"summary is in {check.language}, template {self.template.id} wants "
             warning += self.template.language
+        marks = self.check_faithfulness(summary, entry, material)
         return PaperResult(
-            index, entry.key, status, summary, "", c.backend, c.cost, usage, warning, material
-        )
+            index, entry.key, status, summary, "", c.backend, c.cost, usage, warning,
+            faithfulness=marks, material=material,
+        )  # fmt: skip
+
+    def check_faithfulness(
+        self, summary: Summary, entry: Entry, material: Material | None = None
+    ) -> tuple[tuple[str, str], ...]:
+        """Score the accepted summary, offline, against the text it was written from: the
+        full text when it was written from one (support is found anywhere in the paper),
+        else the abstract."""
+        if self.faithfulness == "off":
+            return ()
+        from digestkit.faithfulness import check_summary, metadata_of
+
+        text = "\n\n".join(body for _, body in summary.sections) or summary.raw
+        source = material.fulltext if material and material.fulltext else source_text(entry)
+        result = check_summary(text, source, lang=summary.language)
+        return metadata_of(result, hold=self.faithfulness == "hold")
 
 
 def _apply(entry: Entry, result: PaperResult) -> Entry:
@@ -253,7 +273,8 @@ def _apply(entry: Entry, result: PaperResult) -> Entry:
         return dataclasses.replace(entry, metadata=(*meta, ("summary_error", result.error)))
     if result.summary is None:
         return entry
-    return dataclasses.replace(entry, summary=result.summary, metadata=meta)
+    meta = tuple((k, v) for k, v in meta if not k.startswith("faithfulness."))
+    return dataclasses.replace(entry, summary=result.summary, metadata=meta + result.faithfulness)
 
 
 def _finish(digest: Digest, entries: list[Entry], run: SummaryRun) -> Digest:
@@ -428,7 +449,13 @@ def _run(
     poll: Callable[[], None] | None,
 ) -> SummaryRun:
     settings = router.settings
-    worker = _Paper(router, tpl, settings.summarize.on_language_mismatch == "keep", papers)
+    worker = _Paper(
+        router,
+        tpl,
+        settings.summarize.on_language_mismatch == "keep",
+        papers,
+        settings.summarize.faithfulness,
+    )
     entries = list(digest.entries)
     results: list[PaperResult] = []
     todo = []

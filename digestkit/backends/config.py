@@ -197,6 +197,9 @@ class SummarizeConfig:
     cannot be had fails), "auto" (the full text when it can be had, else the abstract, and
     the summary says so) or "abstract". max_fulltext_tokens (0 = the route's context
     window): fit a full text into fewer tokens, to bound the cost per paper.
+    faithfulness ("mark"): check each accepted summary against the text it was written from,
+    offline ("off" | "mark": findings in the entry's metadata | "hold": flagged ones are also
+    held back from published pages until `digestkit review` approves them).
     """
 
     template: str = "en-tldr"
@@ -211,6 +214,7 @@ class SummarizeConfig:
     max_source_chars: int = 60000
     source: str = ""
     max_fulltext_tokens: int = 0
+    faithfulness: str = "mark"
 
 
 SUMMARY_SOURCES = ("", "fulltext", "auto", "abstract")
@@ -355,11 +359,14 @@ def _summarize(data: Any, path: str | None) -> SummarizeConfig:
         max_source_chars=s.integer("max_source_chars", d.max_source_chars, minimum=100),
         source=s.get("source", str, d.source),
         max_fulltext_tokens=s.integer("max_fulltext_tokens", d.max_fulltext_tokens),
+        faithfulness=s.get("faithfulness", str, d.faithfulness),
     )
     if cfg.on_language_mismatch not in ("fail", "keep"):
         raise s.error("on_language_mismatch", "must be 'fail' or 'keep'")
     if cfg.source not in SUMMARY_SOURCES:
         raise s.error("source", "must be 'fulltext', 'auto' or 'abstract'")
+    if cfg.faithfulness not in ("off", "mark", "hold"):
+        raise s.error("faithfulness", "must be 'off', 'mark' or 'hold'")
     from digestkit.templates import list_templates
 
     if cfg.template.partition("@")[0] not in list_templates():

@@ -58,6 +58,13 @@ def evaluate(
         ),
     ] = False,
     plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Draw the PNG charts.")] = True,
+    judge: Annotated[
+        str | None,
+        typer.Option(
+            "--judge",
+            help="Also measure the faithfulness LLM judge through this route (cached; costs money).",
+        ),
+    ] = None,
 ) -> None:
     """Score repair, parsing, faithfulness, end-to-end summaries and throughput against the fixtures."""
     from rich.console import Console
@@ -83,7 +90,7 @@ def evaluate(
     if quick:  # the gates are set for the full workloads; a smaller sample is only reported
         limits = [dataclasses.replace(t, gate=False) for t in limits]
     run = run_eval(
-        Context(fixtures=fixtures, out=out, route=route, quick=quick),
+        Context(fixtures=fixtures, out=out, route=route, quick=quick, judge=judge),
         only=chosen or None,
         thresholds=limits,
     )

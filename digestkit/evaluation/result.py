@@ -30,6 +30,7 @@ class Context:
     out: Path
     route: str | None = None
     quick: bool = False
+    judge: str | None = None  # a route for the faithfulness judge (None = no judge, offline)
 
 
 @dataclass(frozen=True)

@@ -166,6 +166,7 @@ def _parse_rate(fixtures: Path, budget: float) -> Rate:
 
 def _faithfulness_rate(fixtures: Path, budget: float, quick: bool) -> Rate:
     from digestkit.evaluation.faithfulness import load_pairs
+    from digestkit.faithfulness import clear_caches as clear_faithfulness_caches
     from digestkit.faithfulness import score_faithfulness, token_overlap_baseline
 
     pairs = load_pairs(fixtures / "faithfulness")
@@ -174,6 +175,7 @@ def _faithfulness_rate(fixtures: Path, budget: float, quick: bool) -> Rate:
 
     def distinct() -> None:  # every round pays for every source, as a fresh run would
         clear_caches("digestkit.faithfulness")
+        clear_faithfulness_caches()  # its source indexes too, not only functools caches
         for p in pairs:
             score_faithfulness(p.source, p.summary, lang=p.lang)
 

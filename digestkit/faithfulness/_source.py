@@ -8,11 +8,17 @@ what a check reports; :mod:`digestkit.faithfulness` turns findings into issues.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from digestkit.faithfulness._text import fold, latin_tokens, sentences, stem, words
-from digestkit.faithfulness.lexicon import EN_NEGATOR, STOPWORDS
+from digestkit.faithfulness.lexicon import (
+    EN_NEGATOR,
+    EN_WITHOUT,
+    OPPOSITES,
+    STOPWORDS,
+    opposite_forms,
+)
 
 __all__ = [
     "CONTRAST",
@@ -28,7 +34,6 @@ __all__ = [
 ]
 
 SCOPE = 4  # content words after a negator that it governs
-PAIR_WINDOW = 4  # two content words count as "together" within this many content words
 # A sentence about prior work: it opens with a contrast or names earlier methods as subject
 # ("However, ...", "Previous methods ...", "these previous models ..."). "outperforms prior
 # work" is about this paper and does not count.
@@ -42,13 +47,17 @@ CONTRAST = re.compile(
 
 @dataclass(frozen=True)
 class Finding:
-    """One claim-level problem: ``type`` is antonym, direction, negation or unsupported."""
+    """One claim-level problem: ``type`` is antonym, direction, negation or unsupported.
+
+    ``strong`` marks identity evidence (an affix opposite of a word the aligned source
+    sentence uses: known/unknown, pre-/post-); everything else is weaker, for review."""
 
     type: str
     span: tuple[int, int]
     text: str
     detail: str
     weight: float
+    strong: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,9 +73,39 @@ class Sentence:
 
 @dataclass(frozen=True)
 class Source:
+    """The parsed source, indexed once so that a claim check looks up the few sentences
+    that share a word with it instead of scanning them all (full papers have thousands).
+
+    ``starts[i]`` is where sentence ``i`` begins in the source text; ``by_stem`` and
+    ``by_anchor`` map a content stem or an anchor to the sentences using it, ``by_word`` a
+    word; ``prefixes`` maps the first six letters of a stem to the stems starting so."""
+
     sentences: tuple[Sentence, ...]
     stems: frozenset[str]
-    pairs: frozenset[tuple[str, str]]
+    starts: tuple[int, ...] = ()
+    by_stem: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False)
+    by_word: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False)
+    by_anchor: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False)
+    prefixes: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    has_without: bool = False
+    negated: frozenset[str] = frozenset()  # every stem some source negation governs
+    # Words that have an opposite somewhere in the source (by stem list or by affix): a
+    # summary word in neither set cannot be an antonym of anything here, and is skipped.
+    opposable_stems: frozenset[str] = frozenset()
+    opposable_words: frozenset[str] = frozenset()
+
+    def with_stems(self, stems: frozenset[str]) -> list[Sentence]:
+        """The sentences using any of ``stems``, in document order."""
+        ids = sorted({i for s in stems for i in self.by_stem.get(s, ())})
+        return [self.sentences[i] for i in ids]
+
+    def with_words(self, words: frozenset[str]) -> list[Sentence]:
+        ids = sorted({i for w in words for i in self.by_word.get(w, ())})
+        return [self.sentences[i] for i in ids]
+
+    def with_anchors(self, anchors: frozenset[str]) -> list[Sentence]:
+        ids = sorted({i for a in anchors for i in self.by_anchor.get(a, ())})
+        return [self.sentences[i] for i in ids]
 
 
 def content(text: str) -> list[str]:
@@ -98,8 +137,8 @@ def negation_scopes(text: str) -> tuple[frozenset[str], ...]:
         if m.group().endswith("-free"):
             before = content(text[: m.start() + 1])
             scopes.append(frozenset(before[-1:]))
-        else:
-            scopes.append(frozenset(content(text[m.end() :])[:SCOPE]))
+        else:  # SCOPE content words rarely take more than 120 characters
+            scopes.append(frozenset(content(text[m.end() : m.end() + 160])[:SCOPE]))
     return tuple(scopes)
 
 
@@ -119,19 +158,35 @@ def content_tokens(text: str) -> list[tuple[str, str]]:
     return [(w, stem(w)) for w in words(text) if w not in STOPWORDS and len(w) > 2]
 
 
-def word_pairs(stems: list[str]) -> set[tuple[str, str]]:
-    return {
-        (a, b) for i, a in enumerate(stems) for b in stems[i + 1 : i + 1 + PAIR_WINDOW] if a != b
-    }
-
-
 @lru_cache(maxsize=256)
 def parse_source(source: str) -> Source:
-    sents = tuple(parse_sentence(source[a:b]) for a, b in sentences(source)) or (
-        parse_sentence(source),
+    spans = sentences(source) or [(0, len(source))]
+    sents = tuple(parse_sentence(source[a:b]) for a, b in spans)
+    by_stem: dict[str, list[int]] = {}
+    by_word: dict[str, list[int]] = {}
+    by_anchor: dict[str, list[int]] = {}
+    for i, sent in enumerate(sents):
+        for st in sent.stems:
+            by_stem.setdefault(st, []).append(i)
+        for w in sent.words:
+            by_word.setdefault(w, []).append(i)
+        for a in sent.anchors:
+            by_anchor.setdefault(a, []).append(i)
+    stems = frozenset(by_stem)
+    prefixes: dict[str, list[str]] = {}
+    for st in stems:
+        if len(st) >= 6:
+            prefixes.setdefault(st[:6], []).append(st)
+    return Source(
+        sents,
+        stems,
+        tuple(a for a, _ in spans),
+        {k: tuple(v) for k, v in by_stem.items()},
+        {k: tuple(v) for k, v in by_word.items()},
+        {k: tuple(v) for k, v in by_anchor.items()},
+        {k: tuple(v) for k, v in prefixes.items()},
+        bool(EN_WITHOUT.search(source)),
+        frozenset(st for sent in sents for scope in sent.negated for st in scope),
+        frozenset(o for st in stems for o in OPPOSITES.get(st, ())),
+        frozenset(f for w in by_word for f in opposite_forms(w)),
     )
-    pairs: set[tuple[str, str]] = set()
-    for s in sents:
-        seq = content(s.text)
-        pairs |= word_pairs(seq) | {(b, a) for a, b in word_pairs(seq)}
-    return Source(sents, frozenset().union(*(s.stems for s in sents)), frozenset(pairs))

@@ -10,6 +10,7 @@ ties to the source at all.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from digestkit.faithfulness._source import Finding, Sentence, Source, anchors_of
 from digestkit.faithfulness._text import stem, words
@@ -19,12 +20,11 @@ from digestkit.faithfulness.lexicon import (
     CJK_WITHOUT,
     CONCEPT_OPPOSITE,
     CONCEPTS,
-    EN_WITHOUT,
     JA_NEGATOR,
     ZH_NEGATOR,
 )
 
-__all__ = ["check_cjk_sentence"]
+__all__ = ["aligned_cjk", "check_cjk_sentence"]
 
 CJK_UNTRACEABLE_WEIGHT = 0.5
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
@@ -48,9 +48,16 @@ def _aligned(text: str, src: Source) -> list[Sentence]:
     """The source sentences a Japanese/Chinese sentence restates: most shared names and
     numbers (2 points each) and glossary terms (1 point each); at least 2 points, ties kept."""
     anchors, terms = anchors_of(text), cjk_terms(text)
-    scored = [(2 * len(s.anchors & anchors) + len(s.stems & terms), s) for s in src.sentences]
+    candidates = {id(s): s for s in (*src.with_anchors(anchors), *src.with_stems(terms))}
+    ordered = [s for s in src.sentences if id(s) in candidates] if candidates else []
+    scored = [(2 * len(s.anchors & anchors) + len(s.stems & terms), s) for s in ordered]
     best = max((score for score, _ in scored), default=0)
     return [s for score, s in scored if score == best] if best >= 2 else []
+
+
+def aligned_cjk(text: str, src: Source) -> list[Sentence]:
+    """The source sentences a Japanese/Chinese sentence restates (see :func:`_aligned`)."""
+    return _aligned(text, src)
 
 
 def _direction(text: str, offset: int, src: Source) -> list[Finding]:
@@ -61,11 +68,14 @@ def _direction(text: str, offset: int, src: Source) -> list[Finding]:
     if not mine:
         return []
     related = _aligned(text, src) or list(src.sentences)
-    theirs = set().union(*(_concepts(s.text, cjk=False) for s in related))
+    each = [_concepts(s.text, cjk=False) for s in related]
+    theirs = set().union(*each)
     out = []
     for concept in sorted(mine):
         opposites = CONCEPT_OPPOSITE[concept]
         clash = sorted(opposites & theirs)
+        if not all(opposites & c for c in each):
+            continue  # one of the sentences it may restate does not say the opposite
         mixed = _PRIMARY_OPPOSITE[concept] in mine  # "faster but less accurate": a contrast
         if clash and concept not in theirs and not mixed:
             detail = f"says {concept} where the source says {clash[0]}"
@@ -77,7 +87,8 @@ _PRIMARY_OPPOSITE = {"up": "down", "down": "up", "kept": "down", "better": "wors
                      "worse": "better", "stable": "unstable", "unstable": "stable"}  # fmt: skip
 
 
-def _concepts(text: str, cjk: bool) -> set[str]:
+@lru_cache(maxsize=65536)
+def _concepts(text: str, cjk: bool) -> frozenset[str]:
     stems = {stem(w) for w in words(text)}
     found = {name for name, (en, _) in CONCEPTS.items() if stems & en}
     if cjk:
@@ -86,7 +97,7 @@ def _concepts(text: str, cjk: bool) -> set[str]:
             if word in text:
                 found.add(name)
                 text = text.replace(word, "\0")
-    return found
+    return frozenset(found)
 
 
 _CJK_WORDS = [(name, w) for name, (_, cjk_words) in CONCEPTS.items() for w in cjk_words]
@@ -102,16 +113,21 @@ def _negation(text: str, offset: int, src: Source, lang: str) -> list[Finding]:
     if not m:
         return []
     without = bool(CJK_WITHOUT.fullmatch(m.group()))
-    if without and any(EN_WITHOUT.search(s.text) for s in src.sentences):
+    if without and src.has_without:
         return []
     mine = anchors_of(text)
-    related = _aligned(text, src) or [s for s in src.sentences if s.anchors & mine]
-    if not related or any(s.negated for s in related):
-        return []
+    related = _aligned(text, src) or src.with_anchors(mine)
+    if not related or any(s.negated or _NEGATIVE_AFFIX.search(s.text) for s in related):
+        return []  # "uncorrelated" is a negation a translation renders as 相関しない
     span = (offset + m.start(), offset + m.end())
     detail = f"negates what the source says: {related[0].text[:100]!r}"
     # "Without X" (无需 X) often renders "instead of" or "directly": weaker evidence.
     return [Finding("negation", span, m.group(), detail, 0.6 if without else 1.2)]
+
+
+_NEGATIVE_AFFIX = re.compile(
+    r"\b(?:un(?!der|til|it|iq|iv|if|ion|less)|non-?)[a-z]{4,}", re.I
+)  # uncorrelated, unstable, non-trivial; not under, until, unit, unique, universal, unless
 
 
 def _untraceable(text: str, offset: int) -> list[Finding]:

@@ -21,12 +21,14 @@ __all__ = [
     "EN_NEGATOR",
     "EN_WITHOUT",
     "JA_NEGATOR",
+    "HAND_OPPOSITES",
     "OPPOSITES",
     "SAME_SIDE",
     "STOPWORDS",
     "ZH_NEGATOR",
     "morphological_opposite",
     "opposite_forms",
+    "strong_opposite_forms",
 ]
 
 # One pair per line: words on the left are opposites of words on the right.
@@ -88,14 +90,77 @@ def _tables() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
     )
 
 
-OPPOSITES, SAME_SIDE = _tables()
-"""Stem -> stems of its opposites; stem -> stems on the same side (its near-synonyms)."""
+HAND_OPPOSITES, SAME_SIDE = _tables()
+"""Stem -> stems of its opposites (the hand list above); stem -> stems on the same side."""
+
+
+def wordnet_opposites() -> dict[str, frozenset[str]]:
+    """Stem -> stems of its WordNet direct antonyms (``wordnet_antonyms.tsv``, built
+    by :mod:`.build_wordnet` from Debian's ``wordnet-base``; WordNet 3.0 licence)."""
+    from pathlib import Path
+
+    table: dict[str, set[str]] = {}
+    path = Path(__file__).with_name("wordnet_antonyms.tsv")
+    for line in path.read_text("utf-8").splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        a, _pos, b = line.split("\t")
+        sa, sb = stem(a), stem(b)
+        if sa != sb:
+            table.setdefault(sa, set()).add(sb)
+            table.setdefault(sb, set()).add(sa)
+    return {k: frozenset(v) for k, v in table.items()}
+
+
+def _union(*tables: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    keys = set().union(*tables)
+    return {k: frozenset().union(*(t.get(k, frozenset()) for t in tables)) for k in keys}
+
+
+OPPOSITES = _union(HAND_OPPOSITES, wordnet_opposites())
+"""Stem -> stems of its opposites: the hand list and WordNet's direct antonyms together.
+Measured on SummEdits (8 domains, pairs where an antonym fires): hand list precision 0.93,
+WordNet 0.96, both 0.94 with the most swaps caught and the best mean AUROC (0.673 against
+0.667 and 0.669); see eval/faithfulness_report.md."""
 
 # Prefixes that turn a word into its opposite, and prefix pairs that oppose each other.
 _NEGATING = ("non-", "non", "un", "in", "im", "il", "ir", "dis", "de", "sub", "mis", "anti")
-_OPPOSED = (("pre", "post"), ("uni", "multi"), ("single", "multi"), ("over", "under"),
+_OPPOSED = (("pre", "post"), ("on", "off"), ("uni", "multi"), ("single", "multi"), ("over", "under"),
             ("intra", "inter"), ("en", "de"), ("up", "down"), ("in", "out"), ("max", "min"))  # fmt: skip
 _OPPOSED_SUFFIXES = (("ful", "less"),)
+
+
+# The affixes whose opposite is an identity (un-/in-/non-/dis-, pre-/post-, on-/off-):
+# what they produce flags. The others (de-, sub-, mis-, anti-, en-/de-, over-/under-,
+# -ful/-less, ...) also build words that are no opposite (declutter, subgroup): review.
+_STRONG_PREFIXES = ("non-", "non", "un", "in", "im", "il", "ir", "dis")
+_STRONG_OPPOSED = (("pre", "post"), ("on", "off"), ("intra", "inter"))
+
+
+@lru_cache(maxsize=65536)
+def strong_opposite_forms(word: str) -> frozenset[str]:
+    """The affix opposites of ``word`` that are identity evidence.
+
+    >>> "offline" in strong_opposite_forms("online"), "unlabeled" in strong_opposite_forms("labeled")
+    (True, True)
+    >>> "clutter" in strong_opposite_forms("declutter")
+    False
+    """
+    word = word.lower()
+    if len(word) < 4:
+        return frozenset()
+    out = set()
+    for prefix in _STRONG_PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 4:
+            out.add(word[len(prefix) :])
+        out.add(prefix + word)
+    for a, b in _STRONG_OPPOSED:
+        for x, y in ((a, b), (b, a)):
+            if word.startswith(x) and len(word) - len(x) >= 4:
+                rest = word[len(x) :]
+                out.update({y + rest, y + "-" + rest.lstrip("-")})
+    out.discard(word)
+    return frozenset(out)
 
 
 @lru_cache(maxsize=65536)
@@ -158,7 +223,10 @@ CONCEPTS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
         _words("向上 増加 改善 上昇 高速化 高め 提升 提高 增加 加速 增强 上升"),
     ),
     "down": (
-        _stems("decrease degrade worsen lower drop decline deteriorate slower impair harm hurt"),
+        _stems(
+            "decrease degrade worsen lower drop decline deteriorate slower impair harm hurt "
+            "reduce reduction detrimental"
+        ),
         _words(
             "低下 悪化 劣化 減少 下降 降低 减少 恶化 减慢 损害 損な 低速 減速 减速 变慢 遅く 喪失 失う 丧失"
         ),
@@ -202,8 +270,10 @@ EN_NEGATOR = re.compile(
 )
 """English negators, including verbs that negate their object ("fails to", "avoid")."""
 JA_NEGATOR = re.compile(
-    r"ではない|ではなく|しない|できない|できず|なかった|られない|ません|せず|ことなく|不要|わず"
+    r"ではない|ではなく|しない|できない|できず|なかった|られない|ません|せず|ことなく|不要|わず(?!か)"
 )
+"""Japanese negators. ``わず`` is a verb's negative (問わず, 使わず) but not the start of
+わずか ("only a little"), which is no negation at all."""
 # "Without X" is translated as a negated verb (必要とせず, 无需); it matches any English
 # "without"-type phrase in the source, wherever it is.
 CJK_WITHOUT = re.compile(r"せず|ことなく|不要|なしで|無しで|无需|不需要|无须|不依赖")

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from digestkit.faithfulness._text import fold, latin_tokens
 
-__all__ = ["Name", "acronym_of", "extract_names", "unsupported_names"]
+__all__ = ["Name", "acronym_of", "extract_names", "locate_name", "unsupported_names"]
 
 
 def _wordlist(text: str) -> list[str]:
@@ -32,6 +32,16 @@ _COMMON = frozenset(
     )
 )
 _SPLIT = re.compile(r"[-_./+@&']")
+# General abbreviations and calendar terms any reader knows, which a summary may use though
+# its source spells them out ("Q3" for "the third quarter", "U.K." for "Britain"): they
+# name no model, dataset or method, so their absence from the source proves nothing.
+_GENERAL = frozenset(
+    _wordlist(
+        "us usa uk eu un uae covid covid-19 ceo cfo coo cto yoy qoq mom ytd eps ebitda gaap "
+        "ai ml api gpu cpu pdf url faq ok tv pm am hr it gdp nasa fbi cia who nato"
+    )
+)
+_CALENDAR = re.compile(r"(?:Q[1-4]|H[12]|FY\d{2,4}|\d{4}s?)", re.I)
 
 
 @dataclass(frozen=True)
@@ -41,13 +51,33 @@ class Name:
     text: str
     span: tuple[int, int]
     strong: bool
+    folded: str = ""  # the width-folded token (pass@１ -> pass@1), what is looked up
 
 
-def _is_strong(token: str) -> bool:
+_DIGIT = re.compile(r"\d")
+_PARAMETER_NAME = re.compile(r"[A-Z][a-z]+-[a-z]")
+
+
+def _general_compound(token: str) -> bool:
+    """A hyphenated word made of general abbreviations and lower-case words.
+
+    >>> _general_compound("AI-based"), _general_compound("GPT-based"), _general_compound("AI")
+    (True, False, False)
+    """
+    parts = token.split("-")
+    return len(parts) > 1 and all(p.casefold() in _GENERAL or p.islower() for p in parts)
+
+
+def _is_strong(token: str, cjk: bool = False) -> bool:
+    """Digits, a capital after the first letter (two capitals, camel case), a parameter
+    name (Top-k); in a ja/zh summary also a capitalised hyphenated token, which English
+    prose uses for ordinary words (Covid-related)."""
+    rest = token[1:]
     return (
-        any(c.isdigit() for c in token)
-        or sum(c.isupper() for c in token) >= 2
-        or any(c.isupper() for c in token[1:])
+        rest != rest.lower()
+        or _DIGIT.search(token) is not None
+        or (cjk and token[:1].isupper() and _SPLIT.search(token) is not None)
+        or _PARAMETER_NAME.fullmatch(token) is not None
     )
 
 
@@ -65,19 +95,28 @@ def extract_names(summary: str, *, cjk: bool) -> list[Name]:
     """
     f = fold(summary)
     names: list[Name] = []
-    for m in latin_tokens(f.text):
+    text = f.text
+    for m in latin_tokens(text):
         token = m.group().rstrip(".")
-        if len(token) < 2 and not any(c.isdigit() for c in token):
+        if not cjk and token.islower() and token.isalpha():
+            continue  # a plain lower-case English word: never a name (the common case)
+        if len(token) < 2 and not token.isdigit():
             continue
-        strong = _is_strong(token)
+        if token.replace(".", "").casefold() in _GENERAL or _CALENDAR.fullmatch(token):
+            continue
+        if _general_compound(token):
+            continue  # AI-based, COVID-related: a general abbreviation with ordinary words
+        strong = _is_strong(token, cjk)
         if not cjk and not strong:
             if not token[0].isupper() or token.lower() in _COMMON:
                 continue
-            before = f.text[: m.start()].rstrip(" \"'(")
-            if not before or before[-1] in ".!?:;\n":
+            k = m.start() - 1
+            while k >= 0 and text[k] in " \"'(":
+                k -= 1
+            if k < 0 or text[k] in ".!?:;\n":
                 continue  # sentence-initial capital
         span = f.span(m.start(), m.start() + len(token))
-        names.append(Name(summary[span[0] : span[1]], span, strong))
+        names.append(Name(summary[span[0] : span[1]], span, strong, token))
     return names
 
 
@@ -111,16 +150,40 @@ class _SourceNames:
     parts: frozenset[str]
     compact: str
     words: tuple[str, ...]
+    first: dict[str, int]  # compact token or part -> where it first occurs in the source
 
 
 @lru_cache(maxsize=256)
 def _source_names(source: str) -> _SourceNames:
-    text = fold(source).text
-    toks = [m.group().rstrip(".") for m in latin_tokens(text)]
+    f = fold(source)
+    matches = latin_tokens(f.text)
+    toks = [m.group().rstrip(".") for m in matches]
+    first: dict[str, int] = {}
+    for m, t in zip(matches, toks, strict=True):
+        at = f.span(m.start(), m.end())[0]
+        first.setdefault(_compact(t), at)
+        for p in _SPLIT.split(t):
+            if p:
+                first.setdefault(p.casefold(), at)
     tokens = {_compact(t) for t in toks}
     parts = {p.casefold() for t in toks for p in _SPLIT.split(t) if p}
     compact = " " + " ".join(_compact(t) for t in toks) + " "
-    return _SourceNames(frozenset(tokens), frozenset(parts), compact, tuple(toks))
+    return _SourceNames(frozenset(tokens), frozenset(parts), compact, tuple(toks), first)
+
+
+def locate_name(name: str, source: str) -> int | None:
+    """Where ``name`` (or its plural or singular) first occurs in ``source``, if it does as a
+    token or a part of one; ``None`` for names supported only as an acronym.
+
+    >>> locate_name("OSWorld", "We test on WebArena and OSWorld-MCP.")
+    24
+    """
+    src = _source_names(source)
+    key = _compact(fold(name).text)
+    for k in (key, key.rstrip("s"), key + "s"):
+        if k in src.first:
+            return src.first[k]
+    return None
 
 
 def _acronym_in_source(acronym: str, src: _SourceNames) -> bool:
@@ -151,6 +214,8 @@ def _supported(token: str, src: _SourceNames) -> bool:
     # An acronym with a version digit (SLA3) is a different name, not an expansion.
     letters = re.sub(r"[^A-Za-z]", "", token)
     plain = letters == token
+    if plain and len(token) > 2 and token.endswith("s") and token[:-1].isupper():
+        token = letters = token[:-1]  # a plural acronym: LLMs for "large language models"
     return plain and token.isupper() and 2 <= len(letters) <= 8 and _acronym_in_source(letters, src)
 
 
@@ -169,12 +234,15 @@ def unsupported_names(summary: str, source: str, *, cjk: bool) -> list[Name]:
     ['OSWorld']
     >>> [n.text for n in unsupported_names("SPO beats LLMs", "Soft Policy Optimization for LLM", cjk=False)]
     []
+    >>> [n.text for n in unsupported_names("LLMs cost pass@１", "Large language models, pass@1", cjk=False)]
+    []
     """
     src = _source_names(source)
     missing = [
         n
         for n in extract_names(summary, cjk=cjk)
-        if not _supported(n.text, src) and (n.strong or not _term_supported(n.text, src))
+        if not _supported(n.folded or n.text, src)
+        and (n.strong or not _term_supported(n.folded or n.text, src))
     ]
     return _drop_expansions(missing, src, summary)
 

@@ -15,12 +15,20 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
 from digestkit.faithfulness._text import fold
 
-__all__ = ["Quantity", "extract_quantities", "is_supported", "unsupported_quantities"]
+__all__ = [
+    "Quantity",
+    "extract_quantities",
+    "is_supported",
+    "locate",
+    "spelled_numbers",
+    "unsupported_quantities",
+]
 
 _SCALES = {
     "k": 1e3,
@@ -60,6 +68,7 @@ _NUMBER = re.compile(
     r"(?P<unit>\s?(?:%|percent\b|パーセント|percentage[- ]points?\b|pp\b|pts?\b|points\b|ポイント|个百分点|百分点"
     r"|倍|×|x(?![A-Za-z])|-?fold\b|\s?times\b))?"
 )
+_ANY_DIGIT = re.compile(r"\d")
 _CJK_DIGITS = {
     "一": 1,
     "二": 2,
@@ -129,7 +138,8 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
     """
     f = fold(text)
     found: list[Quantity] = []
-    for m in _NUMBER.finditer(f.text):
+    digits = _ANY_DIGIT.search(f.text) is not None
+    for m in _NUMBER.finditer(f.text) if digits else ():
         if _is_list_marker(f.text, m):
             continue
         num = m.group("num").replace(",", "")
@@ -146,7 +156,7 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
                 text[span[0] : span[1]],
             )
         )
-    for m in _CJK_COUNTED.finditer(f.text):
+    for m in _CJK_COUNTED.finditer(f.text) if not f.text.isascii() else ():
         span = f.span(m.start(), m.end())
         found.append(Quantity(float(_CJK_DIGITS[m.group(1)]), 1.0, "", 0, span, m.group(1)))
     for m in _EN_WORD.finditer(f.text):
@@ -156,13 +166,21 @@ def extract_quantities(text: str) -> tuple[Quantity, ...]:
 
 
 def _is_list_marker(text: str, m: re.Match[str]) -> bool:
-    """``(2)`` in "(1) ... (2) ..." numbers a list item; it is not a quantity."""
-    return (
-        m.start() > 0
-        and text[m.start() - 1] == "("
-        and text[m.end() : m.end() + 1] == ")"
-        and len(m.group()) == 1
-    )
+    """Not a quantity: ``(2)`` in "(1) ... (2) ...", ``9)`` or ``9.`` opening a line (a
+    list item), and digits glued to a letter the number pattern did not take as a unit
+    or scale (``4Q 2020``, ``3D``, ``2nd``: part of a word).
+
+    >>> [q.text for q in extract_quantities("(2) ok\\n9) The 4Q result: 3D scenes, 2nd, 5 GPUs")]
+    ['5']
+    """
+    start, end = m.start(), m.end()
+    after = text[end : end + 1]
+    if after.isascii() and after.isalpha():
+        return True
+    if len(m.group()) == 1 and start > 0 and text[start - 1] == "(" and after == ")":
+        return True
+    line_start = start == 0 or text[start - 1] == "\n"
+    return line_start and m.group("num").isdigit() and text[end : end + 2] in (") ", ". ")
 
 
 def _forms(q: Quantity) -> set[float]:
@@ -183,17 +201,27 @@ def _close(written: float, decimals: int, candidate: float) -> bool:
 
 @dataclass(frozen=True)
 class _SourceNumbers:
-    forms: frozenset[float]
+    forms: tuple[float, ...]  # every value a source number may be written as, sorted
+    positions: tuple[int, ...]  # where in the source the number giving forms[i] starts
     derived: dict[str, frozenset[float]]  # by the unit a derived value would be written in
     enumerations: frozenset[int]
+
+    def find(self, value: float, decimals: int) -> int | None:
+        """The source offset of a number that rounds to ``value`` at ``decimals`` (binary
+        search: a full paper has thousands of numbers)."""
+        tolerance = 0.5 * 10.0**-decimals + 1e-9 * max(1.0, abs(value))
+        i = bisect_left(self.forms, value - tolerance)
+        if i < len(self.forms) and self.forms[i] <= value + tolerance:
+            return self.positions[i]
+        return None
 
 
 @lru_cache(maxsize=256)
 def _source_numbers(source: str) -> _SourceNumbers:
     quantities = extract_quantities(source)
-    forms: set[float] = set()
+    placed: list[tuple[float, int]] = []
     for q in quantities:
-        forms |= _forms(q)
+        placed += [(f, q.span[0]) for f in _forms(q)]
     # Derived values come from two written numbers of the same unit (two accuracies, two
     # timings), and only in the form a summary would write them: a ratio as a multiplier
     # ("1.61x faster"), a difference as points, a relative change as a percentage. A
@@ -213,10 +241,77 @@ def _source_numbers(source: str) -> _SourceNumbers:
                 derived["%"].update((100 * (b - a) / a, 100 * (b - a) / b))
                 if unit == "%":
                     derived["%"].add(b - a)  # "+2.3%" for 2.3 points is common
+    placed += _spelled_at(source)
+    placed.sort()
     # A list "(i) ... (ii) ... (iii)" supports "three"; each marker style is one list.
     enums = frozenset(len(set(re.findall(style, source))) for style in _ENUM_STYLES)
     frozen = {unit: frozenset(v) for unit, v in derived.items()}
-    return _SourceNumbers(frozenset(forms), frozen, enums)
+    return _SourceNumbers(tuple(f for f, _ in placed), tuple(p for _, p in placed), frozen, enums)
+
+
+_UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+          "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+          "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+          "eighteen": 18, "nineteen": 19}  # fmt: skip
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+         "eighty": 80, "ninety": 90}  # fmt: skip
+_MULTIPLIERS = {"hundred": 100, "thousand": 1e3, "million": 1e6, "billion": 1e9}
+_NUMBER_WORD = "|".join((*_UNITS, *_TENS, *_MULTIPLIERS, "point", "dot", "and"))
+_SPELLED = re.compile(rf"\b(?:{_NUMBER_WORD})\b(?:(?:\s*-\s*|\s+)\b(?:{_NUMBER_WORD})\b)*", re.I)
+
+
+def _spelled_value(words: list[str]) -> float | None:
+    total, current = 0.0, 0.0
+    for w in words:
+        if w in _UNITS:
+            current += _UNITS[w]
+        elif w in _TENS:
+            current += _TENS[w]
+        elif w == "hundred":
+            current = max(current, 1) * 100
+        elif w in _MULTIPLIERS:
+            total += max(current, 1) * _MULTIPLIERS[w]
+            current = 0
+    value = total + current
+    return value if words else None
+
+
+def spelled_numbers(text: str) -> list[float]:
+    """Numbers written in words (see :func:`_spelled_at`).
+
+    >>> spelled_numbers("all twenty - five people, under twelve dot fifty Euros")
+    [25.0, 12.5, 12.0, 50.0]
+    """
+    return [v for v, _ in _spelled_at(text)]
+
+
+def _spelled_at(text: str) -> list[tuple[float, int]]:
+    """Numbers written in words, as transcripts and chats write them: a summary that says
+    "25 machines" for "twenty - five machines" is right. "twelve dot fifty" is 12.50 (and
+    12 and 50); each run also yields its parts.
+
+    >>> spelled_numbers("all twenty - five people, under twelve dot fifty Euros")
+    [25.0, 12.5, 12.0, 50.0]
+    """
+    out: list[tuple[float, int]] = []
+    for m in _SPELLED.finditer(text):
+        words = [w.lower() for w in re.findall(r"[A-Za-z]+", m.group()) if w.lower() != "and"]
+        if not words:
+            continue
+        if "point" in words or "dot" in words:
+            cut = words.index("point") if "point" in words else words.index("dot")
+            whole, frac = _spelled_value(words[:cut]), _spelled_value(words[cut + 1 :])
+            if whole is not None and frac is not None:
+                out += [
+                    (float(f"{whole:g}.{frac:g}"), m.start()),
+                    (whole, m.start()),
+                    (frac, m.start()),
+                ]
+            continue
+        value = _spelled_value(words)
+        if value is not None:
+            out.append((value, m.start()))
+    return out
 
 
 def _significant_digits(q: Quantity) -> int:
@@ -235,18 +330,31 @@ def is_supported(q: Quantity, source: str) -> bool:
     >>> [is_supported(q, src) for q in extract_quantities("精度は98%")]
     [False]
     """
+    return locate(q, source)[0]
+
+
+def locate(q: Quantity, source: str) -> tuple[bool, int | None]:
+    """Whether ``q`` is supported, and the source offset of the number stating it (``None``
+    when it is derived from two numbers, counted from a list, or unsupported).
+
+    >>> src = "Accuracy rises from 55.3 to 58.1 on ImageNet."
+    >>> [locate(q, src) for q in extract_quantities("58.1, +2.8 points, 61.0")]
+    [(True, 28), (True, None), (False, None)]
+    """
     numbers = _source_numbers(source)
     for form in _forms(q):
         decimals = q.decimals if form == q.value else q.decimals + 2
-        if any(_close(form, decimals, s) for s in numbers.forms):
-            return True
+        at = numbers.find(form, decimals)
+        if at is not None:
+            return True, at
     if q.unit == "" and q.decimals == 0 and q.value in numbers.enumerations and q.value <= 10:
-        return True  # "three contributions" for a source listing (i), (ii), (iii)
+        return True, None  # "three contributions" for a source listing (i), (ii), (iii)
     # Derived values only for numbers precise enough that a chance match is unlikely.
     if _significant_digits(q) >= 2 and q.value >= 1:
         candidates = numbers.derived.get(q.unit, frozenset())
-        return any(_close(q.magnitude, q.decimals, d) for d in candidates if math.isfinite(d))
-    return False
+        derived = any(_close(q.magnitude, q.decimals, d) for d in candidates if math.isfinite(d))
+        return derived, None
+    return False, None
 
 
 def unsupported_quantities(summary: str, source: str) -> list[Quantity]:

@@ -171,8 +171,10 @@ def for_readers(digest: Digest) -> Digest:
     >>> for_readers(d).metadata
     (('Sources', 'arXiv'),)
     """
+    from digestkit.faithfulness.review import publishable  # held summaries stay unpublished
+
     kept = tuple((k, v) for k, v in digest.metadata if not k.startswith("summarize."))
-    return digest.replace(metadata=kept)
+    return publishable(digest).replace(metadata=kept)
 
 
 @dataclass(frozen=True)

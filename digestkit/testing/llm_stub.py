@@ -147,6 +147,42 @@ def _body_fact(user: str) -> str:
     return ""
 
 
+_WORDS = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
+_NUMS = re.compile(r"\d+(?:\.\d+)?")
+
+
+def judge_answer(user: str) -> str:
+    """A faithfulness judge's reply (JSON verdicts with quotes) by a fixed rule, so tests
+    of the judge run over real HTTP: a summary sentence whose number the source lacks is
+    ``contradicted``, one sharing two or more words with a source sentence is
+    ``supported``, anything else ``not_in_source``; the quote is the first eight words of
+    the source sentence sharing most words. (Under the ``wrong_language`` fault the stub
+    answers prose instead: a malformed judge reply.)
+
+    >>> json.loads(judge_answer("SOURCE:\\nA is 3 on the test set today.\\n\\nSUMMARY SENTENCES:\\n1. A is 4."))
+    [{'i': 1, 'verdict': 'contradicted', 'quote': 'A is 3 on the test set today.'}]
+    """
+    source, _, listed = user.partition("\n\nSUMMARY SENTENCES:\n")
+    source = source.removeprefix("SOURCE:\n")
+    sents = [x.strip() for x in re.split(r"(?<=[.!?])\s+", source) if x.strip()]
+    out = []
+    for line in listed.splitlines():
+        m = re.match(r"(\d+)\.\s+(.*)", line)
+        if not m:
+            continue
+        mine = set(_WORDS.findall(m.group(2).lower()))
+        best = max(sents, key=lambda s: len(mine & set(_WORDS.findall(s.lower()))), default="")
+        shared = len(mine & set(_WORDS.findall(best.lower())))
+        quote = " ".join(best.split()[:8])
+        if set(_NUMS.findall(m.group(2))) - set(_NUMS.findall(source)):
+            out.append({"i": int(m.group(1)), "verdict": "contradicted", "quote": quote})
+        elif shared >= 2:
+            out.append({"i": int(m.group(1)), "verdict": "supported", "quote": quote})
+        else:
+            out.append({"i": int(m.group(1)), "verdict": "not_in_source", "quote": ""})
+    return json.dumps(out)
+
+
 def compose_answer(system: str, user: str, *, wrong_language: bool = False) -> str:
     """The stub's answer to a prompt: the requested headings (read from the system prompt
     or from the task after the paper), bodies in the requested language (or deliberately
@@ -157,6 +193,8 @@ def compose_answer(system: str, user: str, *, wrong_language: bool = False) -> s
     ...                "<title>X</title>")
     '## TL;DR\\nThe paper studies X, explains what earlier methods miss and proposes a new method; experiments show that it works.'
     """
+    if "SUMMARY SENTENCES:" in user and "faithful" in system:
+        return "The summary looks fine to me." if wrong_language else judge_answer(user)
     task = system + "\n" + user.rsplit("</paper>", 1)[-1]
     m = _LANG.search(task)
     lang = m.group(1) if m else "en"

@@ -1,61 +1,75 @@
-"""Faithfulness throughput (pairs/s) beside the token-overlap baseline, on the same pairs.
+"""Faithfulness throughput (distinct pairs/s) beside the token-overlap baseline, same pairs.
 
-One round scores every labelled fixture pair (SummEdits dev and the scripted ja/zh/en
-pairs). The per-text caches (folded text, parsed source sentences, source numbers and
-names) are cleared before each round, so a round pays for every source once, as a fresh
-``make eval`` would; word-level caches (stems, word frequencies) stay warm, like a loaded
-dictionary. ``make bench`` prints both rows; compare the medians. Under ``make test`` each
-runs once as a plain test.
+One round scores every *distinct* labelled (source, summary) pair of the fixtures once:
+SummEdits SciTLDR dev and the seven other domains, the scripted and the control pairs
+(about 5,600). The per-text caches (folded text, parsed source, source numbers and names,
+quantities, detected language) are cleared before each round, so a round pays for every
+source and every summary once, as a fresh run would; word-level caches (stems, affix
+opposites) stay warm, like a loaded dictionary, and the language detector is loaded
+before timing. ``make bench`` prints both rows; issue 14 asks >= 2,000 pairs/s per core
+(``extra_info["pairs/s"]``). Under ``make test`` each runs once as a plain test.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 import digestkit.faithfulness as F
-from digestkit.faithfulness import _source, _text, names, numbers
 from tests.conftest import FIXTURES
 
 HERE = FIXTURES / "faithfulness"
 
 
 def _load() -> list[tuple[str, str, str | None]]:
-    pairs = [
-        (i["source"], i["summary"], "en")
-        for i in json.loads((HERE / "summedits_scitldr_dev.json").read_text("utf-8"))
-    ]
-    for lang in ("ja", "zh", "en"):
-        for line in (HERE / f"scripted_{lang}.jsonl").read_text("utf-8").splitlines():
+    pairs: set[tuple[str, str, str | None]] = set()
+    for path in (
+        HERE / "summedits_scitldr_dev.json",
+        HERE / "domains" / "summedits_other_domains.json",
+    ):
+        pairs.update((i["source"], i["summary"], "en") for i in json.loads(path.read_text("utf-8")))
+    for path in sorted(HERE.glob("*.jsonl")):
+        for line in path.read_text("utf-8").splitlines():
             p = json.loads(line)
-            pairs.append((p["source"], p["summary"], p["lang"]))
-    return pairs
+            pairs.add((p["source"], p["summary"], p["lang"]))
+    return sorted(pairs, key=lambda p: (p[0], p[1], p[2] or ""))
 
 
 PAIRS = _load()
+F.score_faithfulness("x", "Dies ist ein kurzer deutscher Satz.", lang="en")  # loads langdetect
 
 
 def _clear() -> None:
-    for fn in (F._language, _text.fold, _source.parse_source, names._source_names,
-               numbers.extract_quantities, numbers._source_numbers):  # fmt: skip
-        fn.cache_clear()
+    F.clear_caches()
+
+
+CPU: list[float] = []  # process time of each round: the machine is shared, wall time is not
 
 
 def _ours() -> float:
-    return sum(F.score_faithfulness(s, t, lang=lang).score for s, t, lang in PAIRS)
+    start = time.process_time()
+    total = sum(F.score_faithfulness(s, t, lang=lang).score for s, t, lang in PAIRS)
+    CPU.append(time.process_time() - start)
+    return total
 
 
 def _baseline() -> float:
-    return sum(F.token_overlap_baseline(s, t) for s, t, _ in PAIRS)
+    start = time.process_time()
+    total = sum(F.token_overlap_baseline(s, t) for s, t, _ in PAIRS)
+    CPU.append(time.process_time() - start)
+    return total
 
 
 @pytest.mark.parametrize("scorer", [_ours, _baseline], ids=["digestkit", "token_overlap"])
 def test_faithfulness_throughput(benchmark: Any, scorer: Callable[[], float]) -> None:
+    CPU.clear()
     total = benchmark.pedantic(scorer, setup=_clear, rounds=3, iterations=1)
     stats = getattr(benchmark, "stats", None)
     if stats is not None:
         benchmark.extra_info["pairs/s"] = round(len(PAIRS) / stats.stats.median, 1)
+        benchmark.extra_info["cpu pairs/s"] = round(len(PAIRS) / sorted(CPU)[len(CPU) // 2], 1)
     assert 0 < total <= len(PAIRS)

@@ -58,10 +58,56 @@ def test_prior_work_contrast_is_not_an_antonym() -> None:
     assert _types("Our method enhances the quality of text.") == []
 
 
-def test_unsupported_words_weigh_little() -> None:
+def test_a_few_new_words_cost_nothing() -> None:
+    # No per-word penalty: faithful paraphrases reword more than edited unfaithful summaries.
     found = check_claims("Our method improves accuracy via zygomorphic house.", SOURCE, lang="en")
-    weights = [f.weight for f in found if f.type == "unsupported"]
-    assert len(weights) == 2 and all(0 < w < 0.1 for w in weights)
+    assert [f for f in found if f.type == "unsupported"] == []
+
+
+def test_inflections_of_one_verb_match() -> None:
+    src = "Our model exceeds the baseline and surpasses prior work."
+    assert (
+        check_claims("The model exceed the baseline, surpassing prior work.", src, lang="en") == []
+    )
+
+
+def test_a_word_list_antonym_needs_the_same_slot() -> None:
+    src = "The new scheduler improves throughput on busy clusters."
+    # an in-place swap, same inflection, same neighbours: evidence (review, not a flag)
+    (swap,) = check_claims(
+        "The new scheduler degrades throughput on busy clusters.", src, lang="en"
+    )
+    assert swap.type == "antonym" and not swap.strong
+    # a comparative against a verb of the opposite direction is another slot: no evidence
+    found = check_claims(
+        "Throughput is worse with smaller batches.", "Larger batches improve throughput.", lang="en"
+    )
+    assert "worse" not in [f.text for f in found]
+
+
+def test_an_affix_opposite_is_identity_evidence() -> None:
+    (f,) = [
+        f
+        for f in check_claims("Our method improves accuracy on labeled data.", SOURCE, lang="en")
+        if f.type == "antonym"
+    ]
+    assert f.strong
+
+
+def test_a_paraphrased_negation_is_not_an_inserted_one() -> None:
+    src = "The detector fails under heavy noise."
+    assert check_claims("The detector is not robust to heavy noise.", src, lang="en") == []
+
+
+def test_japanese_wazuka_is_no_negation() -> None:
+    src = "VESPO improves accuracy with only 5% extra compute."
+    assert check_claims("VESPOはわずか5%の追加計算で精度を向上させる。", src, lang="ja") == []
+
+
+def test_a_chinese_clause_after_a_semicolon_is_checked_on_its_own() -> None:
+    src = "VESPO maintains stable training under staleness ratios up to 64x. It is trained on math."
+    found = check_claims("VESPO 在数学上训练；在 64 倍陈旧比率下训练不稳定。", src, lang="zh")
+    assert [(f.type, f.text) for f in found] == [("direction", "在 64 倍陈旧比率下训练不稳定。")]
 
 
 def test_a_sentence_the_source_never_mentions_is_untraceable() -> None:
@@ -82,3 +128,16 @@ def test_cjk_prior_work_only_as_subject() -> None:
     about_this = "VESPOは安定した訓練を維持できず、既存の手法を上回る。"
     assert check_claims(about_prior, src, lang="ja") == []
     assert [f.type for f in check_claims(about_this, src, lang="ja")] == ["negation"]
+
+
+def test_wordnet_antonyms_ship_with_the_package_and_are_used() -> None:
+    from digestkit.faithfulness._text import stem
+    from digestkit.faithfulness.lexicon import HAND_OPPOSITES, OPPOSITES, wordnet_opposites
+
+    wn = wordnet_opposites()
+    assert stem("frail") in wn[stem("robust")] and stem("shallow") in wn[stem("deep")]
+    assert stem("frail") not in HAND_OPPOSITES.get(stem("robust"), frozenset())
+    assert stem("frail") in OPPOSITES[stem("robust")]
+    src = "The parser is robust to typos in long documents."
+    (f,) = check_claims("The parser is frail to typos in long documents.", src, lang="en")
+    assert (f.type, f.text, f.strong) == ("antonym", "frail", False)

@@ -12,6 +12,9 @@ def test_absence_placeholder_is_not_flagged() -> None:
     assert not result.flagged, result.issues
 
 
-def test_a_real_untraceable_sentence_is_still_flagged() -> None:
+def test_a_real_untraceable_sentence_goes_to_review() -> None:
     summary = "LatentMoE reduces communication by 40%. Dolphins sing lullabies beneath glaciers."
-    assert score_faithfulness(SOURCE, summary, lang="en").issues
+    result = score_faithfulness(SOURCE, summary, lang="en")
+    assert not result.flagged  # untraceable content never flags alone
+    assert [i.type for i in result.review] == ["unsupported"]
+    assert 0 < (result.review[0].probability or 0) < 1

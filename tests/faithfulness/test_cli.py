@@ -55,9 +55,31 @@ def test_all_faithful_exits_0_and_prints_to_stdout(
     assert "1 pairs scored, 0 flagged" in captured.err
 
 
-def test_threshold_option(tmp_path: Path) -> None:
-    pairs = _write(tmp_path / "pairs.jsonl", BAD)
-    assert main(["faithfulness", str(pairs), "--threshold", "0.01", "-q", "-o", "-"]) == EXIT_OK
+REVIEW_ONLY = {
+    "id": "r",
+    "source": SOURCE,
+    "summary": "SLA2 reaches 97% sparsity and an 18.6x speedup. Reviewers praised its elegant proofs.",
+    "lang": "en",
+}
+
+
+def test_the_exit_code_follows_flagged_not_review(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pairs = _write(tmp_path / "pairs.jsonl", REVIEW_ONLY)
+    assert main(["faithfulness", str(pairs), "-q"]) == EXIT_OK
+    (row,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert row["flagged"] is False and row["issues"] == []
+    assert row["review"][0]["type"] == "unsupported" and 0 < row["review"][0]["probability"] < 1
+
+
+def test_threshold_option_also_flags_low_scores(tmp_path: Path) -> None:
+    pairs = _write(tmp_path / "pairs.jsonl", REVIEW_ONLY)
+    assert (
+        main(["faithfulness", str(pairs), "--threshold", "0.99", "-q", "-o", "-"]) == EXIT_FINDINGS
+    )
+    bad = _write(tmp_path / "bad.jsonl", BAD)  # identity evidence flags at any threshold
+    assert main(["faithfulness", str(bad), "--threshold", "0.01", "-q", "-o", "-"]) == EXIT_FINDINGS
 
 
 @pytest.mark.parametrize(
@@ -101,7 +123,7 @@ def test_judge_route_from_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     config.write_text(
         '[backends.j]\nkind = "scripted-judge"\nmodel = "j1"\n\n[routes]\njudge = ["j"]\n', "utf-8"
     )
-    summary = "VESPO stays stable at 64x staleness. It was trained on video. It collapses often."
+    summary = "VESPO stays stable at 64x staleness. It was trained on video. VESPO collapses often."
     source = "VESPO maintains stable training under staleness ratios up to 64x. Code is public."
     pairs = _write(tmp_path / "pairs.jsonl", {"id": "j", "source": source, "summary": summary})
     out = tmp_path / "scores.jsonl"

@@ -16,12 +16,12 @@ from digestkit.faithfulness import score_faithfulness
 from digestkit.faithfulness.judge import TEMPLATE, LLMJudge, parse_verdicts
 
 SOURCE = "VESPO maintains stable training under staleness ratios up to 64x. Code is public."
-SUMMARY = "VESPO stays stable at 64x staleness. It was trained on video. It collapses often."
+SUMMARY = "VESPO stays stable at 64x staleness. It was trained on video. VESPO collapses often."
 
 REPLY = [
-    {"i": 1, "verdict": "supported", "quote": "maintains stable training"},
+    {"i": 1, "verdict": "supported", "quote": "VESPO maintains stable training under staleness"},
     {"i": 2, "verdict": "not_in_source", "quote": ""},
-    {"i": 3, "verdict": "contradicted", "quote": "maintains stable training under staleness"},
+    {"i": 3, "verdict": "contradicted", "quote": "VESPO maintains stable training under staleness"},
 ]
 
 
@@ -64,10 +64,9 @@ def test_verified_verdicts_become_issues(judge_route: tuple[dict[str, object], P
     judge = _judge(*judge_route)
     result = score_faithfulness(SOURCE, SUMMARY, lang="en", judge=judge)
     judged = [(i.type, i.text) for i in result.issues if i.type.startswith("judge")]
-    assert judged == [
-        ("judge", "It was trained on video."),
-        ("judge", "It collapses often."),
-    ]
+    assert judged == [("judge", "VESPO collapses often.")]  # a verified contradiction flags
+    reviewed = [(i.type, i.text) for i in result.review if i.type.startswith("judge")]
+    assert reviewed == [("judge", "It was trained on video.")]  # not_in_source alone: review
     assert result.flagged
 
 
@@ -87,12 +86,21 @@ def test_answers_are_cached_across_runs(judge_route: tuple[dict[str, object], Pa
     assert Scripted.calls == 1
 
 
-def test_a_reply_that_is_not_json_is_rejected(judge_route: tuple[dict[str, object], Path]) -> None:
+def test_a_reply_that_is_not_json_twice_marks_judge_error_and_goes_on(
+    judge_route: tuple[dict[str, object], Path],
+) -> None:
     Scripted.reply = "I think it is mostly fine."
-    with pytest.raises(OutputCheckError):
-        _judge(*judge_route)(SOURCE, SUMMARY, lang="en")
+    result = score_faithfulness(SOURCE, SUMMARY, lang="en", judge=_judge(*judge_route))
+    assert Scripted.calls == 2  # asked once more, then given up on
+    assert result.judge_error and not result.flagged
+    assert [i.type for i in result.review if i.type.startswith("judge")] == ["judge_error"]
 
 
 def test_parse_ignores_unknown_verdicts_and_out_of_range_sentences() -> None:
     reply = '[{"i": 9, "verdict": "contradicted"}, {"i": 1, "verdict": "maybe"}]'
-    assert parse_verdicts(reply, SOURCE, 3) == []
+    assert [v.verdict for v in parse_verdicts(reply, SOURCE, 3)] == ["unjudged"] * 3
+
+
+def test_a_malformed_reply_raises_for_the_router() -> None:
+    with pytest.raises(OutputCheckError):
+        parse_verdicts("I think it is mostly fine.", SOURCE, 1)

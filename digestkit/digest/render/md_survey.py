@@ -37,7 +37,7 @@ def _summary_text(e: Entry) -> str | None:
 
 
 def _entry(n: int, e: Entry) -> str:
-    meta = dict(e.metadata)
+    meta = {k: v for k, v in e.metadata if not k.startswith("faithfulness.")}  # check results
     more = meta.pop("authors_more", "")
     authors = ", ".join(e.authors) + (f" {more}" if more else "")
     rows = [
