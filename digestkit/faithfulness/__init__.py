@@ -291,7 +291,9 @@ def reader_marker(result: FaithfulnessResult) -> str:
 def metadata_of(result: FaithfulnessResult, *, hold: bool = False) -> tuple[tuple[str, str], ...]:
     """Entry metadata for a checked summary: ``faithfulness.flagged`` ("true"/"false"),
     ``faithfulness.issues`` and ``faithfulness.review`` (JSON lists of short strings),
-    ``faithfulness.score``; with ``hold`` a flagged summary also gets
+    ``faithfulness.score``, and ``faithfulness.checked`` (where the paper supports each
+    number, name and claim: ``"12.5% — 4.2 Results, Table 3"``) when the source was a full
+    text; with ``hold`` a flagged summary also gets
     ``faithfulness.status = "held"`` (kept from publication until a person decides).
 
     >>> r = check_summary("SLA2 reaches 95% sparsity.", "SLA2 reaches 97% sparsity.", lang="en")
@@ -310,6 +312,9 @@ def metadata_of(result: FaithfulnessResult, *, hold: bool = False) -> tuple[tupl
         ("faithfulness.review", short(result.review)),
         ("faithfulness.score", f"{result.score:.3f}"),
     ]
+    checked = getattr(result, "checked", ())
+    if checked:  # checked against a full text: where each number, name and claim was found
+        meta.append(("faithfulness.checked", json.dumps(list(checked), ensure_ascii=False)))
     if hold and result.flagged:
         meta.append(("faithfulness.status", "held"))
     return tuple(meta)
