@@ -201,3 +201,22 @@ def test_fit_never_exceeds_the_budget(texts: list[str], budget: int) -> None:
     fitted = fit_fulltext(ft, budget)
     assert fitted.tokens == estimate_tokens(fitted.text) <= budget
     assert "Results" not in " ".join(fitted.omitted)  # core sections are shortened, never left out
+
+
+def test_full_text_summary_is_checked_against_the_full_text() -> None:
+    """The check cites where the paper supports each number; against the abstract alone the
+    same summary would be flagged for its body-only numbers."""
+    import json
+
+    from digestkit.faithfulness import check_summary
+
+    run = summarize_run(
+        digest("2501.00001"), template="en-tldr", store=Store(":memory:"), source="fulltext",
+        fulltext=Fetcher({"2501.00001": paper()}),
+    )  # fmt: skip
+    e = run.digest.entries[0]
+    assert e.meta("faithfulness.flagged") == "false"
+    checked = json.loads(e.meta("faithfulness.checked") or "[]")
+    assert any(c.startswith("64 — 3 Experiments") for c in checked), checked
+    body = "\n".join(b for _, b in e.summary.sections)  # type: ignore[union-attr]
+    assert check_summary(body, ABSTRACT, lang="en").flagged
