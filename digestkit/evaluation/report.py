@@ -43,6 +43,7 @@ __all__ = [
 TITLES = {
     "repair": "Repair",
     "parse": "Parsing",
+    "fulltext": "Full text",
     "faithfulness": "Faithfulness meta-evaluation",
     "e2e": "End to end",
     "throughput": "Throughput",
