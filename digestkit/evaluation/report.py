@@ -154,12 +154,12 @@ def _cpu_model() -> str:
 
 
 def _repair_threads() -> int:
-    """Threads one long repair uses (``fastpass.THREADS``), 0 if the engine is unavailable."""
+    """Threads one long repair uses by default, 0 if the engine is unavailable."""
     try:
-        from digestkit.repair import fastpass
+        from digestkit.repair import RepairConfig, fastpass
     except ImportError:
         return 0
-    return int(getattr(fastpass, "THREADS", 1))
+    return int(fastpass.threads(RepairConfig()))
 
 
 def changes(
