@@ -125,7 +125,13 @@ def digest(
     if explain:
         typer.echo(explain_text(result.report.selection))
     _report(result.report)
-    if result.digest is None:
+    if result.digest is None and result.report.errors:
+        typer.echo(
+            f"{day}: nothing published: {len(result.report.errors)} source(s) failed or came "
+            "back short (see above); this is not a quiet day, run again later",
+            err=True,
+        )
+    elif result.digest is None:
         typer.echo(f"{day}: no new papers; outputs left as they were", err=True)
     else:
         failed = sum(1 for e in result.digest.entries if e.summary is None)

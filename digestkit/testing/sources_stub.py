@@ -172,6 +172,7 @@ class SourcesStub:
         self.papers: list[StubPaper] = list(papers)
         self.requests: list[dict[str, Any]] = []
         self.empty_pages: set[int] = set()  # arXiv `start` offsets that come back empty once
+        self._short: dict[int, list[int]] = {}  # start -> [entries dropped, times left]
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -222,6 +223,13 @@ class SourcesStub:
         with self._lock:
             self._faults.append(_Fault(prefix, times, status, after, "stub failure", headers))
 
+    def short_page(self, start: int, *, drop: int = 0, times: int = 1) -> None:
+        """Serve the arXiv API page at ``start`` ``times`` times with its last ``drop``
+        entries missing (``drop=0``: all of them, an empty page) while ``totalResults``
+        still announces every match -- the API's known fault under load."""
+        with self._lock:
+            self._short[start] = [drop, times]
+
     def requests_to(self, prefix: str) -> list[dict[str, Any]]:
         return [r for r in self.requests if r["path"].startswith(prefix)]
 
@@ -246,6 +254,11 @@ class SourcesStub:
                 self.empty_pages.discard(start)
                 return 200, "application/atom+xml", atom_feed([], total=len(found), start=start)
         page = found[start : start + size]
+        with self._lock:
+            fault = self._short.get(start)
+            if fault is not None and fault[1] > 0:
+                fault[1] -= 1
+                page = page[: len(page) - fault[0]] if fault[0] else []
         return 200, "application/atom+xml", atom_feed(page, total=len(found), start=start)
 
     def _hf(self, q: dict[str, str]) -> tuple[int, str, bytes]:

@@ -293,8 +293,12 @@ def test_arxiv_page_failing_after_the_first_keeps_what_was_fetched(stub: Sources
     stub.empty_pages.add(3)  # the second page comes back empty ...
     cfg = arxiv_cfg(stub, num_retries=0)  # ... and is not retried
     got = fetch_arxiv(cfg, FRI)
-    assert len(got.entries) == 3
-    assert "stopped after 3 papers" in got.incomplete
+    assert len(got.entries) == 4  # the pages before and after it still count
+    assert "received 4 of 7 papers announced (offset 3: 0 of 3" in got.incomplete
+    stub.requests.clear()
+    stub.fail_next("/api/query", 1, status=503, after=1)  # the second page fails outright
+    got = fetch_arxiv(cfg, FRI)
+    assert len(got.entries) == 3 and "stopped at offset 3 after 3 papers" in got.incomplete
 
 
 def test_s2_and_hf_keep_earlier_pages_when_a_later_one_fails(stub: SourcesStub) -> None:
