@@ -121,10 +121,16 @@ def digest(
         _report(report)
         typer.echo("dry run: nothing summarized, written or recorded", err=True)
         raise typer.Exit(EXIT_FINDINGS if report.errors else 0)
-    result = publish(cfg, day)
+    result = publish(cfg, day, on_wait=lambda msg: typer.echo(f"digestkit: {msg}", err=True))
     if explain:
         typer.echo(explain_text(result.report.selection))
     _report(result.report)
+    if result.report.recovered:
+        typer.echo(
+            f"digestkit: an interrupted run had published {result.report.recovered} papers; "
+            "recorded them and rendered the pages again",
+            err=True,
+        )
     if result.digest is None and result.report.errors:
         typer.echo(
             f"{day}: nothing published: {len(result.report.errors)} source(s) failed or came "

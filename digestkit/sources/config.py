@@ -51,6 +51,7 @@ A complete example (every key optional; defaults shown)::
     path = "state.sqlite"         # relative to the config file; default $DIGESTKIT_HOME
     show_new_versions = false     # true: a new arXiv version is shown again
     lease_hours = 6.0             # a crashed run's claimed papers are free again after this
+    lock_timeout = 3600.0         # seconds a run waits for an overlapping run to finish
 
     [output]                      # (summaries: the [summarize] and [backends.*] sections)
     dir = "site"                  # relative to the config file
@@ -285,6 +286,7 @@ class StateConfig:
     path: str = ""
     show_new_versions: bool = False
     lease_hours: float = 6.0
+    lock_timeout: float = 3600.0
 
 
 @dataclass(frozen=True)
