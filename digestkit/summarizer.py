@@ -268,13 +268,13 @@ class _Pool:
                 self.handle(fut.result())
                 handled.add(id(fut))
         except BaseException:
-            # Interrupted: start nothing new, but let calls in flight land (they are paid
-            # for) and hand their results on, so the saved output has them too.
+            # Interrupted: start no new call and do not wait for calls in flight (a reply
+            # that never comes would hold Ctrl-C for the whole timeout); the answers
+            # already received are in the cache and handed on, so the saved output has them.
             self.reason = "interrupted"
             self.stop.set()
-            for f in futures:
-                f.cancel()
-            pool.shutdown(wait=True)
+            self.worker.router.interrupt()
+            pool.shutdown(wait=False, cancel_futures=True)
             for f in futures:
                 if id(f) not in handled and f.done() and not f.cancelled() and not f.exception():
                     r = f.result()

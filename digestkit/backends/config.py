@@ -92,7 +92,8 @@ class BackendConfig:
     concurrency (4): calls in flight at once; more is faster until the provider throttles.
     requests_per_minute / tokens_per_minute (0 = unlimited): client-side rate limits, so we
     slow down before the provider answers 429.
-    timeout (120 s): per call. max_output_tokens (4096): caps the template's answer length
+    timeout (75 s): per call; a summary answer takes 5-40 s, so a reply that never comes
+    holds a thread ~2x the slowest normal answer, not minutes (raise it for long outputs). max_output_tokens (4096): caps the template's answer length
     (and is the budget's worst case). temperature (None = provider default; Anthropic 2.x has none).
     price: USD per million tokens (defaults for known models). options: extra
     kind-specific settings (e.g. ``prompt_caching`` for anthropic).
@@ -106,7 +107,7 @@ class BackendConfig:
     concurrency: int = 4
     requests_per_minute: int = 0
     tokens_per_minute: int = 0
-    timeout: float = 120.0
+    timeout: float = 75.0
     max_output_tokens: int = 4096
     temperature: float | None = None
     price: Price = field(default_factory=Price)
@@ -153,8 +154,11 @@ class SummarizeConfig:
 
     template ("en-tldr"), route ("default"). max_attempts (4): calls per backend per prompt
     before falling back. backoff_base (1 s) / backoff_max (60 s): exponential backoff with
-    full jitter; a server's retry-after wins when longer. cooldown (30 s): a backend that
-    exhausted its attempts (or asked to wait longer than backoff_max) is skipped that long.
+    full jitter; a server's retry-after wins when longer. breaker_failures (5): consecutive
+    transient failures of a backend (across papers) that open its circuit breaker; it is
+    probed again after 2 x backoff_base, doubling up to cooldown (30 s). deadline (1800 s,
+    0 = none): no call starts after the run has lasted this long; papers waiting for an
+    open backend wait at most until then.
     corrective_retry (true): one more call with the problems spelled out when an answer
     fails its checks. on_language_mismatch ("fail" | "keep"): keep a wrong-language answer,
     labelled with its true language, instead of failing the paper. cache (true).
@@ -167,6 +171,8 @@ class SummarizeConfig:
     backoff_base: float = 1.0
     backoff_max: float = 60.0
     cooldown: float = 30.0
+    breaker_failures: int = 5
+    deadline: float = 1800.0
     corrective_retry: bool = True
     on_language_mismatch: str = "fail"
     cache: bool = True
@@ -253,7 +259,7 @@ def _backend(name: str, data: Any, path: str | None) -> BackendConfig:
         concurrency=s.integer("concurrency", 4, minimum=1),
         requests_per_minute=s.integer("requests_per_minute", 0),
         tokens_per_minute=s.integer("tokens_per_minute", 0),
-        timeout=s.number("timeout", 120.0, minimum=0.001),
+        timeout=s.number("timeout", 75.0, minimum=0.001),
         max_output_tokens=s.integer("max_output_tokens", 4096, minimum=1),
         temperature=float(temperature) if temperature is not None else None,
         price=_price(s.get("price", dict, None), f"{prefix}.price", path, model),
@@ -288,6 +294,8 @@ def _summarize(data: Any, path: str | None) -> SummarizeConfig:
         backoff_base=s.number("backoff_base", d.backoff_base),
         backoff_max=s.number("backoff_max", d.backoff_max),
         cooldown=s.number("cooldown", d.cooldown),
+        breaker_failures=s.integer("breaker_failures", d.breaker_failures, minimum=1),
+        deadline=s.number("deadline", d.deadline),
         corrective_retry=s.get("corrective_retry", bool, d.corrective_retry),
         on_language_mismatch=s.get("on_language_mismatch", str, d.on_language_mismatch),
         cache=s.get("cache", bool, d.cache),

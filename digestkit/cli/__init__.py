@@ -21,6 +21,7 @@ Exit codes, for every command:
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -101,4 +102,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def app_main() -> None:
     """Console-script entry point."""
-    sys.exit(main())
+    code = main()
+    if code == EXIT_INTERRUPTED:
+        # Ctrl-C: worker threads may still wait on replies that never come, and the
+        # interpreter would join them at exit; what was received is saved, so leave now.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

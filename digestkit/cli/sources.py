@@ -121,7 +121,12 @@ def digest(
         _report(report)
         typer.echo("dry run: nothing summarized, written or recorded", err=True)
         raise typer.Exit(EXIT_FINDINGS if report.errors else 0)
-    result = publish(cfg, day, on_wait=lambda msg: typer.echo(f"digestkit: {msg}", err=True))
+    try:
+        result = publish(cfg, day, on_wait=lambda msg: typer.echo(f"digestkit: {msg}", err=True))
+    except KeyboardInterrupt as exc:
+        line = getattr(exc, "summary", "interrupted")
+        typer.echo(f"digestkit: {day}: {line}; nothing published, run again", err=True)
+        raise typer.Exit(130) from None
     if explain:
         typer.echo(explain_text(result.report.selection))
     _report(result.report)

@@ -387,10 +387,41 @@ def _publish_locked(
     return Published(report, digest, tuple(files), recorded)
 
 
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during the summaries; ``summary`` counts what got done (for the CLI line)."""
+
+    def __init__(self, summary: str) -> None:
+        super().__init__(summary)
+        self.summary = summary
+
+
 def _default_summarize(cfg: SourcesConfig) -> Callable[[Digest], Digest]:
-    from digestkit.summarizer import summarize
+    from digestkit.summarizer import PaperResult, summarize_run
 
     def run(digest: Digest) -> Digest:
-        return summarize(digest, config=cfg.path)
+        seen: list[str] = []
+
+        def tally(result: PaperResult, _so_far: Digest) -> None:
+            seen.append(result.status)
+
+        try:
+            return summarize_run(digest, config=cfg.path, on_result=tally).digest
+        except KeyboardInterrupt:
+            raise RunInterrupted(interrupted_line(seen, len(digest.entries))) from None
 
     return run
+
+
+def interrupted_line(statuses: list[str], total: int) -> str:
+    """What an interrupted run got done, by paper.
+
+    >>> interrupted_line(["done", "cached", "failed", "done"], 9)
+    'interrupted: 2 done, 1 cached, 1 failed, 5 not started; answers received are cached'
+    """
+    done = statuses.count("done")
+    cached = statuses.count("cached") + statuses.count("kept")
+    failed = statuses.count("failed")
+    return (
+        f"interrupted: {done} done, {cached} cached, {failed} failed, "
+        f"{total - len(statuses)} not started; answers received are cached"
+    )
