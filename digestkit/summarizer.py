@@ -331,6 +331,14 @@ def _run(
     for i, e in enumerate(entries):
         if not overwrite and e.summary and e.summary.template == tpl.id:
             results.append(PaperResult(i, e.key, "kept", e.summary, backend=e.summary.backend))
+        elif not overwrite and e.summary and e.summary.template:
+            # An entry holds one summary: one digestkit wrote with another template is not
+            # replaced silently (--overwrite replaces it). A parsed bot summary has no
+            # template and is what summarize is for.
+            note = f"kept its {e.summary.template} summary; --overwrite replaces it"
+            kept = PaperResult(i, e.key, "kept", e.summary, backend=e.summary.backend, warning=note)
+            results.append(kept)
+            entries[i] = _apply(e, kept)
         else:
             todo.append((i, e))
     if batch:

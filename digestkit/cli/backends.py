@@ -49,16 +49,17 @@ class _Saver:
     """Writes the digest so far, atomically, at most every ``interval`` seconds."""
 
     def __init__(self, output: Path | None, interval: float = 0.5) -> None:
+        from digestkit.fileio import OwnFile
+
         self.output, self.interval, self.last = output, interval, 0.0
+        self.file = OwnFile(output) if output else None  # no .orig of our own saves
         self.digest: Digest | None = None
 
     def update(self, digest: Digest, *, force: bool = False) -> None:
-        from digestkit.fileio import write_atomic
-
         self.digest = digest
         now = time.monotonic()
-        if self.output and (force or now - self.last >= self.interval):
-            write_atomic(self.output, digest.to_json() + "\n", backup="first")
+        if self.file and (force or now - self.last >= self.interval):
+            self.file.write(digest.to_json() + "\n")
             self.last = now
 
 
@@ -188,6 +189,14 @@ def _finish(
     if not quiet:
         for line in _failure_lines(run):
             typer.echo(line, err=True)
+    other = [r.key for r in run.results if r.status == "kept" and r.warning]
+    if other:
+        typer.echo(
+            f"digestkit: warning: {len(other)} entries kept a summary written with another "
+            f"template ({', '.join(other[:3])}{' ...' if len(other) > 3 else ''}); "
+            "--overwrite replaces them",
+            err=True,
+        )
     typer.echo(run.summary_line(), err=True)
     if run.failed and not allow_partial:
         raise typer.Exit(EXIT_FINDINGS)

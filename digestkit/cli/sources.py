@@ -142,16 +142,31 @@ def digest(
             "back short (see above); this is not a quiet day, run again later",
             err=True,
         )
+    elif result.digest is None and result.held:
+        typer.echo(f"{day}: nothing published: {result.held} papers held back without a summary")
     elif result.digest is None:
         typer.echo(f"{day}: no new papers; outputs left as they were", err=True)
     else:
         failed = sum(1 for e in result.digest.entries if e.summary is None)
+        held = f"; {result.held} held back for the next run" if result.held else ""
         typer.echo(
             f"{day}: published {len(result.digest.entries)} papers ({failed} without summary)"
+            + held
         )
         for path in result.files:
             typer.echo(f"wrote {path}")
-    if result.report.errors:
+    if result.unsummarized:
+        typer.echo(
+            f"digestkit: warning: {result.unsummarized} paper(s) could not be summarized "
+            "(each reason is in the archived JSON, as summary_error)",
+            err=True,
+        )
+        reasons = {
+            e.meta("summary_error") for e in (result.digest.entries if result.digest else ())
+        }
+        for reason in sorted(r for r in reasons if r)[:3]:
+            typer.echo(f"digestkit: warning: summary failed: {reason}", err=True)
+    if result.report.errors or result.unsummarized:
         raise typer.Exit(1)
 
 

@@ -62,6 +62,8 @@ A complete example (every key optional; defaults shown)::
     feed_format = "atom"          # or "rss"
     html = "index.html"
     site_url = ""                 # where the site is published: the feed's link and self URL
+    unsummarized = "abstract"     # a paper whose summary failed: "abstract" (shown with its
+                                  # abstract and a neutral note) or "hold" (kept for next run)
 
 >>> cfg = SourcesConfig.from_mapping({"sources": {"arxiv": {"categories": ["cs.CL"]}}})
 >>> cfg.arxiv.categories, cfg.arxiv.delay_seconds, cfg.hf_daily
@@ -301,6 +303,7 @@ class OutputConfig:
     feed_format: str = "atom"
     html: str = "index.html"
     site_url: str = ""
+    unsummarized: str = "abstract"
 
 
 @dataclass(frozen=True)
@@ -354,6 +357,8 @@ class SourcesConfig:
         output = _build(OutputConfig, data.get("output", {}), _Ctx(path, "output"))
         if output.feed_format not in ("atom", "rss"):
             raise ConfigError("expected 'atom' or 'rss'", path=path, key="output.feed_format")
+        if output.unsummarized not in ("abstract", "hold"):
+            raise ConfigError("expected 'abstract' or 'hold'", path=path, key="output.unsummarized")
         return cls(
             arxiv=arxiv,
             hf_daily=hf,

@@ -171,16 +171,31 @@ _SOURCE_NAMES = (("arXiv", "arxiv"), ("Hugging Face Daily Papers", "hf_daily"),
                  ("Semantic Scholar", "semantic_scholar"))  # fmt: skip
 
 
-def for_readers(digest: Digest) -> Digest:
-    """``digest`` without the run's bookkeeping (``summarize.*``: template, run id, counts),
-    which belongs in the archived JSON, not on the README, page or feed people read.
+NO_SUMMARY_NOTE = "No summary yet; the abstract is shown."
+_INTERNAL = ("summary_error", "summary_warning")
 
-    >>> d = Digest(metadata=(("Sources", "arXiv"), ("summarize.run", "b795")))
-    >>> for_readers(d).metadata
-    (('Sources', 'arXiv'),)
+
+def for_readers(digest: Digest) -> Digest:
+    """``digest`` without the run's bookkeeping (``summarize.*``: template, run id, counts;
+    an entry's ``summary_error``), which belongs in the archived JSON, not on the README,
+    page or feed people read. A paper without a summary gets a neutral note instead of
+    the error text (a backend's message is for the operator, not the reader).
+
+    >>> d = Digest(metadata=(("Sources", "arXiv"), ("summarize.run", "b795")),
+    ...            entries=(Entry(arxiv_id="1", metadata=(("summary_error", "HTTP 500"),)),))
+    >>> shown = for_readers(d)
+    >>> shown.metadata, shown.entries[0].metadata
+    ((('Sources', 'arXiv'),), (('Note', 'No summary yet; the abstract is shown.'),))
     """
     kept = tuple((k, v) for k, v in digest.metadata if not k.startswith("summarize."))
-    return digest.replace(metadata=kept)
+    return digest.replace(metadata=kept, entries=tuple(_reader_entry(e) for e in digest.entries))
+
+
+def _reader_entry(e: Entry) -> Entry:
+    meta = tuple((k, v) for k, v in e.metadata if k not in _INTERNAL)
+    if e.summary is None and any(k == "summary_error" for k, _ in e.metadata):
+        meta += (("Note", NO_SUMMARY_NOTE),)
+    return dataclasses.replace(e, metadata=meta)
 
 
 @dataclass(frozen=True)
@@ -191,6 +206,13 @@ class Published:
     digest: Digest | None
     files: tuple[Path, ...] = ()
     recorded: int = 0
+    held: int = 0  # papers kept back without a summary ([output] unsummarized = "hold")
+
+    @property
+    def unsummarized(self) -> int:
+        """Papers whose summary failed in this run (published with the abstract, or held)."""
+        shown = sum(1 for e in self.digest.entries if e.summary is None) if self.digest else 0
+        return shown + self.held
 
 
 def _archive(out: Path) -> list[Digest]:
@@ -255,11 +277,15 @@ def _write_outputs(
     a run killed before has published nothing. Rendering happens before any write, so a
     render error leaves every file as it was.
     """
-    from digestkit.fileio import write_atomic
+    from digestkit.fileio import Backup, write_atomic
 
     out = cfg.output_dir()
+    archived = _archive(out)
+    # Once the archive holds a digest, the pages are digestkit's own: rewrite them without
+    # a backup. Before that, a README the user had there is kept once as README.md.orig.
+    backup: Backup = "none" if archived else "first"
     (out / "digests").mkdir(parents=True, exist_ok=True)
-    digest, previous = _same_day(digest, _archive(out))
+    digest, previous = _same_day(digest, archived)
     feed = feed_digest(digest, previous).replace(title=cfg.output.title)
     shown, feed = for_readers(digest), for_readers(feed)
     assert digest.date is not None
@@ -271,7 +297,7 @@ def _write_outputs(
         (out / cfg.output.feed, render(feed, cfg.output.feed_format, **_feed_options(cfg))),
     ]
     for path, text in targets:
-        write_atomic(path, text, backup="first")
+        write_atomic(path, text, backup=backup)
         if checkpoint is not None:
             checkpoint(f"wrote {path.name}")
     return [p for p, _ in targets]
@@ -373,6 +399,12 @@ def _publish_locked(
             digest = make_digest(cfg, day, tuple(claimed))
             digest = (summarize or _default_summarize(cfg))(digest)
             checkpoint("summarized")
+            digest, held = _hold_back(cfg, digest)
+            if held:  # not published: free them, the next run summarizes them again
+                state.release_keys(run_id, held)
+            if not digest.entries:
+                state.release(run_id)
+                return Published(report, None, held=len(held))
             writing = True
             files = _write_outputs(cfg, digest, render, checkpoint)
             checkpoint("written")
@@ -384,7 +416,16 @@ def _publish_locked(
             raise
         recorded = state.commit(run_id, day)
         checkpoint("committed")
-    return Published(report, digest, tuple(files), recorded)
+    return Published(report, digest, tuple(files), recorded, len(held))
+
+
+def _hold_back(cfg: SourcesConfig, digest: Digest) -> tuple[Digest, list[str]]:
+    """With ``[output] unsummarized = "hold"``, the papers whose summary failed are kept
+    out of the pages (and their keys returned); by default they are shown with the abstract."""
+    if cfg.output.unsummarized != "hold":
+        return digest, []
+    held = [e.key for e in digest.entries if e.summary is None]
+    return digest.with_entries([e for e in digest.entries if e.summary is not None]), held
 
 
 class RunInterrupted(KeyboardInterrupt):

@@ -204,6 +204,17 @@ class State:
                     released += 1
         return marked, released
 
+    def release_keys(self, run_id: str, keys: Iterable[str]) -> int:
+        """Drop ``run_id``'s claims on ``keys`` only (papers it decided not to publish)."""
+        with self._write() as db:
+            return sum(
+                db.execute(
+                    "DELETE FROM shown WHERE run_id = ? AND key = ? AND status = 'pending'",
+                    (run_id, key),
+                ).rowcount
+                for key in keys
+            )
+
     def shown(self) -> list[tuple[str, int, str | None]]:
         """Every shown paper as ``(key, version, digest_date)``, oldest first."""
         return self._db.execute(
