@@ -36,6 +36,7 @@ __all__ = [
     "SummarizeConfig",
     "load_settings",
     "settings_from_dict",
+    "settings_problems",
 ]
 
 DEFAULT_ROUTE = "default"
@@ -328,6 +329,39 @@ def settings_from_dict(data: Mapping[str, Any], *, path: str | None = None) -> S
     settings = Settings(backends, routes, budget, summarize, path)
     settings.route(summarize.route)  # the default route must exist
     return settings
+
+
+def settings_problems(data: Mapping[str, Any], *, path: str | None = None) -> list[ConfigError]:
+    """Every section's first problem (each [backends.NAME], [routes], [budget],
+    [summarize]), for ``digestkit config check``; [] when :func:`settings_from_dict` passes.
+
+    >>> [e.key for e in settings_problems({"backends": {"a": {"kind": "offline",
+    ...     "timeout": float("inf")}}, "budget": {"max_cost": float("nan")}})]
+    ['backends.a.timeout', 'budget.max_cost']
+    """
+    problems: list[ConfigError] = []
+
+    def attempt(check: Any) -> None:
+        try:
+            check()
+        except ConfigError as err:
+            if str(err) not in {str(p) for p in problems}:
+                problems.append(err)
+
+    raw = data.get("backends", {})
+    if isinstance(raw, Mapping):
+        for name, section in raw.items():
+            attempt(lambda name=name, section=section: _backend(name, section, path))
+
+    def budget() -> None:
+        b = Section(data.get("budget", {}), "budget", path)
+        b.number("max_cost", 0.0)
+        b.done()
+
+    attempt(budget)
+    attempt(lambda: _summarize(data.get("summarize", {}), path))
+    attempt(lambda: settings_from_dict(data, path=path))  # routes, and what is left
+    return problems
 
 
 def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:

@@ -76,18 +76,18 @@ def build_query(cfg: ArxivConfig, start: dt.date, end: dt.date) -> str:
 
 
 def announce_type(version: int | None, primary: str, wanted: Sequence[str]) -> str:
-    """``replace`` for v2+, ``cross`` when the primary category is not one asked for, else ``new``.
+    """How arXiv's listing for ``wanted`` announces a paper: ``new`` or ``cross`` (primary
+    category outside ``wanted``), ``replace`` / ``replace-cross`` for v2+.
 
     >>> announce_type(1, "cs.CL", ["cs.CL"]), announce_type(1, "cs.CV", ["cs.CL"])
     ('new', 'cross')
-    >>> announce_type(3, "cs.CL", ["cs.CL"])
-    'replace'
+    >>> announce_type(3, "cs.CL", ["cs.CL"]), announce_type(2, "cs.CV", ["cs.CL"])
+    ('replace', 'replace-cross')
     """
+    cross = bool(wanted and primary and primary not in wanted)
     if version and version > 1:
-        return "replace"
-    if wanted and primary and primary not in wanted:
-        return "cross"
-    return "new"
+        return "replace-cross" if cross else "replace"
+    return "cross" if cross else "new"
 
 
 # ---------------------------------------------------------------- one page of Atom
@@ -279,7 +279,8 @@ def fetch_arxiv(
     client: PoliteClient | None = None,
     sleep: Sleep = time.sleep,
 ) -> Fetched:
-    """Papers in ``cfg.categories`` updated in the ``cfg.days`` days ending at ``day``.
+    """Papers in ``cfg.categories`` updated in the ``cfg.days`` days ending at ``day``,
+    of the ``cfg.announce_types`` asked for (by default new papers and cross-lists).
 
     An empty window (a weekend, a holiday; the API announces 0) is an empty result. A first
     page that fails after its retries raises :class:`~digestkit.errors.RemoteError`; fewer
@@ -303,4 +304,7 @@ def fetch_arxiv(
         if own:
             http.close()
     log.info("arxiv: %d entries for %s..%s", len(entries), start, end)
-    return Fetched("arxiv", tuple(entries.values()), tuple(skipped), http.requests, incomplete)
+    kept = tuple(e for e in entries.values() if e.announce_type in cfg.announce_types)
+    if len(kept) < len(entries):
+        log.info("arxiv: %d not in announce_types %s", len(entries) - len(kept), cfg.announce_types)
+    return Fetched("arxiv", kept, tuple(skipped), http.requests, incomplete)

@@ -16,6 +16,7 @@ A complete example (every key optional; defaults shown)::
     delay_seconds = 3.0   # arXiv asks for 3 s between requests; lower only for stubs
     num_retries = 3       # retries per page on 5xx / empty page
     url = "https://export.arxiv.org/api/query"
+    announce_types = ["new", "cross"]  # also "replace", "replace-cross" (new versions)
 
     [sources.hf_daily]    # Hugging Face Daily Papers (the section enables it)
     days = 1              # one request (page) per day of the window
@@ -72,6 +73,7 @@ A complete example (every key optional; defaults shown)::
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -92,9 +94,11 @@ __all__ = [
     "SourcesConfig",
     "StateConfig",
     "load_sources_config",
+    "sources_problems",
 ]
 
 T = TypeVar("T")
+ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,8 @@ def _coerce(value: Any, default: Any, key: str, ctx: _Ctx) -> Any:
     if isinstance(default, float):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ctx.error(key, f"expected a number, got {value!r}")
+        if not math.isfinite(value):
+            raise ctx.error(key, f"must be a finite number, got {value!r}")
         if value < 0:
             raise ctx.error(key, f"must not be negative, got {value!r}")
         return float(value)
@@ -170,6 +176,7 @@ class ArxivConfig:
     delay_seconds: float = 3.0
     num_retries: int = 3
     url: str = "https://export.arxiv.org/api/query"
+    announce_types: tuple[str, ...] = ("new", "cross")
 
 
 @dataclass(frozen=True)
@@ -341,6 +348,13 @@ class SourcesConfig:
         arxiv = hf = s2 = None
         if "arxiv" in sources:
             arxiv = _build(ArxivConfig, sources["arxiv"], _Ctx(path, "sources.arxiv"))
+            bad = [t for t in arxiv.announce_types if t not in ANNOUNCE_TYPES]
+            if bad or not arxiv.announce_types:
+                raise ConfigError(
+                    f"expected a non-empty list of {', '.join(ANNOUNCE_TYPES)}; got {bad or '[]'}",
+                    path=path,
+                    key="sources.arxiv.announce_types",
+                )
             if not (arxiv.categories or arxiv.keywords or arxiv.query):
                 raise ConfigError(
                     "set categories (or keywords, or query)",
@@ -368,6 +382,77 @@ class SourcesConfig:
             output=output,
             path=path,
         )
+
+
+_FLAT: tuple[tuple[str, type], ...] = (
+    ("sources.arxiv", ArxivConfig),
+    ("sources.hf_daily", HFDailyConfig),
+    ("sources.semantic_scholar", SemanticScholarConfig),
+    ("state", StateConfig),
+    ("output", OutputConfig),
+)
+
+
+def _table(data: Mapping[str, Any], dotted: str) -> Any:
+    for part in dotted.split("."):
+        if not isinstance(data, Mapping) or part not in data:
+            return None
+        data = data[part]
+    return data
+
+
+def _flat_problems(cls: type, data: Any, ctx: _Ctx) -> list[ConfigError]:
+    """Every bad key of one flat section (not only the first)."""
+    if not isinstance(data, Mapping):
+        return [ConfigError("expected a table", path=ctx.path, key=ctx.prefix)]
+    names = [f.name for f in fields(cls)]
+    defaults = cls()
+    problems = []
+    for key, value in data.items():
+        try:
+            if key not in names:
+                raise unknown_key_error(key, names, path=ctx.path, prefix=ctx.prefix)
+            _coerce(value, getattr(defaults, key), key, ctx)
+        except ConfigError as err:
+            problems.append(err)
+    return problems
+
+
+def sources_problems(data: Mapping[str, Any], *, path: str | None = None) -> list[ConfigError]:
+    """Every problem in the sections this module owns, for ``digestkit config check``: each
+    key of the flat sections, then what whole-config validation still finds (one per
+    section: [selection]'s keyword tables, required keys, allowed values).
+
+    >>> [str(e) for e in sources_problems({"sources": {"arxiv": {"day": 2, "days": -1}},
+    ...                                     "selection": {"keyword": ["RL"]}})]
+    ["sources.arxiv.day: unknown key; did you mean 'days'?", 'sources.arxiv.days: must not be negative, got -1', "selection.keyword: unknown key; did you mean 'keywords'?"]
+    """
+    problems: list[ConfigError] = []
+    sources = data.get("sources", {})
+    if isinstance(sources, Mapping):
+        known = ["arxiv", "hf_daily", "semantic_scholar"]
+        problems += [
+            unknown_key_error(k, known, path=path, prefix="sources")
+            for k in sources
+            if k not in known
+        ]
+    for dotted, cls in _FLAT:
+        table = _table(data, dotted)
+        if table is not None:
+            problems += _flat_problems(cls, table, _Ctx(path, dotted))
+    checks = [
+        lambda: SelectionConfig.from_mapping(data.get("selection", {}), path=path),
+        lambda: SourcesConfig.from_mapping({**data, "selection": {}}, path=path),
+    ]
+    seen = {str(p) for p in problems}
+    for check in checks:
+        try:
+            check()
+        except ConfigError as err:
+            if str(err) not in seen:
+                problems.append(err)
+                seen.add(str(err))
+    return problems
 
 
 def load_sources_config(path: str | os.PathLike[str]) -> SourcesConfig:

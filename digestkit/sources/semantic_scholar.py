@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from digestkit.digest.model import Entry, split_arxiv_id
-from digestkit.errors import AuthError, MissingKeyError, NetworkError
+from digestkit.errors import AuthError, NetworkError
 from digestkit.sources._http import PoliteClient
 from digestkit.sources.base import Fetched, clean, window
 from digestkit.sources.config import SemanticScholarConfig
@@ -75,17 +75,20 @@ def s2_entry(item: Mapping[str, Any]) -> Entry | None:
     )
 
 
-def _headers(cfg: SemanticScholarConfig) -> dict[str, str]:
+def _headers(cfg: SemanticScholarConfig) -> tuple[dict[str, str], str]:
+    """The key header, and a note when the configured variable is unset: the key is
+    optional (the API answers without one, from a shared and slower pool), so a missing
+    variable means "unkeyed", said once, not a failed run."""
     if not cfg.api_key_env:
-        return {}
+        return {}, ""
     key = os.environ.get(cfg.api_key_env, "").strip()
     if not key:
-        raise MissingKeyError(
-            f"set the environment variable {cfg.api_key_env} to your Semantic Scholar API key "
-            "(or remove api_key_env to use the shared unkeyed pool)",
-            key="sources.semantic_scholar.api_key_env",
+        note = (
+            f"semantic_scholar: {cfg.api_key_env} is not set; asking without a key "
+            "(the shared unkeyed pool)"
         )
-    return {"x-api-key": key}
+        return {}, note
+    return {"x-api-key": key}, ""
 
 
 def fetch_semantic_scholar(
@@ -93,15 +96,16 @@ def fetch_semantic_scholar(
 ) -> Fetched:
     """Search hits published in the ``cfg.days`` days ending at ``day`` that have an arXiv id."""
     own = client is None
+    headers, note = _headers(cfg)
     client = client or PoliteClient(
         delay_seconds=cfg.delay_seconds,
         num_retries=cfg.num_retries,
         timeout=cfg.timeout,
-        headers=_headers(cfg),
+        headers=headers,
     )
     start, end = window(day, cfg.days)
     entries: list[Entry] = []
-    skipped: list[str] = []
+    skipped: list[str] = [note] if note else []
     no_arxiv = 0
     incomplete = ""
     offset: int | None = 0

@@ -255,6 +255,9 @@ def test_a_new_version_is_shown_again_only_when_asked(
         'path = "state/shown.sqlite"',
         f'path = "state/shown.sqlite"\nshow_new_versions = {str(show_new_versions).lower()}',
     )
+    text = text.replace(
+        "num_retries = 1\n", 'num_retries = 1\nannounce_types = ["new", "replace"]\n'
+    )
     path.write_text(text, encoding="utf-8")
     cfg = load_sources_config(path)
     assert publish(cfg, FRI, summarize=lambda d: d, render=fake_render).digest is not None
