@@ -272,39 +272,115 @@ def page_entries(
     return entries, skipped, f"received {got} of {announced} papers announced ({detail})"
 
 
+def _window_clause(start: dt.date | dt.datetime, end: dt.date | dt.datetime) -> str:
+    """``lastUpdatedDate:[...]`` in GMT: whole days for dates, minutes for datetimes.
+
+    >>> _window_clause(dt.datetime(2026, 2, 20, 19, tzinfo=dt.UTC),
+    ...                dt.datetime(2026, 2, 23, 19, tzinfo=dt.UTC))
+    'lastUpdatedDate:[202602201900 TO 202602231859]'
+    """
+    if isinstance(start, dt.datetime) and isinstance(end, dt.datetime):
+        last = end.astimezone(dt.UTC) - dt.timedelta(minutes=1)  # the cut-off is exclusive
+        return f"lastUpdatedDate:[{start.astimezone(dt.UTC):%Y%m%d%H%M} TO {last:%Y%m%d%H%M}]"
+    return f"lastUpdatedDate:[{start:%Y%m%d}0000 TO {end:%Y%m%d}2359]"
+
+
+def _run_now(day: dt.date) -> dt.datetime:
+    """The moment a run for ``day`` stands for: now when ``day`` is today (UTC), else
+    :func:`~digestkit.sources.schedule.run_time` (``--date``)."""
+    from digestkit.sources.schedule import run_time
+
+    now = dt.datetime.now(dt.UTC)
+    return now if day == now.date() else run_time(day)
+
+
+def _from_api(
+    http: PoliteClient, cfg: ArxivConfig, day: dt.date, now: dt.datetime, sleep: Sleep
+) -> Fetched:
+    """The API with the current batch's submission window (``days = 0``), or the legacy
+    calendar window of ``days`` days ending at ``day``."""
+    from digestkit.sources.schedule import batch_window, current_batch
+
+    if cfg.days > 0:
+        clause = _window_clause(*window(day, cfg.days))
+    else:
+        clause = _window_clause(
+            *batch_window(current_batch(now, cfg.holiday_dates()), cfg.holiday_dates())
+        )
+    query = build_query(cfg, day, day).rsplit(" AND lastUpdatedDate:", 1)[0]
+    query = f"{query} AND {clause}" if query.strip() else clause
+    params = {"search_query": query, "sortBy": "lastUpdatedDate", "sortOrder": "descending"}
+    entries, skipped, incomplete = page_entries(http, cfg, params, sleep=sleep, cap=cfg.max_results)
+    log.info("arxiv: %d entries for %s", len(entries), clause)
+    return Fetched("arxiv", tuple(entries.values()), tuple(skipped), 0, incomplete)
+
+
+def _from_feed(http: PoliteClient, cfg: ArxivConfig, now: dt.datetime, sleep: Sleep) -> Fetched:
+    """The announcement feed; when it is down or stale, the API for the same batch."""
+    from digestkit.sources.arxiv_feed import complete_metadata, fetch_feed
+    from digestkit.sources.schedule import current_batch, feed_date
+
+    expected = feed_date(current_batch(now, cfg.holiday_dates()))
+    try:
+        batch = fetch_feed(http, cfg)
+    except NetworkError as err:
+        problem = f"announcement feed unavailable ({err})"
+    else:
+        if batch.date is not None and batch.date >= expected:
+
+            def pager(*args: Any, **kw: Any) -> tuple[dict[str, Entry], list[str], str]:
+                return page_entries(*args, sleep=sleep, **kw)
+
+            entries, notes = complete_metadata(http, cfg, batch.entries, pager)
+            log.info("arxiv: %d entries in the feed of %s", len(entries), batch.date)
+            return Fetched("arxiv", tuple(entries), batch.skipped + tuple(notes))
+        problem = (
+            f"announcement feed is stale: it holds the batch of {batch.date}, "
+            f"arXiv's schedule says the batch of {expected} is out"
+        )
+    log.warning("arxiv: %s; asking the API for the batch's window", problem)
+    api = _from_api(http, cfg, now.date(), now, sleep)
+    note = f"arxiv: {problem}; fetched the batch's submission window through the API"
+    incomplete = api.incomplete
+    if not api.entries and not incomplete:
+        incomplete = f"{problem}, and the API found no paper in the batch's window"
+    return Fetched("arxiv", api.entries, (note, *api.skipped), 0, incomplete)
+
+
 def fetch_arxiv(
     cfg: ArxivConfig,
     day: dt.date,
     *,
     client: PoliteClient | None = None,
     sleep: Sleep = time.sleep,
+    now: dt.datetime | None = None,
 ) -> Fetched:
-    """Papers in ``cfg.categories`` updated in the ``cfg.days`` days ending at ``day``,
-    of the ``cfg.announce_types`` asked for (by default new papers and cross-lists).
+    """The papers of the current announcement batch (``source = "feed"``, ``days = 0``:
+    the defaults) or of a calendar window (``days`` > 0), of the ``cfg.announce_types``
+    asked for (by default new papers and cross-lists).
 
-    An empty window (a weekend, a holiday; the API announces 0) is an empty result. A first
-    page that fails after its retries raises :class:`~digestkit.errors.RemoteError`; fewer
-    papers than announced returns what came, with ``incomplete`` saying what is missing.
+    ``now`` (aware) is the run's moment; by default now for today's ``day``, else 12:00 UTC
+    of ``day``. A quiet batch is an empty result. A shortfall (fewer papers than the API
+    announced, a stale or broken feed the API could not stand in for) returns what came,
+    with ``incomplete`` saying what is missing; a first API page that fails raises
+    :class:`~digestkit.errors.RemoteError`.
     """
-    start, end = window(day, cfg.days)
-    params = {
-        "search_query": build_query(cfg, start, end),
-        "sortBy": "lastUpdatedDate",
-        "sortOrder": "descending",
-    }
+    now = now or _run_now(day)
     own = client is None
     http = client or PoliteClient(
         delay_seconds=cfg.delay_seconds, num_retries=cfg.num_retries, sleep=sleep
     )
     try:
-        entries, skipped, incomplete = page_entries(
-            http, cfg, params, sleep=sleep, cap=cfg.max_results
-        )
+        if cfg.source == "feed":
+            got = _from_feed(http, cfg, now, sleep)
+        else:
+            got = _from_api(http, cfg, day, now, sleep)
     finally:
         if own:
             http.close()
-    log.info("arxiv: %d entries for %s..%s", len(entries), start, end)
-    kept = tuple(e for e in entries.values() if e.announce_type in cfg.announce_types)
-    if len(kept) < len(entries):
-        log.info("arxiv: %d not in announce_types %s", len(entries) - len(kept), cfg.announce_types)
-    return Fetched("arxiv", kept, tuple(skipped), http.requests, incomplete)
+    kept = tuple(e for e in got.entries if e.announce_type in cfg.announce_types)
+    if len(kept) < len(got.entries):
+        log.info(
+            "arxiv: %d not in announce_types %s", len(got.entries) - len(kept), cfg.announce_types
+        )
+    return Fetched("arxiv", kept, got.skipped, http.requests, got.incomplete)

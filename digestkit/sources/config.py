@@ -10,13 +10,19 @@ A complete example (every key optional; defaults shown)::
     categories = ["cs.CL", "cs.LG"]  # required to enable arXiv
     keywords = []         # server-side prefilter: title or abstract has one of these
     query = ""            # extra raw arXiv query ANDed with the rest, e.g. 'au:hinton'
-    days = 1              # window: papers submitted in the N days up to the run date
+    source = "feed"       # "feed": the announcement feed (rss.arxiv.org), the API when it
+                          # is stale or down; "api": the API only
+    days = 0              # 0: the current announcement batch (arXiv's calendar, US Eastern,
+                          # weekends, holidays); N > 0: papers updated in the N calendar
+                          # days up to the run date (not recommended: splits batches)
     max_results = 300     # stop after this many (one run); larger costs more requests
     page_size = 100       # arXiv pages; the API allows up to 2000, 100 is polite
     delay_seconds = 3.0   # arXiv asks for 3 s between requests; lower only for stubs
     num_retries = 3       # retries per page on 5xx / empty page
     url = "https://export.arxiv.org/api/query"
     announce_types = ["new", "cross"]  # also "replace", "replace-cross" (new versions)
+    feed_url = ""         # "" = rss.arxiv.org/rss (or /rss next to a custom url)
+    holidays = []         # extra "YYYY-MM-DD" days without an announcement (2026 built in)
 
     [sources.hf_daily]    # Hugging Face Daily Papers (the section enables it)
     days = 1              # one request (page) per day of the window
@@ -73,6 +79,7 @@ A complete example (every key optional; defaults shown)::
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 from collections.abc import Mapping
@@ -170,13 +177,22 @@ class ArxivConfig:
     categories: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     query: str = ""
-    days: int = 1
+    source: str = "feed"
+    days: int = 0
     max_results: int = 300
     page_size: int = 100
     delay_seconds: float = 3.0
     num_retries: int = 3
     url: str = "https://export.arxiv.org/api/query"
     announce_types: tuple[str, ...] = ("new", "cross")
+    feed_url: str = ""
+    holidays: tuple[str, ...] = ()
+
+    def holiday_dates(self) -> frozenset[dt.date]:
+        """arXiv's published holidays plus the configured ``holidays`` (ISO dates)."""
+        from digestkit.sources.schedule import HOLIDAYS
+
+        return HOLIDAYS | {dt.date.fromisoformat(d) for d in self.holidays}
 
 
 @dataclass(frozen=True)
@@ -348,6 +364,21 @@ class SourcesConfig:
         arxiv = hf = s2 = None
         if "arxiv" in sources:
             arxiv = _build(ArxivConfig, sources["arxiv"], _Ctx(path, "sources.arxiv"))
+            if arxiv.source not in ("feed", "api"):
+                raise ConfigError("expected 'feed' or 'api'", path=path, key="sources.arxiv.source")
+            if arxiv.source == "feed" and not arxiv.categories:
+                raise ConfigError(
+                    'the announcement feed needs categories (or set source = "api")',
+                    path=path,
+                    key="sources.arxiv.categories",
+                )
+            for day in arxiv.holidays:
+                try:
+                    dt.date.fromisoformat(day)
+                except ValueError:
+                    raise ConfigError(
+                        f"expected YYYY-MM-DD, got {day!r}", path=path, key="sources.arxiv.holidays"
+                    ) from None
             bad = [t for t in arxiv.announce_types if t not in ANNOUNCE_TYPES]
             if bad or not arxiv.announce_types:
                 raise ConfigError(

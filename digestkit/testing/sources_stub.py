@@ -14,8 +14,10 @@ Use it from a test, or to try a bot's config offline::
         stub.requests                                  # what the clients asked for
 
 Endpoints (all GET): ``/api/query`` (arXiv: ``search_query`` with ``cat:`` terms and a
-``lastUpdatedDate:[A TO B]`` or ``submittedDate:[A TO B]`` window, ``start``,
-``max_results``); ``/api/daily_papers`` (HF: ``date``, ``limit``, ``p``);
+``lastUpdatedDate:[A TO B]`` or ``submittedDate:[A TO B]`` window, or ``id_list``;
+``start``, ``max_results``); ``/rss/CAT+CAT`` (the announcement feed: the papers whose
+``announced`` evening is :attr:`SourcesStub.feed_batch`, with ``arxiv:announce_type``;
+leave ``feed_batch`` behind to serve a stale feed); ``/api/daily_papers`` (HF: ``date``, ``limit``, ``p``);
 ``/graph/v1/paper/search`` (S2: ``query``, ``offset``, ``limit``,
 ``publicationDateOrYear=A:B``; ``x-api-key`` is recorded as present/absent, never its value).
 
@@ -65,6 +67,7 @@ class StubPaper:
     in_s2: bool = False
     citations: int = 0
     malformed: bool = False
+    announced: dt.date | None = None  # the evening arXiv announced it (the RSS batch)
 
     @property
     def last_updated(self) -> dt.date:
@@ -112,6 +115,50 @@ def atom_feed(papers: list[StubPaper], *, total: int, start: int) -> bytes:
         f"<opensearch:startIndex>{start}</opensearch:startIndex>"
         f"<opensearch:itemsPerPage>{len(papers)}</opensearch:itemsPerPage>"
         f"{entries}</feed>"
+    ).encode()
+
+
+def _rss_item(p: StubPaper, query: set[str]) -> str:
+    primary = p.categories[0] if p.categories else ""
+    cross = primary not in query
+    kind = ("replace-cross" if cross else "replace") if p.version > 1 else (
+        "cross" if cross else "new")  # fmt: skip
+    cats = "".join(f"<category>{c}</category>" for c in p.categories)
+    return (
+        f"<item><title>{escape(p.title)}</title>"
+        f"<link>https://arxiv.org/abs/{p.arxiv_id}</link>"
+        f"<description>arXiv:{p.arxiv_id}v{p.version} Announce Type: {kind} \n"
+        f"Abstract: {escape(p.abstract)}</description>"
+        f'<guid isPermaLink="false">oai:arXiv.org:{p.arxiv_id}v{p.version}</guid>{cats}'
+        f"<pubDate>{_rfc822(p.announced)}</pubDate>"
+        f"<arxiv:announce_type>{kind}</arxiv:announce_type>"
+        f"<dc:rights>http://creativecommons.org/licenses/by/4.0/</dc:rights>"
+        f"<dc:creator>{escape(', '.join(p.authors))}</dc:creator></item>"
+    )
+
+
+def _rfc822(evening: dt.date | None) -> str:
+    """The Eastern midnight after ``evening`` (when the feed switches to that batch)."""
+    import email.utils
+    from zoneinfo import ZoneInfo
+
+    day = (evening or dt.date(2026, 1, 1)) + dt.timedelta(days=1)
+    when = dt.datetime.combine(day, dt.time(0, 0), ZoneInfo("America/New_York"))
+    return email.utils.format_datetime(when)
+
+
+def rss_feed(papers: list[StubPaper], query: set[str], batch: dt.date | None) -> bytes:
+    """An rss.arxiv.org feed for the categories ``query``, holding the batch of ``batch``."""
+    items = "".join(_rss_item(p, query) for p in papers)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<rss xmlns:arxiv="http://arxiv.org/schemas/atom" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" version="2.0"><channel>'
+        f"<title>{'+'.join(sorted(query))} updates on arXiv.org</title>"
+        "<link>http://rss.arxiv.org/rss/</link><description>stub</description>"
+        f"<pubDate>{_rfc822(batch)}</pubDate><lastBuildDate>{_rfc822(batch)}</lastBuildDate>"
+        "<skipDays><day>Sunday</day><day>Saturday</day></skipDays>"
+        f"{items}</channel></rss>"
     ).encode()
 
 
@@ -173,6 +220,7 @@ class SourcesStub:
         self.requests: list[dict[str, Any]] = []
         self.empty_pages: set[int] = set()  # arXiv `start` offsets that come back empty once
         self._short: dict[int, list[int]] = {}  # start -> [entries dropped, times left]
+        self.feed_batch: dt.date | None = None  # the announcement the RSS feed holds
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -199,6 +247,11 @@ class SourcesStub:
     @property
     def arxiv_url(self) -> str:
         return self.base_url + "/api/query"
+
+    @property
+    def rss_url(self) -> str:
+        """The announcement feeds' root: ``rss_url + "/cs.CL+cs.LG"``."""
+        return self.base_url + "/rss"
 
     @property
     def hf_url(self) -> str:
@@ -249,6 +302,9 @@ class SourcesStub:
         start, size = int(q.get("start", "0")), int(q.get("max_results", "10"))
         found = [p for p in self.papers if _arxiv_matches(p, q.get("search_query", ""))]
         found.sort(key=lambda p: (p.last_updated, p.arxiv_id), reverse=True)
+        if q.get("id_list"):
+            wanted = [i.split("v")[0] for i in q["id_list"].split(",")]
+            found = [p for i in wanted for p in self.papers if p.arxiv_id == i]
         with self._lock:
             if start in self.empty_pages:
                 self.empty_pages.discard(start)
@@ -289,9 +345,22 @@ class SourcesStub:
             body["next"] = offset + limit
         return 200, "application/json", json.dumps(body).encode()
 
+    def _rss(self, path: str) -> tuple[int, str, bytes]:
+        query = set(path.removeprefix("/rss/").split("+"))
+        batch = self.feed_batch
+        items = [
+            p
+            for p in self.papers
+            if batch is not None and p.announced == batch and query & set(p.categories)
+        ]
+        items.sort(key=lambda p: p.arxiv_id)
+        return 200, "application/rss+xml", rss_feed(items, query, batch)
+
     def _respond(self, path: str, q: dict[str, str]) -> tuple[int, str, bytes]:
         if path == "/api/query":
             return self._arxiv(q)
+        if path.startswith("/rss/"):
+            return self._rss(path)
         if path == "/api/daily_papers":
             return self._hf(q)
         if path == "/graph/v1/paper/search":

@@ -43,6 +43,7 @@ def write_config(tmp: Path, stub: SourcesStub, *, days: int = 4) -> Path:
     cfg.write_text(
         f"""
 [sources.arxiv]
+source = "api"
 categories = ["cs.CL", "cs.LG"]
 days = {days}
 page_size = 2

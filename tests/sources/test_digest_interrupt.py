@@ -32,7 +32,7 @@ def test_ctrl_c_prints_the_tally_exits_130_and_keeps_answers(tmp_path: Path) -> 
     with SourcesStub(PAPERS) as sources, serve_stub("openai", faults=stall) as llm:
         config = tmp_path / "digestkit.toml"
         config.write_text(
-            f'[sources.arxiv]\ncategories = ["cs.CL"]\ndays = 1\ndelay_seconds = 0\n'
+            f'[sources.arxiv]\nsource = "api"\ncategories = ["cs.CL"]\ndays = 1\ndelay_seconds = 0\n'
             f'url = "{sources.arxiv_url}"\n[selection]\nkeywords = ["RL"]\n'
             f'[state]\npath = "state.sqlite"\n[output]\ndir = "site"\n'
             f'[backends.stub]\nkind = "openai-compatible"\nmodel = "m"\n'

@@ -50,7 +50,7 @@ def make_site(root: Path, stub: SourcesStub) -> Path:
     root.mkdir(parents=True)
     config = root / "digestkit.toml"
     config.write_text(
-        f'[sources.arxiv]\ncategories = ["cs.CL"]\ndays = 1\npage_size = 20\n'
+        f'[sources.arxiv]\nsource = "api"\ncategories = ["cs.CL"]\ndays = 1\npage_size = 20\n'
         f'delay_seconds = 0\nnum_retries = 1\nurl = "{stub.arxiv_url}"\n'
         f'[selection]\nkeywords = ["RL"]\nmax_papers = {MAX_PAPERS}\n'
         f'[state]\npath = "state.sqlite"\nlock_timeout = 60\n[output]\ndir = "site"\n',

@@ -40,6 +40,8 @@ def stub() -> Iterator[SourcesStub]:
 def arxiv_cfg(stub: SourcesStub, **kw: object) -> ArxivConfig:
     base: dict[str, object] = {
         "categories": ("cs.CL",),
+        "source": "api",
+        "days": 1,
         "url": stub.arxiv_url,
         "delay_seconds": 0.0,
         "page_size": 3,

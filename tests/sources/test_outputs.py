@@ -31,7 +31,7 @@ def stub() -> Iterator[SourcesStub]:
 def config(tmp: Path, stub: SourcesStub, extra: str = "") -> Path:
     path = tmp / "digestkit.toml"
     path.write_text(
-        f'[sources.arxiv]\ncategories = ["cs.CL"]\ndays = 1\ndelay_seconds = 0\n'
+        f'[sources.arxiv]\nsource = "api"\ncategories = ["cs.CL"]\ndays = 1\ndelay_seconds = 0\n'
         f'url = "{stub.arxiv_url}"\n[selection]\nkeywords = ["RL"]\n'
         f'[state]\npath = "state.sqlite"\n[output]\ndir = "site"\n{extra}',
         encoding="utf-8",

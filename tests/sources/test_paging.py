@@ -30,6 +30,8 @@ def stub() -> Iterator[SourcesStub]:
 def cfg(stub: SourcesStub, **kw: object) -> ArxivConfig:
     base: dict[str, object] = {
         "categories": ("cs.CL",),
+        "source": "api",
+        "days": 1,
         "url": stub.arxiv_url,
         "delay_seconds": 0.0,
         "page_size": 3,
@@ -113,7 +115,7 @@ def test_digest_reports_a_shortfall_as_a_failed_source_exit_1(
 ) -> None:
     config = tmp_path / "digestkit.toml"
     config.write_text(
-        f'[sources.arxiv]\ncategories = ["cs.CL"]\ndays = 1\npage_size = 10\n'
+        f'[sources.arxiv]\nsource = "api"\ncategories = ["cs.CL"]\ndays = 1\npage_size = 10\n'
         f'delay_seconds = 0\nnum_retries = 2\nurl = "{stub.arxiv_url}"\n'
         f'[selection]\nkeywords = ["RL"]\n[state]\npath = "state.sqlite"\n'
         f'[output]\ndir = "site"\n',
