@@ -108,6 +108,7 @@ def fetch_semantic_scholar(
     skipped: list[str] = [note] if note else []
     no_arxiv = 0
     incomplete = ""
+    received, announced = 0, 0  # results sent / the "total" the API announced
     offset: int | None = 0
     cap = cfg.max_results or 1000  # the API serves at most 1,000 results per query
     url = cfg.url.rstrip("/") + "/paper/search"
@@ -141,6 +142,9 @@ def fetch_semantic_scholar(
                     no_arxiv += 1
                 else:
                     entries.append(entry)
+            received += len(data)
+            if isinstance(body.get("total"), int):
+                announced = min(body["total"], cap)
             nxt = body.get("next")
             offset = nxt if isinstance(nxt, int) and nxt > (offset or 0) and data else None
     finally:
@@ -148,6 +152,9 @@ def fetch_semantic_scholar(
             client.close()
     if no_arxiv:
         skipped.append(f"semantic_scholar: {no_arxiv} results without an arXiv id")
+    if not incomplete and received < announced:
+        # The pages ended (no "next", or an empty page) before the announced total.
+        incomplete = f"received {received} of {announced} results announced"
     return Fetched(
         "semantic_scholar", tuple(entries[:cap]), tuple(skipped), client.requests, incomplete
     )

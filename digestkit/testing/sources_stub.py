@@ -221,6 +221,7 @@ class SourcesStub:
         self.empty_pages: set[int] = set()  # arXiv `start` offsets that come back empty once
         self._short: dict[int, list[int]] = {}  # start -> [entries dropped, times left]
         self.feed_batch: dt.date | None = None  # the announcement the RSS feed holds
+        self._s2_short: dict[int, list[int]] = {}  # S2 offset -> [dropped, times left]
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -283,6 +284,11 @@ class SourcesStub:
         with self._lock:
             self._short[start] = [drop, times]
 
+    def s2_short_page(self, offset: int, *, drop: int = 0, times: int = 1) -> None:
+        """Like :meth:`short_page`, for the Semantic Scholar search page at ``offset``."""
+        with self._lock:
+            self._s2_short[offset] = [drop, times]
+
     def requests_to(self, prefix: str) -> list[dict[str, Any]]:
         return [r for r in self.requests if r["path"].startswith(prefix)]
 
@@ -340,7 +346,13 @@ class SourcesStub:
             ]
         found.sort(key=lambda p: p.arxiv_id)
         body: dict[str, Any] = {"total": len(found), "offset": offset}
-        body["data"] = [_s2_item(p) for p in found[offset : offset + limit]]
+        page = found[offset : offset + limit]
+        with self._lock:
+            fault = self._s2_short.get(offset)
+            if fault is not None and fault[1] > 0:
+                fault[1] -= 1
+                page = page[: len(page) - fault[0]] if fault[0] else []
+        body["data"] = [_s2_item(p) for p in page]
         if offset + limit < len(found):
             body["next"] = offset + limit
         return 200, "application/json", json.dumps(body).encode()

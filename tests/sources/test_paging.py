@@ -131,3 +131,20 @@ def test_digest_reports_a_shortfall_as_a_failed_source_exit_1(
     # The next run (the API healthy again) publishes all seven.
     assert main(["digest", "-c", str(config), "--date", FRI.isoformat()]) == 0
     assert "published 7 papers" in capsys.readouterr().out
+
+
+def test_semantic_scholar_checks_what_came_against_its_total(stub: SourcesStub) -> None:
+    from digestkit.sources.config import SemanticScholarConfig
+    from digestkit.sources.semantic_scholar import fetch_semantic_scholar
+
+    stub.papers = [
+        StubPaper(f"2602.{n:05d}", title=f"P{n}", published=FRI, in_s2=True) for n in range(1, 6)
+    ]
+    cfg = SemanticScholarConfig(
+        query="rl", url=stub.s2_url, page_size=2, delay_seconds=0, num_retries=0, days=1
+    )
+    assert not fetch_semantic_scholar(cfg, FRI).incomplete
+    stub.s2_short_page(2, drop=1)
+    got = fetch_semantic_scholar(cfg, FRI)
+    assert len(got.entries) == 4
+    assert got.incomplete == "received 4 of 5 results announced"
