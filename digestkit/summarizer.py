@@ -324,6 +324,7 @@ def _run(
     poll: Callable[[], None] | None,
 ) -> SummaryRun:
     settings = router.settings
+    router.begin_run()  # the [summarize] deadline counts from here
     worker = _Paper(router, tpl, settings.summarize.on_language_mismatch == "keep")
     entries = list(digest.entries)
     results: list[PaperResult] = []

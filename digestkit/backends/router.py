@@ -237,7 +237,7 @@ class Router:
         self.stats = RouterStats()
         self._lock = threading.Lock()
         self._stopped = threading.Event()
-        self.deadline = clock() + self.policy.deadline if self.policy.deadline else 0.0
+        self.deadline = 0.0  # set by begin_run(): a router that only answers prompts has none
         self.slots: dict[str, _Slot] = {}
         for name in self.chain:
             cfg = self.settings.backends[name]
@@ -298,6 +298,11 @@ class Router:
             if not waiting or not self._wait_for_breaker(attempt):
                 break
         raise attempt.failure()
+
+    def begin_run(self) -> None:
+        """Start the run's clock: no call starts ``[summarize] deadline`` seconds from now
+        (:func:`~digestkit.summarizer.summarize_run` calls it; 0 = no deadline)."""
+        self.deadline = self.clock() + self.policy.deadline if self.policy.deadline else 0.0
 
     def interrupt(self) -> None:
         """Start no more calls (Ctrl-C): :meth:`complete` raises :class:`Interrupted`."""

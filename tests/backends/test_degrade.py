@@ -118,6 +118,7 @@ def test_the_run_deadline_stops_waiting_for_an_open_backend() -> None:
         )
         router = Router(settings, store=Store(":memory:"), sleep=sleep, clock=lambda: now[0],
                         rng=random.Random(1))  # fmt: skip
+        router.begin_run()
         with pytest.raises(RemoteError, match="run deadline"):
             router.complete(PROMPT)
     assert 3 <= len(stub.calls) < 100  # real probes, then the deadline
