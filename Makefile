@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint typecheck pytest bench eval fuzz clean
+.PHONY: install test lint typecheck pytest bench eval fuzz clean test-long
 
 install: $(STAMP)
 
@@ -39,6 +39,10 @@ fuzz: install
 
 eval: install
 	$(BIN)/python -m eval
+
+# 50 trials each of overlapping `digest` runs and of kill -9 + rerun (minutes; not in `test`)
+test-long: install
+	DIGESTKIT_LONG_TESTS=1 $(BIN)/python -m pytest -q tests/sources/test_exactly_once.py -k fifty
 
 clean:
 	rm -rf $(VENV) eval/out .pytest_cache .mypy_cache .ruff_cache *.egg-info

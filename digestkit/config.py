@@ -12,6 +12,7 @@ or ``~/.cache/digestkit``).
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -121,6 +122,8 @@ class Section:
 
     def number(self, key: str, default: float, *, minimum: float = 0.0) -> float:
         value = float(self.get(key, (int, float), default))
+        if not math.isfinite(value):  # nan would switch a check off (nan < x is False)
+            raise self.error(key, f"must be a finite number, got {value}")
         if value < minimum:
             raise self.error(key, f"must be >= {minimum:g}, got {value:g}")
         return value

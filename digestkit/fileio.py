@@ -36,7 +36,7 @@ from typing import Literal
 
 from digestkit.errors import InputError
 
-__all__ = ["Backup", "backup_path", "is_leftover_temp", "write_atomic"]
+__all__ = ["Backup", "OwnFile", "backup_path", "is_leftover_temp", "write_atomic"]
 
 _TEMP = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")
 
@@ -129,6 +129,30 @@ def is_leftover_temp(path: str | os.PathLike[str]) -> bool:
     (True, False)
     """
     return bool(_TEMP.match(Path(path).name))
+
+
+class OwnFile:
+    """A file one command writes again and again (``summarize -o`` saving as it goes).
+
+    Only the first write may keep a backup (of what the user had there before); later
+    writes replace digestkit's own earlier version without one, so a file that did not
+    exist never gets a ``.orig``.
+
+    >>> import tempfile, pathlib
+    >>> out = OwnFile(pathlib.Path(tempfile.mkdtemp()) / "new.json")
+    >>> out.write("one"), out.write("two"), sorted(p.name for p in out.path.parent.iterdir())
+    (None, None, ['new.json'])
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, backup: Backup = "first") -> None:
+        self.path = Path(path)
+        self.backup = backup
+        self._written = False
+
+    def write(self, data: bytes | str) -> Path | None:
+        policy: Backup = "none" if self._written else self.backup
+        self._written = True
+        return write_atomic(self.path, data, backup=policy)
 
 
 def backup_path(path: str | os.PathLike[str]) -> Path:

@@ -335,13 +335,13 @@ class _Pool:
                 self.handle(fut.result())
                 handled.add(id(fut))
         except BaseException:
-            # Interrupted: start nothing new, but let calls in flight land (they are paid
-            # for) and hand their results on, so the saved output has them too.
+            # Interrupted: start no new call and do not wait for calls in flight (a reply
+            # that never comes would hold Ctrl-C for the whole timeout); the answers
+            # already received are in the cache and handed on, so the saved output has them.
             self.reason = "interrupted"
             self.stop.set()
-            for f in futures:
-                f.cancel()
-            pool.shutdown(wait=True)
+            self.worker.router.interrupt()
+            pool.shutdown(wait=False, cancel_futures=True)
             for f in futures:
                 if id(f) not in handled and f.done() and not f.cancelled() and not f.exception():
                     r = f.result()
@@ -449,6 +449,7 @@ def _run(
     poll: Callable[[], None] | None,
 ) -> SummaryRun:
     settings = router.settings
+    router.begin_run()  # the [summarize] deadline counts from here
     worker = _Paper(
         router,
         tpl,
@@ -462,6 +463,14 @@ def _run(
     for i, e in enumerate(entries):
         if not overwrite and e.summary and e.summary.template == tpl.id:
             results.append(PaperResult(i, e.key, "kept", e.summary, backend=e.summary.backend))
+        elif not overwrite and e.summary and e.summary.template:
+            # An entry holds one summary: one digestkit wrote with another template is not
+            # replaced silently (--overwrite replaces it). A parsed bot summary has no
+            # template and is what summarize is for.
+            note = f"kept its {e.summary.template} summary; --overwrite replaces it"
+            kept = PaperResult(i, e.key, "kept", e.summary, backend=e.summary.backend, warning=note)
+            results.append(kept)
+            entries[i] = _apply(e, kept)
         else:
             todo.append((i, e))
     if batch:

@@ -347,7 +347,9 @@ def test_ctrl_c_saves_what_is_done_and_exits_130(tmp_path: Path) -> None:
     done = sum(e.summary is not None for e in saved.entries)
     with sqlite3.connect(home / "llm.sqlite3") as con:
         cached = con.execute("SELECT count(*) FROM cache").fetchone()[0]
-    assert 10 <= done == cached < 100  # everything paid for is saved, in the file and the cache
+    # Everything paid for is saved: in the file, and in the cache. Ctrl-C no longer waits
+    # for calls in flight, so up to `concurrency` (2) answers land in the cache only.
+    assert 10 <= done <= cached <= done + 2 and cached < 100
 
 
 def test_config_check_warns_about_unknown_sections(

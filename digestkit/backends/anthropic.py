@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import anthropic
+import httpx2
 
 from digestkit.backends.base import Completion, Prompt, Usage
 from digestkit.backends.config import BackendConfig
@@ -34,6 +35,10 @@ from digestkit.backends.http import error_for_status, redact
 from digestkit.errors import NetworkError, RemoteError
 
 __all__ = ["AnthropicBackend", "create"]
+
+
+class _BrokenStream(ValueError):
+    """A streamed answer that ended early (translated to a retryable RemoteError)."""
 
 
 class AnthropicBackend:
@@ -64,6 +69,8 @@ class AnthropicBackend:
     # --- errors ------------------------------------------------------------------------
     def _translate(self, exc: Exception) -> NetworkError:
         url = self.config.base_url or "https://api.anthropic.com"
+        if isinstance(exc, _BrokenStream):
+            return RemoteError(f"broken stream: {exc}", url=url)
         if isinstance(exc, anthropic.APIStatusError):
             headers = dict(exc.response.headers) if exc.response is not None else None
             status = 529 if exc.type == "overloaded_error" else exc.status_code
@@ -129,9 +136,20 @@ class AnthropicBackend:
     def _stream(self, prompt: Prompt) -> Any:
         """Stream the answer (``options = { stream = true }``): long outputs without the
         SDK's non-streaming time limit. An overload mid-stream raises ``APIStatusError``
-        with ``.type == "overloaded_error"``, translated like a 529."""
-        with self._client.messages.stream(**self._params(prompt)) as stream:
-            return stream.get_final_message()
+        with ``.type == "overloaded_error"``, translated like a 529.
+
+        A body that ends early is a broken stream, a transient fault like a broken JSON
+        body: with no ``message_start`` the SDK fails an ``assert``; without
+        ``message_stop`` it returns the text so far, which has no ``stop_reason`` and must
+        not pass for an answer."""
+        try:
+            with self._client.messages.stream(**self._params(prompt)) as stream:
+                message = stream.get_final_message()
+        except AssertionError as exc:
+            raise _BrokenStream("stream ended before its first event") from exc
+        if not getattr(message, "stop_reason", None):
+            raise _BrokenStream("stream ended before message_stop (answer cut short)")
+        return message
 
     def complete(self, prompt: Prompt) -> Completion:
         start = time.perf_counter()
@@ -145,6 +163,9 @@ class AnthropicBackend:
             return self._completion(message, time.perf_counter() - start)
         except (anthropic.AnthropicError, ValueError, TypeError, AttributeError) as exc:
             raise self._translate(exc) from exc
+        except httpx2.HTTPError as exc:  # a connection dropped while the stream was read
+            url = self.config.base_url or "https://api.anthropic.com"
+            raise RemoteError(f"broken stream: {type(exc).__name__}", url=url) from exc
 
     def count_tokens(self, prompt: Prompt) -> int:
         """Input tokens of ``prompt``, counted by the API (free, rate-limited)."""

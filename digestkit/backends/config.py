@@ -39,6 +39,7 @@ __all__ = [
     "SummarizeConfig",
     "load_settings",
     "settings_from_dict",
+    "settings_problems",
 ]
 
 DEFAULT_ROUTE = "default"
@@ -95,7 +96,8 @@ class BackendConfig:
     concurrency (4): calls in flight at once; more is faster until the provider throttles.
     requests_per_minute / tokens_per_minute (0 = unlimited): client-side rate limits, so we
     slow down before the provider answers 429.
-    timeout (120 s): per call. max_output_tokens (4096): caps the template's answer length
+    timeout (75 s): per call; a summary answer takes 5-40 s, so a reply that never comes
+    holds a thread ~2x the slowest normal answer, not minutes (raise it for long outputs). max_output_tokens (4096): caps the template's answer length
     (and is the budget's worst case). temperature (None = provider default; Anthropic 2.x has none).
     price: USD per million tokens (defaults for known models). options: extra
     kind-specific settings (e.g. ``prompt_caching`` for anthropic).
@@ -113,7 +115,7 @@ class BackendConfig:
     concurrency: int = 4
     requests_per_minute: int = 0
     tokens_per_minute: int = 0
-    timeout: float = 120.0
+    timeout: float = 75.0
     max_output_tokens: int = 4096
     temperature: float | None = None
     price: Price = field(default_factory=Price)
@@ -186,8 +188,11 @@ class SummarizeConfig:
 
     template ("en-tldr"), route ("default"). max_attempts (4): calls per backend per prompt
     before falling back. backoff_base (1 s) / backoff_max (60 s): exponential backoff with
-    full jitter; a server's retry-after wins when longer. cooldown (30 s): a backend that
-    exhausted its attempts (or asked to wait longer than backoff_max) is skipped that long.
+    full jitter; a server's retry-after wins when longer. breaker_failures (5): consecutive
+    transient failures of a backend (across papers) that open its circuit breaker; it is
+    probed again after 2 x backoff_base, doubling up to cooldown (30 s). deadline (1800 s,
+    0 = none): no call starts after the run has lasted this long; papers waiting for an
+    open backend wait at most until then.
     corrective_retry (true): one more call with the problems spelled out when an answer
     fails its checks. on_language_mismatch ("fail" | "keep"): keep a wrong-language answer,
     labelled with its true language, instead of failing the paper. cache (true).
@@ -208,6 +213,8 @@ class SummarizeConfig:
     backoff_base: float = 1.0
     backoff_max: float = 60.0
     cooldown: float = 30.0
+    breaker_failures: int = 5
+    deadline: float = 1800.0
     corrective_retry: bool = True
     on_language_mismatch: str = "fail"
     cache: bool = True
@@ -317,7 +324,7 @@ def _backend(name: str, data: Any, path: str | None) -> BackendConfig:
         concurrency=s.integer("concurrency", 4, minimum=1),
         requests_per_minute=s.integer("requests_per_minute", 0),
         tokens_per_minute=s.integer("tokens_per_minute", 0),
-        timeout=s.number("timeout", 120.0, minimum=0.001),
+        timeout=s.number("timeout", 75.0, minimum=0.001),
         max_output_tokens=s.integer("max_output_tokens", 4096, minimum=1),
         temperature=float(temperature) if temperature is not None else None,
         price=_price(s.get("price", dict, None), f"{prefix}.price", path, model),
@@ -353,6 +360,8 @@ def _summarize(data: Any, path: str | None) -> SummarizeConfig:
         backoff_base=s.number("backoff_base", d.backoff_base),
         backoff_max=s.number("backoff_max", d.backoff_max),
         cooldown=s.number("cooldown", d.cooldown),
+        breaker_failures=s.integer("breaker_failures", d.breaker_failures, minimum=1),
+        deadline=s.number("deadline", d.deadline),
         corrective_retry=s.get("corrective_retry", bool, d.corrective_retry),
         on_language_mismatch=s.get("on_language_mismatch", str, d.on_language_mismatch),
         cache=s.get("cache", bool, d.cache),
@@ -392,6 +401,39 @@ def settings_from_dict(data: Mapping[str, Any], *, path: str | None = None) -> S
     settings = Settings(backends, routes, budget, summarize, path)
     settings.route(summarize.route)  # the default route must exist
     return settings
+
+
+def settings_problems(data: Mapping[str, Any], *, path: str | None = None) -> list[ConfigError]:
+    """Every section's first problem (each [backends.NAME], [routes], [budget],
+    [summarize]), for ``digestkit config check``; [] when :func:`settings_from_dict` passes.
+
+    >>> [e.key for e in settings_problems({"backends": {"a": {"kind": "offline",
+    ...     "timeout": float("inf")}}, "budget": {"max_cost": float("nan")}})]
+    ['backends.a.timeout', 'budget.max_cost']
+    """
+    problems: list[ConfigError] = []
+
+    def attempt(check: Any) -> None:
+        try:
+            check()
+        except ConfigError as err:
+            if str(err) not in {str(p) for p in problems}:
+                problems.append(err)
+
+    raw = data.get("backends", {})
+    if isinstance(raw, Mapping):
+        for name, section in raw.items():
+            attempt(lambda name=name, section=section: _backend(name, section, path))
+
+    def budget() -> None:
+        b = Section(data.get("budget", {}), "budget", path)
+        b.number("max_cost", 0.0)
+        b.done()
+
+    attempt(budget)
+    attempt(lambda: _summarize(data.get("summarize", {}), path))
+    attempt(lambda: settings_from_dict(data, path=path))  # routes, and what is left
+    return problems
 
 
 def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:

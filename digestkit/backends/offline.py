@@ -236,6 +236,7 @@ class OfflineBackend:
 
     network = False
     deterministic = True
+    translates = False  # the router sends it only papers already in the template's language
 
     def __init__(self, name: str = "offline", model: str = "extractive-1") -> None:
         self.name = name

@@ -3,12 +3,20 @@
 Why a router: providers fail in different ways and a run must survive all of them.
 
 - Transient failures (408, 409, 429, 5xx, 529 / ``overloaded_error``, timeouts, dropped
-  connections, malformed bodies) are retried with exponential backoff and full jitter; a
-  server's ``retry-after`` / ``retry-after-ms`` wins when it asks for longer.
-- A backend that keeps failing (or asks to wait longer than ``backoff_max``) cools down for
-  ``cooldown`` seconds and the next backend of the route is tried.
+  connections, malformed bodies, broken streams) are retried with exponential backoff and
+  full jitter; a server's ``retry-after`` / ``retry-after-ms`` wins when it asks for longer.
+  A paper makes at most ``max_attempts`` calls per backend, then the next backend is tried.
+- Each backend has a circuit breaker (:mod:`digestkit.backends.breaker`): after
+  ``breaker_failures`` consecutive transient failures (or a retry-after beyond
+  ``backoff_max``) it opens, papers go to the next backend, and one probe call tests it
+  again. A paper whose backends are all open waits for the earliest, within the run's
+  ``deadline``, instead of failing without a call.
 - Authentication and spend-limit errors (:class:`~digestkit.errors.AuthError`) disable the
-  backend for the rest of the run at once: retrying them only burns time.
+  backend for the rest of the run at once: retrying them only burns time. Nothing else does.
+- An answer rejected by the checks goes to the next backend of the route; a backend that
+  cannot translate (``translates = False``: the offline one) is not sent a paper whose
+  language differs from the template's.
+- :meth:`Router.interrupt` (Ctrl-C) stops new calls; answers already received are cached.
 - A budget (``[budget] max_cost``) is checked *before* each call with its worst case
   (input estimate + ``max_output_tokens``), so a run stops before it overspends.
 - Every call leaves one ledger row; every accepted answer is cached, and a cached answer
@@ -41,6 +49,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from digestkit.backends.base import Backend, Completion, Prompt, Usage
+from digestkit.backends.breaker import Breaker
 from digestkit.backends.cache import CachedAnswer, LedgerRow, Store, cache_key
 from digestkit.backends.config import BackendConfig, Settings, load_settings
 from digestkit.backends.limits import Budget, RateLimiter, estimate_tokens
@@ -50,9 +59,18 @@ from digestkit.errors import (
     NetworkError,
     OutputCheckError,
     RateLimitError,
+    RemoteError,
 )
 
-__all__ = ["Budget", "RateLimiter", "Router", "RouterStats", "estimate_tokens", "is_retryable"]
+__all__ = [
+    "Budget",
+    "Interrupted",
+    "RateLimiter",
+    "Router",
+    "RouterStats",
+    "estimate_tokens",
+    "is_retryable",
+]
 
 log = logging.getLogger(__name__)
 
@@ -90,14 +108,89 @@ class RouterStats:
     by_backend: dict[str, int] = field(default_factory=dict)
 
 
-class _Slot:
-    """A backend plus its run-time state: concurrency, rate limit, cooldown, disabled."""
+_CJK = {"ja": ("kana", "han"), "zh": ("han",), "ko": ("hangul", "han")}
 
-    def __init__(self, backend: Backend, config: BackendConfig, limiter: RateLimiter) -> None:
+
+def same_script(source: str, language: str) -> bool:
+    """Is ``source`` written in the script of ``language``, so that quoting it answers in
+    that language? By script, not by a language guess: short abstracts fool detectors,
+    and what a non-translating backend cannot do is cross from Latin to CJK or back.
+
+    >>> same_script("We use RL.", "en"), same_script("We use RL.", "ja")
+    (True, False)
+    >>> same_script("本論文は新しい手法を提案する。", "ja"), same_script("本文提出新方法。", "en")
+    (True, False)
+    """
+    from digestkit.lang import script_profile
+
+    p = script_profile(source)
+    if not p.total:
+        return True  # nothing to judge by: let the checks decide
+    cjk = p.kana + p.han + p.hangul
+    if language in _CJK:
+        return sum(getattr(p, k) for k in _CJK[language]) * 2 >= p.total
+    return cjk * 2 < p.total
+
+
+class Interrupted(RemoteError):
+    """The run was interrupted (Ctrl-C) before this call started; nothing was paid."""
+
+
+class _Slot:
+    """A backend plus its run-time state: concurrency, rate limit, breaker, disabled."""
+
+    def __init__(
+        self, backend: Backend, config: BackendConfig, limiter: RateLimiter, breaker: Breaker
+    ) -> None:
         self.backend, self.config, self.limiter = backend, config, limiter
         self.semaphore = threading.BoundedSemaphore(config.concurrency)
-        self.cooldown_until = 0.0
+        self.breaker = breaker
         self.disabled = ""
+
+    @property
+    def cooldown_until(self) -> float:
+        """When the breaker may be probed again (0 when closed)."""
+        return self.breaker.retry_at if self.breaker.state != "closed" else 0.0
+
+
+class _Attempt:
+    """One prompt's way along the route: calls used per backend, backends done with, and
+    why each failed, so the final error says what was really tried."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        self.used: dict[str, int] = {}
+        self.done: set[str] = set()
+        self.errors: list[str] = []
+        self.last: NetworkError | None = None
+        self.rejected: OutputCheckError | None = None
+        if not names:
+            self.note("no backend of the route can write this language (offline does not "
+                      "translate): add an LLM backend to the route")  # fmt: skip
+
+    def note(self, line: str) -> None:
+        self.errors.append(line)
+
+    def fail(self, name: str, err: NetworkError, *, final: bool) -> None:
+        self.last = err
+        self.errors.append(f"{name}: {err}")
+        if final:
+            self.done.add(name)
+
+    def reject(self, name: str, err: OutputCheckError) -> None:
+        self.rejected = self.rejected or err
+        self.done.add(name)
+
+    def failure(self) -> Exception:
+        """The error to raise when no backend answered acceptably."""
+        if self.rejected is not None:
+            return self.rejected
+        summary = "; ".join(self.errors[-4:]) or "every backend of the route is disabled"
+        last = self.last
+        if last is None or isinstance(last, AuthError):
+            return AuthError(f"no backend left: {summary}")
+        tried = sum(self.used.values())
+        return type(last)(f"all backends failed after {tried} calls: {summary}", **last.context)
 
 
 def _status(err: NetworkError) -> str:
@@ -143,6 +236,8 @@ class Router:
         self.rng = rng or random.Random()
         self.stats = RouterStats()
         self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self.deadline = 0.0  # set by begin_run(): a router that only answers prompts has none
         self.slots: dict[str, _Slot] = {}
         for name in self.chain:
             cfg = self.settings.backends[name]
@@ -150,7 +245,13 @@ class Router:
             limiter = RateLimiter(
                 cfg.requests_per_minute, cfg.tokens_per_minute, clock=clock, sleep=sleep
             )
-            self.slots[name] = _Slot(backend, cfg, limiter)
+            breaker = Breaker(
+                failures=self.policy.breaker_failures,
+                base=max(self.policy.backoff_base * 2, 0.001),
+                cap=self.policy.cooldown,
+                clock=clock,
+            )
+            self.slots[name] = _Slot(backend, cfg, limiter, breaker)
 
     # --- public ------------------------------------------------------------------------
     def close(self) -> None:
@@ -170,37 +271,61 @@ class Router:
         """The first accepted completion for ``prompt`` along the route.
 
         ``validate`` returns a list of problems (empty = accept). A rejected answer is
-        recorded in the ledger (it was paid for), not cached, and raised as
-        :class:`OutputCheckError` with ``problems``, ``text``, ``language`` and ``backend``.
-        Raises :class:`BudgetExceeded` before overspending, and the last
-        :class:`NetworkError` when every backend of the route failed.
+        recorded in the ledger (it was paid for), not cached, and the next backend of the
+        route that can write the prompt's language is asked; when none is left the first
+        rejection is raised as :class:`OutputCheckError` with ``problems``, ``text``,
+        ``language`` and ``backend``. Raises :class:`BudgetExceeded` before overspending,
+        and the last :class:`NetworkError` when every backend of the route failed.
         """
         hit = self._cached(prompt, validate)
         if hit is not None:
             return hit
-        errors: list[str] = []
-        last: NetworkError | None = None
-        skip: set[str] = set()  # failed for good on this prompt (e.g. 400): not again
-        horizon = self.clock()
-        for _ in range(2):  # the second pass only after waiting out a cooldown
-            for name, slot in self.slots.items():
-                if slot.disabled or name in skip or slot.cooldown_until > horizon:
+        attempt = _Attempt(self._capable(prompt))
+        while True:
+            self._check_running()
+            waiting = False
+            for name in attempt.names:
+                slot = self.slots[name]
+                if slot.disabled or name in attempt.done:
                     continue
-                try:
-                    return self._try_backend(slot, prompt, validate)
-                except NetworkError as err:
-                    last = err
-                    errors.append(f"{name}: {err}")
-                    if not is_retryable(err):
-                        skip.add(name)
-            waited = self._wait_for_cooldown(skip)
-            if waited is None:
+                if not slot.breaker.allow():
+                    waiting = True
+                    continue
+                result = self._try_backend(slot, prompt, validate, attempt)
+                if result is not None:
+                    return result
+                waiting = waiting or (name not in attempt.done and not slot.disabled)
+            if not waiting or not self._wait_for_breaker(attempt):
                 break
-            horizon = waited
-        summary = "; ".join(errors[-4:]) or "every backend of the route is disabled"
-        if isinstance(last, AuthError) or last is None:
-            raise AuthError(f"no backend left: {summary}")
-        raise type(last)(f"all backends failed: {summary}", **last.context)
+        raise attempt.failure()
+
+    def begin_run(self) -> None:
+        """Start the run's clock: no call starts ``[summarize] deadline`` seconds from now
+        (:func:`~digestkit.summarizer.summarize_run` calls it; 0 = no deadline)."""
+        self.deadline = self.clock() + self.policy.deadline if self.policy.deadline else 0.0
+
+    def interrupt(self) -> None:
+        """Start no more calls (Ctrl-C): :meth:`complete` raises :class:`Interrupted`."""
+        self._stopped.set()
+
+    def _check_running(self) -> None:
+        if self._stopped.is_set():
+            raise Interrupted("interrupted: no call started")
+        if self.deadline and self.clock() >= self.deadline:
+            raise RemoteError(
+                f"run deadline reached ([summarize] deadline = {self.policy.deadline:g} s)"
+            )
+
+    def _capable(self, prompt: Prompt) -> list[str]:
+        """The backends of the route that can write the prompt's language: a backend that
+        does not translate (``translates = False``, the offline one) only gets papers
+        already in that language, unless wrong-language answers are kept."""
+        if not prompt.language or self.policy.on_language_mismatch == "keep":
+            return list(self.slots)
+        names = [n for n, s in self.slots.items() if getattr(s.backend, "translates", True)]
+        if len(names) < len(self.slots) and same_script(prompt.source, prompt.language):
+            return list(self.slots)
+        return names
 
     def key(self, name: str, prompt: Prompt) -> str:
         cfg = self.slots[name].config
@@ -232,18 +357,23 @@ class Router:
                 return c
         return None
 
-    def _wait_for_cooldown(self, skip: set[str]) -> float | None:
-        """Sleep until the first cooling backend is ready; the time it is ready at."""
-        now = self.clock()
-        cooling = [
-            s.cooldown_until
-            for name, s in self.slots.items()
-            if not s.disabled and name not in skip and s.cooldown_until > now
+    def _wait_for_breaker(self, attempt: _Attempt) -> bool:
+        """Every backend left is open: sleep until the earliest may be probed, if that is
+        before the run deadline. False when there is nothing to wait for."""
+        waits = [
+            self.slots[n].breaker.wait_time()
+            for n in attempt.names
+            if not self.slots[n].disabled and n not in attempt.done
         ]
-        if not cooling:
-            return None
-        self.sleep(min(cooling) - now)
-        return min(cooling)
+        if not waits:
+            return False
+        delay = min(waits)
+        if self.deadline and self.clock() + delay >= self.deadline:
+            attempt.note(f"every backend open beyond the run deadline (next in {delay:.1f}s)")
+            return False
+        # A probe in flight elsewhere shows as 0: poll briefly for its outcome.
+        self.sleep(max(delay, 0.05))
+        return True
 
     def _backoff(self, attempt: int, err: NetworkError) -> float:
         cap = min(self.policy.backoff_max, self.policy.backoff_base * 2**attempt)
@@ -251,29 +381,49 @@ class Router:
         retry_after = err.context.get("retry_after")
         return max(delay, float(retry_after)) if retry_after else delay
 
-    def _try_backend(self, slot: _Slot, prompt: Prompt, validate: Validator | None) -> Completion:
-        last: NetworkError | None = None
-        for attempt in range(self.policy.max_attempts):
+    def _try_backend(
+        self, slot: _Slot, prompt: Prompt, validate: Validator | None, attempt: _Attempt
+    ) -> Completion | None:
+        """Calls on one backend while its breaker allows and the paper has attempts left
+        there. The completion, or ``None`` after recording why it moved on."""
+        name = slot.config.name
+        while attempt.used.get(name, 0) < self.policy.max_attempts:
+            self._check_running()
+            n = attempt.used[name] = attempt.used.get(name, 0) + 1
             try:
-                return self._call(slot, prompt, validate)
+                c = self._call(slot, prompt, validate)
+            except OutputCheckError as err:
+                slot.breaker.success()  # it answered; the answer was wrong
+                attempt.reject(name, err)
+                return None
             except AuthError as err:
+                slot.breaker.release()
                 slot.disabled = str(err)
-                log.warning("backend %s disabled for this run: %s", slot.config.name, err)
-                raise
+                log.warning("backend %s disabled for this run: %s", name, err)
+                attempt.fail(name, err, final=True)
+                return None
             except NetworkError as err:
-                last = err
-                if not is_retryable(err):
-                    raise
-                delay = self._backoff(attempt, err)
-                if delay > self.policy.backoff_max:
-                    slot.cooldown_until = self.clock() + delay
-                    raise
-                if attempt + 1 < self.policy.max_attempts:
-                    log.info("%s: %s; retry in %.2fs", slot.config.name, err, delay)
-                    self.sleep(delay)
-        slot.cooldown_until = self.clock() + self.policy.cooldown
-        assert last is not None
-        raise last
+                if not is_retryable(err):  # e.g. 400: this prompt will not work here
+                    slot.breaker.release()
+                    attempt.fail(name, err, final=True)
+                    return None
+                delay = self._backoff(n - 1, err)
+                final = n >= self.policy.max_attempts
+                slot.breaker.failure(delay if delay > self.policy.backoff_max else None)
+                attempt.fail(name, err, final=final)
+                if final or delay > self.policy.backoff_max or not slot.breaker.allow():
+                    return None  # used up or open: the next backend, or wait for this one
+                log.info("%s: %s; retry in %.2fs", name, err, delay)
+                self.sleep(delay)
+                continue
+            except BaseException:
+                slot.breaker.release()
+                raise
+            slot.breaker.success()
+            return c
+        attempt.done.add(name)
+        slot.breaker.release()
+        return None
 
     @contextmanager
     def _reserved(self, slot: _Slot, prompt: Prompt) -> Iterator[tuple[int, float]]:

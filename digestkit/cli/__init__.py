@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 import sys
 from collections.abc import Sequence
 
@@ -162,4 +163,11 @@ def _os_error(err: OSError) -> DigestkitError:
 
 def app_main() -> None:
     """Console-script entry point."""
-    sys.exit(main())
+    code = main()
+    if code == EXIT_INTERRUPTED:
+        # Ctrl-C: worker threads may still wait on replies that never come, and the
+        # interpreter would join them at exit; what was received is saved, so leave now.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

@@ -49,16 +49,17 @@ class _Saver:
     """Writes the digest so far, atomically, at most every ``interval`` seconds."""
 
     def __init__(self, output: Path | None, interval: float = 0.5) -> None:
+        from digestkit.fileio import OwnFile
+
         self.output, self.interval, self.last = output, interval, 0.0
+        self.file = OwnFile(output) if output else None  # no .orig of our own saves
         self.digest: Digest | None = None
 
     def update(self, digest: Digest, *, force: bool = False) -> None:
-        from digestkit.fileio import write_atomic
-
         self.digest = digest
         now = time.monotonic()
-        if self.output and (force or now - self.last >= self.interval):
-            write_atomic(self.output, digest.to_json() + "\n", backup="first")
+        if self.file and (force or now - self.last >= self.interval):
+            self.file.write(digest.to_json() + "\n")
             self.last = now
 
 
@@ -203,6 +204,14 @@ def _finish(
     if not quiet:
         for line in _failure_lines(run):
             typer.echo(line, err=True)
+    other = [r.key for r in run.results if r.status == "kept" and r.warning]
+    if other:
+        typer.echo(
+            f"digestkit: warning: {len(other)} entries kept a summary written with another "
+            f"template ({', '.join(other[:3])}{' ...' if len(other) > 3 else ''}); "
+            "--overwrite replaces them",
+            err=True,
+        )
     typer.echo(run.summary_line(), err=True)
     if run.failed and not allow_partial:
         raise typer.Exit(EXIT_FINDINGS)
@@ -284,7 +293,8 @@ config_app = typer.Typer(help="Check digestkit.toml.", no_args_is_help=True)
 def config_check(
     path: Path | None = typer.Argument(None, help="Config file (default: ./digestkit.toml)."),
 ) -> None:
-    """Validate the [backends.*], [routes], [budget] and [summarize] sections.
+    """Validate every section: [backends.*], [routes], [budget], [summarize], [sources.*],
+    [selection], [state] and [output]; every problem is printed, not only the first.
 
     Exit 0 when valid, 1 when a key variable is unset, 3 when the file is invalid.
     """
@@ -293,6 +303,7 @@ def config_check(
     from digestkit.backends.config import load_settings
     from digestkit.cli import EXIT_FINDINGS
 
+    _all_problems(path)
     settings = load_settings(path)
     typer.echo(f"config: {settings.path or '(none: built-in defaults)'}")
     missing = _describe(settings)
@@ -304,6 +315,47 @@ def config_check(
     if missing:
         raise typer.Exit(EXIT_FINDINGS)
     typer.echo("ok")
+
+
+def _all_problems(path: Path | None) -> None:
+    """Print every problem of the config file (one line each) and exit 3 if there is one."""
+    from digestkit.backends.config import settings_problems
+    from digestkit.cli import EXIT_ERROR, error_line
+    from digestkit.config import find_config, load_toml
+    from digestkit.sources.config import sources_problems
+
+    found = find_config(path)
+    if found is None:
+        return
+    data = load_toml(found)
+    problems = settings_problems(data, path=str(found)) + sources_problems(data, path=str(found))
+    for err in problems:
+        typer.echo(error_line(err), err=True)
+    if problems:
+        typer.echo(f"{found}: {len(problems)} problem(s)", err=True)
+        raise typer.Exit(EXIT_ERROR)
+    if "sources" in data:
+        _describe_sources(found)
+
+
+def _describe_sources(found: Path) -> None:
+    import os
+
+    from digestkit.sources.config import load_sources_config
+
+    cfg = load_sources_config(found)
+    for name in ("arxiv", "hf_daily", "semantic_scholar"):
+        section = getattr(cfg, name)
+        if section is not None:
+            typer.echo(f"source {name}: {section.url}")
+    s2 = cfg.semantic_scholar
+    if s2 is not None and s2.api_key_env and not os.environ.get(s2.api_key_env):
+        typer.echo(
+            f"note: {s2.api_key_env} is not set: Semantic Scholar is asked without a key "
+            "(the shared, slower pool)",
+            err=True,
+        )
+    typer.echo(f"state: {cfg.state_path()}; output: {cfg.output_dir()}")
 
 
 def _describe(settings: Settings) -> list[str]:

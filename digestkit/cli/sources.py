@@ -121,20 +121,52 @@ def digest(
         _report(report)
         typer.echo("dry run: nothing summarized, written or recorded", err=True)
         raise typer.Exit(EXIT_FINDINGS if report.errors else 0)
-    result = publish(cfg, day)
+    try:
+        result = publish(cfg, day, on_wait=lambda msg: typer.echo(f"digestkit: {msg}", err=True))
+    except KeyboardInterrupt as exc:
+        line = getattr(exc, "summary", "interrupted")
+        typer.echo(f"digestkit: {day}: {line}; nothing published, run again", err=True)
+        raise typer.Exit(130) from None
     if explain:
         typer.echo(explain_text(result.report.selection))
     _report(result.report)
-    if result.digest is None:
+    if result.report.recovered:
+        typer.echo(
+            f"digestkit: an interrupted run had published {result.report.recovered} papers; "
+            "recorded them and rendered the pages again",
+            err=True,
+        )
+    if result.digest is None and result.report.errors:
+        typer.echo(
+            f"{day}: nothing published: {len(result.report.errors)} source(s) failed or came "
+            "back short (see above); this is not a quiet day, run again later",
+            err=True,
+        )
+    elif result.digest is None and result.held:
+        typer.echo(f"{day}: nothing published: {result.held} papers held back without a summary")
+    elif result.digest is None:
         typer.echo(f"{day}: no new papers; outputs left as they were", err=True)
     else:
         failed = sum(1 for e in result.digest.entries if e.summary is None)
+        held = f"; {result.held} held back for the next run" if result.held else ""
         typer.echo(
             f"{day}: published {len(result.digest.entries)} papers ({failed} without summary)"
+            + held
         )
         for path in result.files:
             typer.echo(f"wrote {path}")
-    if result.report.errors:
+    if result.unsummarized:
+        typer.echo(
+            f"digestkit: warning: {result.unsummarized} paper(s) could not be summarized "
+            "(each reason is in the archived JSON, as summary_error)",
+            err=True,
+        )
+        reasons = {
+            e.meta("summary_error") for e in (result.digest.entries if result.digest else ())
+        }
+        for reason in sorted(r for r in reasons if r)[:3]:
+            typer.echo(f"digestkit: warning: summary failed: {reason}", err=True)
+    if result.report.errors or result.unsummarized:
         raise typer.Exit(1)
 
 

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx2
 
@@ -89,9 +90,13 @@ class PoliteClient:
         if wait > 0:
             self._sleep(min(wait, MAX_RETRY_AFTER))
 
-    def _once(self, url: str, params: Mapping[str, Any]) -> Any:
+    def _once(self, url: str, params: Mapping[str, Any], *, text: bool = False) -> Any:
+        base, _, query = url.partition("?")
+        # A configured URL may carry its own query (a mirror's key, a proxy's route): keep
+        # it and add ours (httpx would replace it).
+        merged = {**dict(parse_qsl(query, keep_blank_values=True)), **dict(params)}
         try:
-            resp = self._client.get(url, params=dict(params))
+            resp = self._client.get(base, params=merged)
         except httpx2.HTTPError as exc:
             raise RemoteError(f"{type(exc).__name__}: {exc}", url=url) from exc
         finally:
@@ -99,6 +104,8 @@ class PoliteClient:
             self.requests += 1
         if resp.status_code != 200:
             raise _error_for(resp, url)
+        if text:
+            return resp.text
         try:
             return resp.json()
         except ValueError as exc:
@@ -106,11 +113,18 @@ class PoliteClient:
 
     def get_json(self, url: str, params: Mapping[str, Any] | None = None) -> Any:
         """The decoded JSON body of ``GET url?params``, after retries."""
+        return self._get(url, params, text=False)
+
+    def get_text(self, url: str, params: Mapping[str, Any] | None = None) -> str:
+        """The body of ``GET url?params`` as text (XML feeds), after retries."""
+        return str(self._get(url, params, text=True))
+
+    def _get(self, url: str, params: Mapping[str, Any] | None, *, text: bool) -> Any:
         retry_after = 0.0
         for attempt in range(self.num_retries + 1):
             self._wait(retry_after)
             try:
-                return self._once(url, params or {})
+                return self._once(url, params or {}, text=text)
             except AuthError:
                 raise
             except NetworkError as err:

@@ -10,12 +10,19 @@ A complete example (every key optional; defaults shown)::
     categories = ["cs.CL", "cs.LG"]  # required to enable arXiv
     keywords = []         # server-side prefilter: title or abstract has one of these
     query = ""            # extra raw arXiv query ANDed with the rest, e.g. 'au:hinton'
-    days = 1              # window: papers submitted in the N days up to the run date
+    source = "feed"       # "feed": the announcement feed (rss.arxiv.org), the API when it
+                          # is stale or down; "api": the API only
+    days = 0              # 0: the current announcement batch (arXiv's calendar, US Eastern,
+                          # weekends, holidays); N > 0: papers updated in the N calendar
+                          # days up to the run date (not recommended: splits batches)
     max_results = 300     # stop after this many (one run); larger costs more requests
     page_size = 100       # arXiv pages; the API allows up to 2000, 100 is polite
     delay_seconds = 3.0   # arXiv asks for 3 s between requests; lower only for stubs
     num_retries = 3       # retries per page on 5xx / empty page
     url = "https://export.arxiv.org/api/query"
+    announce_types = ["new", "cross"]  # also "replace", "replace-cross" (new versions)
+    feed_url = ""         # "" = rss.arxiv.org/rss (or /rss next to a custom url)
+    holidays = []         # extra "YYYY-MM-DD" days without an announcement (2026 built in)
 
     [sources.hf_daily]    # Hugging Face Daily Papers (the section enables it)
     days = 1              # one request (page) per day of the window
@@ -51,6 +58,7 @@ A complete example (every key optional; defaults shown)::
     path = "state.sqlite"         # relative to the config file; default $DIGESTKIT_HOME
     show_new_versions = false     # true: a new arXiv version is shown again
     lease_hours = 6.0             # a crashed run's claimed papers are free again after this
+    lock_timeout = 3600.0         # seconds a run waits for an overlapping run to finish
 
     [output]                      # (summaries: the [summarize] and [backends.*] sections)
     dir = "site"                  # relative to the config file
@@ -61,6 +69,8 @@ A complete example (every key optional; defaults shown)::
     feed_format = "atom"          # or "rss"
     html = "index.html"
     site_url = ""                 # where the site is published: the feed's link and self URL
+    unsummarized = "abstract"     # a paper whose summary failed: "abstract" (shown with its
+                                  # abstract and a neutral note) or "hold" (kept for next run)
 
 >>> cfg = SourcesConfig.from_mapping({"sources": {"arxiv": {"categories": ["cs.CL"]}}})
 >>> cfg.arxiv.categories, cfg.arxiv.delay_seconds, cfg.hf_daily
@@ -69,6 +79,8 @@ A complete example (every key optional; defaults shown)::
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -89,9 +101,11 @@ __all__ = [
     "SourcesConfig",
     "StateConfig",
     "load_sources_config",
+    "sources_problems",
 ]
 
 T = TypeVar("T")
+ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
 
 
 @dataclass(frozen=True)
@@ -119,6 +133,8 @@ def _coerce(value: Any, default: Any, key: str, ctx: _Ctx) -> Any:
     if isinstance(default, float):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ctx.error(key, f"expected a number, got {value!r}")
+        if not math.isfinite(value):
+            raise ctx.error(key, f"must be a finite number, got {value!r}")
         if value < 0:
             raise ctx.error(key, f"must not be negative, got {value!r}")
         return float(value)
@@ -161,12 +177,22 @@ class ArxivConfig:
     categories: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     query: str = ""
-    days: int = 1
+    source: str = "feed"
+    days: int = 0
     max_results: int = 300
     page_size: int = 100
     delay_seconds: float = 3.0
     num_retries: int = 3
     url: str = "https://export.arxiv.org/api/query"
+    announce_types: tuple[str, ...] = ("new", "cross")
+    feed_url: str = ""
+    holidays: tuple[str, ...] = ()
+
+    def holiday_dates(self) -> frozenset[dt.date]:
+        """arXiv's published holidays plus the configured ``holidays`` (ISO dates)."""
+        from digestkit.sources.schedule import HOLIDAYS
+
+        return HOLIDAYS | {dt.date.fromisoformat(d) for d in self.holidays}
 
 
 @dataclass(frozen=True)
@@ -285,6 +311,7 @@ class StateConfig:
     path: str = ""
     show_new_versions: bool = False
     lease_hours: float = 6.0
+    lock_timeout: float = 3600.0
 
 
 @dataclass(frozen=True)
@@ -299,6 +326,7 @@ class OutputConfig:
     feed_format: str = "atom"
     html: str = "index.html"
     site_url: str = ""
+    unsummarized: str = "abstract"
 
 
 @dataclass(frozen=True)
@@ -336,6 +364,28 @@ class SourcesConfig:
         arxiv = hf = s2 = None
         if "arxiv" in sources:
             arxiv = _build(ArxivConfig, sources["arxiv"], _Ctx(path, "sources.arxiv"))
+            if arxiv.source not in ("feed", "api"):
+                raise ConfigError("expected 'feed' or 'api'", path=path, key="sources.arxiv.source")
+            if arxiv.source == "feed" and not arxiv.categories:
+                raise ConfigError(
+                    'the announcement feed needs categories (or set source = "api")',
+                    path=path,
+                    key="sources.arxiv.categories",
+                )
+            for day in arxiv.holidays:
+                try:
+                    dt.date.fromisoformat(day)
+                except ValueError:
+                    raise ConfigError(
+                        f"expected YYYY-MM-DD, got {day!r}", path=path, key="sources.arxiv.holidays"
+                    ) from None
+            bad = [t for t in arxiv.announce_types if t not in ANNOUNCE_TYPES]
+            if bad or not arxiv.announce_types:
+                raise ConfigError(
+                    f"expected a non-empty list of {', '.join(ANNOUNCE_TYPES)}; got {bad or '[]'}",
+                    path=path,
+                    key="sources.arxiv.announce_types",
+                )
             if not (arxiv.categories or arxiv.keywords or arxiv.query):
                 raise ConfigError(
                     "set categories (or keywords, or query)",
@@ -352,6 +402,8 @@ class SourcesConfig:
         output = _build(OutputConfig, data.get("output", {}), _Ctx(path, "output"))
         if output.feed_format not in ("atom", "rss"):
             raise ConfigError("expected 'atom' or 'rss'", path=path, key="output.feed_format")
+        if output.unsummarized not in ("abstract", "hold"):
+            raise ConfigError("expected 'abstract' or 'hold'", path=path, key="output.unsummarized")
         return cls(
             arxiv=arxiv,
             hf_daily=hf,
@@ -361,6 +413,77 @@ class SourcesConfig:
             output=output,
             path=path,
         )
+
+
+_FLAT: tuple[tuple[str, type], ...] = (
+    ("sources.arxiv", ArxivConfig),
+    ("sources.hf_daily", HFDailyConfig),
+    ("sources.semantic_scholar", SemanticScholarConfig),
+    ("state", StateConfig),
+    ("output", OutputConfig),
+)
+
+
+def _table(data: Mapping[str, Any], dotted: str) -> Any:
+    for part in dotted.split("."):
+        if not isinstance(data, Mapping) or part not in data:
+            return None
+        data = data[part]
+    return data
+
+
+def _flat_problems(cls: type, data: Any, ctx: _Ctx) -> list[ConfigError]:
+    """Every bad key of one flat section (not only the first)."""
+    if not isinstance(data, Mapping):
+        return [ConfigError("expected a table", path=ctx.path, key=ctx.prefix)]
+    names = [f.name for f in fields(cls)]
+    defaults = cls()
+    problems = []
+    for key, value in data.items():
+        try:
+            if key not in names:
+                raise unknown_key_error(key, names, path=ctx.path, prefix=ctx.prefix)
+            _coerce(value, getattr(defaults, key), key, ctx)
+        except ConfigError as err:
+            problems.append(err)
+    return problems
+
+
+def sources_problems(data: Mapping[str, Any], *, path: str | None = None) -> list[ConfigError]:
+    """Every problem in the sections this module owns, for ``digestkit config check``: each
+    key of the flat sections, then what whole-config validation still finds (one per
+    section: [selection]'s keyword tables, required keys, allowed values).
+
+    >>> [str(e) for e in sources_problems({"sources": {"arxiv": {"day": 2, "days": -1}},
+    ...                                     "selection": {"keyword": ["RL"]}})]
+    ["sources.arxiv.day: unknown key; did you mean 'days'?", 'sources.arxiv.days: must not be negative, got -1', "selection.keyword: unknown key; did you mean 'keywords'?"]
+    """
+    problems: list[ConfigError] = []
+    sources = data.get("sources", {})
+    if isinstance(sources, Mapping):
+        known = ["arxiv", "hf_daily", "semantic_scholar"]
+        problems += [
+            unknown_key_error(k, known, path=path, prefix="sources")
+            for k in sources
+            if k not in known
+        ]
+    for dotted, cls in _FLAT:
+        table = _table(data, dotted)
+        if table is not None:
+            problems += _flat_problems(cls, table, _Ctx(path, dotted))
+    checks = [
+        lambda: SelectionConfig.from_mapping(data.get("selection", {}), path=path),
+        lambda: SourcesConfig.from_mapping({**data, "selection": {}}, path=path),
+    ]
+    seen = {str(p) for p in problems}
+    for check in checks:
+        try:
+            check()
+        except ConfigError as err:
+            if str(err) not in seen:
+                problems.append(err)
+                seen.add(str(err))
+    return problems
 
 
 def load_sources_config(path: str | os.PathLike[str]) -> SourcesConfig:

@@ -99,8 +99,10 @@ def _guard(ch: str, *, before: bool) -> str:
 def _plural(term: str) -> str:
     if not re.fullmatch(r"[A-Za-z]", term[-1]):
         return ""
+    # An "es" ending is "es" or "ES", never mixed: "ESEs" is one word, not the term "ES"
+    # and a plural. (The fast path matches lower-cased text and checks it; see count_in.)
     if re.search(r"(?:s|x|z|ch|sh)$", term, re.I):
-        return "(?:es)?"
+        return "(?P<pl>(?-i:es|ES))?"
     return "s?"
 
 
@@ -195,7 +197,20 @@ class Term:
         # out far faster than the regex with its boundary lookarounds.
         if probe not in haystack:
             return 0
-        return len(fast.findall(haystack))
+        hits = fast.findall(haystack)
+        if not on_lower or "pl" not in fast.groupindex or not any(hits):
+            return len(hits)  # (with the "pl" group, hits are the "es" endings found)
+        # Lower-casing hid the case of a plural ending: check it in the original text
+        # (prepare() keeps positions: it lower-cases ASCII letters only).
+        return sum(1 for m in fast.finditer(haystack) if _plural_case_ok(text.text, m))
+
+
+def _plural_case_ok(original: str, m: re.Match[str]) -> bool:
+    """The plural ending of match ``m`` is all lower or all upper case in ``original``."""
+    if "pl" not in m.re.groupindex or m.start("pl") < 0:
+        return True  # no plural ending (possible or present)
+    ending = original[m.start("pl") : m.end("pl")]
+    return ending.islower() or ending.isupper()
 
 
 def _pattern(term: str) -> str:

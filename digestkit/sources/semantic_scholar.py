@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from digestkit.digest.model import Entry, split_arxiv_id
-from digestkit.errors import AuthError, MissingKeyError, NetworkError
+from digestkit.errors import AuthError, NetworkError
 from digestkit.sources._http import PoliteClient
 from digestkit.sources.base import Fetched, clean, window
 from digestkit.sources.config import SemanticScholarConfig
@@ -75,17 +75,20 @@ def s2_entry(item: Mapping[str, Any]) -> Entry | None:
     )
 
 
-def _headers(cfg: SemanticScholarConfig) -> dict[str, str]:
+def _headers(cfg: SemanticScholarConfig) -> tuple[dict[str, str], str]:
+    """The key header, and a note when the configured variable is unset: the key is
+    optional (the API answers without one, from a shared and slower pool), so a missing
+    variable means "unkeyed", said once, not a failed run."""
     if not cfg.api_key_env:
-        return {}
+        return {}, ""
     key = os.environ.get(cfg.api_key_env, "").strip()
     if not key:
-        raise MissingKeyError(
-            f"set the environment variable {cfg.api_key_env} to your Semantic Scholar API key "
-            "(or remove api_key_env to use the shared unkeyed pool)",
-            key="sources.semantic_scholar.api_key_env",
+        note = (
+            f"semantic_scholar: {cfg.api_key_env} is not set; asking without a key "
+            "(the shared unkeyed pool)"
         )
-    return {"x-api-key": key}
+        return {}, note
+    return {"x-api-key": key}, ""
 
 
 def fetch_semantic_scholar(
@@ -93,17 +96,19 @@ def fetch_semantic_scholar(
 ) -> Fetched:
     """Search hits published in the ``cfg.days`` days ending at ``day`` that have an arXiv id."""
     own = client is None
+    headers, note = _headers(cfg)
     client = client or PoliteClient(
         delay_seconds=cfg.delay_seconds,
         num_retries=cfg.num_retries,
         timeout=cfg.timeout,
-        headers=_headers(cfg),
+        headers=headers,
     )
     start, end = window(day, cfg.days)
     entries: list[Entry] = []
-    skipped: list[str] = []
+    skipped: list[str] = [note] if note else []
     no_arxiv = 0
     incomplete = ""
+    received, announced = 0, 0  # results sent / the "total" the API announced
     offset: int | None = 0
     cap = cfg.max_results or 1000  # the API serves at most 1,000 results per query
     url = cfg.url.rstrip("/") + "/paper/search"
@@ -137,6 +142,9 @@ def fetch_semantic_scholar(
                     no_arxiv += 1
                 else:
                     entries.append(entry)
+            received += len(data)
+            if isinstance(body.get("total"), int):
+                announced = min(body["total"], cap)
             nxt = body.get("next")
             offset = nxt if isinstance(nxt, int) and nxt > (offset or 0) and data else None
     finally:
@@ -144,6 +152,9 @@ def fetch_semantic_scholar(
             client.close()
     if no_arxiv:
         skipped.append(f"semantic_scholar: {no_arxiv} results without an arXiv id")
+    if not incomplete and received < announced:
+        # The pages ended (no "next", or an empty page) before the announced total.
+        incomplete = f"received {received} of {announced} results announced"
     return Fetched(
         "semantic_scholar", tuple(entries[:cap]), tuple(skipped), client.requests, incomplete
     )

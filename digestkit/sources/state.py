@@ -174,6 +174,47 @@ class State:
             cur = db.execute("DELETE FROM shown WHERE run_id = ? AND status = 'pending'", (run_id,))
             return cur.rowcount
 
+    def pending(self) -> list[tuple[str, int, str]]:
+        """Every claimed-but-not-shown paper as ``(key, version, run_id)``. Under the run
+        lock (:mod:`digestkit.sources.lock`) these belong to runs that died."""
+        return self._db.execute(
+            "SELECT key, version, run_id FROM shown WHERE status = 'pending' ORDER BY at, key"
+        ).fetchall()
+
+    def settle(self, published: dict[str, dt.date | None]) -> tuple[int, int]:
+        """Resolve the claims of dead runs: a claimed paper found in a published digest
+        (``published``: key -> that digest's date) becomes shown, the others are dropped
+        so the next selection sees them again. Returns ``(shown, released)``."""
+        marked = released = 0
+        with self._write() as db:
+            for key, version, _run in self.pending():
+                if key in published:
+                    day = published[key]
+                    db.execute(
+                        "UPDATE shown SET status = 'shown', digest_date = ?, at = ? "
+                        "WHERE key = ? AND version = ? AND status = 'pending'",
+                        (day.isoformat() if day else None, time.time(), key, version),
+                    )
+                    marked += 1
+                else:
+                    db.execute(
+                        "DELETE FROM shown WHERE key = ? AND version = ? AND status = 'pending'",
+                        (key, version),
+                    )
+                    released += 1
+        return marked, released
+
+    def release_keys(self, run_id: str, keys: Iterable[str]) -> int:
+        """Drop ``run_id``'s claims on ``keys`` only (papers it decided not to publish)."""
+        with self._write() as db:
+            return sum(
+                db.execute(
+                    "DELETE FROM shown WHERE run_id = ? AND key = ? AND status = 'pending'",
+                    (run_id, key),
+                ).rowcount
+                for key in keys
+            )
+
     def shown(self) -> list[tuple[str, int, str | None]]:
         """Every shown paper as ``(key, version, digest_date)``, oldest first."""
         return self._db.execute(

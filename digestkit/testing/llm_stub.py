@@ -52,7 +52,7 @@ FAULT_KINDS = (
     "malformed",  # 200 with a broken JSON body
     "wrong_language",  # a well-formed answer in the wrong language (paid!)
 )
-EXTRA_FAULTS = ("auth", "spend_limit", "400", "overloaded_midstream")
+EXTRA_FAULTS = ("auth", "spend_limit", "400", "overloaded_midstream", "broken_stream")
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,8 @@ class Faults:
     ``script`` instead gives the fault of call 0, 1, 2, ... (``None`` = answer normally),
     then falls back to ``rate``. ``retry_after`` (seconds) goes out as ``retry-after-ms``
     and ``retry-after`` on 429/529. A ``timeout`` fault stalls ``timeout_delay`` seconds.
+    A ``broken_stream`` ends a streamed answer after ``broken_at`` events (no
+    ``message_stop``; with 0, before ``message_start``), or cuts a plain JSON body short.
     """
 
     rate: float = 0.0
@@ -71,6 +73,7 @@ class Faults:
     script: tuple[str | None, ...] = ()
     retry_after: float | None = 0.01
     timeout_delay: float = 1.0
+    broken_at: int = 3  # a broken stream stops after this many events (0: before any)
 
     def __post_init__(self) -> None:
         bad = [k for k in (*self.kinds, *self.script) if k and k not in FAULT_KINDS + EXTRA_FAULTS]
@@ -99,6 +102,7 @@ class Call:
             "drop",
             "timeout",
             "overloaded_midstream",
+            "broken_stream",
         )
 
 
@@ -394,7 +398,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, b'{"id": "broken", "content": [{"type": "te')
             self.stub._end(index, status=200)
             return True
-        if fault in ("wrong_language", "overloaded_midstream"):
+        if fault in ("wrong_language", "overloaded_midstream", "broken_stream"):
             return False
         self.stub._end(index, status=self._error(fault, anthropic))
         return True
@@ -462,7 +466,14 @@ class _Handler(BaseHTTPRequestHandler):
         if anthropic and data.get("stream"):
             midstream = fault == "overloaded_midstream"
             self.stub._end(index, status=200, model=model, fault=fault)
-            self._send_sse(_anthropic_events(payload, overload=midstream))
+            events = _anthropic_events(payload, overload=midstream)
+            if fault == "broken_stream":  # the body ends before message_stop
+                events = events[: self.stub.faults.broken_at]
+            self._send_sse(events)
+            return
+        if fault == "broken_stream":  # not streaming: a body cut short
+            self._send(200, b'{"id": "broken", "content": [{"type": "te')
+            self.stub._end(index, status=200)
             return
         self.stub._end(
             index, status=200, model=model, input_tokens=tokens_in, output_tokens=tokens_out

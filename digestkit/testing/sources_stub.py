@@ -14,8 +14,10 @@ Use it from a test, or to try a bot's config offline::
         stub.requests                                  # what the clients asked for
 
 Endpoints (all GET): ``/api/query`` (arXiv: ``search_query`` with ``cat:`` terms and a
-``lastUpdatedDate:[A TO B]`` or ``submittedDate:[A TO B]`` window, ``start``,
-``max_results``); ``/api/daily_papers`` (HF: ``date``, ``limit``, ``p``);
+``lastUpdatedDate:[A TO B]`` or ``submittedDate:[A TO B]`` window, or ``id_list``;
+``start``, ``max_results``); ``/rss/CAT+CAT`` (the announcement feed: the papers whose
+``announced`` evening is :attr:`SourcesStub.feed_batch`, with ``arxiv:announce_type``;
+leave ``feed_batch`` behind to serve a stale feed); ``/api/daily_papers`` (HF: ``date``, ``limit``, ``p``);
 ``/graph/v1/paper/search`` (S2: ``query``, ``offset``, ``limit``,
 ``publicationDateOrYear=A:B``; ``x-api-key`` is recorded as present/absent, never its value).
 
@@ -75,6 +77,7 @@ class StubPaper:
     html: bytes | None = None
     eprint: bytes | None = None
     pdf: bytes | None = None
+    announced: dt.date | None = None  # the evening arXiv announced it (the RSS batch)
 
     @property
     def last_updated(self) -> dt.date:
@@ -128,6 +131,50 @@ def atom_feed(papers: list[StubPaper], *, total: int, start: int) -> bytes:
         f"<opensearch:startIndex>{start}</opensearch:startIndex>"
         f"<opensearch:itemsPerPage>{len(papers)}</opensearch:itemsPerPage>"
         f"{entries}</feed>"
+    ).encode()
+
+
+def _rss_item(p: StubPaper, query: set[str]) -> str:
+    primary = p.categories[0] if p.categories else ""
+    cross = primary not in query
+    kind = ("replace-cross" if cross else "replace") if p.version > 1 else (
+        "cross" if cross else "new")  # fmt: skip
+    cats = "".join(f"<category>{c}</category>" for c in p.categories)
+    return (
+        f"<item><title>{escape(p.title)}</title>"
+        f"<link>https://arxiv.org/abs/{p.arxiv_id}</link>"
+        f"<description>arXiv:{p.arxiv_id}v{p.version} Announce Type: {kind} \n"
+        f"Abstract: {escape(p.abstract)}</description>"
+        f'<guid isPermaLink="false">oai:arXiv.org:{p.arxiv_id}v{p.version}</guid>{cats}'
+        f"<pubDate>{_rfc822(p.announced)}</pubDate>"
+        f"<arxiv:announce_type>{kind}</arxiv:announce_type>"
+        f"<dc:rights>http://creativecommons.org/licenses/by/4.0/</dc:rights>"
+        f"<dc:creator>{escape(', '.join(p.authors))}</dc:creator></item>"
+    )
+
+
+def _rfc822(evening: dt.date | None) -> str:
+    """The Eastern midnight after ``evening`` (when the feed switches to that batch)."""
+    import email.utils
+    from zoneinfo import ZoneInfo
+
+    day = (evening or dt.date(2026, 1, 1)) + dt.timedelta(days=1)
+    when = dt.datetime.combine(day, dt.time(0, 0), ZoneInfo("America/New_York"))
+    return email.utils.format_datetime(when)
+
+
+def rss_feed(papers: list[StubPaper], query: set[str], batch: dt.date | None) -> bytes:
+    """An rss.arxiv.org feed for the categories ``query``, holding the batch of ``batch``."""
+    items = "".join(_rss_item(p, query) for p in papers)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<rss xmlns:arxiv="http://arxiv.org/schemas/atom" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" version="2.0"><channel>'
+        f"<title>{'+'.join(sorted(query))} updates on arXiv.org</title>"
+        "<link>http://rss.arxiv.org/rss/</link><description>stub</description>"
+        f"<pubDate>{_rfc822(batch)}</pubDate><lastBuildDate>{_rfc822(batch)}</lastBuildDate>"
+        "<skipDays><day>Sunday</day><day>Saturday</day></skipDays>"
+        f"{items}</channel></rss>"
     ).encode()
 
 
@@ -200,6 +247,9 @@ class SourcesStub:
         self.papers: list[StubPaper] = list(papers)
         self.requests: list[dict[str, Any]] = []
         self.empty_pages: set[int] = set()  # arXiv `start` offsets that come back empty once
+        self._short: dict[int, list[int]] = {}  # start -> [entries dropped, times left]
+        self.feed_batch: dt.date | None = None  # the announcement the RSS feed holds
+        self._s2_short: dict[int, list[int]] = {}  # S2 offset -> [dropped, times left]
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
         self._closing = threading.Event()  # wakes slow replies when the stub shuts down
@@ -228,6 +278,11 @@ class SourcesStub:
     @property
     def arxiv_url(self) -> str:
         return self.base_url + "/api/query"
+
+    @property
+    def rss_url(self) -> str:
+        """The announcement feeds' root: ``rss_url + "/cs.CL+cs.LG"``."""
+        return self.base_url + "/rss"
 
     @property
     def hf_url(self) -> str:
@@ -265,6 +320,18 @@ class SourcesStub:
         with self._lock:
             self._faults.append(_Fault(prefix, times, 200, kind="truncate"))
 
+    def short_page(self, start: int, *, drop: int = 0, times: int = 1) -> None:
+        """Serve the arXiv API page at ``start`` ``times`` times with its last ``drop``
+        entries missing (``drop=0``: all of them, an empty page) while ``totalResults``
+        still announces every match -- the API's known fault under load."""
+        with self._lock:
+            self._short[start] = [drop, times]
+
+    def s2_short_page(self, offset: int, *, drop: int = 0, times: int = 1) -> None:
+        """Like :meth:`short_page`, for the Semantic Scholar search page at ``offset``."""
+        with self._lock:
+            self._s2_short[offset] = [drop, times]
+
     def requests_to(self, prefix: str) -> list[dict[str, Any]]:
         return [r for r in self.requests if r["path"].startswith(prefix)]
 
@@ -284,11 +351,19 @@ class SourcesStub:
         start, size = int(q.get("start", "0")), int(q.get("max_results", "10"))
         found = [p for p in self.papers if _arxiv_matches(p, q.get("search_query", ""))]
         found.sort(key=lambda p: (p.last_updated, p.arxiv_id), reverse=True)
+        if q.get("id_list"):
+            wanted = [i.split("v")[0] for i in q["id_list"].split(",")]
+            found = [p for i in wanted for p in self.papers if p.arxiv_id == i]
         with self._lock:
             if start in self.empty_pages:
                 self.empty_pages.discard(start)
                 return 200, "application/atom+xml", atom_feed([], total=len(found), start=start)
         page = found[start : start + size]
+        with self._lock:
+            fault = self._short.get(start)
+            if fault is not None and fault[1] > 0:
+                fault[1] -= 1
+                page = page[: len(page) - fault[0]] if fault[0] else []
         return 200, "application/atom+xml", atom_feed(page, total=len(found), start=start)
 
     def _hf(self, q: dict[str, str]) -> tuple[int, str, bytes]:
@@ -314,7 +389,13 @@ class SourcesStub:
             ]
         found.sort(key=lambda p: p.arxiv_id)
         body: dict[str, Any] = {"total": len(found), "offset": offset}
-        body["data"] = [_s2_item(p) for p in found[offset : offset + limit]]
+        page = found[offset : offset + limit]
+        with self._lock:
+            fault = self._s2_short.get(offset)
+            if fault is not None and fault[1] > 0:
+                fault[1] -= 1
+                page = page[: len(page) - fault[0]] if fault[0] else []
+        body["data"] = [_s2_item(p) for p in page]
         if offset + limit < len(found):
             body["next"] = offset + limit
         return 200, "application/json", json.dumps(body).encode()
@@ -350,9 +431,22 @@ class SourcesStub:
             return 404, "text/plain", b"not found", {}
         return 200, "application/pdf", paper.pdf, {}
 
+    def _rss(self, path: str) -> tuple[int, str, bytes]:
+        query = set(path.removeprefix("/rss/").split("+"))
+        batch = self.feed_batch
+        items = [
+            p
+            for p in self.papers
+            if batch is not None and p.announced == batch and query & set(p.categories)
+        ]
+        items.sort(key=lambda p: p.arxiv_id)
+        return 200, "application/rss+xml", rss_feed(items, query, batch)
+
     def _respond(self, path: str, q: dict[str, str]) -> tuple[int, str, bytes]:
         if path == "/api/query":
             return self._arxiv(q)
+        if path.startswith("/rss/"):
+            return self._rss(path)
         if path == "/api/daily_papers":
             return self._hf(q)
         if path == "/graph/v1/paper/search":

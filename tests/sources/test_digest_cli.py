@@ -43,6 +43,7 @@ def write_config(tmp: Path, stub: SourcesStub, *, days: int = 4) -> Path:
     cfg.write_text(
         f"""
 [sources.arxiv]
+source = "api"
 categories = ["cs.CL", "cs.LG"]
 days = {days}
 page_size = 2
@@ -254,6 +255,9 @@ def test_a_new_version_is_shown_again_only_when_asked(
     text = path.read_text(encoding="utf-8").replace(
         'path = "state/shown.sqlite"',
         f'path = "state/shown.sqlite"\nshow_new_versions = {str(show_new_versions).lower()}',
+    )
+    text = text.replace(
+        "num_retries = 1\n", 'num_retries = 1\nannounce_types = ["new", "replace"]\n'
     )
     path.write_text(text, encoding="utf-8")
     cfg = load_sources_config(path)

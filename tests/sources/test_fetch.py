@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from digestkit.errors import AuthError, MissingKeyError, RemoteError
+from digestkit.errors import AuthError, RemoteError
 from digestkit.sources.arxiv import fetch_arxiv
 from digestkit.sources.config import ArxivConfig, HFDailyConfig, SemanticScholarConfig
 from digestkit.sources.hf_daily import fetch_hf_daily
@@ -40,6 +40,8 @@ def stub() -> Iterator[SourcesStub]:
 def arxiv_cfg(stub: SourcesStub, **kw: object) -> ArxivConfig:
     base: dict[str, object] = {
         "categories": ("cs.CL",),
+        "source": "api",
+        "days": 1,
         "url": stub.arxiv_url,
         "delay_seconds": 0.0,
         "page_size": 3,
@@ -71,7 +73,12 @@ def test_arxiv_announce_types(stub: SourcesStub) -> None:
         paper(2, version=2, updated=FRI, published=FRI - dt.timedelta(days=30)),
         paper(3, categories=("cs.CV", "cs.CL")),
     ]
-    got = {e.arxiv_id: e for e in fetch_arxiv(arxiv_cfg(stub), FRI).entries}
+    assert [e.arxiv_id for e in fetch_arxiv(arxiv_cfg(stub), FRI).entries] == [
+        "2602.00003",
+        "2602.00001",
+    ]  # the default announce_types: new and cross, no replacements
+    every = ("new", "cross", "replace", "replace-cross")
+    got = {e.arxiv_id: e for e in fetch_arxiv(arxiv_cfg(stub, announce_types=every), FRI).entries}
     assert got["2602.00001"].announce_type == "new"
     assert got["2602.00002"].announce_type == "replace"
     assert got["2602.00002"].version == 2
@@ -215,13 +222,14 @@ def test_s2_api_key_goes_in_a_header_only(
     assert secret not in caplog.text
 
 
-def test_s2_missing_key_names_the_variable(
+def test_s2_unset_optional_key_asks_unkeyed_with_a_note(
     stub: SourcesStub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("DK_TEST_S2_KEY", raising=False)
-    with pytest.raises(MissingKeyError, match="DK_TEST_S2_KEY"):
-        fetch_semantic_scholar(s2_cfg(stub, api_key_env="DK_TEST_S2_KEY"), FRI)
-    assert stub.requests == []
+    stub.papers = [paper(1, in_s2=True)]
+    got = fetch_semantic_scholar(s2_cfg(stub, api_key_env="DK_TEST_S2_KEY"), FRI)
+    assert len(got.entries) == 1 and not stub.requests[0]["has_api_key"]
+    assert "DK_TEST_S2_KEY is not set; asking without a key" in got.skipped[0]
 
 
 def test_s2_403_is_an_auth_error_without_retries(stub: SourcesStub) -> None:
@@ -293,8 +301,12 @@ def test_arxiv_page_failing_after_the_first_keeps_what_was_fetched(stub: Sources
     stub.empty_pages.add(3)  # the second page comes back empty ...
     cfg = arxiv_cfg(stub, num_retries=0)  # ... and is not retried
     got = fetch_arxiv(cfg, FRI)
-    assert len(got.entries) == 3
-    assert "stopped after 3 papers" in got.incomplete
+    assert len(got.entries) == 4  # the pages before and after it still count
+    assert "received 4 of 7 papers announced (offset 3: 0 of 3" in got.incomplete
+    stub.requests.clear()
+    stub.fail_next("/api/query", 1, status=503, after=1)  # the second page fails outright
+    got = fetch_arxiv(cfg, FRI)
+    assert len(got.entries) == 3 and "stopped at offset 3 after 3 papers" in got.incomplete
 
 
 def test_s2_and_hf_keep_earlier_pages_when_a_later_one_fails(stub: SourcesStub) -> None:

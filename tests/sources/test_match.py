@@ -164,3 +164,10 @@ def test_katakana_term_never_matches_inside_a_longer_katakana_word(
     assert Term(term).count(before + term + after) == 0
     t = Term(term)
     assert t.count(f"{before}・{term}、{after}") == 1 + t.count(before) + t.count(after)
+
+
+def test_a_plural_ending_is_not_mixed_case() -> None:
+    """Found by hypothesis: "ESEs" was counted as the term "Es" and a plural ending."""
+    assert Term("Es").count("ESEs") == 0
+    assert Term("agent").count("AGENTS agents Agents") == 3
+    assert Term("Es").count("ES EES Es es ESES eses") == 5  # "ESES", "eses": plurals
