@@ -93,6 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     :class:`~digestkit.errors.DigestkitError` becomes one line on stderr and exit code 3.
     """
     args = list(sys.argv[1:] if argv is None else argv)
+    args = importlib.import_module("digestkit.cli.scale").dask_flag(args)
     try:
         app(args=args, prog_name="digestkit", standalone_mode=True)
     except SystemExit as exc:

@@ -49,11 +49,16 @@ class Options:
     lossy: bool
     encoding: str | None = None
     jobs: int = 1
+    dask: str | None = None  # "local" or a scheduler address (digestkit.cli.scale)
+    output_url: str | None = None  # --output-dir given as an fsspec URL (s3://...)
 
     @property
     def writes(self) -> bool:
         return not self.check and (
-            self.output is not None or self.output_dir is not None or self.in_place
+            self.output is not None
+            or self.output_dir is not None
+            or self.output_url is not None
+            or self.in_place
         )
 
 
@@ -88,8 +93,12 @@ def repair(
         typer.Option("--output", "-o", help="Write the one input's repair here (- = stdout)."),
     ] = None,
     output_dir: Annotated[
-        Path | None,
-        typer.Option("--output-dir", "-d", help="Write repairs under DIR, keeping relative paths."),
+        str | None,
+        typer.Option(
+            "--output-dir",
+            "-d",
+            help="Write repairs under DIR (or an s3://... URL), keeping relative paths.",
+        ),
     ] = None,
     in_place: Annotated[
         bool, typer.Option("--in-place", "-i", help="Rewrite files atomically (keeps FILE.orig).")
@@ -129,6 +138,15 @@ def repair(
             help="Repair in this many processes (0 = one per CPU). Output order is kept.",
         ),
     ] = 1,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            help="Repair on a Dask cluster: alone, one started on this machine; or a "
+            "running scheduler's address (tcp://HOST:8786). Output order is kept.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Repair mojibake; the output is always UTF-8.
 
@@ -141,10 +159,14 @@ def repair(
     digestkit repair broken.md --diff
     digestkit repair broken.md --explain
     digestkit repair archive.zip -d fixed/ -j 0   (every CPU)
+    digestkit repair s3://bucket/readmes/ -d s3://bucket/fixed/ --dask tcp://HOST:8786
     """
+    from digestkit.storage import is_url
+
+    url_out = output_dir if output_dir is not None and is_url(output_dir) else None
     options = Options(
         output=output,
-        output_dir=output_dir,
+        output_dir=Path(output_dir) if output_dir is not None and url_out is None else None,
         in_place=in_place,
         backup=not no_backup,
         check=check,
@@ -154,6 +176,8 @@ def repair(
         lossy=not lossless_only,
         encoding=encoding,
         jobs=jobs or os.cpu_count() or 1,
+        dask=dask,
+        output_url=url_out,
     )
     _validate(inputs, options)
     if inputs == ["-"]:
@@ -165,14 +189,13 @@ def _validate(inputs: list[str], options: Options) -> None:
     def usage(message: str) -> None:
         raise typer.BadParameter(message)
 
-    targets = sum(
-        x for x in (options.output is not None, options.output_dir is not None, options.in_place)
-    )
+    out_dir = options.output_dir is not None or options.output_url is not None
+    targets = sum(x for x in (options.output is not None, out_dir, options.in_place))
     if targets > 1:
         usage("choose one of --output, --output-dir and --in-place")
     if "-" in inputs and len(inputs) > 1:
         usage("- (stdin) cannot be combined with other inputs")
-    if "-" in inputs and (options.in_place or options.output_dir):
+    if "-" in inputs and (options.in_place or out_dir):
         usage("stdin can only be written to stdout or --output")
     if options.output is not None and (len(inputs) != 1 or _expands(inputs[0])):
         usage("--output takes exactly one file; use --output-dir for several")
@@ -198,7 +221,9 @@ def _validate(inputs: list[str], options: Options) -> None:
 
 
 def _expands(arg: str) -> bool:
-    return arg != "-" and (Path(arg).is_dir() or _is_archive(arg))
+    from digestkit.storage import is_url
+
+    return arg != "-" and (is_url(arg) or Path(arg).is_dir() or _is_archive(arg))
 
 
 def _is_archive(arg: str) -> bool:
@@ -217,9 +242,15 @@ def _run_stdin(options: Options) -> int:
 
 def _run_files(inputs: list[str], options: Options) -> int:
     from digestkit.repair.files import count_inputs, iter_inputs
+    from digestkit.storage import is_url
 
     single = len(inputs) == 1 and not _expands(inputs[0])
     exclude = [options.output_dir] if options.output_dir is not None else []
+    remote = options.output_url is not None or any(is_url(arg) for arg in inputs)
+    if not single and (options.jobs > 1 or options.dask is not None or remote):
+        from digestkit.cli.scale import run_many  # workers read and write by reference
+
+        return run_many(inputs, options, None if remote else count_inputs(inputs, exclude))
     total = count_inputs(inputs, exclude) if len(inputs) > 1 or not single else 1
     return _run(iter_inputs(inputs, exclude), total, options, single=single)
 
