@@ -58,6 +58,15 @@ def faithfulness(
         Path | None, typer.Option("--config", help="digestkit.toml to read routes from.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            help="Score in partitions on a Dask cluster: alone, one started on this machine; "
+            "or a running scheduler's address (tcp://HOST:8786). Output order is kept.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Score each summary's faithfulness to its source (numbers, names, claims, language).
 
@@ -65,6 +74,7 @@ def faithfulness(
     digestkit faithfulness pairs.jsonl -o scores.jsonl
     digestkit faithfulness pairs.jsonl --threshold 0.3
     digestkit faithfulness pairs.jsonl --judge claude -o scores.jsonl
+    digestkit faithfulness pairs.jsonl -o scores.jsonl --dask
     """
     from dataclasses import replace
 
@@ -81,6 +91,17 @@ def faithfulness(
         the_judge = LLMJudge.from_route(judge, str(config) if config else None)
     limit = DEFAULT_THRESHOLD if threshold is None else threshold
     lines, flagged = [], 0
+    if dask is not None:
+        if judge:
+            raise typer.BadParameter("--judge runs on this machine; drop --dask or --judge")
+        from digestkit.cli.scale import executor
+        from digestkit.faithfulness.bulk import score_lines
+
+        with executor(1, dask) as pool:
+            for line, bad in score_lines(items, limit, pool):
+                lines.append(line)
+                flagged += bad
+        items = []  # scored
     for item in items:
         result = score_faithfulness(
             item["source"], item["summary"], lang=item.get("lang"), judge=the_judge
@@ -90,7 +111,7 @@ def faithfulness(
         lines.append(json.dumps({"id": item["id"], **result.to_dict()}, ensure_ascii=False))
     _write("".join(line + "\n" for line in lines), output)
     if not quiet:
-        typer.echo(f"{len(items)} pairs scored, {flagged} flagged (score < {limit:g})", err=True)
+        typer.echo(f"{len(lines)} pairs scored, {flagged} flagged (score < {limit:g})", err=True)
     raise typer.Exit(1 if flagged else 0)
 
 

@@ -26,6 +26,8 @@ it from start to end and repairs all its members (one task).
 from __future__ import annotations
 
 import collections
+import contextlib
+import functools
 import os
 import stat
 import tarfile
@@ -217,15 +219,27 @@ def _tar_refs(source: str, shown: str, fs: Any) -> Iterator[Ref]:
 def repair_batch(refs: Sequence[Ref], job: Job) -> list[Record]:
     """Read, repair and write ``refs`` (a worker's task); one record per document.
 
-    Deterministic failures are records; only a lost worker or a bug raises.
+    Deterministic failures are records; only a lost worker or a bug raises. Members of
+    one zip in a batch share one open archive (one central-directory read).
     """
     _one_thread_each()
     records: list[Record] = []
-    for ref in refs:
-        if ref.kind == "tarstream":
-            records.extend(_tarstream(ref, job))
-        else:
-            records.append(_repair_one(ref, job, lambda ref=ref: _read(ref)))  # type: ignore[misc]
+    with contextlib.ExitStack() as stack:
+        zips: dict[str, zipfile.ZipFile] = {}
+
+        def read(ref: Ref) -> bytes:
+            if ref.kind != "zip":
+                return _read(ref)
+            if ref.source not in zips:
+                handle = stack.enter_context(_open(ref.source, ref.fs))
+                zips[ref.source] = stack.enter_context(zipfile.ZipFile(handle))
+            return zips[ref.source].read(ref.member)
+
+        for ref in refs:
+            if ref.kind == "tarstream":
+                records.extend(_tarstream(ref, job))
+            else:
+                records.append(_repair_one(ref, job, functools.partial(read, ref)))
     return records
 
 
@@ -237,9 +251,6 @@ def _one_thread_each() -> None:
 
 
 def _read(ref: Ref) -> bytes:
-    if ref.kind == "zip":
-        with _open(ref.source, ref.fs) as handle, zipfile.ZipFile(handle) as zf:
-            return zf.read(ref.member)
     if ref.kind == "tar":
         if ref.fs is not None:
             return read_bytes(ref.fs, ref.source, ref.start, ref.end)
