@@ -125,6 +125,11 @@ def run_many(inputs: list[str], options: Options, total: int | None) -> int:
                 if options.explain:
                     reports.append(record.report or cli._short_report(outcome))
                 advance()
+        except KeyboardInterrupt:
+            done = sum(counts.values())
+            cli.typer.echo(f"digestkit: interrupted after {done} documents; the files "
+                           "written stay, the batches not started are cancelled", err=True)  # fmt: skip
+            raise
         finally:
             records.close()  # Ctrl-C: cancel the batches not started
     return cli._finish(counts, reports, options, single=False)

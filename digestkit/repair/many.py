@@ -31,6 +31,7 @@ import functools
 import os
 import stat
 import tarfile
+import time
 import zipfile
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future
@@ -418,6 +419,7 @@ def repair_many(
     window = window or 2 * max(1, _workers(executor))
     pending: collections.deque[tuple[list[Ref], Future[list[Record]]]] = collections.deque()
     written: set[str] = set()
+    started = time.time() - 1.0  # file-system timestamps may be coarser than ours
     try:
         for chunk in _batches(refs, batch):
             pending.append((chunk, executor.submit(repair_batch, chunk, job)))
@@ -425,9 +427,40 @@ def repair_many(
                 yield from _settle(*pending.popleft(), executor, job, written)
         while pending:
             yield from _settle(*pending.popleft(), executor, job, written)
+        _sweep_temps(written, started)
     finally:
         for _, future in pending:
             future.cancel()
+
+
+def _sweep_temps(written: set[str], since: float) -> None:
+    """Remove the temporary files that workers killed mid-write left beside outputs.
+
+    A worker killed between creating ``.NAME.XXXXXXXX.tmp`` and renaming it leaves that
+    file; its batch ran again elsewhere and wrote ``NAME``. So a temporary file of this run
+    (not older than its start) beside a written output is such a leftover. One directory
+    listing per output directory, metadata only; outputs in object storage have none (one
+    PUT each, see :mod:`digestkit.storage`).
+    """
+    from digestkit.fileio import is_leftover_temp
+
+    by_folder: dict[str, set[str]] = collections.defaultdict(set)
+    for target in written:
+        if not is_url(target):
+            folder, _, name = target.rpartition(os.sep)
+            by_folder[folder].add(name)
+    for folder, names in by_folder.items():
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue  # not visible from the driver (outputs on the workers' own disks)
+        for entry in entries:
+            if not entry.name.startswith(".") or not is_leftover_temp(entry.name):
+                continue
+            base = entry.name[1:].rsplit(".", 2)[0]
+            with contextlib.suppress(OSError):
+                if base in names and entry.stat(follow_symlinks=False).st_mtime >= since:
+                    os.unlink(entry.path)
 
 
 def _refs(inputs: Sequence[str] | Iterable[Ref], job: Job) -> Iterator[Ref]:
