@@ -137,13 +137,14 @@ def _wait_workers(address: str, count: int, seconds: float = 60.0) -> None:
         client.wait_for_workers(count, timeout=seconds)
 
 
-def make_corpus(root: Path, count: int = 300, *, seed: int = 7) -> Path:
+def make_corpus(root: Path, count: int = 300, *, seed: int = 7, repeat: int = 1) -> Path:
     """``count`` documents under ``root/corpus`` and two archives beside it.
 
     About half are damaged (lossless and lossy mojibake kinds from
     :mod:`digestkit.repair.corrupt`), a third clean, some binary, and some fail every time
     (a symlink, which is never followed; an archive member that would escape the output
-    directory). Deterministic for a given ``seed``.
+    directory). Deterministic for a given ``seed``; ``repeat`` makes each document that many
+    times longer (about 500 bytes by default).
     """
     from digestkit.repair.corrupt import LOSSLESS_KINDS, LOSSY_KINDS, corrupt
 
@@ -153,7 +154,7 @@ def make_corpus(root: Path, count: int = 300, *, seed: int = 7) -> Path:
     for n in range(count):
         folder = corpus / f"bot{n % 5}" / f"{2020 + n % 4}"
         folder.mkdir(parents=True, exist_ok=True)
-        text = _CLEAN.format(n=n) * rng.randint(1, 4)
+        text = _CLEAN.format(n=n) * rng.randint(1, 4) * repeat
         roll = n % 10
         if roll < 5:
             data = corrupt(text, kinds[n % len(kinds)], seed=n).encode("utf-8", "surrogatepass")
