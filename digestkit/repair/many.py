@@ -485,10 +485,17 @@ def _refs(inputs: Sequence[str] | Iterable[Ref], job: Job) -> Iterator[Ref]:
 
 
 def _target_key(ref: Ref, job: Job) -> str:
+    """The output path ``ref`` claims, spelled without touching the disk (the driver's
+    cost per document is what bounds a cluster: no ``realpath`` here). Two documents that
+    meet only through a symlink inside the output directory are not caught here; the
+    worker's resolved target still is, in :func:`_settle`, after the fact."""
+    if job.in_place:
+        return os.path.abspath(ref.source) if ref.fs is None else ref.source
     try:
-        return _target(ref, job)
+        relpath = str(files.safe_relpath(ref.relpath))
     except files.InputError:
         return f"\0{ref.name}"
+    return f"{(job.output or '').rstrip('/')}/{relpath}"
 
 
 def _settle(
