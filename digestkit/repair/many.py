@@ -508,7 +508,11 @@ def _settle(
     """Records as ``--jobs 1`` would have them: a document whose output path an earlier
     one wrote fails; one whose claimer did not write is written now (rare: two inputs with
     the same relative path, the first a binary file or failing)."""
-    for record in future.result():
+    try:
+        records = future.result()
+    except Exception as exc:  # the batch's worker died every time it ran it, or a bug
+        records = _one_by_one(chunk, executor, job, exc)
+    for record in records:
         if record.deferred:
             if record.target in written:
                 detail = f"{record.target} was already written in this run"
@@ -520,6 +524,26 @@ def _settle(
         if record.wrote:
             written.add(record.target)
         yield record
+
+
+def _one_by_one(chunk: list[Ref], executor: Executor, job: Job, exc: Exception) -> list[Record]:
+    """Run a batch that failed as a whole again, one document per task, so that the
+    document that kills its worker (a crash in native code, memory) fails alone, reported
+    once, and the others of its batch are repaired. Dask gives up on a task after its
+    workers died ``distributed.scheduler.allowed-failures`` times (3), so this ends."""
+    if len(chunk) == 1:
+        return [Record(chunk[0].name, "failed", f"the worker failed on it: {_why(exc)}")]
+    records: list[Record] = []
+    for ref in chunk:
+        try:
+            records.extend(executor.submit(repair_batch, [ref], job).result())
+        except Exception as again:
+            records.append(Record(ref.name, "failed", f"the worker failed on it: {_why(again)}"))
+    return records
+
+
+def _why(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:200]
 
 
 def _batches(refs: Iterable[Ref], size: int) -> Iterator[list[Ref]]:

@@ -95,3 +95,27 @@ def test_a_batch_failing_deterministically_is_a_record_not_an_exception(tmp_path
     with ThreadPoolExecutor(1) as pool:
         (record,) = repair_many(refs, None, pool, Job(check=True))
     assert record.status == "failed" and "cannot read" in record.detail
+
+
+def test_a_document_that_kills_its_batch_fails_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digestkit.repair import many
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for n in range(5):
+        (src / f"{n}.md").write_text(BROKEN, encoding="utf-8")
+    real = many._repair_one
+
+    def crash_on_2(ref: many.Ref, job: Job, read: object) -> many.Record:
+        if ref.name.endswith("2.md"):
+            raise MemoryError("as a crash in a worker would")
+        return real(ref, job, read)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(many, "_repair_one", crash_on_2)
+    with ThreadPoolExecutor(2) as pool:
+        records = list(repair_many([str(src)], tmp_path / "out", pool))
+    assert [r.status for r in records] == ["repaired"] * 2 + ["failed"] + ["repaired"] * 2
+    assert "MemoryError" in records[2].detail
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["0.md", "1.md", "3.md", "4.md"]
