@@ -268,19 +268,19 @@ def _tarstream(ref: Ref, job: Job) -> list[Record]:
     from digestkit.errors import DigestkitError
 
     records = []
-    handle = _open(ref.source, ref.fs)
-    try:
-        with handle:
-            if ref.fs is None:
+    with contextlib.ExitStack() as stack:
+        try:
+            if ref.fs is None:  # the local walk, which reports a bad archive itself
                 items: Iterable[files.InputItem] = files._archive_members(Path(ref.source))
             else:
+                handle = stack.enter_context(_open(ref.source, ref.fs))
                 items = _stream_members(handle, ref.name)
             for item in items:
                 one = Ref(item.name, str(item.relpath), "problem" if item.problem else "file",
                           ref.source, problem=item.problem, fs=ref.fs)  # fmt: skip
                 records.append(_repair_one(one, job, item.read))
-    except (OSError, DigestkitError) as exc:
-        records.append(Record(ref.name, "failed", f"bad archive: {exc}"))
+        except (OSError, DigestkitError, tarfile.TarError, EOFError) as exc:
+            records.append(Record(ref.name, "failed", f"bad archive: {exc}"))
     return records
 
 
@@ -313,7 +313,9 @@ def _repair_one(ref: Ref, job: Job, read: Callable[[], bytes]) -> Record:
         return Record(ref.name, "failed", ref.problem)
     try:
         data = read()
-    except (OSError, zipfile.BadZipFile, tarfile.TarError, KeyError, EOFError) as exc:
+    except (OSError, zipfile.BadZipFile, tarfile.TarError, KeyError, EOFError, RuntimeError) as exc:
+        if ref.kind in {"zip", "tar"}:  # worded as the sequential archive walk words it
+            return Record(ref.name, "failed", f"cannot read member: {exc}")
         detail = getattr(exc, "strerror", None) or str(exc)
         return Record(ref.name, "failed", f"cannot read: {detail}")
     except files.InputError as err:

@@ -119,3 +119,25 @@ def test_a_document_that_kills_its_batch_fails_alone(
     assert [r.status for r in records] == ["repaired"] * 2 + ["failed"] + ["repaired"] * 2
     assert "MemoryError" in records[2].detail
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["0.md", "1.md", "3.md", "4.md"]
+
+
+def test_compressed_tar_and_broken_zip_behave_as_with_one_job(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+    import tarfile
+
+    with tarfile.open(tmp_path / "pack.tar.gz", "w:gz") as archive:
+        for n, text in enumerate(["clean\n", BROKEN, BROKEN]):
+            payload = text.encode("utf-8")
+            info = tarfile.TarInfo(f"t/{n}.md")
+            info.size = len(payload)
+            archive.addfile(info, io.BytesIO(payload))
+    (tmp_path / "bad.zip").write_bytes(b"PK\x03\x04 not really a zip")
+    inputs = [str(tmp_path / "pack.tar.gz"), str(tmp_path / "bad.zip")]
+    one = _run(capsys, *inputs, "-d", str(tmp_path / "one"), "--explain")
+    two = _run(capsys, *inputs, "-d", str(tmp_path / "two"), "--explain", "-j", "2")
+    assert one[0] == two[0] == 3
+    assert (one[1], one[2]) == (two[1], two[2])
+    assert "bad archive" in two[2] and "2 repaired, 1 unchanged" in two[2]
+    assert _files(tmp_path / "one") == _files(tmp_path / "two")
