@@ -250,7 +250,8 @@ def _run_files(inputs: list[str], options: Options) -> int:
     if not single and (options.jobs > 1 or options.dask is not None or remote):
         from digestkit.cli.scale import run_many  # workers read and write by reference
 
-        return run_many(inputs, options, None if remote else count_inputs(inputs, exclude))
+        counted = not remote and sys.stderr.isatty()  # the total only feeds the progress bar
+        return run_many(inputs, options, count_inputs(inputs, exclude) if counted else None)
     total = count_inputs(inputs, exclude) if len(inputs) > 1 or not single else 1
     return _run(iter_inputs(inputs, exclude), total, options, single=single)
 
