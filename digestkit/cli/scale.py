@@ -91,7 +91,35 @@ def _dask_client(address: str, jobs: int) -> Iterator[Any]:
     except OSError as exc:
         raise ConfigError(f"cannot reach the Dask scheduler: {exc}", path=address) from None
     with client:
+        _same_version(client)
         yield client
+
+
+def _version() -> str:
+    """Run on each worker: the digestkit it imports."""
+    from digestkit import __version__
+
+    return __version__
+
+
+def _same_version(client: Any) -> None:
+    """Refuse a cluster whose workers run another digestkit (another model, other
+    repairs) or none: the output must not depend on which worker got a file."""
+    from digestkit import __version__
+
+    try:
+        versions = client.run(_version)
+    except Exception as exc:  # digestkit missing on a worker: the function cannot load
+        raise ConfigError(
+            f"a Dask worker cannot run digestkit ({type(exc).__name__}: {exc}); "
+            f"install digestkit {__version__} with the scale extra on every worker"
+        ) from None
+    other = sorted(f"{worker} has {version}" for worker, version in versions.items()
+                   if version != __version__)  # fmt: skip
+    if other:
+        raise ConfigError(
+            f"Dask workers run another digestkit than {__version__}: {', '.join(other[:3])}"
+        )
 
 
 def run_many(inputs: list[str], options: Options, total: int | None) -> int:

@@ -242,3 +242,18 @@ def test_faithfulness_on_the_cluster_is_the_same(
     assert main([*argv, cluster.address]) == code == 1
     assert capsys.readouterr().err == first
     assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
+
+
+def test_workers_with_another_digestkit_are_refused(
+    tmp_path: Path,
+    cluster: DaskCluster,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import digestkit
+
+    (tmp_path / "a.md").write_text("clean\n", encoding="utf-8")
+    monkeypatch.setattr(digestkit, "__version__", "0.0.0-driver")
+    code, _, err = _run(capsys, str(tmp_path), "--check", "--dask", cluster.address)
+    assert code == 3
+    assert "Dask workers run another digestkit than 0.0.0-driver" in err
