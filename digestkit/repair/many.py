@@ -42,7 +42,7 @@ from typing import Any
 from digestkit.repair import files
 from digestkit.storage import is_url, join, list_files, read_bytes, url_fs, write_object
 
-__all__ = ["BATCH", "Job", "Record", "Ref", "iter_refs", "repair_batch", "repair_many"]
+__all__ = ["BATCH", "Job", "Record", "Ref", "iter_refs", "repair_batch", "repair_many", "warm_up"]
 
 #: Documents per task: large enough that the executor's per-task cost (a few hundred
 #: microseconds of driver CPU with Dask) is shared, small enough to balance the workers.
@@ -242,6 +242,16 @@ def repair_batch(refs: Sequence[Ref], job: Job) -> list[Record]:
             else:
                 records.append(_repair_one(ref, job, functools.partial(read, ref)))
     return records
+
+
+def warm_up() -> str:
+    """Import the repair code and load the model in this process (run it on every worker
+    of a long-lived cluster, ``client.run(warm_up)``, so the first batches do not pay it)."""
+    from digestkit.cli import repair  # noqa: F401 - the import is the point
+    from digestkit.repair import repair_text
+
+    repair_text("cafÃ©")
+    return "warm"
 
 
 def _one_thread_each() -> None:
