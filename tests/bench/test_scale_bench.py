@@ -56,6 +56,18 @@ def cluster() -> Iterator[DaskCluster]:
         yield running
 
 
+_TREES: dict[str, str] = {}
+
+
+def _digest(folder: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def _megabytes(corpus: Path) -> float:
     return sum(p.stat().st_size for p in corpus.rglob("*") if p.is_file()) / 1e6
 
@@ -93,6 +105,9 @@ def test_repair_many_files(
     warmup = 1 if benchmark.enabled else 0  # the first run after a cluster starts is slower
     benchmark.pedantic(run, setup=setup, rounds=1, iterations=1, warmup_rounds=warmup)
     cpu, wall = min(runs, key=lambda pair: pair[1])
+    # The 1,000-file check of the issue: every mode writes the same bytes.
+    tree = _digest(corpus.parent / "out")
+    assert _TREES.setdefault("first", tree) == tree, f"{mode} wrote other files"
     out = corpus.parent / "ftfy"
     start = time.perf_counter()
     _ftfy_loop(corpus, out)
