@@ -155,8 +155,11 @@ def run_many(inputs: list[str], options: Options, total: int | None) -> int:
                 advance()
         except KeyboardInterrupt:
             done = sum(counts.values())
-            cli.typer.echo(f"digestkit: interrupted after {done} documents; the files "
-                           "written stay, the batches not started are cancelled", err=True)  # fmt: skip
+            cli.typer.echo(
+                f"digestkit: interrupted after {done} documents reported; files already "
+                "written are complete, batches not started are cancelled",
+                err=True,
+            )
             raise
         finally:
             records.close()  # Ctrl-C: cancel the batches not started
