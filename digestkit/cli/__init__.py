@@ -132,6 +132,7 @@ def main(argv: Sequence[str] | None = None, *, prog_name: str = "digestkit") -> 
     :class:`~digestkit.errors.DigestkitError` becomes one line on stderr and exit code 3.
     """
     args = list(sys.argv[1:] if argv is None else argv)
+    args = importlib.import_module("digestkit.cli.scale").dask_flag(args)
     try:
         app(args=args, prog_name=prog_name, standalone_mode=True)
     except SystemExit as exc:

@@ -113,6 +113,15 @@ def faithfulness(
         Path | None, typer.Option("--config", help="digestkit.toml to read routes from.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            help="Score in partitions on a Dask cluster: alone, one started on this machine; "
+            "or a running scheduler's address (tcp://HOST:8786). Output order is kept.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Score each summary's faithfulness to its source (numbers, names, claims, language).
 
@@ -120,6 +129,7 @@ def faithfulness(
     digestkit faithfulness pairs.jsonl -o scores.jsonl
     digestkit faithfulness pairs.jsonl --threshold 0.3
     digestkit faithfulness pairs.jsonl --judge claude -o scores.jsonl
+    digestkit faithfulness pairs.jsonl -o scores.jsonl --dask
     """
     from dataclasses import replace
 
@@ -137,6 +147,22 @@ def faithfulness(
     limit = 0.0 if threshold is None else threshold
     lines, flagged, judge_errors = [], 0, 0
     papers: dict[str, FullText] = {}
+    scored = len(items)
+    if dask is not None:
+        if judge:
+            raise typer.BadParameter("--judge runs on this machine; drop --dask or --judge")
+        from digestkit.cli.scale import executor
+        from digestkit.faithfulness.bulk import score_lines
+
+        for n, item in enumerate(items, 1):  # full texts travel with their pairs
+            if item.get("fulltext"):
+                ref = _paper(item["fulltext"], pairs, papers, name, item.get("_line", n))
+                item["source"] = ref.to_dict()
+        with executor(1, dask) as pool:
+            for line, bad in score_lines(items, limit, pool):
+                lines.append(line)
+                flagged += bad
+        items = []  # scored
     for n, item in enumerate(items, 1):
         source: str | FullText = item.get("source", "")
         if item.get("fulltext"):
@@ -151,7 +177,7 @@ def faithfulness(
         under = f" or score < {limit:g}" if limit else ""
         failed = f"; the judge failed on {judge_errors}" if judge_errors else ""
         typer.echo(
-            f"{len(items)} pairs scored, {flagged} flagged (identity evidence{under}){failed}",
+            f"{scored} pairs scored, {flagged} flagged (identity evidence{under}){failed}",
             err=True,
         )
     raise typer.Exit(1 if flagged else 4 if judge_errors else 0)

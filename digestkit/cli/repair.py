@@ -51,11 +51,16 @@ class Options:
     jobs: int = 1
     review: bool = False
     mark_below: float | None = None
+    dask: str | None = None  # "local" or a scheduler address (digestkit.cli.scale)
+    output_url: str | None = None  # --output-dir given as an fsspec URL (s3://...)
 
     @property
     def writes(self) -> bool:
         return not self.check and (
-            self.output is not None or self.output_dir is not None or self.in_place
+            self.output is not None
+            or self.output_dir is not None
+            or self.output_url is not None
+            or self.in_place
         )
 
 
@@ -90,12 +95,12 @@ def repair(
         typer.Option("--output", "-o", help="Write the one input's repair here (- = stdout)."),
     ] = None,
     output_dir: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--output-dir",
             "-d",
-            help="Write repairs under DIR: a folder keeps its name and layout (like cp -r), "
-            "a file its name, an archive's members their paths.",
+            help="Write repairs under DIR (or an s3://... URL): a folder keeps its name and "
+            "layout (like cp -r), a file its name, an archive's members their paths.",
         ),
     ] = None,
     in_place: Annotated[
@@ -158,6 +163,15 @@ def repair(
             help="Wrap each damaged character repaired with confidence below P in ⟦ ⟧.",
         ),
     ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            help="Repair on a Dask cluster: alone, one started on this machine; or a "
+            "running scheduler's address (tcp://HOST:8786). Output order is kept.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Repair mojibake; the output is always UTF-8.
 
@@ -172,10 +186,14 @@ def repair(
     digestkit repair archive.zip -d fixed/ -j 0   (every CPU)
     digestkit repair broken.md --review -o review.html
     digestkit repair broken.md --mark-below 0.9 -o fixed.md   (doubtful readings in ⟦ ⟧)
+    digestkit repair s3://bucket/readmes/ -d s3://bucket/fixed/ --dask tcp://HOST:8786
     """
+    from digestkit.storage import is_url
+
+    url_out = output_dir if output_dir is not None and is_url(output_dir) else None
     options = Options(
         output=output,
-        output_dir=output_dir,
+        output_dir=Path(output_dir) if output_dir is not None and url_out is None else None,
         in_place=in_place,
         backup=not no_backup,
         check=check,
@@ -187,6 +205,8 @@ def repair(
         jobs=jobs or os.cpu_count() or 1,
         review=review,
         mark_below=mark_below,
+        dask=dask,
+        output_url=url_out,
     )
     _validate(inputs, options)
     if inputs == ["-"]:
@@ -198,14 +218,13 @@ def _validate(inputs: list[str], options: Options) -> None:
     def usage(message: str) -> None:
         raise typer.BadParameter(message)
 
-    targets = sum(
-        x for x in (options.output is not None, options.output_dir is not None, options.in_place)
-    )
+    out_dir = options.output_dir is not None or options.output_url is not None
+    targets = sum(x for x in (options.output is not None, out_dir, options.in_place))
     if targets > 1:
         usage("choose one of --output, --output-dir and --in-place")
     if "-" in inputs and len(inputs) > 1:
         usage("- (stdin) cannot be combined with other inputs")
-    if "-" in inputs and (options.in_place or options.output_dir):
+    if "-" in inputs and (options.in_place or out_dir):
         usage("stdin can only be written to stdout or --output")
     if options.output is not None and (len(inputs) != 1 or _expands(inputs[0])):
         usage("--output takes exactly one file; use --output-dir for several")
@@ -233,7 +252,9 @@ def _validate(inputs: list[str], options: Options) -> None:
 
 
 def _expands(arg: str) -> bool:
-    return arg != "-" and (Path(arg).is_dir() or _is_archive(arg))
+    from digestkit.storage import is_url
+
+    return arg != "-" and (is_url(arg) or Path(arg).is_dir() or _is_archive(arg))
 
 
 def _is_archive(arg: str) -> bool:
@@ -252,9 +273,16 @@ def _run_stdin(options: Options) -> int:
 
 def _run_files(inputs: list[str], options: Options) -> int:
     from digestkit.repair.files import count_inputs, iter_inputs
+    from digestkit.storage import is_url
 
     single = len(inputs) == 1 and not _expands(inputs[0])
     exclude = [options.output_dir] if options.output_dir is not None else []
+    remote = options.output_url is not None or any(is_url(arg) for arg in inputs)
+    if not single and (options.jobs > 1 or options.dask is not None or remote):
+        from digestkit.cli.scale import run_many  # workers read and write by reference
+
+        counted = not remote and sys.stderr.isatty()  # the total only feeds the progress bar
+        return run_many(inputs, options, count_inputs(inputs, exclude) if counted else None)
     total = count_inputs(inputs, exclude) if len(inputs) > 1 or not single else 1
     return _run(iter_inputs(inputs, exclude), total, options, single=single)
 
@@ -365,7 +393,8 @@ def _repair_data(name: str, data: bytes, options: Options) -> Outcome:
         except DecodeError as err:
             return Outcome(name, "failed", f"line {err.context['line']}: {err.message}")
     # Worker processes (jobs > 1) already use every core: each repairs with one thread.
-    config = RepairConfig(lossy=options.lossy, threads=1 if options.jobs > 1 else 0)
+    parallel = options.jobs > 1 or options.dask is not None
+    config = RepairConfig(lossy=options.lossy, threads=1 if parallel else 0)
     fixed = repair_text(decoded.text, config)
     after = (b"\xef\xbb\xbf" if decoded.bom else b"") + _text_out(fixed, name, options)
     status = "repaired" if after != data else "unchanged"

@@ -1,0 +1,574 @@
+"""Repair many documents on any :class:`concurrent.futures.Executor`, by reference.
+
+The driver (the process that runs ``digestkit repair``) lists the documents and sends
+*references* to the workers: a path or URL, or an (archive, member) pair. Workers read,
+decode, repair and write the result themselves (atomically), and send back only a small
+:class:`Record` (status, detail, the ``--explain`` report when asked). So the driver's
+cost per document is a listing entry and a record, whatever the executor: a local
+:class:`~concurrent.futures.ProcessPoolExecutor` (``--jobs N``) or a Dask cluster
+(``Client.get_executor()``, ``--dask``), whose long-lived workers keep the repair model
+loaded between tasks (it is cached at module level in each process).
+
+Documents travel in batches (:data:`BATCH`, contiguous in input order), so the per-task
+cost of the executor is shared; results are collected in submission order, so the report
+and messages come out exactly as with ``--jobs 1``. A document that fails (unreadable,
+undecodable, unwritable) fails the same way every time: that is a ``failed`` record, never
+an exception, so a cluster does not retry it. Only a lost worker (killed, out of memory)
+makes the executor run a batch again; since every write is atomic and idempotent
+(content already there is not rewritten), a rerun changes nothing.
+
+Archives: a ``.zip`` and a plain ``.tar`` are listed by the driver (the zip's central
+directory, the tar's headers: no member is read) and each member is read by its worker
+with a ranged read; a compressed tar cannot be entered in the middle, so one worker reads
+it from start to end and repairs all its members (one task).
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import functools
+import os
+import stat
+import tarfile
+import time
+import zipfile
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from digestkit.repair import files
+from digestkit.storage import is_url, join, list_files, read_bytes, url_fs, write_object
+
+__all__ = ["BATCH", "Job", "Record", "Ref", "iter_refs", "repair_batch", "repair_many", "warm_up"]
+
+#: Documents per task: large enough that the executor's per-task cost (a few hundred
+#: microseconds of driver CPU with Dask) is shared, small enough to balance the workers.
+BATCH = 32
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every worker needs to know about the run (small, sent with each batch).
+
+    ``output`` is where results go: a local directory, a URL prefix, or ``None`` (no
+    writes: ``--check``/``--diff``/``--explain``); ``in_place`` rewrites the inputs.
+    """
+
+    output: str | None = None
+    in_place: bool = False
+    backup: bool = True
+    lossy: bool = True
+    encoding: str | None = None
+    explain: bool = False
+    diff: bool = False
+    check: bool = False
+
+    @property
+    def writes(self) -> bool:
+        return not self.check and (self.output is not None or self.in_place)
+
+
+@dataclass(frozen=True)
+class Ref:
+    """One document (or, ``kind == "tarstream"``, a compressed tar of them), by reference.
+
+    ``source`` is the file, object or archive; ``member`` the archive member; ``start`` and
+    ``end`` the byte range of a plain tar member; ``fs`` the fsspec filesystem for objects
+    in storage (``None`` on the local disk). ``taken`` marks a document whose output path an
+    earlier document of the run already claims: the driver decides what happens to it.
+    """
+
+    name: str
+    relpath: str
+    kind: str = "file"  # file | zip | tar | tarstream | problem
+    source: str = ""
+    member: str = ""
+    start: int = -1
+    end: int = -1
+    problem: str | None = None
+    fs: Any = None
+    taken: bool = False
+
+
+@dataclass(frozen=True)
+class Record:
+    """What happened to one document: all that comes back to the driver.
+
+    ``target`` is the output path the document claims; ``wrote`` whether it was written
+    (or already held this content); ``deferred`` that it was not written because
+    ``taken`` (see :class:`Ref`).
+    """
+
+    name: str
+    status: str
+    detail: str = ""
+    report: dict[str, Any] | None = None
+    diff: str = ""
+    target: str = ""
+    wrote: bool = False
+    deferred: bool = False
+
+
+# ----------------------------------------------------------------------------- listing
+
+
+def iter_refs(inputs: Sequence[str], exclude: Sequence[Path] = ()) -> Iterator[Ref]:
+    """References to every document of ``inputs``, in the order ``iter_inputs`` gives.
+
+    Nothing here reads a document: directories are walked, archives listed.
+    """
+    for raw in inputs:
+        if is_url(raw):
+            yield from _url_refs(raw)
+            continue
+        path = Path(raw)
+        if files.is_archive(path) and path.is_file():
+            yield from _archive_refs(str(path), path.name, None)
+            continue
+        for item in files.iter_inputs([raw], exclude):
+            yield _item_ref(item)
+
+
+def _item_ref(item: files.InputItem) -> Ref:
+    kind = "problem" if item.problem is not None or item.path is None else "file"
+    return Ref(item.name, str(item.relpath), kind, str(item.path or ""), problem=item.problem)
+
+
+def _url_refs(url: str) -> Iterator[Ref]:
+    fs, root = url_fs(url)
+    scheme = url.split("://", 1)[0]
+    try:
+        entries = list(list_files(fs, root))
+    except OSError as exc:
+        yield Ref(url, url.rsplit("/", 1)[-1] or "_", "problem", problem=f"cannot list: {exc}")
+        return
+    if not entries:
+        yield Ref(url, url.rsplit("/", 1)[-1] or "_", "problem", problem="no such file")
+    for path, relpath in entries:
+        name = f"{scheme}://{path}"
+        if files.is_archive(PurePosixPath(path)):  # type: ignore[arg-type]
+            yield from _archive_refs(path, PurePosixPath(relpath).name, fs, name)
+        else:
+            yield Ref(name, relpath, "file", path, fs=fs)
+
+
+def _archive_refs(source: str, label: str, fs: Any, name: str | None = None) -> Iterator[Ref]:
+    shown = name or source
+    lower = source.lower()
+    try:
+        if lower.endswith(".zip"):
+            yield from _zip_refs(source, shown, fs)
+        elif lower.endswith(".tar"):
+            yield from _tar_refs(source, shown, fs)
+        else:
+            yield Ref(shown, label, "tarstream", source, fs=fs)
+    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
+        yield Ref(shown, label, "problem", source, problem=f"bad archive: {exc}")
+
+
+def _open(source: str, fs: Any) -> Any:
+    if fs is None:
+        return open(source, "rb")  # noqa: SIM115 - closed by the caller's with
+    return fs.open(source, "rb", block_size=256 * 1024)
+
+
+def _zip_refs(source: str, shown: str, fs: Any) -> Iterator[Ref]:
+    with _open(source, fs) as handle, zipfile.ZipFile(handle) as zf:
+        infos = zf.infolist()
+    for info in infos:
+        if info.is_dir():
+            continue
+        member = files._zip_member_name(info)
+        relpath, problem = files._member_relpath(member)
+        mode = info.external_attr >> 16
+        if stat.S_ISLNK(mode):
+            problem = "symlink member refused"
+        elif info.flag_bits & 0x1:
+            problem = "encrypted member"
+        elif info.file_size > files.MAX_MEMBER_BYTES:
+            problem = f"member larger than {files.MAX_MEMBER_BYTES} bytes refused"
+        kind = "problem" if problem else "zip"
+        yield Ref(f"{shown}:{member}", str(relpath), kind, source, info.filename, problem=problem,
+                  fs=fs)  # fmt: skip
+
+
+def _tar_refs(source: str, shown: str, fs: Any) -> Iterator[Ref]:
+    with _open(source, fs) as handle, tarfile.open(fileobj=handle, mode="r:") as tf:
+        for info in tf:
+            if info.isdir():
+                continue
+            member = files._tar_member_name(info.name)
+            relpath, problem = files._member_relpath(member)
+            if info.issym() or info.islnk():
+                problem = f"link member refused (-> {info.linkname})"
+            elif not info.isfile():
+                problem = "special member refused (device, fifo)"
+            elif info.size > files.MAX_MEMBER_BYTES:
+                problem = f"member larger than {files.MAX_MEMBER_BYTES} bytes refused"
+            kind = "problem" if problem else "tar"
+            start = info.offset_data
+            yield Ref(f"{shown}:{member}", str(relpath), kind, source, info.name, start,
+                      start + info.size, problem, fs)  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- workers
+
+
+def repair_batch(refs: Sequence[Ref], job: Job) -> list[Record]:
+    """Read, repair and write ``refs`` (a worker's task); one record per document.
+
+    Deterministic failures are records; only a lost worker or a bug raises. Members of
+    one zip in a batch share one open archive (one central-directory read).
+    """
+    records: list[Record] = []  # (one thread each: options.jobs > 1 or dask, see cli.repair)
+    with contextlib.ExitStack() as stack:
+        zips: dict[str, zipfile.ZipFile] = {}
+
+        def read(ref: Ref) -> bytes:
+            if ref.kind != "zip":
+                return _read(ref)
+            if ref.source not in zips:
+                handle = stack.enter_context(_open(ref.source, ref.fs))
+                zips[ref.source] = stack.enter_context(zipfile.ZipFile(handle))
+            return zips[ref.source].read(ref.member)
+
+        for ref in refs:
+            if ref.kind == "tarstream":
+                records.extend(_tarstream(ref, job))
+            else:
+                records.append(_repair_one(ref, job, functools.partial(read, ref)))
+    return records
+
+
+def warm_up() -> str:
+    """Import the repair code and load the model in this process (run it on every worker
+    of a long-lived cluster, ``client.run(warm_up)``, so the first batches do not pay it)."""
+    from digestkit.cli import repair  # noqa: F401 - the import is the point
+    from digestkit.repair import repair_text
+
+    repair_text("cafÃ©")
+    return "warm"
+
+
+def _read(ref: Ref) -> bytes:
+    if ref.kind == "tar":
+        if ref.fs is not None:
+            return read_bytes(ref.fs, ref.source, ref.start, ref.end)
+        with open(ref.source, "rb") as handle:
+            handle.seek(ref.start)
+            return handle.read(ref.end - ref.start)
+    if ref.fs is not None:
+        return read_bytes(ref.fs, ref.source)
+    return Path(ref.source).read_bytes()
+
+
+def _tarstream(ref: Ref, job: Job) -> list[Record]:
+    """Every member of a compressed tar, read in one pass (as the local walk does)."""
+    from digestkit.errors import DigestkitError
+
+    records = []
+    with contextlib.ExitStack() as stack:
+        try:
+            if ref.fs is None:  # the local walk, which reports a bad archive itself
+                items: Iterable[files.InputItem] = files._archive_members(Path(ref.source))
+            else:
+                handle = stack.enter_context(_open(ref.source, ref.fs))
+                items = _stream_members(handle, ref.name)
+            for item in items:
+                one = Ref(item.name, str(item.relpath), "problem" if item.problem else "file",
+                          ref.source, problem=item.problem, fs=ref.fs)  # fmt: skip
+                records.append(_repair_one(one, job, item.read))
+        except (OSError, DigestkitError, tarfile.TarError, EOFError) as exc:
+            records.append(Record(ref.name, "failed", f"bad archive: {exc}"))
+    return records
+
+
+def _stream_members(handle: Any, shown: str) -> Iterator[files.InputItem]:
+    import tarfile as _tarfile
+
+    with _tarfile.open(fileobj=handle, mode="r|*") as tf:
+        for info in tf:
+            if info.isdir():
+                continue
+            member = files._tar_member_name(info.name)
+            relpath, problem = files._member_relpath(member)
+            name = f"{shown}:{member}"
+            if info.issym() or info.islnk():
+                problem = f"link member refused (-> {info.linkname})"
+            elif not info.isfile():
+                problem = "special member refused (device, fifo)"
+            extracted = None if problem else tf.extractfile(info)
+            if extracted is None:
+                yield files.InputItem(name, relpath, problem=problem or "cannot read member")
+                continue
+            data = extracted.read()
+            yield files.InputItem(name, relpath, _loader=lambda data=data: data)  # type: ignore[misc]
+
+
+def _repair_one(ref: Ref, job: Job, read: Callable[[], bytes]) -> Record:
+    from digestkit.cli import repair as cli
+
+    if ref.problem is not None:
+        return Record(ref.name, "failed", ref.problem)
+    try:
+        data = read()
+    except (OSError, zipfile.BadZipFile, tarfile.TarError, KeyError, EOFError, RuntimeError) as exc:
+        if ref.kind in {"zip", "tar"}:  # worded as the sequential archive walk words it
+            return Record(ref.name, "failed", f"cannot read member: {exc}")
+        detail = getattr(exc, "strerror", None) or str(exc)
+        return Record(ref.name, "failed", f"cannot read: {detail}")
+    except files.InputError as err:
+        return Record(ref.name, "failed", err.message)
+    options = _options(job)
+    outcome = cli._repair_data(ref.name, data, options)
+    target, wrote, deferred = "", False, False
+    if job.writes and outcome.status in {"repaired", "unchanged"}:
+        target = _target(ref, job)
+        if ref.taken:
+            deferred = True
+        else:
+            outcome, wrote = _write(ref, outcome, job, target)
+    diff = cli._unified_diff(outcome) if job.diff else ""
+    return Record(outcome.name, outcome.status, outcome.detail, outcome.report, diff, target,
+                  wrote, deferred)  # fmt: skip
+
+
+def _options(job: Job) -> Any:
+    from digestkit.cli.repair import Options
+
+    return Options(None, None, job.in_place, job.backup, job.check, job.diff, job.explain,
+                   True, job.lossy, job.encoding)  # fmt: skip
+
+
+def _target(ref: Ref, job: Job) -> str:
+    """Where ``ref``'s result goes: the key the driver uses to find two documents that
+    would write the same file."""
+    if job.in_place:
+        return str(Path(ref.source).resolve()) if ref.fs is None else ref.source
+    assert job.output is not None
+    if is_url(job.output):
+        return job.output.rstrip("/") + "/" + str(files.safe_relpath(ref.relpath))
+    try:
+        return str(files.target_path(Path(job.output), PurePosixPath(ref.relpath)))
+    except files.InputError:
+        return str(Path(job.output).resolve() / ref.relpath)
+
+
+def _write(ref: Ref, outcome: Any, job: Job, target: str) -> tuple[Any, bool]:
+    from digestkit.errors import DigestkitError
+    from digestkit.fileio import write_atomic
+
+    failed = None
+    try:
+        if job.in_place:
+            if outcome.status == "unchanged":
+                return outcome, False
+            if ref.fs is not None:
+                write_object(ref.fs, ref.source, outcome.after, backup=job.backup)
+            else:
+                write_atomic(target, outcome.after, backup="always" if job.backup else "none")
+        elif is_url(job.output or ""):
+            fs, root = url_fs(job.output or "")
+            key = join(root, str(files.safe_relpath(ref.relpath)))
+            write_object(fs, key, outcome.after, backup=job.backup)
+        else:
+            real = files.target_path(Path(job.output or "."), PurePosixPath(ref.relpath))
+            write_atomic(real, outcome.after, backup="always" if job.backup else "none")
+    except DigestkitError as err:
+        failed = err.message
+    except OSError as exc:
+        failed = f"cannot write: {exc.strerror or exc}"
+    if failed is not None:
+        return replace(outcome, status="failed", detail=failed, report=None), False
+    return outcome, True
+
+
+# ----------------------------------------------------------------------------- driver
+
+
+def repair_many(
+    inputs: Sequence[str] | Iterable[Ref],
+    output_dir: str | os.PathLike[str] | None,
+    executor: Executor,
+    job: Job | None = None,
+    *,
+    window: int = 0,
+    batch: int = BATCH,
+) -> Generator[Record, None, None]:
+    """Repair every document of ``inputs`` on ``executor``; yield records in input order.
+
+    ``inputs`` are paths/URLs (listed with :func:`iter_refs`) or references already
+    listed. At most ``window`` batches are in flight (default: enough to keep every worker
+    busy), so memory stays flat over a million documents. Closing the generator early
+    (Ctrl-C) cancels what has not started.
+
+    >>> from concurrent.futures import ThreadPoolExecutor
+    >>> import tempfile, pathlib
+    >>> src = pathlib.Path(tempfile.mkdtemp()); _ = (src / "a.md").write_text("cafÃ©")
+    >>> out = src / "out"
+    >>> with ThreadPoolExecutor(2) as pool:
+    ...     [r.status for r in repair_many([str(src / "a.md")], out, pool)]
+    ['repaired']
+    >>> (out / "a.md").read_text(encoding="utf-8")
+    'café'
+    """
+    output = None if output_dir is None else os.fspath(output_dir)
+    job = job or Job(output=output)
+    if output is not None and job.output != output:
+        job = replace(job, output=output)
+    refs = _refs(inputs, job)
+    window = window or 2 * max(1, _workers(executor))
+    pending: collections.deque[tuple[list[Ref], Future[list[Record]]]] = collections.deque()
+    written: set[str] = set()
+    started = time.time() - 1.0  # file-system timestamps may be coarser than ours
+    try:
+        for chunk in _batches(refs, batch):
+            pending.append((chunk, executor.submit(repair_batch, chunk, job)))
+            while len(pending) >= window:
+                yield from _settle(*pending.popleft(), executor, job, written)
+        while pending:
+            yield from _settle(*pending.popleft(), executor, job, written)
+        _sweep_temps(written, started)
+    finally:
+        for _, future in pending:
+            future.cancel()
+
+
+def _sweep_temps(written: set[str], since: float) -> None:
+    """Remove the temporary files that workers killed mid-write left beside outputs.
+
+    A worker killed between creating ``.NAME.XXXXXXXX.tmp`` and renaming it leaves that
+    file; its batch ran again elsewhere and wrote ``NAME``. So a temporary file of this run
+    (not older than its start) beside a written output is such a leftover. One directory
+    listing per output directory, metadata only; outputs in object storage have none (one
+    PUT each, see :mod:`digestkit.storage`).
+    """
+    from digestkit.fileio import is_leftover_temp
+
+    by_folder: dict[str, set[str]] = collections.defaultdict(set)
+    for target in written:
+        if not is_url(target):
+            folder, _, name = target.rpartition(os.sep)
+            by_folder[folder].add(name)
+    for folder, names in by_folder.items():
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue  # not visible from the driver (outputs on the workers' own disks)
+        for entry in entries:
+            if not entry.name.startswith(".") or not is_leftover_temp(entry.name):
+                continue
+            base = entry.name[1:].rsplit(".", 2)[0]
+            with contextlib.suppress(OSError):
+                if base in names and entry.stat(follow_symlinks=False).st_mtime >= since:
+                    os.unlink(entry.path)
+
+
+def _refs(inputs: Sequence[str] | Iterable[Ref], job: Job) -> Iterator[Ref]:
+    """References with ``taken`` set on those whose output path an earlier one claims."""
+    items: Iterable[Ref]
+    if isinstance(inputs, Sequence) and all(isinstance(x, str) for x in inputs):
+        exclude = [] if job.output is None or is_url(job.output) else [Path(job.output)]
+        items = iter_refs(list(inputs), exclude)  # type: ignore[arg-type]
+    else:
+        items = inputs  # type: ignore[assignment]
+    if not job.writes:
+        yield from items
+        return
+    seen: set[str] = set()
+    for ref in items:
+        if ref.kind in {"problem", "tarstream"}:
+            yield ref
+            continue
+        key = _target_key(ref, job)
+        yield replace(ref, taken=True) if key in seen else ref
+        seen.add(key)
+
+
+def _target_key(ref: Ref, job: Job) -> str:
+    """The output path ``ref`` claims, spelled without touching the disk (the driver's
+    cost per document is what bounds a cluster: no ``realpath`` here). Two documents that
+    meet only through a symlink inside the output directory are not caught here; the
+    worker's resolved target still is, in :func:`_settle`, after the fact."""
+    if job.in_place:
+        return os.path.abspath(ref.source) if ref.fs is None else ref.source
+    try:
+        relpath = str(files.safe_relpath(ref.relpath))
+    except files.InputError:
+        return f"\0{ref.name}"
+    return f"{(job.output or '').rstrip('/')}/{relpath}"
+
+
+def _settle(
+    chunk: list[Ref],
+    future: Future[list[Record]],
+    executor: Executor,
+    job: Job,
+    written: set[str],
+) -> Iterator[Record]:
+    """Records as ``--jobs 1`` would have them: a document whose output path an earlier
+    one wrote fails; one whose claimer did not write is written now (rare: two inputs with
+    the same relative path, the first a binary file or failing)."""
+    try:
+        records = future.result()
+    except Exception as exc:  # the batch's worker died every time it ran it, or a bug
+        records = _one_by_one(chunk, executor, job, exc)
+    for record in records:
+        if record.deferred:
+            if record.target in written:
+                detail = f"{record.target} was already written in this run"
+                record = replace(record, status="failed", detail=detail, report=None)
+            else:
+                ref = next(ref for ref in chunk if ref.name == record.name)
+                redo = executor.submit(repair_batch, [replace(ref, taken=False)], job)
+                record = redo.result()[0]
+        if record.wrote:
+            written.add(record.target)
+        yield record
+
+
+def _one_by_one(chunk: list[Ref], executor: Executor, job: Job, exc: Exception) -> list[Record]:
+    """Run a batch that failed as a whole again, one document per task, so that the
+    document that kills its worker (a crash in native code, memory) fails alone, reported
+    once, and the others of its batch are repaired. Dask gives up on a task after its
+    workers died ``distributed.scheduler.allowed-failures`` times (3), so this ends."""
+    if len(chunk) == 1:
+        return [Record(chunk[0].name, "failed", f"the worker failed on it: {_why(exc)}")]
+    records: list[Record] = []
+    for ref in chunk:
+        try:
+            records.extend(executor.submit(repair_batch, [ref], job).result())
+        except Exception as again:
+            records.append(Record(ref.name, "failed", f"the worker failed on it: {_why(again)}"))
+    return records
+
+
+def _why(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:200]
+
+
+def _batches(refs: Iterable[Ref], size: int) -> Iterator[list[Ref]]:
+    chunk: list[Ref] = []
+    for ref in refs:
+        chunk.append(ref)
+        if len(chunk) >= size or ref.kind == "tarstream":
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _workers(executor: Executor) -> int:
+    count = getattr(executor, "_max_workers", None)
+    if isinstance(count, int):
+        return count
+    client = getattr(executor, "_client", None)
+    if client is not None:
+        try:
+            return max(1, sum(client.nthreads().values()))
+        except Exception:  # a cluster that does not answer: a small window still works
+            return 4
+    return os.cpu_count() or 1
