@@ -55,10 +55,8 @@ def _is_address(text: str) -> bool:
 @contextlib.contextmanager
 def executor(jobs: int, dask: str | None) -> Iterator[Executor]:
     """The executor the options ask for, shut down (cluster closed) on the way out."""
-    if dask is None:
-        from digestkit.repair.many import _one_thread_each
-
-        with ProcessPoolExecutor(jobs, initializer=_one_thread_each) as pool:
+    if dask is None:  # workers repair with one thread each (options.jobs > 1)
+        with ProcessPoolExecutor(jobs) as pool:
             yield pool
         return
     with _dask_client(dask, jobs) as client:
