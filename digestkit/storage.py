@@ -68,13 +68,15 @@ def join(root: str, relpath: str) -> str:
 def list_files(fs: Any, root: str) -> Iterator[tuple[str, str]]:
     """``(path, relpath)`` of every document under ``root``, sorted by relative path.
 
-    Like the local walk: hidden directories and ``*.orig`` backups are left out. A ``root``
-    that is a single object yields it alone (its relative path is its base name).
+    Like the local walk: hidden directories and ``*.orig`` backups are left out, and a
+    folder keeps its own name (``s3://b/in/corpus`` gives ``corpus/...``, like ``cp -r``).
+    A ``root`` that is a single object yields it alone (its relative path is its base name).
     """
     if fs.isfile(root):
         yield root, root.rsplit("/", 1)[-1]
         return
     prefix = root.rstrip("/") + "/"
+    top = root.rstrip("/").rsplit("/", 1)[-1] or "_"
     found = []
     for path in fs.find(root):
         relpath = path[len(prefix) :] if path.startswith(prefix) else path.rsplit("/", 1)[-1]
@@ -85,7 +87,7 @@ def list_files(fs: Any, root: str) -> Iterator[tuple[str, str]]:
             continue  # a leftover temporary file, never a document
         found.append((parts, path, relpath))
     for _, path, relpath in sorted(found):
-        yield path, relpath
+        yield path, f"{top}/{relpath}"
 
 
 def read_bytes(fs: Any, path: str, start: int | None = None, end: int | None = None) -> bytes:

@@ -83,7 +83,7 @@ class Ref:
 
     name: str
     relpath: str
-    kind: str = "file"  # file | zip | tar | tarstream | problem
+    kind: str = "file"  # file | zip | tar | tarstream | problem | skip
     source: str = ""
     member: str = ""
     start: int = -1
@@ -91,6 +91,7 @@ class Ref:
     problem: str | None = None
     fs: Any = None
     taken: bool = False
+    skip: str | None = None  # left alone on purpose (a symlink in a folder): a note
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,8 @@ def iter_refs(inputs: Sequence[str], exclude: Sequence[Path] = ()) -> Iterator[R
 
 
 def _item_ref(item: files.InputItem) -> Ref:
+    if item.skip is not None:
+        return Ref(item.name, str(item.relpath), "skip", str(item.path or ""), skip=item.skip)
     kind = "problem" if item.problem is not None or item.path is None else "file"
     return Ref(item.name, str(item.relpath), kind, str(item.path or ""), problem=item.problem)
 
@@ -311,6 +314,8 @@ def _stream_members(handle: Any, shown: str) -> Iterator[files.InputItem]:
 def _repair_one(ref: Ref, job: Job, read: Callable[[], bytes]) -> Record:
     from digestkit.cli import repair as cli
 
+    if ref.skip is not None:
+        return Record(ref.name, "skipped", ref.skip)
     if ref.problem is not None:
         return Record(ref.name, "failed", ref.problem)
     try:
@@ -480,7 +485,7 @@ def _refs(inputs: Sequence[str] | Iterable[Ref], job: Job) -> Iterator[Ref]:
         return
     seen: set[str] = set()
     for ref in items:
-        if ref.kind in {"problem", "tarstream"}:
+        if ref.kind in {"problem", "tarstream", "skip"}:
             yield ref
             continue
         key = _target_key(ref, job)
@@ -519,7 +524,11 @@ def _settle(
     for record in records:
         if record.deferred:
             if record.target in written:
-                detail = f"{record.target} was already written in this run"
+                detail = (
+                    f"{record.target} was already written in this run by another input with "
+                    "the same path (inputs with the same name: give them separate "
+                    "--output-dir runs)"
+                )  # the same words as cli.repair's, so --jobs N reports what --jobs 1 does
                 record = replace(record, status="failed", detail=detail, report=None)
             else:
                 ref = next(ref for ref in chunk if ref.name == record.name)

@@ -50,24 +50,24 @@ def test_a_temporary_file_left_by_a_killed_worker_is_swept(tmp_path: Path) -> No
     src, out = tmp_path / "src", tmp_path / "out"
     src.mkdir()
     (src / "a.md").write_text(BROKEN, encoding="utf-8")
-    out.mkdir()
-    left = out / ".a.md.k3j_x9a2.tmp"  # what a worker killed before its rename leaves
+    (out / "src").mkdir(parents=True)  # -d keeps the folder's name, like cp -r
+    left = out / "src" / ".a.md.k3j_x9a2.tmp"  # what a worker killed before its rename leaves
     left.write_bytes(b"half")
-    old = out / ".b.md.abcdefgh.tmp"  # not beside an output of this run: not ours to remove
+    old = out / "src" / ".b.md.abcdefgh.tmp"  # not beside an output of this run: not ours
     old.write_bytes(b"other")
     with ThreadPoolExecutor(2) as pool:
         records = list(repair_many([str(src)], out, pool))
     assert [r.status for r in records] == ["repaired"]
     assert not left.exists() and old.exists()
-    assert (out / "a.md").read_text(encoding="utf-8").startswith("论文总结")
+    assert (out / "src" / "a.md").read_text(encoding="utf-8").startswith("论文总结")
 
 
 def test_a_stale_temporary_file_from_an_older_run_is_kept(tmp_path: Path) -> None:
     src, out = tmp_path / "src", tmp_path / "out"
     src.mkdir()
     (src / "a.md").write_text(BROKEN, encoding="utf-8")
-    out.mkdir()
-    older = out / ".a.md.zzzzzzzz.tmp"
+    (out / "src").mkdir(parents=True)
+    older = out / "src" / ".a.md.zzzzzzzz.tmp"
     older.write_bytes(b"another run")
     stamp = time.time() - 3600
     os.utime(older, (stamp, stamp))
@@ -118,7 +118,8 @@ def test_a_document_that_kills_its_batch_fails_alone(
         records = list(repair_many([str(src)], tmp_path / "out", pool))
     assert [r.status for r in records] == ["repaired"] * 2 + ["failed"] + ["repaired"] * 2
     assert "MemoryError" in records[2].detail
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["0.md", "1.md", "3.md", "4.md"]
+    written = sorted(p.name for p in (tmp_path / "out" / "src").iterdir())
+    assert written == ["0.md", "1.md", "3.md", "4.md"]
 
 
 def test_compressed_tar_and_broken_zip_behave_as_with_one_job(
