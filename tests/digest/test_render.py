@@ -169,3 +169,23 @@ def test_rss_names_authors_with_dc_creator() -> None:
     root = ET.fromstring(render(evil_digest(), "rss").encode())
     creators = [c.text for c in root.iter("{http://purl.org/dc/elements/1.1/}creator")]
     assert creators == ["A <b>", "B"]
+
+
+def test_page_tells_readers_what_a_summary_was_written_from_and_how_it_checked() -> None:
+    """Issues 12 and 14: a small reader-facing marker, never the internal keys."""
+    from digestkit.digest.model import Digest, Entry, Summary
+    from digestkit.digest.render import render
+
+    e = Entry(
+        arxiv_id="2501.00001",
+        title="T",
+        summary=Summary(language="en", sections=(("TL;DR", "x"),), source="fulltext:latex"),
+        metadata=(
+            ("faithfulness.marker", "2 numbers not found in the paper"),
+            ("faithfulness.issues", '["number: 95%"]'),
+        ),  # fmt: skip
+    )
+    page = render(Digest(entries=(e,)), "html")
+    assert "summary from the full text" in page
+    assert "check: 2 numbers not found in the paper" in page
+    assert "faithfulness.issues" not in page and "95%" not in page

@@ -55,12 +55,26 @@ def _summary_html(e: Entry) -> str:
     return "".join(parts)
 
 
+# What a reader is told a summary was written from (Summary.source).
+_WRITTEN_FROM = {
+    "fulltext:html": "the full text",
+    "fulltext:latex": "the full text",
+    "fulltext:pdf": "the full text (PDF)",
+    "fulltext": "the full text",
+    "abstract": "the abstract",
+}
+
+
 def _view(n: int, e: Entry, source_lang: str) -> dict[str, Any]:
     facts = [("arXiv", e.arxiv_id + (f"v{e.version}" if e.version else ""))] if e.arxiv_id else []
     if e.published:
         facts.append(("published", e.published.isoformat()))
     if e.score is not None:
         facts.append(("score", f"{e.score:g}"))
+    if e.summary is not None and e.summary.source:
+        facts.append(("summary from", _WRITTEN_FROM.get(e.summary.source, e.summary.source)))
+    if e.summary is not None and e.meta("faithfulness.marker"):
+        facts.append(("check:", e.meta("faithfulness.marker") or ""))
     return {
         "anchor": f"p{n}-" + "".join(ch if ch.isalnum() else "-" for ch in (e.arxiv_id or "entry")),
         "title": Markup(html_with_math(e.title or e.arxiv_id or "untitled")),  # noqa: S704
