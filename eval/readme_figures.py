@@ -38,6 +38,12 @@ FIGURES = (
      "ftfy.fix_encoding"),
     ("faithfulness, every fixture pair (caches cleared per round)",
      "test_faithfulness_throughput[digestkit]", "", "token overlap"),
+    ("full text from arXiv HTML (300 kB LaTeXML page)", "test_html_extract", "",
+     "lxml text_content()"),
+    ("full text from LaTeX source (300 kB project)",
+     "test_latex_extraction_throughput[digestkit]", "", "pylatexenc latex2text"),
+    ("full text from PDF (12 pages, two columns)", "test_extract_pdf_vs_plain_text", "",
+     "PDFium plain text"),
 )  # fmt: skip
 # (label, report.json section, metric, unit)
 EVAL_FIGURES = (

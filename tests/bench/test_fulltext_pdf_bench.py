@@ -48,5 +48,7 @@ def test_extract_pdf_vs_plain_text(benchmark: Any) -> None:
             "slowdown_vs_plain": round(ours / plain, 1),
             "word_boxes_ms": round(words * 1e3, 1),
             "layout_ms": round(lay * 1e3, 1),
+            "baseline": "PDFium plain text",  # the bench table's pairing (tests/bench/README.md)
+            "baseline_s": plain,
         }
     )
