@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import re
 
-from digestkit.digest.model import Entry
+from digestkit.digest.model import Entry, Summary
 
-__all__ = ["abs_url", "entry_id", "safe_url"]
+__all__ = ["abs_url", "entry_id", "safe_url", "summary_heading"]
 
 
 def abs_url(entry: Entry, *, scheme: str = "https", version: bool = True) -> str:
@@ -54,3 +54,13 @@ def safe_url(url: str) -> str:
     ):
         return url
     return ""
+
+
+def summary_heading(s: Summary) -> str:
+    """What names one of several summaries of a paper: its template and language.
+
+    >>> summary_heading(Summary(template="zh-4part@1", language="zh"))
+    'zh-4part · zh'
+    """
+    name = s.template.partition("@")[0]
+    return " · ".join(x for x in (name, s.language) if x) or "Summary"
