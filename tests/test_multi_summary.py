@@ -189,9 +189,19 @@ def test_every_renderer_takes_an_entry_with_two_summaries(fmt: str) -> None:
         assert text in out, fmt
 
 
-def test_one_template_formats_show_the_primary_summary() -> None:
-    d = Digest(title="multi", entries=(_both(),))
-    assert "日本語の要約本文です。" in render(d, "md-ja-8q")
+def test_one_template_formats_show_their_templates_summary() -> None:
+    zh_first = Digest(title="multi", entries=(Entry(arxiv_id="1", title="T", summaries=(ZH, JA)),))
+    ja8q = render(zh_first, "md-ja-8q")
+    assert "日本語の要約本文です。" in ja8q and "中文摘要正文。" not in ja8q
+    # No summary of the format's own template: the primary one is shown.
+    survey = render(zh_first, "md-survey")
+    assert "中文摘要正文。" in survey and "日本語の要約本文です。" not in survey
+    checklist = Summary(
+        template="checklist@1", language="ja", sections=(("A: 概要", "- [x] 要点"),)
+    )
+    d = Digest(entries=(Entry(arxiv_id="1", title="T", summaries=(JA, checklist)),))
+    out = render(d, "md-checklist")
+    assert "- [x] 要点" in out and "日本語の要約本文です。" not in out
 
 
 def test_html_has_one_block_per_summary_in_its_language() -> None:
