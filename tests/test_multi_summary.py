@@ -227,3 +227,26 @@ def test_feeds_and_jsonl_carry_all_summaries() -> None:
     assert "ja-8q · ja" in atom and "zh-4part · zh" in atom
     record = json.loads(render(d, "jsonl"))
     assert [s["language"] for s in record["summaries"]] == ["ja", "zh"]
+
+
+# --- CLI ---------------------------------------------------------------------------------
+
+
+def test_cli_reads_a_v1_file_and_summarize_adds_a_second_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from digestkit.cli import main
+
+    v1 = tmp_path / "v1.json"
+    entry = Entry(arxiv_id="2501.00001", title="P", abstract="We propose X. X is fast.").to_dict()
+    entry.pop("summaries")
+    entry["summary"] = JA.to_dict()
+    v1.write_text(json.dumps({"schema_version": 1, "entries": [entry]}), encoding="utf-8")
+    assert main(["render", str(v1), "--to", "html", "-o", str(tmp_path / "p.html")]) == 0
+    assert 'lang="ja"' in (tmp_path / "p.html").read_text("utf-8")
+    out = tmp_path / "both.json"
+    assert main(["summarize", str(v1), "-t", "en-tldr", "-q", "-o", str(out)]) == 0
+    doc = json.loads(out.read_text("utf-8"))
+    assert doc["schema_version"] == 2
+    assert [s["template"] for s in doc["entries"][0]["summaries"]] == ["ja-8q@1", "en-tldr@1"]
+    assert json.loads(v1.read_text("utf-8"))["schema_version"] == 1  # the input is untouched
