@@ -413,7 +413,8 @@ def summarize_run(
 
     ``template`` defaults to ``[summarize] template``; ``route`` to ``[summarize] route``.
     Entries that already carry a summary of the same template are kept unless
-    ``overwrite`` (which replaces that one only; summaries of other templates stay). ``on_result(result, digest_so_far)`` runs in the calling thread.
+    ``overwrite`` (which replaces that one only; summaries of other templates stay).
+    ``on_result(result, digest_so_far)`` runs in the calling thread.
     ``batch``: first send the papers through the first backend's batch API (see
     :mod:`digestkit.backends.batch`; ``poll()`` waits between status checks, default 30 s).
     Raises :class:`~digestkit.errors.ConfigError` / ``MissingKeyError`` before any call.
