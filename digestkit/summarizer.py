@@ -7,11 +7,16 @@ pass off an abstract or a wrong-language answer as a summary.
 
 Two entry points:
 
-- :func:`summarize` returns the :class:`~digestkit.digest.model.Digest` with ``summary`` set
-  on every entry that succeeded. A failed entry gets ``metadata["summary_error"]`` (the
-  reason) and keeps the summary it came with, if any (``None`` for a fresh digest); a
-  summary kept in another language than the template's (``on_language_mismatch = "keep"``)
-  gets ``metadata["summary_warning"]``. The digest's metadata records
+- :func:`summarize` returns the :class:`~digestkit.digest.model.Digest` with the template's
+  summary added on every entry that succeeded (:meth:`Entry.with_summary`: next to the
+  summaries of other templates, replacing one of the same template; a parsed bot summary,
+  which has no template, is replaced). A failed entry gets ``metadata["summary_error"]``
+  (the reason) and keeps every summary it came with; a summary kept in another language
+  than the template's (``on_language_mismatch = "keep"``) gets
+  ``metadata["summary_warning"]``. The ``faithfulness.*`` marks of the offline check are
+  per entry: they describe the summary of the template last summarized, named by
+  ``metadata["faithfulness.template"]`` (a summary of another template held for review
+  stays held, see :func:`_faithfulness`). The digest's metadata records
   ``summarize.template``, ``summarize.run`` (the ledger's run id), ``summarize.done`` and
   ``summarize.failed``.
 - :func:`summarize_run` does the same and also returns the :class:`SummaryRun` report
@@ -73,6 +78,10 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+# The templates whose summaries the entry's ``faithfulness.*`` marks describe (space-separated).
+FAITHFULNESS_TEMPLATE = "faithfulness.template"
+_STATUS = "faithfulness.status"
 
 
 @dataclass(frozen=True)
@@ -273,8 +282,36 @@ def _apply(entry: Entry, result: PaperResult) -> Entry:
         return dataclasses.replace(entry, metadata=(*meta, ("summary_error", result.error)))
     if result.summary is None:
         return entry
+    marks = _faithfulness(meta, result.summary.template, result.faithfulness)
     meta = tuple((k, v) for k, v in meta if not k.startswith("faithfulness."))
-    return dataclasses.replace(entry, summary=result.summary, metadata=meta + result.faithfulness)
+    summarized = entry.with_summary(result.summary)
+    return dataclasses.replace(summarized, metadata=meta + marks)
+
+
+def _faithfulness(
+    meta: tuple[tuple[str, str], ...], template: str, new: tuple[tuple[str, str], ...]
+) -> tuple[tuple[str, str], ...]:
+    """The entry's ``faithfulness.*`` marks after a summary of ``template`` got ``new``.
+
+    The marks are per entry and describe the template last summarized, named (with any
+    other template whose summary is still held) in ``faithfulness.template``. A summary of
+    another template that waits for review stays held: its marks are kept when the new
+    summary is not held, and both are held together when it is.
+
+    >>> held = (("faithfulness.status", "held"), ("faithfulness.template", "ja-8q@1"))
+    >>> _faithfulness(held, "zh-4part@1", (("faithfulness.status", "ok"),)) == held
+    True
+    >>> dict(_faithfulness(held, "zh-4part@1", (("faithfulness.status", "held"),)))
+    {'faithfulness.status': 'held', 'faithfulness.template': 'ja-8q@1 zh-4part@1'}
+    """
+    old = {k: v for k, v in meta if k.startswith("faithfulness.")}
+    name = template.partition("@")[0]
+    others = [t for t in old.get(FAITHFULNESS_TEMPLATE, "").split() if t.partition("@")[0] != name]
+    if old.get(_STATUS) == "held" and others:
+        if dict(new).get(_STATUS) != "held":
+            return tuple(old.items())
+        return (*new, (FAITHFULNESS_TEMPLATE, " ".join([*others, template])))
+    return (*new, (FAITHFULNESS_TEMPLATE, template)) if new else ()
 
 
 def _finish(digest: Digest, entries: list[Entry], run: SummaryRun) -> Digest:
@@ -376,7 +413,8 @@ def summarize_run(
 
     ``template`` defaults to ``[summarize] template``; ``route`` to ``[summarize] route``.
     Entries that already carry a summary of the same template are kept unless
-    ``overwrite``. ``on_result(result, digest_so_far)`` runs in the calling thread.
+    ``overwrite`` (which replaces that one only; summaries of other templates stay).
+    ``on_result(result, digest_so_far)`` runs in the calling thread.
     ``batch``: first send the papers through the first backend's batch API (see
     :mod:`digestkit.backends.batch`; ``poll()`` waits between status checks, default 30 s).
     Raises :class:`~digestkit.errors.ConfigError` / ``MissingKeyError`` before any call.
@@ -461,16 +499,12 @@ def _run(
     results: list[PaperResult] = []
     todo = []
     for i, e in enumerate(entries):
-        if not overwrite and e.summary and e.summary.template == tpl.id:
-            results.append(PaperResult(i, e.key, "kept", e.summary, backend=e.summary.backend))
-        elif not overwrite and e.summary and e.summary.template:
-            # An entry holds one summary: one digestkit wrote with another template is not
-            # replaced silently (--overwrite replaces it). A parsed bot summary has no
-            # template and is what summarize is for.
-            note = f"kept its {e.summary.template} summary; --overwrite replaces it"
-            kept = PaperResult(i, e.key, "kept", e.summary, backend=e.summary.backend, warning=note)
-            results.append(kept)
-            entries[i] = _apply(e, kept)
+        # An entry holds one summary per template: this template's summary is added next
+        # to the others (a ja and a zh summary of one paper), and one already written is
+        # kept unless --overwrite, which replaces only this template's.
+        same = e.summary_for(tpl.id)
+        if not overwrite and same is not None:
+            results.append(PaperResult(i, e.key, "kept", same, backend=same.backend))
         else:
             todo.append((i, e))
     if batch:

@@ -120,7 +120,9 @@ def summarize(
         False, "--allow-partial", help="Exit 0 even if papers failed."
     ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the cache."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Redo entries already summarized."),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace the summaries of this template (others stay)."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar, no failure list."),
     batch: bool = typer.Option(
         False, "--batch", help="Use the first backend's batch API (Anthropic: half price, slow)."
@@ -204,12 +206,12 @@ def _finish(
     if not quiet:
         for line in _failure_lines(run):
             typer.echo(line, err=True)
-    other = [r.key for r in run.results if r.status == "kept" and r.warning]
-    if other:
+    kept = [r.key for r in run.results if r.status == "kept"]
+    if kept and not quiet:
         typer.echo(
-            f"digestkit: warning: {len(other)} entries kept a summary written with another "
-            f"template ({', '.join(other[:3])}{' ...' if len(other) > 3 else ''}); "
-            "--overwrite replaces them",
+            f"digestkit: {len(kept)} entries already had a {run.template} summary, kept "
+            f"({', '.join(kept[:3])}{' ...' if len(kept) > 3 else ''}); --overwrite "
+            "replaces it (summaries of other templates stay)",
             err=True,
         )
     typer.echo(run.summary_line(), err=True)

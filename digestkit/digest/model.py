@@ -1,5 +1,6 @@
-"""One data model for every digest: :class:`Digest` holds :class:`Entry` items, each with an
-optional LLM :class:`Summary`.
+"""One data model for every digest: :class:`Digest` holds :class:`Entry` items, each with
+optional LLM :class:`Summary` values (one per template/language: a ja and a zh summary of
+the same paper live side by side on one entry).
 
 Why one model: every bot writes its own format and none can read another's. Parsers turn
 any format into these values; renderers turn them back into any format. The classes are
@@ -26,12 +27,12 @@ from digestkit.errors import InputError
 
 __all__ = ["SCHEMA", "SCHEMA_VERSION", "Digest", "Entry", "Summary", "split_arxiv_id"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
-SCHEMA = """digestkit digest JSON, schema_version 1
+SCHEMA = """digestkit digest JSON, schema_version 2
 
 {
-  "schema_version": 1,
+  "schema_version": 2,
   "title": str, "date": "YYYY-MM-DD" | null, "source": str, "language": str (BCP-47, "" unknown),
   "format": str (the format it was parsed from, "" if built in code),
   "metadata": {str: str},
@@ -42,15 +43,19 @@ SCHEMA = """digestkit digest JSON, schema_version 1
       "published": "YYYY-MM-DD" | null, "updated": "YYYY-MM-DD" | null,
       "score": float | null, "announce_type": "new" | "cross" | "replace" | ... | null,
       "abstract": str, "sources": [str], "metadata": {str: str},
-      "summary": null | {"language": str, "backend": str, "model": str, "template": str,
-                         "sections": [[heading, markdown], ...], "raw": str,
-                         "source": "fulltext:html" | "fulltext:latex" | "fulltext:pdf" |
-                                   "abstract" | "" (what it was written from; optional)}
+      "summaries": [{"language": str, "backend": str, "model": str, "template": str,
+                     "sections": [[heading, markdown], ...], "raw": str,
+                     "source": "fulltext:html" | "fulltext:latex" | "fulltext:pdf" |
+                               "abstract" | "" (what it was written from; optional)}, ...]
+                   (one per template; the first is the primary summary; [] for none)
   }],
   "warnings": [{"line": int, "message": str, "text": str}]  (optional, written by
               `digestkit parse`: text the parser could not place; ignored on load)
 }
 Unknown keys are ignored on load; a larger schema_version is refused.
+Version 1 files (each entry with one "summary": null | {...} instead of "summaries") are
+still read: the summary becomes the entry's only one, and the file is written back as
+version 2.
 """
 
 _ARXIV_ID = re.compile(r"^(?P<id>\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v(?P<v>\d+))?$")
@@ -173,9 +178,40 @@ class Summary:
         )
 
 
+def _template_name(template: str) -> str:
+    """``ja-8q@1`` -> ``ja-8q``: summaries are one per template name, whatever its version."""
+    return template.partition("@")[0]
+
+
+def _summaries(d: Mapping[str, Any]) -> tuple[Summary, ...]:
+    """The summaries of an entry object: ``"summaries"`` (version 2), else the version 1
+    ``"summary"`` (one or null), migrated to a list of one."""
+    if "summaries" in d and d["summaries"] is not None:
+        value = d["summaries"]
+        if not isinstance(value, list | tuple):
+            raise TypeError("summaries: expected a list of summary objects")
+        return tuple(Summary.from_dict(s) for s in value)
+    return (Summary.from_dict(d["summary"]),) if d.get("summary") else ()
+
+
 @dataclass(frozen=True)
 class Entry:
-    """One paper (or, in a checklist, one section) of a digest."""
+    """One paper (or, in a checklist, one section) of a digest.
+
+    ``summary`` is the primary summary (the first one written, or the one a bot
+    published); ``summaries`` holds the others, one per template (e.g. a zh summary next
+    to a ja one). Code that knows of one summary keeps working with ``summary``; an entry
+    built with only ``summaries`` gets the first of them as ``summary``. Use
+    :meth:`all_summaries`, :meth:`summary_for`, :meth:`with_summary` and
+    :meth:`without_summary` rather than the two fields.
+
+    >>> ja, zh = Summary(template="ja-8q", language="ja"), Summary(template="zh", language="zh")
+    >>> e = Entry(summary=ja).with_summary(zh)
+    >>> [s.language for s in e.all_summaries()], e.summary_for("zh") == zh
+    (['ja', 'zh'], True)
+    >>> e.without_summary("ja-8q").summary == zh
+    True
+    """
 
     arxiv_id: str = ""
     version: int | None = None
@@ -191,6 +227,46 @@ class Entry:
     summary: Summary | None = None
     sources: tuple[str, ...] = ()
     metadata: tuple[tuple[str, str], ...] = ()
+    summaries: tuple[Summary, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.summary is None and self.summaries:  # the first one is the primary summary
+            object.__setattr__(self, "summary", self.summaries[0])
+            object.__setattr__(self, "summaries", tuple(self.summaries[1:]))
+
+    def all_summaries(self) -> tuple[Summary, ...]:
+        """Every summary, the primary one first."""
+        return ((self.summary,) if self.summary else ()) + tuple(self.summaries)
+
+    def summary_for(self, template: str) -> Summary | None:
+        """The summary written with ``template``, or None. Templates are compared by name:
+        ``ja-8q``, ``ja-8q@1`` and ``ja-8q@2`` are one template (a new version of a
+        template replaces its summary, it does not add a second one in the same language)."""
+        name = _template_name(template)
+        return next((s for s in self.all_summaries() if _template_name(s.template) == name), None)
+
+    def with_summary(self, summary: Summary) -> Entry:
+        """This entry with ``summary`` added, or replacing the one of the same template
+        (in its place: the primary summary stays first). A summary without a template
+        (parsed from a published digest) is what a digestkit summary replaces: it is
+        dropped when a templated summary arrives."""
+        name = _template_name(summary.template)
+        kept = [s for s in self.all_summaries() if s.template]
+        if not any(_template_name(s.template) == name for s in kept):
+            kept.append(summary)
+        else:
+            kept = [summary if _template_name(s.template) == name else s for s in kept]
+        return self._summarized(kept)
+
+    def without_summary(self, template: str) -> Entry:
+        """This entry without the summary of ``template`` (the next one becomes primary)."""
+        name = _template_name(template)
+        rest = [s for s in self.all_summaries() if _template_name(s.template) != name]
+        return self._summarized(rest)
+
+    def _summarized(self, summaries: list[Summary]) -> Entry:
+        first = summaries[0] if summaries else None
+        return dataclasses.replace(self, summary=first, summaries=tuple(summaries[1:]))
 
     @property
     def key(self) -> str:
@@ -213,7 +289,7 @@ class Entry:
             "score": self.score,
             "announce_type": self.announce_type,
             "abstract": self.abstract,
-            "summary": self.summary.to_dict() if self.summary else None,
+            "summaries": [s.to_dict() for s in self.all_summaries()],
             "sources": list(self.sources),
             "metadata": dict(self.metadata),
         }
@@ -237,7 +313,7 @@ class Entry:
             score=float(score) if score is not None else None,
             announce_type=_str(d, "announce_type") or None,
             abstract=_str(d, "abstract"),
-            summary=Summary.from_dict(d["summary"]) if d.get("summary") else None,
+            summaries=_summaries(d),
             sources=_strs(d, "sources"),
             metadata=_pairs(d.get("metadata")),
         )

@@ -59,7 +59,7 @@ def fixture_papers(fixtures: Path) -> tuple[list[Entry], list[str]]:
                 f"seed {number}: {len(usable)} of {len(parsed.digest.entries)} entries have an abstract"
             )
             # Drop the summaries the seed already carries: this run must write its own.
-            entries += [dataclasses.replace(e, summary=None) for e in usable]
+            entries += [dataclasses.replace(e, summary=None, summaries=()) for e in usable]
     summedits = sorted((fixtures / "faithfulness").glob("summedits*.json"))
     seen: set[str] = set()
     for path in summedits:

@@ -2,7 +2,8 @@
 
 With ``[summarize] faithfulness = "hold"`` a flagged summary's entry gets
 ``faithfulness.status = "held"``. A person lists them and approves (the summary may be
-published) or rejects them (the summary is removed; the entry stays, without one). Pure
+published) or rejects them (the summary is removed; the entry stays, with its other
+summaries if it has some: ``faithfulness.template`` names the held ones). Pure
 functions on a :class:`~digestkit.digest.model.Digest`; ``digestkit review`` is the CLI;
 :func:`publishable` is what ``digestkit digest`` shows readers (no held summary).
 
@@ -26,6 +27,7 @@ from digestkit.errors import InputError
 __all__ = ["decide", "held", "publishable"]
 
 STATUS = "faithfulness.status"
+TEMPLATE = "faithfulness.template"  # the templates whose summaries STATUS is about
 
 
 def held(digest: Digest) -> list[Entry]:
@@ -48,9 +50,21 @@ def decide(digest: Digest, *, approve: Iterable[str] = (), reject: Iterable[str]
             entries.append(e)
             continue
         meta = tuple((k, v) for k, v in e.metadata if k != STATUS) + ((STATUS, verdict),)
-        summary = e.summary if verdict == "approved" else None
-        entries.append(dataclasses.replace(e, metadata=meta, summary=summary))
+        kept = e if verdict == "approved" else _without_held(e)
+        entries.append(dataclasses.replace(kept, metadata=meta))
     return digest.replace(entries=tuple(entries))
+
+
+def _without_held(e: Entry) -> Entry:
+    """``e`` without its held summaries: those of the templates ``faithfulness.template``
+    names (an entry can carry a ja and a zh summary, and only one may be held); every
+    summary when it names none (files written before the key existed)."""
+    templates = (e.meta(TEMPLATE) or "").split()
+    if not templates:
+        return dataclasses.replace(e, summary=None, summaries=())
+    for template in templates:
+        e = e.without_summary(template)
+    return e
 
 
 def publishable(digest: Digest) -> Digest:
@@ -63,8 +77,5 @@ def publishable(digest: Digest) -> Digest:
     >>> publishable(Digest(entries=(e,))).entries[0].summary is None
     True
     """
-    entries = tuple(
-        dataclasses.replace(e, summary=None) if e.meta(STATUS) == "held" else e
-        for e in digest.entries
-    )
+    entries = tuple(_without_held(e) if e.meta(STATUS) == "held" else e for e in digest.entries)
     return digest.replace(entries=entries)

@@ -14,7 +14,7 @@ from tests.conftest import seed_path
 def test_parse_prints_model_and_warnings(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["parse", str(seed_path(2)), "--to", "json"]) == EXIT_OK
     data = json.loads(capsys.readouterr().out)
-    assert data["schema_version"] == 1 and data["format"] == "ja-8q"
+    assert data["schema_version"] == 2 and data["format"] == "ja-8q"
     assert data["entries"][0]["arxiv_id"] == "2503.22879"
     assert data["entries"][0]["title"].startswith("Quamba2")
     assert len(data["entries"]) == 22 and data["warnings"] == []

@@ -108,7 +108,8 @@ def test_summarize_to_a_new_file_leaves_no_orig_and_keeps_other_templates(
     assert main(["summarize", str(src), "-t", "en-tldr", "-q", "-o", str(out)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.json", "new.json"]
 
-    # Entries summarized with another template (ja-8q) are kept unless --overwrite.
+    # Entries summarized with another template (ja-8q) keep it: en-tldr's is added next to
+    # it; a second run keeps en-tldr's, --overwrite replaces en-tldr's only.
     ja = Summary(language="ja", template="ja-8q@1", sections=(("要約", "日本語の要約"),))
     other = tmp_path / "ja.json"
     other.write_text(
@@ -117,11 +118,18 @@ def test_summarize_to_a_new_file_leaves_no_orig_and_keeps_other_templates(
     )
     again = tmp_path / "again.json"
     capsys.readouterr()
-    assert main(["summarize", str(other), "-t", "en-tldr", "-q", "-o", str(again)]) == 0
-    assert "30 entries kept a summary written with another template" in capsys.readouterr().err
-    kept = Digest.from_json(again.read_text("utf-8"))
-    assert {e.summary.template for e in kept.entries if e.summary} == {"ja-8q@1"}
-    assert main(["summarize", str(other), "-t", "en-tldr", "-q", "--overwrite", "-o",
-                 str(again)]) == 0  # fmt: skip
-    replaced = Digest.from_json(again.read_text("utf-8"))
-    assert {e.summary.template for e in replaced.entries if e.summary} == {"en-tldr@1"}
+    assert main(["summarize", str(other), "-t", "en-tldr", "-o", str(again)]) == 0
+    assert "kept" not in capsys.readouterr().err
+    both = Digest.from_json(again.read_text("utf-8"))
+    assert {tuple(s.template for s in e.all_summaries()) for e in both.entries} == {
+        ("ja-8q@1", "en-tldr@1")
+    }
+    third = tmp_path / "third.json"
+    assert main(["summarize", str(again), "-t", "en-tldr", "-o", str(third)]) == 0
+    assert "30 entries already had a en-tldr@1 summary, kept" in capsys.readouterr().err
+    assert Digest.from_json(third.read_text("utf-8")).entries == both.entries
+    assert main(["summarize", str(again), "-t", "en-tldr", "-q", "--overwrite", "-o",
+                 str(third)]) == 0  # fmt: skip
+    replaced = Digest.from_json(third.read_text("utf-8"))
+    assert [e.summary_for("ja-8q") for e in replaced.entries] == [ja] * 30
+    assert {len(e.all_summaries()) for e in replaced.entries} == {2}

@@ -70,13 +70,19 @@ _MODEL = re.compile(r"\(by ([^)]*)\)")
 _FIELD = re.compile(r"^([A-Za-z][\w .\-]*?)\s*:\s*(.*)$")
 
 
-def summary_label(model: str) -> str:
-    """The ``<summary>`` line this format writes for a model's summary.
+def summary_label(model: str, name: str = "") -> str:
+    """The ``<summary>`` line this format writes for a model's summary; ``name`` tells one
+    of several summaries of a paper from the others (``"zh-4part · zh"``).
 
     >>> summary_label("qwen-long")
     '<summary><strong>🤖 AI Summary (by qwen-long)</strong> - Click to expand</summary>'
+    >>> summary_label("m", "zh-4part · zh")
+    '<summary><strong>🤖 AI Summary [zh-4part · zh] (by m)</strong> - Click to expand</summary>'
     """
-    return f"<summary><strong>🤖 AI Summary (by {model})</strong> - Click to expand</summary>"
+    named = f" [{name}]" if name else ""
+    return (
+        f"<summary><strong>🤖 AI Summary{named} (by {model})</strong> - Click to expand</summary>"
+    )
 
 
 @dataclass
@@ -88,7 +94,7 @@ class _Draft:
     url: str
     fields: dict[str, Any] = field(default_factory=dict)
     abstract: list[str] = field(default_factory=list)
-    summary: Summary | None = None
+    summaries: list[Summary] = field(default_factory=list)  # one per <details>
     in_abstract: bool = False
 
 
@@ -260,11 +266,13 @@ def _entry_block(
             )
         raw = slice_lines(lines, b.end, found[close].start)
         model = _MODEL.search(b.text)
-        d.summary = Summary(
-            language=guess_language(raw),
-            model=model.group(1).strip() if model else "",
-            sections=sections_of(found[i + 1 : close], lines, b.end, found[close].start),
-            raw=raw,
+        d.summaries.append(
+            Summary(
+                language=guess_language(raw),
+                model=model.group(1).strip() if model else "",
+                sections=sections_of(found[i + 1 : close], lines, b.end, found[close].start),
+                raw=raw,
+            )
         )
         return close
     elif b.kind == "hr":
@@ -331,7 +339,7 @@ def _finish(d: _Draft, warnings: Warnings) -> Entry:
         score=score,
         announce_type=f.get("type") or None,
         abstract="\n\n".join(d.abstract),
-        summary=d.summary,
+        summaries=tuple(d.summaries),
         metadata=tuple((k, v) for k, v in d.fields.items() if k.lower() not in _KNOWN),
     )
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import re
 
-from digestkit.digest.model import Entry
+from digestkit.digest.model import Entry, Summary
 
-__all__ = ["abs_url", "entry_id", "safe_url"]
+__all__ = ["abs_url", "entry_id", "format_summary", "safe_url", "summary_heading"]
 
 
 def abs_url(entry: Entry, *, scheme: str = "https", version: bool = True) -> str:
@@ -54,3 +54,27 @@ def safe_url(url: str) -> str:
     ):
         return url
     return ""
+
+
+def summary_heading(s: Summary) -> str:
+    """What names one of several summaries of a paper: its template and language.
+
+    >>> summary_heading(Summary(template="zh-4part@1", language="zh"))
+    'zh-4part · zh'
+    """
+    name = s.template.partition("@")[0]
+    return " · ".join(x for x in (name, s.language) if x) or "Summary"
+
+
+def format_summary(entry: Entry, template: str) -> Summary | None:
+    """The summary a one-template format shows: the one written with ``template`` when the
+    entry has several (``md-ja-8q`` of a ja + zh entry shows the ja-8q one), else the
+    primary summary.
+
+    >>> zh, ja = Summary(template="zh-4part@1"), Summary(template="ja-8q@1")
+    >>> format_summary(Entry(summaries=(zh, ja)), "ja-8q") == ja
+    True
+    >>> format_summary(Entry(summary=zh), "ja-8q") == zh
+    True
+    """
+    return entry.summary_for(template) or entry.summary

@@ -39,7 +39,7 @@ def clean_text(text: str) -> str:
 
 
 def entry_language(entry: Entry) -> str:
-    """The language a reader meets in ``entry``: its summary's, else "" (unknown)."""
+    """The language a reader meets first in ``entry``: its (primary) summary's, else ""."""
     return entry.summary.language if entry.summary and entry.summary.language else ""
 
 
@@ -57,8 +57,10 @@ def _pairs(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
 
 
 def _summary(s: Summary | None) -> Summary | None:
-    if s is None:
-        return None
+    return None if s is None else _clean_summary(s)
+
+
+def _clean_summary(s: Summary) -> Summary:
     return dataclasses.replace(s, sections=_pairs(s.sections), raw=clean_text(s.raw))
 
 
@@ -71,6 +73,7 @@ def _entry(e: Entry) -> Entry:
         categories=tuple(clean_text(c) for c in e.categories),
         abstract=decode_accents(clean_text(e.abstract)),
         summary=_summary(e.summary),
+        summaries=tuple(_clean_summary(s) for s in e.summaries),
         metadata=_pairs(e.metadata),
     )
 

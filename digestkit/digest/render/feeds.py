@@ -3,7 +3,8 @@
 Why stable ids matter: readers deduplicate on the entry id (Atom ``<id>``, RSS
 ``<guid>``). Ids here come from the arXiv id *without* version
 (``tag:arxiv.org,2007:2503.04504``), so the same paper in tomorrow's digest, or its v2,
-is not shown twice. Content is the summary rendered by :mod:`._safe` (no raw HTML, no
+is not shown twice. Content is every summary of the entry (headed by its template and
+language when there are several), rendered by :mod:`._safe` (no raw HTML, no
 ``javascript:`` links) and escaped again by the XML serializer.
 
 Options: ``title`` (default: the digest's title, else "arXiv digest"), ``link`` (the site
@@ -36,7 +37,7 @@ import html
 from typing import Any
 
 from digestkit.digest.model import Digest, Entry
-from digestkit.digest.render._common import abs_url, entry_id, safe_url
+from digestkit.digest.render._common import abs_url, entry_id, safe_url, summary_heading
 from digestkit.digest.render._safe import markdown_html
 from digestkit.digest.render._text import (
     clean_digest,
@@ -59,8 +60,12 @@ def _content(e: Entry) -> str:
     parts = []
     if e.authors:
         parts.append(f"<p>{html.escape(', '.join(e.authors))}</p>")
-    if e.summary is not None:
-        for head, body in e.summary.sections or (("", e.summary.raw),):
+    several = len(e.all_summaries()) > 1  # e.g. a ja and a zh summary: each is named
+    for s in e.all_summaries():
+        if several:
+            lang = f' lang="{html.escape(s.language)}"' if s.language else ""
+            parts.append(f"<h2{lang}>{html.escape(summary_heading(s))}</h2>")
+        for head, body in s.sections or (("", s.raw),):
             if head:
                 parts.append(f"<h3>{html.escape(head)}</h3>")
             parts.append(markdown_html(body, math="unicode"))

@@ -1,7 +1,8 @@
 """Render a digest as an arXiv bot README (the ``bot-readme`` format of seed 004).
 
 Statistics header, numbered entries with their field lines, the abstract, and the AI
-summary folded in ``<details>``. Field lines carry human labels: metadata under internal
+summary folded in ``<details>`` (one per summary: an entry with a ja and a zh summary gets
+two, each label naming its template and language). Field lines carry human labels: metadata under internal
 keys (``hf_upvotes``, ``pdf_url``) is relabelled or left to the JSON
 (:func:`published_fields`), and ``Updated`` appears only when it differs from ``Published``. Statistics that follow from the entries (paper count,
 categories) are computed here, so a filtered digest never claims the wrong count.
@@ -25,7 +26,7 @@ from digestkit.digest.parse.bot_readme import (
     derived_categories,
     summary_label,
 )
-from digestkit.digest.render._common import abs_url
+from digestkit.digest.render._common import abs_url, summary_heading
 
 __all__ = ["render"]
 
@@ -97,9 +98,11 @@ def _entry(n: int, e: Entry) -> str:
         parts.append("\n".join(fields))
     if e.abstract:
         parts.append("#### Abstract\n" + escape_text(e.abstract))
-    if e.summary is not None:
-        raw = e.summary.raw or join_sections(e.summary.sections)
-        label = summary_label(e.summary.model or e.summary.backend or "digestkit")
+    summaries = e.all_summaries()
+    for s in summaries:  # one <details> per summary, named when there are several
+        raw = s.raw or join_sections(s.sections)
+        named = summary_heading(s) if len(summaries) > 1 else ""
+        label = summary_label(s.model or s.backend or "digestkit", named)
         parts.append(f"<details>\n{label}\n\n{raw.strip()}\n\n</details>")
     return "\n\n".join(parts) + "\n\n---\n"
 

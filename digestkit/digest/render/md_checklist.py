@@ -21,14 +21,15 @@ from typing import Any
 
 from digestkit.digest.model import Digest, Entry
 from digestkit.digest.parse._md import escape_inline
-from digestkit.digest.render._common import abs_url
+from digestkit.digest.render._common import abs_url, format_summary
 
 __all__ = ["render"]
 
 
 def _sections(e: Entry) -> tuple[tuple[str, str], ...]:
-    if e.summary is not None and e.summary.sections:
-        return e.summary.sections
+    summary = format_summary(e, "checklist")
+    if summary is not None and summary.sections:
+        return summary.sections
     lines = []
     if e.abstract:
         lines.append(f"- [x] 概要: {' '.join(e.abstract.split())}")

@@ -22,7 +22,7 @@ from typing import Any
 
 from digestkit.digest.model import Digest, Entry
 from digestkit.digest.parse._md import arxiv_refs, escape_inline
-from digestkit.digest.render._common import abs_url
+from digestkit.digest.render._common import abs_url, format_summary
 
 __all__ = ["render"]
 
@@ -30,7 +30,8 @@ __all__ = ["render"]
 def _entry(e: Entry) -> str:
     link = e.url if arxiv_refs(e.url) else (abs_url(e, scheme="http") or e.url)
     parts = [f"# {escape_inline(e.title)}", f"[View Paper]({link})"]
-    for head, body in e.summary.sections if e.summary else ():
+    summary = format_summary(e, "ja-8q")
+    for head, body in summary.sections if summary else ():
         if head:
             parts.append(f"## {escape_inline(head)}")
         if body.strip():

@@ -23,17 +23,19 @@ from typing import Any
 
 from digestkit.digest.model import Digest, Entry
 from digestkit.digest.parse.survey import ABSTRACT_LABEL, FIELD_LABELS, INTRO_LABEL, SUMMARY_LABEL
+from digestkit.digest.render._common import format_summary
 
 __all__ = ["render"]
 
 
 def _summary_text(e: Entry) -> str | None:
-    if e.summary is None:
+    summary = format_summary(e, "ja-survey")
+    if summary is None:
         return None
-    own = e.summary.section(SUMMARY_LABEL)
-    if own is not None and len(e.summary.sections) == 1:
+    own = summary.section(SUMMARY_LABEL)
+    if own is not None and len(summary.sections) == 1:
         return own
-    return "\n\n".join(body for _, body in e.summary.sections) or e.summary.raw
+    return "\n\n".join(body for _, body in summary.sections) or summary.raw
 
 
 def _entry(n: int, e: Entry) -> str:

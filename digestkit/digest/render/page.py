@@ -22,8 +22,8 @@ from typing import Any
 
 from markupsafe import Markup
 
-from digestkit.digest.model import Digest, Entry
-from digestkit.digest.render._common import abs_url, safe_url
+from digestkit.digest.model import Digest, Entry, Summary
+from digestkit.digest.render._common import abs_url, safe_url, summary_heading
 from digestkit.digest.render._safe import markdown_html
 from digestkit.digest.render._text import clean_digest, reader_language
 from digestkit.digest.tex import html_with_math, text_to_unicode
@@ -44,11 +44,9 @@ def _template() -> Any:
     return env.get_template("page.html.j2")
 
 
-def _summary_html(e: Entry) -> str:
-    if e.summary is None:
-        return ""
+def _summary_html(s: Summary) -> str:
     parts = []
-    for head, body in e.summary.sections or (("", e.summary.raw),):
+    for head, body in s.sections or (("", s.raw),):
         if head:
             parts.append(markdown_html("### " + head.replace("\n", " ")))
         parts.append(markdown_html(body))
@@ -63,6 +61,21 @@ _WRITTEN_FROM = {
     "fulltext": "the full text",
     "abstract": "the abstract",
 }
+
+
+def _summaries(e: Entry) -> list[dict[str, Any]]:
+    """One block per summary, in its own ``lang``; a heading names each when there are
+    several (a ja and a zh summary of one paper), none for the usual single summary."""
+    shown = [(s, _summary_html(s)) for s in e.all_summaries()]
+    shown = [(s, html) for s, html in shown if html]
+    return [
+        {
+            "lang": s.language,
+            "heading": summary_heading(s) if len(shown) > 1 else "",
+            "html": Markup(html),  # noqa: S704 - built by the safe renderer
+        }
+        for s, html in shown
+    ]
 
 
 def _view(n: int, e: Entry, source_lang: str) -> dict[str, Any]:
@@ -82,8 +95,7 @@ def _view(n: int, e: Entry, source_lang: str) -> dict[str, Any]:
         "authors": ", ".join(e.authors),
         "categories": e.categories,
         "facts": facts,
-        "lang": e.summary.language if e.summary else "",
-        "summary_html": Markup(_summary_html(e)),  # noqa: S704 - built by the safe renderer
+        "summaries": _summaries(e),
         "abstract": Markup(html_with_math(e.abstract)) if e.abstract else "",  # noqa: S704
         "abstract_lang": source_lang,
     }
