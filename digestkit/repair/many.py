@@ -29,7 +29,6 @@ import collections
 import contextlib
 import functools
 import os
-import stat
 import tarfile
 import time
 import zipfile
@@ -168,8 +167,8 @@ def _archive_refs(source: str, label: str, fs: Any, name: str | None = None) -> 
             yield from _tar_refs(source, shown, fs)
         else:
             yield Ref(shown, label, "tarstream", source, fs=fs)
-    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
-        yield Ref(shown, label, "problem", source, problem=f"bad archive: {exc}")
+    except files.ARCHIVE_ERRORS as exc:
+        yield Ref(shown, label, "problem", source, problem=f"bad archive: {files.why(exc)}")
 
 
 def _open(source: str, fs: Any) -> Any:
@@ -186,24 +185,43 @@ def _zip_refs(source: str, shown: str, fs: Any) -> Iterator[Ref]:
             continue
         member = files._zip_member_name(info)
         relpath, problem = files._member_relpath(member)
-        mode = info.external_attr >> 16
-        if stat.S_ISLNK(mode):
-            problem = "symlink member refused"
-        elif info.flag_bits & 0x1:
-            problem = "encrypted member"
-        elif info.file_size > files.MAX_MEMBER_BYTES:
-            problem = f"member larger than {files.MAX_MEMBER_BYTES} bytes refused"
+        problem = problem or files.zip_member_refusal(info)
         kind = "problem" if problem else "zip"
-        yield Ref(f"{shown}:{member}", str(relpath), kind, source, info.filename, problem=problem,
+        yield Ref(f"{shown}:{files.shown_name(member)}", str(relpath), kind, source, info.filename, problem=problem,
                   fs=fs)  # fmt: skip
 
 
 def _tar_refs(source: str, shown: str, fs: Any) -> Iterator[Ref]:
-    with _open(source, fs) as handle, tarfile.open(fileobj=handle, mode="r:") as tf:
+    """The members of a plain tar by byte range; a bad header past the first ends the
+    listing with one failure naming the last member listed, as the sequential walk does."""
+    damage: list[str] = []
+    last: list[str] = []  # the members listed so far (a header read whole)
+    try:
+        yield from _tar_ranges(source, shown, fs, damage, last)
+    except files.ARCHIVE_ERRORS as exc:
+        if not last:
+            raise  # not a tar at all: "bad archive"
+        damage.append(files.why(exc))
+    if damage:
+        item = files.damaged_archive_item(
+            shown, PurePosixPath(PurePosixPath(source).name), damage[0], last[-1] if last else None
+        )
+        yield Ref(item.name, str(item.relpath), "problem", source, problem=item.problem, fs=fs)
+
+
+def _tar_ranges(
+    source: str, shown: str, fs: Any, damage: list[str], last: list[str]
+) -> Iterator[Ref]:
+    watched = files.watched_tarinfo(damage)
+    with (
+        _open(source, fs) as handle,
+        tarfile.open(fileobj=handle, mode="r:", tarinfo=watched) as tf,
+    ):
         for info in tf:
+            member = files._tar_member_name(info.name)
+            last.append(files.shown_name(member))
             if info.isdir():
                 continue
-            member = files._tar_member_name(info.name)
             relpath, problem = files._member_relpath(member)
             if info.issym() or info.islnk():
                 problem = f"link member refused (-> {info.linkname})"
@@ -213,8 +231,8 @@ def _tar_refs(source: str, shown: str, fs: Any) -> Iterator[Ref]:
                 problem = f"member larger than {files.MAX_MEMBER_BYTES} bytes refused"
             kind = "problem" if problem else "tar"
             start = info.offset_data
-            yield Ref(f"{shown}:{member}", str(relpath), kind, source, info.name, start,
-                      start + info.size, problem, fs)  # fmt: skip
+            yield Ref(f"{shown}:{files.shown_name(member)}", str(relpath), kind, source,
+                      info.name, start, start + info.size, problem, fs)  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- workers
@@ -236,7 +254,7 @@ def repair_batch(refs: Sequence[Ref], job: Job) -> list[Record]:
             if ref.source not in zips:
                 handle = stack.enter_context(_open(ref.source, ref.fs))
                 zips[ref.source] = stack.enter_context(zipfile.ZipFile(handle))
-            return zips[ref.source].read(ref.member)
+            return files.read_zip_member(zips[ref.source], ref.member)
 
         for ref in refs:
             if ref.kind == "tarstream":
@@ -284,31 +302,37 @@ def _tarstream(ref: Ref, job: Job) -> list[Record]:
                 one = Ref(item.name, str(item.relpath), "problem" if item.problem else "file",
                           ref.source, problem=item.problem, fs=ref.fs)  # fmt: skip
                 records.append(_repair_one(one, job, item.read))
-        except (OSError, DigestkitError, tarfile.TarError, EOFError) as exc:
+        except DigestkitError as exc:
             records.append(Record(ref.name, "failed", f"bad archive: {exc}"))
+        except files.ARCHIVE_ERRORS as exc:
+            records.append(Record(ref.name, "failed", f"bad archive: {files.why(exc)}"))
     return records
 
 
 def _stream_members(handle: Any, shown: str) -> Iterator[files.InputItem]:
+    """The members of a compressed tar in storage, read in one forward pass; a damaged
+    stream ends with one failure naming the last member read (as the local walk)."""
     import tarfile as _tarfile
 
-    with _tarfile.open(fileobj=handle, mode="r|*") as tf:
-        for info in tf:
-            if info.isdir():
-                continue
-            member = files._tar_member_name(info.name)
-            relpath, problem = files._member_relpath(member)
-            name = f"{shown}:{member}"
-            if info.issym() or info.islnk():
-                problem = f"link member refused (-> {info.linkname})"
-            elif not info.isfile():
-                problem = "special member refused (device, fifo)"
-            extracted = None if problem else tf.extractfile(info)
-            if extracted is None:
-                yield files.InputItem(name, relpath, problem=problem or "cannot read member")
-                continue
-            data = extracted.read()
-            yield files.InputItem(name, relpath, _loader=lambda data=data: data)  # type: ignore[misc]
+    damage: list[str] = []
+    last: str | None = None
+    try:
+        watched = files.watched_tarinfo(damage)
+        with _tarfile.open(fileobj=handle, mode="r|*", tarinfo=watched) as tf:
+            for info in tf:
+                item = files.tar_member_item(tf, info, shown)
+                if item is not None:
+                    yield item
+                last = files.shown_name(files._tar_member_name(info.name))
+            if not damage:
+                files.drain(tf.fileobj)
+    except files.ARCHIVE_ERRORS as exc:
+        if last is None:
+            raise
+        damage.append(files.why(exc))
+    if damage:
+        relpath = PurePosixPath(PurePosixPath(shown).name)
+        yield files.damaged_archive_item(shown, relpath, damage[0], last)
 
 
 def _repair_one(ref: Ref, job: Job, read: Callable[[], bytes]) -> Record:
@@ -320,7 +344,7 @@ def _repair_one(ref: Ref, job: Job, read: Callable[[], bytes]) -> Record:
         return Record(ref.name, "failed", ref.problem)
     try:
         data = read()
-    except (OSError, zipfile.BadZipFile, tarfile.TarError, KeyError, EOFError, RuntimeError) as exc:
+    except files.ARCHIVE_ERRORS as exc:
         if ref.kind in {"zip", "tar"}:  # worded as the sequential archive walk words it
             return Record(ref.name, "failed", f"cannot read member: {exc}")
         detail = getattr(exc, "strerror", None) or str(exc)
