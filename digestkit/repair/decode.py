@@ -196,9 +196,9 @@ def looks_binary(data: bytes) -> bool:
         # all-NUL file "decodes" as UTF-32 into NUL characters).
         return binary_text(head[: len(head) // 4 * 4].decode(codec, errors="replace")[:-1])
     if b"\x00" in head:
-        return not _reads_as_utf16(head)
+        return not (_reads_as_utf16(head) or _high_byte_codec(head))
     controls = sum(1 for byte in head if byte in _CONTROL)
-    return controls > len(head) * 0.05
+    return controls > len(head) * 0.05 and _high_byte_codec(head) is None
 
 
 def _magic(head: bytes) -> bool:
@@ -313,7 +313,8 @@ def _nul_pattern_codec(head: bytes) -> str | None:
 
 
 def _decode_utf16_32(data: bytes) -> Decoded | None:
-    codec = _nul_pattern_codec(data[:_PROBE_BYTES])
+    head = data[:_PROBE_BYTES]
+    codec = _nul_pattern_codec(head) or _high_byte_codec(head)
     if codec is None:
         return None
     try:
@@ -323,6 +324,50 @@ def _decode_utf16_32(data: bytes) -> Decoded | None:
     # Unpaired surrogates decode in Python's UTF-16 only via errors; strict already refused
     # them, so what is here is well-formed. The pattern is strong but not a mark.
     return Decoded(text, codec, 0.95)
+
+
+def _high_byte_codec(head: bytes) -> str | None:
+    """UTF-16 without a mark whose text is not ASCII-heavy: Cyrillic, Greek, Hebrew,
+    Arabic or Thai units share a small high byte (0x04 for Cyrillic), so one byte in two
+    is below 0x20. Such bytes are all ASCII, and would otherwise pass for ASCII text.
+
+    >>> _high_byte_codec("Большие языковые модели".encode("utf-16-be"))
+    'utf-16-be'
+    >>> _high_byte_codec(b"plain ASCII text, long enough to tell") is None
+    True
+    """
+    size = len(head) // 2 * 2
+    if size < 32:
+        return None
+    for codec, high in (("utf-16-le", head[1:size:2]), ("utf-16-be", head[0:size:2])):
+        if sum(1 for byte in high if byte < 0x20) < 0.95 * len(high) or high.count(0) == len(high):
+            continue
+        try:
+            text = head[: size // 4 * 4].decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if not binary_text(text) and (_reads_as_words(text) or _one_script(text)):
+            return codec
+    return None
+
+
+def _one_script(text: str) -> bool:
+    """Whether the text's non-ASCII letters and marks (most of it) are of one script:
+    Thai, whose vowel signs split words, in UTF-16; not quiet 16-bit audio, whose units
+    scatter over every script below U+2000.
+
+    >>> _one_script("แบบจำลองภาษาขนาดใหญ่"), _one_script("ĀȀᄫ≖Ȁࠀ䱉協娀䥎")
+    (True, False)
+    """
+    names = [
+        unicodedata.name(char, "?").split()[0]
+        for char in text
+        if char >= "\x80" and unicodedata.category(char)[0] in "LM"
+    ]
+    if len(names) < 0.3 * len(text):
+        return False
+    top = max(names.count(name) for name in set(names))
+    return top >= 0.95 * len(names)
 
 
 def _decode_mostly_utf8(data: bytes) -> Decoded | None:

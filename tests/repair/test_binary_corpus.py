@@ -9,6 +9,7 @@ leave every one unchanged and report it skipped.
 
 from __future__ import annotations
 
+import array
 import gzip
 import math
 import os
@@ -24,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from digestkit.cli import EXIT_OK, main
-from digestkit.repair.decode import binary_text, looks_binary
+from digestkit.repair.decode import binary_text, decode_bytes, looks_binary
 
 #: File kinds looked for on the machine, at most ``PER_KIND`` of each, each below 2 MB.
 KINDS = (
@@ -81,6 +82,8 @@ def _made_binaries(folder: Path) -> list[Path]:
         out.setsampwidth(1)
         out.setframerate(8000)
         out.writeframes(bytes(int(128 + 90 * math.sin(i / 7)) for i in range(20_000)))
+    quiet = array.array("h", [int(3000 * math.sin(i / 9)) for i in range(20_000)])
+    (folder / "pcm16-quiet.raw").write_bytes(quiet.tobytes())  # no header: every unit < 0x2000
     rng = random.Random(18)
     made = {
         "zeros.bin": bytes(300_000),
@@ -194,3 +197,25 @@ def test_real_wide_text_files_on_the_machine_are_text() -> None:
         decoded = text.decode("latin-1")[:20_000]
         for codec in ("utf-16-le", "utf-16-be", "utf-32-le"):
             assert not looks_binary(decoded.encode(codec)), (path, codec)
+
+
+SCRIPTS = {
+    "ru": "Большие языковые модели улучшают рассуждения.\n",
+    "el": "Τα μεγάλα γλωσσικά μοντέλα βελτιώνουν τη συλλογιστική.\n",
+    "he": "מודלים גדולים של שפה משפרים את ההסקה.\n",
+    "ar": "نماذج اللغة الكبيرة تحسن الاستدلال.\n",
+    "th": "แบบจำลองภาษาขนาดใหญ่ช่วยปรับปรุงการให้เหตุผล\n",
+    "zh": "本文提出了一种新的大语言模型训练方法，显著提升了推理能力。\n",
+    "ko": "대규모 언어 모델의 추론 능력을 향상시키는 새로운 방법.\n",
+}
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+@pytest.mark.parametrize("lang", list(SCRIPTS))
+def test_wide_text_without_a_mark_is_text_in_every_script(lang: str, codec: str) -> None:
+    # Cyrillic, Greek, Hebrew, Arabic and Thai UTF-16 bytes are all below 0x80: they
+    # must not pass for ASCII (nor, Thai without spaces, for binary).
+    text = SCRIPTS[lang] * 30
+    data = text.encode(codec)
+    assert not looks_binary(data)
+    assert decode_bytes(data).text == text
