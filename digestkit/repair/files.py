@@ -47,7 +47,7 @@ __all__ = [
     "damaged_archive_item",
     "read_capped",
     "read_zip_member",
-    "watched_tarinfo",
+    "TarWatch",
     "safe_relpath",
     "target_path",
     "write_atomic",
@@ -284,31 +284,80 @@ def read_capped(handle: Any, limit: int | None = None) -> bytes:
 
 
 def _tar_members(archive: Path) -> Iterator[InputItem]:
-    """Every member of a tar, then, if the stream did not end cleanly, one failure naming
-    the archive and the last member read whole: tarfile itself ends the listing silently
-    at a bad header, and a corrupt compressed stream would otherwise lose the rest."""
-    damage: list[str] = []
-    last: str | None = None
+    """Every member of a tar. A bad header is one failure naming the archive and the
+    last member read whole, and reading resumes at the next good header (as GNU tar
+    does); a stream that cannot be read on (corrupt compressed data) ends with such a
+    failure. tarfile alone ends the listing silently at a bad header."""
+    watch = TarWatch()
+    shown = str(archive)
+    relpath = PurePosixPath(archive.name)
     try:
-        with tarfile.open(archive, tarinfo=watched_tarinfo(damage)) as tf:
+        with tarfile.open(archive, tarinfo=watch.tarinfo(), ignore_zeros=True) as tf:
             for info in tf:
-                item = tar_member_item(tf, info, str(archive))
+                if watch.damage:
+                    yield damaged_archive_item(shown, relpath, watch.take(), watch.last, True)
+                item = tar_member_item(tf, info, shown)
                 if item is not None:
                     yield item
-                last = shown_name(_tar_member_name(info.name))
-            if not damage:
-                drain(tf.fileobj)
+                watch.last = shown_name(_tar_member_name(info.name))
+            drain(tf.fileobj)
     except ARCHIVE_ERRORS as exc:
-        if last is None:
+        if watch.last is None and not watch.damage:
             raise  # not a tar at all: "bad archive"
-        damage.append(why(exc))
-    if damage:
-        yield damaged_archive_item(str(archive), PurePosixPath(archive.name), damage[0], last)
+        watch.damage.append(why(exc))
+        watch.ended = False
+    if watch.lost():
+        yield damaged_archive_item(shown, relpath, watch.take(), watch.last)
+
+
+class TarWatch:
+    """What went wrong while tarfile read an archive's headers (it reads with
+    ``ignore_zeros``, skipping blocks it cannot read, and says nothing about them).
+
+    ``damage`` holds the reasons since the last member; ``ended`` whether a zero block (the
+    end-of-archive marker) came before them, so junk after the end is not damage.
+    """
+
+    def __init__(self) -> None:
+        self.damage: list[str] = []
+        self.ended = False
+        self.last: str | None = None
+
+    def tarinfo(self) -> type[tarfile.TarInfo]:
+        """A ``TarInfo`` class reporting here each header it cannot read."""
+        watch = self
+
+        class Watched(tarfile.TarInfo):
+            @classmethod
+            def fromtarfile(cls, tarfile_: tarfile.TarFile) -> Watched:
+                try:
+                    info = super().fromtarfile(tarfile_)
+                except tarfile.HeaderError as exc:
+                    kind = type(exc).__name__
+                    if kind == "EOFHeaderError":
+                        watch.ended = watch.ended or not watch.damage
+                    elif kind != "EmptyHeaderError":  # no more data: the clean end
+                        watch.damage.append(f"bad header at byte {tarfile_.offset} ({exc})")
+                    raise
+                watch.ended = False
+                return info
+
+        return Watched
+
+    def lost(self) -> bool:
+        """Whether damage at the end of the stream lost members (not junk after the end)."""
+        return bool(self.damage) and not self.ended
+
+    def take(self) -> str:
+        """The first reason of the current run of damage (and how long the run was)."""
+        first, count = self.damage[0], len(self.damage)
+        self.damage.clear()
+        return first if count == 1 else f"{first}, and {count - 1} more unreadable block(s)"
 
 
 def tar_member_item(tf: tarfile.TarFile, info: tarfile.TarInfo, shown: str) -> InputItem | None:
     """One tar member as an item (``None`` for a directory), its bytes read now through
-    the running cap. Errors of the stream itself propagate: the archive is damaged."""
+    the running cap; a member whose data cannot be read whole is a problem on it."""
     if info.isdir():
         return None
     member = _tar_member_name(info.name)
@@ -325,44 +374,29 @@ def tar_member_item(tf: tarfile.TarFile, info: tarfile.TarInfo, shown: str) -> I
     handle = tf.extractfile(info)
     if handle is None:
         return InputItem(name, relpath, problem="cannot read member")
-    with handle:
-        data = read_capped(handle)
-    if len(data) != info.size:
-        raise tarfile.ReadError(f"member {member} ends early ({len(data)} of {info.size} bytes)")
+    try:
+        with handle:
+            data = read_capped(handle)
+        if len(data) != info.size:  # a truncated tar
+            raise tarfile.ReadError(f"member ends early ({len(data)} of {info.size} bytes)")
+    except InputError as err:
+        return InputItem(name, relpath, problem=err.message)
+    except ARCHIVE_ERRORS as exc:
+        # The stream is damaged here: reading the next header says how (see _tar_members).
+        return InputItem(name, relpath, problem=f"cannot read member: {why(exc)}")
     return InputItem(name, relpath, _loader=_constant(data))
 
 
 def damaged_archive_item(
-    shown: str, relpath: PurePosixPath, why: str, last: str | None
+    shown: str, relpath: PurePosixPath, why: str, last: str | None, resumed: bool = False
 ) -> InputItem:
-    """The failure that stands for every member a damaged archive stream lost."""
+    """The failure that stands for the members a damaged archive lost."""
     after = f"after member {last}" if last else "before its first member"
-    return InputItem(
-        shown,
-        relpath,
-        problem=f"damaged archive: {why}; stopped {after}, the members after it were not read",
-    )
-
-
-def watched_tarinfo(damage: list[str]) -> type[tarfile.TarInfo]:
-    """A ``TarInfo`` class that records in ``damage`` why a header could not be read.
-
-    ``TarFile.next`` ends the listing without a word at an invalid or truncated header
-    past the first one; a zero block or the end of the data is the only clean end.
-    """
-
-    class Watched(tarfile.TarInfo):
-        @classmethod
-        def fromtarfile(cls, tarfile_: tarfile.TarFile) -> Watched:
-            try:
-                return super().fromtarfile(tarfile_)
-            except tarfile.HeaderError as exc:
-                # A zero block or no more data is a clean end; anything else is damage.
-                if type(exc).__name__ not in {"EOFHeaderError", "EmptyHeaderError"}:
-                    damage.append(f"bad header at byte {tarfile_.offset} ({exc})")
-                raise
-
-    return Watched
+    if resumed:
+        problem = f"damaged archive: {why} {after}; a member was lost, reading went on"
+    else:
+        problem = f"damaged archive: {why}; stopped {after}, the members after it were not read"
+    return InputItem(shown, relpath, problem=problem)
 
 
 def drain(handle: Any) -> None:

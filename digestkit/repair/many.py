@@ -192,47 +192,53 @@ def _zip_refs(source: str, shown: str, fs: Any) -> Iterator[Ref]:
 
 
 def _tar_refs(source: str, shown: str, fs: Any) -> Iterator[Ref]:
-    """The members of a plain tar by byte range; a bad header past the first ends the
-    listing with one failure naming the last member listed, as the sequential walk does."""
-    damage: list[str] = []
-    last: list[str] = []  # the members listed so far (a header read whole)
+    """The members of a plain tar by byte range; damage is reported as the sequential
+    walk reports it (:func:`digestkit.repair.files._tar_members`), at the same place."""
+    watch = files.TarWatch()
+    relpath = PurePosixPath(PurePosixPath(source).name)
+
+    def damaged(resumed: bool) -> Ref:
+        item = files.damaged_archive_item(shown, relpath, watch.take(), watch.last, resumed)
+        return Ref(item.name, str(item.relpath), "problem", source, problem=item.problem, fs=fs)
+
     try:
-        yield from _tar_ranges(source, shown, fs, damage, last)
+        with (
+            _open(source, fs) as handle,
+            tarfile.open(
+                fileobj=handle, mode="r:", tarinfo=watch.tarinfo(), ignore_zeros=True
+            ) as tf,
+        ):
+            for info in tf:
+                if watch.damage:
+                    yield damaged(True)
+                ref = _tar_ref(info, source, shown, fs)
+                if ref is not None:
+                    yield ref
+                watch.last = files.shown_name(files._tar_member_name(info.name))
     except files.ARCHIVE_ERRORS as exc:
-        if not last:
+        if watch.last is None and not watch.damage:
             raise  # not a tar at all: "bad archive"
-        damage.append(files.why(exc))
-    if damage:
-        item = files.damaged_archive_item(
-            shown, PurePosixPath(PurePosixPath(source).name), damage[0], last[-1] if last else None
-        )
-        yield Ref(item.name, str(item.relpath), "problem", source, problem=item.problem, fs=fs)
+        watch.damage.append(files.why(exc))
+        watch.ended = False
+    if watch.lost():
+        yield damaged(False)
 
 
-def _tar_ranges(
-    source: str, shown: str, fs: Any, damage: list[str], last: list[str]
-) -> Iterator[Ref]:
-    watched = files.watched_tarinfo(damage)
-    with (
-        _open(source, fs) as handle,
-        tarfile.open(fileobj=handle, mode="r:", tarinfo=watched) as tf,
-    ):
-        for info in tf:
-            member = files._tar_member_name(info.name)
-            last.append(files.shown_name(member))
-            if info.isdir():
-                continue
-            relpath, problem = files._member_relpath(member)
-            if info.issym() or info.islnk():
-                problem = f"link member refused (-> {info.linkname})"
-            elif not info.isfile():
-                problem = "special member refused (device, fifo)"
-            elif info.size > files.MAX_MEMBER_BYTES:
-                problem = f"member larger than {files.MAX_MEMBER_BYTES} bytes refused"
-            kind = "problem" if problem else "tar"
-            start = info.offset_data
-            yield Ref(f"{shown}:{files.shown_name(member)}", str(relpath), kind, source,
-                      info.name, start, start + info.size, problem, fs)  # fmt: skip
+def _tar_ref(info: tarfile.TarInfo, source: str, shown: str, fs: Any) -> Ref | None:
+    if info.isdir():
+        return None
+    member = files._tar_member_name(info.name)
+    relpath, problem = files._member_relpath(member)
+    if info.issym() or info.islnk():
+        problem = f"link member refused (-> {info.linkname})"
+    elif not info.isfile():
+        problem = "special member refused (device, fifo)"
+    elif info.size > files.MAX_MEMBER_BYTES:
+        problem = f"member larger than {files.MAX_MEMBER_BYTES} bytes refused"
+    kind = "problem" if problem else "tar"
+    start = info.offset_data
+    return Ref(f"{shown}:{files.shown_name(member)}", str(relpath), kind, source, info.name,
+               start, start + info.size, problem, fs)  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- workers
@@ -280,7 +286,10 @@ def _read(ref: Ref) -> bytes:
             return read_bytes(ref.fs, ref.source, ref.start, ref.end)
         with open(ref.source, "rb") as handle:
             handle.seek(ref.start)
-            return handle.read(ref.end - ref.start)
+            data = handle.read(ref.end - ref.start)
+        if len(data) != ref.end - ref.start:  # a truncated tar, worded as tarfile words it
+            raise tarfile.ReadError("unexpected end of data")
+        return data
     if ref.fs is not None:
         return read_bytes(ref.fs, ref.source)
     return Path(ref.source).read_bytes()
@@ -310,29 +319,31 @@ def _tarstream(ref: Ref, job: Job) -> list[Record]:
 
 
 def _stream_members(handle: Any, shown: str) -> Iterator[files.InputItem]:
-    """The members of a compressed tar in storage, read in one forward pass; a damaged
-    stream ends with one failure naming the last member read (as the local walk)."""
+    """The members of a compressed tar in storage, read in one forward pass; damage is
+    reported as the local walk reports it (:func:`digestkit.repair.files._tar_members`)."""
     import tarfile as _tarfile
 
-    damage: list[str] = []
-    last: str | None = None
+    watch = files.TarWatch()
+    relpath = PurePosixPath(PurePosixPath(shown).name)
     try:
-        watched = files.watched_tarinfo(damage)
-        with _tarfile.open(fileobj=handle, mode="r|*", tarinfo=watched) as tf:
+        with _tarfile.open(
+            fileobj=handle, mode="r|*", tarinfo=watch.tarinfo(), ignore_zeros=True
+        ) as tf:
             for info in tf:
+                if watch.damage:
+                    yield files.damaged_archive_item(shown, relpath, watch.take(), watch.last, True)
                 item = files.tar_member_item(tf, info, shown)
                 if item is not None:
                     yield item
-                last = files.shown_name(files._tar_member_name(info.name))
-            if not damage:
-                files.drain(tf.fileobj)
+                watch.last = files.shown_name(files._tar_member_name(info.name))
+            files.drain(tf.fileobj)
     except files.ARCHIVE_ERRORS as exc:
-        if last is None:
+        if watch.last is None and not watch.damage:
             raise
-        damage.append(files.why(exc))
-    if damage:
-        relpath = PurePosixPath(PurePosixPath(shown).name)
-        yield files.damaged_archive_item(shown, relpath, damage[0], last)
+        watch.damage.append(files.why(exc))
+        watch.ended = False
+    if watch.lost():
+        yield files.damaged_archive_item(shown, relpath, watch.take(), watch.last)
 
 
 def _repair_one(ref: Ref, job: Job, read: Callable[[], bytes]) -> Record:

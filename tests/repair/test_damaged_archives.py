@@ -59,7 +59,8 @@ def _flipped(path: Path) -> None:
 
 def _bad_header(path: Path) -> None:
     with tarfile.open(path) as tf:
-        offset = tf.getmembers()[N // 2].offset
+        members = tf.getmembers()
+        offset = members[len(members) // 2].offset
     data = bytearray(path.read_bytes())
     data[offset + 100 : offset + 108] = b"zzzzzzzz"  # the mode field: checksum fails
     path.write_bytes(bytes(data))
@@ -70,12 +71,13 @@ DAMAGES: dict[str, tuple[str, str, Callable[[Path], None]]] = {
     "tar.gz truncated": (".tar.gz", "w:gz", _truncated),
     "tar.gz one flipped byte": (".tar.gz", "w:gz", _flipped),
     "tar one bad header": (".tar", "w", _bad_header),
+    "tar truncated": (".tar", "w", _truncated),
     "tar.xz one flipped byte": (".tar.xz", "w:xz", _flipped),
     "tar.bz2 truncated": (".tar.bz2", "w:bz2", _truncated),
 }
 
 
-@pytest.mark.parametrize("case", list(DAMAGES))
+@pytest.mark.parametrize("case", [case for case in DAMAGES if case != "tar one bad header"])
 def test_a_damaged_tar_stream_ends_in_one_failure_naming_the_last_good_member(
     tmp_path: Path, case: str
 ) -> None:
@@ -87,12 +89,40 @@ def test_a_damaged_tar_stream_ends_in_one_failure_naming_the_last_good_member(
     assert len(good) < N  # something was lost ...
     last = items[-1]  # ... and the last item says so, naming the archive
     assert last.name == str(archive)
-    assert str(last.problem).startswith(("damaged archive", "bad archive")), last.problem
+    assert str(last.problem).startswith("damaged archive"), last.problem
     assert "\n" not in str(last.problem)
-    if good:
-        assert f"after member {good[-1].relpath}" in str(last.problem)
+    # Read whole, then at most the member the damage cut, then the damage itself.
+    cut = items[len(good) : -1]
+    assert [item.problem is None for item in items[: len(good)]] == [True] * len(good)
+    assert len(cut) <= 1 and all(str(i.problem).startswith("cannot read member") for i in cut)
+    before = [*good, *cut]
+    after = f"after member {before[-1].relpath}" if before else "before its first member"
+    assert f"stopped {after}, the members after it were not read" in str(last.problem)
     for item in good:  # what was read is what was written into the archive
         assert item.read() == _member(int(item.relpath.stem))
+
+
+def test_a_tar_with_one_bad_header_loses_that_member_only(tmp_path: Path) -> None:
+    archive = _tar(tmp_path / "pack.tar", "w")
+    _bad_header(archive)
+    items = list(iter_inputs([archive]))
+    assert len(items) == N  # 39 members and one failure standing for the lost one
+    lost = items[N // 2]
+    assert lost.name == str(archive)
+    assert str(lost.problem).startswith("damaged archive: bad header at byte")
+    assert f"after member d/{N // 2 - 1:02d}.md; a member was lost" in str(lost.problem)
+    rest = items[: N // 2] + items[N // 2 + 1 :]
+    assert [str(item.relpath) for item in rest] == [
+        f"d/{i:02d}.md" for i in range(N) if i != N // 2
+    ]
+    assert all(item.read() == _member(int(item.relpath.stem)) for item in rest)
+
+
+def test_junk_after_the_end_of_a_tar_is_not_damage(tmp_path: Path) -> None:
+    archive = _tar(tmp_path / "pack.tar", "w", n=3)
+    archive.write_bytes(archive.read_bytes() + b"junk appended by a download tool" * 40)
+    items = list(iter_inputs([archive]))
+    assert [item.problem for item in items] == [None, None, None]
 
 
 def test_an_intact_tar_gz_has_no_failure(tmp_path: Path) -> None:
@@ -117,6 +147,8 @@ def test_the_cli_fails_with_exit_3_and_counts_the_loss(
     assert "Traceback" not in err
     written = sorted(p.name for p in (tmp_path / "out").rglob("*.md"))
     assert 0 < len(written) < N
+    if case == "tar one bad header":
+        assert len(written) == N - 1 and f"{N - 1} repaired" in err
 
 
 def _zip(path: Path, compression: int, n: int = 5) -> Path:
@@ -236,3 +268,19 @@ def test_an_intact_archive_still_exits_0(
     archive = _tar(tmp_path / "pack.tar.xz", "w:xz", n=3)
     assert main(["repair", str(archive), "-d", str(tmp_path / "out")]) == EXIT_OK
     assert "3 repaired, 0 unchanged, 0 skipped, 0 failed" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("case", list(DAMAGES))
+def test_two_jobs_report_a_damaged_tar_as_one_job_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    suffix, mode, damage = DAMAGES[case]
+    archive = _tar(tmp_path / f"pack{suffix}", mode)
+    damage(archive)
+    runs = []
+    for jobs in ("1", "2"):
+        code = main(["repair", str(archive), "-d", str(tmp_path / jobs), "-j", jobs, "--explain"])
+        out, err = capsys.readouterr()
+        runs.append((code, out, err))
+    assert runs[0] == runs[1]
+    assert runs[0][0] == EXIT_ERROR
