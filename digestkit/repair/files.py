@@ -320,6 +320,7 @@ class TarWatch:
 
     def __init__(self) -> None:
         self.damage: list[str] = []
+        self.more = 0  # unreadable blocks after the first of the current run
         self.ended = False
         self.last: str | None = None
 
@@ -337,12 +338,20 @@ class TarWatch:
                     if kind == "EOFHeaderError":
                         watch.ended = watch.ended or not watch.damage
                     elif kind != "EmptyHeaderError":  # no more data: the clean end
-                        watch.damage.append(f"bad header at byte {tarfile_.offset} ({exc})")
+                        watch.bad_block(f"bad header at byte {tarfile_.offset} ({exc})")
                     raise
                 watch.ended = False
                 return info
 
         return Watched
+
+    def bad_block(self, why: str) -> None:
+        """Note one unreadable block: the first reason, then only a count (a large file
+        that is no tar at all is thousands of them)."""
+        if self.damage:
+            self.more += 1
+        else:
+            self.damage.append(why)
 
     def lost(self) -> bool:
         """Whether damage at the end of the stream lost members (not junk after the end)."""
@@ -350,9 +359,10 @@ class TarWatch:
 
     def take(self) -> str:
         """The first reason of the current run of damage (and how long the run was)."""
-        first, count = self.damage[0], len(self.damage)
+        first, more = self.damage[0], self.more + len(self.damage) - 1
         self.damage.clear()
-        return first if count == 1 else f"{first}, and {count - 1} more unreadable block(s)"
+        self.more = 0
+        return f"{first}, and {more} more unreadable block(s)" if more else first
 
 
 def tar_member_item(tf: tarfile.TarFile, info: tarfile.TarInfo, shown: str) -> InputItem | None:
