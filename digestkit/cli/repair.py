@@ -380,7 +380,7 @@ def _repair_data(name: str, data: bytes, options: Options) -> Outcome:
     """Decode and repair one document's bytes: pure, so it can run in a worker process."""
     from digestkit.errors import DecodeError
     from digestkit.repair import RepairConfig, repair_text
-    from digestkit.repair.decode import decode_as, decode_bytes, looks_binary
+    from digestkit.repair.decode import binary_text, decode_as, decode_bytes, looks_binary
 
     wide = (options.encoding or "").lower().replace("_", "-").startswith(("utf-16", "utf-32"))
     if not wide and looks_binary(data):
@@ -392,6 +392,8 @@ def _repair_data(name: str, data: bytes, options: Options) -> Outcome:
             decoded = decode_as(data, options.encoding)
         except DecodeError as err:
             return Outcome(name, "failed", f"line {err.context['line']}: {err.message}")
+    if binary_text(decoded.text):  # the head looked like text, the whole does not
+        return Outcome(name, "skipped", "binary file")
     # Worker processes (jobs > 1) already use every core: each repairs with one thread.
     parallel = options.jobs > 1 or options.dask is not None
     config = RepairConfig(lossy=options.lossy, threads=1 if parallel else 0)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from digestkit.errors import DecodeError
 from digestkit.repair.plausible import cjk_plausibility, word_plausibility
 
-__all__ = ["Decoded", "decode_as", "decode_bytes", "looks_binary"]
+__all__ = ["Decoded", "binary_text", "decode_as", "decode_bytes", "looks_binary"]
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,39 @@ _MAGIC = (
     b"7z\xbc\xaf",
     b"\x28\xb5\x2f\xfd",
     b"SQLite format 3\x00",
+    b"\xde\x12\x04\x95",  # gettext .mo, both byte orders
+    b"\x95\x04\x12\xde",
+    b"\x80\x02",  # pickle, protocols 2 to 5
+    b"\x80\x03",
+    b"\x80\x04",
+    b"\x80\x05",
+    b"\xca\xfe\xba\xbe",
+    b"\x00\x01\x00\x00",  # TrueType
+    b"\x00\x00\x01\x00",  # Windows icon
 )
+
+# Signatures made of letters: a text may start with them too ("FORM 10-K", "OTTO"), so
+# they count only with a NUL soon after (every one of these formats has one).
+_LETTER_MAGIC = (
+    b"RIFF",  # WAV, AVI, WebP
+    b"FORM",  # AIFF
+    b".snd",  # Sun/NeXT audio
+    b"OggS",
+    b"fLaC",
+    b"ID3",  # MP3
+    b"OTTO",  # OpenType
+    b"ttcf",
+    b"wOFF",
+    b"wOF2",
+    b"BM",  # Windows bitmap
+    b"MZ",  # Windows executable
+)
+
+#: Share of control characters (other than TAB, LF, FF, CR and ESC) above which decoded
+#: text is no text: what an all-NUL or NUL-heavy file becomes when read as UTF-16/32.
+_CONTROL_SHARE = 0.01
+
+_TEXT_CONTROLS = frozenset("\t\n\x0c\r\x1b")
 
 
 @dataclass(frozen=True)
@@ -156,14 +188,48 @@ def looks_binary(data: bytes) -> bool:
         return False
     if any(head.startswith(bom) for bom, _ in _BOMS):
         return False
+    if _magic(head):
+        return True
+    codec = _nul_pattern_codec(head)
+    if codec is not None:
+        # The NULs fall as in UTF-16/32 text; what they spell must be text too (an
+        # all-NUL file "decodes" as UTF-32 into NUL characters).
+        return binary_text(head[: len(head) // 4 * 4].decode(codec, errors="replace")[:-1])
+    if b"\x00" in head:
+        return not (_reads_as_utf16(head) or _high_byte_codec(head))
+    controls = sum(1 for byte in head if byte in _CONTROL)
+    return controls > len(head) * 0.05 and _high_byte_codec(head) is None
+
+
+def _magic(head: bytes) -> bool:
+    """A file format's signature: images, audio, fonts, archives, compiled code.
+
+    A ``.pyc`` starts with two bytes of version, CR LF and a flags word of NULs.
+    """
     if head.startswith(_MAGIC):
         return True
-    if _nul_pattern_codec(head) is not None:
+    if head.startswith(_LETTER_MAGIC) and b"\x00" in head[:64]:
+        return True
+    return head[2:4] == b"\r\n" and head[4:7] == b"\x00\x00\x00"
+
+
+def binary_text(text: str) -> bool:
+    """Whether decoded ``text`` is binary data that some codec happened to accept: more
+    than 1% control characters (NUL included; TAB, LF, FF, CR and ESC are text), lone
+    surrogates, private-use or unassigned characters.
+
+    A guard after decoding, over the whole text: the sniff of :func:`looks_binary` sees
+    only the head of a file.
+
+    >>> binary_text("\\x00" * 100), binary_text("論文\\n" * 50), binary_text("a\\x00b" + "c" * 300)
+    (True, False, False)
+    """
+    if not text:
         return False
-    if b"\x00" in head:
-        return not _reads_as_utf16(head)
-    controls = sum(1 for byte in head if byte in _CONTROL)
-    return controls > len(head) * 0.05
+    odd = sum(text.count(chr(code)) for code in range(0x20) if chr(code) not in _TEXT_CONTROLS)
+    if len(text) <= 8192:
+        odd += sum(1 for char in text if unicodedata.category(char) in {"Cn", "Co", "Cs"})
+    return odd > len(text) * _CONTROL_SHARE
 
 
 def _reads_as_utf16(head: bytes) -> bool:
@@ -177,9 +243,16 @@ def _reads_as_utf16(head: bytes) -> bool:
             continue  # too little to tell, or not UTF-16
         odd = sum(1 for char in text if unicodedata.category(char) in {"Cc", "Cn", "Co", "Cs"})
         odd -= text.count("\n") + text.count("\r") + text.count("\t")
-        if odd <= len(text) * 0.01:
+        if odd <= len(text) * 0.01 and _reads_as_words(text):
             return True
     return False
+
+
+def _reads_as_words(text: str) -> bool:
+    """Binary data read as UTF-16 is mostly printable too (8-bit audio samples near 0x80
+    make CJK ideographs), but not a plausible mix: common characters of one language
+    (Chinese, Japanese, Korean) or words in one script with a normal case pattern."""
+    return cjk_plausibility(text) >= 0.2 or word_plausibility(text) >= 0.5
 
 
 def _decode_bom(data: bytes) -> Decoded | None:
@@ -240,7 +313,8 @@ def _nul_pattern_codec(head: bytes) -> str | None:
 
 
 def _decode_utf16_32(data: bytes) -> Decoded | None:
-    codec = _nul_pattern_codec(data[:_PROBE_BYTES])
+    head = data[:_PROBE_BYTES]
+    codec = _nul_pattern_codec(head) or _high_byte_codec(head)
     if codec is None:
         return None
     try:
@@ -250,6 +324,50 @@ def _decode_utf16_32(data: bytes) -> Decoded | None:
     # Unpaired surrogates decode in Python's UTF-16 only via errors; strict already refused
     # them, so what is here is well-formed. The pattern is strong but not a mark.
     return Decoded(text, codec, 0.95)
+
+
+def _high_byte_codec(head: bytes) -> str | None:
+    """UTF-16 without a mark whose text is not ASCII-heavy: Cyrillic, Greek, Hebrew,
+    Arabic or Thai units share a small high byte (0x04 for Cyrillic), so one byte in two
+    is below 0x20. Such bytes are all ASCII, and would otherwise pass for ASCII text.
+
+    >>> _high_byte_codec("Большие языковые модели".encode("utf-16-be"))
+    'utf-16-be'
+    >>> _high_byte_codec(b"plain ASCII text, long enough to tell") is None
+    True
+    """
+    size = len(head) // 2 * 2
+    if size < 32:
+        return None
+    for codec, high in (("utf-16-le", head[1:size:2]), ("utf-16-be", head[0:size:2])):
+        if sum(1 for byte in high if byte < 0x20) < 0.95 * len(high) or high.count(0) == len(high):
+            continue
+        try:
+            text = head[: size // 4 * 4].decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if not binary_text(text) and (_reads_as_words(text) or _one_script(text)):
+            return codec
+    return None
+
+
+def _one_script(text: str) -> bool:
+    """Whether the text's non-ASCII letters and marks (most of it) are of one script:
+    Thai, whose vowel signs split words, in UTF-16; not quiet 16-bit audio, whose units
+    scatter over every script below U+2000.
+
+    >>> _one_script("แบบจำลองภาษาขนาดใหญ่"), _one_script("ĀȀᄫ≖Ȁࠀ䱉協娀䥎")
+    (True, False)
+    """
+    names = [
+        unicodedata.name(char, "?").split()[0]
+        for char in text
+        if char >= "\x80" and unicodedata.category(char)[0] in "LM"
+    ]
+    if len(names) < 0.3 * len(text):
+        return False
+    top = max(names.count(name) for name in set(names))
+    return top >= 0.95 * len(names)
 
 
 def _decode_mostly_utf8(data: bytes) -> Decoded | None:

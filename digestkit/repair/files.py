@@ -21,16 +21,20 @@ an archive reports them and goes on.
 
 from __future__ import annotations
 
+import io
 import logging
+import lzma
 import os
 import re
 import stat
 import tarfile
 import time
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from digestkit.errors import InputError
 from digestkit.fileio import is_leftover_temp, write_atomic
@@ -40,6 +44,10 @@ __all__ = [
     "count_inputs",
     "is_archive",
     "iter_inputs",
+    "damaged_archive_item",
+    "read_capped",
+    "read_zip_member",
+    "TarWatch",
     "safe_relpath",
     "target_path",
     "write_atomic",
@@ -48,7 +56,27 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: Archive members larger than this are refused rather than read into memory (zip bombs).
+#: The limit holds for the bytes actually inflated, whatever the member's header claims.
 MAX_MEMBER_BYTES = 256 * 1024 * 1024
+
+#: How much of a member is inflated at a time (the running cap is checked after each).
+_CHUNK = 1024 * 1024
+
+#: What a damaged archive stream or member raises from the standard library: corrupt
+#: deflate/LZMA/bzip2 data, a truncated stream, a header tarfile cannot parse, a name it
+#: cannot decode. Caught where a member is read, so no traceback escapes.
+ARCHIVE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    EOFError,
+    zlib.error,
+    lzma.LZMAError,
+    tarfile.TarError,
+    zipfile.BadZipFile,
+    ValueError,
+    RuntimeError,
+    NotImplementedError,
+    KeyError,
+)
 
 _BACKUP = re.compile(r"\.orig(\.\d+)?$")  # what write_atomic names its backups
 _ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
@@ -186,61 +214,225 @@ def _archive_members(archive: Path) -> Iterator[InputItem]:
     opener = _zip_members if archive.name.lower().endswith(".zip") else _tar_members
     try:
         yield from opener(archive)
-    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
+    except ARCHIVE_ERRORS as exc:
         yield InputItem(
-            str(archive), PurePosixPath(archive.name), archive, problem=f"bad archive: {exc}"
+            str(archive), PurePosixPath(archive.name), archive, problem=f"bad archive: {why(exc)}"
         )
 
 
 def _zip_members(archive: Path) -> Iterator[InputItem]:
+    """Every member of a zip. The central directory lists them all, so a corrupt member
+    (bad deflate or LZMA data, a wrong CRC) is a problem on that member and the next one
+    is read."""
     with zipfile.ZipFile(archive) as zf:
         for info in zf.infolist():
             if info.is_dir():
                 continue
             member = _zip_member_name(info)
-            name = f"{archive}:{member}"
-            mode = info.external_attr >> 16
+            name = f"{archive}:{shown_name(member)}"
             relpath, problem = _member_relpath(member)
-            if stat.S_ISLNK(mode):
-                problem = "symlink member refused"
-            elif info.flag_bits & 0x1:
-                problem = "encrypted member"
-            elif info.file_size > MAX_MEMBER_BYTES:
-                problem = f"member larger than {MAX_MEMBER_BYTES} bytes refused"
+            problem = problem or zip_member_refusal(info)
             if problem:
                 yield InputItem(name, relpath, problem=problem)
                 continue
             try:
-                data = zf.read(info)
-            except (OSError, zipfile.BadZipFile, RuntimeError, EOFError) as exc:
-                yield InputItem(name, relpath, problem=f"cannot read member: {exc}")
+                data = read_zip_member(zf, info)
+            except InputError as err:
+                yield InputItem(name, relpath, problem=err.message)
                 continue
             yield InputItem(name, relpath, _loader=_constant(data))
 
 
+def zip_member_refusal(info: zipfile.ZipInfo) -> str | None:
+    """Why a zip member may not be read at all (before inflating anything), or ``None``."""
+    if stat.S_ISLNK(info.external_attr >> 16):
+        return "symlink member refused"
+    if info.flag_bits & 0x1:
+        return "encrypted member"
+    if info.file_size > MAX_MEMBER_BYTES:
+        return f"member larger than {MAX_MEMBER_BYTES} bytes refused"
+    return None
+
+
+def read_zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo | str) -> bytes:
+    """A zip member's bytes, inflated through the running cap; :class:`InputError` if it
+    is corrupt or inflates past ``MAX_MEMBER_BYTES`` (whatever its header declares)."""
+    try:
+        with zf.open(info) as handle:
+            return read_capped(handle)
+    except InputError:
+        raise
+    except ARCHIVE_ERRORS as exc:
+        raise InputError(f"cannot read member: {why(exc)}") from exc
+
+
+def read_capped(handle: Any, limit: int | None = None) -> bytes:
+    """Read ``handle`` to the end in chunks, refusing it once it passes ``limit`` bytes
+    (``MAX_MEMBER_BYTES``): memory never holds more than the limit plus one chunk."""
+    limit = MAX_MEMBER_BYTES if limit is None else limit
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := handle.read(min(_CHUNK, limit + 1 - size) or 1):
+        size += len(chunk)
+        if size > limit:
+            raise InputError(
+                f"member larger than {limit} bytes refused (inflated past the limit, "
+                "whatever its header says)"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _tar_members(archive: Path) -> Iterator[InputItem]:
-    with tarfile.open(archive) as tf:
-        for info in tf:
-            if info.isdir():
-                continue
-            member = _tar_member_name(info.name)
-            name = f"{archive}:{member}"
-            relpath, problem = _member_relpath(member)
-            if info.issym() or info.islnk():
-                problem = f"link member refused (-> {info.linkname})"
-            elif not info.isfile():
-                problem = "special member refused (device, fifo)"
-            elif info.size > MAX_MEMBER_BYTES:
-                problem = f"member larger than {MAX_MEMBER_BYTES} bytes refused"
-            if problem:
-                yield InputItem(name, relpath, problem=problem)
-                continue
-            handle = tf.extractfile(info)
-            if handle is None:
-                yield InputItem(name, relpath, problem="cannot read member")
-                continue
-            with handle:
-                yield InputItem(name, relpath, _loader=_constant(handle.read()))
+    """Every member of a tar. A bad header is one failure naming the archive and the
+    last member read whole, and reading resumes at the next good header (as GNU tar
+    does); a stream that cannot be read on (corrupt compressed data) ends with such a
+    failure. tarfile alone ends the listing silently at a bad header."""
+    watch = TarWatch()
+    shown = str(archive)
+    relpath = PurePosixPath(archive.name)
+    try:
+        with tarfile.open(archive, tarinfo=watch.tarinfo(), ignore_zeros=True) as tf:
+            for info in tf:
+                if watch.damage:
+                    yield damaged_archive_item(shown, relpath, watch.take(), watch.last, True)
+                item = tar_member_item(tf, info, shown)
+                if item is not None:
+                    yield item
+                watch.last = shown_name(_tar_member_name(info.name))
+            drain(tf.fileobj)
+    except ARCHIVE_ERRORS as exc:
+        if watch.last is None and not watch.damage:
+            raise  # not a tar at all: "bad archive"
+        watch.damage.append(why(exc))
+        watch.ended = False
+    if watch.lost():
+        yield damaged_archive_item(shown, relpath, watch.take(), watch.last)
+
+
+class TarWatch:
+    """What went wrong while tarfile read an archive's headers (it reads with
+    ``ignore_zeros``, skipping blocks it cannot read, and says nothing about them).
+
+    ``damage`` holds the reasons since the last member; ``ended`` whether a zero block (the
+    end-of-archive marker) came before them, so junk after the end is not damage.
+    """
+
+    def __init__(self) -> None:
+        self.damage: list[str] = []
+        self.more = 0  # unreadable blocks after the first of the current run
+        self.ended = False
+        self.last: str | None = None
+
+    def tarinfo(self) -> type[tarfile.TarInfo]:
+        """A ``TarInfo`` class reporting here each header it cannot read."""
+        watch = self
+
+        class Watched(tarfile.TarInfo):
+            @classmethod
+            def fromtarfile(cls, tarfile_: tarfile.TarFile) -> Watched:
+                try:
+                    info = super().fromtarfile(tarfile_)
+                except tarfile.HeaderError as exc:
+                    kind = type(exc).__name__
+                    if kind == "EOFHeaderError":
+                        watch.ended = watch.ended or not watch.damage
+                    elif kind != "EmptyHeaderError":  # no more data: the clean end
+                        watch.bad_block(f"bad header at byte {tarfile_.offset} ({exc})")
+                    raise
+                watch.ended = False
+                return info
+
+        return Watched
+
+    def bad_block(self, why: str) -> None:
+        """Note one unreadable block: the first reason, then only a count (a large file
+        that is no tar at all is thousands of them)."""
+        if self.damage:
+            self.more += 1
+        else:
+            self.damage.append(why)
+
+    def lost(self) -> bool:
+        """Whether damage at the end of the stream lost members (not junk after the end)."""
+        return bool(self.damage) and not self.ended
+
+    def take(self) -> str:
+        """The first reason of the current run of damage (and how long the run was)."""
+        first, more = self.damage[0], self.more + len(self.damage) - 1
+        self.damage.clear()
+        self.more = 0
+        return f"{first}, and {more} more unreadable block(s)" if more else first
+
+
+def tar_member_item(tf: tarfile.TarFile, info: tarfile.TarInfo, shown: str) -> InputItem | None:
+    """One tar member as an item (``None`` for a directory), its bytes read now through
+    the running cap; a member whose data cannot be read whole is a problem on it."""
+    if info.isdir():
+        return None
+    member = _tar_member_name(info.name)
+    name = f"{shown}:{shown_name(member)}"
+    relpath, problem = _member_relpath(member)
+    if info.issym() or info.islnk():
+        problem = f"link member refused (-> {info.linkname})"
+    elif not info.isfile():
+        problem = "special member refused (device, fifo)"
+    elif info.size > MAX_MEMBER_BYTES:
+        problem = f"member larger than {MAX_MEMBER_BYTES} bytes refused"
+    if problem:
+        return InputItem(name, relpath, problem=problem)
+    handle = tf.extractfile(info)
+    if handle is None:
+        return InputItem(name, relpath, problem="cannot read member")
+    try:
+        with handle:
+            data = read_capped(handle)
+        if len(data) != info.size:  # a truncated tar
+            raise tarfile.ReadError(f"member ends early ({len(data)} of {info.size} bytes)")
+    except InputError as err:
+        return InputItem(name, relpath, problem=err.message)
+    except ARCHIVE_ERRORS as exc:
+        # The stream is damaged here: reading the next header says how (see _tar_members).
+        return InputItem(name, relpath, problem=f"cannot read member: {why(exc)}")
+    return InputItem(name, relpath, _loader=_constant(data))
+
+
+def damaged_archive_item(
+    shown: str, relpath: PurePosixPath, why: str, last: str | None, resumed: bool = False
+) -> InputItem:
+    """The failure that stands for the members a damaged archive lost."""
+    after = f"after member {last}" if last else "before its first member"
+    if resumed:
+        problem = f"damaged archive: {why} {after}; a member was lost, reading went on"
+    else:
+        problem = f"damaged archive: {why}; stopped {after}, the members after it were not read"
+    return InputItem(shown, relpath, problem=problem)
+
+
+def drain(handle: Any) -> None:
+    """Read a tar's stream to its end, so a compressed stream's checksum is verified
+    (a corrupt ``.tar.gz`` whose headers still parse fails here, not silently)."""
+    if isinstance(handle, io.BufferedReader | io.FileIO):
+        return  # an uncompressed file on disk: nothing to verify
+    while handle.read(_CHUNK):
+        pass
+
+
+def shown_name(member: str) -> str:
+    """A member name fit for a one-line message (a NUL or line break shown escaped).
+
+    >>> shown_name("a\\x00b.md")
+    'a\\\\x00b.md'
+    """
+    if member.isprintable():
+        return member
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in member)
+
+
+def why(exc: BaseException) -> str:
+    """The exception in one line (tarfile's "could not be opened" message has several)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if isinstance(exc, OSError | tarfile.TarError) else f"{type(exc).__name__}: {text}"
 
 
 def _zip_member_name(info: zipfile.ZipInfo) -> str:
@@ -292,6 +484,8 @@ def safe_relpath(name: str) -> PurePosixPath:
     digestkit.errors.InputError: ../../etc/passwd: path escapes the output directory
     """
     posix = name.replace("\\", "/")
+    if "\x00" in posix:
+        raise InputError("NUL byte in the path refused", path=shown_name(name))
     path = PurePosixPath(posix)
     if not posix or path.is_absolute() or (len(posix) > 1 and posix[1] == ":"):
         raise InputError("absolute path refused", path=name)

@@ -29,7 +29,6 @@ import collections
 import contextlib
 import functools
 import os
-import stat
 import tarfile
 import time
 import zipfile
@@ -168,8 +167,8 @@ def _archive_refs(source: str, label: str, fs: Any, name: str | None = None) -> 
             yield from _tar_refs(source, shown, fs)
         else:
             yield Ref(shown, label, "tarstream", source, fs=fs)
-    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
-        yield Ref(shown, label, "problem", source, problem=f"bad archive: {exc}")
+    except files.ARCHIVE_ERRORS as exc:
+        yield Ref(shown, label, "problem", source, problem=f"bad archive: {files.why(exc)}")
 
 
 def _open(source: str, fs: Any) -> Any:
@@ -186,35 +185,60 @@ def _zip_refs(source: str, shown: str, fs: Any) -> Iterator[Ref]:
             continue
         member = files._zip_member_name(info)
         relpath, problem = files._member_relpath(member)
-        mode = info.external_attr >> 16
-        if stat.S_ISLNK(mode):
-            problem = "symlink member refused"
-        elif info.flag_bits & 0x1:
-            problem = "encrypted member"
-        elif info.file_size > files.MAX_MEMBER_BYTES:
-            problem = f"member larger than {files.MAX_MEMBER_BYTES} bytes refused"
+        problem = problem or files.zip_member_refusal(info)
         kind = "problem" if problem else "zip"
-        yield Ref(f"{shown}:{member}", str(relpath), kind, source, info.filename, problem=problem,
+        yield Ref(f"{shown}:{files.shown_name(member)}", str(relpath), kind, source, info.filename, problem=problem,
                   fs=fs)  # fmt: skip
 
 
 def _tar_refs(source: str, shown: str, fs: Any) -> Iterator[Ref]:
-    with _open(source, fs) as handle, tarfile.open(fileobj=handle, mode="r:") as tf:
-        for info in tf:
-            if info.isdir():
-                continue
-            member = files._tar_member_name(info.name)
-            relpath, problem = files._member_relpath(member)
-            if info.issym() or info.islnk():
-                problem = f"link member refused (-> {info.linkname})"
-            elif not info.isfile():
-                problem = "special member refused (device, fifo)"
-            elif info.size > files.MAX_MEMBER_BYTES:
-                problem = f"member larger than {files.MAX_MEMBER_BYTES} bytes refused"
-            kind = "problem" if problem else "tar"
-            start = info.offset_data
-            yield Ref(f"{shown}:{member}", str(relpath), kind, source, info.name, start,
-                      start + info.size, problem, fs)  # fmt: skip
+    """The members of a plain tar by byte range; damage is reported as the sequential
+    walk reports it (:func:`digestkit.repair.files._tar_members`), at the same place."""
+    watch = files.TarWatch()
+    relpath = PurePosixPath(PurePosixPath(source).name)
+
+    def damaged(resumed: bool) -> Ref:
+        item = files.damaged_archive_item(shown, relpath, watch.take(), watch.last, resumed)
+        return Ref(item.name, str(item.relpath), "problem", source, problem=item.problem, fs=fs)
+
+    try:
+        with (
+            _open(source, fs) as handle,
+            tarfile.open(
+                fileobj=handle, mode="r:", tarinfo=watch.tarinfo(), ignore_zeros=True
+            ) as tf,
+        ):
+            for info in tf:
+                if watch.damage:
+                    yield damaged(True)
+                ref = _tar_ref(info, source, shown, fs)
+                if ref is not None:
+                    yield ref
+                watch.last = files.shown_name(files._tar_member_name(info.name))
+    except files.ARCHIVE_ERRORS as exc:
+        if watch.last is None and not watch.damage:
+            raise  # not a tar at all: "bad archive"
+        watch.damage.append(files.why(exc))
+        watch.ended = False
+    if watch.lost():
+        yield damaged(False)
+
+
+def _tar_ref(info: tarfile.TarInfo, source: str, shown: str, fs: Any) -> Ref | None:
+    if info.isdir():
+        return None
+    member = files._tar_member_name(info.name)
+    relpath, problem = files._member_relpath(member)
+    if info.issym() or info.islnk():
+        problem = f"link member refused (-> {info.linkname})"
+    elif not info.isfile():
+        problem = "special member refused (device, fifo)"
+    elif info.size > files.MAX_MEMBER_BYTES:
+        problem = f"member larger than {files.MAX_MEMBER_BYTES} bytes refused"
+    kind = "problem" if problem else "tar"
+    start = info.offset_data
+    return Ref(f"{shown}:{files.shown_name(member)}", str(relpath), kind, source, info.name,
+               start, start + info.size, problem, fs)  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- workers
@@ -236,7 +260,7 @@ def repair_batch(refs: Sequence[Ref], job: Job) -> list[Record]:
             if ref.source not in zips:
                 handle = stack.enter_context(_open(ref.source, ref.fs))
                 zips[ref.source] = stack.enter_context(zipfile.ZipFile(handle))
-            return zips[ref.source].read(ref.member)
+            return files.read_zip_member(zips[ref.source], ref.member)
 
         for ref in refs:
             if ref.kind == "tarstream":
@@ -262,7 +286,10 @@ def _read(ref: Ref) -> bytes:
             return read_bytes(ref.fs, ref.source, ref.start, ref.end)
         with open(ref.source, "rb") as handle:
             handle.seek(ref.start)
-            return handle.read(ref.end - ref.start)
+            data = handle.read(ref.end - ref.start)
+        if len(data) != ref.end - ref.start:  # a truncated tar, worded as tarfile words it
+            raise tarfile.ReadError("unexpected end of data")
+        return data
     if ref.fs is not None:
         return read_bytes(ref.fs, ref.source)
     return Path(ref.source).read_bytes()
@@ -284,31 +311,39 @@ def _tarstream(ref: Ref, job: Job) -> list[Record]:
                 one = Ref(item.name, str(item.relpath), "problem" if item.problem else "file",
                           ref.source, problem=item.problem, fs=ref.fs)  # fmt: skip
                 records.append(_repair_one(one, job, item.read))
-        except (OSError, DigestkitError, tarfile.TarError, EOFError) as exc:
+        except DigestkitError as exc:
             records.append(Record(ref.name, "failed", f"bad archive: {exc}"))
+        except files.ARCHIVE_ERRORS as exc:
+            records.append(Record(ref.name, "failed", f"bad archive: {files.why(exc)}"))
     return records
 
 
 def _stream_members(handle: Any, shown: str) -> Iterator[files.InputItem]:
+    """The members of a compressed tar in storage, read in one forward pass; damage is
+    reported as the local walk reports it (:func:`digestkit.repair.files._tar_members`)."""
     import tarfile as _tarfile
 
-    with _tarfile.open(fileobj=handle, mode="r|*") as tf:
-        for info in tf:
-            if info.isdir():
-                continue
-            member = files._tar_member_name(info.name)
-            relpath, problem = files._member_relpath(member)
-            name = f"{shown}:{member}"
-            if info.issym() or info.islnk():
-                problem = f"link member refused (-> {info.linkname})"
-            elif not info.isfile():
-                problem = "special member refused (device, fifo)"
-            extracted = None if problem else tf.extractfile(info)
-            if extracted is None:
-                yield files.InputItem(name, relpath, problem=problem or "cannot read member")
-                continue
-            data = extracted.read()
-            yield files.InputItem(name, relpath, _loader=lambda data=data: data)  # type: ignore[misc]
+    watch = files.TarWatch()
+    relpath = PurePosixPath(PurePosixPath(shown).name)
+    try:
+        with _tarfile.open(
+            fileobj=handle, mode="r|*", tarinfo=watch.tarinfo(), ignore_zeros=True
+        ) as tf:
+            for info in tf:
+                if watch.damage:
+                    yield files.damaged_archive_item(shown, relpath, watch.take(), watch.last, True)
+                item = files.tar_member_item(tf, info, shown)
+                if item is not None:
+                    yield item
+                watch.last = files.shown_name(files._tar_member_name(info.name))
+            files.drain(tf.fileobj)
+    except files.ARCHIVE_ERRORS as exc:
+        if watch.last is None and not watch.damage:
+            raise
+        watch.damage.append(files.why(exc))
+        watch.ended = False
+    if watch.lost():
+        yield files.damaged_archive_item(shown, relpath, watch.take(), watch.last)
 
 
 def _repair_one(ref: Ref, job: Job, read: Callable[[], bytes]) -> Record:
@@ -320,7 +355,7 @@ def _repair_one(ref: Ref, job: Job, read: Callable[[], bytes]) -> Record:
         return Record(ref.name, "failed", ref.problem)
     try:
         data = read()
-    except (OSError, zipfile.BadZipFile, tarfile.TarError, KeyError, EOFError, RuntimeError) as exc:
+    except files.ARCHIVE_ERRORS as exc:
         if ref.kind in {"zip", "tar"}:  # worded as the sequential archive walk words it
             return Record(ref.name, "failed", f"cannot read member: {exc}")
         detail = getattr(exc, "strerror", None) or str(exc)
