@@ -406,15 +406,49 @@ def segmentation_value(arrays: ModelArrays, text: str, longest: int = 7) -> floa
 
 
 def _merge_spans(original: str, final: str) -> list[RepairSpan]:
-    """One span per changed region between two texts (used after several passes)."""
+    """One span per changed region between two texts (used after several passes).
+
+    A repair never touches ASCII, so line breaks survive every pass: the texts are
+    aligned line by line and the character diff runs only inside the lines that changed.
+    That keeps the cost linear in the text (a whole-text ``SequenceMatcher`` is ~n^2: a
+    1 MB double mojibake took minutes) and gives the whole-text diff's spans on such
+    texts. If the line structure differs, the lines are aligned by a line diff first.
+
+    >>> [(s.start, s.end, s.original, s.replacement) for s in _merge_spans("a\nÃ©b\n", "a\néb\n")]
+    [(2, 3, 'Ã©', 'é')]
+    """
     import difflib
 
-    spans = []
-    matcher = difflib.SequenceMatcher(None, original, final, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag != "equal":
-            spans.append(RepairSpan(j1, j2, original[i1:i2], final[j1:j2], 1.0, "lossless"))
+    old_lines, new_lines = _lines(original), _lines(final)
+    if len(old_lines) == len(new_lines):
+        blocks = [(i, i + 1, i, i + 1) for i in range(len(old_lines))]
+    else:
+        lines = difflib.SequenceMatcher(None, old_lines, new_lines)
+        blocks = [(i1, i2, j1, j2) for _, i1, i2, j1, j2 in lines.get_opcodes()]
+    spans: list[RepairSpan] = []
+    at_old = at_new = 0
+    for i1, i2, j1, j2 in blocks:
+        a, b = "".join(old_lines[i1:i2]), "".join(new_lines[j1:j2])
+        if a != b:
+            matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+            for tag, k1, k2, m1, m2 in matcher.get_opcodes():
+                if tag != "equal":
+                    spans.append(
+                        RepairSpan(at_new + m1, at_new + m2, a[k1:k2], b[m1:m2], 1.0, "lossless")
+                    )
+        at_old, at_new = at_old + len(a), at_new + len(b)
     return spans
+
+
+def _lines(text: str) -> list[str]:
+    """``text`` cut after each ``\\n`` only (``str.splitlines`` also cuts at U+0085,
+    which mojibake is full of).
+
+    >>> _lines("a\\x85b\\nc")
+    ['a\\x85b\\n', 'c']
+    """
+    parts = text.split("\n")
+    return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
 def _is_strong(text: str, codec: str) -> bool:
