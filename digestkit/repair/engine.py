@@ -414,8 +414,8 @@ def _merge_spans(original: str, final: str) -> list[RepairSpan]:
     1 MB double mojibake took minutes) and gives the whole-text diff's spans on such
     texts. If the line structure differs, the lines are aligned by a line diff first.
 
-    >>> [(s.start, s.end, s.original, s.replacement) for s in _merge_spans("a\nÃ©b\n", "a\néb\n")]
-    [(2, 3, 'Ã©', 'é')]
+    >>> [(s.start, s.original, s.replacement) for s in _merge_spans("a\\nÃ©b", "a\\néb")]
+    [(2, 'Ã©', 'é')]
     """
     import difflib
 
