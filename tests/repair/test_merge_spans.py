@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from digestkit.repair import repair_text
+from digestkit.repair import engine, repair_text
 from digestkit.repair.corrupt import CORRUPTION_KINDS, corrupt
 from digestkit.repair.engine import _merge_spans
 from digestkit.repair.types import RepairSpan
@@ -95,3 +95,23 @@ def test_a_long_double_mojibake_keeps_its_spans_exact() -> None:
     assert len(result.spans) == 600  # the digits split each line's damage in two
     assert list(result.spans) == _whole_text_spans(damaged, clean)
     assert all(clean[s.start : s.end] == s.replacement for s in result.spans)
+
+
+@SETTINGS
+@given(st.lists(_LINE, min_size=1, max_size=8), st.sampled_from(CORRUPTION_KINDS))
+def test_long_lines_cut_at_spaces_still_cover_every_change(lines: list[str], kind: str) -> None:
+    """With a tiny window every changed line goes through the space-wise alignment."""
+    damaged = corrupt(" ".join(lines), kind)
+    final = repair_text(damaged).text
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(engine, "_DIFF_WINDOW", 8)
+        _covers(damaged, final, _merge_spans(damaged, final))
+
+
+def test_a_long_single_line_gets_the_whole_text_diff_spans() -> None:
+    clean = " ".join(f"第{i}段 本文提出了一种新的方法。" for i in range(400))
+    damaged = corrupt(clean, "double")
+    assert len(damaged) > 4 * engine._DIFF_WINDOW
+    result = repair_text(damaged)
+    assert result.text == clean
+    assert list(result.spans) == _whole_text_spans(damaged, clean)
