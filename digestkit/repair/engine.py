@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -447,13 +448,22 @@ def _diff_parts(
         if a != b and finer and len(a) + len(b) > _DIFF_WINDOW:
             _diff_parts(_cut(a, finer), _cut(b, finer), at_new, spans, "")
         elif a != b:
-            matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-            for tag, k1, k2, m1, m2 in matcher.get_opcodes():
-                if tag != "equal":
-                    spans.append(
-                        RepairSpan(at_new + m1, at_new + m2, a[k1:k2], b[m1:m2], 1.0, "lossless")
-                    )
+            _diff_chars(a, b, at_new, spans)
         at_new += len(b)
+
+
+def _diff_chars(a: str, b: str, at_new: int, spans: list[RepairSpan]) -> None:
+    """Append the character diff of ``a`` and ``b``, common ends left out first (the diff
+    costs ~len^2; a changed line mostly keeps its ends)."""
+    import difflib
+
+    head = len(os.path.commonprefix([a, b]))
+    tail = len(os.path.commonprefix([a[head:][::-1], b[head:][::-1]]))
+    a, b, at = a[head : len(a) - tail], b[head : len(b) - tail], at_new + head
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for tag, k1, k2, m1, m2 in matcher.get_opcodes():
+        if tag != "equal":
+            spans.append(RepairSpan(at + m1, at + m2, a[k1:k2], b[m1:m2], 1.0, "lossless"))
 
 
 def _cut(text: str, after: str) -> list[str]:
