@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -405,16 +406,75 @@ def segmentation_value(arrays: ModelArrays, text: str, longest: int = 7) -> floa
     return _best_totals(found, 0, n)[n]
 
 
+#: Longest pair of aligned pieces diffed character by character; longer ones (a long line)
+#: are cut further, after each space.
+_DIFF_WINDOW = 4096
+
+
 def _merge_spans(original: str, final: str) -> list[RepairSpan]:
-    """One span per changed region between two texts (used after several passes)."""
+    """One span per changed region between two texts (used after several passes).
+
+    A repair never touches ASCII, so line breaks survive every pass: the texts are
+    aligned line by line and the character diff runs only inside the lines that changed
+    (a line longer than ``_DIFF_WINDOW`` is aligned by its space-separated pieces first).
+    That keeps the cost linear in the text (a whole-text ``SequenceMatcher`` is ~n^2: a
+    1 MB double mojibake took minutes) and gives the whole-text diff's spans on such
+    texts. If the line structure differs, the lines are aligned by a line diff first.
+
+    >>> [(s.start, s.original, s.replacement) for s in _merge_spans("a\\nÃ©b", "a\\néb")]
+    [(2, 'Ã©', 'é')]
+    """
+    spans: list[RepairSpan] = []
+    _diff_parts(_cut(original, "\n"), _cut(final, "\n"), 0, spans)
+    return spans
+
+
+def _diff_parts(
+    old: list[str], new: list[str], at_new: int, spans: list[RepairSpan], finer: str = " "
+) -> None:
+    """Append the spans between two texts cut into parts ``old`` and ``new`` (``at_new``:
+    where ``new`` starts in the final text). Parts pair one to one when their numbers
+    match (a repair keeps ASCII), else a diff of the parts pairs them; a changed pair
+    longer than ``_DIFF_WINDOW`` is cut again after each ``finer`` character, once."""
     import difflib
 
-    spans = []
-    matcher = difflib.SequenceMatcher(None, original, final, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    if len(old) == len(new):
+        blocks = [(i, i + 1, i, i + 1) for i in range(len(old))]
+    else:
+        matcher = difflib.SequenceMatcher(None, old, new)
+        blocks = [(i1, i2, j1, j2) for _, i1, i2, j1, j2 in matcher.get_opcodes()]
+    for i1, i2, j1, j2 in blocks:
+        a, b = "".join(old[i1:i2]), "".join(new[j1:j2])
+        if a != b and finer and len(a) + len(b) > _DIFF_WINDOW:
+            _diff_parts(_cut(a, finer), _cut(b, finer), at_new, spans, "")
+        elif a != b:
+            _diff_chars(a, b, at_new, spans)
+        at_new += len(b)
+
+
+def _diff_chars(a: str, b: str, at_new: int, spans: list[RepairSpan]) -> None:
+    """Append the character diff of ``a`` and ``b``, common ends left out first (the diff
+    costs ~len^2; a changed line mostly keeps its ends)."""
+    import difflib
+
+    head = len(os.path.commonprefix([a, b]))
+    tail = len(os.path.commonprefix([a[head:][::-1], b[head:][::-1]]))
+    a, b, at = a[head : len(a) - tail], b[head : len(b) - tail], at_new + head
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for tag, k1, k2, m1, m2 in matcher.get_opcodes():
         if tag != "equal":
-            spans.append(RepairSpan(j1, j2, original[i1:i2], final[j1:j2], 1.0, "lossless"))
-    return spans
+            spans.append(RepairSpan(at + m1, at + m2, a[k1:k2], b[m1:m2], 1.0, "lossless"))
+
+
+def _cut(text: str, after: str) -> list[str]:
+    """``text`` cut after each ``after`` character (for lines, ``"\\n"`` only:
+    ``str.splitlines`` also cuts at U+0085, which mojibake is full of).
+
+    >>> _cut("a\\x85b\\nc", "\\n")
+    ['a\\x85b\\n', 'c']
+    """
+    parts = text.split(after)
+    return [p + after for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
 def _is_strong(text: str, codec: str) -> bool:

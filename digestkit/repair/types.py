@@ -228,7 +228,11 @@ class RepairConfig:
     - ``lossy`` (True): also rebuild bytes that the wrong codec deleted or replaced. Costs a
       language-model search over the damaged runs; off means damaged characters stay as-is.
     - ``codecs``: the mojibake codecs tried, in order of preference when they tie.
-    - ``max_passes`` (2): how many layers of mojibake to peel ("double" mojibake needs 2).
+    - ``max_passes`` (4): at most how many layers of mojibake to peel ("double" mojibake
+      needs 2). Repair stops earlier, as soon as the prefilter sees no mojibake or a pass
+      changes nothing; stopping only there is what makes a repair of the result change
+      nothing (idempotence). A cap of 2 left a third layer (text that quotes mojibake,
+      double-encoded) for the next run to peel.
     - ``document_prior`` (True): let characters seen intact elsewhere in the same text vote
       for the lost bytes. Off makes each repair depend on its local context only.
     - ``weights``: the lossy pass's tunables (:class:`LossyWeights`).
@@ -241,7 +245,7 @@ class RepairConfig:
     lossless: bool = True
     lossy: bool = True
     codecs: tuple[str, ...] = DEFAULT_CODECS
-    max_passes: int = 2
+    max_passes: int = 4
     document_prior: bool = True
     weights: LossyWeights = LossyWeights()
     kernel: bool = True
