@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from digestkit.errors import DigestkitError, InputError
+from digestkit.fileio import is_leftover_temp
 
 __all__ = ["is_url", "join", "list_files", "read_bytes", "url_fs", "write_object"]
 
@@ -83,7 +84,7 @@ def list_files(fs: Any, root: str) -> Iterator[tuple[str, str]]:
         parts = relpath.split("/")
         if any(part.startswith(".") for part in parts[:-1]) or _BACKUP.search(parts[-1]):
             continue
-        if parts[-1].startswith(".") and parts[-1].endswith(".tmp"):
+        if is_leftover_temp(parts[-1]):
             continue  # a leftover temporary file, never a document
         found.append((parts, path, relpath))
     for _, path, relpath in sorted(found):

@@ -449,29 +449,34 @@ def fulltext_budget(router: Router, template: Template) -> int:
 def resolve_source(settings: Settings, source: str | None) -> str:
     """The source mode in force: the argument, ``[summarize] source``, else ``"auto"``
     when the config has a ``[fulltext]`` section and ``"abstract"`` when it has none."""
-    mode = source or settings.summarize.source
-    if mode:
-        return mode
-    from digestkit.config import load_toml
+    return source or settings.summarize.source or ("auto" if _configured(settings) else "abstract")
 
-    return "auto" if settings.path and "fulltext" in load_toml(settings.path) else "abstract"
+
+def _configured(settings: Settings) -> Any:
+    """The config file's ``[fulltext]`` section (``None`` when it has none)."""
+    if not settings.path:
+        return None
+    from digestkit.fulltext.fetch import load_fulltext_config
+
+    return load_fulltext_config(settings.path)
 
 
 def paper_source(
     router: Router, template: Template, source: str | None = None, fulltext: Any = None
 ) -> PaperSource:
     """The :class:`PaperSource` for a run (close it after the run)."""
-    mode = resolve_source(router.settings, source)
+    chosen = source or router.settings.summarize.source
+    # The config file's [fulltext] is read once, and only when something needs it.
+    in_file = None if chosen and fulltext is not None else _configured(router.settings)
+    mode = chosen or ("auto" if in_file else "abstract")
     if mode == "abstract":
         return PaperSource("abstract")
     budget = fulltext_budget(router, template)
     if fulltext is not None and hasattr(fulltext, "fetch"):
         return PaperSource(mode, fulltext, budget=budget)
-    from digestkit.fulltext.fetch import FulltextConfig, FulltextFetcher, load_fulltext_config
+    from digestkit.fulltext.fetch import FulltextConfig, FulltextFetcher
 
-    cfg = fulltext
-    if cfg is None and router.settings.path:
-        cfg = load_fulltext_config(router.settings.path)
+    cfg = fulltext if fulltext is not None else in_file
     fetcher = FulltextFetcher(cfg or FulltextConfig())
     return PaperSource(mode, fetcher, budget=budget, owns_fetcher=True)
 

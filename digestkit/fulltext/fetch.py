@@ -52,7 +52,7 @@ from digestkit import __version__
 from digestkit.config import Section, find_config, home_dir, load_toml
 from digestkit.errors import InputError
 from digestkit.fulltext.cache import FulltextCache, sha256_hex
-from digestkit.fulltext.model import SCHEMA_VERSION, SOURCE_KINDS, FullText
+from digestkit.fulltext.model import SCHEMA_VERSION, SOURCE_KINDS, FullText, split_id
 
 __all__ = [
     "EXTRACTOR_VERSION",
@@ -73,7 +73,6 @@ EXTRACTOR_VERSION = 1
 
 _KIND_NAMES = {"html": "an HTML page", "latex": "a LaTeX source", "pdf": "a PDF"}
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
-_VERSION = re.compile(r"^(?P<base>.*\d)v(?P<version>\d+)$")
 
 
 @dataclass(frozen=True)
@@ -190,17 +189,6 @@ def load_fulltext_config(path: str | os.PathLike[str] | None = None) -> Fulltext
     if "fulltext" not in data:
         return None
     return FulltextConfig.from_mapping(data["fulltext"], path=str(found))
-
-
-def split_id(arxiv_id: str) -> tuple[str, int | None]:
-    """``"2501.00001v2"`` -> ``("2501.00001", 2)``; old-style ids and ids without a
-    version pass through.
-
-    >>> split_id("2501.00001v2"), split_id("hep-th/9901001"), split_id("2501.00001")
-    (('2501.00001', 2), ('hep-th/9901001', None), ('2501.00001', None))
-    """
-    m = _VERSION.match(arxiv_id)
-    return (m.group("base"), int(m.group("version"))) if m else (arxiv_id, None)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import lxml.html
 from lxml import etree
 
 from digestkit.errors import InputError
+from digestkit.fulltext.model import split_id
 
 __all__ = [
     "Landmarks",
@@ -44,18 +45,6 @@ _HTML_MARK = re.compile(r"<html|<body|<!doctype|ltx_", re.IGNORECASE)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _BINARY_MAGIC = (b"%PDF-", b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"PK\x03\x04")
-
-
-def split_id(arxiv_id: str) -> tuple[str, int | None]:
-    """``"2501.00001v2"`` -> ``("2501.00001", 2)``; other strings are returned as they are.
-
-    >>> split_id("2501.00001v2"), split_id("hep-th/9901001"), split_id("x")
-    (('2501.00001', 2), ('hep-th/9901001', None), ('x', None))
-    """
-    m = _NEW_ID.fullmatch(arxiv_id) or _OLD_ID.fullmatch(arxiv_id)
-    if not m:
-        return arxiv_id, None
-    return m.group(1), int(m.group(2)) if m.group(2) else None
 
 
 def class_list(el: Any) -> list[str]:

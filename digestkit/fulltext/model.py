@@ -25,6 +25,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from digestkit.digest.model import split_arxiv_id
 from digestkit.errors import InputError
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "FullText",
     "Section",
     "Table",
+    "split_id",
 ]
 
 SCHEMA_VERSION = 1
@@ -60,6 +62,20 @@ SCHEMA = """digestkit full-text JSON, schema_version 1
 }
 Unknown keys are ignored on load; a larger schema_version is refused.
 """
+
+
+def split_id(arxiv_id: str) -> tuple[str, int | None]:
+    """``"2501.00001v2"`` -> ``("2501.00001", 2)``; anything that is not an arXiv id is
+    returned as it is (:func:`digestkit.digest.model.split_arxiv_id`, which raises, is the
+    rule both follow).
+
+    >>> split_id("2501.00001v2"), split_id("hep-th/9901001"), split_id("x")
+    (('2501.00001', 2), ('hep-th/9901001', None), ('x', None))
+    """
+    try:
+        return split_arxiv_id(arxiv_id)
+    except ValueError:
+        return arxiv_id, None
 
 
 @dataclass(frozen=True)

@@ -233,7 +233,7 @@ class StubServer:
         self.calls: list[Call] = []
         self._lock = threading.Lock()
         self._rng = random.Random(faults.seed)
-        self._seen_systems: set[str] = set()
+        self._seen_prefixes: set[str] = set()
         self._batches: dict[str, dict[str, Any]] = {}
         self._server: ThreadingHTTPServer | None = None
 
@@ -290,8 +290,8 @@ class StubServer:
         if not prefixes:
             return 0, 0
         with self._lock:
-            seen = [p for p in prefixes if p in self._seen_systems]
-            self._seen_systems.update(prefixes)
+            seen = [p for p in prefixes if p in self._seen_prefixes]
+            self._seen_prefixes.update(prefixes)
         read = _tokens(seen[-1]) if seen else 0
         return read, _tokens(prefixes[-1]) - read
 
