@@ -44,6 +44,11 @@ FIGURES = (
      "test_latex_extraction_throughput[digestkit]", "", "pylatexenc latex2text"),
     ("full text from PDF (12 pages, two columns)", "test_extract_pdf_vs_plain_text", "",
      "PDFium plain text"),
+    ("summaries with 30% injected faults (320 papers, stub)",
+     "test_throughput_at_30_percent_faults", "ratio", "fault-free run (rate ratio)"),
+    ("repair 1,000 READMEs, --jobs 1", "test_repair_many_files[jobs1]", "", "none: time for all 1,000"),
+    ("repair 1,000 READMEs, --jobs 2", "test_repair_many_files[jobs2]", "", "none: time for all 1,000"),
+    ("repair 1,000 READMEs, --dask (2 local workers)", "test_repair_many_files[dask]", "", "none: time for all 1,000"),
 )  # fmt: skip
 # (label, report.json section, metric, unit)
 EVAL_FIGURES = (
