@@ -155,25 +155,25 @@ def fit_fulltext(
     """``ft`` rendered within ``budget`` tokens (see the module docstring for the order)."""
     keep = set(range(len(ft.sections)))
     text = render_fulltext(ft, keep)
-    if count(text) <= budget:
-        return Fitted(text, count(text))
-    omitted: list[str] = []
-    refs = False
-    if ft.references:
-        omitted.append("References")
-    text = render_fulltext(ft, keep, references=refs)
+    tokens = count(text)
+    if tokens <= budget:
+        return Fitted(text, tokens)
+    omitted = ["References"] if ft.references else []
+    text = render_fulltext(ft, keep, references=False)
+    tokens = count(text)
     roles = [section_role(s) for s in ft.sections]
     for role in ("appendix", "related", "other"):
         for i in reversed(range(len(ft.sections))):
-            if count(text) <= budget:
+            if tokens <= budget:
                 break
-            if roles[i] == role and i in keep:
+            if roles[i] == role:
                 keep.discard(i)
                 omitted.append(ft.sections[i].label or "(untitled section)")
-                text = render_fulltext(ft, keep, references=refs)
+                text = render_fulltext(ft, keep, references=False)
+                tokens = count(text)
     omitted = _in_order(ft, omitted)
-    if count(text) <= budget:
-        return Fitted(text, count(text), tuple(omitted))
+    if tokens <= budget:
+        return Fitted(text, tokens, tuple(omitted))
     return _shorten_core(ft, keep, budget, count, tuple(omitted))
 
 
