@@ -22,7 +22,8 @@ A complete example (every key optional; defaults shown)::
     url = "https://export.arxiv.org/api/query"
     announce_types = ["new", "cross"]  # also "replace", "replace-cross" (new versions)
     feed_url = ""         # "" = rss.arxiv.org/rss (or /rss next to a custom url)
-    holidays = []         # extra "YYYY-MM-DD" days without an announcement (2026 built in)
+    holidays = []         # extra "YYYY-MM-DD" days without an announcement (2026 as
+                          # published; other years projected: federal holidays arXiv keeps)
 
     [sources.hf_daily]    # Hugging Face Daily Papers (the section enables it)
     days = 1              # one request (page) per day of the window
@@ -189,7 +190,8 @@ class ArxivConfig:
     holidays: tuple[str, ...] = ()
 
     def holiday_dates(self) -> frozenset[dt.date]:
-        """arXiv's published holidays plus the configured ``holidays`` (ISO dates)."""
+        """arXiv's holidays (published, or projected for other years) plus the configured
+        ``holidays`` (ISO dates)."""
         from digestkit.sources.schedule import HOLIDAYS
 
         return HOLIDAYS | {dt.date.fromisoformat(d) for d in self.holidays}

@@ -31,11 +31,13 @@ from zoneinfo import ZoneInfo
 __all__ = [
     "ET",
     "HOLIDAYS",
+    "PUBLISHED",
     "batch_window",
     "current_batch",
     "feed_date",
     "is_announcement_evening",
     "previous_batch",
+    "projected_holidays",
     "run_time",
 ]
 
@@ -43,11 +45,72 @@ ET = ZoneInfo("America/New_York")
 CUTOFF = dt.time(14, 0)
 ANNOUNCE = dt.time(20, 0)
 
-# arXiv's published list for 2026 (reference note, "Schedule"); extend per year, or add
-# dates with [sources.arxiv] holidays = ["2027-01-01", ...].
-HOLIDAYS: frozenset[dt.date] = frozenset(
-    dt.date(2026, m, d)
-    for m, d in ((1, 1), (1, 19), (6, 19), (7, 3), (9, 7), (11, 26), (12, 25), (12, 29), (12, 31))
+#: arXiv's published list (reference note, "Schedule"), per year.
+PUBLISHED: dict[int, frozenset[dt.date]] = {
+    2026: frozenset(
+        dt.date(2026, m, d)
+        for m, d in (
+            (1, 1),
+            (1, 19),
+            (6, 19),
+            (7, 3),
+            (9, 7),
+            (11, 26),
+            (12, 25),
+            (12, 29),
+            (12, 31),
+        )
+    ),
+}
+#: Years for which :func:`projected_holidays` stands in for an unpublished list.
+PROJECTED_YEARS = range(2024, 2041)
+
+
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
+    """The ``n``-th ``weekday`` (0 = Monday) of a month."""
+    first = dt.date(year, month, 1)
+    return first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+
+
+def _observed(day: dt.date) -> dt.date:
+    """The US federal rule: a Saturday holiday is kept on Friday, a Sunday one on Monday."""
+    shift = {5: -1, 6: 1}.get(day.weekday(), 0)
+    return day + dt.timedelta(days=shift)
+
+
+def projected_holidays(year: int) -> frozenset[dt.date]:
+    """The holidays arXiv's published lists have always held, by rule, for a year whose
+    list is not built in: New Year's Day, Martin Luther King Jr. Day, Juneteenth,
+    Independence Day, Labor Day, Thanksgiving and Christmas, each on its observed day.
+
+    Why a projection: the list is published late and edited during the year, and a bot
+    that knows no holiday at all asks a holiday evening's empty window for papers and
+    reads the next batch's window wrongly. Ad hoc days (2026's Dec 29 and 31) cannot be
+    foreseen: add them with ``[sources.arxiv] holidays``; the feed source is not affected.
+
+    >>> sorted(d.isoformat() for d in projected_holidays(2026)) == sorted(
+    ...     d.isoformat() for d in PUBLISHED[2026] if d.day not in (29, 31))
+    True
+    >>> dt.date(2027, 7, 5) in projected_holidays(2027)  # July 4 is a Sunday
+    True
+    """
+    return frozenset(
+        {
+            _observed(dt.date(year, 1, 1)),
+            _nth_weekday(year, 1, 0, 3),
+            _observed(dt.date(year, 6, 19)),
+            _observed(dt.date(year, 7, 4)),
+            _nth_weekday(year, 9, 0, 1),
+            _nth_weekday(year, 11, 3, 4),
+            _observed(dt.date(year, 12, 25)),
+        }
+    )
+
+
+# Published years as published, the others projected; add dates with
+# [sources.arxiv] holidays = ["2027-12-31", ...].
+HOLIDAYS: frozenset[dt.date] = frozenset().union(
+    *(PUBLISHED.get(year) or projected_holidays(year) for year in PROJECTED_YEARS)
 )
 
 
