@@ -63,6 +63,8 @@ def review(
 ) -> None:
     """List summaries held by [summarize] faithfulness = "hold"; approve or reject them.
 
+    Each held entry is one line: arXiv id, the held template(s), title, marker, issues.
+
     \b
     digestkit review today.ja.json
     digestkit review today.ja.json --approve 2602.12675 --reject 2602.04096
@@ -82,7 +84,9 @@ def review(
     waiting = held(digest)
     for e in waiting:
         marker = e.meta("faithfulness.marker") or ""
-        typer.echo(f"{e.arxiv_id}\t{e.title[:60]}\t{marker}\t{e.meta('faithfulness.issues')}")
+        template = e.meta("faithfulness.template") or "all summaries"
+        issues = e.meta("faithfulness.issues")
+        typer.echo(f"{e.arxiv_id}\t{template}\t{e.title[:60]}\t{marker}\t{issues}")
     typer.echo(f"{len(waiting)} summaries held for review", err=True)
     raise typer.Exit(1 if waiting else 0)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,7 @@ def test_list_approve_reject(digest_file: Path, capsys: pytest.CaptureFixture[st
     listed = capsys.readouterr().out.splitlines()
     assert [line.split("\t")[0] for line in listed] == ["2602.00001", "2602.00003"]
     assert "1 number not found in the paper" in listed[0]
+    assert listed[0].split("\t")[1] == "all summaries"  # written before templates were named
     code = main(["review", str(digest_file), "--approve", "2602.00001", "--reject", "2602.00003"])
     assert code == EXIT_OK
     d = Digest.from_json(digest_file.read_text("utf-8"))
@@ -71,3 +73,14 @@ def test_held_summaries_stay_off_the_published_pages(digest_file: Path) -> None:
     main(["review", str(digest_file), "--approve", "2602.00001"])
     shown = for_readers(Digest.from_json(digest_file.read_text("utf-8")))
     assert shown.entries[0].summary is not None  # approved: published
+
+
+def test_the_listing_names_the_held_template(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    e = _entry("2602.00001", "SLA2 reaches 95% sparsity.")
+    e = dataclasses.replace(e, metadata=(*e.metadata, ("faithfulness.template", "ja-8q@1")))
+    path = tmp_path / "d.json"
+    path.write_text(Digest(title="t", entries=(e,)).to_json(), "utf-8")
+    assert main(["review", str(path)]) == EXIT_FINDINGS
+    assert capsys.readouterr().out.split("\t")[:2] == ["2602.00001", "ja-8q@1"]
