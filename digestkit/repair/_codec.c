@@ -1,6 +1,6 @@
 /* Code-page detection (digestkit/repair/lossless.py: choose_codec) compiled: the same counts, in C.
  *
- * lossless.py is the reference: _choose_codec_regex and _choose_codec_arrays (numpy) count
+ * lossless.py is the reference: _regex_votes and _regex_evidence count
  * the same things, and the tests check that this module gives the identical CodecChoice and
  * per-code-page counts. Python keeps the tables (built once per tuple of code pages, passed
  * in as buffers) and the decision (_decide: shortlist, scores, confidence); this module runs
@@ -89,7 +89,7 @@ static int check_len(Py_buffer *b, Py_ssize_t want, const char *name) {
                 }                                                                             \
             }                                                                                 \
             uint32_t c = s[i];                                                                \
-            if (c > 0xFFFF) c = 0xFFFF; /* astral: in no table, as numpy clips it */          \
+            if (c > 0xFFFF) c = 0xFFFF; /* astral: in no table, as lossless.codepoints clips it */          \
             uint16_t e = index[c], x = e & IDX_MASK;                                          \
             /* Non-overlapping lead/continuation pairs, left to right (re.findall's). */      \
             if (avail && (e & CONT_ANY)) {                                                    \

@@ -6,14 +6,15 @@ turned a byte into one of them). In a run every character stands for exactly one
 byte offsets equal character offsets: ``run_bytes`` re-encodes a run and its UTF-8 decoding
 is the lossless repair. What does not decode is handed to :mod:`.lossy`.
 
-The counting runs in C when ``_codec.c`` is built (one pass over the text for the pair
-vote, one per re-read code page): 0.25 ms on seed 004's 60,000-character sample, 0.03 ms on
-its repair, 15 us for 200 characters. Without it, long texts are scored with numpy (one
-array of code points, per code page a code point -> byte map, built once: 1.3 ms and 0.25
-ms) and short ones with the regular expressions (0.35 ms for the 200 characters), which
-are the reference: all three give the same counts.
-:func:`byte_map` and :func:`codepoints` are public so that other array code (the lossy
-search) can share them.
+The code page is chosen by one algorithm in two forms: the regular expressions below (the
+readable reference, and what runs where no C compiler was available) and ``_codec.c`` (one
+pass over the text for the pair vote, one per re-read code page), which a parity test holds
+to the same counts for every code page. C pays: 0.38 ms on seed 004's 60,000-character
+sample against 27 ms for the regular expressions, 0.02 ms for 200 characters against 0.4
+ms. (A numpy form in between, 1.6 ms on seed 004, was deleted: without a compiler the lossy
+pass costs ~10x more than the choice, so the middle form did not earn a third copy.)
+:func:`byte_map` and :func:`codepoints` are public so that array code (the lossy search, the
+tables for ``_codec.c``) can share them.
 
 >>> table = codec_table("cp1252")
 >>> run_bytes("Ã©", table)
@@ -191,10 +192,6 @@ def _evidence(blob: bytes, table: CodecTable) -> tuple[int, int, int, int]:
     return two + three + four, 2 * two + 3 * three + 4 * four, damaged, lone_leads + stray
 
 
-#: Below this many characters the regular-expression path is faster than numpy's fixed cost.
-NUMPY_MIN_CHARS = 500
-
-
 def choose_codec(
     text: str, codecs: tuple[str, ...], sample: int = 60_000, kernel: bool = True
 ) -> CodecChoice | None:
@@ -203,9 +200,8 @@ def choose_codec(
     A cheap vote over lead/continuation pairs shortlists the code pages; each shortlisted one
     re-reads the runs of the first ``sample`` characters. ``None`` means nothing re-reads
     as UTF-8 better than it reads as is (clean text, or a script the code pages share).
-    The counting runs in C (``_codec.c``) when it is built and ``kernel``; otherwise texts of
-    :data:`NUMPY_MIN_CHARS` characters or more are counted with numpy arrays, shorter ones
-    with regular expressions. All three give the same choice.
+    The counting runs in C (``_codec.c``) when it is built and ``kernel``; otherwise with
+    the regular expressions (the reference). Both give the same choice.
 
     >>> choose_codec("Turkish ÅŸ and ğŸ¤–", ("cp1252", "cp1254")).codec
     'cp1254'
@@ -217,29 +213,26 @@ def choose_codec(
     if compiled is not None and tables is not None:
         return _choose_codec_compiled(compiled, tables, text, codecs, sample)
     head = text[:sample]
-    if len(head) >= NUMPY_MIN_CHARS and _arrays_fit(codecs):
-        return _choose_codec_arrays(head, codecs)
-    return _choose_codec_regex(head, codecs)
+    return _decide(
+        codecs, _regex_votes(head, codecs), len(head), lambda c: _regex_evidence(head, c)
+    )
 
 
-def _choose_codec_regex(head: str, codecs: tuple[str, ...]) -> CodecChoice | None:
-    """:func:`choose_codec` counted with regular expressions (short texts; the reference)."""
+def _regex_votes(head: str, codecs: tuple[str, ...]) -> list[int]:
+    """Per code page, the lead/continuation pairs of ``suspicious_pattern`` it explains."""
     pairs = Counter(_pair_pattern(codecs).findall(head))
-    votes = []
-    for codec in codecs:
-        table = codec_table(codec)
-        vote = sum(n for p, n in pairs.items() if p[0] in table.leads and p[1] in table.conts)
-        votes.append(vote)
+    tables = [codec_table(codec) for codec in codecs]
+    return [sum(n for p, n in pairs.items() if p[0] in t.leads and p[1] in t.conts) for t in tables]
 
-    def evidence(codec: str) -> tuple[int, int, int, int]:
-        table = codec_table(codec)
-        blob = _runs_blob(head, table)
-        valid, valid_bytes, damaged, junk = _evidence(blob, table)
-        if damaged:
-            junk += _unexplained_losses(blob, table)
-        return valid, valid_bytes, damaged, junk
 
-    return _decide(codecs, votes, len(head), evidence)
+def _regex_evidence(head: str, codec: str) -> tuple[int, int, int, int]:
+    """(valid, valid bytes, damaged, junk) of ``codec``'s re-reading of ``head``'s runs."""
+    table = codec_table(codec)
+    blob = _runs_blob(head, table)
+    valid, valid_bytes, damaged, junk = _evidence(blob, table)
+    if damaged:
+        junk += _unexplained_losses(blob, table)
+    return valid, valid_bytes, damaged, junk
 
 
 def _decide(
@@ -291,7 +284,7 @@ def _decide(
     return CodecChoice(codec, confidence, valid, broken, ties)
 
 
-# --- The same counts with numpy arrays -------------------------------------------------------
+# --- Arrays: the code pages as tables indexed by code point (for _codec.c and the lossy search)
 
 _BMP = 0x10000
 _MAX_ARRAY_CODECS = 64  # one bit per code page in the pair-vote masks
@@ -366,14 +359,14 @@ def _vote_arrays(codecs: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.nd
     pair_class[[ord(HOLE), ord("?")]] |= 2
     plain = [c for c in range(0x80) if c not in (0x20, 0x3F)]
     for a in (pair_class, lead_bits, cont_bits):
-        if a[0xFFFF] or a[plain].any():  # _squeeze and the clipping rely on neither
+        if a[0xFFFF] or a[plain].any():  # _codec.c's squeeze and clipping rely on neither
             raise ValueError("a code page image holds U+FFFF or plain ASCII")
     return pair_class, lead_bits, cont_bits
 
 
 @lru_cache(maxsize=16)
 def _arrays_fit(codecs: tuple[str, ...]) -> bool:
-    """Whether the array path can represent these code pages (every real one can)."""
+    """Whether the tables can represent these code pages (every real one can)."""
     if len(codecs) > _MAX_ARRAY_CODECS:
         return False
     try:
@@ -385,129 +378,6 @@ def _arrays_fit(codecs: tuple[str, ...]) -> bool:
     return True
 
 
-def _greedy_starts(hits: np.ndarray) -> np.ndarray:
-    """Indices of ``hits`` a left-to-right non-overlapping scan of two-wide matches takes."""
-    idx = np.flatnonzero(hits)
-    if len(idx) == 0:
-        return idx
-    order = np.arange(len(idx))
-    block = np.empty(len(idx), dtype=bool)
-    block[0] = True
-    block[1:] = np.diff(idx) != 1
-    block_start = np.maximum.accumulate(np.where(block, order, 0))
-    return idx[((order - block_start) & 1) == 0]
-
-
-def _pair_votes(cp: np.ndarray, codecs: tuple[str, ...]) -> list[int]:
-    """Per code page, the lead/continuation pairs ``suspicious_pattern`` finds that it explains."""
-    pair_class, lead_bits, cont_bits = _vote_arrays(codecs)
-    cls = pair_class[cp]
-    starts = _greedy_starts((cls[:-1] & 1).astype(bool) & (cls[1:] >= 2))
-    bits = lead_bits[cp[starts]] & cont_bits[cp[starts + 1]]
-    if len(codecs) <= 16:  # count each pattern of code pages once, then split it into bits
-        patterns = np.bincount(bits.astype(np.intp), minlength=1)
-        seen = np.flatnonzero(patterns)
-        counts = patterns[seen]
-        return [int(counts[(seen >> k) & 1 == 1].sum()) for k in range(len(codecs))]
-    return [int(np.count_nonzero(bits & bits.dtype.type(1 << k))) for k in range(len(codecs))]
-
-
-class _Gaps(NamedTuple):
-    """The spaces and '?' a run can take: at most the first three of each block of them."""
-
-    pos: np.ndarray  # their positions
-    before: np.ndarray  # the position just before their block (the run's last character)
-
-
-def _gaps(cp: np.ndarray) -> _Gaps:
-    """Where runs may continue through spaces or '?' (the same for every code page)."""
-    pos = np.flatnonzero((cp == 0x20) | (cp == 0x3F))
-    order = np.arange(len(pos))
-    first = np.empty(len(pos), dtype=bool)
-    first[:1] = True
-    first[1:] = np.diff(pos) != 1
-    block_first = np.maximum.accumulate(np.where(first, order, 0))
-    # A run ends with at most three of them (if more follow, the rest are outside any run);
-    # 1-3 between two run characters join them, which the same rule covers.
-    take = (order - block_first < 3) & (pos[block_first] > 0)
-    return _Gaps(pos[take], pos[block_first][take] - 1)
-
-
-def _runs_array(cp: np.ndarray, gaps: _Gaps, arrays: _CodecArrays) -> np.ndarray:
-    """:func:`_runs_blob` on code points, in place: every character outside a run is NUL.
-
-    So each run's bytes are where its characters were, and at least one NUL separates two
-    runs (they are never adjacent): the same evidence as the NUL-joined blob.
-    """
-    blob = arrays.run_byte[cp]
-    joined = gaps.pos[arrays.in_run[cp[gaps.before]]]
-    blob[joined] = cp[joined]
-    return blob
-
-
-def _restrict(
-    valid: np.ndarray, b0: np.ndarray, b1: np.ndarray, lead: int, low: int, high: int
-) -> None:
-    """Clear ``valid`` where ``lead`` is followed by a byte outside ``low..high``."""
-    at = np.flatnonzero(valid & (b0 == lead))
-    if len(at):
-        valid[at[(b1[at] < low) | (b1[at] > high)]] = False
-
-
-def _evidence_array(blob: np.ndarray, hole: int) -> tuple[int, int, int, int]:
-    """:func:`_evidence` on a byte array, decoding UTF-8 with masks instead of a codec.
-
-    Valid sequences never overlap (a continuation byte cannot start one), so the decoder's
-    greedy scan finds exactly the positions where a whole valid sequence starts, and every
-    other byte >= 0x80 is one undecodable byte. (Comparisons, not table look-ups: numpy
-    compares a byte array ten times faster than it gathers through one.)
-    """
-    n = len(blob)
-    b = np.zeros(n + 3, dtype=np.uint8)
-    b[:n] = blob
-    b0, b1 = b[:n], b[1 : n + 1]
-    cont = (b & 0xC0) == 0x80
-    c1, c2, c3 = cont[1 : n + 1], cont[2 : n + 2], cont[3 : n + 3]
-    v2 = (b0 >= 0xC2) & (b0 <= 0xDF) & c1
-    v3 = (b0 >= 0xE0) & (b0 <= 0xEF) & c1 & c2
-    v4 = (b0 >= 0xF0) & (b0 <= 0xF4) & c1 & c2 & c3
-    # Four leads restrict their second byte (overlong forms, surrogates, beyond U+10FFFF).
-    _restrict(v3, b0, b1, 0xE0, 0xA0, 0xBF)
-    _restrict(v3, b0, b1, 0xED, 0x80, 0x9F)
-    _restrict(v4, b0, b1, 0xF0, 0x90, 0xBF)
-    _restrict(v4, b0, b1, 0xF4, 0x80, 0x8F)
-    valid = v2 | v3 | v4
-    two, three, four = (int(np.count_nonzero(v)) for v in (v2, v3, v4))
-    valid_bytes = 2 * two + 3 * three + 4 * four
-    escaped = int(np.count_nonzero(b0 >= 0x80)) - valid_bytes
-    # A lead byte is undecodable exactly when no valid sequence starts at it; the bytes after
-    # it are then undecodable too while they are continuations (a loss mark counts as one).
-    lead = np.flatnonzero((b0 >= 0xC2) & (b0 <= 0xF4) & ~valid)
-    marks = cont | (b == hole)
-    damaged = int(np.count_nonzero(marks[lead + 1] | (b[lead + 1] == 0x3F)))
-    conts = _marks_after(marks, lead)
-    stray = escaped - len(lead) - conts
-    return two + three + four, valid_bytes, damaged, len(lead) - damaged + stray
-
-
-def _marks_after(marks: np.ndarray, lead: np.ndarray) -> int:
-    """How many ``marks`` follow the positions ``lead`` without a gap, in total.
-
-    Stepping a few bytes forward from every lead at once is cheap (the blocks are short:
-    a damaged character has at most three); long blocks are measured with a search.
-    """
-    total = 0
-    here = lead + 1
-    for _ in range(4):
-        here = here[marks[here]]
-        total += len(here)
-        if len(here) == 0:
-            return total
-        here = here + 1
-    ends = np.flatnonzero(~marks)
-    return total + int((ends[np.searchsorted(ends, here)] - here).sum())
-
-
 @lru_cache(maxsize=64)
 def _defined_conts(codec: str) -> tuple[int, ...]:
     table = codec_table(codec)
@@ -516,80 +386,20 @@ def _defined_conts(codec: str) -> tuple[int, ...]:
     )
 
 
-def _unexplained_losses_array(
-    chars: np.ndarray, counts: np.ndarray, arrays: _CodecArrays, table: CodecTable
-) -> int:
-    """:func:`_unexplained_losses` from the text's character histogram.
-
-    Every character of a run's class is in some run, so a byte's count in the runs is the
-    count of the characters the code page maps to it: ``chars`` are the distinct code
-    points of the text (clipped to the BMP), ``counts`` how often each occurs.
-    """
-    image = arrays.run_byte[chars]
-    per_byte = np.bincount(image, weights=counts, minlength=256)[0x80:0xC0].tolist()
-    defined = _defined_conts(table.codec)
-    typical = _typical([per_byte[b - 0x80] for b in _ANY_CONT])
-    if typical < 8:
-        return 0
-    return typical * sum(per_byte[b] < 0.05 * typical for b in defined)
-
-
-def _squeeze(raw: np.ndarray) -> np.ndarray:
-    """The code points worth counting, clipped to the BMP, as indices.
-
-    ASCII other than space and '?' belongs to no code page's image: it only separates runs
-    and pairs, so each stretch of it is kept as one character (a long English paragraph
-    costs one element).
-
-    >>> _squeeze(codepoints("ab Ã©cd?🤖")).tolist()
-    [97, 32, 195, 169, 99, 63, 65535]
-    """
-    plain = (raw < 0x80) & (raw != 0x20) & (raw != 0x3F)
-    keep = ~plain
-    keep[1:] |= keep[:-1].copy()
-    keep[:1] = True
-    return np.minimum(raw[keep], 0xFFFF).astype(np.intp)
-
-
-def _choose_codec_arrays(head: str, codecs: tuple[str, ...]) -> CodecChoice | None:
-    """:func:`choose_codec` counted with numpy arrays (long texts)."""
-    cp = _squeeze(codepoints(head))
-    if len(cp) < 2:  # no pair to vote for any code page
-        return None
-    votes = _pair_votes(cp, codecs)
-    gaps = _gaps(cp)
-    histogram: dict[str, np.ndarray] = {}
-
-    def evidence(codec: str) -> tuple[int, int, int, int]:
-        arrays = _arrays(codec)
-        blob = _runs_array(cp, gaps, arrays)
-        valid, valid_bytes, damaged, junk = _evidence_array(blob, arrays.hole)
-        if damaged:
-            if not histogram:
-                counts = np.bincount(cp)
-                histogram["chars"] = chars = np.flatnonzero(counts)
-                histogram["counts"] = counts[chars]
-            chars, counts = histogram["chars"], histogram["counts"]
-            junk += _unexplained_losses_array(chars, counts, arrays, codec_table(codec))
-        return valid, valid_bytes, damaged, junk
-
-    return _decide(codecs, votes, len(head), evidence)
-
-
 # --- The same counts in C --------------------------------------------------------------------
 
 try:
     from digestkit.repair import _codec as _compiled
-except ImportError:  # no C compiler at install time: the numpy and regex paths do the work
+except ImportError:  # no C compiler at install time: the regular expressions do the work
     _compiled = None  # type: ignore[assignment]
 
 #: The compiled counting (``_codec.c``), or None when it is not built (a constant: callers
-#: choose the numpy/regex paths with ``choose_codec(..., kernel=False)``).
+#: choose the regular expressions with ``choose_codec(..., kernel=False)``).
 COMPILED = _compiled
 
 
 class _CompiledTables(NamedTuple):
-    """The numpy path's tables in the layout ``_codec.c`` reads (see its header comment)."""
+    """The code pages' tables in the layout ``_codec.c`` reads (see its header comment)."""
 
     char_index: np.ndarray  # uint16[0x10000]: number | 0x4000 any lead | 0x8000 any continuation
     lead_bits: np.ndarray  # uint64 by small number: bit k if code page k has it as a lead

@@ -1,23 +1,23 @@
-"""choose_codec (which code page made this mojibake?) beside its other implementations.
+"""choose_codec (which code page made this mojibake?) in C beside its reference form.
 
-``choose_codec`` counts in C (``_codec.c``) when it is built. Baselines, timed best-of-N in
-the same process: the regular-expression path (``_choose_codec_regex``: what every text used
-before the numpy path, still used below ``NUMPY_MIN_CHARS`` without the C module) and the
-numpy path (``_choose_codec_arrays``: long texts without the C module). ``extra_info``
-records the times and the speed-ups. Inputs: seed 004 (150k characters; its 60,000-character
-sample is what is scored), its repair (what ``repair_text`` checks a second time: no choice),
-a 2,000-character slice and a 200-character one (the common library call). No timing is
-asserted; under ``make test`` each runs once and checks that the paths agree.
+``choose_codec`` counts in C (``_codec.c``) when it is built. The baseline, timed best-of-N
+in the same process, is the regular-expression form (``kernel=False``: the reference, and
+what runs without a C compiler). ``extra_info`` records both times and the speed-up.
+Inputs: seed 004 (150k characters; its 60,000-character sample is what is scored), its
+repair (what ``repair_text`` checks a second time: no choice), a 2,000-character slice and
+a 200-character one (the common library call). No timing is asserted; under ``make test``
+each runs once and checks that the two forms agree.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import pytest
 
 from digestkit.repair import lossless
-from digestkit.repair.lossless import _choose_codec_arrays, _choose_codec_regex, choose_codec
+from digestkit.repair.lossless import choose_codec
 from digestkit.repair.types import DEFAULT_CODECS
 from tests.bench.timing import best_of
 from tests.conftest import seed_path
@@ -30,63 +30,40 @@ INPUTS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(INPUTS))
-def test_choose_codec_vs_regex(benchmark: Any, name: str) -> None:
-    text = INPUTS[name]
-    head = text[:60_000]
-    choice = benchmark(choose_codec, text, DEFAULT_CODECS)
-    assert choice == _choose_codec_regex(head, DEFAULT_CODECS)
-    assert choice is not None and "cp1254" in (choice.codec, *choice.ties)  # 200 chars: a tie
-    rounds = 20 if benchmark.enabled else 1
-    ours = (
-        benchmark.stats.stats.min
-        if benchmark.enabled
-        else best_of(lambda: choose_codec(text, DEFAULT_CODECS), 1)
-    )
-    baseline = best_of(lambda: _choose_codec_regex(head, DEFAULT_CODECS), rounds)
-    benchmark.extra_info.update(
-        {
-            "characters": len(text),
-            "ours_ms": round(ours * 1e3, 3),
-            "regex_ms": round(baseline * 1e3, 3),
-            "speedup_vs_regex": round(baseline / ours, 2),
-        }
-    )
-
-
-@pytest.fixture(scope="module")
-def repaired_seed004() -> str:
+@lru_cache(maxsize=1)
+def _repaired_seed004() -> str:
     from digestkit.repair import repair_text
 
     return repair_text(_SEED).text
 
 
 @pytest.mark.parametrize("name", [*sorted(INPUTS), "seed004_repaired"])
-def test_compiled_choose_codec_vs_numpy(benchmark: Any, name: str, repaired_seed004: str) -> None:
-    text = repaired_seed004 if name == "seed004_repaired" else INPUTS[name]
-    head = text[:60_000]
-    tables = lossless._compiled_tables(DEFAULT_CODECS)
-    if lossless.COMPILED is None or tables is None:
+def test_choose_codec_vs_regex(benchmark: Any, name: str) -> None:
+    if lossless.COMPILED is None:
         pytest.skip("_codec.c is not built")
-    module = lossless.COMPILED
+    text = _repaired_seed004() if name == "seed004_repaired" else INPUTS[name]
 
-    def run() -> lossless.CodecChoice | None:
-        return lossless._choose_codec_compiled(module, tables, text, DEFAULT_CODECS, 60_000)
+    def reference() -> lossless.CodecChoice | None:
+        return choose_codec(text, DEFAULT_CODECS, kernel=False)
 
-    choice = benchmark(run)
-    assert choice == _choose_codec_arrays(head, DEFAULT_CODECS)
-    assert (choice is None) == (name == "seed004_repaired")
+    choice = benchmark(choose_codec, text, DEFAULT_CODECS)
+    assert choice == reference()
+    if name == "seed004_repaired":
+        assert choice is None
+    else:  # 200 characters: a tie
+        assert choice is not None and "cp1254" in (choice.codec, *choice.ties)
     rounds = 20 if benchmark.enabled else 1
-    ours = benchmark.stats.stats.min if benchmark.enabled else best_of(run, 1)
-    numpy_path = best_of(lambda: _choose_codec_arrays(head, DEFAULT_CODECS), rounds)
-    regex_path = best_of(lambda: _choose_codec_regex(head, DEFAULT_CODECS), rounds)
+    ours = (
+        benchmark.stats.stats.min
+        if benchmark.enabled
+        else best_of(lambda: choose_codec(text, DEFAULT_CODECS), 1)
+    )
+    baseline = best_of(reference, rounds)
     benchmark.extra_info.update(
         {
             "characters": len(text),
-            "compiled_ms": round(ours * 1e3, 4),
-            "numpy_ms": round(numpy_path * 1e3, 4),
-            "regex_ms": round(regex_path * 1e3, 4),
-            "speedup_vs_numpy": round(numpy_path / ours, 2),
-            "speedup_vs_regex": round(regex_path / ours, 2),
+            "ours_ms": round(ours * 1e3, 4),
+            "regex_ms": round(baseline * 1e3, 4),
+            "speedup_vs_regex": round(baseline / ours, 2),
         }
     )

@@ -1,10 +1,10 @@
-"""The compiled code-page detection (``_codec.c``) gives exactly the CodecChoice of the others.
+"""The code-page choice in its two forms agree: ``_codec.c`` and the regular expressions.
 
-The oracles are the verbatim regex implementation (``reference_choose_codec`` of
-test_codec_arrays) and the numpy path (``_choose_codec_arrays``). Besides the final choice,
-the per-code-page counts are compared for EVERY code page (not only the ones the shortlist
-re-reads): the pair votes, and (valid, valid bytes, damaged, junk) of each re-reading; and
-the score bound that lets ``_decide`` skip a code page is checked to be one.
+``lossless._regex_votes`` / ``_regex_evidence`` are the reference (readable, and what runs
+without a C compiler). Besides the final choice, the per-code-page counts are compared for
+EVERY code page (not only the ones the shortlist re-reads): the pair votes, and (valid,
+valid bytes, damaged, junk) of each re-reading; and the score bound that lets ``_decide``
+skip a code page is checked to be one.
 """
 
 from __future__ import annotations
@@ -15,47 +15,49 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from digestkit.repair import lossless
 from digestkit.repair.corrupt import CORRUPTION_KINDS, corrupt
-from digestkit.repair.lossless import CodecChoice, choose_codec, codec_table, codepoints
+from digestkit.repair.lossless import CodecChoice, byte_map, choose_codec, codec_table
 from digestkit.repair.types import DEFAULT_CODECS
 from tests.conftest import seed_path
-from tests.repair.test_codec_arrays import (
-    _RAW,
-    MOJIBAKE,
-    SETTINGS,
-    _fixture_texts,
-    reference_choose_codec,
-)
+from tests.repair.cases import load_cases
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def reference(text: str, codecs: tuple[str, ...], sample: int = 60_000) -> CodecChoice | None:
+    """The choice counted with the regular expressions (``kernel=False``)."""
+    return choose_codec(text, codecs, sample, kernel=False)
+
 
 MODULE = lossless.COMPILED
-pytestmark = pytest.mark.skipif(MODULE is None, reason="_codec.c is not built")
+pytestmark = pytest.mark.skipif(
+    MODULE is None, reason="_codec.c is not built: one form, nothing to compare"
+)
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 CODEC_SETS = [DEFAULT_CODECS, ("latin-1",), ("cp437",), ("cp1252", "cp1254"), DEFAULT_CODECS[::-1]]
+
+
+@lru_cache(maxsize=1)
+def _fixture_texts() -> list[str]:
+    texts = []
+    for name in ("in_the_wild", "negative", "synthetic"):
+        for case in load_cases(name):
+            texts += [case["in"], case["out"]]
+    pairs = json.loads((FIXTURES / "eval" / "repair_pairs.json").read_text(encoding="utf-8"))
+    for case in pairs["cases"]:
+        texts += [case["corrupted"], case["clean"]]
+    return texts
 
 
 def compiled(text: str, codecs: tuple[str, ...], sample: int = 60_000) -> CodecChoice | None:
     tables = lossless._compiled_tables(codecs)
     assert tables is not None
     return lossless._choose_codec_compiled(MODULE, tables, text, codecs, sample)
-
-
-def numpy_evidence(head: str, codec: str) -> tuple[int, int, int, int]:
-    """One code page's counts by the numpy path (what its ``evidence`` closure returns)."""
-    cp = lossless._squeeze(codepoints(head))
-    arrays = lossless._arrays(codec)
-    blob = lossless._runs_array(cp, lossless._gaps(cp), arrays)
-    valid, valid_bytes, damaged, junk = lossless._evidence_array(blob, arrays.hole)
-    if damaged:
-        counts = np.bincount(cp)
-        chars = np.flatnonzero(counts)
-        table = codec_table(codec)
-        junk += lossless._unexplained_losses_array(chars, counts[chars], arrays, table)
-    return valid, valid_bytes, damaged, junk
 
 
 def counts_of(text: str, codecs: tuple[str, ...]) -> tuple[list[int], list[tuple], list[int]]:
@@ -71,20 +73,15 @@ def counts_of(text: str, codecs: tuple[str, ...]) -> tuple[list[int], list[tuple
 
 
 def assert_same(text: str, codecs: tuple[str, ...] = DEFAULT_CODECS) -> None:
-    """Choice and every code page's counts agree with the regex and numpy implementations."""
+    """Choice and every code page's counts agree between C and the regular expressions."""
     head = text[:60_000]
-    want = reference_choose_codec(text, codecs)
+    want = reference(text, codecs)
     assert compiled(text, codecs) == want
     assert choose_codec(text, codecs) == want
-    assert lossless._choose_codec_arrays(head, codecs) == want
     votes, evidence, bounds = counts_of(head, codecs)
-    if len(head) >= 2:
-        cp = lossless._squeeze(codepoints(head))
-        assert votes == lossless._pair_votes(cp, codecs)
-    else:
-        assert votes == [0] * len(codecs)
+    assert votes == lossless._regex_votes(head, codecs)
     for codec, got, bound in zip(codecs, evidence, bounds, strict=True):
-        assert got == numpy_evidence(head, codec), codec
+        assert got == lossless._regex_evidence(head, codec), codec
         valid, valid_bytes, damaged, junk = got
         assert valid_bytes + damaged - junk <= bound
 
@@ -113,7 +110,7 @@ def test_the_eval_pairs_inputs_get_the_same_choice() -> None:
     assert len(inputs) > 100
     for text in inputs:
         for codecs in CODEC_SETS[1:]:
-            assert compiled(text, codecs) == reference_choose_codec(text, codecs)
+            assert compiled(text, codecs) == reference(text, codecs)
 
 
 def test_corrupted_fixture_files_get_the_same_choice() -> None:
@@ -204,7 +201,7 @@ def test_edge_cases_get_the_same_choice(text: str) -> None:
 @pytest.mark.parametrize("sample", [0, 1, 2, 7, 100, -1, -5, 10**9])
 def test_the_sample_is_the_head_of_the_text(sample: int) -> None:
     text = "café " + "è®ºæ–‡æ€»ç»“ " * 10 + "ÅŸ " * 10
-    want = reference_choose_codec(text, DEFAULT_CODECS, sample)
+    want = reference(text, DEFAULT_CODECS, sample)
     assert compiled(text, DEFAULT_CODECS, sample) == want
     assert choose_codec(text, DEFAULT_CODECS, sample) == want
 
@@ -217,6 +214,24 @@ def test_every_string_width_is_read() -> None:
         assert_same(text, ("latin-1",))
 
 
+_PROSE = st.one_of(
+    st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
+    st.characters(min_codepoint=0x3041, max_codepoint=0x30FA),
+    st.characters(min_codepoint=0x20, max_codepoint=0x7E),
+    st.characters(min_codepoint=0xA0, max_codepoint=0x17F),
+    st.sampled_from("，。、“”—… \n\u00a0\u00ad€™🤖👩‍💻"),
+)
+
+
+#: A clean text, a corruption kind, its seed and a subset of code pages.
+MOJIBAKE = (
+    st.text(_PROSE, min_size=1, max_size=400),
+    st.sampled_from(CORRUPTION_KINDS),
+    st.integers(0, 3),
+    st.sets(st.sampled_from(DEFAULT_CODECS), min_size=1, max_size=5),
+)
+
+
 @SETTINGS
 @given(*MOJIBAKE)
 def test_generated_mojibake_gets_the_same_choice(
@@ -226,6 +241,14 @@ def test_generated_mojibake_gets_the_same_choice(
     assert_same(broken)
     assert_same(broken, tuple(c for c in DEFAULT_CODECS if c in subset))
     assert_same(text + " " + broken)
+
+
+# Mojibake's raw material: every code page's high half, loss marks, gaps, astral and
+# surrogate code points, all densely mixed so that runs, gaps and sequences collide.
+_RAW = st.one_of(
+    st.characters(min_codepoint=0x80, max_codepoint=0x24FF, exclude_categories=()),
+    st.sampled_from(" ?  ??\ufffd\ufffdaZ\n\x00\U0001f916\ud800\udcc3"),
+)
 
 
 @SETTINGS
@@ -260,7 +283,7 @@ def test_code_pages_the_tables_cannot_take_fall_back() -> None:
     many = tuple(f"cp{n}" for n in range(1250, 1259)) * 8  # 72 > 64 bits
     assert lossless._compiled_tables(many) is None
     text = "cafÃ© è®ºæ–‡"
-    assert choose_codec(text, many) == reference_choose_codec(text, many)
+    assert choose_codec(text, many) == reference(text, many)
 
 
 def test_bad_buffers_raise_instead_of_reading_out_of_bounds() -> None:
@@ -289,3 +312,27 @@ def test_bad_buffers_raise_instead_of_reading_out_of_bounds() -> None:
             squeezed, counts, tables.run_bytes[0], hole, 0xFFFF_FFFF_FFFF_FFFF
         )
         assert 0 <= valid <= valid_bytes and damaged >= 0
+
+
+def test_the_fixtures_exercise_both_answers() -> None:
+    """Guard against a vacuous comparison: the inputs include real choices and None."""
+    results = [choose_codec(t, DEFAULT_CODECS) for t in _fixture_texts()[:400]]
+    assert any(r is None for r in results)
+    assert len({r.codec for r in results if r is not None}) >= 5
+    assert choose_codec(seed_path(4).read_text(encoding="utf-8"), DEFAULT_CODECS) == CodecChoice(
+        "cp1254", 0.9966, 11358, 155, ()
+    )
+
+
+def test_byte_map_matches_the_code_page() -> None:
+    for codec in DEFAULT_CODECS:
+        table = codec_table(codec)
+        table_map = byte_map(codec)
+        assert table_map.dtype == np.int16 and table_map.shape == (0x10000,)
+        assert not table_map.flags.writeable
+        produced = {int(c) for c in np.flatnonzero(table_map >= 0)}
+        assert produced == set(table.encode) | {0xFFFD}
+        for char, byte in table.encode.items():
+            assert table_map[char] == byte
+            assert lossless.run_bytes(chr(char), table) == bytes([byte])
+        assert lossless.run_bytes("\ufffd", table) == bytes([table_map[0xFFFD]])
