@@ -263,7 +263,7 @@ class _Paper:
             return ()
         from digestkit.faithfulness import check_summary, metadata_of
 
-        text = "\n\n".join(body for _, body in summary.sections) or summary.raw
+        text = summary.text()
         source = material.fulltext if material and material.fulltext else source_text(entry)
         result = check_summary(text, source, lang=summary.language)
         return metadata_of(result, hold=self.faithfulness == "hold")

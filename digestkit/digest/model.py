@@ -144,6 +144,17 @@ class Summary:
     raw: str = ""
     source: str = ""
 
+    def text(self) -> str:
+        """What the summary asserts: its non-empty section bodies, one per line (headings are
+        template wording), or :attr:`raw` when it has no sections. Faithfulness checks read
+        this, in the pipeline and in the evaluation alike.
+
+        >>> Summary(sections=(("要約", "X は速い。"), ("結果", "- 20% 向上"))).text()
+        'X は速い。\\n- 20% 向上'
+        """
+        bodies = [body.strip() for _head, body in self.sections if body.strip()]
+        return "\n".join(bodies) if bodies else self.raw
+
     def section(self, heading: str) -> str | None:
         """The body of the first section whose heading contains ``heading``."""
         for head, body in self.sections:

@@ -22,27 +22,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from digestkit.digest.model import Digest, Entry, Summary
+from digestkit.digest.model import Digest, Entry
 from digestkit.evaluation.metrics import mean
 from digestkit.evaluation.result import Context, SectionResult, Table
 from digestkit.lang import detect_language
 
-__all__ = ["TEMPLATES", "fixture_papers", "run", "summary_text"]
+__all__ = ["TEMPLATES", "fixture_papers", "run"]
 
 TEMPLATES = ("en-tldr", "ja-survey", "zh-4part")
 SEEDS_WITH_ABSTRACTS = ("003", "004")
 MIN_ABSTRACT = 200  # characters; shorter "abstracts" are stubs, not sources
 MIN_LANG_LETTERS = 40  # fewer letters than this and no detector can name a language
-
-
-def summary_text(summary: Summary) -> str:
-    """The text a summary asserts: its section bodies (headings are template wording).
-
-    >>> summary_text(Summary(sections=(("要約", "X は速い。"), ("結果", "- 20% 向上"))))
-    'X は速い。\\n- 20% 向上'
-    """
-    bodies = [body.strip() for _head, body in summary.sections if body.strip()]
-    return "\n".join(bodies) if bodies else summary.raw
 
 
 def fixture_papers(fixtures: Path) -> tuple[list[Entry], list[str]]:
@@ -96,7 +86,7 @@ def _score_template(run: Any, template: Any) -> dict[str, Any]:
         if entry.summary is None:
             results.append({"ok": False, "error": entry.meta("summary_error", "")})
             continue
-        text = summary_text(entry.summary)
+        text = entry.summary.text()
         # The language of a fragment ("We propose a novel, l...") is undefined: such summaries
         # are counted apart rather than judged on a coin-flip detection.
         judged = sum(ch.isalpha() for ch in text) >= MIN_LANG_LETTERS

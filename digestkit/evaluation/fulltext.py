@@ -159,7 +159,6 @@ def _end_to_end(
 ) -> tuple[dict[str, float], Table, list[str]]:
     """Summaries from abstract vs full text (offline backend), scored against their source."""
     from digestkit.backends.cache import Store
-    from digestkit.evaluation.e2e import summary_text
     from digestkit.summarizer import summarize_run
 
     usable = [(ft, g) for ft, g in papers if ft.abstract and ft.sections]
@@ -181,7 +180,7 @@ def _end_to_end(
     rows = []
     for (ft, _), a, f in zip(usable, from_abstract.digest.entries, from_full.digest.entries,
                              strict=True):  # fmt: skip
-        fs = summary_text(f.summary) if f.summary else ""
+        fs = f.summary.text() if f.summary else ""
         nums = number_tokens(fs) - number_tokens(ft.abstract) - number_tokens(ft.title)
         in_body = {n for n in nums if n in number_tokens(ft.plain_text())}
         body_numbers += len(nums)
