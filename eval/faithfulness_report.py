@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from digestkit.evaluation.faithfulness import grouped_interval, rate_interval
-from digestkit.evaluation.metrics import auroc
+from digestkit.evaluation.faithfulness import rate_interval
+from digestkit.evaluation.metrics import auroc, grouped_interval
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "fixtures" / "faithfulness"

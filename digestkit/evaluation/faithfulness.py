@@ -23,7 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from digestkit.evaluation.metrics import auroc, auroc_interval, balanced_accuracy, mean
+from digestkit.evaluation.metrics import (
+    auroc,
+    auroc_interval,
+    balanced_accuracy,
+    mean,
+)
 from digestkit.evaluation.result import Context, SectionResult, Table
 from digestkit.lang import detect_language
 
@@ -322,45 +327,6 @@ def document_folds(sources: Sequence[str], k: int = 5) -> list[int]:
     import hashlib
 
     return [int(hashlib.sha1(s.encode("utf-8")).hexdigest()[:8], 16) % k for s in sources]
-
-
-def grouped_interval(
-    statistic: Callable[[list[int]], float],
-    groups: Sequence[str],
-    *,
-    resamples: int = 1000,
-    level: float = 0.95,
-    seed: int = 0,
-) -> tuple[float, float]:
-    """Percentile bootstrap interval of ``statistic(indices)``, resampling whole groups
-    (source documents) with replacement: pairs of one document are not independent, so
-    resampling pairs would give intervals that are too narrow.
-
-    >>> lo, hi = grouped_interval(lambda ix: sum(ix) / len(ix), ["a", "a", "b", "b"], resamples=50)
-    >>> 0 <= lo <= hi <= 3
-    True
-    """
-    import math
-    import random
-
-    by_group: dict[str, list[int]] = defaultdict(list)
-    for i, g in enumerate(groups):
-        by_group[g].append(i)
-    members = list(by_group.values())
-    if not members:
-        return float("nan"), float("nan")
-    rng = random.Random(seed)
-    values = []
-    for _ in range(resamples):
-        idx = [i for _ in members for i in members[rng.randrange(len(members))]]
-        value = statistic(idx)
-        if not math.isnan(value):
-            values.append(value)
-    if not values:
-        return float("nan"), float("nan")
-    values.sort()
-    tail = (1 - level) / 2
-    return values[int(tail * (len(values) - 1))], values[int((1 - tail) * (len(values) - 1))]
 
 
 def rate_interval(hits: int, n: int, level: float = 0.95) -> tuple[float, float]:

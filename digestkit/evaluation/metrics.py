@@ -11,13 +11,15 @@ computed by hand and against a textbook dynamic program.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 __all__ = [
     "PRF",
     "auroc",
     "auroc_interval",
+    "grouped_interval",
     "balanced_accuracy",
     "cer",
     "levenshtein",
@@ -159,21 +161,12 @@ def auroc_interval(
     >>> 0.0 <= lo <= auroc([0.9, 0.8, 0.3, 0.1, 0.6, 0.4], [True, True, False, False, True, False]) <= hi <= 1.0
     True
     """
-    import random
 
-    rng = random.Random(seed)
-    n = len(scores)
-    values = []
-    for _ in range(resamples):
-        idx = [rng.randrange(n) for _ in range(n)]
-        value = auroc([scores[i] for i in idx], [labels[i] for i in idx])
-        if not math.isnan(value):
-            values.append(value)
-    if not values:
-        return float("nan"), float("nan")
-    values.sort()
-    tail = (1 - level) / 2
-    return values[int(tail * (len(values) - 1))], values[int((1 - tail) * (len(values) - 1))]
+    def statistic(idx: list[int]) -> float:
+        return auroc([scores[i] for i in idx], [labels[i] for i in idx])
+
+    each_alone = [str(i) for i in range(len(scores))]
+    return grouped_interval(statistic, each_alone, resamples=resamples, level=level, seed=seed)
 
 
 def balanced_accuracy(predicted: Sequence[bool], labels: Sequence[bool]) -> float:
@@ -229,3 +222,41 @@ def prf(predicted: Iterable[object], gold: Iterable[object]) -> PRF:
     """
     pred, ref = set(predicted), set(gold)
     return PRF(len(pred & ref), len(pred), len(ref))
+
+
+def grouped_interval(
+    statistic: Callable[[list[int]], float],
+    groups: Sequence[str],
+    *,
+    resamples: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of ``statistic(indices)``, resampling whole groups
+    (source documents) with replacement: pairs of one document are not independent, so
+    resampling pairs would give intervals that are too narrow.
+
+    >>> lo, hi = grouped_interval(lambda ix: sum(ix) / len(ix), ["a", "a", "b", "b"], resamples=50)
+    >>> 0 <= lo <= hi <= 3
+    True
+    """
+    import random
+
+    by_group: dict[str, list[int]] = defaultdict(list)
+    for i, g in enumerate(groups):
+        by_group[g].append(i)
+    members = list(by_group.values())
+    if not members:
+        return float("nan"), float("nan")
+    rng = random.Random(seed)
+    values = []
+    for _ in range(resamples):
+        idx = [i for _ in members for i in members[rng.randrange(len(members))]]
+        value = statistic(idx)
+        if not math.isnan(value):
+            values.append(value)
+    if not values:
+        return float("nan"), float("nan")
+    values.sort()
+    tail = (1 - level) / 2
+    return values[int(tail * (len(values) - 1))], values[int((1 - tail) * (len(values) - 1))]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from digestkit.evaluation.faithfulness import document_folds, grouped_interval, rate_interval
+from digestkit.evaluation.faithfulness import document_folds, rate_interval
+from digestkit.evaluation.metrics import grouped_interval
 
 
 def test_folds_keep_every_document_in_one_fold() -> None:
