@@ -30,6 +30,8 @@
 /* Fewer damaged characters than this are not worth a second thread. */
 #define PARALLEL_MIN 1024
 #define LINE 80
+/* At most this many words close the 与 frame (lossy.FRAME_CLOSERS). */
+#define MAX_CLOSERS 64
 #define NEG (-INFINITY)
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -561,6 +563,24 @@ static int frame_open(const int32_t *out, Py_ssize_t at) {
     return 0;
 }
 
+/* The 与 … 相比 frame (lossy.closes_frame): does a word of closers (n pairs of code points,
+ * lossy.FRAME_CLOSERS) follow in the clause that starts at `from`, after at least one
+ * character, within LINE characters? */
+static int closes_frame(const int32_t *out, Py_ssize_t from, Py_ssize_t n_out,
+                        const int32_t *closers, Py_ssize_t n) {
+    static const int32_t stops[] = {0xFF0C, 0x3002, 0xFF1B, 0xFF1A, 0xFF01, 0xFF1F, 0x3001,
+                                    '\n', ',', '.', ';', ':', '!', '?'};
+    Py_ssize_t hi = from + LINE < n_out ? from + LINE : n_out;
+    for (Py_ssize_t q = from; q < hi; q++) {
+        for (size_t x = 0; x < sizeof stops / sizeof stops[0]; x++)
+            if (out[q] == stops[x]) return 0;
+        if (q == from || q + 1 >= hi) continue;
+        for (Py_ssize_t w = 0; w < n; w++)
+            if (out[q] == closers[2 * w] && out[q + 1] == closers[2 * w + 1]) return 1;
+    }
+    return 0;
+}
+
 /* Does the pair (a, b) occur inside some word? */
 static int in_word(const Model *m, int32_t a, int32_t b) {
     return csr_find(m->in_row, m->in_col, a, b) >= 0;
@@ -1037,6 +1057,9 @@ typedef struct {
     double intact_weight, word_weight, margin, sure, b_open, b_not, tri_weight;
     int frames;           /* apply the 在 … 中 frame (Chinese) */
     double frame_bonus[6]; /* 与, 不, 中: (在 open, not open), as lossy.FRAME_BONUS */
+    double closer_bonus;   /* 与 when a closer follows (the 与 … 相比 frame); 0: off */
+    const int32_t *closers; /* lossy.FRAME_CLOSERS as pairs of code points */
+    Py_ssize_t n_closers;
 } Round2Params;
 
 /* One worker's share of round two: slots [lo, hi), with its own copies of the repaired text
@@ -1134,11 +1157,15 @@ static void round2_run(void *arg) {
         /* Neighbours round one scored this slot against: its P values are there. */
         const double *lv = l1 >= 0 && l1 == j->left[q] ? j->lvec[q] : NULL;
         const double *rv = r1 >= 0 && r1 == j->right[q] ? j->rvec[q] : NULL;
-        int in_frame = 0, frame_is_open = 0;
+        int in_frame = 0, frame_is_open = 0, frame_closes = 0;
         if (p->frames) {
             for (Py_ssize_t c = 0; c < k; c++)
                 in_frame += s->first[q * k + c] >= 0 && frame_index(s->first[q * k + c]) >= 0;
-            if (in_frame >= 2) frame_is_open = frame_open(out, at);
+            if (in_frame >= 2) {
+                frame_is_open = frame_open(out, at);
+                frame_closes = p->closer_bonus != 0 &&
+                               closes_frame(out, at + cur_len, n_out, p->closers, p->n_closers);
+            }
         }
         double top = NEG;
         for (Py_ssize_t c = 0; c < k; c++) {
@@ -1153,8 +1180,10 @@ static void round2_run(void *arg) {
             else if (r1 >= 0) lp_r = logp(md, la, r1, &seen_r);
             v += lp_r;
             v += bracket(f, out, at, p->b_open, p->b_not);
-            if (in_frame >= 2 && frame_index(f) >= 0)
+            if (in_frame >= 2 && frame_index(f) >= 0) {
                 v += p->frame_bonus[2 * frame_index(f) + (frame_is_open ? 0 : 1)];
+                if (frame_closes && frame_index(f) == 0) v += p->closer_bonus;
+            }
             if (md->intact_left && p->intact_weight) v += p->intact_weight * (lg1p(seen_l) + lg1p(seen_r));
             score[c] = v;
             if (trigrams) { lp_left[c] = lp_l; lp_right[c] = lp_r; }
@@ -1532,7 +1561,8 @@ static int run_pair(void (*fn)(void *), void *jobs, size_t size, int two) {
  * params: (document_prior, cache_weight, doc_weight, opener_before_end, intact_weight,
  *          word_weight, bonus_margin, sure, bracket_open, bracket_not_open, threads,
  *          frames, (frame bonuses of 与, 不, 中: open, not open), trigram_weight,
- *          pair_keep, pair_margin, context, line); context and line must equal CONTEXT and
+ *          pair_keep, pair_margin, closer_bonus, closers (str: pairs of characters, at most
+ *          MAX_CLOSERS), context, line); context and line must equal CONTEXT and
  *          LINE (types.CONTEXT / types.LINE in Python): a mismatch raises ValueError */
 static PyObject *decide(PyObject *self, PyObject *args) {
     Py_buffer cps_b, emit_b, st_b, en_b, ts_b, mu_b, fi_b, pr_b, ke_b, pid_b, ch_b, co_b, fin_b;
@@ -1551,15 +1581,29 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     Model md;
     memset(&md, 0, sizeof md);
     int threads = 1, frames = 0;
-    double fb[6], tri_weight, pair_margin;
-    Py_ssize_t pair_keep, context, line;
-    if (!PyArg_ParseTuple(params, "pdddddddddip(dddddd)dndnn", &document_prior, &cache_weight,
+    double fb[6], tri_weight, pair_margin, closer_bonus;
+    Py_ssize_t pair_keep, context, line, n_closers = 0;
+    PyObject *closer_text;
+    int32_t closers[2 * MAX_CLOSERS];
+    if (!PyArg_ParseTuple(params, "pdddddddddip(dddddd)dnddUnn", &document_prior, &cache_weight,
                           &doc_weight, &opener_before_end, &intact_weight, &word_weight, &margin,
                           &sure, &b_open, &b_not, &threads, &frames, &fb[0], &fb[1], &fb[2],
                           &fb[3], &fb[4], &fb[5], &tri_weight, &pair_keep, &pair_margin,
-                          &context, &line)) {
+                          &closer_bonus, &closer_text, &context, &line)) {
         ok = 0;
         goto release_args;
+    }
+    {
+        Py_ssize_t len = PyUnicode_GET_LENGTH(closer_text);
+        if (len % 2 || len > 2 * MAX_CLOSERS) {
+            PyErr_Format(PyExc_ValueError, "decide: closers must be at most %d pairs of "
+                         "characters, got %zd characters", MAX_CLOSERS, len);
+            ok = 0;
+            goto release_args;
+        }
+        for (Py_ssize_t i = 0; i < len; i++)
+            closers[i] = (int32_t)PyUnicode_READ_CHAR(closer_text, i);
+        n_closers = len / 2;
     }
     if (context != CONTEXT || line != LINE) {
         PyErr_Format(PyExc_ValueError,
@@ -1714,7 +1758,8 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     TICK("doc");
     {
         Round2Params p2 = {intact_weight, word_weight, margin, sure, b_open, b_not, tri_weight, frames,
-                           {fb[0], fb[1], fb[2], fb[3], fb[4], fb[5]}};
+                           {fb[0], fb[1], fb[2], fb[3], fb[4], fb[5]}, closer_bonus, closers,
+                           n_closers};
         /* Doubtful slots are re-decided left to right; a second worker takes the later
          * half from a point no later slot can see past (see round2_split). */
         Round2 jobs[2];

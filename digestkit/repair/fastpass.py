@@ -274,11 +274,19 @@ def fast_pass(
         # context window, or over its line when a reading is a closing bracket or one of
         # 与/不/中; slots within reach of each other form a cluster, and step t re-decides
         # the t-th slot of every cluster at once (what the compiled pass does one by one).
+        # A 与 / 不 / 中 slot also looks ahead over its line (the 与 … 相比 frame), where it
+        # must see first-round readings: no slot it reaches may be re-decided before it.
         at = pos[doubt]
         reach_back = at - np.where(_long_reach(slots, doubt), LINE, CONTEXT) - _TAIL
-        # A cluster ends before slot i when no slot from i on reaches back to slot i - 1.
+        ahead = slots.arrays.lang == "zh" and w.closer_bonus != 0
+        reach_ahead = at + (
+            np.where(_in_frame(slots.first[doubt]), LINE + 2 * _TAIL, 0) if ahead else 0
+        )
+        # A cluster ends before slot i when no slot from i on reaches back to slot i - 1
+        # and no slot up to i - 1 reaches ahead to slot i.
         lowest_after = np.minimum.accumulate(reach_back[::-1])[::-1]
-        gap = lowest_after[1:] > at[:-1]
+        highest_before = np.maximum.accumulate(reach_ahead)
+        gap = (lowest_after[1:] > at[:-1]) & (highest_before[:-1] < at[1:])
         cluster_start = np.flatnonzero(np.concatenate(([True], gap)))
         rank = np.arange(len(doubt)) - np.repeat(
             cluster_start, np.diff(np.append(cluster_start, len(doubt)))
@@ -822,7 +830,7 @@ def _second_round(
     w = scorer.weights
     scores += _brackets(first, out, p, w)
     if slots.arrays.lang == "zh":
-        scores += _frames(first, out, p, w)
+        scores += _frames(first, out, p, p + cur_len, w)
     weight = w.intact_weight
     if scorer.intact is not None and weight:
         scores += weight * (np.log1p(left_seen) + np.log1p(right_seen))
@@ -1215,20 +1223,30 @@ def _long_reach(slots: _Slots, rows: np.ndarray) -> np.ndarray:
     first = slots.first[rows]
     far = np.asarray(np.isin(first, _CLOSER_CHARS).any(axis=1))
     if slots.arrays.lang == "zh":
-        far = far | (np.isin(first, _FRAME_CHARS).sum(axis=1) >= 2)
+        far = far | _in_frame(first)
     return far
 
 
-def _frames(first: np.ndarray, out: np.ndarray, p: np.ndarray, w: LossyWeights) -> np.ndarray:
+def _in_frame(first: np.ndarray) -> np.ndarray:
+    """Which slots could be two or more of 与 / 不 / 中: the frames weigh those readings
+    against each other (looking back, and for 与 ahead, over the line)."""
+    return np.asarray(np.isin(first, _FRAME_CHARS).sum(axis=1) >= 2)
+
+
+def _frames(
+    first: np.ndarray, out: np.ndarray, p: np.ndarray, after: np.ndarray, w: LossyWeights
+) -> np.ndarray:
     """:func:`.lossy.frame_bonus` for slots that could be two or more of 与 / 不 / 中 (the
-    bonus weighs them against each other, not against other readings)."""
+    bonus weighs them against each other, not against other readings); ``after`` is where
+    each slot's current reading ends in ``out``."""
     in_frame = np.isin(first, _FRAME_CHARS)
     bonus = np.zeros(first.shape)
     for row in np.flatnonzero(in_frame.sum(axis=1) >= 2).tolist():
-        at = int(p[row])
+        at, end = int(p[row]), int(after[row])
         before = _text(out[max(0, at - LINE) : at])
+        ahead = _text(out[end : end + LINE])
         for c in np.flatnonzero(in_frame[row]).tolist():
-            bonus[row, c] = lossy.frame_bonus(chr(first[row, c]), before, w)
+            bonus[row, c] = lossy.frame_bonus(chr(first[row, c]), before, w, ahead)
     return bonus
 
 
@@ -1340,12 +1358,14 @@ _BUFFERS: dict[int, tuple[ModelArrays, tuple[object, ...]]] = {}
 
 
 def kernel_params(config: RepairConfig, lang: str) -> tuple[object, ...]:
-    """Every weight the C pass reads, in ``_kernel.c: decide``'s order; the last two are
+    """Every weight the C pass reads, in ``_kernel.c: decide``'s order; then the words that
+    close a 与-phrase (:data:`.lossy.FRAME_CLOSERS`, joined); the last two are
     :data:`.types.CONTEXT` and :data:`.types.LINE`, which the kernel checks against the
     values it was built with (a mismatch raises instead of silently breaking parity).
 
-    >>> kernel_params(RepairConfig(threads=1), "zh")[-5:]
-    (1.25, 8, 4.0, 6, 80)
+    >>> params = kernel_params(RepairConfig(threads=1), "zh")
+    >>> params[-7:-3], params[-3][:4], params[-2:]
+    ((1.25, 8, 4.0, 3.0), '相比不同', (6, 80))
     """
     w = config.weights
     return (
@@ -1365,6 +1385,8 @@ def kernel_params(config: RepairConfig, lang: str) -> tuple[object, ...]:
         w.trigram_weight,
         w.pair_keep,
         w.pair_margin,
+        w.closer_bonus,
+        "".join(lossy.FRAME_CLOSERS),
         CONTEXT,
         LINE,
     )

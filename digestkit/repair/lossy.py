@@ -32,6 +32,7 @@ __all__ = [
     "Slot",
     "bracket_bonus",
     "candidates",
+    "closes_frame",
     "default_losses",
     "is_cont",
     "language_from_counts",
@@ -206,26 +207,58 @@ _CLOSERS = {
 #: are :attr:`LossyWeights.frame_bonus`, in this order.
 FRAME_OPENER = "在"
 FRAME_CHARS = "与不中"
-#: What ends the clause a frame looks back over.
+#: What ends the clause a frame looks back (or ahead) over.
 CLAUSE_STOP = frozenset("，。；：！？、\n,.;:!?")
+#: The "与 … 相比" frame: 与 ("with") opens a phrase that one of these words closes later in
+#: the clause (与以往的方法不同, 与全注意力相比, 查询块与键块之间), so a damaged 与 / 不 / 中 so
+#: followed is 与 far more often (:attr:`LossyWeights.closer_bonus`). The words are the
+#: common predicates of a 与-phrase; the kernel reads this same tuple.
+FRAME_CLOSERS = (
+    "相比", "不同", "之间", "一致", "相当", "相同", "无关", "有关", "相关", "相对", "冲突",
+    "匹配", "一起", "结合", "类似", "相似", "对比", "区别", "差异", "等效", "兼容", "对应",
+    "合作", "一样", "相等", "相反", "接近", "并行", "对齐", "融合", "互补", "交互", "共享",
+    "媲美", "持平", "竞争", "配合",
+)  # fmt: skip
+_CLOSER_SET = frozenset(FRAME_CLOSERS)
 
 
-def frame_bonus(candidate: str, before: str, weights: LossyWeights) -> float:
-    """Log-bonus of a 与 / 不 / 中 reading given the clause so far (``before``).
+def closes_frame(after: str) -> bool:
+    """Whether a word of :data:`FRAME_CLOSERS` follows in the clause, after at least one
+    character (与's object): ``after`` is the text right after the damaged character.
+
+    >>> closes_frame("以往的方法不同，"), closes_frame("同的方法"), closes_frame("以往，不同")
+    (True, False, False)
+    """
+    for i, ch in enumerate(after):
+        if ch in CLAUSE_STOP:
+            return False
+        if i and after[i : i + 2] in _CLOSER_SET:
+            return True
+    return False
+
+
+def frame_bonus(candidate: str, before: str, weights: LossyWeights, after: str = "") -> float:
+    """Log-bonus of a 与 / 不 / 中 reading given the clause before it (``before``: the 在
+    frame) and the text after it (``after``: the 与 frame).
 
     >>> w = LossyWeights()
     >>> frame_bonus("中", "我们在训练", w), frame_bonus("中", "结果，在", w), frame_bonus("与", "在训练", w)
     (0.82, 0.82, -1.15)
+    >>> frame_bonus("与", "。", w, "以往的方法不同，") == w.closer_bonus
+    True
     """
     at = FRAME_CHARS.find(candidate[:1]) if candidate else -1
     if at < 0:
         return 0.0
+    bonus = 0.0
+    if at == 0 and weights.closer_bonus and closes_frame(after):
+        bonus = weights.closer_bonus
     for ch in reversed(before):
         if ch in CLAUSE_STOP:
             break
         if ch == FRAME_OPENER:
-            return weights.frame_bonus[at]
-    return 0.0
+            return bonus + weights.frame_bonus[at]
+    return bonus
 
 
 def bracket_bonus(candidate: str, before: str, weights: LossyWeights) -> float:

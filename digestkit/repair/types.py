@@ -190,6 +190,9 @@ class LossyWeights:
     #: Log-bonus of reading 与 / 不 / 中 when 在 opened the clause before it (the "在 … 中"
     #: frame); only the open side is used.
     frame_bonus: tuple[float, float, float] = (-1.15, -0.39, 0.82)
+    #: Log-bonus of reading 与 when a word that closes a 与-phrase (相比, 不同, 之间: see
+    #: ``lossy.FRAME_CLOSERS``) follows in its clause; 0 turns the rule off.
+    closer_bonus: float = 3.0
     #: Round three: readings per character paired up (the square of it is scored).
     pair_keep: int = 8
     #: Round three moves a pair only when the new one wins by this many nats: lower moves

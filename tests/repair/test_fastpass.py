@@ -138,6 +138,29 @@ def test_round_three_counts_a_word_once(kernel: bool) -> None:
     assert "架构" in repair_text(case["in"], RepairConfig(kernel=kernel)).text
 
 
+@pytest.mark.parametrize("kernel", [True, False], ids=["compiled", "numpy"])
+def test_a_closing_word_ahead_reads_yu(kernel: bool) -> None:
+    # cp1254 loses the last byte of 与, 不 and 中 alike (0x8E, 0x8D and a stripped 0xAD); the
+    # bigrams prefer 不全, 中键 and 。不以, but 相比 / 之间 / 不同 later in the clause close a
+    # 与-phrase.
+    from digestkit.repair.corrupt import corrupt
+    from eval.repair_dev import dev_chunks
+
+    chunks = dict(dev_chunks("zh"))
+    cases = [
+        ("clean_zh#0", 0, ("与键", "注意力。与以往")),  # 查询块与键块之间; 与以往的方法不同
+        ("clean_zh#1", 1, ("，与全注意力",)),  # 与全注意力相比
+    ]
+    off = RepairConfig(kernel=kernel, weights=LossyWeights(closer_bonus=0.0))
+    for name, seed, phrases in cases:
+        damaged = corrupt(chunks[name], "seed004", seed=seed)
+        got = repair_text(damaged, RepairConfig(kernel=kernel)).text
+        without = repair_text(damaged, off).text
+        for phrase in phrases:
+            assert phrase in got
+            assert phrase not in without
+
+
 # -- structure ------------------------------------------------------------------------------
 
 _MOJIBAKE = "è®ºæ–‡æ€»ç»“ï¼šã€‚ğŸ¤–Ã©Ã¤â€œâ€\u009d\u0081Å¡ÄŸÅŸÂ"
