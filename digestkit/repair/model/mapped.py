@@ -28,7 +28,6 @@ into the cache (or into ``DIR``) ahead of time.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import mmap
 import os
@@ -60,6 +59,8 @@ def source_key(model: Path) -> str:
     memo = (model, st.st_size, st.st_mtime_ns)
     hit = _KEYS.get(memo)
     if hit is None:
+        import hashlib  # not at import: a process that maps a shipped file rarely hashes
+
         with model.open("rb") as f:
             digest = hashlib.file_digest(f, lambda: hashlib.sha1(usedforsecurity=False))
         hit = _KEYS[memo] = f"{digest.hexdigest()[:20]}-v{FORMAT}"
