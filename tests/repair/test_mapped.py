@@ -129,3 +129,13 @@ def test_mapped_arrays_equal_built_ones() -> None:
     assert np.array_equal(trigrams.interleaved(), want_trigrams.interleaved())
     keys = np.array([ord("要") << 21 | ord("約"), ord("要") << 21 | ord("规")])
     assert mapped.bigram.get(keys).tolist() == built.bigram.get(keys).tolist()
+
+
+def test_clean_removes_only_stale_cache_files() -> None:
+    cache = _mapped.cache_path("zh", _PATH).parent
+    cache.mkdir(parents=True)
+    current, old = cache / f"zh-{_mapped.source_key(_PATH)}.bin", cache / "zh-1-2-v2.bin"
+    for p in (current, old):
+        p.write_bytes(b"x")
+    assert _mapped.main(["--clean"]) == 0
+    assert current.exists() and not old.exists()

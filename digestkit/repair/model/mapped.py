@@ -23,7 +23,8 @@ Both are keyed by content: :func:`source_key` is a hash of the model file and
 reinstall or a ``touch`` never rebuilds, and a changed model or layout never maps a stale
 file. Files are written atomically (temporary file, then rename), so concurrent first runs
 are safe. ``python -m digestkit.repair.model.mapped [DIR]`` writes every language's file
-into the cache (or into ``DIR``) ahead of time.
+into the cache (or into ``DIR``) ahead of time; ``... --clean`` only removes the cache's
+stale files.
 """
 
 from __future__ import annotations
@@ -220,16 +221,22 @@ def remove_stale(directory: Path, model: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write every language's arrays now: into the cache, or into the directory given."""
+    """``[DIR]``: write every language's arrays now, into the cache (removing its stale
+    files) or into ``DIR``; ``--clean``: only remove the cache's stale files (e.g. those
+    of older versions, once the installed package ships its own)."""
+    from digestkit.config import home_dir
     from digestkit.repair.model import _PATH
 
     args = sys.argv[1:] if argv is None else argv
-    for lang in LANGS:
-        path = Path(args[0]) / f"{lang}.bin" if args else cache_path(lang, _PATH)
-        build(lang, path, _PATH)
-        sys.stderr.write(f"{lang}: {path} ({path.stat().st_size / 1e6:.1f} MB)\n")
-    if not args:
-        remove_stale(cache_path("zh", _PATH).parent, _PATH)
+    cache = home_dir() / "repair-model"
+    if args[:1] != ["--clean"]:
+        for lang in LANGS:
+            path = Path(args[0]) / f"{lang}.bin" if args else cache_path(lang, _PATH)
+            build(lang, path, _PATH)
+            sys.stderr.write(f"{lang}: {path} ({path.stat().st_size / 1e6:.1f} MB)\n")
+    if not args or args[0] == "--clean":
+        for path in remove_stale(cache, _PATH) if cache.is_dir() else []:
+            sys.stderr.write(f"removed {path}\n")
     return 0
 
 
