@@ -229,17 +229,16 @@ def main(argv: list[str] | None = None) -> int:
     """``[DIR]``: write every language's arrays now, into the cache (removing its stale
     files) or into ``DIR``; ``--clean``: only remove the cache's stale files (e.g. those
     of older versions, once the installed package ships its own)."""
-    from digestkit.config import home_dir
     from digestkit.repair.model import _PATH
 
     args = sys.argv[1:] if argv is None else argv
-    cache = home_dir() / "repair-model"
     if args[:1] != ["--clean"]:
-        for lang in LANGS:
+        for lang in LANGS:  # a DIR build (setup.py) never touches the cache directory
             path = Path(args[0]) / f"{lang}.bin" if args else cache_path(lang, _PATH)
             build(lang, path, _PATH)
             sys.stderr.write(f"{lang}: {path} ({path.stat().st_size / 1e6:.1f} MB)\n")
     if not args or args[0] == "--clean":
+        cache = cache_path("zh", _PATH).parent
         for path in remove_stale(cache, _PATH) if cache.is_dir() else []:
             sys.stderr.write(f"removed {path}\n")
     return 0
