@@ -32,7 +32,9 @@ class build_py_with_model_layout(build_py):  # noqa: N801 (setuptools command na
     def run(self) -> None:
         super().run()
         target = HERE / LAYOUT if self.editable_mode else Path(self.build_lib) / LAYOUT
-        env = {**os.environ, "PYTHONPATH": str(HERE)}
+        # Prepend: pip's isolated build environment reaches its numpy through PYTHONPATH.
+        path = os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH")) if p)
+        env = {**os.environ, "PYTHONPATH": path}
         cmd = [sys.executable, "-m", "digestkit.repair.model.mapped", str(target)]
         done = subprocess.run(cmd, cwd=HERE, env=env, capture_output=True, text=True)
         if done.returncode:
