@@ -42,7 +42,8 @@ import numpy as np
 
 __all__ = ["FORMAT", "LANGS", "cache_path", "find", "load", "save", "shipped_path", "source_key"]
 
-#: Bumped whenever the layout or the arrays' meaning changes.
+#: Bumped whenever the layout or the arrays change (also how arrays.py builds them: a shipped
+#: layout is trusted by model and FORMAT alone; tests/repair/test_mapped.py compares).
 FORMAT = 3
 #: Every language the repair engine asks arrays for (``engine._language``).
 LANGS = ("zh", "ja", "ko", "en")
