@@ -8,7 +8,9 @@ STAMP  := $(VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml setup.py digestkit/repair/_kernel.c digestkit/repair/_codec.c
+# The model file and mapped.py (its FORMAT) shape the mapped layout setup.py writes.
+$(STAMP): pyproject.toml setup.py digestkit/repair/_kernel.c digestkit/repair/_codec.c \
+		digestkit/repair/model/charlm.bin.gz digestkit/repair/model/mapped.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -45,4 +47,5 @@ test-long: install
 	DIGESTKIT_LONG_TESTS=1 $(BIN)/python -m pytest -q tests/sources/test_exactly_once.py -k fifty
 
 clean:
-	rm -rf $(VENV) eval/out .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) eval/out .pytest_cache .mypy_cache .ruff_cache *.egg-info build \
+		digestkit/repair/model/layout

@@ -24,7 +24,6 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from digestkit.digest.model import Digest, Entry, Summary
 from digestkit.errors import (
     AuthError,
     BudgetExceeded,
@@ -42,6 +41,7 @@ from digestkit.errors import (
 
 if TYPE_CHECKING:  # the lazy names, for type checkers and IDEs
     from digestkit.backends import Completion, Prompt, Router
+    from digestkit.digest.model import Digest, Entry, Summary
     from digestkit.digest.parse import ParseResult, ParseWarning, detect_format, parse_digest
     from digestkit.digest.render import RENDERERS, render
     from digestkit.faithfulness import (
@@ -69,6 +69,8 @@ __version__ = "0.1.0"
 _LAZY: dict[str, tuple[str, str]] = {
     "Completion": ("digestkit.backends", "Completion"),
     "Decoded": ("digestkit.repair.decode", "Decoded"),
+    "Digest": ("digestkit.digest.model", "Digest"),
+    "Entry": ("digestkit.digest.model", "Entry"),
     "FaithfulnessResult": ("digestkit.faithfulness", "FaithfulnessResult"),
     "ParseResult": ("digestkit.digest.parse", "ParseResult"),
     "ParseWarning": ("digestkit.digest.parse", "ParseWarning"),
@@ -78,6 +80,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "RepairSpan": ("digestkit.repair", "RepairSpan"),
     "Repaired": ("digestkit.repair", "Repaired"),
     "Router": ("digestkit.backends", "Router"),
+    "Summary": ("digestkit.digest.model", "Summary"),
     "SummaryRun": ("digestkit.summarizer", "SummaryRun"),
     "apply_plan": ("digestkit.repair", "apply_plan"),
     "decode_bytes": ("digestkit.repair.decode", "decode_bytes"),

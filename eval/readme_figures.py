@@ -46,6 +46,9 @@ FIGURES = (
      "PDFium plain text"),
     ("summaries with 30% injected faults (320 papers, stub)",
      "test_throughput_at_30_percent_faults", "ratio", "fault-free run (rate ratio)"),
+    ("fresh process: Python start, imports, first lossy repair (short zh/ja string; CLI's "
+     "one OpenBLAS thread)", "test_first_repair_in_a_fresh_process[shipped_one_blas_thread]",
+     "speedup_vs_text_model", "arrays built from the text model"),
     ("repair 1,000 READMEs, --jobs 1", "test_repair_many_files[jobs1]", "", "none: time for all 1,000"),
     ("repair 1,000 READMEs, --jobs 2", "test_repair_many_files[jobs2]", "", "none: time for all 1,000"),
     ("repair 1,000 READMEs, --dask (2 local workers)", "test_repair_many_files[dask]", "", "none: time for all 1,000"),

@@ -164,6 +164,11 @@ def _os_error(err: OSError) -> DigestkitError:
 
 def app_main() -> None:
     """Console-script entry point."""
+    # digestkit does no linear algebra, and OpenBLAS's worker thread, started when numpy is
+    # imported, spins on a second core: ~40 ms of start-up on a busy 2-core machine, in
+    # every process and --jobs worker (tests/bench/test_repair_start_bench.py). A value
+    # the user set wins; library users choose for themselves (README, "Start-up").
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     code = main()
     if code == EXIT_INTERRUPTED:
         # Ctrl-C: worker threads may still wait on replies that never come, and the

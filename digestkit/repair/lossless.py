@@ -30,7 +30,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from types import ModuleType
 from typing import NamedTuple
 
@@ -57,9 +57,17 @@ class CodecTable:
     encode: dict[int, int]  # ord(char) -> byte, for bytes 0x80-0xFF
     undefined: frozenset[int]  # bytes the codec cannot decode (lost with errors='ignore')
     hole_char: str  # a character whose byte is never valid UTF-8: stands in for U+FFFD
-    runs: re.Pattern[str]
     leads: frozenset[str]
     conts: frozenset[str]
+
+    @cached_property
+    def runs(self) -> re.Pattern[str]:
+        """Runs of the code page's high characters and U+FFFD, across up to three spaces or
+        ``?``. Compiled on first use: the code-page choice builds every code page's table
+        and needs none of these (compiling all twelve cost ~10 ms of a fresh start)."""
+        high = "".join(chr(c) for c in self.encode if c >= 0x80) + HOLE
+        cls = "[" + "".join(re.escape(c) for c in sorted(high)) + "]"
+        return re.compile(f"{cls}+(?:[ ?]{{1,3}}{cls}+)*[ ?]{{0,3}}")
 
     def translate(self, run: str) -> str:
         """``run`` with U+FFFD swapped for :attr:`hole_char`, ready to encode."""
@@ -83,12 +91,9 @@ def codec_table(codec: str) -> CodecTable:
     for b in undefined:  # "sloppy" decoders keep an undefined byte as the same code point
         encode.setdefault(b, b)
     hole_char = next(chr(c) for c, b in encode.items() if b >= 0xF5 or b in (0xC0, 0xC1))
-    high = "".join(chr(c) for c in encode if c >= 0x80) + HOLE
-    cls = "[" + "".join(re.escape(c) for c in sorted(high)) + "]"
-    runs = re.compile(f"{cls}+(?:[ ?]{{1,3}}{cls}+)*[ ?]{{0,3}}")
     leads = frozenset(chr(c) for c, b in encode.items() if 0xC2 <= b <= 0xF4)
     conts = frozenset(chr(c) for c, b in encode.items() if 0x80 <= b <= 0xBF) | {HOLE}
-    return CodecTable(codec, encode, frozenset(undefined), hole_char, runs, leads, conts)
+    return CodecTable(codec, encode, frozenset(undefined), hole_char, leads, conts)
 
 
 def run_bytes(run: str, table: CodecTable) -> bytes:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterable
-from pathlib import Path
 
 import numpy as np
 
@@ -264,20 +263,19 @@ class ModelArrays:
 
     @classmethod
     def _mapped(cls, lang: str) -> ModelArrays:
+        """The shipped model's arrays, mapped (:func:`.mapped.find`); built and written to
+        the cache when no file holds them (removing the cache's stale files)."""
         from digestkit.repair.model import _PATH
         from digestkit.repair.model import mapped as _mapped
 
-        try:
-            path: Path | None = _mapped.cache_path(lang, _PATH)
-        except OSError:  # no cache directory: build in memory
-            path = None
-        found = _mapped.load(path) if path is not None else None
+        found = _mapped.find(lang, _PATH)
         if found is not None:
             return cls._from_arrays(lang, *found)
         built = cls(lang, load_model())
-        if path is not None:
-            with contextlib.suppress(OSError):
-                _mapped.save(path, *built._to_arrays())
+        with contextlib.suppress(OSError):  # no writable cache: the arrays stay in memory
+            path = _mapped.cache_path(lang, _PATH)
+            _mapped.save(path, *built._to_arrays(), model=_PATH)
+            _mapped.remove_stale(path.parent, _PATH)
         return built
 
     _FIELDS = ("uni", "start", "weight", "in_table", "clause_end", "openers", "closers",
@@ -288,7 +286,6 @@ class ModelArrays:
         words, inner = self.words()
         trigrams = self.trigrams()
         out = {name: getattr(self, name) for name in self._FIELDS}
-        out["pair_keys"], out["pair_vals"] = self._pairs
         out["words"], out["inner"] = words.interleaved(), inner.interleaved()
         out["bigram"] = self.bigram.interleaved()
         meta = {"words_bits": words.bits, "inner_bits": inner.bits, "bigram_bits": self.bigram.bits}
@@ -306,7 +303,6 @@ class ModelArrays:
         self.tables = None
         for name in cls._FIELDS:
             setattr(self, name, arrays[name])
-        self._pairs = (arrays["pair_keys"], arrays["pair_vals"])
         self._bigram = HashTable.from_interleaved(arrays["bigram"], meta["bigram_bits"])
         self._alpha = np.zeros(UNICODE, np.uint8)
         self._words = HashTable.from_interleaved(arrays["words"], meta["words_bits"])
@@ -362,7 +358,7 @@ class ModelArrays:
     @property
     def bigram(self) -> HashTable:
         """The stored pairs as a hash table (built on first use: the numpy pass needs it,
-        the compiled one reads the CSR arrays)."""
+        the compiled one reads the CSR arrays; a mapped instance has it from its file)."""
         if self._bigram is None:
             self._bigram = HashTable(*self._pairs)
         return self._bigram
@@ -371,7 +367,8 @@ class ModelArrays:
         state = self._alpha[cps]
         unknown = state == 0
         if unknown.any():
-            for c in np.unique(cps[unknown]).tolist():
+            # a set, not np.unique: its first call imports numpy.ma (~10 ms at start-up)
+            for c in set(cps[unknown].tolist()):
                 self._alpha[c] = 1 if chr(c).isalpha() else 2
             state = self._alpha[cps]
         return state == 1
