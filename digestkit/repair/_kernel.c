@@ -461,7 +461,8 @@ typedef struct {
     const double *prior;
     const uint8_t *keeps;  /* [m*k]: a multi-character reading keeping its tail */
     const uint8_t *multi;  /* [m]: the slot has a tail */
-    const int32_t *pid;    /* [m]: slots with the same readings share an id (-1: a tail) */
+    const int32_t *pid;    /* [m]: slots with the same readings share an id (-1: a tail);
+                            * pid >> 1 equal: one's readings begin the other's */
     const int32_t *cps;
 } Slots;
 
@@ -816,7 +817,7 @@ static Caches *caches_take(Py_ssize_t k) {
         c->scratch = malloc(sizeof(double) * (size_t)(6 * k + k * k));
         c->k = c->scratch ? k : 0;
     }
-    if (!c->scratch || !vec_reset(&c->sides, 3 * k) || !vec_reset(&c->links, k * k)) {
+    if (!c->scratch || !vec_reset(&c->sides, 3 * k + 1) || !vec_reset(&c->links, k * k)) {
         c->k = 0;
         return c;  /* the caller sees c->k == 0 */
     }
@@ -866,20 +867,27 @@ typedef struct {
  * lp_direct(last code point of each reading, ch) (side 1): k scores; those of readings that
  * do not exist are 0. Slot r's valid readings are its first nv[r] columns. Behind the k
  * scores: each pair's P and how often the document shows it intact (k each), which round
- * two mixes again. */
+ * two mixes again. A cached vector is shared by the slots whose pid >> 1 is equal (their
+ * readings agree as far as the shorter list goes: a slot in a group keeps only the first
+ * chain_keep of its pattern's) and holds the first out[3 * k] columns: a slot with more
+ * readings computes the rest. */
 static const double *side_scores(Round1 *j, int side, int32_t ch, Py_ssize_t r) {
     const Slots *s = j->h.s;
     const Model *md = &j->h.md;
-    Py_ssize_t k = s->k;
+    Py_ssize_t k = s->k, from = 0;
     double *out = j->cache->scratch + side * 3 * k;
-    int fresh = 1;
     if (s->pid[r] >= 0) {
-        uint64_t key = ((uint64_t)side << 62) | ((uint64_t)(uint32_t)s->pid[r] << 22) | (uint64_t)(ch + 1);
+        int fresh = 1;
+        uint64_t key = ((uint64_t)side << 62) | ((uint64_t)(uint32_t)(s->pid[r] >> 1) << 22) | (uint64_t)(ch + 1);
         double *hit = vec_get(&j->cache->sides, key, &fresh);
-        if (hit) out = hit;
-        if (!fresh) return out;
+        if (hit) {
+            out = hit;
+            if (!fresh) from = (Py_ssize_t)out[3 * k];
+            if (from >= j->nv[r]) return out;
+            out[3 * k] = (double)j->nv[r];
+        }
     }
-    for (Py_ssize_t c = 0; c < k; c++) {
+    for (Py_ssize_t c = from; c < k; c++) {
         int32_t a = side ? last_of(s, r, c) : ch, b = side ? ch : s->first[r * k + c];
         if (c >= j->nv[r] || a < 0 || b < 0) {
             out[c] = out[k + c] = out[2 * k + c] = 0.0;
@@ -1198,9 +1206,10 @@ static void round2_run(void *arg) {
         if (choice[q] != was) {
             int multi_moved = s->multi[q] && (s->keeps[q * k + was] != s->keeps[q * k + choice[q]]);
             if (multi_moved) n_out = assemble(s, emit, choice, final, out, pos);
-            else out[at] = s->first[q * k + choice[q]];
+            else out[at] = final[s->start[q]] = s->first[q * k + choice[q]];
         }
     }
+    j->n_out = n_out;  /* out, pos and final now hold what assemble would give them */
 }
 
 /* The indices of the `keep` best finite scores (ties: the lower index first) within `gap` of
@@ -1526,7 +1535,8 @@ static int run_pair(void (*fn)(void *), void *jobs, size_t size, int two) {
 /* decide(cps, emit, start, end, tail_start, multi, first, prior, keeps, pid, k, model,
  *        params, choice, conf, final) -> str (the repaired text)
  * pid: int32 per slot, equal for slots whose readings (first, prior, keeps) are equal, -1
- *      for a slot with a multi-character reading (never shared)
+ *      for a slot with a multi-character reading (never shared); slots whose pid >> 1 is
+ *      equal have readings that agree as far as the shorter list goes
  * model: (uni, start, weight, in_table, clause_end, openers, closers, bigram_row, bigram_col,
  *         bigram_val, words, inner_row, inner_col, trigrams)
  * params: (document_prior, cache_weight, doc_weight, opener_before_end, intact_weight,
@@ -1757,9 +1767,10 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         if (split < m && !err) memcpy(choice + split, choice2 + split, sizeof(int32_t) * (m - split));
         free(out2); free(pos2); free(final2); free(choice2);
         if (err) { failed = 1; goto done; }
+        /* One worker kept out, pos and final up to date; two wrote separate copies. */
+        n_final = split < m ? assemble(&s, emit, choice, final, out, pos) : jobs[0].n_out;
     }
     TICK("round2");
-    n_final = assemble(&s, emit, choice, final, out, pos);
     TICK("final");
     {
         Round2Params p3 = {intact_weight, word_weight, margin, sure, b_open, b_not, tri_weight, frames,

@@ -513,7 +513,9 @@ def _build_slots(
         table[cut, weights.chain_keep :] = -1
     slots.prior[cut, weights.chain_keep :] = _NEG
     # Slots with equal readings share an id (the compiled pass scores a row once per
-    # neighbour); a slot followed by ' ' or '?' has readings of its own.
+    # neighbour); a slot followed by ' ' or '?' has readings of its own. Ids equal but for
+    # the lowest bit (in a group or not) share their first chain_keep readings, and the
+    # compiled pass shares their scores against a neighbour too.
     pid = at_row[has] * 2 + linked
     pid[odd[has]] = -1
     slots.pid = pid.astype(np.int32)
