@@ -461,7 +461,7 @@ typedef struct {
     const double *prior;
     const uint8_t *keeps;  /* [m*k]: a multi-character reading keeping its tail */
     const uint8_t *multi;  /* [m]: the slot has a tail */
-    const int32_t *pid;    /* [m]: slots with the same readings share an id (-1: a tail);
+    const int32_t *pid;    /* [m]: slots with the same readings share an id (-1: none);
                             * pid >> 1 equal: one's readings begin the other's */
     const int32_t *cps;
 } Slots;
@@ -1534,9 +1534,9 @@ static int run_pair(void (*fn)(void *), void *jobs, size_t size, int two) {
 
 /* decide(cps, emit, start, end, tail_start, multi, first, prior, keeps, pid, k, model,
  *        params, choice, conf, final) -> str (the repaired text)
- * pid: int32 per slot, equal for slots whose readings (first, prior, keeps) are equal, -1
- *      for a slot with a multi-character reading (never shared); slots whose pid >> 1 is
- *      equal have readings that agree as far as the shorter list goes
+ * pid: int32 per slot, equal for slots whose readings (first, prior, keeps, and the
+ *      characters a reading keeps) are equal, -1 for a slot whose readings are never shared;
+ *      slots whose pid >> 1 is equal have readings that agree as far as the shorter list goes
  * model: (uni, start, weight, in_table, clause_end, openers, closers, bigram_row, bigram_col,
  *         bigram_val, words, inner_row, inner_col, trigrams)
  * params: (document_prior, cache_weight, doc_weight, opener_before_end, intact_weight,

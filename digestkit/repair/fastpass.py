@@ -470,6 +470,7 @@ def _build_slots(
     keeps = np.zeros(first.shape, bool)
     tail = end.copy()
     texts: dict[int, list[str]] = {}
+    ids = at_row  # equal for slots with equal readings (see pid below)
     odd_at = np.flatnonzero(odd)
     if len(odd_at):
         at = slot_pos[odd_at]
@@ -477,6 +478,8 @@ def _build_slots(
         odd_table = _odd_rows(codec, losses, lang, weights.keep)
         keys = [text[a : a + w] for a, w in zip(at.tolist(), width.tolist(), strict=True)]
         row = odd_table.rows(keys)
+        ids = at_row.copy()
+        ids[odd_at] = len(patterns.first) + row  # after every pattern's row
         first[odd_at] = odd_table.first[row]
         prior[odd_at] = odd_table.prior[row]
         last[odd_at] = odd_table.last[row]
@@ -513,12 +516,11 @@ def _build_slots(
         table[cut, weights.chain_keep :] = -1
     slots.prior[cut, weights.chain_keep :] = _NEG
     # Slots with equal readings share an id (the compiled pass scores a row once per
-    # neighbour); a slot followed by ' ' or '?' has readings of its own. Ids equal but for
-    # the lowest bit (in a group or not) share their first chain_keep readings, and the
-    # compiled pass shares their scores against a neighbour too.
-    pid = at_row[has] * 2 + linked
-    pid[odd[has]] = -1
-    slots.pid = pid.astype(np.int32)
+    # neighbour): the same byte pattern, or for a slot followed by ' ' or '?' the same text
+    # up to where it may take back a lost NBSP or '?' (so the same characters it keeps).
+    # Ids equal but for the lowest bit (in a group or not) share their first chain_keep
+    # readings, and the compiled pass shares their scores against a neighbour too.
+    slots.pid = (ids[has] * 2 + linked).astype(np.int32)
     return slots, np.flatnonzero(~has)
 
 
