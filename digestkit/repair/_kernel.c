@@ -84,13 +84,15 @@ static inline void count_script(int64_t *lang, int32_t c) {
 }
 
 /* scan(cps, bmap, emit, runs_start, runs_end, run_decoded, slot_pos, slot_seen, slot_need,
- *      slot_key, slot_odd, counts, lang) -> (n_runs, n_slots)
+ *      slot_key, slot_odd, slot_run, counts, lang) -> (n_runs, n_slots)
+ * slot_run[t]: the run slot t lies in.
  * emit[i]: code point to write, -1 nothing, -2 a slot's lead. counts: int64[64] of bytes
  * 0x80-0xBF in runs. lang: int64[3] kana, hangul, han among emitted characters. */
 static PyObject *scan(PyObject *self, PyObject *args) {
-    Py_buffer cps_b, bmap_b, emit_b, rs_b, re_b, rd_b, sp_b, ss_b, sn_b, sk_b, so_b, cnt_b, lang_b;
-    if (!PyArg_ParseTuple(args, "y*y*w*w*w*w*w*w*w*w*w*w*w*", &cps_b, &bmap_b, &emit_b, &rs_b,
-                          &re_b, &rd_b, &sp_b, &ss_b, &sn_b, &sk_b, &so_b, &cnt_b, &lang_b))
+    Py_buffer cps_b, bmap_b, emit_b, rs_b, re_b, rd_b, sp_b, ss_b, sn_b, sk_b, so_b, sr_b, cnt_b,
+        lang_b;
+    if (!PyArg_ParseTuple(args, "y*y*w*w*w*w*w*w*w*w*w*w*w*w*", &cps_b, &bmap_b, &emit_b, &rs_b,
+                          &re_b, &rd_b, &sp_b, &ss_b, &sn_b, &sk_b, &so_b, &sr_b, &cnt_b, &lang_b))
         return NULL;
     const int32_t *cps = cps_b.buf;
     const int32_t *bmap = bmap_b.buf;
@@ -99,6 +101,7 @@ static PyObject *scan(PyObject *self, PyObject *args) {
     int32_t *spos = sp_b.buf, *sseen = ss_b.buf, *sneed = sn_b.buf;
     int64_t *skey = sk_b.buf;
     uint8_t *sodd = so_b.buf;
+    int32_t *srun = sr_b.buf;
     int64_t *counts = cnt_b.buf, *lang = lang_b.buf;
     Py_ssize_t n = cps_b.len / 4, n_runs = 0, n_slots = 0;
 
@@ -188,6 +191,7 @@ static PyObject *scan(PyObject *self, PyObject *args) {
             }
             Py_ssize_t t = n_slots++;
             spos[t] = (int32_t)p;
+            srun[t] = (int32_t)r;
             sseen[t] = m;
             sneed[t] = need;
             int64_t key = (int64_t)lb << 27;
@@ -210,7 +214,7 @@ static PyObject *scan(PyObject *self, PyObject *args) {
     PyBuffer_Release(&cps_b); PyBuffer_Release(&bmap_b); PyBuffer_Release(&emit_b);
     PyBuffer_Release(&rs_b); PyBuffer_Release(&re_b); PyBuffer_Release(&rd_b);
     PyBuffer_Release(&sp_b); PyBuffer_Release(&ss_b); PyBuffer_Release(&sn_b);
-    PyBuffer_Release(&sk_b); PyBuffer_Release(&so_b); PyBuffer_Release(&cnt_b);
+    PyBuffer_Release(&sk_b); PyBuffer_Release(&so_b); PyBuffer_Release(&sr_b); PyBuffer_Release(&cnt_b);
     PyBuffer_Release(&lang_b);
     return Py_BuildValue("nn", n_runs, n_slots);
 }

@@ -1400,11 +1400,12 @@ def _compiled_pass(
     slot_pos, slot_seen, slot_need = (np.empty(n, np.int32) for _ in range(3))
     slot_key = np.empty(n, np.int64)
     slot_odd = np.empty(n, np.uint8)
+    slot_run = np.empty(n, np.int32)
     counts = np.empty(64, np.int64)
     lang_counts = np.empty(3, np.int64)
     n_runs, m = kernel.scan(
         cps, bmap, emit, runs_start, runs_end, run_decoded, slot_pos, slot_seen, slot_need,
-        slot_key, slot_odd, counts, lang_counts,
+        slot_key, slot_odd, slot_run, counts, lang_counts,
     )  # fmt: skip
     if not n_runs:
         return text, [], False
@@ -1418,7 +1419,7 @@ def _compiled_pass(
     )
     lang = language_from_counts(*lang_counts.tolist())
     slot_pos, slot_seen, slot_need = slot_pos[:m], slot_seen[:m], slot_need[:m]
-    run_of = np.searchsorted(runs_start, slot_pos, side="right") - 1
+    run_of = slot_run[:m]
 
     slots, empty = _build_slots(
         text, slot_pos, slot_seen, slot_need, slot_key[:m], slot_odd[:m].astype(bool),
