@@ -1069,6 +1069,14 @@ typedef struct {
     double frame_bonus[6]; /* 与, 不, 中: (在 open, not open), as lossy.FRAME_BONUS */
 } Round2Params;
 
+/* Round one's caches, where they hold what rounds two and three need (the document's counts
+ * have not joined P, or side vectors that keep P). */
+typedef struct {
+    const int32_t *left, *right;         /* round one's neighbours of each slot */
+    const double *const *lvec, *const *rvec;  /* side vectors (logp | p | seen), or NULL */
+    const double *const *link_of;        /* slot t's transitions from slot t - 1, or NULL */
+} Round1Caches;
+
 /* One worker's share of round two: slots [lo, hi), with its own copies of the repaired text
  * (out, pos, final) and of the model. */
 typedef struct {
@@ -1079,8 +1087,7 @@ typedef struct {
     double *conf;
     int32_t *final, *out, *pos;
     Py_ssize_t n_out, lo, hi;
-    const int32_t *left, *right;       /* round one's neighbours of each slot */
-    const double *const *lvec, *const *rvec;  /* round one's side vectors (see Round1) */
+    Round1Caches rc;    /* round one's neighbours, side vectors and transitions */
     TriMemo *tri_memo;  /* NULL: probe the trigram table directly */
 } Round2;
 
@@ -1124,6 +1131,40 @@ static inline double tri_ratio(const Table *t, TriMemo *memo, int32_t a, int32_t
     return p3 ? log(p3 / exp(lp2) + rest) : log(rest);  /* the same value, one exp less */
 }
 
+/* How often the document shows the pair (a, b) intact (pair_p's `seen`). */
+static inline double intact_seen(const Model *md, int32_t a, int32_t b) {
+    if (!md->intact_left || md->intact_left[a] <= 0) return 0.0;
+    return counter_get(md->intact, pair_key(a, b));
+}
+
+/* log P and intact count of each of slot r's readings next to a fixed neighbour `x` (side
+ * 0: x before the reading, 1: after it), from round one's side vectors and transitions where
+ * they hold it, in lp[] and seen[]. */
+static void side_lp(const Slots *s, const Model *md, const Round1Caches *rc, Py_ssize_t r,
+                    int side, int32_t x, const int32_t *choice, double *lp, double *seen) {
+    Py_ssize_t k = s->k;
+    const int32_t *f = s->first + r * k;
+    const double *vec = NULL, *row = NULL;
+    Py_ssize_t stride = 1;
+    if (x >= 0 && x == (side ? rc->right[r] : rc->left[r])) vec = side ? rc->rvec[r] : rc->lvec[r];
+    if (!vec && x >= 0 && !md->doc) {
+        if (!side && r > 0 && s->end[r - 1] == s->start[r] && rc->link_of[r])
+            row = rc->link_of[r] + choice[r - 1] * k;  /* x is slot r - 1's reading */
+        if (side && r + 1 < s->m && s->end[r] == s->start[r + 1] && rc->link_of[r + 1]) {
+            row = rc->link_of[r + 1] + choice[r + 1];  /* x is slot r + 1's reading */
+            stride = k;
+        }
+    }
+    for (Py_ssize_t c = 0; c < k; c++) {
+        lp[c] = seen[c] = 0.0;
+        if (f[c] < 0 || x < 0) continue;
+        int32_t a = side ? last_of(s, r, c) : x, b = side ? x : f[c];
+        if (vec) lp[c] = mixed_log(md, vec, k, c, b, &seen[c]);
+        else if (row) { lp[c] = row[c * stride]; seen[c] = intact_seen(md, a, b); }
+        else lp[c] = logp(md, a, b, &seen[c]);
+    }
+}
+
 static void round2_run(void *arg) {
     Round2 *j = arg;
     const Slots *s = j->h.s;
@@ -1161,9 +1202,11 @@ static void round2_run(void *arg) {
             if (l2 >= 0 && l1 >= 0) before = tri_get(&md->tri, memo, triple_key(l2, l1, TRI_CONTEXT), -1.0);
             if (r1 >= 0 && r2 >= 0) outer = logp(md, r1, r2, NULL);
         }
-        /* Neighbours round one scored this slot against: its P values are there. */
-        const double *lv = l1 >= 0 && l1 == j->left[q] ? j->lvec[q] : NULL;
-        const double *rv = r1 >= 0 && r1 == j->right[q] ? j->rvec[q] : NULL;
+        /* Each reading's bigram with its neighbours, from round one's side vectors or
+         * transitions where they hold it (a neighbour that is a slot's reading). */
+        double seen_left[MAX_K], seen_right[MAX_K];
+        side_lp(s, md, &j->rc, q, 0, l1, choice, lp_left, seen_left);
+        side_lp(s, md, &j->rc, q, 1, r1, choice, lp_right, seen_right);
         int in_frame = 0, frame_is_open = 0;
         if (p->frames) {
             for (Py_ssize_t c = 0; c < k; c++)
@@ -1174,20 +1217,14 @@ static void round2_run(void *arg) {
         for (Py_ssize_t c = 0; c < k; c++) {
             int32_t f = s->first[q * k + c];
             if (f < 0) { score[c] = NEG; continue; }
-            double v = base_of(s, md, q, c), seen_l = 0, seen_r = 0, lp_l = 0, lp_r = 0;
-            if (lv) lp_l = mixed_log(md, lv, k, c, f, &seen_l);
-            else if (l1 >= 0) lp_l = logp(md, l1, f, &seen_l);
-            v += lp_l;
-            int32_t la = last_of(s, q, c);
-            if (rv) lp_r = mixed_log(md, rv, k, c, r1, &seen_r);
-            else if (r1 >= 0) lp_r = logp(md, la, r1, &seen_r);
-            v += lp_r;
+            double v = base_of(s, md, q, c), seen_l = seen_left[c], seen_r = seen_right[c];
+            v += lp_left[c];
+            v += lp_right[c];
             v += bracket(f, out, at, p->b_open, p->b_not);
             if (in_frame >= 2 && frame_index(f) >= 0)
                 v += p->frame_bonus[2 * frame_index(f) + (frame_is_open ? 0 : 1)];
             if (md->intact_left && p->intact_weight) v += p->intact_weight * (lg1p(seen_l) + lg1p(seen_r));
             score[c] = v;
-            if (trigrams) { lp_left[c] = lp_l; lp_right[c] = lp_r; }
             if (v > top) top = v;
         }
         if (trigrams) {
@@ -1267,48 +1304,6 @@ static Py_ssize_t pair_best(const double *outer, Py_ssize_t k, Py_ssize_t keep, 
         idx[at] = current;
     }
     return n;
-}
-
-/* How often the document shows the pair (a, b) intact (pair_p's `seen`). */
-static inline double intact_seen(const Model *md, int32_t a, int32_t b) {
-    if (!md->intact_left || md->intact_left[a] <= 0) return 0.0;
-    return counter_get(md->intact, pair_key(a, b));
-}
-
-/* Round one's caches, where they hold what round three needs (the document's counts have
- * not joined P, or side vectors that keep P). */
-typedef struct {
-    const int32_t *left, *right;         /* round one's neighbours of each slot */
-    const double *const *lvec, *const *rvec;  /* side vectors (logp | p | seen), or NULL */
-    const double *const *link_of;        /* slot t's transitions from slot t - 1, or NULL */
-} Round1Caches;
-
-/* log P and intact count of each of slot r's readings next to a fixed neighbour `x` (side
- * 0: x before the reading, 1: after it), from round one's side vectors and transitions where
- * they hold it, in lp[] and seen[]. */
-static void side_lp(const Slots *s, const Model *md, const Round1Caches *rc, Py_ssize_t r,
-                    int side, int32_t x, const int32_t *choice, double *lp, double *seen) {
-    Py_ssize_t k = s->k;
-    const int32_t *f = s->first + r * k;
-    const double *vec = NULL, *row = NULL;
-    Py_ssize_t stride = 1;
-    if (x >= 0 && x == (side ? rc->right[r] : rc->left[r])) vec = side ? rc->rvec[r] : rc->lvec[r];
-    if (!vec && x >= 0 && !md->doc) {
-        if (!side && r > 0 && s->end[r - 1] == s->start[r] && rc->link_of[r])
-            row = rc->link_of[r] + choice[r - 1] * k;  /* x is slot r - 1's reading */
-        if (side && r + 1 < s->m && s->end[r] == s->start[r + 1] && rc->link_of[r + 1]) {
-            row = rc->link_of[r + 1] + choice[r + 1];  /* x is slot r + 1's reading */
-            stride = k;
-        }
-    }
-    for (Py_ssize_t c = 0; c < k; c++) {
-        lp[c] = seen[c] = 0.0;
-        if (f[c] < 0 || x < 0) continue;
-        int32_t a = side ? last_of(s, r, c) : x, b = side ? x : f[c];
-        if (vec) lp[c] = mixed_log(md, vec, k, c, b, &seen[c]);
-        else if (row) { lp[c] = row[c * stride]; seen[c] = intact_seen(md, a, b); }
-        else lp[c] = logp(md, a, b, &seen[c]);
-    }
 }
 
 /* Round three (fastpass._pair_round): adjacent single-character slots decided two at a time,
@@ -1776,7 +1771,8 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         for (int w = 0; w < 2; w++) {
             jobs[w] = (Round2){{&s, md, NULL}, &p2, emit, w ? choice2 : choice, conf, w ? final2 : final,
                                w ? out2 : out, w ? pos2 : pos, n_out, w ? split : 0,
-                               w ? m : split, left, right, lvec, rvec, NULL};
+                               w ? m : split, {left, right, (const double *const *)lvec,
+                               (const double *const *)rvec, (const double *const *)link_of}, NULL};
             if (w && split == m) continue;
             /* An in_word memo per worker, emptied for this call (the model may differ); a
              * failed allocation only makes the look-ups slower. */
