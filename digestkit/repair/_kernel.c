@@ -249,9 +249,14 @@ static inline double table_get(const Table *t, uint64_t key, double dflt) {
 #define GEN_SHIFT 43
 #define GEN_MAX ((uint64_t)1 << 20)
 
-/* The pairs a document shows intact: (stamped key, count) side by side. */
+/* The pairs a document shows intact: (stamped key, count) side by side, and a bitmap with
+ * a bit per 2**BLOOM_SHIFT table slots (the key's hash at that finer grain): most pairs
+ * asked about were never seen, and a clear bit (kilobytes, in cache) says so without a
+ * probe into the table (megabytes for a long document). */
+#define BLOOM_SHIFT 2
 typedef struct {
     uint64_t *slots;
+    uint64_t *bloom;
     int bits, cap_bits;  /* this call's table is the first 2**bits of 2**cap_bits slots */
     uint64_t mask, gen;
 } Counter;
@@ -267,18 +272,33 @@ static Counter *counter_open(Py_ssize_t expected) {
     if (!c->slots || bits > c->cap_bits || c->gen + 1 >= GEN_MAX) {
         int cap = bits > c->cap_bits ? bits : c->cap_bits;
         free(c->slots);
+        free(c->bloom);
         c->slots = calloc((size_t)2 << cap, sizeof(uint64_t));
-        if (!c->slots) { c->cap_bits = 0; return NULL; }
+        c->bloom = malloc(sizeof(uint64_t) * (((size_t)1 << (cap + BLOOM_SHIFT)) / 64 + 1));
+        if (!c->slots || !c->bloom) {
+            free(c->slots);
+            free(c->bloom);
+            c->slots = c->bloom = NULL;
+            c->cap_bits = 0;
+            return NULL;
+        }
         c->cap_bits = cap;
         c->gen = 0;
     }
     c->bits = bits;
     c->mask = ((uint64_t)1 << bits) - 1;
     c->gen++;
+    memset(c->bloom, 0, sizeof(uint64_t) * (((size_t)1 << (bits + BLOOM_SHIFT)) / 64 + 1));
     return c;
 }
 
+static inline uint64_t bloom_bit(const Counter *c, uint64_t key) {
+    return ((key + 1) * MULT) >> (64 - (c->bits + BLOOM_SHIFT));
+}
+
 static void counter_add(Counter *c, uint64_t key) {
+    uint64_t bit = bloom_bit(c, key);
+    c->bloom[bit >> 6] |= (uint64_t)1 << (bit & 63);
     uint64_t stored = (key + 1) | (c->gen << GEN_SHIFT);
     uint64_t pos = ((key + 1) * MULT) >> (64 - c->bits);
     for (;;) {
@@ -294,6 +314,8 @@ static inline void counter_prefetch(const Counter *c, uint64_t key) {
 }
 
 static double counter_get(const Counter *c, uint64_t key) {
+    uint64_t bit = bloom_bit(c, key);
+    if (!(c->bloom[bit >> 6] >> (bit & 63) & 1)) return 0.0;  /* never added */
     uint64_t stored = (key + 1) | (c->gen << GEN_SHIFT);
     uint64_t pos = ((key + 1) * MULT) >> (64 - c->bits);
     for (;;) {
