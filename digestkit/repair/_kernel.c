@@ -86,13 +86,15 @@ static inline void count_script(int64_t *lang, int32_t c) {
 }
 
 /* scan(cps, bmap, emit, runs_start, runs_end, run_decoded, slot_pos, slot_seen, slot_need,
- *      slot_key, slot_odd, counts, lang) -> (n_runs, n_slots)
+ *      slot_key, slot_odd, slot_run, counts, lang) -> (n_runs, n_slots)
+ * slot_run[t]: the run slot t lies in.
  * emit[i]: code point to write, -1 nothing, -2 a slot's lead. counts: int64[64] of bytes
  * 0x80-0xBF in runs. lang: int64[3] kana, hangul, han among emitted characters. */
 static PyObject *scan(PyObject *self, PyObject *args) {
-    Py_buffer cps_b, bmap_b, emit_b, rs_b, re_b, rd_b, sp_b, ss_b, sn_b, sk_b, so_b, cnt_b, lang_b;
-    if (!PyArg_ParseTuple(args, "y*y*w*w*w*w*w*w*w*w*w*w*w*", &cps_b, &bmap_b, &emit_b, &rs_b,
-                          &re_b, &rd_b, &sp_b, &ss_b, &sn_b, &sk_b, &so_b, &cnt_b, &lang_b))
+    Py_buffer cps_b, bmap_b, emit_b, rs_b, re_b, rd_b, sp_b, ss_b, sn_b, sk_b, so_b, sr_b, cnt_b,
+        lang_b;
+    if (!PyArg_ParseTuple(args, "y*y*w*w*w*w*w*w*w*w*w*w*w*w*", &cps_b, &bmap_b, &emit_b, &rs_b,
+                          &re_b, &rd_b, &sp_b, &ss_b, &sn_b, &sk_b, &so_b, &sr_b, &cnt_b, &lang_b))
         return NULL;
     const int32_t *cps = cps_b.buf;
     const int32_t *bmap = bmap_b.buf;
@@ -101,6 +103,7 @@ static PyObject *scan(PyObject *self, PyObject *args) {
     int32_t *spos = sp_b.buf, *sseen = ss_b.buf, *sneed = sn_b.buf;
     int64_t *skey = sk_b.buf;
     uint8_t *sodd = so_b.buf;
+    int32_t *srun = sr_b.buf;
     int64_t *counts = cnt_b.buf, *lang = lang_b.buf;
     Py_ssize_t n = cps_b.len / 4, n_runs = 0, n_slots = 0;
 
@@ -190,6 +193,7 @@ static PyObject *scan(PyObject *self, PyObject *args) {
             }
             Py_ssize_t t = n_slots++;
             spos[t] = (int32_t)p;
+            srun[t] = (int32_t)r;
             sseen[t] = m;
             sneed[t] = need;
             int64_t key = (int64_t)lb << 27;
@@ -212,7 +216,7 @@ static PyObject *scan(PyObject *self, PyObject *args) {
     PyBuffer_Release(&cps_b); PyBuffer_Release(&bmap_b); PyBuffer_Release(&emit_b);
     PyBuffer_Release(&rs_b); PyBuffer_Release(&re_b); PyBuffer_Release(&rd_b);
     PyBuffer_Release(&sp_b); PyBuffer_Release(&ss_b); PyBuffer_Release(&sn_b);
-    PyBuffer_Release(&sk_b); PyBuffer_Release(&so_b); PyBuffer_Release(&cnt_b);
+    PyBuffer_Release(&sk_b); PyBuffer_Release(&so_b); PyBuffer_Release(&sr_b); PyBuffer_Release(&cnt_b);
     PyBuffer_Release(&lang_b);
     return Py_BuildValue("nn", n_runs, n_slots);
 }
@@ -247,9 +251,14 @@ static inline double table_get(const Table *t, uint64_t key, double dflt) {
 #define GEN_SHIFT 43
 #define GEN_MAX ((uint64_t)1 << 20)
 
-/* The pairs a document shows intact: (stamped key, count) side by side. */
+/* The pairs a document shows intact: (stamped key, count) side by side, and a bitmap with
+ * a bit per 2**BLOOM_SHIFT table slots (the key's hash at that finer grain): most pairs
+ * asked about were never seen, and a clear bit (kilobytes, in cache) says so without a
+ * probe into the table (megabytes for a long document). */
+#define BLOOM_SHIFT 2
 typedef struct {
     uint64_t *slots;
+    uint64_t *bloom;
     int bits, cap_bits;  /* this call's table is the first 2**bits of 2**cap_bits slots */
     uint64_t mask, gen;
 } Counter;
@@ -265,18 +274,33 @@ static Counter *counter_open(Py_ssize_t expected) {
     if (!c->slots || bits > c->cap_bits || c->gen + 1 >= GEN_MAX) {
         int cap = bits > c->cap_bits ? bits : c->cap_bits;
         free(c->slots);
+        free(c->bloom);
         c->slots = calloc((size_t)2 << cap, sizeof(uint64_t));
-        if (!c->slots) { c->cap_bits = 0; return NULL; }
+        c->bloom = malloc(sizeof(uint64_t) * (((size_t)1 << (cap + BLOOM_SHIFT)) / 64 + 1));
+        if (!c->slots || !c->bloom) {
+            free(c->slots);
+            free(c->bloom);
+            c->slots = c->bloom = NULL;
+            c->cap_bits = 0;
+            return NULL;
+        }
         c->cap_bits = cap;
         c->gen = 0;
     }
     c->bits = bits;
     c->mask = ((uint64_t)1 << bits) - 1;
     c->gen++;
+    memset(c->bloom, 0, sizeof(uint64_t) * (((size_t)1 << (bits + BLOOM_SHIFT)) / 64 + 1));
     return c;
 }
 
+static inline uint64_t bloom_bit(const Counter *c, uint64_t key) {
+    return ((key + 1) * MULT) >> (64 - (c->bits + BLOOM_SHIFT));
+}
+
 static void counter_add(Counter *c, uint64_t key) {
+    uint64_t bit = bloom_bit(c, key);
+    c->bloom[bit >> 6] |= (uint64_t)1 << (bit & 63);
     uint64_t stored = (key + 1) | (c->gen << GEN_SHIFT);
     uint64_t pos = ((key + 1) * MULT) >> (64 - c->bits);
     for (;;) {
@@ -287,7 +311,13 @@ static void counter_add(Counter *c, uint64_t key) {
     }
 }
 
+static inline void counter_prefetch(const Counter *c, uint64_t key) {
+    __builtin_prefetch(&c->slots[2 * (((key + 1) * MULT) >> (64 - c->bits))]);
+}
+
 static double counter_get(const Counter *c, uint64_t key) {
+    uint64_t bit = bloom_bit(c, key);
+    if (!(c->bloom[bit >> 6] >> (bit & 63) & 1)) return 0.0;  /* never added */
     uint64_t stored = (key + 1) | (c->gen << GEN_SHIFT);
     uint64_t pos = ((key + 1) * MULT) >> (64 - c->bits);
     for (;;) {
@@ -364,6 +394,7 @@ typedef struct {
     double doc_total, doc_weight;
     /* Scores already computed: a document repeats its pairs. */
     struct Memo *memo;
+    uint64_t *inword;  /* in_word's answers (NULL: none; see in_word) */
 } Model;
 
 #define MEMO_BITS 16
@@ -463,7 +494,8 @@ typedef struct {
     const double *prior;
     const uint8_t *keeps;  /* [m*k]: a multi-character reading keeping its tail */
     const uint8_t *multi;  /* [m]: the slot has a tail */
-    const int32_t *pid;    /* [m]: slots with the same readings share an id (-1: a tail) */
+    const int32_t *pid;    /* [m]: slots with the same readings share an id (-1: none);
+                            * pid >> 1 equal: one's readings begin the other's */
     const int32_t *cps;
 } Slots;
 
@@ -581,9 +613,19 @@ static int closes_frame(const int32_t *out, Py_ssize_t from, Py_ssize_t n_out,
     return 0;
 }
 
-/* Does the pair (a, b) occur inside some word? */
+/* Does the pair (a, b) occur inside some word? The word windows of nearby slots overlap,
+ * so each worker keeps the answers in a small direct-mapped table (m->inword: 2**INWORD_BITS
+ * entries of (pair key + 1) << 1 | answer, 0 = empty; seed 004 asks 28,292 times for 9,722
+ * pairs). */
+#define INWORD_BITS 12
 static int in_word(const Model *m, int32_t a, int32_t b) {
-    return csr_find(m->in_row, m->in_col, a, b) >= 0;
+    if (!m->inword) return csr_find(m->in_row, m->in_col, a, b) >= 0;
+    uint64_t key = pair_key(a, b) + 1;
+    uint64_t *e = &m->inword[(key * MULT) >> (64 - INWORD_BITS)];
+    if (*e >> 1 == key) return (int)(*e & 1);
+    int found = csr_find(m->in_row, m->in_col, a, b) >= 0;
+    *e = key << 1 | (uint64_t)found;
+    return found;
 }
 
 /* The word bonus at window[CONTEXT] (window: 2*CONTEXT+1 code points, -1 = none), as
@@ -618,10 +660,12 @@ static void word_sides(const Model *m, const int32_t *w, WordSides *ws) {
     for (int q = 0; q + 1 < WIN; q++)
         if (q != c - 1 && q != c) ws->inner[q] = w[q] >= 0 && w[q + 1] >= 0 && in_word(m, w[q], w[q + 1]);
     ws->inner[c - 1] = ws->inner[c] = 0;  /* the centre's pairs: per reading */
+    /* A piece holding a pair that occurs in no word is worth 0 (piece_value), and so is
+     * every longer piece holding it: the search stops there. */
     ws->best[0] = 0.0;
     for (int i = 1; i <= c; i++) {
         double v = ws->best[i - 1];
-        for (int s = i - 2; s >= 0 && i - s <= 7; s--) {
+        for (int s = i - 2; s >= 0 && i - s <= 7 && ws->inner[s]; s--) {
             double x = piece_value(m, w, ws->inner, s, i);
             if (x > 0 && ws->best[s] + x > v) v = ws->best[s] + x;
         }
@@ -630,7 +674,7 @@ static void word_sides(const Model *m, const int32_t *w, WordSides *ws) {
     ws->rest[WIN] = 0.0;
     for (int i = WIN - 1; i > c; i--) {
         double v = ws->rest[i + 1];
-        for (int e = i + 2; e <= WIN && e - i <= 7; e++) {
+        for (int e = i + 2; e <= WIN && e - i <= 7 && ws->inner[e - 2]; e++) {
             double x = piece_value(m, w, ws->inner, i, e);
             if (x > 0 && x + ws->rest[e] > v) v = x + ws->rest[e];
         }
@@ -807,6 +851,7 @@ typedef struct {
     VecCache sides, links;
     double *scratch;  /* 2 side vectors (3 * k each) + k * k scores for what is not cached */
     TriMemo *tri;     /* round two's trigram memo (allocated when first needed) */
+    uint64_t *inword; /* rounds two and three's in_word answers (allocated when first needed) */
     Py_ssize_t k;
     int busy;
 } Caches;
@@ -836,7 +881,7 @@ static Caches *caches_take(Py_ssize_t k) {
         c->scratch = malloc(sizeof(double) * (size_t)(6 * k + k * k));
         c->k = c->scratch ? k : 0;
     }
-    if (!c->scratch || !vec_reset(&c->sides, 3 * k) || !vec_reset(&c->links, k * k)) {
+    if (!c->scratch || !vec_reset(&c->sides, 3 * k + 1) || !vec_reset(&c->links, k * k)) {
         c->k = 0;
         return c;  /* the caller sees c->k == 0 */
     }
@@ -846,7 +891,7 @@ static Caches *caches_take(Py_ssize_t k) {
 static void caches_give(Caches *c) {
     if (!c) return;
     if (c->busy == 2) {
-        vec_free(&c->sides); vec_free(&c->links); free(c->scratch); free(c->tri); free(c);
+        vec_free(&c->sides); vec_free(&c->links); free(c->scratch); free(c->tri); free(c->inword); free(c);
         return;
     }
 #ifndef _WIN32
@@ -886,20 +931,27 @@ typedef struct {
  * lp_direct(last code point of each reading, ch) (side 1): k scores; those of readings that
  * do not exist are 0. Slot r's valid readings are its first nv[r] columns. Behind the k
  * scores: each pair's P and how often the document shows it intact (k each), which round
- * two mixes again. */
+ * two mixes again. A cached vector is shared by the slots whose pid >> 1 is equal (their
+ * readings agree as far as the shorter list goes: a slot in a group keeps only the first
+ * chain_keep of its pattern's) and holds the first out[3 * k] columns: a slot with more
+ * readings computes the rest. */
 static const double *side_scores(Round1 *j, int side, int32_t ch, Py_ssize_t r) {
     const Slots *s = j->h.s;
     const Model *md = &j->h.md;
-    Py_ssize_t k = s->k;
+    Py_ssize_t k = s->k, from = 0;
     double *out = j->cache->scratch + side * 3 * k;
-    int fresh = 1;
     if (s->pid[r] >= 0) {
-        uint64_t key = ((uint64_t)side << 62) | ((uint64_t)(uint32_t)s->pid[r] << 22) | (uint64_t)(ch + 1);
+        int fresh = 1;
+        uint64_t key = ((uint64_t)side << 62) | ((uint64_t)(uint32_t)(s->pid[r] >> 1) << 22) | (uint64_t)(ch + 1);
         double *hit = vec_get(&j->cache->sides, key, &fresh);
-        if (hit) out = hit;
-        if (!fresh) return out;
+        if (hit) {
+            out = hit;
+            if (!fresh) from = (Py_ssize_t)out[3 * k];
+            if (from >= j->nv[r]) return out;
+            out[3 * k] = (double)j->nv[r];
+        }
     }
-    for (Py_ssize_t c = 0; c < k; c++) {
+    for (Py_ssize_t c = from; c < k; c++) {
         int32_t a = side ? last_of(s, r, c) : ch, b = side ? ch : s->first[r * k + c];
         if (c >= j->nv[r] || a < 0 || b < 0) {
             out[c] = out[k + c] = out[2 * k + c] = 0.0;
@@ -943,6 +995,16 @@ static const double *link_scores(Round1 *j, Py_ssize_t t, double *scratch) {
     return out;
 }
 
+/* A lone slot's decision in round one, kept for the next lone slot with the same readings
+ * (pid, one character each) between the same neighbours: its scores, so its choice and
+ * confidence, are the same (seed 004: 3,390 such slots, 2,288 distinct). */
+typedef struct {
+    uint64_t pid, sides;  /* pid + 1 (0: empty); (left + 1) << 22 | (right + 1) */
+    const double *lv, *rv;
+    double conf;
+    int32_t choice;
+} LoneMemo;
+
 static void round1_run(void *arg) {
     Round1 *j = arg;
     const Slots *s = j->h.s;
@@ -963,11 +1025,33 @@ static void round1_run(void *arg) {
         }
     }
     double *link_scratch = j->cache->scratch + 6 * k;
+    int lone_bits = 4;
+    while (((Py_ssize_t)1 << lone_bits) < 2 * (j->hi - j->lo) + 2) lone_bits++;
+    uint64_t lone_mask = ((uint64_t)1 << lone_bits) - 1;
+    LoneMemo *lone = calloc((size_t)1 << lone_bits, sizeof(LoneMemo));  /* NULL: no memo */
     Py_ssize_t r = j->lo;
     while (r < j->hi) {
         Py_ssize_t g = r;
         while (g + 1 < j->hi && s->end[g] == s->start[g + 1]) g++;
         if (g == r) {
+            LoneMemo *e = NULL;
+            uint64_t e_pid = 0, e_sides = 0;
+            if (lone && s->pid[r] >= 0 && !s->multi[r]) {
+                e_pid = (uint64_t)s->pid[r] + 1;
+                e_sides = ((uint64_t)(left[r] + 1) << 22) | (uint64_t)(right[r] + 1);
+                uint64_t at = (((e_pid * MULT) ^ e_sides) * MULT) >> (64 - lone_bits);
+                while (lone[at].pid && !(lone[at].pid == e_pid && lone[at].sides == e_sides))
+                    at = (at + 1) & lone_mask;
+                e = &lone[at];
+                if (e->pid) {
+                    j->lvec[r] = e->lv;
+                    j->rvec[r] = e->rv;
+                    choice[r] = e->choice;
+                    conf[r] = e->conf;
+                    r++;
+                    continue;
+                }
+            }
             const double *lv = side_scores(j, 0, left[r], r);
             const double *rv = side_scores(j, 1, right[r], r);
             j->lvec[r] = kept(j, lv);
@@ -979,6 +1063,7 @@ static void round1_run(void *arg) {
             }
             choice[r] = (int32_t)argmax(score, k);
             conf[r] = posterior(score, k, choice[r]);
+            if (e) *e = (LoneMemo){e_pid, e_sides, j->lvec[r], j->rvec[r], conf[r], choice[r]};
             r++;
             continue;
         }
@@ -1050,6 +1135,7 @@ static void round1_run(void *arg) {
         }
         r = g + 1;
     }
+    free(lone);
 }
 
 /* The settings round two reads. */
@@ -1062,6 +1148,14 @@ typedef struct {
     Py_ssize_t n_closers;
 } Round2Params;
 
+/* Round one's caches, where they hold what rounds two and three need (the document's counts
+ * have not joined P, or side vectors that keep P). */
+typedef struct {
+    const int32_t *left, *right;         /* round one's neighbours of each slot */
+    const double *const *lvec, *const *rvec;  /* side vectors (logp | p | seen), or NULL */
+    const double *const *link_of;        /* slot t's transitions from slot t - 1, or NULL */
+} Round1Caches;
+
 /* One worker's share of round two: slots [lo, hi), with its own copies of the repaired text
  * (out, pos, final) and of the model. */
 typedef struct {
@@ -1072,8 +1166,7 @@ typedef struct {
     double *conf;
     int32_t *final, *out, *pos;
     Py_ssize_t n_out, lo, hi;
-    const int32_t *left, *right;       /* round one's neighbours of each slot */
-    const double *const *lvec, *const *rvec;  /* round one's side vectors (see Round1) */
+    Round1Caches rc;    /* round one's neighbours, side vectors and transitions */
     TriMemo *tri_memo;  /* NULL: probe the trigram table directly */
 } Round2;
 
@@ -1117,6 +1210,40 @@ static inline double tri_ratio(const Table *t, TriMemo *memo, int32_t a, int32_t
     return p3 ? log(p3 / exp(lp2) + rest) : log(rest);  /* the same value, one exp less */
 }
 
+/* How often the document shows the pair (a, b) intact (pair_p's `seen`). */
+static inline double intact_seen(const Model *md, int32_t a, int32_t b) {
+    if (!md->intact_left || md->intact_left[a] <= 0) return 0.0;
+    return counter_get(md->intact, pair_key(a, b));
+}
+
+/* log P and intact count of each of slot r's readings next to a fixed neighbour `x` (side
+ * 0: x before the reading, 1: after it), from round one's side vectors and transitions where
+ * they hold it, in lp[] and seen[]. */
+static void side_lp(const Slots *s, const Model *md, const Round1Caches *rc, Py_ssize_t r,
+                    int side, int32_t x, const int32_t *choice, double *lp, double *seen) {
+    Py_ssize_t k = s->k;
+    const int32_t *f = s->first + r * k;
+    const double *vec = NULL, *row = NULL;
+    Py_ssize_t stride = 1;
+    if (x >= 0 && x == (side ? rc->right[r] : rc->left[r])) vec = side ? rc->rvec[r] : rc->lvec[r];
+    if (!vec && x >= 0 && !md->doc) {
+        if (!side && r > 0 && s->end[r - 1] == s->start[r] && rc->link_of[r])
+            row = rc->link_of[r] + choice[r - 1] * k;  /* x is slot r - 1's reading */
+        if (side && r + 1 < s->m && s->end[r] == s->start[r + 1] && rc->link_of[r + 1]) {
+            row = rc->link_of[r + 1] + choice[r + 1];  /* x is slot r + 1's reading */
+            stride = k;
+        }
+    }
+    for (Py_ssize_t c = 0; c < k; c++) {
+        lp[c] = seen[c] = 0.0;
+        if (f[c] < 0 || x < 0) continue;
+        int32_t a = side ? last_of(s, r, c) : x, b = side ? x : f[c];
+        if (vec) lp[c] = mixed_log(md, vec, k, c, b, &seen[c]);
+        else if (row) { lp[c] = row[c * stride]; seen[c] = intact_seen(md, a, b); }
+        else lp[c] = logp(md, a, b, &seen[c]);
+    }
+}
+
 static void round2_run(void *arg) {
     Round2 *j = arg;
     const Slots *s = j->h.s;
@@ -1154,9 +1281,11 @@ static void round2_run(void *arg) {
             if (l2 >= 0 && l1 >= 0) before = tri_get(&md->tri, memo, triple_key(l2, l1, TRI_CONTEXT), -1.0);
             if (r1 >= 0 && r2 >= 0) outer = logp(md, r1, r2, NULL);
         }
-        /* Neighbours round one scored this slot against: its P values are there. */
-        const double *lv = l1 >= 0 && l1 == j->left[q] ? j->lvec[q] : NULL;
-        const double *rv = r1 >= 0 && r1 == j->right[q] ? j->rvec[q] : NULL;
+        /* Each reading's bigram with its neighbours, from round one's side vectors or
+         * transitions where they hold it (a neighbour that is a slot's reading). */
+        double seen_left[MAX_K], seen_right[MAX_K];
+        side_lp(s, md, &j->rc, q, 0, l1, choice, lp_left, seen_left);
+        side_lp(s, md, &j->rc, q, 1, r1, choice, lp_right, seen_right);
         int in_frame = 0, frame_is_open = 0, frame_closes = 0;
         if (p->frames) {
             for (Py_ssize_t c = 0; c < k; c++)
@@ -1171,14 +1300,9 @@ static void round2_run(void *arg) {
         for (Py_ssize_t c = 0; c < k; c++) {
             int32_t f = s->first[q * k + c];
             if (f < 0) { score[c] = NEG; continue; }
-            double v = base_of(s, md, q, c), seen_l = 0, seen_r = 0, lp_l = 0, lp_r = 0;
-            if (lv) lp_l = mixed_log(md, lv, k, c, f, &seen_l);
-            else if (l1 >= 0) lp_l = logp(md, l1, f, &seen_l);
-            v += lp_l;
-            int32_t la = last_of(s, q, c);
-            if (rv) lp_r = mixed_log(md, rv, k, c, r1, &seen_r);
-            else if (r1 >= 0) lp_r = logp(md, la, r1, &seen_r);
-            v += lp_r;
+            double v = base_of(s, md, q, c), seen_l = seen_left[c], seen_r = seen_right[c];
+            v += lp_left[c];
+            v += lp_right[c];
             v += bracket(f, out, at, p->b_open, p->b_not);
             if (in_frame >= 2 && frame_index(f) >= 0) {
                 v += p->frame_bonus[2 * frame_index(f) + (frame_is_open ? 0 : 1)];
@@ -1186,7 +1310,6 @@ static void round2_run(void *arg) {
             }
             if (md->intact_left && p->intact_weight) v += p->intact_weight * (lg1p(seen_l) + lg1p(seen_r));
             score[c] = v;
-            if (trigrams) { lp_left[c] = lp_l; lp_right[c] = lp_r; }
             if (v > top) top = v;
         }
         if (trigrams) {
@@ -1227,9 +1350,10 @@ static void round2_run(void *arg) {
         if (choice[q] != was) {
             int multi_moved = s->multi[q] && (s->keeps[q * k + was] != s->keeps[q * k + choice[q]]);
             if (multi_moved) n_out = assemble(s, emit, choice, final, out, pos);
-            else out[at] = s->first[q * k + choice[q]];
+            else out[at] = final[s->start[q]] = s->first[q * k + choice[q]];
         }
     }
+    j->n_out = n_out;  /* out, pos and final now hold what assemble would give them */
 }
 
 /* The indices of the `keep` best finite scores (ties: the lower index first) within `gap` of
@@ -1265,48 +1389,6 @@ static Py_ssize_t pair_best(const double *outer, Py_ssize_t k, Py_ssize_t keep, 
         idx[at] = current;
     }
     return n;
-}
-
-/* How often the document shows the pair (a, b) intact (pair_p's `seen`). */
-static inline double intact_seen(const Model *md, int32_t a, int32_t b) {
-    if (!md->intact_left || md->intact_left[a] <= 0) return 0.0;
-    return counter_get(md->intact, pair_key(a, b));
-}
-
-/* Round one's caches, where they hold what round three needs (the document's counts have
- * not joined P, or side vectors that keep P). */
-typedef struct {
-    const int32_t *left, *right;         /* round one's neighbours of each slot */
-    const double *const *lvec, *const *rvec;  /* side vectors (logp | p | seen), or NULL */
-    const double *const *link_of;        /* slot t's transitions from slot t - 1, or NULL */
-} Round1Caches;
-
-/* log P and intact count of each of slot r's readings next to a fixed neighbour `x` (side
- * 0: x before the reading, 1: after it), from round one's side vectors and transitions where
- * they hold it, in lp[] and seen[]. */
-static void side_lp(const Slots *s, const Model *md, const Round1Caches *rc, Py_ssize_t r,
-                    int side, int32_t x, const int32_t *choice, double *lp, double *seen) {
-    Py_ssize_t k = s->k;
-    const int32_t *f = s->first + r * k;
-    const double *vec = NULL, *row = NULL;
-    Py_ssize_t stride = 1;
-    if (x >= 0 && x == (side ? rc->right[r] : rc->left[r])) vec = side ? rc->rvec[r] : rc->lvec[r];
-    if (!vec && x >= 0 && !md->doc) {
-        if (!side && r > 0 && s->end[r - 1] == s->start[r] && rc->link_of[r])
-            row = rc->link_of[r] + choice[r - 1] * k;  /* x is slot r - 1's reading */
-        if (side && r + 1 < s->m && s->end[r] == s->start[r + 1] && rc->link_of[r + 1]) {
-            row = rc->link_of[r + 1] + choice[r + 1];  /* x is slot r + 1's reading */
-            stride = k;
-        }
-    }
-    for (Py_ssize_t c = 0; c < k; c++) {
-        lp[c] = seen[c] = 0.0;
-        if (f[c] < 0 || x < 0) continue;
-        int32_t a = side ? last_of(s, r, c) : x, b = side ? x : f[c];
-        if (vec) lp[c] = mixed_log(md, vec, k, c, b, &seen[c]);
-        else if (row) { lp[c] = row[c * stride]; seen[c] = intact_seen(md, a, b); }
-        else lp[c] = logp(md, a, b, &seen[c]);
-    }
 }
 
 /* Round three (fastpass._pair_round): adjacent single-character slots decided two at a time,
@@ -1554,8 +1636,9 @@ static int run_pair(void (*fn)(void *), void *jobs, size_t size, int two) {
 
 /* decide(cps, emit, start, end, tail_start, multi, first, prior, keeps, pid, k, model,
  *        params, choice, conf, final) -> str (the repaired text)
- * pid: int32 per slot, equal for slots whose readings (first, prior, keeps) are equal, -1
- *      for a slot with a multi-character reading (never shared)
+ * pid: int32 per slot, equal for slots whose readings (first, prior, keeps, and the
+ *      characters a reading keeps) are equal, -1 for a slot whose readings are never shared;
+ *      slots whose pid >> 1 is equal have readings that agree as far as the shorter list goes
  * model: (uni, start, weight, in_table, clause_end, openers, closers, bigram_row, bigram_col,
  *         bigram_val, words, inner_row, inner_col, trigrams)
  * params: (document_prior, cache_weight, doc_weight, opener_before_end, intact_weight,
@@ -1712,6 +1795,9 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         intact_left = per_char(0);
         if (!intact_left) { failed = 1; goto done; }
         for (Py_ssize_t q = 0; q < pairs; q++) {
+            /* The table is megabytes for a long document: ask for a later key's line now,
+             * so the misses overlap. */
+            if (q + 16 < pairs) counter_prefetch(intact, intact_keys[q + 16]);
             counter_add(intact, intact_keys[q]);
             intact_left[intact_keys[q] >> 21] += 1;
         }
@@ -1786,8 +1872,19 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         for (int w = 0; w < 2; w++) {
             jobs[w] = (Round2){{&s, md, NULL}, &p2, emit, w ? choice2 : choice, conf, w ? final2 : final,
                                w ? out2 : out, w ? pos2 : pos, n_out, w ? split : 0,
-                               w ? m : split, left, right, lvec, rvec, NULL};
-            if ((w && split == m) || !p2.tri_weight || !md.tri.slots) continue;
+                               w ? m : split, {left, right, (const double *const *)lvec,
+                               (const double *const *)rvec, (const double *const *)link_of}, NULL};
+            if (w && split == m) continue;
+            /* An in_word memo per worker, emptied for this call (the model may differ); a
+             * failed allocation only makes the look-ups slower. */
+            if (!caches[w]) caches[w] = caches_take(k);
+            if (caches[w] && !caches[w]->inword)
+                caches[w]->inword = malloc(sizeof(uint64_t) << INWORD_BITS);
+            if (caches[w] && caches[w]->inword) {
+                memset(caches[w]->inword, 0, sizeof(uint64_t) << INWORD_BITS);
+                jobs[w].h.md.inword = caches[w]->inword;
+            }
+            if (!p2.tri_weight || !md.tri.slots) continue;
             /* A trigram memo per worker, from its pooled caches, emptied for this call (a
              * failed allocation only makes the probes slower). */
             if (!caches[w]) caches[w] = caches_take(k);
@@ -1802,9 +1899,10 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         if (split < m && !err) memcpy(choice + split, choice2 + split, sizeof(int32_t) * (m - split));
         free(out2); free(pos2); free(final2); free(choice2);
         if (err) { failed = 1; goto done; }
+        /* One worker kept out, pos and final up to date; two wrote separate copies. */
+        n_final = split < m ? assemble(&s, emit, choice, final, out, pos) : jobs[0].n_out;
     }
     TICK("round2");
-    n_final = assemble(&s, emit, choice, final, out, pos);
     TICK("final");
     {
         Round2Params p3 = {intact_weight, word_weight, margin, sure, b_open, b_not, tri_weight, frames,
@@ -1812,6 +1910,7 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         Round1Caches rc = {left, right, (const double *const *)lvec, (const double *const *)rvec,
                            (const double *const *)link_of};
         TriMemo *memo = caches[0] ? caches[0]->tri : NULL;
+        md.inword = caches[0] ? caches[0]->inword : NULL;  /* round two's answers hold */
         if (pair_round(&s, &md, &p3, &rc, memo, choice, conf, out, n_final, pos, pair_keep, pair_margin)) {
             failed = 1;
             goto done;

@@ -14,6 +14,7 @@ def scan(
     slot_need: Buffer,
     slot_key: Buffer,
     slot_odd: Buffer,
+    slot_run: Buffer,
     counts: Buffer,
     lang: Buffer,
     /,

@@ -478,6 +478,7 @@ def _build_slots(
     keeps = np.zeros(first.shape, bool)
     tail = end.copy()
     texts: dict[int, list[str]] = {}
+    ids = at_row  # equal for slots with equal readings (see pid below)
     odd_at = np.flatnonzero(odd)
     if len(odd_at):
         at = slot_pos[odd_at]
@@ -485,6 +486,8 @@ def _build_slots(
         odd_table = _odd_rows(codec, losses, lang, weights.keep)
         keys = [text[a : a + w] for a, w in zip(at.tolist(), width.tolist(), strict=True)]
         row = odd_table.rows(keys)
+        ids = at_row.copy()
+        ids[odd_at] = len(patterns.first) + row  # after every pattern's row
         first[odd_at] = odd_table.first[row]
         prior[odd_at] = odd_table.prior[row]
         last[odd_at] = odd_table.last[row]
@@ -521,10 +524,11 @@ def _build_slots(
         table[cut, weights.chain_keep :] = -1
     slots.prior[cut, weights.chain_keep :] = _NEG
     # Slots with equal readings share an id (the compiled pass scores a row once per
-    # neighbour); a slot followed by ' ' or '?' has readings of its own.
-    pid = at_row[has] * 2 + linked
-    pid[odd[has]] = -1
-    slots.pid = pid.astype(np.int32)
+    # neighbour): the same byte pattern, or for a slot followed by ' ' or '?' the same text
+    # up to where it may take back a lost NBSP or '?' (so the same characters it keeps).
+    # Ids equal but for the lowest bit (in a group or not) share their first chain_keep
+    # readings, and the compiled pass shares their scores against a neighbour too.
+    slots.pid = (ids[has] * 2 + linked).astype(np.int32)
     return slots, np.flatnonzero(~has)
 
 
@@ -1418,11 +1422,12 @@ def _compiled_pass(
     slot_pos, slot_seen, slot_need = (np.empty(n, np.int32) for _ in range(3))
     slot_key = np.empty(n, np.int64)
     slot_odd = np.empty(n, np.uint8)
+    slot_run = np.empty(n, np.int32)
     counts = np.empty(64, np.int64)
     lang_counts = np.empty(3, np.int64)
     n_runs, m = kernel.scan(
         cps, bmap, emit, runs_start, runs_end, run_decoded, slot_pos, slot_seen, slot_need,
-        slot_key, slot_odd, counts, lang_counts,
+        slot_key, slot_odd, slot_run, counts, lang_counts,
     )  # fmt: skip
     if not n_runs:
         return text, [], False
@@ -1436,7 +1441,7 @@ def _compiled_pass(
     )
     lang = language_from_counts(*lang_counts.tolist())
     slot_pos, slot_seen, slot_need = slot_pos[:m], slot_seen[:m], slot_need[:m]
-    run_of = np.searchsorted(runs_start, slot_pos, side="right") - 1
+    run_of = slot_run[:m]
 
     slots, empty = _build_slots(
         text, slot_pos, slot_seen, slot_need, slot_key[:m], slot_odd[:m].astype(bool),
