@@ -152,7 +152,7 @@ def test_repair_leaves_every_binary_alone_and_says_so(
     assert not out.exists() or not any(p.is_file() for p in out.rglob("*"))
     for name in before:
         assert f"warning: skipped: {work / name} (binary file)" in err, name
-    assert f"0 repaired, 0 unchanged, {len(before)} skipped, 0 failed" in err
+    assert f"0 repaired, 0 unchanged, {len(before)} skipped, 0 refused, 0 failed" in err
 
 
 TEXT = "# 论文总结：新的方法\n\n方法很好。大規模言語モデル “quotes” ok\n" * 20

@@ -20,6 +20,7 @@ import pytest
 from digestkit.cli import EXIT_ERROR, EXIT_OK, main
 from digestkit.repair import files
 from digestkit.repair.files import iter_inputs
+from digestkit.repair.limits import RepairLimits
 
 BROKEN = "论文总结：新的方法\n".encode().decode("cp1252")
 N = 40
@@ -195,7 +196,7 @@ def test_the_cli_reports_a_corrupt_zip_member_and_repairs_the_rest(
     err = capsys.readouterr().err
     assert code == EXIT_ERROR
     assert f"error: {archive}:2.md (cannot read member" in err
-    assert "4 repaired, 0 unchanged, 0 skipped, 1 failed" in err
+    assert "4 repaired, 0 unchanged, 0 skipped, 0 refused, 1 failed" in err
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["0.md", "1.md", "3.md", "4.md"]
 
 
@@ -233,18 +234,18 @@ def _bomb(path: Path, real: int, declared: int) -> Path:
     return path
 
 
-def test_a_zip_member_is_never_inflated_past_the_cap(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(files, "MAX_MEMBER_BYTES", 4096)
+def test_a_zip_member_is_never_inflated_past_the_cap(tmp_path: Path) -> None:
+    limits = RepairLimits(max_member_bytes=4096)
     honest = _bomb(tmp_path / "honest.zip", real=1 << 20, declared=1 << 20)
     lying = _bomb(tmp_path / "lying.zip", real=1 << 20, declared=100)
-    problems = {item.name: item.problem for item in iter_inputs([honest, lying])}
-    assert problems[f"{honest}:bomb.md"] == "member larger than 4096 bytes refused"
-    assert problems[f"{honest}:ok.md"] is None and problems[f"{lying}:ok.md"] is None
+    items = {item.name: item for item in iter_inputs([honest, lying], limits=limits)}
+    assert (
+        items[f"{honest}:bomb.md"].refused == "member larger than 4096 bytes (--max-member-bytes)"
+    )
+    assert items[f"{honest}:ok.md"].problem is None and items[f"{lying}:ok.md"].problem is None
     # The lying header says 100 bytes: zipfile stops there and the CRC check fails; it
     # never holds the megabyte.
-    assert str(problems[f"{lying}:bomb.md"]).startswith("cannot read member")
+    assert str(items[f"{lying}:bomb.md"].problem).startswith("cannot read member")
 
 
 def test_read_capped_stops_at_the_limit_whatever_the_stream_holds() -> None:
@@ -256,7 +257,7 @@ def test_read_capped_stops_at_the_limit_whatever_the_stream_holds() -> None:
             buffer[:] = b"a" * len(buffer)
             return len(buffer)
 
-    with pytest.raises(files.InputError, match="larger than 10000 bytes"):
+    with pytest.raises(files.LimitExceeded, match="larger than 10000 bytes"):
         files.read_capped(Endless(), limit=10_000)
     assert Endless.reads <= 3
     assert files.read_capped(io.BytesIO(b"x" * 10_000), limit=10_000) == b"x" * 10_000
@@ -267,7 +268,7 @@ def test_an_intact_archive_still_exits_0(
 ) -> None:
     archive = _tar(tmp_path / "pack.tar.xz", "w:xz", n=3)
     assert main(["repair", str(archive), "-d", str(tmp_path / "out")]) == EXIT_OK
-    assert "3 repaired, 0 unchanged, 0 skipped, 0 failed" in capsys.readouterr().err
+    assert "3 repaired, 0 unchanged, 0 skipped, 0 refused, 0 failed" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("case", list(DAMAGES))
