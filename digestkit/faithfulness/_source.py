@@ -176,12 +176,29 @@ def negation_scopes(text: str) -> tuple[frozenset[str], ...]:
     """For each English negator, the content stems it governs (the next few)."""
     scopes = []
     for m in EN_NEGATOR.finditer(text):
-        if m.group().endswith("-free"):
-            before = content(text[: m.start() + 1])
+        if m.group().endswith("-free"):  # the word it is attached to ("training-free")
+            before = content(text[_window_start(text, m.start() + 1) : m.start() + 1])
             scopes.append(frozenset(before[-1:]))
         else:  # SCOPE content words rarely take more than 120 characters
-            scopes.append(frozenset(content(text[m.end() : m.end() + 160])[:SCOPE]))
+            scopes.append(frozenset(content(text[m.end() : m.end() + WINDOW])[:SCOPE]))
     return tuple(scopes)
+
+
+WINDOW = 160
+"""Characters a negator looks through for the words it governs, either way. Bounded, so
+that a sentence of any length costs time linear in it (the "-free" look-back read the
+whole sentence before it: quadratic on one long sentence)."""
+
+
+def _window_start(text: str, end: int) -> int:
+    """Where a look-back of :data:`WINDOW` characters ending at ``end`` starts: moved back
+    to the start of a word it would cut (at most another ``WINDOW`` characters), so the
+    words found in the window are words of the whole text."""
+    start = max(0, end - WINDOW)
+    floor = max(0, start - WINDOW)
+    while start > floor and (text[start - 1].isalpha() or text[start - 1] in "'-"):
+        start -= 1
+    return start
 
 
 def parse_sentence(text: str) -> Sentence:
@@ -209,7 +226,14 @@ def parse_source(source: str, budget: int = LOOKUP_BUDGET) -> Source:
     by_stem: dict[str, list[int]] = {}
     by_word: dict[str, list[int]] = {}
     by_anchor: dict[str, list[int]] = {}
+    # A sentence repeated word for word is indexed once, at its first place: every check
+    # takes the first of equal candidates (or asks whether any of them says something),
+    # so the copies change no answer, and a source that repeats itself costs no more.
+    seen: set[str] = set()
     for i, sent in enumerate(sents):
+        if sent.text in seen:
+            continue
+        seen.add(sent.text)
         for st in sent.stems:
             by_stem.setdefault(st, []).append(i)
         for w in sent.words:

@@ -26,6 +26,7 @@ from itertools import chain
 from digestkit.faithfulness._source import (
     CONTRAST,
     LOOKUP_BUDGET,
+    WINDOW,
     Finding,
     Sentence,
     Source,
@@ -378,7 +379,7 @@ def _negation(
 def _first_negated(text: str, scope: frozenset[str]) -> str | None:
     """The first content word after a negator of ``text`` that is in ``scope``."""
     for m in EN_NEGATOR.finditer(text):
-        following = content(text[m.end() :])[:1]
+        following = content(text[m.end() : m.end() + WINDOW])[:1]
         if following and following[0] in scope:
             return following[0]
     return None

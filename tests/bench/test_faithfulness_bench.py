@@ -98,7 +98,10 @@ def _cpu_once(source: str, summary: str, lang: str) -> float:
 def test_faithfulness_doubling(benchmark: Any, lang: str) -> None:
     """Issue 18: scoring is linear in the input. ``extra_info["ratio 2x/1x"]`` is the
     process time of the doubled input over the single one (best of the rounds; ~2 when
-    linear, ~4 when quadratic). Not asserted: see ``tests/faithfulness/test_linear.py``."""
+    linear, ~4 when quadratic). Not asserted: see ``tests/faithfulness/test_linear.py``.
+
+    The input repeats itself, and repeated source sentences are indexed once; a source of
+    distinct sentences sharing a word costs up to ``LOOKUP_BUDGET`` ids per lookup."""
     one, two = _doubled(lang, 8), _doubled(lang, 16)
     rounds = 3 if benchmark.enabled else 1
     benchmark.pedantic(lambda: _cpu_once(*two, lang), rounds=rounds, iterations=1)

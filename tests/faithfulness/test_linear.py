@@ -72,11 +72,13 @@ def test_doubling_the_input_at_most_doubles_the_work(step: str, lang: str) -> No
 
 
 def test_the_budget_bounds_every_lookup() -> None:
-    src = parse_source("A model. " * 50 + "A rare model.", 16)
+    text = "".join(f"A model number {i} works. " for i in range(50))
+    src = parse_source(text + "A rare model.", 16)
     found = src.postings((src.by_stem, ["model", "rare"]))
     assert [len(ids) for _, ids in found] == [1]  # "model" (51 sentences) is over budget
-    assert parse_source("A model. " * 50, 16).with_stems(["model"]) == []
-    assert len(parse_source("A model. " * 50).with_stems(["model"])) == 50
+    assert parse_source(text, 16).with_stems(["model"]) == []
+    assert len(parse_source(text).with_stems(["model"])) == 50
+    assert len(parse_source("A model. " * 50).with_stems(["model"])) == 1  # copies: once
 
 
 def _acronym_by_scan(acronym: str, words: tuple[str, ...]) -> bool:
@@ -122,3 +124,46 @@ def test_the_acronym_index_answers_as_the_scan_does() -> None:
             checked += 1
             hits += expected
     assert checked > 500 and hits > 100
+
+
+@pytest.mark.parametrize(
+    ("source", "summary", "lang"),
+    [
+        ("Method X improves accuracy on GPT4. ", "方法X在GPT4上降低了精度。", "zh"),
+        ("Model Y is stable on ImageNet. ", "モデルYはImageNetで安定しない。", "ja"),
+        ("The method improves accuracy on GLUE. ", "The method degrades accuracy on GLUE. ", "en"),
+    ],
+    ids=["zh-direction", "ja-negation", "en-antonym"],
+)
+def test_a_source_that_repeats_itself_costs_no_more_per_sentence(
+    source: str, summary: str, lang: str
+) -> None:
+    """The same sentence many times (the default budget, far from its knee): each summary
+    sentence looked at every copy before copies were indexed once (3.6-4x per doubling)."""
+    once = lines_run(lambda: claims.check_claims(summary * 100, source * 100, lang=lang))
+    twice = lines_run(lambda: claims.check_claims(summary * 200, source * 200, lang=lang))
+    assert twice / once < 2.25, (once, twice)
+
+
+@pytest.mark.parametrize("lang", ["en", "ja", "zh"])
+def test_repeated_source_sentences_change_no_answer(lang: str) -> None:
+    rows = (FIXTURES / "faithfulness" / f"scripted_{lang}.jsonl").read_text("utf-8")
+    for line in rows.splitlines()[:60]:
+        pair = json.loads(line)
+        source, summary = pair["source"], pair["summary"]
+        doubled = source + "\n" + source
+        assert claims.check_claims(summary, doubled, lang=lang) == claims.check_claims(
+            summary, source, lang=lang
+        )
+        assert claims.claim_sources(summary, doubled, lang=lang) == claims.claim_sources(
+            summary, source, lang=lang
+        )
+
+
+def test_a_long_sentence_of_negators_is_linear() -> None:
+    """One sentence, no full stop: each "-free" read the whole sentence before it."""
+    source = "the model does not fail and is training-free and cannot break "
+    summary = "the model fails and is not free "
+    once = lines_run(lambda: claims.check_claims(summary * 40, source * 40, lang="en"))
+    twice = lines_run(lambda: claims.check_claims(summary * 80, source * 80, lang="en"))
+    assert twice / once < 2.25, (once, twice)
