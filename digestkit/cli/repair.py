@@ -182,24 +182,31 @@ def repair(
         ),
     ] = None,
     max_member_bytes: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--max-member-bytes",
             min=1,
             metavar="N",
             help="Refuse an archive member that inflates past N bytes (whatever its header "
-            "says); the run goes on, exit 3.",
+            "says); the run goes on, exit 3. Default: [repair] max_member_bytes, else 256 MiB.",
+            show_default=False,
         ),
-    ] = DEFAULT_LIMITS.max_member_bytes,
+    ] = None,
     max_members: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--max-members",
             min=1,
             metavar="N",
-            help="Read at most N members of one archive and refuse the rest; exit 3.",
+            help="Read at most N members of one archive and refuse the rest; exit 3. "
+            "Default: [repair] max_members, else 100000.",
+            show_default=False,
         ),
-    ] = DEFAULT_LIMITS.max_members,
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="digestkit.toml with a [repair] section (limits)."),
+    ] = None,
 ) -> None:
     """Repair mojibake; the output is always UTF-8.
 
@@ -235,12 +242,26 @@ def repair(
         mark_below=mark_below,
         dask=dask,
         output_url=url_out,
-        limits=RepairLimits(max_member_bytes=max_member_bytes, max_members=max_members),
+        limits=_limits(config, max_member_bytes, max_members),
     )
     _validate(inputs, options)
     if inputs == ["-"]:
         raise typer.Exit(_run_stdin(options))
     raise typer.Exit(_run_files(inputs, options))
+
+
+def _limits(config: Path | None, max_member_bytes: int | None, max_members: int | None) -> Any:
+    """The config file's ``[repair]`` limits, each overridden by its flag when given."""
+    from dataclasses import replace
+
+    from digestkit.repair.limits import load_limits
+
+    limits = load_limits(config)
+    if max_member_bytes is not None:
+        limits = replace(limits, max_member_bytes=max_member_bytes)
+    if max_members is not None:
+        limits = replace(limits, max_members=max_members)
+    return limits
 
 
 def _validate(inputs: list[str], options: Options) -> None:

@@ -4,9 +4,10 @@ People repair archives they did not make: a small zip can inflate to gigabytes, 
 list millions of members. Each limit below is checked on the bytes actually read (never
 on what a header claims); hitting one makes that document (or the rest of that archive)
 *refused*, reported with the limit that was hit, counted apart from failures, and the run
-goes on with the next document; the exit status is 3. The CLI sets them with
-``--max-member-bytes`` and ``--max-members``; library callers pass a :class:`RepairLimits`
-to :func:`digestkit.repair.files.iter_inputs` (no module global to switch).
+goes on with the next document; the exit status is 3. The CLI reads them from the
+``[repair]`` table of ``digestkit.toml`` (:func:`load_limits`), and ``--max-member-bytes``
+and ``--max-members`` override it; library callers pass a :class:`RepairLimits` to
+:func:`digestkit.repair.files.iter_inputs` (no module global to switch).
 
 Archives inside archives are not opened (a member ``x.zip`` is a binary file, skipped),
 so there is no nesting limit to set.
@@ -14,13 +15,21 @@ so there is no nesting limit to set.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import os
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from digestkit.errors import LimitExceeded
 
-__all__ = ["DEFAULT_LIMITS", "LimitExceeded", "RepairLimits", "within_count"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "LimitExceeded",
+    "RepairLimits",
+    "limits_from_config",
+    "load_limits",
+    "within_count",
+]
 
 T = TypeVar("T")
 
@@ -49,6 +58,35 @@ class RepairLimits:
 
 
 DEFAULT_LIMITS = RepairLimits()
+
+
+def limits_from_config(data: Mapping[str, Any], path: str | None = None) -> RepairLimits:
+    """The ``[repair]`` table of a parsed config file (absent: the defaults); a wrong type,
+    a value under 1 or an unknown key is a :class:`~digestkit.errors.ConfigError`.
+
+    >>> limits_from_config({"repair": {"max_members": 10}}).max_members
+    10
+    """
+    from digestkit.config import Section
+
+    table = Section(data.get("repair", {}), "repair", path)
+    limits = RepairLimits(
+        max_member_bytes=table.integer(
+            "max_member_bytes", DEFAULT_LIMITS.max_member_bytes, minimum=1
+        ),
+        max_members=table.integer("max_members", DEFAULT_LIMITS.max_members, minimum=1),
+    )
+    table.done()
+    return limits
+
+
+def load_limits(config: str | os.PathLike[str] | None = None) -> RepairLimits:
+    """The limits of the config file ``config`` (else ``$DIGESTKIT_CONFIG``, else
+    ``./digestkit.toml``; none: the defaults)."""
+    from digestkit.config import find_config, load_toml
+
+    found = find_config(config)
+    return DEFAULT_LIMITS if found is None else limits_from_config(load_toml(found), str(found))
 
 
 def within_count(members: Iterable[T], limits: RepairLimits) -> Iterator[T | LimitExceeded]:

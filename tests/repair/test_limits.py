@@ -82,3 +82,39 @@ def test_max_members_on_the_command_line(
     assert code == EXIT_ERROR
     assert f"refused: {archive} (more than 2 members; the rest refused" in err
     assert "2 repaired, 0 unchanged, 0 skipped, 1 refused, 0 failed" in err
+
+
+def test_limits_come_from_the_repair_table_and_flags_override_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    archive = _zip(tmp_path / "in.zip", {"big.md": MOJIBAKE * 100, "a.md": MOJIBAKE})
+    config = tmp_path / "digestkit.toml"
+    config.write_text("[repair]\nmax_member_bytes = 200\nmax_members = 100\n", encoding="utf-8")
+    out = ["-d", str(tmp_path / "o")]
+    assert main(["repair", str(archive), *out, "-c", str(config)]) == EXIT_ERROR
+    assert "big.md (member larger than 200 bytes" in capsys.readouterr().err
+    flag = ["--max-member-bytes", "100000"]
+    assert main(["repair", str(archive), "-d", str(tmp_path / "p"), "-c", str(config), *flag]) == 0
+    assert "0 refused" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("max_members = 0", "repair.max_members: must be >= 1, got 0"),
+        ('max_member_bytes = "1G"', "repair.max_member_bytes: expected an integer"),
+        ("max_member = 5", "repair.max_member: unknown key; did you mean 'max_members'?"),
+    ],
+)
+def test_a_bad_repair_table_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], table: str, message: str
+) -> None:
+    config = tmp_path / "digestkit.toml"
+    config.write_text(f"[repair]\n{table}\n", encoding="utf-8")
+    doc = tmp_path / "a.md"
+    doc.write_bytes(MOJIBAKE)
+    assert main(["repair", str(doc), "--check", "-c", str(config)]) == EXIT_ERROR
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert main(["config", "check", str(config)]) == EXIT_ERROR
+    assert message in capsys.readouterr().err
