@@ -123,7 +123,8 @@ def check_claims(
 
     ``budget`` bounds each lookup in the source's index (:data:`._source.LOOKUP_BUDGET`).
     """
-    src = parse_source(source, budget)
+    # One cache entry per source (parse_source(x) and parse_source(x, 8192) are two).
+    src = parse_source(source) if budget == LOOKUP_BUDGET else parse_source(source, budget)
     cjk = lang in ("ja", "zh")
     findings: list[Finding] = []
     for a, b in clauses(summary):
