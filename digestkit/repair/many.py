@@ -208,15 +208,13 @@ def _zip_refs(source: str, shown: str, fs: Any, limits: RepairLimits) -> Iterato
         relpath, problem = files._member_relpath(member)
         problem = problem or files.zip_member_refusal(info)
         refused = (
-            None if problem or info.file_size <= limits.max_member_bytes else _too_large(limits)
+            None
+            if problem or info.file_size <= limits.max_member_bytes
+            else files._too_large(limits)
         )
         kind = "problem" if problem or refused else "zip"
         yield Ref(f"{shown}:{files.shown_name(member)}", str(relpath), kind, source, info.filename, problem=problem,
                   fs=fs, refused=refused)  # fmt: skip
-
-
-def _too_large(limits: RepairLimits) -> str:
-    return files._too_large(limits)
 
 
 def _tar_refs(source: str, shown: str, fs: Any, limits: RepairLimits) -> Iterator[Ref]:
@@ -263,7 +261,7 @@ def _tar_ref(
         problem = f"link member refused (-> {info.linkname})"
     elif not info.isfile():
         problem = "special member refused (device, fifo)"
-    refused = None if problem or info.size <= limits.max_member_bytes else _too_large(limits)
+    refused = None if problem or info.size <= limits.max_member_bytes else files._too_large(limits)
     kind = "problem" if problem or refused else "tar"
     start = info.offset_data
     return Ref(f"{shown}:{files.shown_name(member)}", str(relpath), kind, source, info.name,

@@ -73,11 +73,15 @@ def test_refused_is_counted_apart_and_exits_3(
     assert "0 refused, 0 failed" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("maker", [_zip, _tgz], ids=["zip", "tar.gz"])
 def test_max_members_on_the_command_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], maker: object, jobs: str
 ) -> None:
-    archive = _tgz(tmp_path / "many.tar.gz", {f"{i}.md": MOJIBAKE for i in range(4)})
-    code = main(["repair", str(archive), "-d", str(tmp_path / "o"), "--max-members", "2"])
+    suffix = ".zip" if maker is _zip else ".tar.gz"
+    archive = maker(tmp_path / f"many{suffix}", {f"{i}.md": MOJIBAKE for i in range(4)})  # type: ignore[operator]
+    args = ["repair", str(archive), "-d", str(tmp_path / "o"), "--max-members", "2", "-j", jobs]
+    code = main(args)
     err = capsys.readouterr().err
     assert code == EXIT_ERROR
     assert f"refused: {archive} (more than 2 members; the rest refused" in err
