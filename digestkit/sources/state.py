@@ -67,6 +67,9 @@ MIGRATIONS = (
 _COLUMNS = frozenset({"key", "version", "title", "status", "run_id", "digest_date", "at"})
 # What SQLite says when the file or its directory cannot be written (a read-only file, a
 # read-only or full disk, no room for the -wal/-shm files): not damage, no need to move it.
+# What reading a damaged file raises: SQLite's errors, and a TEXT value whose bytes are
+# not UTF-8 (Python decodes it as it reads the row; found by the CLI fuzz suite).
+_DB_ERRORS = (sqlite3.DatabaseError, UnicodeDecodeError)
 _UNWRITABLE = ("readonly", "unable to open", "disk I/O error", "database or disk is full")
 
 
@@ -101,14 +104,14 @@ class State:
             self._db.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
             self._migrate()
             self._check_schema()
-        except sqlite3.DatabaseError as exc:
+        except _DB_ERRORS as exc:
             raise self._error(exc) from None
         except OSError as exc:
             raise InputError(
                 f"cannot open the state file: {exc.strerror or exc}", path=self.path
             ) from None
 
-    def _error(self, exc: sqlite3.DatabaseError) -> InputError:
+    def _error(self, exc: Exception) -> InputError:
         """The one line for a database error: what is wrong, and what to do about it."""
         text = " ".join(str(exc).split())  # quick_check reports on several lines
         if any(hint in text for hint in _UNWRITABLE):
@@ -158,13 +161,13 @@ class State:
                     self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
-        except sqlite3.DatabaseError as exc:
+        except _DB_ERRORS as exc:
             raise self._error(exc) from None
 
     def _read(self, sql: str, args: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
         try:
             return self._db.execute(sql, args).fetchall()
-        except sqlite3.DatabaseError as exc:
+        except _DB_ERRORS as exc:
             raise self._error(exc) from None
 
     def _check_version(self) -> int:
@@ -194,7 +197,7 @@ class State:
             rows = db.execute(
                 "SELECT version, status, run_id, at FROM shown WHERE key = ?", (entry.key,)
             ).fetchall()
-        except sqlite3.DatabaseError as exc:
+        except _DB_ERRORS as exc:
             raise self._error(exc) from None
         for v, status, owner, at in rows:
             if status == "shown" and (not self.show_new_versions or v >= version):
