@@ -6,6 +6,7 @@ one class, and the CLI can turn any of them into one clear line and a non-zero e
     DigestkitError
      ├── InputError            bad input: names the file (``path``) and ``line`` when known
      │    ├── DecodeError      bytes that no codec could read
+     │    ├── LimitExceeded    refused: a repair limit (member size, member count) was hit
      │    └── ParseError       a digest that does not parse as the format asked for
      ├── ConfigError           a bad or missing setting: names ``path`` and ``key``
      │    └── MissingKeyError  an API key is not set; says which variable to set
@@ -31,6 +32,7 @@ __all__ = [
     "DecodeError",
     "DigestkitError",
     "InputError",
+    "LimitExceeded",
     "MissingKeyError",
     "NetworkError",
     "OutputCheckError",
@@ -81,6 +83,12 @@ class InputError(DigestkitError):
                 where += f":{self.context['line']}"
             where += ": "
         return where + self.message
+
+
+class LimitExceeded(InputError):
+    """A document (or the rest of an archive) refused because a limit of
+    :class:`digestkit.repair.limits.RepairLimits` was hit: reported as *refused*, not as a
+    failure to read."""
 
 
 class DecodeError(InputError):

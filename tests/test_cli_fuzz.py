@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -102,3 +103,78 @@ def test_odd_paths_are_one_line(command: list[str], make: object, tmp_path: Path
     target = tmp_path / "input.json"
     make(target)  # type: ignore[operator]
     assert main([a.format(f=target, out=tmp_path / "o") for a in command]) == 3
+
+
+def _state_bytes() -> bytes:
+    """A state file of a finished run: 200 papers shown, the WAL folded in."""
+    import sqlite3
+    import tempfile
+
+    from digestkit.digest.model import Entry
+    from digestkit.sources.state import State
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "shown.sqlite"
+        with State(path) as state:
+            state.claim([Entry(arxiv_id=f"2601.{i:05d}", title="t" * 99) for i in range(200)], "r")
+            state.commit("r", None)
+        db = sqlite3.connect(path)
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.close()
+        return path.read_bytes()
+
+
+GOOD_STATE = _state_bytes()
+
+
+def damaged_states() -> st.SearchStrategy[bytes]:
+    """A good state file with bytes overwritten, cut short, or replaced by random bytes."""
+    size = len(GOOD_STATE)
+
+    def overwrite(at: int, junk: bytes) -> bytes:
+        return GOOD_STATE[:at] + junk + GOOD_STATE[at + len(junk) :]
+
+    return st.one_of(
+        st.builds(overwrite, st.integers(0, size - 1), st.binary(min_size=1, max_size=64)),
+        st.integers(0, size - 1).map(lambda n: GOOD_STATE[:n]),
+        st.binary(max_size=3000),
+    )
+
+
+@pytest.fixture(scope="module")
+def sources_stub() -> Any:
+    from digestkit.testing.sources_stub import SourcesStub
+    from tests.sources.test_digest_cli import PAPERS
+
+    with SourcesStub(PAPERS) as stub:
+        yield stub
+
+
+@pytest.mark.parametrize("dry", [True, False], ids=["dry-run", "run"])
+@FUZZ
+@given(state=damaged_states())
+def test_digest_never_raises_on_a_damaged_state(
+    state: bytes,
+    dry: bool,
+    sources_stub: Any,
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.sources.test_digest_cli import write_config
+
+    folder = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("DIGESTKIT_HOME", str(folder / "home"))
+    monkeypatch.delenv("DIGESTKIT_CONFIG", raising=False)
+    config = write_config(folder, sources_stub)
+    path = folder / "state" / "shown.sqlite"
+    path.parent.mkdir()
+    path.write_bytes(state)
+    args = ["digest", "-c", str(config), "--date", "2026-02-20", *(["--dry-run"] * dry)]
+    capsys.readouterr()
+    code = main(args)  # an unexpected exception fails the test with its traceback
+    err = capsys.readouterr().err
+    assert code in (0, 1, 3), (code, err)
+    if code == 3:
+        assert len([line for line in err.splitlines() if str(path) in line]) == 1, err
+        assert not (folder / "site").exists()  # nothing published without its state

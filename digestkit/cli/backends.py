@@ -296,7 +296,8 @@ def config_check(
     path: Path | None = typer.Argument(None, help="Config file (default: ./digestkit.toml)."),
 ) -> None:
     """Validate every section: [backends.*], [routes], [budget], [summarize], [sources.*],
-    [selection], [state] and [output]; every problem is printed, not only the first.
+    [selection], [state], [output] and [repair]; every problem is printed, not only the
+    first.
 
     Exit 0 when valid, 1 when a key variable is unset, 3 when the file is invalid.
     """
@@ -331,6 +332,7 @@ def _all_problems(path: Path | None) -> None:
         return
     data = load_toml(found)
     problems = settings_problems(data, path=str(found)) + sources_problems(data, path=str(found))
+    problems += _repair_problems(data, str(found))
     for err in problems:
         typer.echo(error_line(err), err=True)
     if problems:
@@ -338,6 +340,17 @@ def _all_problems(path: Path | None) -> None:
         raise typer.Exit(EXIT_ERROR)
     if "sources" in data:
         _describe_sources(found)
+
+
+def _repair_problems(data: dict[str, Any], path: str) -> list[Any]:
+    from digestkit.errors import ConfigError
+    from digestkit.repair.limits import limits_from_config
+
+    try:
+        limits_from_config(data, path)
+    except ConfigError as err:
+        return [err]
+    return []
 
 
 def _describe_sources(found: Path) -> None:
@@ -403,6 +416,7 @@ _KNOWN_SECTIONS = {
     "selection",
     "state",
     "output",
+    "repair",
 }
 
 

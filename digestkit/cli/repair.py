@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from digestkit.repair.limits import DEFAULT_LIMITS, RepairLimits
+
 if TYPE_CHECKING:
     from digestkit.repair import Repaired
     from digestkit.repair.files import InputItem
@@ -53,6 +55,7 @@ class Options:
     mark_below: float | None = None
     dask: str | None = None  # "local" or a scheduler address (digestkit.cli.scale)
     output_url: str | None = None  # --output-dir given as an fsspec URL (s3://...)
+    limits: RepairLimits = DEFAULT_LIMITS  # --max-member-bytes, --max-members
 
     @property
     def writes(self) -> bool:
@@ -64,9 +67,15 @@ class Options:
         )
 
 
+#: What can happen to one document, in the order the run summary counts them: written
+#: (repaired), already right, left alone as binary (or a link), refused by a limit
+#: (``--max-member-bytes``, ``--max-members``), or failed (unreadable, damaged, unwritable).
+STATUSES = ("repaired", "unchanged", "skipped", "refused", "failed")
+
+
 @dataclass(frozen=True)
 class Outcome:
-    """What happened to one document: ``status`` is repaired/unchanged/skipped/failed."""
+    """What happened to one document: ``status`` is one of :data:`STATUSES`."""
 
     name: str
     status: str
@@ -172,6 +181,32 @@ def repair(
             show_default=False,
         ),
     ] = None,
+    max_member_bytes: Annotated[
+        int | None,
+        typer.Option(
+            "--max-member-bytes",
+            min=1,
+            metavar="N",
+            help="Refuse an archive member that inflates past N bytes (whatever its header "
+            "says); the run goes on, exit 3. Default: [repair] max_member_bytes, else 256 MiB.",
+            show_default=False,
+        ),
+    ] = None,
+    max_members: Annotated[
+        int | None,
+        typer.Option(
+            "--max-members",
+            min=1,
+            metavar="N",
+            help="Read at most N members of one archive and refuse the rest; exit 3. "
+            "Default: [repair] max_members, else 100000.",
+            show_default=False,
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="digestkit.toml with a [repair] section (limits)."),
+    ] = None,
 ) -> None:
     """Repair mojibake; the output is always UTF-8.
 
@@ -207,11 +242,26 @@ def repair(
         mark_below=mark_below,
         dask=dask,
         output_url=url_out,
+        limits=_limits(config, max_member_bytes, max_members),
     )
     _validate(inputs, options)
     if inputs == ["-"]:
         raise typer.Exit(_run_stdin(options))
     raise typer.Exit(_run_files(inputs, options))
+
+
+def _limits(config: Path | None, max_member_bytes: int | None, max_members: int | None) -> Any:
+    """The config file's ``[repair]`` limits, each overridden by its flag when given."""
+    from dataclasses import replace
+
+    from digestkit.repair.limits import load_limits
+
+    limits = load_limits(config)
+    if max_member_bytes is not None:
+        limits = replace(limits, max_member_bytes=max_member_bytes)
+    if max_members is not None:
+        limits = replace(limits, max_members=max_members)
+    return limits
 
 
 def _validate(inputs: list[str], options: Options) -> None:
@@ -284,12 +334,12 @@ def _run_files(inputs: list[str], options: Options) -> int:
         counted = not remote and sys.stderr.isatty()  # the total only feeds the progress bar
         return run_many(inputs, options, count_inputs(inputs, exclude) if counted else None)
     total = count_inputs(inputs, exclude) if len(inputs) > 1 or not single else 1
-    return _run(iter_inputs(inputs, exclude), total, options, single=single)
+    return _run(iter_inputs(inputs, exclude, options.limits), total, options, single=single)
 
 
 def _run(items: Iterable[InputItem], total: int | None, options: Options, single: bool) -> int:
     """Handle the documents one by one, so memory stays flat over a large archive."""
-    counts = {"repaired": 0, "unchanged": 0, "skipped": 0, "failed": 0}
+    counts = dict.fromkeys(STATUSES, 0)
     reports = []
     written: set[Path] = set()
     with _progress(total) as advance:
@@ -364,14 +414,18 @@ def _process(item: InputItem, options: Options) -> Outcome:
 
 def _load(item: InputItem) -> bytes | Outcome:
     """The document's bytes, or the failed outcome saying why they cannot be read."""
-    from digestkit.errors import DigestkitError
+    from digestkit.errors import DigestkitError, LimitExceeded
 
+    if item.refused is not None:
+        return Outcome(item.name, "refused", item.refused)
     if item.problem is not None:
         return Outcome(item.name, "failed", item.problem)
     if item.skip is not None:
         return Outcome(item.name, "skipped", item.skip)
     try:
         return item.read()
+    except LimitExceeded as err:
+        return Outcome(item.name, "refused", err.message)
     except DigestkitError as err:
         return Outcome(item.name, "failed", err.message)
 
@@ -536,6 +590,7 @@ def _tell(outcome: Outcome, options: Options) -> None:
     verb = {
         "repaired": _repaired_label(options),
         "skipped": "warning: skipped",
+        "refused": "error: refused",
         "failed": "error",
     }[outcome.status]
     detail = f" ({outcome.detail})" if outcome.detail else ""
@@ -554,7 +609,7 @@ def _finish(
         labels = {**{key: key for key in counts}, "repaired": _repaired_label(options)}
         summary = ", ".join(f"{n} {labels[key]}" for key, n in counts.items())
         typer.echo(f"digestkit: {summary}", err=True)
-    if counts["failed"]:
+    if counts["failed"] or counts["refused"]:
         return EXIT_ERROR
     if options.check and counts["repaired"]:
         return EXIT_FINDINGS

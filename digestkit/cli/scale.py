@@ -135,8 +135,9 @@ def run_many(inputs: list[str], options: Options, total: int | None) -> int:
         explain=options.explain,
         diff=options.diff,
         check=options.check,
+        limits=options.limits,
     )
-    counts = {"repaired": 0, "unchanged": 0, "skipped": 0, "failed": 0}
+    counts = dict.fromkeys(cli.STATUSES, 0)
     reports = []
     with executor(options.jobs, options.dask) as pool, cli._progress(total) as advance:
         records = repair_many(inputs, job.output, pool, job)

@@ -8,6 +8,7 @@ what a check reports; :mod:`digestkit.faithfulness` turns findings into issues.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -34,6 +35,10 @@ __all__ = [
 ]
 
 SCOPE = 4  # content words after a negator that it governs
+LOOKUP_BUDGET = 8192
+"""Sentence ids one claim check may look up in the source's index (:meth:`Source.postings`).
+The largest fixture paper (3,362 sentences) has one stem in 2,100 of them, and a summary
+sentence has a few such stems; a smaller budget changed the full-text alignments."""
 # A sentence about prior work: it opens with a contrast or names earlier methods as subject
 # ("However, ...", "Previous methods ...", "these previous models ..."). "outperforms prior
 # work" is about this paper and does not count.
@@ -93,19 +98,56 @@ class Source:
     # summary word in neither set cannot be an antonym of anything here, and is skipped.
     opposable_stems: frozenset[str] = frozenset()
     opposable_words: frozenset[str] = frozenset()
+    # Per-source values computed on first use (a sentence's position, the claim checks'
+    # whole-source summaries): a check per summary sentence must not rescan the source.
+    memo: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
+    budget: int = field(default=0, compare=False)  # see LOOKUP_BUDGET; set by parse_source
 
-    def with_stems(self, stems: frozenset[str]) -> list[Sentence]:
-        """The sentences using any of ``stems``, in document order."""
-        ids = sorted({i for s in stems for i in self.by_stem.get(s, ())})
+    def position(self, sentence: Sentence) -> int:
+        """Where ``sentence`` (one of :attr:`sentences`) is, by identity, in O(1)."""
+        where = self.memo.get("position")
+        if where is None:
+            where = self.memo["position"] = {id(s): i for i, s in enumerate(self.sentences)}
+        assert isinstance(where, dict)
+        return int(where[id(sentence)])
+
+    def postings(
+        self, *queries: tuple[dict[str, tuple[int, ...]], Iterable[str]]
+    ) -> list[tuple[int, tuple[int, ...]]]:
+        """The sentences using each key of each ``(index, keys)`` query, as ``(query number,
+        sentence ids)``, rarest key first, within :data:`LOOKUP_BUDGET` sentence ids in all.
+        A key that would overrun the budget is left out: a word so common in the source
+        says little about which sentence is meant, and skipping it keeps every claim check
+        bounded, so scoring stays linear in the summary and the source."""
+        found = sorted(
+            (len(ids), n, key, ids)
+            for n, (index, keys) in enumerate(queries)
+            for key in set(keys)
+            if (ids := index.get(key))
+        )
+        out, left = [], self.budget
+        for size, n, _, ids in found:
+            if size > left:
+                break  # the rest are commoner still
+            left -= size
+            out.append((n, ids))
+        return out
+
+    def sentences_using(
+        self, *queries: tuple[dict[str, tuple[int, ...]], Iterable[str]]
+    ) -> list[Sentence]:
+        ids = sorted({i for _, ids in self.postings(*queries) for i in ids})
         return [self.sentences[i] for i in ids]
 
-    def with_words(self, words: frozenset[str]) -> list[Sentence]:
-        ids = sorted({i for w in words for i in self.by_word.get(w, ())})
-        return [self.sentences[i] for i in ids]
+    def with_stems(self, stems: Iterable[str]) -> list[Sentence]:
+        """The sentences using any of ``stems``, in document order (see :meth:`postings`)."""
+        return self.sentences_using((self.by_stem, stems))
 
-    def with_anchors(self, anchors: frozenset[str]) -> list[Sentence]:
-        ids = sorted({i for a in anchors for i in self.by_anchor.get(a, ())})
-        return [self.sentences[i] for i in ids]
+    def with_words(self, words: Iterable[str]) -> list[Sentence]:
+        return self.sentences_using((self.by_word, words))
+
+    def with_anchors(self, anchors: Iterable[str]) -> list[Sentence]:
+        return self.sentences_using((self.by_anchor, anchors))
 
 
 def content(text: str) -> list[str]:
@@ -134,12 +176,29 @@ def negation_scopes(text: str) -> tuple[frozenset[str], ...]:
     """For each English negator, the content stems it governs (the next few)."""
     scopes = []
     for m in EN_NEGATOR.finditer(text):
-        if m.group().endswith("-free"):
-            before = content(text[: m.start() + 1])
+        if m.group().endswith("-free"):  # the word it is attached to ("training-free")
+            before = content(text[_window_start(text, m.start() + 1) : m.start() + 1])
             scopes.append(frozenset(before[-1:]))
         else:  # SCOPE content words rarely take more than 120 characters
-            scopes.append(frozenset(content(text[m.end() : m.end() + 160])[:SCOPE]))
+            scopes.append(frozenset(content(text[m.end() : m.end() + WINDOW])[:SCOPE]))
     return tuple(scopes)
+
+
+WINDOW = 160
+"""Characters a negator looks through for the words it governs, either way. Bounded, so
+that a sentence of any length costs time linear in it (the "-free" look-back read the
+whole sentence before it: quadratic on one long sentence)."""
+
+
+def _window_start(text: str, end: int) -> int:
+    """Where a look-back of :data:`WINDOW` characters ending at ``end`` starts: moved back
+    to the start of a word it would cut (at most another ``WINDOW`` characters), so the
+    words found in the window are words of the whole text."""
+    start = max(0, end - WINDOW)
+    floor = max(0, start - WINDOW)
+    while start > floor and (text[start - 1].isalpha() or text[start - 1] in "'-"):
+        start -= 1
+    return start
 
 
 def parse_sentence(text: str) -> Sentence:
@@ -159,13 +218,22 @@ def content_tokens(text: str) -> list[tuple[str, str]]:
 
 
 @lru_cache(maxsize=256)
-def parse_source(source: str) -> Source:
+def parse_source(source: str, budget: int = LOOKUP_BUDGET) -> Source:
+    """``source`` split into sentences and indexed; ``budget`` bounds each lookup
+    (:meth:`Source.postings`)."""
     spans = sentences(source) or [(0, len(source))]
     sents = tuple(parse_sentence(source[a:b]) for a, b in spans)
     by_stem: dict[str, list[int]] = {}
     by_word: dict[str, list[int]] = {}
     by_anchor: dict[str, list[int]] = {}
+    # A sentence repeated word for word is indexed once, at its first place: every check
+    # takes the first of equal candidates (or asks whether any of them says something),
+    # so the copies change no answer, and a source that repeats itself costs no more.
+    seen: set[str] = set()
     for i, sent in enumerate(sents):
+        if sent.text in seen:
+            continue
+        seen.add(sent.text)
         for st in sent.stems:
             by_stem.setdefault(st, []).append(i)
         for w in sent.words:
@@ -189,4 +257,5 @@ def parse_source(source: str) -> Source:
         frozenset(st for sent in sents for scope in sent.negated for st in scope),
         frozenset(o for st in stems for o in OPPOSITES.get(st, ())),
         frozenset(f for w in by_word for f in opposite_forms(w)),
+        budget=budget,
     )

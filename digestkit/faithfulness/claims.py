@@ -20,9 +20,13 @@ Japanese and Chinese sentences (split at 。！？ and at ；) go to :mod:`.clai
 from __future__ import annotations
 
 import re
+from collections import Counter
+from itertools import chain
 
 from digestkit.faithfulness._source import (
     CONTRAST,
+    LOOKUP_BUDGET,
+    WINDOW,
     Finding,
     Sentence,
     Source,
@@ -80,9 +84,13 @@ def is_absence_remark(sentence: str) -> bool:
 def _align(mine: frozenset[str], src: Source) -> Sentence | None:
     """The source sentence sharing most content stems (``mine``) with an English summary
     sentence (None when nothing is shared); long sentences are discounted a little."""
+    # A sentence is in the postings of each stem of ``mine`` it uses: counting its ids
+    # gives ``len(mine & s.stems)`` without a set intersection per candidate.
+    shared = Counter(chain.from_iterable(ids for _, ids in src.postings((src.by_stem, mine))))
     best, best_score = None, 0.0
-    for s in src.with_stems(mine):
-        score = len(mine & s.stems) / (1 + 0.05 * len(s.stems))
+    for i in sorted(shared):
+        s = src.sentences[i]
+        score = shared[i] / (1 + 0.05 * len(s.stems))
         if score > best_score:
             best, best_score = s, score
     return best
@@ -100,7 +108,9 @@ def _content_tokens(text: str) -> list[_Token]:
     return out
 
 
-def check_claims(summary: str, source: str, *, lang: str) -> list[Finding]:
+def check_claims(
+    summary: str, source: str, *, lang: str, budget: int = LOOKUP_BUDGET
+) -> list[Finding]:
     """Claim-level findings for ``summary`` (in ``lang``) against ``source`` (English).
 
     >>> src = "Our method improves accuracy on unlabeled data. It does not need labels."
@@ -110,8 +120,11 @@ def check_claims(summary: str, source: str, *, lang: str) -> list[Finding]:
     [('negation', 'needs')]
     >>> [f.type for f in check_claims("この手法は精度を低下させる。", "Method X improves accuracy.", lang="ja")]
     ['direction']
+
+    ``budget`` bounds each lookup in the source's index (:data:`._source.LOOKUP_BUDGET`).
     """
-    src = parse_source(source)
+    # One cache entry per source (parse_source(x) and parse_source(x, 8192) are two).
+    src = parse_source(source) if budget == LOOKUP_BUDGET else parse_source(source, budget)
     cjk = lang in ("ja", "zh")
     findings: list[Finding] = []
     for a, b in clauses(summary):
@@ -179,7 +192,7 @@ def claim_sources(summary: str, source: str, *, lang: str) -> list[tuple[str, in
             best = _align(frozenset(t[2] for t in _content_tokens(text)), src)
         at = None
         if best is not None:
-            at = next(src.starts[i] for i, s in enumerate(src.sentences) if s is best)
+            at = src.starts[src.position(best)]
         out.append((text, at))
     return out
 
@@ -187,9 +200,9 @@ def claim_sources(summary: str, source: str, *, lang: str) -> list[tuple[str, in
 def _with_opposite(word: str, s: str, src: Source) -> list[Sentence]:
     """The source sentences that use an opposite of ``word`` (looked up in the index), in
     document order."""
-    ids = {i for o in OPPOSITES.get(s, ()) for i in src.by_stem.get(o, ())}
-    ids.update(i for f in opposite_forms(word.lower()) for i in src.by_word.get(f, ()))
-    return [src.sentences[i] for i in sorted(ids)]
+    return src.sentences_using(
+        (src.by_stem, OPPOSITES.get(s, ())), (src.by_word, opposite_forms(word.lower()))
+    )
 
 
 # Words that carry no claim of the source's: function words the stop list lacks, and the
@@ -367,7 +380,7 @@ def _negation(
 def _first_negated(text: str, scope: frozenset[str]) -> str | None:
     """The first content word after a negator of ``text`` that is in ``scope``."""
     for m in EN_NEGATOR.finditer(text):
-        following = content(text[m.end() :])[:1]
+        following = content(text[m.end() : m.end() + WINDOW])[:1]
         if following and following[0] in scope:
             return following[0]
     return None

@@ -10,7 +10,10 @@ ties to the source at all.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Sequence
 from functools import lru_cache
+from itertools import chain
 
 from digestkit.faithfulness._source import Finding, Sentence, Source, anchors_of
 from digestkit.faithfulness._text import stem, words
@@ -46,13 +49,19 @@ def check_cjk_sentence(text: str, offset: int, src: Source, lang: str) -> list[F
 
 def _aligned(text: str, src: Source) -> list[Sentence]:
     """The source sentences a Japanese/Chinese sentence restates: most shared names and
-    numbers (2 points each) and glossary terms (1 point each); at least 2 points, ties kept."""
-    anchors, terms = anchors_of(text), cjk_terms(text)
-    candidates = {id(s): s for s in (*src.with_anchors(anchors), *src.with_stems(terms))}
-    ordered = [s for s in src.sentences if id(s) in candidates] if candidates else []
-    scored = [(2 * len(s.anchors & anchors) + len(s.stems & terms), s) for s in ordered]
-    best = max((score for score, _ in scored), default=0)
-    return [s for score, s in scored if score == best] if best >= 2 else []
+    numbers (2 points each) and glossary terms (1 point each); at least 2 points, ties kept.
+
+    Scored through the source's index: the work is the length of the postings of the
+    sentence's own anchors and terms (within the source's lookup budget), never a pass
+    over the whole source."""
+    found = src.postings((src.by_anchor, anchors_of(text)), (src.by_stem, cjk_terms(text)))
+    score = Counter(chain.from_iterable(ids for n, ids in found if n == 0))
+    score += score  # an anchor counts twice
+    score.update(chain.from_iterable(ids for n, ids in found if n == 1))
+    best = max(score.values(), default=0)
+    if best < 2:
+        return []
+    return [src.sentences[i] for i in sorted(i for i, v in score.items() if v == best)]
 
 
 def aligned_cjk(text: str, src: Source) -> list[Sentence]:
@@ -67,20 +76,37 @@ def _direction(text: str, offset: int, src: Source) -> list[Finding]:
     mine = _concepts(text, cjk=True)
     if not mine:
         return []
-    related = _aligned(text, src) or list(src.sentences)
-    each = [_concepts(s.text, cjk=False) for s in related]
-    theirs = set().union(*each)
+    related = _aligned(text, src)
+    theirs, covered = _said(related) if related else _said_in_source(src)
     out = []
     for concept in sorted(mine):
-        opposites = CONCEPT_OPPOSITE[concept]
-        clash = sorted(opposites & theirs)
-        if not all(opposites & c for c in each):
+        if concept not in covered:
             continue  # one of the sentences it may restate does not say the opposite
+        clash = sorted(CONCEPT_OPPOSITE[concept] & theirs)
         mixed = _PRIMARY_OPPOSITE[concept] in mine  # "faster but less accurate": a contrast
         if clash and concept not in theirs and not mixed:
             detail = f"says {concept} where the source says {clash[0]}"
             out.append(Finding("direction", (offset, offset + len(text)), text, detail, 1.5))
     return out
+
+
+def _said(sentences: Sequence[Sentence]) -> tuple[frozenset[str], frozenset[str]]:
+    """The concepts ``sentences`` say, and the concepts whose opposite every one of them
+    says (a direction check needs both)."""
+    each = [_concepts(s.text, cjk=False) for s in sentences]
+    theirs = frozenset().union(*each)
+    covered = frozenset(c for c, opp in CONCEPT_OPPOSITE.items() if all(opp & e for e in each))
+    return theirs, covered
+
+
+def _said_in_source(src: Source) -> tuple[frozenset[str], frozenset[str]]:
+    """:func:`_said` over the whole source, computed once per source: the fallback for
+    every sentence that aligns with nothing (rescanning the source for each of them made
+    this step quadratic)."""
+    said = src.memo.get("cjk_said")
+    if said is None:
+        said = src.memo["cjk_said"] = _said(src.sentences)
+    return said  # type: ignore[return-value]
 
 
 _PRIMARY_OPPOSITE = {"up": "down", "down": "up", "kept": "down", "better": "worse",

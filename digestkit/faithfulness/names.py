@@ -12,7 +12,9 @@ expansion of an acronym in the source.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from digestkit.faithfulness._text import fold, latin_tokens
@@ -148,9 +150,48 @@ def acronym_of(words: list[str]) -> str:
 class _SourceNames:
     tokens: frozenset[str]
     parts: frozenset[str]
-    compact: str
     words: tuple[str, ...]
     first: dict[str, int]  # compact token or part -> where it first occurs in the source
+    # Built on first use, once per source, so that each lookup costs no pass over the
+    # source: every acronym a run of source words spells, and the parts in sorted order.
+    memo: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
+
+    def spelled(self) -> dict[str, int]:
+        """Every acronym (up to ``_MAX_ACRONYM`` letters) a run of source words spells, with
+        the fewest words that spell it from a word starting with its first letter."""
+        found = self.memo.get("spelled")
+        if found is None:
+            found = self.memo["spelled"] = _spelled_runs(self.words)
+        return found  # type: ignore[return-value]
+
+    def sorted_parts(self) -> list[str]:
+        found = self.memo.get("sorted_parts")
+        if found is None:
+            found = self.memo["sorted_parts"] = sorted(self.parts)
+        return found  # type: ignore[return-value]
+
+
+_MAX_ACRONYM = 8  # _supported looks up acronyms of 2-8 letters
+_RUN_SLACK = 3  # a run may hold up to 3 words more than its acronym has letters
+
+
+def _spelled_runs(words: Sequence[str]) -> dict[str, int]:
+    """Each acronym a run ``words[i:j]`` spells, mapped to the shortest such run (in words),
+    for runs whose first word starts with the acronym's first letter. Linear in the number
+    of words: a run stops growing once its acronym is longer than any looked up, and
+    ``acronym_of`` of a run is the concatenation of its words' acronyms."""
+    own = [acronym_of([w]) for w in words]
+    found: dict[str, int] = {}
+    for i, word in enumerate(words):
+        first = word[:1].upper()
+        spelled = ""
+        for j in range(i, min(len(words), i + _MAX_ACRONYM + _RUN_SLACK)):
+            spelled += own[j]
+            if len(spelled) > _MAX_ACRONYM:
+                break
+            if spelled[:1] == first and j + 1 - i < found.get(spelled, _MAX_ACRONYM + 99):
+                found[spelled] = j + 1 - i
+    return found
 
 
 @lru_cache(maxsize=256)
@@ -167,8 +208,7 @@ def _source_names(source: str) -> _SourceNames:
                 first.setdefault(p.casefold(), at)
     tokens = {_compact(t) for t in toks}
     parts = {p.casefold() for t in toks for p in _SPLIT.split(t) if p}
-    compact = " " + " ".join(_compact(t) for t in toks) + " "
-    return _SourceNames(frozenset(tokens), frozenset(parts), compact, tuple(toks), first)
+    return _SourceNames(frozenset(tokens), frozenset(parts), tuple(toks), first)
 
 
 def locate_name(name: str, source: str) -> int | None:
@@ -187,26 +227,18 @@ def locate_name(name: str, source: str) -> int | None:
 
 
 def _acronym_in_source(acronym: str, src: _SourceNames) -> bool:
-    """Does some run of source words spell ``acronym`` (initials, or capitals inside)?"""
+    """Does some run of source words spell ``acronym`` (initials, or capitals inside), from
+    a word starting with its first letter and of at most 3 words more than its letters?"""
     target = acronym.upper().rstrip("S") if len(acronym) > 3 else acronym.upper()
-    n = len(src.words)
-    for i in range(n):
-        if src.words[i][:1].upper() != target[:1]:
-            continue
-        for j in range(i + 1, min(n, i + len(target) + 3) + 1):
-            spelled = acronym_of(list(src.words[i:j]))
-            if spelled == target:
-                return True
-            if len(spelled) > len(target) + 1:
-                break
-    return False
+    words = src.spelled().get(target)
+    return words is not None and words <= len(target) + _RUN_SLACK
 
 
 def _supported(token: str, src: _SourceNames) -> bool:
     key = _compact(token)
     if key in src.tokens or key.rstrip("s") in src.tokens or key + "s" in src.tokens:
         return True
-    if f" {key} " in src.compact or key in src.parts:
+    if key in src.parts:
         return True  # "MCP" in "Tool/MCP", "OSWorld" in "OSWorld-MCP"
     pieces = [p for p in re.split(r"[/&+]", token) if p]
     if len(pieces) > 1:
@@ -223,7 +255,11 @@ def _term_supported(token: str, src: _SourceNames) -> bool:
     """A lower-case term in a CJK summary: also fine as the start of a source word
     ("context" for "contextual", "token" for "tokens"), since terms get inflected."""
     key = _compact(token)
-    return len(key) >= 4 and any(t.startswith(key) for t in src.parts)
+    if len(key) < 4:
+        return False
+    parts = src.sorted_parts()  # the parts starting with key sort right from key
+    at = bisect_left(parts, key)
+    return at < len(parts) and parts[at].startswith(key)
 
 
 def unsupported_names(summary: str, source: str, *, cjk: bool) -> list[Name]:

@@ -188,7 +188,7 @@ def looks_binary(data: bytes) -> bool:
         return False
     if any(head.startswith(bom) for bom, _ in _BOMS):
         return False
-    if _magic(head):
+    if _magic(head) or sounds_like_pcm(head):
         return True
     codec = _nul_pattern_codec(head)
     if codec is not None:
@@ -199,6 +199,47 @@ def looks_binary(data: bytes) -> bool:
         return not (_reads_as_utf16(head) or _high_byte_codec(head))
     controls = sum(1 for byte in head if byte in _CONTROL)
     return controls > len(head) * 0.05 and _high_byte_codec(head) is None
+
+
+#: Headerless 8-bit audio (raw PCM): how symmetric the byte histogram must be about the
+#: zero line, and how little whitespace it may hold. Measured on generated sines, noise,
+#: speech-like envelopes and silence (symmetry 0.88-1.0) and on every text fixture, seed
+#: and repair pair in every code page of ``corrupt.KINDS`` (at most 0.31); see
+#: ``tests/repair/test_pcm.py``.
+_PCM_SYMMETRY = 0.7
+_PCM_MAX_WHITESPACE = 0.02
+_PCM_MIN_BYTES = 256
+
+
+def sounds_like_pcm(head: bytes) -> bool:
+    """Whether ``head`` is headerless 8-bit audio: unsigned samples sit around 0x80 (signed
+    ones around 0x00), and a waveform swings as far below that line as above it, so the
+    byte histogram mirrors itself about it; nearly silent audio (9 in 10 bytes within 8
+    of the line) counts too. Text is lopsided: letters and spaces below 0x80, a code
+    page's or UTF-8's letters above it, never mirrored pairs.
+
+    >>> import math
+    >>> sounds_like_pcm(bytes(int(128 + 40 * math.sin(i / 5)) for i in range(4000)))
+    True
+    >>> sounds_like_pcm("Große Sprachmodelle, 大規模言語モデル\\n".encode("cp932", "replace") * 99)
+    False
+    """
+    if len(head) < _PCM_MIN_BYTES:
+        return False
+    hist = [0] * 256
+    for byte in head:
+        hist[byte] += 1
+    size = len(head)
+    if sum(hist[b] for b in b" \t\n\r") > _PCM_MAX_WHITESPACE * size:
+        return False
+    for zero in (0x80, 0x00):  # unsigned, signed
+        mirrored = hist[zero] + 2 * sum(
+            min(hist[(zero + k) % 256], hist[(zero - k) % 256]) for k in range(1, 128)
+        )
+        still = sum(hist[(zero + k) % 256] for k in range(-8, 9))
+        if mirrored >= _PCM_SYMMETRY * size or still >= 0.9 * size:
+            return True
+    return False
 
 
 def _magic(head: bytes) -> bool:

@@ -38,7 +38,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from digestkit.errors import LimitExceeded
 from digestkit.repair import files
+from digestkit.repair.limits import DEFAULT_LIMITS, RepairLimits, within_count
 from digestkit.storage import is_url, join, list_files, read_bytes, url_fs, write_object
 
 __all__ = ["BATCH", "Job", "Record", "Ref", "iter_refs", "repair_batch", "repair_many", "warm_up"]
@@ -64,6 +66,7 @@ class Job:
     explain: bool = False
     diff: bool = False
     check: bool = False
+    limits: RepairLimits = DEFAULT_LIMITS
 
     @property
     def writes(self) -> bool:
@@ -91,6 +94,7 @@ class Ref:
     fs: Any = None
     taken: bool = False
     skip: str | None = None  # left alone on purpose (a symlink in a folder): a note
+    refused: str | None = None  # a limit (RepairLimits) was hit: reported as refused
 
 
 @dataclass(frozen=True)
@@ -115,31 +119,34 @@ class Record:
 # ----------------------------------------------------------------------------- listing
 
 
-def iter_refs(inputs: Sequence[str], exclude: Sequence[Path] = ()) -> Iterator[Ref]:
+def iter_refs(
+    inputs: Sequence[str], exclude: Sequence[Path] = (), limits: RepairLimits = DEFAULT_LIMITS
+) -> Iterator[Ref]:
     """References to every document of ``inputs``, in the order ``iter_inputs`` gives.
 
     Nothing here reads a document: directories are walked, archives listed.
     """
     for raw in inputs:
         if is_url(raw):
-            yield from _url_refs(raw)
+            yield from _url_refs(raw, limits)
             continue
         path = Path(raw)
         if files.is_archive(path) and path.is_file():
-            yield from _archive_refs(str(path), path.name, None)
+            yield from _archive_refs(str(path), path.name, None, limits=limits)
             continue
-        for item in files.iter_inputs([raw], exclude):
+        for item in files.iter_inputs([raw], exclude, limits):
             yield _item_ref(item)
 
 
 def _item_ref(item: files.InputItem) -> Ref:
     if item.skip is not None:
         return Ref(item.name, str(item.relpath), "skip", str(item.path or ""), skip=item.skip)
-    kind = "problem" if item.problem is not None or item.path is None else "file"
-    return Ref(item.name, str(item.relpath), kind, str(item.path or ""), problem=item.problem)
+    kind = "problem" if item.problem or item.refused or item.path is None else "file"
+    return Ref(item.name, str(item.relpath), kind, str(item.path or ""), problem=item.problem,
+               refused=item.refused)  # fmt: skip
 
 
-def _url_refs(url: str) -> Iterator[Ref]:
+def _url_refs(url: str, limits: RepairLimits) -> Iterator[Ref]:
     fs, root = url_fs(url)
     scheme = url.split("://", 1)[0]
     try:
@@ -152,23 +159,37 @@ def _url_refs(url: str) -> Iterator[Ref]:
     for path, relpath in entries:
         name = f"{scheme}://{path}"
         if files.is_archive(PurePosixPath(path)):  # type: ignore[arg-type]
-            yield from _archive_refs(path, PurePosixPath(relpath).name, fs, name)
+            yield from _archive_refs(path, PurePosixPath(relpath).name, fs, name, limits)
         else:
             yield Ref(name, relpath, "file", path, fs=fs)
 
 
-def _archive_refs(source: str, label: str, fs: Any, name: str | None = None) -> Iterator[Ref]:
+def _archive_refs(
+    source: str,
+    label: str,
+    fs: Any,
+    name: str | None = None,
+    limits: RepairLimits = DEFAULT_LIMITS,
+) -> Iterator[Ref]:
     shown = name or source
     lower = source.lower()
     try:
         if lower.endswith(".zip"):
-            yield from _zip_refs(source, shown, fs)
+            yield from _counted(_zip_refs(source, shown, fs, limits), shown, label, limits)
         elif lower.endswith(".tar"):
-            yield from _tar_refs(source, shown, fs)
+            yield from _counted(_tar_refs(source, shown, fs, limits), shown, label, limits)
         else:
             yield Ref(shown, label, "tarstream", source, fs=fs)
     except files.ARCHIVE_ERRORS as exc:
         yield Ref(shown, label, "problem", source, problem=f"bad archive: {files.why(exc)}")
+
+
+def _counted(refs: Iterator[Ref], shown: str, label: str, limits: RepairLimits) -> Iterator[Ref]:
+    """As :func:`digestkit.repair.files.counted_members`, for references."""
+    for ref in within_count(refs, limits):
+        if isinstance(ref, LimitExceeded):
+            ref = Ref(shown, label, "problem", refused=ref.message)
+        yield ref
 
 
 def _open(source: str, fs: Any) -> Any:
@@ -177,7 +198,7 @@ def _open(source: str, fs: Any) -> Any:
     return fs.open(source, "rb", block_size=256 * 1024)
 
 
-def _zip_refs(source: str, shown: str, fs: Any) -> Iterator[Ref]:
+def _zip_refs(source: str, shown: str, fs: Any, limits: RepairLimits) -> Iterator[Ref]:
     with _open(source, fs) as handle, zipfile.ZipFile(handle) as zf:
         infos = zf.infolist()
     for info in infos:
@@ -186,12 +207,17 @@ def _zip_refs(source: str, shown: str, fs: Any) -> Iterator[Ref]:
         member = files._zip_member_name(info)
         relpath, problem = files._member_relpath(member)
         problem = problem or files.zip_member_refusal(info)
-        kind = "problem" if problem else "zip"
+        refused = (
+            None
+            if problem or info.file_size <= limits.max_member_bytes
+            else files._too_large(limits)
+        )
+        kind = "problem" if problem or refused else "zip"
         yield Ref(f"{shown}:{files.shown_name(member)}", str(relpath), kind, source, info.filename, problem=problem,
-                  fs=fs)  # fmt: skip
+                  fs=fs, refused=refused)  # fmt: skip
 
 
-def _tar_refs(source: str, shown: str, fs: Any) -> Iterator[Ref]:
+def _tar_refs(source: str, shown: str, fs: Any, limits: RepairLimits) -> Iterator[Ref]:
     """The members of a plain tar by byte range; damage is reported as the sequential
     walk reports it (:func:`digestkit.repair.files._tar_members`), at the same place."""
     watch = files.TarWatch()
@@ -211,7 +237,7 @@ def _tar_refs(source: str, shown: str, fs: Any) -> Iterator[Ref]:
             for info in tf:
                 if watch.damage:
                     yield damaged(True)
-                ref = _tar_ref(info, source, shown, fs)
+                ref = _tar_ref(info, source, shown, fs, limits)
                 if ref is not None:
                     yield ref
                 watch.last = files.shown_name(files._tar_member_name(info.name))
@@ -224,7 +250,9 @@ def _tar_refs(source: str, shown: str, fs: Any) -> Iterator[Ref]:
         yield damaged(False)
 
 
-def _tar_ref(info: tarfile.TarInfo, source: str, shown: str, fs: Any) -> Ref | None:
+def _tar_ref(
+    info: tarfile.TarInfo, source: str, shown: str, fs: Any, limits: RepairLimits
+) -> Ref | None:
     if info.isdir():
         return None
     member = files._tar_member_name(info.name)
@@ -233,12 +261,11 @@ def _tar_ref(info: tarfile.TarInfo, source: str, shown: str, fs: Any) -> Ref | N
         problem = f"link member refused (-> {info.linkname})"
     elif not info.isfile():
         problem = "special member refused (device, fifo)"
-    elif info.size > files.MAX_MEMBER_BYTES:
-        problem = f"member larger than {files.MAX_MEMBER_BYTES} bytes refused"
-    kind = "problem" if problem else "tar"
+    refused = None if problem or info.size <= limits.max_member_bytes else files._too_large(limits)
+    kind = "problem" if problem or refused else "tar"
     start = info.offset_data
     return Ref(f"{shown}:{files.shown_name(member)}", str(relpath), kind, source, info.name,
-               start, start + info.size, problem, fs)  # fmt: skip
+               start, start + info.size, problem, fs, refused=refused)  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- workers
@@ -260,7 +287,7 @@ def repair_batch(refs: Sequence[Ref], job: Job) -> list[Record]:
             if ref.source not in zips:
                 handle = stack.enter_context(_open(ref.source, ref.fs))
                 zips[ref.source] = stack.enter_context(zipfile.ZipFile(handle))
-            return files.read_zip_member(zips[ref.source], ref.member)
+            return files.read_zip_member(zips[ref.source], ref.member, job.limits.max_member_bytes)
 
         for ref in refs:
             if ref.kind == "tarstream":
@@ -303,13 +330,18 @@ def _tarstream(ref: Ref, job: Job) -> list[Record]:
     with contextlib.ExitStack() as stack:
         try:
             if ref.fs is None:  # the local walk, which reports a bad archive itself
-                items: Iterable[files.InputItem] = files._archive_members(Path(ref.source))
+                items: Iterable[files.InputItem] = files._archive_members(
+                    Path(ref.source), job.limits
+                )
             else:
                 handle = stack.enter_context(_open(ref.source, ref.fs))
-                items = _stream_members(handle, ref.name)
+                items = files.counted_members(
+                    _stream_members(handle, ref.name, job.limits), ref.name, job.limits
+                )
             for item in items:
-                one = Ref(item.name, str(item.relpath), "problem" if item.problem else "file",
-                          ref.source, problem=item.problem, fs=ref.fs)  # fmt: skip
+                bad = item.problem or item.refused
+                one = Ref(item.name, str(item.relpath), "problem" if bad else "file",
+                          ref.source, problem=item.problem, fs=ref.fs, refused=item.refused)  # fmt: skip
                 records.append(_repair_one(one, job, item.read))
         except DigestkitError as exc:
             records.append(Record(ref.name, "failed", f"bad archive: {exc}"))
@@ -318,7 +350,7 @@ def _tarstream(ref: Ref, job: Job) -> list[Record]:
     return records
 
 
-def _stream_members(handle: Any, shown: str) -> Iterator[files.InputItem]:
+def _stream_members(handle: Any, shown: str, limits: RepairLimits) -> Iterator[files.InputItem]:
     """The members of a compressed tar in storage, read in one forward pass; damage is
     reported as the local walk reports it (:func:`digestkit.repair.files._tar_members`)."""
     import tarfile as _tarfile
@@ -332,7 +364,7 @@ def _stream_members(handle: Any, shown: str) -> Iterator[files.InputItem]:
             for info in tf:
                 if watch.damage:
                     yield files.damaged_archive_item(shown, relpath, watch.take(), watch.last, True)
-                item = files.tar_member_item(tf, info, shown)
+                item = files.tar_member_item(tf, info, shown, limits)
                 if item is not None:
                     yield item
                 watch.last = files.shown_name(files._tar_member_name(info.name))
@@ -351,6 +383,8 @@ def _repair_one(ref: Ref, job: Job, read: Callable[[], bytes]) -> Record:
 
     if ref.skip is not None:
         return Record(ref.name, "skipped", ref.skip)
+    if ref.refused is not None:
+        return Record(ref.name, "refused", ref.refused)
     if ref.problem is not None:
         return Record(ref.name, "failed", ref.problem)
     try:
@@ -360,6 +394,8 @@ def _repair_one(ref: Ref, job: Job, read: Callable[[], bytes]) -> Record:
             return Record(ref.name, "failed", f"cannot read member: {exc}")
         detail = getattr(exc, "strerror", None) or str(exc)
         return Record(ref.name, "failed", f"cannot read: {detail}")
+    except LimitExceeded as err:
+        return Record(ref.name, "refused", err.message)
     except files.InputError as err:
         return Record(ref.name, "failed", err.message)
     options = _options(job)
@@ -512,7 +548,7 @@ def _refs(inputs: Sequence[str] | Iterable[Ref], job: Job) -> Iterator[Ref]:
     items: Iterable[Ref]
     if isinstance(inputs, Sequence) and all(isinstance(x, str) for x in inputs):
         exclude = [] if job.output is None or is_url(job.output) else [Path(job.output)]
-        items = iter_refs(list(inputs), exclude)  # type: ignore[arg-type]
+        items = iter_refs(list(inputs), exclude, job.limits)  # type: ignore[arg-type]
     else:
         items = inputs  # type: ignore[assignment]
     if not job.writes:

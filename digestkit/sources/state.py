@@ -11,6 +11,14 @@ after ``lease_seconds``.
 A paper is keyed by :attr:`Entry.key` (the arXiv id) and version. With
 ``show_new_versions=True`` a higher version than any shown counts as new.
 
+A damaged file (not a database, malformed pages, a missing table or column), one written
+by a newer digestkit, or one that cannot be written is an
+:class:`~digestkit.errors.InputError` naming the file and what to do, and the run stops
+(exit 3). Unlike the LLM cache (:mod:`digestkit.backends.cache`), a run does not go on
+without it: the state is what keeps a paper from being shown twice, and a run without it
+would show again every paper it recorded. Moving the file away starts a new state, at
+exactly that cost; the message says so.
+
 >>> with State(":memory:") as st:
 ...     e = Entry(arxiv_id="2602.1", version=1, title="t")
 ...     [x.arxiv_id for x in st.claim([e], "run-a")]
@@ -56,6 +64,15 @@ MIGRATIONS = (
 )
 
 
+_COLUMNS = frozenset({"key", "version", "title", "status", "run_id", "digest_date", "at"})
+# What SQLite says when the file or its directory cannot be written (a read-only file, a
+# read-only or full disk, no room for the -wal/-shm files): not damage, no need to move it.
+# What reading a damaged file raises: SQLite's errors, and a TEXT value whose bytes are
+# not UTF-8 (Python decodes it as it reads the row; found by the CLI fuzz suite).
+_DB_ERRORS = (sqlite3.DatabaseError, UnicodeDecodeError)
+_UNWRITABLE = ("readonly", "unable to open", "disk I/O error", "database or disk is full")
+
+
 class State:
     """The shown-papers store at ``path`` (created on first use; ``:memory:`` for tests)."""
 
@@ -79,13 +96,48 @@ class State:
                 uri = Path(self.path).resolve().as_uri() + "?mode=ro"
                 self._db = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
                 self._empty = self._check_version() == 0
+                if not self._empty:
+                    self._check_schema()
                 return
             self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
             self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise InputError(f"not a digestkit state database: {exc}", path=self.path) from exc
+            self._check_schema()
+        except _DB_ERRORS as exc:
+            raise self._error(exc) from None
+        except OSError as exc:
+            raise InputError(
+                f"cannot open the state file: {exc.strerror or exc}", path=self.path
+            ) from None
+
+    def _error(self, exc: Exception) -> InputError:
+        """The one line for a database error: what is wrong, and what to do about it."""
+        text = " ".join(str(exc).split())  # quick_check reports on several lines
+        if any(hint in text for hint in _UNWRITABLE):
+            return InputError(
+                f"cannot write the state file ({text}): make it and its directory writable "
+                "(the run records there what it shows, and SQLite keeps its -wal and -shm "
+                "files beside it)",
+                path=self.path,
+            )
+        return InputError(
+            f"not a usable digestkit state ({text}): move it away (mv {self.path} "
+            f"{self.path}.broken) to start a new state; the papers it recorded may then be "
+            "shown again",
+            path=self.path,
+        )
+
+    def _check_schema(self) -> None:
+        """The table and columns every query uses, and no damaged page (``quick_check``
+        reads the whole file: a state holds a row per paper shown, kilobytes a day)."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(shown)")}
+        missing = sorted(_COLUMNS - columns)
+        if missing:
+            raise sqlite3.DatabaseError(f"table shown lacks {', '.join(missing)}")
+        (verdict,) = self._db.execute("PRAGMA quick_check(1)").fetchone()
+        if verdict != "ok":
+            raise sqlite3.DatabaseError(f"damaged: {verdict}")
 
     def close(self) -> None:
         self._db.close()
@@ -98,19 +150,34 @@ class State:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; IMMEDIATE takes the write lock up front (no upgrade race)."""
-        self._db.execute("BEGIN IMMEDIATE")
+        """One write transaction; IMMEDIATE takes the write lock up front (no upgrade race).
+        Damage found here (the file changed under the run) is the same one line."""
         try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        except _DB_ERRORS as exc:
+            raise self._error(exc) from None
+
+    def _read(self, sql: str, args: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+        try:
+            return self._db.execute(sql, args).fetchall()
+        except _DB_ERRORS as exc:
+            raise self._error(exc) from None
 
     def _check_version(self) -> int:
         (current,) = self._db.execute("PRAGMA user_version").fetchone()
         if current > len(MIGRATIONS):
-            raise InputError(f"state schema {current} is newer than this digestkit", path=self.path)
+            raise InputError(
+                f"written by a newer digestkit (state schema {current}; this one knows "
+                f"{len(MIGRATIONS)}): upgrade digestkit to run with it",
+                path=self.path,
+            )
         return int(current)
 
     def _migrate(self) -> None:
@@ -126,9 +193,12 @@ class State:
     def _blocked(self, db: sqlite3.Connection, entry: Entry, run_id: str | None) -> bool:
         version = entry.version or 0
         fresh = time.time() - self.lease_seconds
-        rows = db.execute(
-            "SELECT version, status, run_id, at FROM shown WHERE key = ?", (entry.key,)
-        ).fetchall()
+        try:
+            rows = db.execute(
+                "SELECT version, status, run_id, at FROM shown WHERE key = ?", (entry.key,)
+            ).fetchall()
+        except _DB_ERRORS as exc:
+            raise self._error(exc) from None
         for v, status, owner, at in rows:
             if status == "shown" and (not self.show_new_versions or v >= version):
                 return True
@@ -177,9 +247,9 @@ class State:
     def pending(self) -> list[tuple[str, int, str]]:
         """Every claimed-but-not-shown paper as ``(key, version, run_id)``. Under the run
         lock (:mod:`digestkit.sources.lock`) these belong to runs that died."""
-        return self._db.execute(
+        return self._read(  # type: ignore[return-value]
             "SELECT key, version, run_id FROM shown WHERE status = 'pending' ORDER BY at, key"
-        ).fetchall()
+        )
 
     def settle(self, published: dict[str, dt.date | None]) -> tuple[int, int]:
         """Resolve the claims of dead runs: a claimed paper found in a published digest
@@ -217,6 +287,6 @@ class State:
 
     def shown(self) -> list[tuple[str, int, str | None]]:
         """Every shown paper as ``(key, version, digest_date)``, oldest first."""
-        return self._db.execute(
+        return self._read(  # type: ignore[return-value]
             "SELECT key, version, digest_date FROM shown WHERE status = 'shown' ORDER BY at, key"
-        ).fetchall()
+        )

@@ -73,3 +73,46 @@ def test_faithfulness_throughput(benchmark: Any, scorer: Callable[[], float]) ->
         benchmark.extra_info["pairs/s"] = round(len(PAIRS) / stats.stats.median, 1)
         benchmark.extra_info["cpu pairs/s"] = round(len(PAIRS) / sorted(CPU)[len(CPU) // 2], 1)
     assert 0 < total <= len(PAIRS)
+
+
+def _doubled(lang: str, copies: int) -> tuple[str, str]:
+    """One language's scripted sources and summaries, each joined and repeated ``copies``
+    times: a source and a summary of a few hundred kilobytes."""
+    rows = [
+        json.loads(line)
+        for line in (HERE / f"scripted_{lang}.jsonl").read_text("utf-8").splitlines()
+    ]
+    source = "\n".join(dict.fromkeys(r["source"] for r in rows))
+    summary = "\n".join(dict.fromkeys(r["summary"] for r in rows))
+    return source * copies, summary * copies
+
+
+def _cpu_once(source: str, summary: str, lang: str) -> float:
+    _clear()
+    start = time.process_time()
+    F.score_faithfulness(source, summary, lang=lang)
+    return time.process_time() - start
+
+
+@pytest.mark.parametrize("lang", ["en", "ja", "zh"])
+def test_faithfulness_doubling(benchmark: Any, lang: str) -> None:
+    """Issue 18: scoring is linear in the input. ``extra_info["ratio 2x/1x"]`` is the
+    process time of the doubled input over the single one (best of the rounds; ~2 when
+    linear, ~4 when quadratic). Not asserted: see ``tests/faithfulness/test_linear.py``.
+
+    The input repeats itself, and repeated source sentences are indexed once; a source of
+    distinct sentences sharing a word costs up to ``LOOKUP_BUDGET`` ids per lookup."""
+    one, two = _doubled(lang, 8), _doubled(lang, 16)
+    rounds = 3 if benchmark.enabled else 1
+    benchmark.pedantic(lambda: _cpu_once(*two, lang), rounds=rounds, iterations=1)
+    t1 = min(_cpu_once(*one, lang) for _ in range(rounds))
+    t2 = min(_cpu_once(*two, lang) for _ in range(rounds))
+    benchmark.extra_info.update(
+        {
+            "kilobytes 1x": round(sum(len(t.encode()) for t in one) / 1e3),
+            "cpu s 1x": round(t1, 3),
+            "cpu s 2x": round(t2, 3),
+            "ratio 2x/1x": round(t2 / t1, 2),
+        }
+    )
+    assert t1 > 0 and t2 > 0

@@ -2,7 +2,8 @@
 
 The corpus is what this machine holds at test time (compiled Python, extension modules,
 gettext catalogues, images, fonts, audio under the Python install and ``/usr/share``)
-plus files made here: an 8-bit PCM WAV from the ``wave`` module, all-NUL and NUL-heavy
+plus files made here: an 8-bit PCM WAV from the ``wave`` module and the same kind of audio
+without a header (more in ``test_pcm.py``), all-NUL and NUL-heavy
 files, gzip and zip data, random bytes. ``digestkit repair --in-place`` and ``-d`` must
 leave every one unchanged and report it skipped.
 """
@@ -82,6 +83,10 @@ def _made_binaries(folder: Path) -> list[Path]:
         out.setsampwidth(1)
         out.setframerate(8000)
         out.writeframes(bytes(int(128 + 90 * math.sin(i / 7)) for i in range(20_000)))
+    # The same audio without its header (raw 8-bit PCM reads as ISO-8859-1 text).
+    (folder / "pcm8-headerless.raw").write_bytes(
+        bytes(int(128 + 40 * math.sin(i / 7)) for i in range(20_000))
+    )
     quiet = array.array("h", [int(3000 * math.sin(i / 9)) for i in range(20_000)])
     (folder / "pcm16-quiet.raw").write_bytes(quiet.tobytes())  # no header: every unit < 0x2000
     rng = random.Random(18)
@@ -152,7 +157,7 @@ def test_repair_leaves_every_binary_alone_and_says_so(
     assert not out.exists() or not any(p.is_file() for p in out.rglob("*"))
     for name in before:
         assert f"warning: skipped: {work / name} (binary file)" in err, name
-    assert f"0 repaired, 0 unchanged, {len(before)} skipped, 0 failed" in err
+    assert f"0 repaired, 0 unchanged, {len(before)} skipped, 0 refused, 0 failed" in err
 
 
 TEXT = "# 论文总结：新的方法\n\n方法很好。大規模言語モデル “quotes” ok\n" * 20

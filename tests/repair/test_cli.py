@@ -126,7 +126,7 @@ def test_output_dir_keeps_relative_paths_and_skips_binaries(
         f"{docs.name}/gb.md": GB_TEXT.encode("utf-8"),
     }
     assert "warning: skipped" in stderr and "logo.png (binary file)" in stderr
-    assert stderr.rstrip().endswith("2 repaired, 1 unchanged, 1 skipped, 0 failed")
+    assert stderr.rstrip().endswith("2 repaired, 1 unchanged, 1 skipped, 0 refused, 0 failed")
 
 
 def test_in_place_keeps_orig_backups(
@@ -160,7 +160,7 @@ def test_check_changes_nothing_and_exits_1(
     assert snapshot(docs) == before
     assert stdout == ""
     assert "would repair: " in stderr
-    assert stderr.rstrip().endswith("2 would repair, 1 unchanged, 1 skipped, 0 failed")
+    assert stderr.rstrip().endswith("2 would repair, 1 unchanged, 1 skipped, 0 refused, 0 failed")
 
 
 def test_check_on_clean_input_exits_0(
@@ -199,7 +199,13 @@ def test_explain_is_json_with_encoding_steps_and_spans(
     assert files["gb.md"]["encoding"] == "gb18030" and files["gb.md"]["changed"] is False
     assert files["clean.md"]["status"] == "unchanged"
     assert files["logo.png"]["status"] == "skipped"
-    assert report["summary"] == {"repaired": 2, "unchanged": 1, "skipped": 1, "failed": 0}
+    assert report["summary"] == {
+        "repaired": 2,
+        "unchanged": 1,
+        "skipped": 1,
+        "refused": 0,
+        "failed": 0,
+    }
 
 
 def test_archives_to_output_dir(tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
@@ -227,7 +233,7 @@ def test_archives_to_output_dir(tmp_path: Path, capsysbinary: pytest.CaptureFixt
     assert not (tmp_path / "escape.md").exists()
     assert "../escape.md (path escapes the output directory)" in stderr
     assert "zh/link.md (link member refused" in stderr
-    assert "2 repaired, 0 unchanged, 0 skipped, 2 failed" in stderr
+    assert "2 repaired, 0 unchanged, 0 skipped, 0 refused, 2 failed" in stderr
 
 
 def test_check_over_an_archive(tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
@@ -250,7 +256,7 @@ def test_unreadable_file_is_reported_and_the_run_goes_on(
     assert code == EXIT_ERROR
     assert f"digestkit: error: {docs / 'missing.md'} (no such file)" in stderr
     assert (out / "broken.md").read_text(encoding="utf-8") == BROKEN_TEXT
-    assert "1 repaired, 0 unchanged, 0 skipped, 1 failed" in stderr
+    assert "1 repaired, 0 unchanged, 0 skipped, 0 refused, 1 failed" in stderr
 
 
 def test_a_failed_write_loses_nothing(
@@ -295,7 +301,7 @@ def test_quiet_prints_only_the_summary(
     code, _, stderr = run(capsysbinary, "repair", docs, "--check", "-q")
     assert code == EXIT_FINDINGS
     lines = stderr.strip().splitlines()
-    assert lines[-1] == "digestkit: 2 would repair, 1 unchanged, 1 skipped, 0 failed"
+    assert lines[-1] == "digestkit: 2 would repair, 1 unchanged, 1 skipped, 0 refused, 0 failed"
     assert not [line for line in lines if "repair:" in line]
 
 
@@ -337,7 +343,7 @@ def test_many_files_on_a_terminal_show_progress(
     code, _, stderr = run(capsysbinary, "repair", root, "-d", tmp_path / "out", "-q")
     assert code == EXIT_OK
     assert "repairing" in stderr  # the bar's label, drawn on stderr
-    assert stderr.rstrip().endswith("25 repaired, 0 unchanged, 0 skipped, 0 failed")
+    assert stderr.rstrip().endswith("25 repaired, 0 unchanged, 0 skipped, 0 refused, 0 failed")
     assert len(list((tmp_path / "out" / "many").glob("*.md"))) == 25
 
 

@@ -49,7 +49,7 @@ def test_a_symlink_is_skipped_with_a_note_not_an_error(
     code, err = _run(capsys, folder, "-d", tmp_path / "out")
     assert code == EXIT_OK
     assert "warning: skipped" in err and "link.md (symlink, not followed)" in err
-    assert err.rstrip().endswith("1 repaired, 0 unchanged, 1 skipped, 0 failed")
+    assert err.rstrip().endswith("1 repaired, 0 unchanged, 1 skipped, 0 refused, 0 failed")
 
 
 def test_lossless_only_says_what_it_left(

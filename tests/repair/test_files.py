@@ -254,13 +254,13 @@ def test_tar_member_names_in_a_legacy_codec_are_decoded(tmp_path: Path) -> None:
     assert item.relpath == PurePosixPath("論文/まとめ一覧.md")
 
 
-def test_oversized_members_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from digestkit.repair import files
+def test_oversized_members_are_refused(tmp_path: Path) -> None:
+    from digestkit.repair.limits import RepairLimits
 
-    monkeypatch.setattr(files, "MAX_MEMBER_BYTES", 3)
     archive = _zip(tmp_path / "big.zip", {"big.md": b"four", "ok.md": b"ok"})
-    problems = {str(i.relpath): i.problem for i in iter_inputs([archive])}
-    assert problems == {"big.md": "member larger than 3 bytes refused", "ok.md": None}
+    items = iter_inputs([archive], limits=RepairLimits(max_member_bytes=3))
+    refused = {str(i.relpath): i.refused for i in items}
+    assert refused == {"big.md": "member larger than 3 bytes (--max-member-bytes)", "ok.md": None}
 
 
 def test_temp_files_of_a_killed_run_are_never_repaired(tmp_path: Path) -> None:

@@ -106,7 +106,7 @@ def cluster(s3: str) -> Iterator[DaskCluster]:
 def test_reference_run_covers_every_kind(reference: tuple[Run, dict[str, bytes]]) -> None:
     (code, out, err), written = reference
     assert code == 3  # the symlink and the escaping zip member
-    assert err.endswith("digestkit: 185 repaired, 95 unchanged, 31 skipped, 1 failed\n")
+    assert err.endswith("digestkit: 185 repaired, 95 unchanged, 31 skipped, 0 refused, 1 failed\n")
     report = json.loads(out)
     assert report["summary"]["failed"] == 1 and len(report["files"]) == 312
     assert "zipped/1.md" in written and "tarred/1.md" in written

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -88,7 +87,7 @@ def test_readonly_creates_nothing_and_changes_nothing(tmp_path: Path) -> None:
     before = path.read_bytes()
     with State(path, readonly=True) as ro:
         assert ro.unseen(entries(2)) == entries(2)[1:]
-        with pytest.raises(sqlite3.OperationalError):
+        with pytest.raises(InputError, match="cannot write the state file"):
             ro.claim(entries(2), "z")
     assert path.read_bytes() == before
 
