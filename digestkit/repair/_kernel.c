@@ -285,6 +285,15 @@ static void counter_add(Counter *c, uint64_t key) {
     }
 }
 
+/* Set a key's count (the key is not in the table yet: keys given are distinct). */
+static void counter_put(Counter *c, uint64_t key, uint64_t count) {
+    uint64_t stored = (key + 1) | (c->gen << GEN_SHIFT);
+    uint64_t pos = ((key + 1) * MULT) >> (64 - c->bits);
+    while ((c->slots[2 * pos] >> GEN_SHIFT) == c->gen) pos = (pos + 1) & c->mask;
+    c->slots[2 * pos] = stored;
+    c->slots[2 * pos + 1] = count;
+}
+
 static double counter_get(const Counter *c, uint64_t key) {
     uint64_t stored = (key + 1) | (c->gen << GEN_SHIFT);
     uint64_t pos = ((key + 1) * MULT) >> (64 - c->bits);
@@ -1537,11 +1546,28 @@ static int run_pair(void (*fn)(void *), void *jobs, size_t size, int two) {
 static PyObject *decide(PyObject *self, PyObject *args) {
     Py_buffer cps_b, emit_b, st_b, en_b, ts_b, mu_b, fi_b, pr_b, ke_b, pid_b, ch_b, co_b, fin_b;
     Py_ssize_t k;
-    PyObject *model_t, *params;
-    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*y*y*y*nO!O!w*w*w*", &cps_b, &emit_b, &st_b,
+    PyObject *model_t, *params, *doc_t = Py_None;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*y*y*y*nO!O!w*w*w*|O", &cps_b, &emit_b, &st_b,
                           &en_b, &ts_b, &mu_b, &fi_b, &pr_b, &ke_b, &pid_b, &k, &PyTuple_Type,
-                          &model_t, &PyTuple_Type, &params, &ch_b, &co_b, &fin_b))
+                          &model_t, &PyTuple_Type, &params, &ch_b, &co_b, &fin_b, &doc_t))
         return NULL;
+    /* doc: None (count the document's ASCII and intact pairs here), or the whole
+     * document's counts when this text is one chunk of it (repair/stream.py):
+     * (ascii int64[128], known, pair keys uint64[u], their counts int64[u]). */
+    Py_buffer da_b = {0}, dk_b = {0}, dc_b = {0};
+    Py_ssize_t doc_known = 0;
+    int have_doc = doc_t != Py_None;
+    if (have_doc && !PyArg_ParseTuple(doc_t, "y*ny*y*", &da_b, &doc_known, &dk_b, &dc_b)) {
+        PyBuffer_Release(&cps_b); PyBuffer_Release(&emit_b); PyBuffer_Release(&st_b);
+        PyBuffer_Release(&en_b); PyBuffer_Release(&ts_b); PyBuffer_Release(&mu_b);
+        PyBuffer_Release(&fi_b); PyBuffer_Release(&pr_b); PyBuffer_Release(&ke_b);
+        PyBuffer_Release(&pid_b); PyBuffer_Release(&ch_b); PyBuffer_Release(&co_b);
+        PyBuffer_Release(&fin_b);
+        return NULL;
+    }
+    const int64_t *doc_ascii = da_b.buf, *doc_counts = dc_b.buf;
+    const uint64_t *doc_keys = dk_b.buf;
+    Py_ssize_t doc_pairs = dk_b.len / 8;
     int document_prior;
     double cache_weight, doc_weight, opener_before_end, intact_weight, word_weight, margin, sure,
         b_open, b_not;
@@ -1659,10 +1685,28 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         }
         while (pending < m) right[pending++] = -1;
     }
+    if (have_doc) {
+        memcpy(ascii_n, doc_ascii, sizeof ascii_n);
+        known = doc_known;
+    }
     for (int c = 0; c < 128; c++)
         md.ascii_p[c] = ascii_n[c] ? (double)ascii_n[c] / (double)(known ? known : 1) : 1e-8;
     TICK("context");
-    if (document_prior) {
+    if (document_prior && have_doc) {  /* the whole document's pairs, already counted */
+        intact = counter_open(doc_pairs);
+        if (!intact) { failed = 1; goto done; }
+        intact_left = per_char(0);
+        if (!intact_left) { failed = 1; goto done; }
+        for (Py_ssize_t q = 0; q < doc_pairs; q++) {
+            counter_put(intact, doc_keys[q], (uint64_t)doc_counts[q]);
+            intact_left[doc_keys[q] >> 21] += (int32_t)doc_counts[q];
+        }
+        n_intact = doc_pairs;
+        if (doc_pairs) {
+            md.intact = intact;
+            md.intact_left = intact_left;
+        }
+    } else if (document_prior) {
         intact = counter_open(pairs);
         if (!intact) { failed = 1; goto done; }
         intact_left = per_char(0);
@@ -1782,7 +1826,8 @@ done:
     /* (the intact pairs' left characters; the document's counts: every intact character
      * and every reading a slot has) */
     if (intact_left)
-        for (Py_ssize_t q = 0; q < n_intact; q++) intact_left[intact_keys[q] >> 21] = 0;
+        for (Py_ssize_t q = 0; q < n_intact; q++)
+            intact_left[(have_doc ? doc_keys[q] : intact_keys[q]) >> 21] = 0;
     free(intact_keys);
     if (doc)
         for (Py_ssize_t i = 0; i < n; i++)
@@ -1812,6 +1857,7 @@ release_args:
     PyBuffer_Release(&en_b); PyBuffer_Release(&ts_b); PyBuffer_Release(&mu_b);
     PyBuffer_Release(&fi_b); PyBuffer_Release(&pr_b); PyBuffer_Release(&ke_b); PyBuffer_Release(&pid_b);
     PyBuffer_Release(&ch_b); PyBuffer_Release(&co_b); PyBuffer_Release(&fin_b);
+    if (have_doc) { PyBuffer_Release(&da_b); PyBuffer_Release(&dk_b); PyBuffer_Release(&dc_b); }
     if (!ok) return NULL;
     return repaired;
 }

@@ -35,5 +35,6 @@ def decide(
     choice: Buffer,
     conf: Buffer,
     final: Buffer,
+    doc: tuple[Buffer, int, Buffer, Buffer] | None = None,
     /,
 ) -> str: ...

@@ -1,0 +1,802 @@
+"""Repair a text of any length in bounded memory, with the result of the whole-text repair.
+
+:func:`~digestkit.repair.repair_text` holds the text and ~40 bytes of scratch per character
+(the kernel's arrays are as long as the text). Here the text is read in line-aligned blocks,
+several times, and each pass of the repair is cut into chunks that are repaired alone. The
+result is the same text, steps and spans as the whole-text repair, because everything the
+repair reads is either a property of the whole document, computed first in streaming
+passes and then fixed, or local, and the chunks carry enough context for the local part.
+
+What is global (one value per document), and how it is computed here:
+
+* whether the text looks like mojibake (:func:`.detect.looks_like_mojibake`): an "any" over
+  blocks; its two-character pattern cannot straddle a line break;
+* the code page, its confidence, ties and the "strong evidence" flag
+  (:func:`.lossless.choose_codec`): they only read the first 60,000 characters, which the
+  first read keeps;
+* the lost-byte priors (:func:`.lossy.estimate_losses`: counts of the bytes 0x80-0xBF in the
+  code page's runs) and the language (kana / hangul / han counts of the characters that
+  decode whole): sums over the kernel's scan of each block (first counting pass);
+* the document prior (:class:`DocumentCounts`): the ASCII frequencies over the characters
+  that survived intact, their number, and the pairs of adjacent non-ASCII characters that
+  survived intact with no damaged character between them (``document_prior``, the
+  strongest whole-document term): they depend on which damaged characters have readings,
+  which depends on the priors above, hence a second counting pass. The kernel takes them
+  (``_kernel.decide``'s ``doc`` argument) instead of counting its chunk.
+
+What is local, and how far it reads (``types.CONTEXT`` = 6, ``types.LINE`` = 80):
+
+* runs, whole and damaged UTF-8 sequences (the scan): inside a run, and a run never holds a
+  line break, so a block of whole lines scans as it does inside the document;
+* round one: a group of adjacent damaged characters (inside a run) and the nearest intact
+  character on each side (at the farthest the line break before or after);
+* rounds two and three: the repaired text within ``CONTEXT`` characters of a damaged
+  character (word bonus, trigrams, bigrams), which may cross a line break, and the line
+  before it up to ``LINE`` characters (brackets, the 在 … 中 frame), which stops at the line
+  break. Round two and three read the readings other damaged characters got earlier in
+  the same round, so a chain of doubtful characters, each within ``CONTEXT`` of the next,
+  makes their decisions depend on each other across lines.
+
+So a chunk boundary is put only at a line start where no chain can cross: between the last
+run holding a damaged character before it and the first damaged character after it there
+are at least ``CONTEXT + 2`` characters that survived intact (:data:`GAP`), whose output is
+fixed by the scan. No window of a damaged character on one side then reaches a damaged
+character on the other, in any round. Each chunk is repaired with a margin of whole lines
+on both sides (at least :data:`MARGIN` characters), so that every character within reach of
+its damaged characters is there, as in the whole text; only the chunk's own lines are kept.
+The margin lines' own damaged characters may come out differently (their context is cut),
+but nothing in the chunk reads them. Where no such line start exists for a long stretch
+(every line damaged right to its end), the chunk grows until one comes: memory then grows
+with that stretch, not with the text.
+
+Not streamed (the whole pass's text is then read into memory, and the result is still the
+whole-text result): a pass whose code page ties with another and whose repair rebuilds lost
+bytes (the tie is broken by the fluency of each whole repair), a pass with weak evidence
+(fewer than three sequences in the first 60,000 characters), ``RepairConfig(kernel=False)``
+or no compiled kernel, and ``LossyWeights.doc_weight != 0`` (round two then reads the whole
+document's round-one output). All are rare for large damaged files.
+
+>>> import io
+>>> out = io.StringIO()
+>>> text = "è®ºæ–‡æ€»ç»“\\ncafÃ©\\n"
+>>> result = repair_stream(lambda: iter([text]), out.write, chunk_chars=4)
+>>> out.getvalue(), result.steps
+('论文总结\\ncafé\\n', (('reread', 'cp1252'),))
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from digestkit.repair import engine, fastpass
+from digestkit.repair.detect import looks_like_mojibake
+from digestkit.repair.lossless import CodecChoice, choose_codec, codec_table
+from digestkit.repair.lossy import Losses, estimate_losses, language_from_counts
+from digestkit.repair.types import CONTEXT, LossyWeights, RepairConfig, Repaired, RepairSpan
+
+__all__ = [
+    "CHUNK_CHARS",
+    "DocumentCounts",
+    "StreamResult",
+    "repair_chunked",
+    "repair_path",
+    "repair_stream",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Characters per chunk (about): the kernel's scratch is ~40 bytes per character of a chunk.
+CHUNK_CHARS = 1 << 20
+#: Intact characters needed between damaged ones on either side of a chunk boundary.
+GAP = CONTEXT + 2
+#: Characters of whole lines repaired on each side of a chunk and then dropped: every
+#: intact character within ``GAP`` of the boundary lies within 4 characters each (a UTF-8
+#: sequence re-read from its code page is at most 4).
+MARGIN = 4 * GAP + 1
+#: Characters of the first read kept for the code-page choice (``choose_codec``'s sample).
+SAMPLE = 60_000
+
+#: A re-readable text: each call starts it again from the beginning, as blocks of any size.
+Source = Callable[[], Iterable[str]]
+
+
+@dataclass(frozen=True)
+class DocumentCounts:
+    """What the lossy pass reads from the whole document, counted over all its chunks.
+
+    ``byte_counts``: bytes 0x80-0xBF in the code page's runs (int64[64]); ``lang_counts``:
+    kana, hangul, han that decode whole; ``ascii``: each ASCII character among those that
+    survived intact (int64[128]), ``known`` their number; ``pair_keys``/``pair_counts``:
+    the pairs of adjacent non-ASCII characters that survived intact, ``a << 21 | b``
+    (sorted, distinct) and how often each occurs.
+    """
+
+    byte_counts: np.ndarray
+    lang_counts: np.ndarray
+    ascii: np.ndarray = field(default_factory=lambda: np.zeros(128, np.int64))
+    known: int = 0
+    pair_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
+    pair_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    def losses(self, codec: str, weights: LossyWeights) -> Losses:
+        counts = {0x80 + v: int(c) for v, c in enumerate(self.byte_counts.tolist())}
+        return estimate_losses(counts, codec, weights)
+
+    def lang(self) -> str:
+        kana, hangul, han = (int(c) for c in self.lang_counts)
+        return language_from_counts(kana, hangul, han)
+
+    def kernel_args(self) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
+        """The ``doc`` argument of ``_kernel.decide``."""
+        return (
+            np.ascontiguousarray(self.ascii, np.int64),
+            self.known,
+            np.ascontiguousarray(self.pair_keys, np.uint64),
+            np.ascontiguousarray(self.pair_counts, np.int64),
+        )
+
+
+@dataclass(frozen=True)
+class StreamResult:
+    """What :func:`repair_stream` did: as :class:`.Repaired` without the text (written out).
+
+    ``spans`` are kept only when asked (``spans=True``), with offsets in the whole output.
+    """
+
+    changed: bool
+    encoding: str | None
+    encoding_confidence: float
+    steps: tuple[tuple[str, str], ...] = ()
+    spans: tuple[RepairSpan, ...] = ()
+    chars: int = 0
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+def _lines(blocks: Iterable[str], size: int) -> Iterator[str]:
+    """``blocks`` regrouped into pieces of whole lines, about ``size`` characters or more
+    (the last piece may lack its line break; a longer line is one piece)."""
+    pending: list[str] = []
+    held = 0
+    for block in blocks:
+        if not block:
+            continue
+        pending.append(block)
+        held += len(block)
+        if held < size:
+            continue
+        joined = "".join(pending)
+        cut = joined.rfind("\n") + 1
+        if cut == 0:
+            pending, held = [joined], len(joined)
+            continue
+        yield joined[:cut]
+        rest = joined[cut:]
+        pending, held = ([rest], len(rest)) if rest else ([], 0)
+    if pending:
+        yield "".join(pending)
+
+
+class _Spool:
+    """A pass's output: in memory while small, then in a temporary file; re-readable."""
+
+    def __init__(self, limit: int = 8 << 20):
+        self._parts: list[str] | None = []
+        self._held = 0
+        self._limit = limit
+        self._file: IO[str] | None = None
+
+    def write(self, text: str) -> None:
+        if self._parts is not None:
+            self._parts.append(text)
+            self._held += len(text)
+            if self._held <= self._limit:
+                return
+            self._file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115 (closed by close())
+            self._file.writelines(self._parts)
+            self._parts = None
+            return
+        assert self._file is not None
+        self._file.write(text)
+
+    def read(self, size: int = CHUNK_CHARS) -> Iterator[str]:
+        if self._parts is not None:
+            yield from self._parts
+            return
+        assert self._file is not None
+        self._file.flush()
+        self._file.seek(0)
+        while block := self._file.read(size):
+            yield block
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        self._parts = []
+
+
+# --- the counting passes --------------------------------------------------------------
+
+
+def _kernel() -> Any:
+    return fastpass._compiled
+
+
+def _scan_counts(source: Source, codec: str, config: RepairConfig, size: int) -> DocumentCounts:
+    """First counting pass: the lost-byte counts and the language of the whole text."""
+    table = codec_table(codec)
+    counts = np.zeros(64, np.int64)
+    lang = np.zeros(3, np.int64)
+    for piece in _lines(source(), size):
+        prepared = fastpass.prepare(_kernel(), piece, table, config, scan_only=True)
+        counts += prepared.counts
+        lang += prepared.lang_counts
+    return DocumentCounts(counts, lang)
+
+
+@dataclass
+class _Census:
+    """Second counting pass: the document prior, whether any damaged character has
+    readings (the pass is lossy), and where chunks may be cut."""
+
+    chunk_chars: int
+    ascii: np.ndarray = field(default_factory=lambda: np.zeros(128, np.int64))
+    known: int = 0
+    keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
+    counts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    pending: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    pending_n: int = 0
+    lossy: bool = False
+    cuts: list[int] = field(default_factory=list)
+    at: int = 0  # where the next piece starts in the text
+    last_cut: int = 0
+    #: Intact characters since the end of the last run holding a damaged character
+    #: (a large number before the first one).
+    since_damage: int = 1 << 40
+
+    def add(self, piece: str, prepared: fastpass.Prepared) -> None:
+        emit = prepared.emit
+        known_mask = emit >= 0
+        known = emit[known_mask]
+        self.known += len(known)
+        self.ascii += np.bincount(known[known < 0x80], minlength=128)[:128]
+        slots = prepared.slots
+        if slots is not None and len(slots.start):
+            self.lossy = True
+            starts = slots.start
+            assert prepared.doc is not None
+            run_ends = prepared.doc.runs_end[prepared.run_of[prepared.kept]].astype(np.int64)
+        else:
+            starts = run_ends = np.zeros(0, np.int64)
+        self._pairs(emit, known_mask, known, starts)
+        self._cuts(piece, known_mask, starts, run_ends)
+        self.at += len(piece)
+
+    def _pairs(
+        self, emit: np.ndarray, known_mask: np.ndarray, known: np.ndarray, starts: np.ndarray
+    ) -> None:
+        # As _kernel.c's first loop: consecutive intact characters, both non-ASCII, with
+        # no damaged character starting between them.
+        is_start = np.zeros(len(emit), np.int64)
+        is_start[starts] = 1
+        slot_cum = np.cumsum(is_start)
+        kpos = np.flatnonzero(known_mask)
+        ok = (
+            (slot_cum[kpos[1:]] == slot_cum[kpos[:-1]]) & (known[:-1] >= 0x80) & (known[1:] >= 0x80)
+        )
+        if not ok.any():
+            return
+        keys = (known[:-1][ok].astype(np.uint64) << np.uint64(21)) | known[1:][ok].astype(np.uint64)
+        uniq, counts = np.unique(keys, return_counts=True)
+        self.pending.append((uniq, counts.astype(np.int64)))
+        self.pending_n += len(uniq)
+        if self.pending_n > max(len(self.keys), 1 << 20):
+            self._merge()
+
+    def _merge(self) -> None:
+        if not self.pending:
+            return
+        keys = np.concatenate([self.keys, *(k for k, _ in self.pending)])
+        counts = np.concatenate([self.counts, *(c for _, c in self.pending)])
+        self.pending, self.pending_n = [], 0
+        uniq, inverse = np.unique(keys, return_inverse=True)
+        self.keys = uniq
+        self.counts = np.bincount(inverse, weights=counts, minlength=len(uniq)).astype(np.int64)
+
+    def _cuts(
+        self, piece: str, known_mask: np.ndarray, starts: np.ndarray, run_ends: np.ndarray
+    ) -> None:
+        """Line starts in ``piece`` where a chunk may begin (see the module docstring)."""
+        cum = np.concatenate(([0], np.cumsum(known_mask, dtype=np.int64)))
+        n = len(piece)
+        lines = [0] if self.at else []
+        at = piece.find("\n")
+        while 0 <= at < n - 1:
+            lines.append(at + 1)
+            at = piece.find("\n", at + 1)
+        if lines:
+            p = np.array(lines, np.int64)
+            j = np.searchsorted(run_ends, p, side="right") - 1
+            before = np.where(
+                j >= 0, cum[p] - cum[run_ends[np.maximum(j, 0)]] if len(run_ends) else 0,
+                self.since_damage + cum[p],
+            )  # fmt: skip
+            k = np.searchsorted(starts, p, side="left")
+            has_after = k < len(starts)
+            nxt = starts[np.minimum(k, len(starts) - 1)] if len(starts) else p
+            after = np.where(has_after, cum[nxt] - cum[p], cum[n] - cum[p])
+            # With no damaged character after it in this piece, the next piece may bring
+            # one: only the intact characters already seen count.
+            safe = p[before + after >= GAP] + self.at
+            for cut in safe.tolist():
+                if cut - self.last_cut >= self.chunk_chars:
+                    self.cuts.append(cut)
+                    self.last_cut = cut
+        if len(run_ends):
+            self.since_damage = int(cum[n] - cum[run_ends[-1]])
+        else:
+            self.since_damage += int(cum[n])
+
+    def finish(self, byte_counts: np.ndarray, lang_counts: np.ndarray) -> DocumentCounts:
+        self._merge()
+        return DocumentCounts(
+            byte_counts, lang_counts, self.ascii, self.known, self.keys, self.counts
+        )
+
+
+def _census(
+    source: Source, codec: str, config: RepairConfig, counted: DocumentCounts, chunk_chars: int
+) -> tuple[DocumentCounts, _Census]:
+    table = codec_table(codec)
+    census = _Census(chunk_chars)
+    for piece in _lines(source(), min(chunk_chars, CHUNK_CHARS)):
+        census.add(piece, fastpass.prepare(_kernel(), piece, table, config, counted))
+    return census.finish(counted.byte_counts, counted.lang_counts), census
+
+
+# --- the chunked pass -------------------------------------------------------------------
+
+
+class _Window:
+    """The text between two offsets, read on demand from line-aligned pieces."""
+
+    def __init__(self, pieces: Iterator[str]):
+        self._pieces = pieces
+        self.buf = ""
+        self.start = 0  # offset of buf[0] in the text
+        self.done = False
+
+    def _more(self) -> bool:
+        if self.done:
+            return False
+        piece = next(self._pieces, None)
+        if piece is None:
+            self.done = True
+            return False
+        self.buf += piece
+        return True
+
+    def ensure(self, end: int) -> None:
+        """Read until the text holds ``end`` characters and the line that contains them
+        ends (or the text does)."""
+        while self.start + len(self.buf) < end and self._more():
+            pass
+        while True:
+            nl = self.buf.find("\n", max(0, end - 1 - self.start))
+            if nl >= 0 or not self._more():
+                return
+
+    def line_end(self, at: int) -> int:
+        """The offset after the line break of the line holding ``at`` (or the text end)."""
+        self.ensure(at + 1)
+        nl = self.buf.find("\n", max(0, at - self.start))
+        return self.start + (nl + 1 if nl >= 0 else len(self.buf))
+
+    def line_start(self, at: int) -> int:
+        """The offset where the line holding ``at`` starts (``at`` must be held)."""
+        return self.start + self.buf.rfind("\n", 0, max(0, at - self.start) + 1) + 1
+
+    def text(self, a: int, b: int) -> str:
+        return self.buf[a - self.start : b - self.start]
+
+    def drop_before(self, at: int) -> None:
+        if at > self.start:
+            self.buf = self.buf[at - self.start :]
+            self.start = at
+
+
+def _nth_line_end(text: str, lines: int) -> int:
+    """The offset after the ``lines``-th line break of ``text`` (0 for 0)."""
+    at = 0
+    for _ in range(lines):
+        at = text.index("\n", at) + 1
+    return at
+
+
+@dataclass
+class _PassOut:
+    changed: bool = False
+    spans: list[RepairSpan] = field(default_factory=list)
+    chars: int = 0
+
+
+def _chunked_pass(
+    source: Source,
+    codec: str,
+    config: RepairConfig,
+    doc: DocumentCounts,
+    cuts: list[int],
+    write: Callable[[str], object],
+    keep_spans: bool,
+    size: int,
+) -> _PassOut:
+    """:func:`.fastpass.fast_pass` over the whole text, one chunk at a time."""
+    table = codec_table(codec)
+    window = _Window(iter(_lines(source(), min(size, CHUNK_CHARS))))
+    result = _PassOut()
+    starts = [0, *cuts]
+    for i, c0 in enumerate(starts):
+        last = i + 1 == len(starts)
+        if last:
+            window.ensure(1 << 62)
+            c1 = window.start + len(window.buf)
+        else:
+            c1 = cuts[i]
+        w1 = window.line_end(c1 + MARGIN) if not last else c1
+        w0 = window.line_start(max(0, c0 - MARGIN - 1)) if c0 else 0
+        text = window.text(w0, w1)
+        core = window.text(c0, c1)
+        fixed, spans, _ = fastpass.fast_pass(text, table, config, doc)
+        # A repair keeps every line break: the chunk's lines are found by counting them.
+        head = _nth_line_end(fixed, text.count("\n", 0, c0 - w0))
+        end = len(fixed)
+        if c1 < w1:
+            end = _nth_line_end(fixed[head:], core.count("\n")) + head
+        out = fixed[head:end]
+        if out != core:
+            result.changed = True
+        if keep_spans and out != core:
+            shift = result.chars - head
+            for s in spans:
+                if head <= s.start < end:
+                    result.spans.append(
+                        RepairSpan(
+                            s.start + shift, s.end + shift, s.original, s.replacement,
+                            s.confidence, s.kind, s.characters,
+                        )
+                    )  # fmt: skip
+        write(out)
+        result.chars += len(out)
+        if not last:
+            window.drop_before(window.line_start(max(0, cuts[i] - MARGIN - 1)))
+    return result
+
+
+def _runwise_pass(
+    source: Source,
+    codec: str,
+    config: RepairConfig,
+    strong: bool,
+    write: Callable[[str], object],
+    keep_spans: bool,
+    size: int,
+) -> tuple[_PassOut, bool]:
+    """:func:`.engine.repair_pass` without lost-byte reconstruction: run by run, so any
+    line-aligned piece repairs as it does inside the whole text."""
+    table = codec_table(codec)
+    result = _PassOut()
+    lossy = False
+    for piece in _lines(source(), size):
+        fixed, spans, piece_lossy = engine.repair_pass(piece, table, config, strong)
+        lossy = lossy or piece_lossy
+        if fixed != piece:
+            result.changed = True
+            if keep_spans:
+                for s in spans:
+                    result.spans.append(
+                        RepairSpan(
+                            s.start + result.chars, s.end + result.chars, s.original,
+                            s.replacement, s.confidence, s.kind, s.characters,
+                        )
+                    )  # fmt: skip
+        write(fixed)
+        result.chars += len(fixed)
+    return result, lossy
+
+
+# --- the passes, as repair_suspicious runs them -----------------------------------------
+
+
+def _first_look(source: Source, config: RepairConfig) -> tuple[bool, str, int]:
+    """(looks like mojibake, the first :data:`SAMPLE` characters, length of the text)."""
+    looks = False
+    head: list[str] = []
+    held = 0
+    total = 0
+    for piece in _lines(source(), CHUNK_CHARS):
+        total += len(piece)
+        if held < SAMPLE:
+            head.append(piece[: SAMPLE - held])
+            held += len(head[-1])
+        if not looks and looks_like_mojibake(piece, config.codecs):
+            looks = True
+    return looks, "".join(head), total
+
+
+def _streamable(config: RepairConfig, choice: CodecChoice, strong: bool) -> bool:
+    if not config.lossy:
+        return True
+    if not strong or choice.ties or fastpass._compiled is None or not config.kernel:
+        return False
+    return config.weights.doc_weight == 0
+
+
+def repair_stream(
+    read: Source,
+    write: Callable[[str], object],
+    config: RepairConfig | None = None,
+    *,
+    chunk_chars: int = CHUNK_CHARS,
+    spans: bool = False,
+) -> StreamResult:
+    """Repair the text ``read()`` yields (re-read once per pass) and ``write`` the result.
+
+    The written text, ``steps``, encoding and (with ``spans``) spans are those of
+    :func:`~digestkit.repair.repair_text` on the whole text; memory holds a few chunks of
+    about ``chunk_chars`` characters, plus the document's counts (see the module
+    docstring for why the result is the same, and for the rare passes read whole).
+    """
+    config = config or RepairConfig()
+    looks, head, total = _first_look(read, config)
+    if not config.lossless or not looks:
+        return _copy(read, write, total)
+    current: Source = read
+    steps: list[tuple[str, str]] = []
+    kept: tuple[RepairSpan, ...] = ()
+    encoding, confidence = None, 1.0
+    spools: list[_Spool] = []
+    passes = 0
+    try:
+        for n in range(config.max_passes):
+            if n:
+                looks, head, _ = _first_look(current, config)
+                if not looks:
+                    break
+            choice = choose_codec(head, config.codecs, kernel=config.kernel)
+            if choice is None:
+                break
+            strong = choice.valid >= engine.STRONG
+            spool = _Spool()
+            spools.append(spool)
+            keep = spans and n == 0
+            if _streamable(config, choice, strong):
+                out, lossy = _stream_pass(current, choice, config, strong, spool, keep, chunk_chars)
+                pass_spans: tuple[RepairSpan, ...] = tuple(out.spans)
+                changed = out.changed
+            else:
+                whole = "".join(current())
+                fixed_text, whole_spans, lossy, choice, strong = _whole_pass(whole, choice, config)
+                changed = fixed_text != whole
+                pass_spans = tuple(whole_spans) if keep else ()
+                spool.write(fixed_text)
+            if not changed:
+                break
+            before = current
+            current = spool.read
+            steps.extend(_steps(before, current, choice.codec, lossy, config, strong))
+            passes += 1
+            kept = pass_spans
+            if encoding is None:
+                encoding, confidence = choice.codec, choice.confidence
+            if len(spools) > 2:  # the input of this pass is no longer needed
+                spools.pop(0).close()
+        if not steps:
+            return _copy(read, write, total)
+        chars = 0
+        for block in current():
+            write(block)
+            chars += len(block)
+        if spans and passes > 1:  # spans of an earlier pass, re-expressed (as the engine)
+            kept = _merged_spans(read, current)
+        return StreamResult(True, encoding, confidence, tuple(steps), kept, chars)
+    finally:
+        for spool in spools:
+            spool.close()
+
+
+def _copy(read: Source, write: Callable[[str], object], total: int) -> StreamResult:
+    for block in read():
+        write(block)
+    return StreamResult(False, None, 1.0, (), (), total)
+
+
+def _stream_pass(
+    source: Source,
+    choice: CodecChoice,
+    config: RepairConfig,
+    strong: bool,
+    spool: _Spool,
+    keep: bool,
+    chunk_chars: int,
+) -> tuple[_PassOut, bool]:
+    if not (strong and config.lossy):
+        return _runwise_pass(source, choice.codec, config, strong, spool.write, keep, chunk_chars)
+    counted = _scan_counts(source, choice.codec, config, min(chunk_chars, CHUNK_CHARS))
+    doc, census = _census(source, choice.codec, config, counted, chunk_chars)
+    out = _chunked_pass(
+        source, choice.codec, config, doc, census.cuts, spool.write, keep, chunk_chars
+    )
+    return out, census.lossy
+
+
+def _whole_pass(
+    text: str, choice: CodecChoice, config: RepairConfig
+) -> tuple[str, list[RepairSpan], bool, CodecChoice, bool]:
+    """One pass of :func:`.engine.repair_suspicious` on the whole text."""
+    strong = choice.valid >= engine.STRONG
+    fixed, pass_spans, lossy = engine.repair_pass(text, codec_table(choice.codec), config, strong)
+    if lossy and choice.ties:
+        choice, (fixed, pass_spans, lossy) = engine._break_tie(text, choice, config)
+        strong = engine._is_strong(text, choice.codec)
+    return fixed, list(pass_spans), lossy, choice, strong
+
+
+def _steps(
+    before: Source,
+    after: Source,
+    codec: str,
+    lossy: bool,
+    config: RepairConfig,
+    strong: bool,
+) -> tuple[tuple[str, str], ...]:
+    """:func:`.engine._pass_steps`, with its whole-text check done piece by piece: a piece
+    of whole lines ends in a line break, which no UTF-8 sequence holds, so the pieces
+    re-read as the whole does."""
+    if lossy:
+        return (("rebuild", engine.plan_arg(codec, config, strong)),)
+    try:
+        ok = _same(_reencoded(before, codec), after)
+    except UnicodeError:
+        ok = False
+    if ok:
+        return (("encode", codec), ("decode", "utf-8"))
+    return (("reread", engine.plan_arg(codec, RepairConfig(lossy=False), strong)),)
+
+
+def _reencoded(source: Source, codec: str) -> Source:
+    return lambda: (part.encode(codec).decode("utf-8") for part in _lines(source(), CHUNK_CHARS))
+
+
+def _same(a: Source, b: Source) -> bool:
+    """Do two sources hold the same text (compared block by block)?"""
+    left, right = iter(a()), iter(b())
+    x = y = ""
+    while True:
+        if not x:
+            x = next(left, "")
+        if not y:
+            y = next(right, "")
+        if not x or not y:
+            return not x and not y and next(left, "") == "" and next(right, "") == ""
+        n = min(len(x), len(y))
+        if x[:n] != y[:n]:
+            return False
+        x, y = x[n:], y[n:]
+
+
+def _merged_spans(original: Source, final: Source) -> tuple[RepairSpan, ...]:
+    """:func:`.engine._merge_spans` of the input and the output (after several passes)."""
+    return tuple(engine._merge_spans("".join(original()), "".join(final())))
+
+
+# --- texts and files --------------------------------------------------------------------
+
+
+def repair_chunked(
+    text: str, config: RepairConfig | None = None, chunk_chars: int = CHUNK_CHARS
+) -> Repaired:
+    """:func:`~digestkit.repair.repair_text` through :func:`repair_stream` (same result).
+
+    >>> repair_chunked("cafÃ©\\nè®ºæ–‡\\n", chunk_chars=1).text
+    'café\\n论文\\n'
+    """
+    size = max(1, chunk_chars)
+    parts: list[str] = []
+
+    def read() -> Iterator[str]:
+        for at in range(0, len(text), size):
+            yield text[at : at + size]
+
+    result = repair_stream(read, parts.append, config, chunk_chars=chunk_chars, spans=True)
+    if not result.changed:
+        return Repaired(text, False, None, 1.0)
+    return Repaired(
+        "".join(parts),
+        True,
+        result.encoding,
+        result.encoding_confidence,
+        result.steps,
+        result.spans,
+    )
+
+
+def repair_path(
+    src: str | os.PathLike[str],
+    dst: str | os.PathLike[str],
+    config: RepairConfig | None = None,
+    *,
+    chunk_chars: int = CHUNK_CHARS,
+) -> StreamResult:
+    """Repair the UTF-8 file ``src`` into ``dst`` (written to a temporary file beside it,
+    then renamed), in bounded memory. ``dst`` may be ``src``.
+
+    Files that are not UTF-8 are decoded whole (:func:`.decode.decode_bytes`)."""
+    src, dst = Path(src), Path(dst)
+    encoding = _stream_encoding(src)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            if encoding is None:
+                from digestkit.repair.decode import decode_bytes
+
+                text = decode_bytes(src.read_bytes()).text
+                result = repair_stream(
+                    lambda: iter([text]), out.write, config, chunk_chars=chunk_chars
+                )
+            else:
+                result = repair_stream(
+                    lambda: _read_text(src, encoding), out.write, config, chunk_chars=chunk_chars
+                )
+        shutil.copymode(src, tmp) if src.exists() else None
+        os.replace(tmp, dst)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return result
+
+
+def _stream_encoding(path: Path) -> str | None:
+    """``'utf-8'`` / ``'utf-8-sig'`` when :func:`.decode.decode_bytes` would decode the file
+    as UTF-8 (checked by reading it once), else None."""
+    import codecs
+
+    from digestkit.repair import decode
+
+    with path.open("rb") as handle:
+        head = handle.read(8 * 1024)
+        if any(head.startswith(bom) for bom, codec in decode._BOMS if codec != "utf-8"):
+            return None
+        sig = head.startswith(codecs.BOM_UTF8)
+        if not sig and (decode._nul_pattern_codec(head) or decode._high_byte_codec(head)):
+            return None
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        ascii_only = True
+        escape = False
+        handle.seek(len(codecs.BOM_UTF8) if sig else 0)
+        try:
+            while block := handle.read(1 << 20):
+                decoder.decode(block)
+                ascii_only = ascii_only and block.isascii()
+                escape = escape or b"\x1b" in block
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return None
+    if ascii_only and escape:
+        return None
+    return "utf-8-sig" if sig else "utf-8"
+
+
+def _read_text(path: Path, encoding: str, size: int = 1 << 20) -> Iterator[str]:
+    with path.open("r", encoding=encoding, newline="") as handle:
+        while block := handle.read(size):
+            yield block
