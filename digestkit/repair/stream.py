@@ -70,7 +70,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -81,7 +81,14 @@ from digestkit.repair import engine, fastpass
 from digestkit.repair.detect import looks_like_mojibake
 from digestkit.repair.lossless import CodecChoice, choose_codec, codec_table
 from digestkit.repair.lossy import Losses, estimate_losses, language_from_counts
-from digestkit.repair.types import CONTEXT, LossyWeights, RepairConfig, Repaired, RepairSpan
+from digestkit.repair.types import (
+    CONTEXT,
+    LossyWeights,
+    RepairConfig,
+    Repaired,
+    RepairSpan,
+    Spans,
+)
 
 __all__ = [
     "CHUNK_CHARS",
@@ -95,7 +102,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: Characters per chunk (about): the kernel's scratch is ~40 bytes per character of a chunk.
-CHUNK_CHARS = 1 << 20
+CHUNK_CHARS = 1 << 18
 #: Intact characters needed between damaged ones on either side of a chunk boundary.
 GAP = CONTEXT + 2
 #: Characters of whole lines repaired on each side of a chunk and then dropped: every
@@ -703,9 +710,16 @@ def _merged_spans(original: Source, final: Source) -> tuple[RepairSpan, ...]:
 
 
 def repair_chunked(
-    text: str, config: RepairConfig | None = None, chunk_chars: int = CHUNK_CHARS
+    text: str,
+    config: RepairConfig | None = None,
+    chunk_chars: int = CHUNK_CHARS,
+    lazy_spans: bool = False,
 ) -> Repaired:
     """:func:`~digestkit.repair.repair_text` through :func:`repair_stream` (same result).
+
+    ``lazy_spans``: the spans are found again when first read (a second repair of
+    ``text``, which the result then holds), so a caller that only wants the text pays
+    for no span objects (a span per run: tens of MB on a 10 MB text).
 
     >>> repair_chunked("cafÃ©\\nè®ºæ–‡\\n", chunk_chars=1).text
     'café\\n论文\\n'
@@ -717,17 +731,25 @@ def repair_chunked(
         for at in range(0, len(text), size):
             yield text[at : at + size]
 
-    result = repair_stream(read, parts.append, config, chunk_chars=chunk_chars, spans=True)
+    result = repair_stream(
+        read, parts.append, config, chunk_chars=chunk_chars, spans=not lazy_spans
+    )
     if not result.changed:
         return Repaired(text, False, None, 1.0)
-    return Repaired(
-        "".join(parts),
-        True,
-        result.encoding,
-        result.encoding_confidence,
-        result.steps,
-        result.spans,
-    )
+    spans: Sequence[RepairSpan] = result.spans
+    if lazy_spans:
+
+        def again() -> tuple[RepairSpan, ...]:
+            return repair_stream(read, _drop, config, chunk_chars=chunk_chars, spans=True).spans
+
+        spans = Spans(again)
+    fixed = "".join(parts)
+    del parts
+    return Repaired(fixed, True, result.encoding, result.encoding_confidence, result.steps, spans)
+
+
+def _drop(text: str) -> None:
+    """A writer that keeps nothing."""
 
 
 def repair_path(
