@@ -318,9 +318,12 @@ def _outcomes(items: Iterable[InputItem], options: Options) -> Iterator[tuple[In
         return pending if isinstance(pending, Outcome) else pending.result()
 
     window: collections.deque[tuple[InputItem, Outcome | Future[Outcome]]] = collections.deque()
+    from digestkit.cli import repair_large
+
     with ProcessPoolExecutor(options.jobs) as pool:
         for item in items:
-            loaded = _load(item)
+            streamed = repair_large.wanted(item, options)
+            loaded = Outcome(item.name, "stream") if streamed else _load(item)
             pending = (
                 loaded
                 if isinstance(loaded, Outcome)
@@ -338,6 +341,10 @@ def _outcomes(items: Iterable[InputItem], options: Options) -> Iterator[tuple[In
 def _handle(
     item: InputItem, outcome: Outcome, options: Options, single: bool, written: set[Path]
 ) -> Outcome:
+    if outcome.status == "stream":  # a large document, repaired as it is written
+        outcome = _stream(item, options, written)
+        _tell(outcome, options)
+        return outcome
     if options.writes and outcome.status in {"repaired", "unchanged"}:
         outcome = _write(item, outcome, options, written)
     elif not options.writes and single and not _reports(options):
@@ -357,7 +364,12 @@ def _reports(options: Options) -> bool:
 
 
 def _process(item: InputItem, options: Options) -> Outcome:
-    """Decode and repair one document; no disk writes here."""
+    """Decode and repair one document; no disk writes here (a large one is only marked:
+    :func:`_handle` streams it, see :mod:`digestkit.cli.repair_large`)."""
+    from digestkit.cli import repair_large
+
+    if repair_large.wanted(item, options):
+        return Outcome(item.name, "stream")
     loaded = _load(item)
     return loaded if isinstance(loaded, Outcome) else _repair_data(item.name, loaded, options)
 
@@ -479,6 +491,55 @@ def _report(name: str, status: str, decoded: Any, fixed: Repaired) -> dict[str, 
             for span, (line, column) in zip(fixed.spans, where, strict=True)
         ],
     }
+
+
+def _stream(item: InputItem, options: Options, written: set[Path]) -> Outcome:
+    """Repair a large document from its file to its target (:mod:`.repair_large`); one
+    that cannot be streamed (not UTF-8) takes the ordinary path."""
+    from digestkit.cli import repair_large
+    from digestkit.errors import DigestkitError
+    from digestkit.repair.files import target_path
+
+    try:
+        if options.output is not None:
+            target = options.output
+        elif options.output_dir is not None:
+            target = target_path(options.output_dir, item.relpath)
+        else:
+            assert item.path is not None
+            target = item.path.resolve()
+        if target.resolve() in written:
+            return _written_twice(outcome_name=item.name, target=target)
+        outcome = repair_large.repair_item(item, options, target)
+        if outcome is None:
+            processed = _process_whole(item, options)
+            return _write(item, processed, options, written) if processed.status in {
+                "repaired", "unchanged"} else processed  # fmt: skip
+        if outcome.status in {"repaired", "unchanged"}:
+            written.add(target.resolve())
+        return outcome
+    except DigestkitError as err:
+        return Outcome(item.name, "failed", err.message)
+    except OSError as exc:
+        return Outcome(item.name, "failed", f"cannot write: {exc.strerror or exc}")
+    finally:
+        if item.spooled is not None:
+            item.spooled.remove()
+
+
+def _process_whole(item: InputItem, options: Options) -> Outcome:
+    loaded = _load(item)
+    return loaded if isinstance(loaded, Outcome) else _repair_data(item.name, loaded, options)
+
+
+def _written_twice(outcome_name: str, target: Path) -> Outcome:
+    # Two inputs with the same relative path (a/x.md and b/x.md into one DIR).
+    return Outcome(
+        outcome_name,
+        "failed",
+        f"{target} was already written in this run by another input with the same "
+        "path (inputs with the same name: give them separate --output-dir runs)",
+    )
 
 
 def _write(item: InputItem, outcome: Outcome, options: Options, written: set[Path]) -> Outcome:

@@ -21,6 +21,7 @@ an archive reports them and goes on.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import lzma
@@ -28,13 +29,15 @@ import os
 import re
 import stat
 import tarfile
+import tempfile
 import time
+import weakref
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 from digestkit.errors import InputError
 from digestkit.fileio import is_leftover_temp, write_atomic
@@ -99,6 +102,15 @@ class InputItem:
     problem: str | None = None
     skip: str | None = None
     _loader: Callable[[], bytes] | None = field(default=None, repr=False, compare=False)
+    #: A large archive member, spooled to a temporary file (removed with this item).
+    spooled: Spooled | None = field(default=None, repr=False, compare=False)
+
+    def source_path(self) -> Path | None:
+        """The file holding the document's bytes, when there is one (a file, or a large
+        member spooled to disk), so that it can be read as a stream."""
+        if self.spooled is not None:
+            return self.spooled.path
+        return self.path
 
     def read(self) -> bytes:
         """The bytes of the document; raises :class:`InputError` naming it on failure."""
@@ -236,11 +248,15 @@ def _zip_members(archive: Path) -> Iterator[InputItem]:
                 yield InputItem(name, relpath, problem=problem)
                 continue
             try:
-                data = read_zip_member(zf, info)
+                with zf.open(info) as handle:
+                    data = read_member(handle)
             except InputError as err:
                 yield InputItem(name, relpath, problem=err.message)
                 continue
-            yield InputItem(name, relpath, _loader=_constant(data))
+            except ARCHIVE_ERRORS as exc:
+                yield InputItem(name, relpath, problem=f"cannot read member: {why(exc)}")
+                continue
+            yield _member_item(name, relpath, data)
 
 
 def zip_member_refusal(info: zipfile.ZipInfo) -> str | None:
@@ -266,6 +282,72 @@ def read_zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo | str) -> bytes:
         raise InputError(f"cannot read member: {why(exc)}") from exc
 
 
+#: Members at least this large are spooled to a temporary file instead of memory.
+SPOOL_FROM_BYTES = 8 * 1024 * 1024
+
+
+class Spooled:
+    """A temporary file holding one archive member, removed when the item is dropped."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._done = weakref.finalize(self, _remove_quietly, path)
+
+    def read(self) -> bytes:
+        return self.path.read_bytes()
+
+    def remove(self) -> None:
+        self._done()
+
+
+def _remove_quietly(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
+
+
+def read_member(handle: Any, limit: int | None = None) -> bytes | Spooled:
+    """:func:`read_capped`, except that a member that reaches :data:`SPOOL_FROM_BYTES` goes
+    on into a temporary file (through the same running cap), so that memory holds one
+    chunk of it at a time."""
+    limit = MAX_MEMBER_BYTES if limit is None else limit
+    chunks: list[bytes] = []
+    size = 0
+    out: BinaryIO | None = None
+    spooled: Spooled | None = None
+    try:
+        while chunk := handle.read(min(_CHUNK, limit + 1 - size) or 1):
+            size += len(chunk)
+            if size > limit:
+                raise InputError(_too_large(limit))
+            if out is None and size >= SPOOL_FROM_BYTES:
+                fd, name = tempfile.mkstemp(prefix="digestkit-member-", suffix=".part")
+                spooled = Spooled(Path(name))
+                out = os.fdopen(fd, "wb")
+                out.writelines(chunks)
+                chunks = []
+            if out is not None:
+                out.write(chunk)
+            else:
+                chunks.append(chunk)
+    except BaseException:
+        if out is not None:
+            out.close()
+        if spooled is not None:
+            spooled.remove()
+        raise
+    if out is not None and spooled is not None:
+        out.close()
+        return spooled
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> str:
+    return (
+        f"member larger than {limit} bytes refused (inflated past the limit, "
+        "whatever its header says)"
+    )
+
+
 def read_capped(handle: Any, limit: int | None = None) -> bytes:
     """Read ``handle`` to the end in chunks, refusing it once it passes ``limit`` bytes
     (``MAX_MEMBER_BYTES``): memory never holds more than the limit plus one chunk."""
@@ -275,10 +357,7 @@ def read_capped(handle: Any, limit: int | None = None) -> bytes:
     while chunk := handle.read(min(_CHUNK, limit + 1 - size) or 1):
         size += len(chunk)
         if size > limit:
-            raise InputError(
-                f"member larger than {limit} bytes refused (inflated past the limit, "
-                "whatever its header says)"
-            )
+            raise InputError(_too_large(limit))
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -386,14 +465,23 @@ def tar_member_item(tf: tarfile.TarFile, info: tarfile.TarInfo, shown: str) -> I
         return InputItem(name, relpath, problem="cannot read member")
     try:
         with handle:
-            data = read_capped(handle)
-        if len(data) != info.size:  # a truncated tar
-            raise tarfile.ReadError(f"member ends early ({len(data)} of {info.size} bytes)")
+            data = read_member(handle)
+        size = data.path.stat().st_size if isinstance(data, Spooled) else len(data)
+        if size != info.size:  # a truncated tar
+            if isinstance(data, Spooled):
+                data.remove()
+            raise tarfile.ReadError(f"member ends early ({size} of {info.size} bytes)")
     except InputError as err:
         return InputItem(name, relpath, problem=err.message)
     except ARCHIVE_ERRORS as exc:
         # The stream is damaged here: reading the next header says how (see _tar_members).
         return InputItem(name, relpath, problem=f"cannot read member: {why(exc)}")
+    return _member_item(name, relpath, data)
+
+
+def _member_item(name: str, relpath: PurePosixPath, data: bytes | Spooled) -> InputItem:
+    if isinstance(data, Spooled):
+        return InputItem(name, relpath, _loader=data.read, spooled=data)
     return InputItem(name, relpath, _loader=_constant(data))
 
 

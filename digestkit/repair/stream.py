@@ -61,17 +61,19 @@ document's round-one output). All are rare for large damaged files.
 >>> text = "è®ºæ–‡æ€»ç»“\\ncafÃ©\\n"
 >>> result = repair_stream(lambda: iter([text]), out.write, chunk_chars=4)
 >>> out.getvalue(), result.steps
-('论文总结\\ncafé\\n', (('reread', 'cp1252'),))
+('论文总结\\ncafé\\n', (('encode', 'cp1252'), ('decode', 'utf-8')))
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
+import pickle
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -94,9 +96,12 @@ __all__ = [
     "CHUNK_CHARS",
     "DocumentCounts",
     "StreamResult",
+    "binary_stream",
+    "read_text",
     "repair_chunked",
     "repair_path",
     "repair_stream",
+    "stream_encoding",
 ]
 
 logger = logging.getLogger(__name__)
@@ -430,10 +435,42 @@ def _nth_line_end(text: str, lines: int) -> int:
     return at
 
 
+class _SpanSpool:
+    """A pass's spans, pickled to a temporary file a chunk at a time (a pass's spans are
+    only final once the next pass has found nothing to do)."""
+
+    def __init__(self) -> None:
+        self._file: IO[bytes] | None = None
+
+    def add(self, spans: list[RepairSpan]) -> None:
+        if not spans:
+            return
+        if self._file is None:
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+        pickle.dump(spans, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def __iter__(self) -> Iterator[RepairSpan]:
+        if self._file is None:
+            return
+        self._file.flush()
+        self._file.seek(0)
+        while True:
+            try:
+                batch = pickle.load(self._file)  # noqa: S301 (our own temporary file)
+            except EOFError:
+                return
+            yield from batch
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
 @dataclass
 class _PassOut:
     changed: bool = False
-    spans: list[RepairSpan] = field(default_factory=list)
+    spans: _SpanSpool | None = None
     chars: int = 0
 
 
@@ -450,7 +487,7 @@ def _chunked_pass(
     """:func:`.fastpass.fast_pass` over the whole text, one chunk at a time."""
     table = codec_table(codec)
     window = _Window(iter(_lines(source(), min(size, CHUNK_CHARS))))
-    result = _PassOut()
+    result = _PassOut(spans=_SpanSpool() if keep_spans else None)
     starts = [0, *cuts]
     for i, c0 in enumerate(starts):
         last = i + 1 == len(starts)
@@ -472,16 +509,9 @@ def _chunked_pass(
         out = fixed[head:end]
         if out != core:
             result.changed = True
-        if keep_spans and out != core:
+        if result.spans is not None and out != core:
             shift = result.chars - head
-            for s in spans:
-                if head <= s.start < end:
-                    result.spans.append(
-                        RepairSpan(
-                            s.start + shift, s.end + shift, s.original, s.replacement,
-                            s.confidence, s.kind, s.characters,
-                        )
-                    )  # fmt: skip
+            result.spans.add([_moved(s, shift) for s in spans if head <= s.start < end])
         write(out)
         result.chars += len(out)
         if not last:
@@ -501,24 +531,22 @@ def _runwise_pass(
     """:func:`.engine.repair_pass` without lost-byte reconstruction: run by run, so any
     line-aligned piece repairs as it does inside the whole text."""
     table = codec_table(codec)
-    result = _PassOut()
+    result = _PassOut(spans=_SpanSpool() if keep_spans else None)
     lossy = False
     for piece in _lines(source(), size):
         fixed, spans, piece_lossy = engine.repair_pass(piece, table, config, strong)
         lossy = lossy or piece_lossy
         if fixed != piece:
             result.changed = True
-            if keep_spans:
-                for s in spans:
-                    result.spans.append(
-                        RepairSpan(
-                            s.start + result.chars, s.end + result.chars, s.original,
-                            s.replacement, s.confidence, s.kind, s.characters,
-                        )
-                    )  # fmt: skip
+            if result.spans is not None:
+                result.spans.add([_moved(s, result.chars) for s in spans])
         write(fixed)
         result.chars += len(fixed)
     return result, lossy
+
+
+def _moved(span: RepairSpan, shift: int) -> RepairSpan:
+    return replace(span, start=span.start + shift, end=span.end + shift)
 
 
 # --- the passes, as repair_suspicious runs them -----------------------------------------
@@ -555,21 +583,25 @@ def repair_stream(
     *,
     chunk_chars: int = CHUNK_CHARS,
     spans: bool = False,
+    on_span: Callable[[RepairSpan], object] | None = None,
 ) -> StreamResult:
     """Repair the text ``read()`` yields (re-read once per pass) and ``write`` the result.
 
-    The written text, ``steps``, encoding and (with ``spans``) spans are those of
+    The written text, ``steps``, encoding and spans are those of
     :func:`~digestkit.repair.repair_text` on the whole text; memory holds a few chunks of
     about ``chunk_chars`` characters, plus the document's counts (see the module
     docstring for why the result is the same, and for the rare passes read whole).
+    Spans are kept in :attr:`StreamResult.spans` with ``spans``, or handed one by one to
+    ``on_span`` once the text is written (bounded memory: they wait in a temporary file).
     """
     config = config or RepairConfig()
     looks, head, total = _first_look(read, config)
     if not config.lossless or not looks:
         return _copy(read, write, total)
+    want = spans or on_span is not None
     current: Source = read
     steps: list[tuple[str, str]] = []
-    kept: tuple[RepairSpan, ...] = ()
+    first_spans: _SpanSpool | None = None
     encoding, confidence = None, 1.0
     spools: list[_Spool] = []
     passes = 0
@@ -585,24 +617,30 @@ def repair_stream(
             strong = choice.valid >= engine.STRONG
             spool = _Spool()
             spools.append(spool)
-            keep = spans and n == 0
+            keep = want and n == 0  # a later pass's spans are re-expressed (see below)
             if _streamable(config, choice, strong):
                 out, lossy = _stream_pass(current, choice, config, strong, spool, keep, chunk_chars)
-                pass_spans: tuple[RepairSpan, ...] = tuple(out.spans)
                 changed = out.changed
+                pass_spans = out.spans
             else:
                 whole = "".join(current())
                 fixed_text, whole_spans, lossy, choice, strong = _whole_pass(whole, choice, config)
                 changed = fixed_text != whole
-                pass_spans = tuple(whole_spans) if keep else ()
+                pass_spans = _SpanSpool() if keep else None
+                if pass_spans is not None:
+                    pass_spans.add(whole_spans)
                 spool.write(fixed_text)
+                del whole, fixed_text, whole_spans
             if not changed:
+                if pass_spans is not None:
+                    pass_spans.close()
                 break
             before = current
             current = spool.read
             steps.extend(_steps(before, current, choice.codec, lossy, config, strong))
             passes += 1
-            kept = pass_spans
+            if n == 0:
+                first_spans = pass_spans
             if encoding is None:
                 encoding, confidence = choice.codec, choice.confidence
             if len(spools) > 2:  # the input of this pass is no longer needed
@@ -613,12 +651,23 @@ def repair_stream(
         for block in current():
             write(block)
             chars += len(block)
-        if spans and passes > 1:  # spans of an earlier pass, re-expressed (as the engine)
-            kept = _merged_spans(read, current)
-        return StreamResult(True, encoding, confidence, tuple(steps), kept, chars)
+        found: Iterable[RepairSpan] = ()
+        if want:
+            # After several passes, the spans are re-expressed against the final text by a
+            # line-by-line diff of input and output, as the engine does.
+            found = _merged_spans(read, current) if passes > 1 else (first_spans or ())
+        kept: list[RepairSpan] = []
+        for span in found:
+            if on_span is not None:
+                on_span(span)
+            if spans:
+                kept.append(span)
+        return StreamResult(True, encoding, confidence, tuple(steps), tuple(kept), chars)
     finally:
         for spool in spools:
             spool.close()
+        if first_spans is not None:
+            first_spans.close()
 
 
 def _copy(read: Source, write: Callable[[str], object], total: int) -> StreamResult:
@@ -701,9 +750,35 @@ def _same(a: Source, b: Source) -> bool:
         x, y = x[n:], y[n:]
 
 
-def _merged_spans(original: Source, final: Source) -> tuple[RepairSpan, ...]:
-    """:func:`.engine._merge_spans` of the input and the output (after several passes)."""
-    return tuple(engine._merge_spans("".join(original()), "".join(final())))
+def _merged_spans(original: Source, final: Source, batch: int = 4096) -> Iterator[RepairSpan]:
+    """:func:`.engine._merge_spans` of the input and the output (after several passes),
+    a batch of lines at a time: a repair keeps every line break, so the whole-text diff
+    pairs the lines one to one, which batches of paired lines do too. (Were the numbers
+    of lines to differ, the whole texts are diffed, as the engine does.)"""
+    if _count_lines(original) != _count_lines(final):
+        yield from engine._merge_spans("".join(original()), "".join(final()))
+        return
+    old, new = _each_line(original), _each_line(final)
+    at_new = 0
+    while True:
+        a = list(itertools.islice(old, batch))
+        b = list(itertools.islice(new, batch))
+        if not a:
+            return
+        found: list[RepairSpan] = []
+        engine._diff_parts(a, b, at_new, found)
+        yield from found
+        at_new += sum(len(line) for line in b)
+
+
+def _each_line(source: Source) -> Iterator[str]:
+    """The parts ``engine._cut(text, "\\n")`` gives, one by one."""
+    for piece in _lines(source(), CHUNK_CHARS):
+        yield from engine._cut(piece, "\n")
+
+
+def _count_lines(source: Source) -> int:
+    return sum(1 for _ in _each_line(source))
 
 
 # --- texts and files --------------------------------------------------------------------
@@ -764,7 +839,7 @@ def repair_path(
 
     Files that are not UTF-8 are decoded whole (:func:`.decode.decode_bytes`)."""
     src, dst = Path(src), Path(dst)
-    encoding = _stream_encoding(src)
+    encoding = stream_encoding(src)
     fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
@@ -777,7 +852,7 @@ def repair_path(
                 )
             else:
                 result = repair_stream(
-                    lambda: _read_text(src, encoding), out.write, config, chunk_chars=chunk_chars
+                    lambda: read_text(src, encoding), out.write, config, chunk_chars=chunk_chars
                 )
         shutil.copymode(src, tmp) if src.exists() else None
         os.replace(tmp, dst)
@@ -787,7 +862,7 @@ def repair_path(
     return result
 
 
-def _stream_encoding(path: Path) -> str | None:
+def stream_encoding(path: Path) -> str | None:
     """``'utf-8'`` / ``'utf-8-sig'`` when :func:`.decode.decode_bytes` would decode the file
     as UTF-8 (checked by reading it once), else None."""
     import codecs
@@ -818,7 +893,25 @@ def _stream_encoding(path: Path) -> str | None:
     return "utf-8-sig" if sig else "utf-8"
 
 
-def _read_text(path: Path, encoding: str, size: int = 1 << 20) -> Iterator[str]:
+def read_text(path: Path, encoding: str, size: int = 1 << 20) -> Iterator[str]:
+    """The text of ``path`` in blocks of ``size`` characters (line ends kept as they are)."""
     with path.open("r", encoding=encoding, newline="") as handle:
         while block := handle.read(size):
             yield block
+
+
+def binary_stream(blocks: Iterable[str]) -> bool:
+    """:func:`.decode.binary_text` over a text given in blocks (the same answer)."""
+    from digestkit.repair import decode
+
+    odd_chars = [chr(code) for code in range(0x20) if chr(code) not in decode._TEXT_CONTROLS]
+    odd = total = 0
+    head: list[str] = []
+    for block in blocks:
+        total += len(block)
+        odd += sum(block.count(char) for char in odd_chars)
+        if total <= 8192:
+            head.append(block)
+    if total <= 8192:
+        return decode.binary_text("".join(head))
+    return odd > total * decode._CONTROL_SHARE

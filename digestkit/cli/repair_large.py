@@ -1,0 +1,125 @@
+"""``digestkit repair`` on large documents: streamed from disk to disk in bounded memory.
+
+The ordinary path (:mod:`digestkit.cli.repair`) holds a document's bytes, its text and the
+result. A document of :data:`STREAM_FROM_BYTES` or more that is written somewhere (``-o``,
+``-d``, ``--in-place``) goes through :func:`digestkit.repair.stream.repair_stream` instead:
+read from its file (an archive member is first spooled to a temporary file through the
+running size cap), repaired chunk by chunk and written to the temporary file that then
+replaces the target, with the same backup rules (:func:`digestkit.fileio.write_atomic_from`)
+and the same result, status and message as the ordinary path.
+
+Not streamed (the ordinary path runs): ``--diff``, ``--explain``, ``--review``,
+``--mark-below``, ``--encoding``, output to stdout, and files that are not UTF-8 (they are
+decoded whole by :func:`digestkit.repair.decode.decode_bytes`).
+"""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+if TYPE_CHECKING:
+    from digestkit.cli.repair import Options, Outcome
+    from digestkit.repair.files import InputItem
+
+#: Documents at least this large are streamed when they are written somewhere.
+STREAM_FROM_BYTES = 8 << 20
+
+
+def wanted(item: InputItem, options: Options) -> bool:
+    """Should ``item`` be streamed (see the module docstring)?"""
+    if not options.writes or options.diff or options.explain or options.review:
+        return False
+    if options.mark_below is not None or options.encoding is not None:
+        return False
+    if options.output is not None and str(options.output) == "-":
+        return False
+    if item.problem is not None or item.skip is not None:
+        return False
+    source = item.source_path()
+    if source is None:
+        return False
+    try:
+        return source.stat().st_size >= STREAM_FROM_BYTES and source.is_file()
+    except OSError:
+        return False
+
+
+class _Tally:
+    """The span count and lowest confidence the message reports, without keeping spans."""
+
+    def __init__(self) -> None:
+        self.spans = 0
+        self.lowest = 1.0
+
+    def __call__(self, span: Any) -> None:
+        self.spans += 1
+        self.lowest = min(self.lowest, span.confidence)
+
+
+def repair_item(item: InputItem, options: Options, target: Path | None) -> Outcome | None:
+    """Repair ``item`` from its file into ``target`` (None: --in-place onto its own file);
+    None when it cannot be streamed after all (not UTF-8: the ordinary path decodes it)."""
+    from digestkit.cli.repair import Outcome
+    from digestkit.fileio import write_atomic_from
+    from digestkit.repair import RepairConfig
+    from digestkit.repair.decode import looks_binary
+    from digestkit.repair.stream import binary_stream, read_text, repair_stream, stream_encoding
+
+    source = item.source_path()
+    assert source is not None
+    with source.open("rb") as handle:
+        head = handle.read(8192)
+    if looks_binary(head):
+        return Outcome(item.name, "skipped", "binary file")
+    encoding = stream_encoding(source)
+    if encoding is None:
+        return None
+    if binary_stream(read_text(source, encoding)):  # the head looked like text, the whole not
+        return Outcome(item.name, "skipped", "binary file")
+    parallel = options.jobs > 1 or options.dask is not None
+    config = RepairConfig(lossy=options.lossy, threads=1 if parallel else 0)
+    tally = _Tally()
+    done: dict[str, Any] = {}
+
+    def produce(out: BinaryIO) -> None:
+        if encoding == "utf-8-sig":
+            out.write(codecs.BOM_UTF8)
+        done["result"] = repair_stream(
+            lambda: read_text(source, encoding),
+            lambda text: out.write(text.encode("utf-8")),
+            config,
+            on_span=tally,
+        )
+
+    write_atomic_from(target or source, produce, backup="always" if options.backup else "none")
+    result = done["result"]
+    if not result.changed:
+        return Outcome(item.name, "unchanged")
+    parts = [f"{tally.spans} span(s) repaired"]
+    if tally.spans:
+        parts.append(f"lowest confidence {tally.lowest:.2f}")
+    detail = ", ".join(parts)
+    if not options.lossy:
+        left = _left_unrepaired(target or source)
+        detail = ", ".join(x for x in (detail, left) if x)
+    return Outcome(item.name, "repaired", detail)
+
+
+def _left_unrepaired(path: Path) -> str:
+    """:func:`digestkit.cli.repair._left_unrepaired` over the written file, line by line."""
+    from digestkit.repair.detect import looks_like_mojibake
+
+    total = left = 0
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for line in handle:  # each ends where str.splitlines also cuts
+            for part in line.splitlines():
+                total += 1
+                left += looks_like_mojibake(part)
+    if not left:
+        return ""
+    return (
+        f"{left} of {total} lines still look like mojibake "
+        "(bytes were lost; run without --lossless-only to rebuild them)"
+    )

@@ -1,0 +1,111 @@
+"""``digestkit repair`` on large documents: streamed, with the ordinary path's result.
+
+The size from which documents are streamed is lowered here, so that small files take the
+streamed path; each test runs the same command with the ordinary path and compares the
+bytes written and the messages.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from digestkit.cli import EXIT_OK, main, repair_large
+from digestkit.repair import files
+from digestkit.repair import stream as stream_mod
+from digestkit.repair.corrupt import corrupt
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+DAMAGED = corrupt((FIXTURES / "repair" / "dev_zh.txt").read_text(encoding="utf-8"), "seed004")
+
+
+@pytest.fixture
+def streamed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    return _stream_small(monkeypatch)
+
+
+def _stream_small(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Stream every document of 1 kB or more, in chunks of 500 characters; the list
+    records each streamed repair's length (so a test can check the path was taken)."""
+    monkeypatch.setattr(repair_large, "STREAM_FROM_BYTES", 1000)
+    monkeypatch.setattr(files, "SPOOL_FROM_BYTES", 1000)
+    monkeypatch.setattr(stream_mod, "CHUNK_CHARS", 500)
+    seen: list[int] = []
+    real = stream_mod.repair_stream
+
+    def spy(*args: object, **kwargs: object) -> stream_mod.StreamResult:
+        kwargs.setdefault("chunk_chars", 500)
+        result = real(*args, **kwargs)  # type: ignore[arg-type]
+        seen.append(result.chars)
+        return result
+
+    monkeypatch.setattr(stream_mod, "repair_stream", spy)
+    return seen
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str]:
+    code = main([str(a) for a in args])
+    return code, capsys.readouterr().err
+
+
+def test_output_file_is_the_ordinary_result(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = tmp_path / "in.md"
+    src.write_text(DAMAGED, encoding="utf-8")
+    code, err = _run(capsys, "repair", src, "-o", tmp_path / "whole.md")
+    assert code == EXIT_OK
+    with monkeypatch.context():
+        seen = _stream_small(monkeypatch)
+        code2, err2 = _run(capsys, "repair", src, "-o", tmp_path / "stream.md")
+    assert seen and code2 == EXIT_OK
+    assert (tmp_path / "stream.md").read_bytes() == (tmp_path / "whole.md").read_bytes()
+    assert err2.replace("stream.md", "whole.md") == err
+
+
+def test_in_place_keeps_a_backup(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], streamed: list[int]
+) -> None:
+    src = tmp_path / "in.md"
+    src.write_text(DAMAGED, encoding="utf-8")
+    src.chmod(0o640)
+    code, _ = _run(capsys, "repair", src, "--in-place")
+    assert code == EXIT_OK and streamed
+    from digestkit.repair import repair_text
+
+    assert src.read_text(encoding="utf-8") == repair_text(DAMAGED).text
+    assert (tmp_path / "in.md.orig").read_text(encoding="utf-8") == DAMAGED
+    assert src.stat().st_mode & 0o777 == 0o640
+    code, _ = _run(capsys, "repair", src, "--in-place")  # nothing left to do: untouched
+    assert code == EXIT_OK and not (tmp_path / "in.md.orig.1").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_zip_member_is_spooled_and_streamed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], streamed: list[int]
+) -> None:
+    archive = tmp_path / "a.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("docs/big.md", DAMAGED)
+        zf.writestr("docs/small.md", "cafÃ©\n")
+    code, _ = _run(capsys, "repair", archive, "-d", tmp_path / "out")
+    assert code == EXIT_OK and len(streamed) == 1
+    from digestkit.repair import repair_text
+
+    big = (tmp_path / "out" / "docs" / "big.md").read_text(encoding="utf-8")
+    assert big == repair_text(DAMAGED).text
+    assert (tmp_path / "out" / "docs" / "small.md").read_text(encoding="utf-8") == "café\n"
+
+
+def test_a_member_past_the_cap_is_refused_while_spooling(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(files, "SPOOL_FROM_BYTES", 1000)
+    monkeypatch.setattr(files, "MAX_MEMBER_BYTES", 5000)
+    archive = tmp_path / "a.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("big.md", "x" * 20_000)
+    code, err = _run(capsys, "repair", archive, "-d", tmp_path / "out")
+    assert code != EXIT_OK and "larger than 5000 bytes" in err
