@@ -137,7 +137,7 @@ def run_many(inputs: list[str], options: Options, total: int | None) -> int:
         check=options.check,
     )
     counts = {"repaired": 0, "unchanged": 0, "skipped": 0, "failed": 0}
-    reports = []
+    reports = cli.ExplainOut()
     with executor(options.jobs, options.dask) as pool, cli._progress(total) as advance:
         records = repair_many(inputs, job.output, pool, job)
         try:
@@ -149,7 +149,7 @@ def run_many(inputs: list[str], options: Options, total: int | None) -> int:
                 cli._tell(outcome, options)
                 counts[record.status] += 1
                 if options.explain:
-                    reports.append(record.report or cli._short_report(outcome))
+                    reports.add(record.report or cli._short_report(outcome))
                 advance()
         except KeyboardInterrupt:
             done = sum(counts.values())

@@ -863,8 +863,8 @@ def repair_path(
 
 
 def stream_encoding(path: Path) -> str | None:
-    """``'utf-8'`` / ``'utf-8-sig'`` when :func:`.decode.decode_bytes` would decode the file
-    as UTF-8 (checked by reading it once), else None."""
+    """``'utf-8'`` / ``'utf-8-sig'`` / ``'ascii'`` when :func:`.decode.decode_bytes` would
+    decode the file so (checked by reading it once), else None."""
     import codecs
 
     from digestkit.repair import decode
@@ -890,6 +890,8 @@ def stream_encoding(path: Path) -> str | None:
             return None
     if ascii_only and escape:
         return None
+    if ascii_only and not sig:
+        return "ascii"
     return "utf-8-sig" if sig else "utf-8"
 
 

@@ -7,6 +7,7 @@ bytes written and the messages.
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -109,3 +110,50 @@ def test_a_member_past_the_cap_is_refused_while_spooling(
         zf.writestr("big.md", "x" * 20_000)
     code, err = _run(capsys, "repair", archive, "-d", tmp_path / "out")
     assert code != EXIT_OK and "larger than 5000 bytes" in err
+
+
+def _explain(capsysbinary: pytest.CaptureFixture[bytes], *args: str | Path) -> bytes:
+    assert main([str(a) for a in args]) == EXIT_OK
+    return capsysbinary.readouterr().out
+
+
+def test_explain_of_a_streamed_document_is_the_ordinary_report(
+    tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text(DAMAGED, encoding="utf-8")
+    (docs / "b.md").write_bytes(b"\xef\xbb\xbf" + ("cafÃ©\n" * 300).encode("utf-8"))
+    (docs / "c.md").write_text("plain\n", encoding="utf-8")
+    (docs / "d.md").write_text("ascii only, long enough to stream\n" * 40, encoding="utf-8")
+    ordinary = _explain(capsysbinary, "repair", docs, "--explain")
+    seen = _stream_small(monkeypatch)
+    streamed = _explain(capsysbinary, "repair", docs, "--explain")
+    assert len(seen) == 3  # a.md, b.md and d.md were streamed
+    assert streamed == ordinary
+    report = json.loads(streamed)
+    assert report["files"][0]["spans"] and report["files"][0]["spans"][-1]["line"] > 1
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_explain_json_is_printed_as_it_comes_with_the_same_bytes(
+    count: int, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    from digestkit.cli.repair import ExplainOut
+
+    reports = [
+        {"file": f"f{i}", "status": "repaired", "steps": [["a", "b"]], "spans": []}
+        for i in range(count)
+    ]
+    out = ExplainOut()
+    for i, report in enumerate(reports):
+        if i == 1:  # one given with its spans as an iterator
+            head = {k: v for k, v in report.items() if k != "spans"}
+            report["spans"] = [{"start": 1, "line": 2}, {"start": 5, "line": 3}]
+            out.add_streamed(head, iter(report["spans"]))
+        else:
+            out.add(report)
+    counts = {"repaired": count, "failed": 0}
+    out.finish(counts)
+    expected = json.dumps({"files": reports, "summary": counts}, ensure_ascii=False, indent=2)
+    assert capsysbinary.readouterr().out.decode("utf-8") == expected + "\n"
