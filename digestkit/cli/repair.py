@@ -577,7 +577,8 @@ def _stream(
             written.add(target.resolve())
         return outcome
     except DigestkitError as err:
-        return Outcome(item.name, "failed", err.message)
+        line = err.context.get("line")
+        return Outcome(item.name, "failed", f"line {line}: {err.message}" if line else err.message)
     except OSError as exc:
         return Outcome(item.name, "failed", f"cannot write: {exc.strerror or exc}")
     finally:

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 #: Documents at least this large are streamed when they are written somewhere.
 STREAM_FROM_BYTES = 8 << 20
+#: A streamed document with a longer line fails (exit 3) instead of being held whole.
+MAX_LINE_CHARS = 8 << 20
 
 
 def wanted(item: InputItem, options: Options) -> bool:
@@ -110,6 +112,7 @@ def repair_item(
             lambda text: out.write(text.encode("utf-8")),
             config,
             on_span=on_span,
+            max_line=MAX_LINE_CHARS,
         )
 
     with tempfile.TemporaryDirectory(prefix="digestkit-explain-") as scratch:

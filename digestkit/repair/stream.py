@@ -79,6 +79,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from digestkit.errors import InputError
 from digestkit.repair import engine, fastpass
 from digestkit.repair.detect import looks_like_mojibake
 from digestkit.repair.lossless import CodecChoice, choose_codec, codec_table
@@ -95,6 +96,7 @@ from digestkit.repair.types import (
 __all__ = [
     "CHUNK_CHARS",
     "DocumentCounts",
+    "LineTooLong",
     "StreamResult",
     "binary_stream",
     "read_text",
@@ -175,16 +177,34 @@ class StreamResult:
 # --- reading ----------------------------------------------------------------------------
 
 
-def _lines(blocks: Iterable[str], size: int) -> Iterator[str]:
+class LineTooLong(InputError):
+    """A line longer than the streamed repair's limit: chunks are cut between lines, so
+    such a line would be held, with its scratch, whole."""
+
+
+def _lines(blocks: Iterable[str], size: int, max_line: int | None = None) -> Iterator[str]:
     """``blocks`` regrouped into pieces of whole lines, about ``size`` characters or more
-    (the last piece may lack its line break; a longer line is one piece)."""
+    (the last piece may lack its line break; a longer line is one piece). A line longer
+    than ``max_line`` raises :class:`LineTooLong`."""
     pending: list[str] = []
     held = 0
+    breaks = 0  # line breaks before this block
+    open_line = 0  # characters since the last line break
     for block in blocks:
         if not block:
             continue
         pending.append(block)
         held += len(block)
+        if max_line is not None:
+            first = block.find("\n")
+            if open_line + (len(block) if first < 0 else first) > max_line:
+                raise LineTooLong(
+                    f"a line longer than {max_line} characters: not repaired (a streamed "
+                    "repair cuts its chunks between lines; split the line)",
+                    line=breaks + 1,
+                )
+            open_line = open_line + len(block) if first < 0 else len(block) - block.rfind("\n") - 1
+            breaks += block.count("\n")
         if held < size:
             continue
         joined = "".join(pending)
@@ -552,13 +572,15 @@ def _moved(span: RepairSpan, shift: int) -> RepairSpan:
 # --- the passes, as repair_suspicious runs them -----------------------------------------
 
 
-def _first_look(source: Source, config: RepairConfig) -> tuple[bool, str, int]:
+def _first_look(
+    source: Source, config: RepairConfig, max_line: int | None = None
+) -> tuple[bool, str, int]:
     """(looks like mojibake, the first :data:`SAMPLE` characters, length of the text)."""
     looks = False
     head: list[str] = []
     held = 0
     total = 0
-    for piece in _lines(source(), CHUNK_CHARS):
+    for piece in _lines(source(), CHUNK_CHARS, max_line):
         total += len(piece)
         if held < SAMPLE:
             head.append(piece[: SAMPLE - held])
@@ -584,6 +606,7 @@ def repair_stream(
     chunk_chars: int = CHUNK_CHARS,
     spans: bool = False,
     on_span: Callable[[RepairSpan], object] | None = None,
+    max_line: int | None = None,
 ) -> StreamResult:
     """Repair the text ``read()`` yields (re-read once per pass) and ``write`` the result.
 
@@ -593,9 +616,11 @@ def repair_stream(
     docstring for why the result is the same, and for the rare passes read whole).
     Spans are kept in :attr:`StreamResult.spans` with ``spans``, or handed one by one to
     ``on_span`` once the text is written (bounded memory: they wait in a temporary file).
+    A line longer than ``max_line`` characters raises :class:`LineTooLong` before any
+    repair (None: no limit; memory then grows with the longest line).
     """
     config = config or RepairConfig()
-    looks, head, total = _first_look(read, config)
+    looks, head, total = _first_look(read, config, max_line)
     if not config.lossless or not looks:
         return _copy(read, write, total)
     want = spans or on_span is not None

@@ -157,3 +157,20 @@ def test_explain_json_is_printed_as_it_comes_with_the_same_bytes(
     out.finish(counts)
     expected = json.dumps({"files": reports, "summary": counts}, ensure_ascii=False, indent=2)
     assert capsysbinary.readouterr().out.decode("utf-8") == expected + "\n"
+
+
+def test_a_streamed_file_with_an_overlong_line_fails_alone(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    streamed: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(repair_large, "MAX_LINE_CHARS", 500)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "long.md").write_text(DAMAGED.replace("\n", " "), encoding="utf-8")
+    (tmp_path / "in" / "ok.md").write_text(DAMAGED, encoding="utf-8")
+    code, err = _run(capsys, "repair", tmp_path / "in", "-d", tmp_path / "out")
+    assert code == 3
+    assert "long.md (line 1: a line longer than 500 characters" in err
+    assert (tmp_path / "out" / "in" / "ok.md").exists()
+    assert not (tmp_path / "out" / "in" / "long.md").exists()

@@ -129,3 +129,17 @@ def test_repair_path_writes_the_whole_repair(tmp_path: Path) -> None:
     assert dst.read_text(encoding="utf-8") == repair_text(text).text
     assert result.changed and result.steps == repair_text(text).steps
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_line_longer_than_the_limit_is_refused_before_any_repair() -> None:
+    from digestkit.repair.stream import LineTooLong
+
+    text = "ok\n" + corrupt("论文" * 50, "seed004") + "\nok\n"
+    written: list[str] = []
+    with pytest.raises(LineTooLong) as caught:
+        repair_stream(lambda: iter([text[i : i + 7] for i in range(0, len(text), 7)]),
+                      written.append, max_line=40)  # fmt: skip
+    assert caught.value.context["line"] == 2 and written == []
+    out = io.StringIO()  # the same text within the limit
+    repair_stream(lambda: iter([text]), out.write, max_line=len(text))
+    assert out.getvalue() == repair_text(text).text
