@@ -174,3 +174,40 @@ def test_a_streamed_file_with_an_overlong_line_fails_alone(
     assert "long.md (line 1: a line longer than 500 characters" in err
     assert (tmp_path / "out" / "in" / "ok.md").exists()
     assert not (tmp_path / "out" / "in" / "long.md").exists()
+
+
+def test_workers_stream_large_files_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text(DAMAGED, encoding="utf-8")
+    (docs / "b.md").write_text("cafÃ©\n", encoding="utf-8")
+    code, err = _run(capsys, "repair", docs, "-d", tmp_path / "whole")
+    assert code == EXIT_OK
+    monkeypatch.setattr(repair_large, "STREAM_FROM_BYTES", 1000)
+    from digestkit.repair import many
+
+    calls: list[str] = []
+    real = many._streamed
+
+    def spy(ref: many.Ref, job: many.Job) -> many.Record | None:
+        record = real(ref, job)
+        if record is not None:
+            calls.append(ref.name)
+        return record
+
+    monkeypatch.setattr(many, "_streamed", spy)
+    # --dask local would start a cluster; the thread pool runs the same worker code here.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from digestkit.cli import scale
+
+    monkeypatch.setattr(scale, "executor", lambda jobs, dask: ThreadPoolExecutor(2))
+    code2, err2 = _run(capsys, "repair", docs, "-d", tmp_path / "streamed", "-j", "2")
+    assert code2 == EXIT_OK and len(calls) == 1
+    for name in ("a.md", "b.md"):
+        assert (tmp_path / "streamed" / "docs" / name).read_bytes() == (
+            tmp_path / "whole" / "docs" / name
+        ).read_bytes()
+    assert sorted(err2.replace("streamed", "whole").splitlines()) == sorted(err.splitlines())
