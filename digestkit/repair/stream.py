@@ -436,7 +436,7 @@ class _Window:
 
     def line_start(self, at: int) -> int:
         """The offset where the line holding ``at`` starts (``at`` must be held)."""
-        return self.start + self.buf.rfind("\n", 0, max(0, at - self.start) + 1) + 1
+        return self.start + self.buf.rfind("\n", 0, max(0, at - self.start)) + 1
 
     def text(self, a: int, b: int) -> str:
         return self.buf[a - self.start : b - self.start]
