@@ -47,7 +47,13 @@ its damaged characters is there, as in the whole text; only the chunk's own line
 The margin lines' own damaged characters may come out differently (their context is cut),
 but nothing in the chunk reads them. Where no such line start exists for a long stretch
 (every line damaged right to its end), the chunk grows until one comes: memory then grows
-with that stretch, not with the text.
+with that stretch, not with the text; a single line is never cut, so ``max_line`` refuses
+overlong lines up front (the CLI does, see :mod:`digestkit.cli.repair_large`).
+
+Spans come out with offsets in the whole output (a chunk's spans are shifted by what was
+written before it) and in the whole-text order; the CLI's ``--explain`` report of a
+streamed file is byte-identical to the whole-text one (``tests/repair/test_cli_stream.py``).
+What still grows with the text: the table of distinct intact pairs (16 bytes each).
 
 Not streamed (the whole pass's text is then read into memory, and the result is still the
 whole-text result): a pass whose code page ties with another and whose repair rebuilds lost
