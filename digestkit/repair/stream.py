@@ -72,16 +72,16 @@ document's round-one output). All are rare for large damaged files.
 
 from __future__ import annotations
 
+import codecs
 import itertools
 import logging
 import os
 import pickle
-import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
@@ -98,6 +98,9 @@ from digestkit.repair.types import (
     RepairSpan,
     Spans,
 )
+
+if TYPE_CHECKING:
+    from digestkit.fileio import Backup
 
 __all__ = [
     "CHUNK_CHARS",
@@ -864,40 +867,48 @@ def repair_path(
     config: RepairConfig | None = None,
     *,
     chunk_chars: int = CHUNK_CHARS,
+    backup: Backup = "none",
 ) -> StreamResult:
-    """Repair the UTF-8 file ``src`` into ``dst`` (written to a temporary file beside it,
-    then renamed), in bounded memory. ``dst`` may be ``src``.
+    """Repair the file ``src`` into ``dst`` in bounded memory, written as
+    :func:`digestkit.fileio.write_atomic_from` writes (a temporary file renamed over
+    ``dst``, ``backup`` kept; a device is written through). ``dst`` may be ``src``. The
+    output is UTF-8, with a BOM if the input had one.
 
-    Files that are not UTF-8 are decoded whole (:func:`.decode.decode_bytes`)."""
-    src, dst = Path(src), Path(dst)
-    encoding = stream_encoding(src)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            if encoding is None:
-                from digestkit.repair.decode import decode_bytes
+    Files that are not UTF-8 (or ASCII) are decoded whole (:func:`.decode.decode_bytes`)."""
+    from digestkit.fileio import write_atomic_from
 
-                text = decode_bytes(src.read_bytes()).text
-                result = repair_stream(
-                    lambda: iter([text]), out.write, config, chunk_chars=chunk_chars
-                )
-            else:
-                result = repair_stream(
-                    lambda: read_text(src, encoding), out.write, config, chunk_chars=chunk_chars
-                )
-        shutil.copymode(src, tmp) if src.exists() else None
-        os.replace(tmp, dst)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return result
+    source = Path(src)
+    encoding = stream_encoding(source)
+    done: list[StreamResult] = []
+
+    def produce(out: BinaryIO) -> None:
+        def write(text: str) -> None:
+            out.write(text.encode("utf-8"))
+
+        if encoding is None:
+            from digestkit.repair.decode import decode_bytes
+
+            decoded = decode_bytes(source.read_bytes())
+            if decoded.bom:
+                out.write(codecs.BOM_UTF8)
+            text = decoded.text
+            done.append(repair_stream(lambda: iter([text]), write, config, chunk_chars=chunk_chars))
+            return
+        if encoding == "utf-8-sig":
+            out.write(codecs.BOM_UTF8)
+        done.append(
+            repair_stream(
+                lambda: read_text(source, encoding), write, config, chunk_chars=chunk_chars
+            )
+        )
+
+    write_atomic_from(dst, produce, backup=backup)
+    return done[0]
 
 
 def stream_encoding(path: Path) -> str | None:
     """``'utf-8'`` / ``'utf-8-sig'`` / ``'ascii'`` when :func:`.decode.decode_bytes` would
     decode the file so (checked by reading it once), else None."""
-    import codecs
-
     from digestkit.repair import decode
 
     with path.open("rb") as handle:

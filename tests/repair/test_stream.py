@@ -150,3 +150,12 @@ def test_a_line_longer_than_the_limit_is_refused_before_any_repair() -> None:
     out = io.StringIO()  # the same text within the limit
     repair_stream(lambda: iter([text]), out.write, max_line=len(text))
     assert out.getvalue() == repair_text(text).text
+
+
+def test_repair_path_keeps_a_bom_and_can_keep_a_backup(tmp_path: Path) -> None:
+    text = corrupt((FIXTURES / "repair" / "dev_zh.txt").read_text(encoding="utf-8"), "seed004")
+    src = tmp_path / "in.md"
+    src.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    repair_path(src, src, chunk_chars=100, backup="always")
+    assert src.read_bytes() == b"\xef\xbb\xbf" + repair_text(text).text.encode("utf-8")
+    assert (tmp_path / "in.md.orig").read_bytes() == b"\xef\xbb\xbf" + text.encode("utf-8")
