@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 STREAM_FROM_BYTES = 8 << 20
 #: A streamed document with a longer line fails (exit 3) instead of being held whole.
 MAX_LINE_CHARS = 8 << 20
+#: Characters per chunk. Larger than the library's default: each chunk also loads the
+#: document's table of intact pairs into the kernel (its cost grows with the document), so
+#: fewer chunks run faster, for ~90 MB more than 256k-character chunks.
+STREAM_CHUNK_CHARS = 1 << 20
 
 
 def wanted(item: InputItem, options: Options) -> bool:
@@ -113,6 +117,7 @@ def repair_item(
             config,
             on_span=on_span,
             max_line=MAX_LINE_CHARS,
+            chunk_chars=STREAM_CHUNK_CHARS,
         )
 
     with tempfile.TemporaryDirectory(prefix="digestkit-explain-") as scratch:

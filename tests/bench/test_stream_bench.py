@@ -30,14 +30,14 @@ from digestkit.repair.corrupt import corrupt  # noqa: E402
 CHILD = r"""
 import json, resource, sys, time
 from digestkit.cli import main, repair_large
-from digestkit.repair import files, stream
+from digestkit.repair import files
 stream_from, chunk = int(sys.argv[1]), int(sys.argv[2])
 repair_large.STREAM_FROM_BYTES = stream_from
 if stream_from >= 1 << 62:  # the whole-text path: repair_text does not chunk either
     import digestkit.repair
     digestkit.repair.STREAM_MIN_CHARS = stream_from
 files.SPOOL_FROM_BYTES = min(files.SPOOL_FROM_BYTES, stream_from)
-stream.CHUNK_CHARS = chunk
+repair_large.STREAM_CHUNK_CHARS = chunk
 start = time.perf_counter()
 code = main(sys.argv[3:])
 seconds = time.perf_counter() - start
@@ -56,7 +56,7 @@ NEVER = 1 << 62
 SMALL_RSS_BOUND_MB = 600
 
 
-def _child(stream_from: int, *args: str | Path, chunk: int = 1 << 18) -> dict[str, Any]:
+def _child(stream_from: int, *args: str | Path, chunk: int = 1 << 20) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-c", CHILD, str(stream_from), str(chunk), *map(str, args)],
         capture_output=True,

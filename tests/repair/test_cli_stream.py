@@ -37,7 +37,7 @@ def _stream_small(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     real = stream_mod.repair_stream
 
     def spy(*args: object, **kwargs: object) -> stream_mod.StreamResult:
-        kwargs.setdefault("chunk_chars", 500)
+        kwargs["chunk_chars"] = 500
         result = real(*args, **kwargs)  # type: ignore[arg-type]
         seen.append(result.chars)
         return result
