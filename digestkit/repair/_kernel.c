@@ -285,15 +285,6 @@ static void counter_add(Counter *c, uint64_t key) {
     }
 }
 
-/* Set a key's count (the key is not in the table yet: keys given are distinct). */
-static void counter_put(Counter *c, uint64_t key, uint64_t count) {
-    uint64_t stored = (key + 1) | (c->gen << GEN_SHIFT);
-    uint64_t pos = ((key + 1) * MULT) >> (64 - c->bits);
-    while ((c->slots[2 * pos] >> GEN_SHIFT) == c->gen) pos = (pos + 1) & c->mask;
-    c->slots[2 * pos] = stored;
-    c->slots[2 * pos + 1] = count;
-}
-
 static double counter_get(const Counter *c, uint64_t key) {
     uint64_t stored = (key + 1) | (c->gen << GEN_SHIFT);
     uint64_t pos = ((key + 1) * MULT) >> (64 - c->bits);
@@ -1552,12 +1543,15 @@ static PyObject *decide(PyObject *self, PyObject *args) {
                           &model_t, &PyTuple_Type, &params, &ch_b, &co_b, &fin_b, &doc_t))
         return NULL;
     /* doc: None (count the document's ASCII and intact pairs here), or the whole
-     * document's counts when this text is one chunk of it (repair/stream.py):
-     * (ascii int64[128], known, pair keys uint64[u], their counts int64[u]). */
+     * document's counts when this text is one chunk of it (repair/stream.py), built once
+     * per document: (ascii int64[128], known, the intact pairs as a Counter table with
+     * generation 1 (uint64[2 << bits]), bits, their left characters' totals
+     * int32[0x110000]). */
     Py_buffer da_b = {0}, dk_b = {0}, dc_b = {0};
     Py_ssize_t doc_known = 0;
+    int doc_bits = 0;
     int have_doc = doc_t != Py_None;
-    if (have_doc && !PyArg_ParseTuple(doc_t, "y*ny*y*", &da_b, &doc_known, &dk_b, &dc_b)) {
+    if (have_doc && !PyArg_ParseTuple(doc_t, "y*ny*iy*", &da_b, &doc_known, &dk_b, &doc_bits, &dc_b)) {
         PyBuffer_Release(&cps_b); PyBuffer_Release(&emit_b); PyBuffer_Release(&st_b);
         PyBuffer_Release(&en_b); PyBuffer_Release(&ts_b); PyBuffer_Release(&mu_b);
         PyBuffer_Release(&fi_b); PyBuffer_Release(&pr_b); PyBuffer_Release(&ke_b);
@@ -1565,9 +1559,19 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         PyBuffer_Release(&fin_b);
         return NULL;
     }
-    const int64_t *doc_ascii = da_b.buf, *doc_counts = dc_b.buf;
-    const uint64_t *doc_keys = dk_b.buf;
-    Py_ssize_t doc_pairs = dk_b.len / 8;
+    const int64_t *doc_ascii = da_b.buf;
+    Counter doc_table = {dk_b.buf, doc_bits, doc_bits, ((uint64_t)1 << doc_bits) - 1, 1};
+    if (have_doc && (doc_bits < 1 || doc_bits > 40 || dk_b.len != (Py_ssize_t)(16ULL << doc_bits) ||
+                     dc_b.len != (Py_ssize_t)(4 * UNICODE_SIZE))) {
+        PyErr_SetString(PyExc_ValueError, "decide: doc table of the wrong size");
+        PyBuffer_Release(&da_b); PyBuffer_Release(&dk_b); PyBuffer_Release(&dc_b);
+        PyBuffer_Release(&cps_b); PyBuffer_Release(&emit_b); PyBuffer_Release(&st_b);
+        PyBuffer_Release(&en_b); PyBuffer_Release(&ts_b); PyBuffer_Release(&mu_b);
+        PyBuffer_Release(&fi_b); PyBuffer_Release(&pr_b); PyBuffer_Release(&ke_b);
+        PyBuffer_Release(&pid_b); PyBuffer_Release(&ch_b); PyBuffer_Release(&co_b);
+        PyBuffer_Release(&fin_b);
+        return NULL;
+    }
     int document_prior;
     double cache_weight, doc_weight, opener_before_end, intact_weight, word_weight, margin, sure,
         b_open, b_not;
@@ -1692,20 +1696,9 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     for (int c = 0; c < 128; c++)
         md.ascii_p[c] = ascii_n[c] ? (double)ascii_n[c] / (double)(known ? known : 1) : 1e-8;
     TICK("context");
-    if (document_prior && have_doc) {  /* the whole document's pairs, already counted */
-        intact = counter_open(doc_pairs);
-        if (!intact) { failed = 1; goto done; }
-        intact_left = per_char(0);
-        if (!intact_left) { failed = 1; goto done; }
-        for (Py_ssize_t q = 0; q < doc_pairs; q++) {
-            counter_put(intact, doc_keys[q], (uint64_t)doc_counts[q]);
-            intact_left[doc_keys[q] >> 21] += (int32_t)doc_counts[q];
-        }
-        n_intact = doc_pairs;
-        if (doc_pairs) {
-            md.intact = intact;
-            md.intact_left = intact_left;
-        }
+    if (document_prior && have_doc) {  /* the whole document's pairs, counted once */
+        md.intact = &doc_table;
+        md.intact_left = dc_b.buf;
     } else if (document_prior) {
         intact = counter_open(pairs);
         if (!intact) { failed = 1; goto done; }
@@ -1826,8 +1819,7 @@ done:
     /* (the intact pairs' left characters; the document's counts: every intact character
      * and every reading a slot has) */
     if (intact_left)
-        for (Py_ssize_t q = 0; q < n_intact; q++)
-            intact_left[(have_doc ? doc_keys[q] : intact_keys[q]) >> 21] = 0;
+        for (Py_ssize_t q = 0; q < n_intact; q++) intact_left[intact_keys[q] >> 21] = 0;
     free(intact_keys);
     if (doc)
         for (Py_ssize_t i = 0; i < n; i++)

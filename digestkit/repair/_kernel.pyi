@@ -35,6 +35,6 @@ def decide(
     choice: Buffer,
     conf: Buffer,
     final: Buffer,
-    doc: tuple[Buffer, int, Buffer, Buffer] | None = None,
+    doc: tuple[Buffer, int, Buffer, int, Buffer] | None = None,
     /,
 ) -> str: ...

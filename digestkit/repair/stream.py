@@ -149,6 +149,9 @@ class DocumentCounts:
     known: int = 0
     pair_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
     pair_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    _table: tuple[np.ndarray, int, np.ndarray] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def losses(self, codec: str, weights: LossyWeights) -> Losses:
         counts = {0x80 + v: int(c) for v, c in enumerate(self.byte_counts.tolist())}
@@ -158,14 +161,57 @@ class DocumentCounts:
         kana, hangul, han = (int(c) for c in self.lang_counts)
         return language_from_counts(kana, hangul, han)
 
-    def kernel_args(self) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
-        """The ``doc`` argument of ``_kernel.decide``."""
-        return (
-            np.ascontiguousarray(self.ascii, np.int64),
-            self.known,
-            np.ascontiguousarray(self.pair_keys, np.uint64),
-            np.ascontiguousarray(self.pair_counts, np.int64),
-        )
+    def kernel_args(self) -> tuple[np.ndarray, int, np.ndarray, int, np.ndarray]:
+        """The ``doc`` argument of ``_kernel.decide``: the intact pairs as the kernel's own
+        hash table, built once here (each chunk reads it; built per chunk, its cost grew
+        with the document), and each left character's total."""
+        if self._table is None:
+            object.__setattr__(self, "_table", _pair_table(self.pair_keys, self.pair_counts))
+        assert self._table is not None
+        slots, bits, left = self._table
+        return (np.ascontiguousarray(self.ascii, np.int64), self.known, slots, bits, left)
+
+
+#: _kernel.c's hash constant and key layout (Counter: stored key = (key + 1) | gen << 43).
+_MULT = np.uint64(0x9E3779B97F4A7C15)
+_GEN_SHIFT = 43
+_UNICODE_SIZE = 0x110000
+
+
+def _pair_table(keys: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
+    """``_kernel.c``'s Counter of the pairs, with generation 1, as an array (its open
+    addressing with linear probing, filled a round at a time), its bits, and the totals per
+    left character.
+
+    >>> slots, bits, left = _pair_table(np.array([5 << 21 | 7], np.uint64), np.array([3]))
+    >>> bits, int(left[5]), int(slots.reshape(-1, 2)[:, 1].sum())
+    (4, 3, 3)
+    """
+    bits = 4
+    while (1 << bits) < 2 * len(keys) + 2:
+        bits += 1
+    size = 1 << bits
+    table = np.zeros((size, 2), np.uint64)
+    stored = keys.astype(np.uint64) + np.uint64(1)
+    with np.errstate(over="ignore"):
+        pos = ((stored * _MULT) >> np.uint64(64 - bits)).astype(np.int64)
+    tagged = stored | np.uint64(1 << _GEN_SHIFT)
+    pending = np.arange(len(keys))
+    while len(pending):
+        p = pos[pending]
+        free = table[p, 0] == 0
+        _, first = np.unique(p, return_index=True)
+        win = np.zeros(len(pending), bool)
+        win[first] = True
+        win &= free
+        table[p[win], 0] = tagged[pending[win]]
+        table[p[win], 1] = counts[pending[win]].astype(np.uint64)
+        lose = pending[~win]
+        pos[lose] = (pos[lose] + 1) & (size - 1)
+        pending = lose
+    left = np.zeros(_UNICODE_SIZE, np.int32)
+    np.add.at(left, (keys >> np.uint64(21)).astype(np.int64), counts.astype(np.int32))
+    return table.reshape(-1), bits, left
 
 
 @dataclass(frozen=True)
