@@ -53,7 +53,8 @@ overlong lines up front (the CLI does, see :mod:`digestkit.cli.repair_large`).
 Spans come out with offsets in the whole output (a chunk's spans are shifted by what was
 written before it) and in the whole-text order; the CLI's ``--explain`` report of a
 streamed file is byte-identical to the whole-text one (``tests/repair/test_cli_stream.py``).
-What still grows with the text: the table of distinct intact pairs (16 bytes each).
+What still grows with the text: the table of distinct intact pairs (about 32 bytes each:
+the kernel's hash table, at most half full, built once per document).
 
 Not streamed (the whole pass's text is then read into memory, and the result is still the
 whole-text result): a pass whose code page ties with another and whose repair rebuilds lost
