@@ -27,7 +27,9 @@ __all__ = ["RepairConfig", "RepairSpan", "Repaired", "apply_plan", "repair_bytes
 _DEFAULT = RepairConfig()
 
 #: Texts longer than this (characters) are repaired chunk by chunk
-#: (:func:`.stream.repair_chunked`: the same result, scratch memory bounded by the chunk).
+#: (:func:`.stream.repair_chunked`: the same result, scratch memory bounded by the chunk:
+#: 10 MB of seed004 Chinese word salad, threads=1, 7.9 B of scratch per input byte beyond
+#: the input and the output, at 6.8 MB/s; the whole-text path took ~50 B per byte).
 STREAM_MIN_CHARS = 1 << 20
 
 

@@ -118,8 +118,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Characters per chunk (about): the kernel's scratch is ~40 bytes per character of a chunk.
-CHUNK_CHARS = 1 << 18
+#: Characters per chunk (about): the scratch is ~90 bytes per character of a chunk.
+CHUNK_CHARS = 1 << 17
 #: Intact characters needed between damaged ones on either side of a chunk boundary.
 GAP = CONTEXT + 2
 #: Characters of whole lines repaired on each side of a chunk and then dropped: every
