@@ -26,17 +26,26 @@ instead of processing it as a document.
 from __future__ import annotations
 
 import contextlib
+import filecmp
 import os
 import re
 import shutil
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 from digestkit.errors import InputError
 
-__all__ = ["Backup", "OwnFile", "backup_path", "is_leftover_temp", "write_atomic"]
+__all__ = [
+    "Backup",
+    "OwnFile",
+    "backup_path",
+    "is_leftover_temp",
+    "write_atomic",
+    "write_atomic_from",
+]
 
 _TEMP = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")
 
@@ -67,9 +76,42 @@ def write_atomic(
         raise InputError(f"cannot write: {exc.strerror or exc}", path=str(path)) from None
 
 
-def _write_atomic(target: Path, data: bytes | str, backup: Backup) -> Path | None:
+def write_atomic_from(
+    path: str | os.PathLike[str],
+    produce: Callable[[BinaryIO], object],
+    *,
+    backup: Backup = "always",
+) -> Path | None:
+    """:func:`write_atomic` for content too large to hold: ``produce`` writes it to the
+    handle it is given (the temporary file, or a device written through). The same rules:
+    a regular file is replaced by rename with a backup, content equal to the file's leaves
+    it untouched, a device or FIFO is written through.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> write_atomic_from(folder / "a.md", lambda out: out.write(b"big")) is None
+    True
+    >>> (folder / "a.md").read_bytes()
+    b'big'
+    """
+    try:
+        return _write_atomic(Path(path), produce, backup)
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", path=str(path)) from None
+
+
+def _write_atomic(
+    target: Path, data: bytes | str | Callable[[BinaryIO], object], backup: Backup
+) -> Path | None:
     path = target
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    if callable(data):
+        produce = data
+    else:
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+
+        def produce(handle: BinaryIO) -> None:
+            handle.write(payload)
+
     if target.is_symlink():
         target = Path(os.path.realpath(target))
     try:
@@ -81,19 +123,22 @@ def _write_atomic(target: Path, data: bytes | str, backup: Backup) -> Path | Non
     if info is not None and stat.S_ISDIR(info.st_mode):
         raise InputError("is a directory, not a file", path=str(path))
     if info is not None and not stat.S_ISREG(info.st_mode):
-        _write_through(target, payload)  # a device, FIFO or socket: never rename over it
+        _write_through(target, produce)  # a device, FIFO or socket: never rename over it
         return None
     target.parent.mkdir(parents=True, exist_ok=True)
     existing = info is not None
-    if existing and target.read_bytes() == payload:
+    if existing and not callable(data) and target.read_bytes() == payload:
         return None
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+            produce(handle)
             handle.flush()
             os.fsync(handle.fileno())
+        if existing and callable(data) and filecmp.cmp(tmp, target, shallow=False):
+            tmp.unlink()
+            return None
         if existing:
             shutil.copymode(target, tmp)
             _copy_owner(info, tmp)
@@ -108,9 +153,9 @@ def _write_atomic(target: Path, data: bytes | str, backup: Backup) -> Path | Non
     return saved
 
 
-def _write_through(target: Path, payload: bytes) -> None:
+def _write_through(target: Path, produce: Callable[[BinaryIO], object]) -> None:
     with open(target, "wb") as handle:
-        handle.write(payload)
+        produce(handle)
 
 
 def _copy_owner(info: os.stat_result | None, tmp: Path) -> None:

@@ -83,6 +83,8 @@ class Outcome:
     before: str = ""
     after: bytes = b""
     report: dict[str, Any] | None = None
+    #: Its --explain report is printed already (a streamed document's, see ExplainOut).
+    reported: bool = False
 
 
 def register(app: typer.Typer) -> None:
@@ -340,16 +342,60 @@ def _run_files(inputs: list[str], options: Options) -> int:
 def _run(items: Iterable[InputItem], total: int | None, options: Options, single: bool) -> int:
     """Handle the documents one by one, so memory stays flat over a large archive."""
     counts = dict.fromkeys(STATUSES, 0)
-    reports = []
+    reports = ExplainOut()
     written: set[Path] = set()
     with _progress(total) as advance:
         for item, processed in _outcomes(items, options):
-            outcome = _handle(item, processed, options, single, written)
+            outcome = _handle(item, processed, options, single, written, reports)
             counts[outcome.status] += 1
-            if options.explain:
-                reports.append(outcome.report or _short_report(outcome))
+            if options.explain and not outcome.reported:
+                reports.add(outcome.report or _short_report(outcome))
             advance()
     return _finish(counts, reports, options, single=single)
+
+
+class ExplainOut:
+    """The ``--explain`` JSON, printed as the reports come (a report is not kept once it is
+    printed: a run over a large archive holds one at a time). The bytes are those of
+    ``json.dumps({"files": reports, "summary": counts}, ensure_ascii=False, indent=2)``.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def _next(self) -> None:
+        _emit(('{\n  "files": [\n' if not self.count else ",\n").encode("utf-8"))
+        self.count += 1
+
+    def add(self, report: dict[str, Any]) -> None:
+        self._next()
+        _emit(_indented(_dumps(report), 4).encode("utf-8"))
+
+    def add_streamed(self, head: dict[str, Any], spans: Iterable[dict[str, Any]]) -> None:
+        """A report whose last key is ``"spans"``, given as an iterator (a large file)."""
+        self._next()
+        opened = _dumps(head)
+        assert opened.endswith("\n}")
+        _emit((_indented(opened[:-2], 4) + ',\n      "spans": [').encode("utf-8"))
+        first = True
+        for span in spans:
+            _emit(((",\n" if not first else "\n") + _indented(_dumps(span), 8)).encode("utf-8"))
+            first = False
+        _emit(("]" if first else "\n      ]").encode("utf-8") + b"\n    }")
+
+    def finish(self, counts: dict[str, int]) -> None:
+        head = '{\n  "files": [],\n' if not self.count else "\n  ],\n"
+        summary = _indented(_dumps(counts), 2)[2:]
+        _emit((head + '  "summary": ' + summary + "\n}\n").encode("utf-8"))
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def _indented(text: str, spaces: int) -> str:
+    pad = " " * spaces
+    return "\n".join(pad + line for line in text.split("\n"))
 
 
 def _outcomes(items: Iterable[InputItem], options: Options) -> Iterator[tuple[InputItem, Outcome]]:
@@ -368,9 +414,12 @@ def _outcomes(items: Iterable[InputItem], options: Options) -> Iterator[tuple[In
         return pending if isinstance(pending, Outcome) else pending.result()
 
     window: collections.deque[tuple[InputItem, Outcome | Future[Outcome]]] = collections.deque()
+    from digestkit.cli import repair_large
+
     with ProcessPoolExecutor(options.jobs) as pool:
         for item in items:
-            loaded = _load(item)
+            streamed = repair_large.wanted(item, options)
+            loaded = Outcome(item.name, "stream") if streamed else _load(item)
             pending = (
                 loaded
                 if isinstance(loaded, Outcome)
@@ -386,8 +435,17 @@ def _outcomes(items: Iterable[InputItem], options: Options) -> Iterator[tuple[In
 
 
 def _handle(
-    item: InputItem, outcome: Outcome, options: Options, single: bool, written: set[Path]
+    item: InputItem,
+    outcome: Outcome,
+    options: Options,
+    single: bool,
+    written: set[Path],
+    reports: ExplainOut | None = None,
 ) -> Outcome:
+    if outcome.status == "stream":  # a large document, repaired as it is written
+        outcome = _stream(item, options, written, reports)
+        _tell(outcome, options)
+        return outcome
     if options.writes and outcome.status in {"repaired", "unchanged"}:
         outcome = _write(item, outcome, options, written)
     elif not options.writes and single and not _reports(options):
@@ -407,7 +465,12 @@ def _reports(options: Options) -> bool:
 
 
 def _process(item: InputItem, options: Options) -> Outcome:
-    """Decode and repair one document; no disk writes here."""
+    """Decode and repair one document; no disk writes here (a large one is only marked:
+    :func:`_handle` streams it, see :mod:`digestkit.cli.repair_large`)."""
+    from digestkit.cli import repair_large
+
+    if repair_large.wanted(item, options):
+        return Outcome(item.name, "stream")
     loaded = _load(item)
     return loaded if isinstance(loaded, Outcome) else _repair_data(item.name, loaded, options)
 
@@ -535,6 +598,63 @@ def _report(name: str, status: str, decoded: Any, fixed: Repaired) -> dict[str, 
     }
 
 
+def _stream(
+    item: InputItem, options: Options, written: set[Path], reports: ExplainOut | None
+) -> Outcome:
+    """Repair a large document from its file to its target (:mod:`.repair_large`); one
+    that cannot be streamed (not UTF-8) takes the ordinary path."""
+    from digestkit.cli import repair_large
+    from digestkit.errors import DigestkitError
+    from digestkit.repair.files import target_path
+
+    try:
+        target: Path | None = None
+        if not options.writes:  # --explain only: nothing is written
+            pass
+        elif options.output is not None:
+            target = options.output
+        elif options.output_dir is not None:
+            target = target_path(options.output_dir, item.relpath)
+        else:
+            assert item.path is not None
+            target = item.path.resolve()
+        if target is not None and target.resolve() in written:
+            return _written_twice(outcome_name=item.name, target=target)
+        explain = reports.add_streamed if reports is not None and options.explain else None
+        outcome = repair_large.repair_item(item, options, target, explain)
+        if outcome is None:
+            processed = _process_whole(item, options)
+            if options.writes and processed.status in {"repaired", "unchanged"}:
+                return _write(item, processed, options, written)
+            return processed
+        if target is not None and outcome.status in {"repaired", "unchanged"}:
+            written.add(target.resolve())
+        return outcome
+    except DigestkitError as err:
+        line = err.context.get("line")
+        return Outcome(item.name, "failed", f"line {line}: {err.message}" if line else err.message)
+    except OSError as exc:
+        return Outcome(item.name, "failed", f"cannot write: {exc.strerror or exc}")
+    finally:
+        if item.spooled is not None:
+            item.spooled.remove()
+
+
+def _process_whole(item: InputItem, options: Options) -> Outcome:
+    loaded = _load(item)
+    return loaded if isinstance(loaded, Outcome) else _repair_data(item.name, loaded, options)
+
+
+def _written_twice(outcome_name: str, target: Path) -> Outcome:
+    # Two inputs with the same relative path (a/x.md and b/x.md into one DIR).
+    return Outcome(
+        outcome_name,
+        "failed",
+        f"{target} was already written in this run by another input with the same "
+        "path (inputs with the same name: give them separate --output-dir runs)",
+    )
+
+
 def _write(item: InputItem, outcome: Outcome, options: Options, written: set[Path]) -> Outcome:
     from digestkit.errors import DigestkitError
     from digestkit.fileio import write_atomic
@@ -597,14 +717,11 @@ def _tell(outcome: Outcome, options: Options) -> None:
     typer.echo(f"digestkit: {verb}: {outcome.name}{detail}", err=True)
 
 
-def _finish(
-    counts: dict[str, int], reports: list[dict[str, Any]], options: Options, *, single: bool
-) -> int:
+def _finish(counts: dict[str, int], reports: ExplainOut, options: Options, *, single: bool) -> int:
     from digestkit.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 
     if options.explain:
-        document = {"files": reports, "summary": counts}
-        _emit((json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+        reports.finish(counts)
     if not single or options.check:
         labels = {**{key: key for key in counts}, "repaired": _repaired_label(options)}
         summary = ", ".join(f"{n} {labels[key]}" for key, n in counts.items())

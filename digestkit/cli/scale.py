@@ -138,7 +138,7 @@ def run_many(inputs: list[str], options: Options, total: int | None) -> int:
         limits=options.limits,
     )
     counts = dict.fromkeys(cli.STATUSES, 0)
-    reports = []
+    reports = cli.ExplainOut()
     with executor(options.jobs, options.dask) as pool, cli._progress(total) as advance:
         records = repair_many(inputs, job.output, pool, job)
         try:
@@ -150,7 +150,7 @@ def run_many(inputs: list[str], options: Options, total: int | None) -> int:
                 cli._tell(outcome, options)
                 counts[record.status] += 1
                 if options.explain:
-                    reports.append(record.report or cli._short_report(outcome))
+                    reports.add(record.report or cli._short_report(outcome))
                 advance()
         except KeyboardInterrupt:
             done = sum(counts.values())

@@ -1650,11 +1650,41 @@ static int run_pair(void (*fn)(void *), void *jobs, size_t size, int two) {
 static PyObject *decide(PyObject *self, PyObject *args) {
     Py_buffer cps_b, emit_b, st_b, en_b, ts_b, mu_b, fi_b, pr_b, ke_b, pid_b, ch_b, co_b, fin_b;
     Py_ssize_t k;
-    PyObject *model_t, *params;
-    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*y*y*y*nO!O!w*w*w*", &cps_b, &emit_b, &st_b,
+    PyObject *model_t, *params, *doc_t = Py_None;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*y*y*y*nO!O!w*w*w*|O", &cps_b, &emit_b, &st_b,
                           &en_b, &ts_b, &mu_b, &fi_b, &pr_b, &ke_b, &pid_b, &k, &PyTuple_Type,
-                          &model_t, &PyTuple_Type, &params, &ch_b, &co_b, &fin_b))
+                          &model_t, &PyTuple_Type, &params, &ch_b, &co_b, &fin_b, &doc_t))
         return NULL;
+    /* doc: None (count the document's ASCII and intact pairs here), or the whole
+     * document's counts when this text is one chunk of it (repair/stream.py), built once
+     * per document: (ascii int64[128], known, the intact pairs as a Counter table with
+     * generation 1 (uint64[2 << bits]), bits, their left characters' totals
+     * int32[0x110000]). */
+    Py_buffer da_b = {0}, dk_b = {0}, dc_b = {0};
+    Py_ssize_t doc_known = 0;
+    int doc_bits = 0;
+    int have_doc = doc_t != Py_None;
+    if (have_doc && !PyArg_ParseTuple(doc_t, "y*ny*iy*", &da_b, &doc_known, &dk_b, &doc_bits, &dc_b)) {
+        PyBuffer_Release(&cps_b); PyBuffer_Release(&emit_b); PyBuffer_Release(&st_b);
+        PyBuffer_Release(&en_b); PyBuffer_Release(&ts_b); PyBuffer_Release(&mu_b);
+        PyBuffer_Release(&fi_b); PyBuffer_Release(&pr_b); PyBuffer_Release(&ke_b);
+        PyBuffer_Release(&pid_b); PyBuffer_Release(&ch_b); PyBuffer_Release(&co_b);
+        PyBuffer_Release(&fin_b);
+        return NULL;
+    }
+    const int64_t *doc_ascii = da_b.buf;
+    Counter doc_table = {dk_b.buf, doc_bits, doc_bits, ((uint64_t)1 << doc_bits) - 1, 1};
+    if (have_doc && (doc_bits < 1 || doc_bits > 40 || dk_b.len != (Py_ssize_t)(16ULL << doc_bits) ||
+                     dc_b.len != (Py_ssize_t)(4 * UNICODE_SIZE))) {
+        PyErr_SetString(PyExc_ValueError, "decide: doc table of the wrong size");
+        PyBuffer_Release(&da_b); PyBuffer_Release(&dk_b); PyBuffer_Release(&dc_b);
+        PyBuffer_Release(&cps_b); PyBuffer_Release(&emit_b); PyBuffer_Release(&st_b);
+        PyBuffer_Release(&en_b); PyBuffer_Release(&ts_b); PyBuffer_Release(&mu_b);
+        PyBuffer_Release(&fi_b); PyBuffer_Release(&pr_b); PyBuffer_Release(&ke_b);
+        PyBuffer_Release(&pid_b); PyBuffer_Release(&ch_b); PyBuffer_Release(&co_b);
+        PyBuffer_Release(&fin_b);
+        return NULL;
+    }
     int document_prior;
     double cache_weight, doc_weight, opener_before_end, intact_weight, word_weight, margin, sure,
         b_open, b_not;
@@ -1786,10 +1816,17 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         }
         while (pending < m) right[pending++] = -1;
     }
+    if (have_doc) {
+        memcpy(ascii_n, doc_ascii, sizeof ascii_n);
+        known = doc_known;
+    }
     for (int c = 0; c < 128; c++)
         md.ascii_p[c] = ascii_n[c] ? (double)ascii_n[c] / (double)(known ? known : 1) : 1e-8;
     TICK("context");
-    if (document_prior) {
+    if (document_prior && have_doc) {  /* the whole document's pairs, counted once */
+        md.intact = &doc_table;
+        md.intact_left = dc_b.buf;
+    } else if (document_prior) {
         intact = counter_open(pairs);
         if (!intact) { failed = 1; goto done; }
         intact_left = per_char(0);
@@ -1956,6 +1993,7 @@ release_args:
     PyBuffer_Release(&en_b); PyBuffer_Release(&ts_b); PyBuffer_Release(&mu_b);
     PyBuffer_Release(&fi_b); PyBuffer_Release(&pr_b); PyBuffer_Release(&ke_b); PyBuffer_Release(&pid_b);
     PyBuffer_Release(&ch_b); PyBuffer_Release(&co_b); PyBuffer_Release(&fin_b);
+    if (have_doc) { PyBuffer_Release(&da_b); PyBuffer_Release(&dk_b); PyBuffer_Release(&dc_b); }
     if (!ok) return NULL;
     return repaired;
 }

@@ -36,5 +36,6 @@ def decide(
     choice: Buffer,
     conf: Buffer,
     final: Buffer,
+    doc: tuple[Buffer, int, Buffer, int, Buffer] | None = None,
     /,
 ) -> str: ...

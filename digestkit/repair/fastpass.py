@@ -31,7 +31,7 @@ import os
 from collections.abc import Callable, Hashable, Sequence
 from functools import lru_cache
 from types import ModuleType
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -54,6 +54,9 @@ from digestkit.repair.model.arrays import (
     triple_keys,
 )
 from digestkit.repair.types import CONTEXT, LINE, LossyWeights, RepairConfig, RepairSpan, Spans
+
+if TYPE_CHECKING:
+    from digestkit.repair.stream import DocumentCounts
 
 __all__ = ["codepoints", "fast_pass"]
 
@@ -172,10 +175,17 @@ except ImportError:  # no C compiler at install time: the numpy pass does the sa
 
 
 def fast_pass(
-    text: str, table: CodecTable, config: RepairConfig
+    text: str, table: CodecTable, config: RepairConfig, document: DocumentCounts | None = None
 ) -> tuple[str, Sequence[RepairSpan], bool]:
     """Re-read every run of ``table``'s code page in ``text`` (strong evidence assumed);
-    returns the text, the spans and whether lost bytes were rebuilt."""
+    returns the text, the spans and whether lost bytes were rebuilt.
+
+    ``document``: when ``text`` is a chunk of a longer document (:mod:`.stream`), that
+    document's counts, which then stand for the chunk's own (compiled pass only)."""
+    if document is not None:
+        if not (config.kernel and _compiled is not None):
+            raise ValueError("a chunk's document counts need the compiled pass")
+        return _compiled_pass(_compiled, text, table, config, document)
     if config.kernel and _compiled is not None:
         return _compiled_pass(_compiled, text, table, config)
     w = config.weights
@@ -1409,10 +1419,32 @@ def threads(config: RepairConfig) -> int:
     return 2 if (os.cpu_count() or 1) > 1 else 1
 
 
-def _compiled_pass(
-    kernel: ModuleType, text: str, table: CodecTable, config: RepairConfig
-) -> tuple[str, Sequence[RepairSpan], bool]:
-    """:func:`fast_pass` with both passes over the text in C (``_kernel.c``)."""
+class Prepared(NamedTuple):
+    """What ``_kernel.decide`` reads, as :func:`prepare` builds it (``slots`` None: nothing
+    to decide; ``emit`` is then already the result)."""
+
+    cps: np.ndarray
+    emit: np.ndarray
+    doc: _Runs | None
+    decoded_runs: np.ndarray
+    slots: _Slots | None
+    run_of: np.ndarray
+    kept: np.ndarray
+    #: Bytes 0x80-0xBF in runs (int64[64]) and kana, hangul, han emitted (int64[3]).
+    counts: np.ndarray
+    lang_counts: np.ndarray
+
+
+def prepare(
+    kernel: ModuleType,
+    text: str,
+    table: CodecTable,
+    config: RepairConfig,
+    doc: DocumentCounts | None = None,
+    scan_only: bool = False,
+) -> Prepared:
+    """The scan and the slots of :func:`_compiled_pass` (losses and language from ``doc``
+    when given, else from ``text``); ``scan_only`` stops after the scan's counts."""
     cps = lossless.codepoints(text).view(np.int32)
     n = len(cps)
     bmap = _byte_map(table.codec)  # int32, as the kernel reads it
@@ -1429,17 +1461,21 @@ def _compiled_pass(
         cps, bmap, emit, runs_start, runs_end, run_decoded, slot_pos, slot_seen, slot_need,
         slot_key, slot_odd, slot_run, counts, lang_counts,
     )  # fmt: skip
-    if not n_runs:
-        return text, [], False
+    none = np.zeros(0, np.int64)
+    if not n_runs or scan_only:
+        return Prepared(cps, emit, None, none, None, none, none, counts, lang_counts)
     runs_start, runs_end = runs_start[:n_runs], runs_end[:n_runs]
     decoded_runs = np.flatnonzero(run_decoded[:n_runs])
-    doc = _Runs(text, runs_start, runs_end)
+    runs = _Runs(text, runs_start, runs_end)
     if not m:
-        return doc.finish(emit, decoded_runs)
-    losses = estimate_losses(
-        {0x80 + v: int(c) for v, c in enumerate(counts.tolist())}, table.codec, config.weights
-    )
-    lang = language_from_counts(*lang_counts.tolist())
+        return Prepared(cps, emit, runs, decoded_runs, None, none, none, counts, lang_counts)
+    if doc is not None:
+        losses, lang = doc.losses(table.codec, config.weights), doc.lang()
+    else:
+        losses = estimate_losses(
+            {0x80 + v: int(c) for v, c in enumerate(counts.tolist())}, table.codec, config.weights
+        )
+        lang = language_from_counts(*lang_counts.tolist())
     slot_pos, slot_seen, slot_need = slot_pos[:m], slot_seen[:m], slot_need[:m]
     run_of = slot_run[:m]
 
@@ -1451,13 +1487,8 @@ def _compiled_pass(
         at = int(slot_pos[r])
         emit[at : at + 1 + int(slot_seen[r])] = cps[at : at + 1 + int(slot_seen[r])]
     if not len(slots.start):
-        return doc.finish(emit, decoded_runs)
-    k = config.weights.keep
-    start = slots.start.astype(np.int32)
+        return Prepared(cps, emit, runs, decoded_runs, None, none, none, counts, lang_counts)
     end = slots.end.astype(np.int32)
-    tail_start = slots.tail.astype(np.int32)
-    multi = slots.multi.view(np.uint8)
-    keeps = slots.keeps.view(np.uint8)
     # A slot that took back a lost NBSP or '?' owns the characters after its bytes too.
     kept = np.ones(m, bool)
     kept[empty] = False
@@ -1468,14 +1499,40 @@ def _compiled_pass(
         lens = extra[took]
         offset = np.repeat(seen_end[took] - np.cumsum(lens) + lens, lens)
         emit[offset + np.arange(int(lens.sum()))] = -1
+    return Prepared(cps, emit, runs, decoded_runs, slots, run_of, kept, counts, lang_counts)
+
+
+def _compiled_pass(
+    kernel: ModuleType,
+    text: str,
+    table: CodecTable,
+    config: RepairConfig,
+    doc: DocumentCounts | None = None,
+) -> tuple[str, Sequence[RepairSpan], bool]:
+    """:func:`fast_pass` with both passes over the text in C (``_kernel.c``)."""
+    cps, emit, runs, decoded_runs, slots, run_of, kept, _, _ = prepare(
+        kernel, text, table, config, doc
+    )
+    if runs is None:
+        return text, [], False
+    if slots is None:
+        return runs.finish(emit, decoded_runs)
+    n = len(cps)
+    k = config.weights.keep
+    start = slots.start.astype(np.int32)
+    end = slots.end.astype(np.int32)
+    tail_start = slots.tail.astype(np.int32)
+    multi = slots.multi.view(np.uint8)
+    keeps = slots.keeps.view(np.uint8)
     params = kernel_params(config, slots.arrays.lang)
     ms = len(slots.start)
     choice = np.empty(ms, np.int32)
     conf = np.empty(ms)
     final = np.empty(n, np.int32)
     first32 = np.ascontiguousarray(slots.first, np.int32)
+    counted = None if doc is None else doc.kernel_args()
     out = kernel.decide(
         cps, emit, start, end, tail_start, multi, first32, slots.prior,
-        keeps, slots.pid, k, _model_buffers(slots.arrays), params, choice, conf, final,
+        keeps, slots.pid, k, _model_buffers(slots.arrays), params, choice, conf, final, counted,
     )  # fmt: skip
-    return doc.finish(final, decoded_runs, run_of[kept], conf, out, start)
+    return runs.finish(final, decoded_runs, run_of[kept], conf, out, start)

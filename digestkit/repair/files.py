@@ -21,6 +21,7 @@ an archive reports them and goes on.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import lzma
@@ -28,13 +29,15 @@ import os
 import re
 import stat
 import tarfile
+import tempfile
 import time
+import weakref
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 from digestkit.errors import InputError, LimitExceeded
 from digestkit.fileio import is_leftover_temp, write_atomic
@@ -98,6 +101,15 @@ class InputItem:
     skip: str | None = None
     refused: str | None = None
     _loader: Callable[[], bytes] | None = field(default=None, repr=False, compare=False)
+    #: A large archive member, spooled to a temporary file (removed with this item).
+    spooled: Spooled | None = field(default=None, repr=False, compare=False)
+
+    def source_path(self) -> Path | None:
+        """The file holding the document's bytes, when there is one (a file, or a large
+        member spooled to disk), so that it can be read as a stream."""
+        if self.spooled is not None:
+            return self.spooled.path
+        return self.path
 
     def read(self) -> bytes:
         """The bytes of the document; raises :class:`InputError` naming it on failure."""
@@ -255,14 +267,18 @@ def _zip_members(archive: Path, limits: RepairLimits = DEFAULT_LIMITS) -> Iterat
                 yield InputItem(name, relpath, refused=_too_large(limits))
                 continue
             try:
-                data = read_zip_member(zf, info, limits.max_member_bytes)
+                with zf.open(info) as handle:
+                    data = read_member(handle, limits.max_member_bytes)
             except LimitExceeded as err:
                 yield InputItem(name, relpath, refused=err.message)
                 continue
             except InputError as err:
                 yield InputItem(name, relpath, problem=err.message)
                 continue
-            yield InputItem(name, relpath, _loader=_constant(data))
+            except ARCHIVE_ERRORS as exc:
+                yield InputItem(name, relpath, problem=f"cannot read member: {why(exc)}")
+                continue
+            yield _member_item(name, relpath, data)
 
 
 def zip_member_refusal(info: zipfile.ZipInfo) -> str | None:
@@ -293,6 +309,71 @@ def read_zip_member(
         raise InputError(f"cannot read member: {why(exc)}") from exc
 
 
+#: Members at least this large are spooled to a temporary file instead of memory.
+SPOOL_FROM_BYTES = 8 * 1024 * 1024
+
+
+class Spooled:
+    """A temporary file holding one archive member, removed when the item is dropped."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._done = weakref.finalize(self, _remove_quietly, path)
+
+    def read(self) -> bytes:
+        return self.path.read_bytes()
+
+    def remove(self) -> None:
+        self._done()
+
+
+def _remove_quietly(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
+
+
+def read_member(handle: Any, limit: int = DEFAULT_LIMITS.max_member_bytes) -> bytes | Spooled:
+    """:func:`read_capped`, except that a member that reaches :data:`SPOOL_FROM_BYTES` goes
+    on into a temporary file (through the same running cap), so that memory holds one
+    chunk of it at a time."""
+    chunks: list[bytes] = []
+    size = 0
+    out: BinaryIO | None = None
+    spooled: Spooled | None = None
+    try:
+        while chunk := handle.read(min(_CHUNK, limit + 1 - size) or 1):
+            size += len(chunk)
+            if size > limit:
+                raise LimitExceeded(_inflated_past(limit))
+            if out is None and size >= SPOOL_FROM_BYTES:
+                fd, name = tempfile.mkstemp(prefix="digestkit-member-", suffix=".part")
+                spooled = Spooled(Path(name))
+                out = os.fdopen(fd, "wb")
+                out.writelines(chunks)
+                chunks = []
+            if out is not None:
+                out.write(chunk)
+            else:
+                chunks.append(chunk)
+    except BaseException:
+        if out is not None:
+            out.close()
+        if spooled is not None:
+            spooled.remove()
+        raise
+    if out is not None and spooled is not None:
+        out.close()
+        return spooled
+    return b"".join(chunks)
+
+
+def _inflated_past(limit: int) -> str:
+    return (
+        f"member larger than {limit} bytes (inflated past --max-member-bytes, "
+        "whatever its header says)"
+    )
+
+
 def read_capped(handle: Any, limit: int = DEFAULT_LIMITS.max_member_bytes) -> bytes:
     """Read ``handle`` to the end in chunks, refusing it (:class:`LimitExceeded`) once it
     passes ``limit`` bytes: memory never holds more than the limit plus one chunk."""
@@ -301,10 +382,7 @@ def read_capped(handle: Any, limit: int = DEFAULT_LIMITS.max_member_bytes) -> by
     while chunk := handle.read(min(_CHUNK, limit + 1 - size) or 1):
         size += len(chunk)
         if size > limit:
-            raise LimitExceeded(
-                f"member larger than {limit} bytes (inflated past --max-member-bytes, "
-                "whatever its header says)"
-            )
+            raise LimitExceeded(_inflated_past(limit))
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -492,9 +570,12 @@ def tar_member_item(
         return InputItem(name, relpath, problem="cannot read member")
     try:
         with handle:
-            data = read_capped(handle, limits.max_member_bytes)
-        if len(data) != info.size:  # a truncated tar
-            raise tarfile.ReadError(f"member ends early ({len(data)} of {info.size} bytes)")
+            data = read_member(handle, limits.max_member_bytes)
+        size = data.path.stat().st_size if isinstance(data, Spooled) else len(data)
+        if size != info.size:  # a truncated tar
+            if isinstance(data, Spooled):
+                data.remove()
+            raise tarfile.ReadError(f"member ends early ({size} of {info.size} bytes)")
     except LimitExceeded as err:
         return InputItem(name, relpath, refused=err.message)
     except InputError as err:
@@ -502,6 +583,12 @@ def tar_member_item(
     except ARCHIVE_ERRORS as exc:
         # The stream is damaged here: reading the next header says how (see _tar_members).
         return InputItem(name, relpath, problem=f"cannot read member: {why(exc)}")
+    return _member_item(name, relpath, data)
+
+
+def _member_item(name: str, relpath: PurePosixPath, data: bytes | Spooled) -> InputItem:
+    if isinstance(data, Spooled):
+        return InputItem(name, relpath, _loader=data.read, spooled=data)
     return InputItem(name, relpath, _loader=_constant(data))
 
 

@@ -387,6 +387,9 @@ def _repair_one(ref: Ref, job: Job, read: Callable[[], bytes]) -> Record:
         return Record(ref.name, "refused", ref.refused)
     if ref.problem is not None:
         return Record(ref.name, "failed", ref.problem)
+    streamed = _streamed(ref, job)
+    if streamed is not None:
+        return streamed
     try:
         data = read()
     except files.ARCHIVE_ERRORS as exc:
@@ -410,6 +413,40 @@ def _repair_one(ref: Ref, job: Job, read: Callable[[], bytes]) -> Record:
     diff = cli._unified_diff(outcome) if job.diff else ""
     return Record(outcome.name, outcome.status, outcome.detail, outcome.report, diff, target,
                   wrote, deferred)  # fmt: skip
+
+
+def _streamed(ref: Ref, job: Job) -> Record | None:
+    """A large local file written to a local target, repaired as a stream
+    (:mod:`digestkit.cli.repair_large`: bounded memory, the same bytes and message); None
+    for every other document (read whole, as before)."""
+    from digestkit.cli import repair_large
+    from digestkit.errors import DigestkitError
+
+    local_out = job.in_place or (job.output is not None and not is_url(job.output))
+    if ref.kind != "file" or ref.fs is not None or ref.taken or not local_out:
+        return None
+    if job.check or job.diff or job.explain or job.encoding is not None:
+        return None
+    try:
+        if os.path.getsize(ref.source) < repair_large.STREAM_FROM_BYTES:
+            return None
+    except OSError:
+        return None  # reported where it is read
+    options = _options(job)
+    item = files.InputItem(ref.name, PurePosixPath(ref.relpath), path=Path(ref.source))
+    target = _target(ref, job)
+    try:
+        outcome = repair_large.repair_item(item, options, Path(target))
+    except DigestkitError as err:
+        line = err.context.get("line")
+        detail = f"line {line}: {err.message}" if line else err.message
+        return Record(ref.name, "failed", detail)
+    except OSError as exc:
+        return Record(ref.name, "failed", f"cannot write: {exc.strerror or exc}")
+    if outcome is None:  # not UTF-8: read whole, as before
+        return None
+    wrote = outcome.status in {"repaired", "unchanged"}
+    return Record(outcome.name, outcome.status, outcome.detail, target=target, wrote=wrote)
 
 
 def _options(job: Job) -> Any:

@@ -1,0 +1,161 @@
+"""Streamed repair equals the whole-text repair: text, steps, encoding and spans.
+
+The chunk sizes here are tiny, so that the text is cut at nearly every line start where a
+cut is allowed (see :mod:`digestkit.repair.stream`); each test also checks that cuts were
+made, so that a chunker that never cuts cannot pass.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from digestkit.repair import RepairConfig, Repaired, repair_text
+from digestkit.repair import stream as stream_mod
+from digestkit.repair.corrupt import KINDS, corrupt
+from digestkit.repair.stream import repair_chunked, repair_path, repair_stream
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+def _key(r: Repaired) -> tuple[object, ...]:
+    return (r.text, r.changed, r.steps, r.encoding, r.encoding_confidence, tuple(r.spans))
+
+
+class _Cuts:
+    """Counts the chunk boundaries the streamed passes chose."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+        self.total = 0
+        real = stream_mod._census
+
+        def spy(*args: object, **kwargs: object) -> object:
+            doc, census = real(*args, **kwargs)  # type: ignore[arg-type]
+            self.total += len(census.cuts)
+            return doc, census
+
+        monkeypatch.setattr(stream_mod, "_census", spy)
+
+
+def _assert_same(text: str, chunk: int, config: RepairConfig | None = None) -> None:
+    whole = repair_text(text, config)
+    streamed = repair_chunked(text, config, chunk_chars=chunk)
+    assert _key(streamed) == _key(whole)
+
+
+# Lines in the scripts the bots write: Chinese and Japanese sentences, English words,
+# brackets and the 在 … 中 frame (both read back along the line), and short lines (a cut
+# needs intact characters on the two sides of a line break).
+_WORDS = [
+    "论文",
+    "我们提出了一种新的方法",
+    "在实验中",
+    "与基线相比",
+    "效率不可及",
+    "（注意力）",
+    "“引号”",
+    "多模态模型的评估",
+    "。",
+    "，",
+    "論文の要約",
+    "モデル",
+    "です。",
+    "café",
+    "model",
+    " arXiv 2024 ",
+    "?",
+    "  ",
+]
+_LINE = st.lists(st.sampled_from(_WORDS), max_size=12).map("".join)
+_TEXT = st.lists(_LINE, min_size=1, max_size=30).map("\n".join)
+_KIND = st.sampled_from(sorted(KINDS))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(_TEXT, _KIND), min_size=1, max_size=3), st.integers(1, 120),
+       st.sampled_from([1, 2]))  # fmt: skip
+# Empty lines first: a chunk's margin once started a line late (found with 500 examples).
+@example([("\n\n论文论文\n", "cp1250")], 1, 1)
+@example([("\n\n论文论文", "cp1250")], 1, 1)
+def test_streamed_equals_whole_on_random_texts(
+    parts: list[tuple[str, str]], chunk: int, threads: int
+) -> None:
+    """Documents of one to three parts, each damaged its own way (a pass, a code page and
+    its evidence are chosen over the whole document)."""
+    text = "\n".join(corrupt(part, kind) for part, kind in parts)
+    _assert_same(text, chunk, RepairConfig(threads=threads))
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_streamed_equals_whole_on_the_dev_texts(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    cuts = _Cuts(monkeypatch)
+    for name in ("dev_zh.txt", "dev_ja.txt", "clean_zh.txt"):
+        damaged = corrupt((FIXTURES / "repair" / name).read_text(encoding="utf-8"), kind)
+        for chunk in (1, 300):
+            _assert_same(damaged, chunk)
+    assert cuts.total > 0
+
+
+def test_streamed_equals_whole_on_the_eval_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
+    cases = json.loads((FIXTURES / "eval" / "repair_pairs.json").read_text(encoding="utf-8"))
+    by_kind: dict[str, list[str]] = {}
+    for case in cases["cases"]:
+        by_kind.setdefault(case["kind"], []).append(case["corrupted"])
+    assert set(KINDS) <= set(by_kind)  # and "clean", which must stay as it is
+    cuts = _Cuts(monkeypatch)
+    for texts in by_kind.values():
+        _assert_same("\n".join(texts), 200)  # a document of all the pairs of a kind
+        for text in texts[::7]:  # and some alone
+            _assert_same(text, 1)
+    assert cuts.total > 0
+
+
+def test_a_document_prior_off_and_other_weights_stream_too() -> None:
+    text = corrupt((FIXTURES / "repair" / "dev_zh.txt").read_text(encoding="utf-8"), "seed004")
+    _assert_same(text, 50, RepairConfig(document_prior=False))
+    _assert_same(text, 50, RepairConfig(lossy=False))
+
+
+def test_clean_text_is_copied_through() -> None:
+    out = io.StringIO()
+    result = repair_stream(lambda: iter(["plain\n", "中文，日本語。\n"]), out.write)
+    assert out.getvalue() == "plain\n中文，日本語。\n"
+    assert not result.changed
+
+
+def test_repair_path_writes_the_whole_repair(tmp_path: Path) -> None:
+    text = corrupt((FIXTURES / "repair" / "dev_zh.txt").read_text(encoding="utf-8"), "seed004")
+    src, dst = tmp_path / "in.md", tmp_path / "out.md"
+    src.write_text(text, encoding="utf-8")
+    result = repair_path(src, dst, chunk_chars=100)
+    assert dst.read_text(encoding="utf-8") == repair_text(text).text
+    assert result.changed and result.steps == repair_text(text).steps
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_line_longer_than_the_limit_is_refused_before_any_repair() -> None:
+    from digestkit.repair.stream import LineTooLong
+
+    text = "ok\n" + corrupt("论文" * 50, "seed004") + "\nok\n"
+    written: list[str] = []
+    with pytest.raises(LineTooLong) as caught:
+        repair_stream(lambda: iter([text[i : i + 7] for i in range(0, len(text), 7)]),
+                      written.append, max_line=40)  # fmt: skip
+    assert caught.value.context["line"] == 2 and written == []
+    out = io.StringIO()  # the same text within the limit
+    repair_stream(lambda: iter([text]), out.write, max_line=len(text))
+    assert out.getvalue() == repair_text(text).text
+
+
+def test_repair_path_keeps_a_bom_and_can_keep_a_backup(tmp_path: Path) -> None:
+    text = corrupt((FIXTURES / "repair" / "dev_zh.txt").read_text(encoding="utf-8"), "seed004")
+    src = tmp_path / "in.md"
+    src.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    repair_path(src, src, chunk_chars=100, backup="always")
+    assert src.read_bytes() == b"\xef\xbb\xbf" + repair_text(text).text.encode("utf-8")
+    assert (tmp_path / "in.md.orig").read_bytes() == b"\xef\xbb\xbf" + text.encode("utf-8")
