@@ -316,8 +316,10 @@ static inline void counter_prefetch(const Counter *c, uint64_t key) {
 }
 
 static double counter_get(const Counter *c, uint64_t key) {
-    uint64_t bit = bloom_bit(c, key);
-    if (!(c->bloom[bit >> 6] >> (bit & 63) & 1)) return 0.0;  /* never added */
+    if (c->bloom) {
+        uint64_t bit = bloom_bit(c, key);
+        if (!(c->bloom[bit >> 6] >> (bit & 63) & 1)) return 0.0;  /* never added */
+    }
     uint64_t stored = (key + 1) | (c->gen << GEN_SHIFT);
     uint64_t pos = ((key + 1) * MULT) >> (64 - c->bits);
     for (;;) {
@@ -1673,7 +1675,9 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         return NULL;
     }
     const int64_t *doc_ascii = da_b.buf;
-    Counter doc_table = {dk_b.buf, doc_bits, doc_bits, ((uint64_t)1 << doc_bits) - 1, 1};
+    /* No bloom bitmap: counter_get then probes the table for every pair. */
+    Counter doc_table = {.slots = dk_b.buf, .bloom = NULL, .bits = doc_bits, .cap_bits = doc_bits,
+                         .mask = ((uint64_t)1 << doc_bits) - 1, .gen = 1};
     if (have_doc && (doc_bits < 1 || doc_bits > 40 || dk_b.len != (Py_ssize_t)(16ULL << doc_bits) ||
                      dc_b.len != (Py_ssize_t)(4 * UNICODE_SIZE))) {
         PyErr_SetString(PyExc_ValueError, "decide: doc table of the wrong size");
@@ -1942,8 +1946,9 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     TICK("round2");
     TICK("final");
     {
+        /* Round three leaves the frames' closer to round two (its pairs read no frame). */
         Round2Params p3 = {intact_weight, word_weight, margin, sure, b_open, b_not, tri_weight, frames,
-                           {fb[0], fb[1], fb[2], fb[3], fb[4], fb[5]}};
+                           {fb[0], fb[1], fb[2], fb[3], fb[4], fb[5]}, 0.0, NULL, 0};
         Round1Caches rc = {left, right, (const double *const *)lvec, (const double *const *)rvec,
                            (const double *const *)link_of};
         TriMemo *memo = caches[0] ? caches[0]->tri : NULL;

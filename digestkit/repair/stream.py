@@ -33,7 +33,8 @@ What is local, and how far it reads (``types.CONTEXT`` = 6, ``types.LINE`` = 80)
 * rounds two and three: the repaired text within ``CONTEXT`` characters of a damaged
   character (word bonus, trigrams, bigrams), which may cross a line break, and the line
   before it up to ``LINE`` characters (brackets, the 在 … 中 frame), which stops at the line
-  break. Round two and three read the readings other damaged characters got earlier in
+  break; the 与 … 相比 frame reads ahead the same way, to the end of the clause (at the
+  latest the line break), and only within ``LINE`` characters. Round two and three read the readings other damaged characters got earlier in
   the same round, so a chain of doubtful characters, each within ``CONTEXT`` of the next,
   makes their decisions depend on each other across lines.
 
