@@ -58,18 +58,6 @@ def wanted(item: InputItem, options: Options) -> bool:
         return False
 
 
-class _Tally:
-    """The span count and lowest confidence the message reports, without keeping spans."""
-
-    def __init__(self) -> None:
-        self.spans = 0
-        self.lowest = 1.0
-
-    def __call__(self, span: Any) -> None:
-        self.spans += 1
-        self.lowest = min(self.lowest, span.confidence)
-
-
 def repair_item(
     item: InputItem,
     options: Options,
@@ -99,14 +87,8 @@ def repair_item(
         return Outcome(item.name, "skipped", "binary file")
     parallel = options.jobs > 1 or options.dask is not None
     config = RepairConfig(lossy=options.lossy, threads=1 if parallel else 0)
-    tally = _Tally()
     kept = _KeptSpans() if explain is not None else None
     done: dict[str, Any] = {}
-
-    def on_span(span: Any) -> None:
-        tally(span)
-        if kept is not None:
-            kept.add(span)
 
     def produce(out: BinaryIO) -> None:
         if encoding == "utf-8-sig":
@@ -115,7 +97,10 @@ def repair_item(
             lambda: read_text(source, encoding),
             lambda text: out.write(text.encode("utf-8")),
             config,
-            on_span=on_span,
+            # The message needs only the spans' number and lowest confidence: counted
+            # without keeping them, unless --explain lists them.
+            on_span=kept.add if kept is not None else None,
+            tally=kept is None,
             max_line=MAX_LINE_CHARS,
             chunk_chars=STREAM_CHUNK_CHARS,
         )
@@ -138,9 +123,9 @@ def repair_item(
     reported = explain is not None
     if not result.changed:
         return Outcome(item.name, "unchanged", reported=reported)
-    parts = [f"{tally.spans} span(s) repaired"]
-    if tally.spans:
-        parts.append(f"lowest confidence {tally.lowest:.2f}")
+    parts = [f"{result.span_count} span(s) repaired"]
+    if result.span_count:
+        parts.append(f"lowest confidence {result.lowest_confidence:.2f}")
     detail = ", ".join(parts)
     if not options.lossy:
         left = _left_unrepaired(target or source)

@@ -159,3 +159,24 @@ def test_repair_path_keeps_a_bom_and_can_keep_a_backup(tmp_path: Path) -> None:
     repair_path(src, src, chunk_chars=100, backup="always")
     assert src.read_bytes() == b"\xef\xbb\xbf" + repair_text(text).text.encode("utf-8")
     assert (tmp_path / "in.md.orig").read_bytes() == b"\xef\xbb\xbf" + text.encode("utf-8")
+
+
+@pytest.mark.parametrize("kind", ["seed004", "double", "cp1252", "mixed-lossy"])
+def test_a_tally_counts_what_the_spans_hold(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``tally=True`` (what the CLI's message needs) gives the number and lowest confidence
+    of the spans ``spans=True`` returns, over several chunks and, for double mojibake,
+    several passes."""
+    cuts = _Cuts(monkeypatch)
+    clean = (FIXTURES / "repair" / "dev_zh.txt").read_text(encoding="utf-8")
+    text = corrupt(clean, kind, seed=3)
+    out: list[str] = []
+    full = repair_stream(lambda: iter([text]), out.append, spans=True, chunk_chars=400)
+    tally = repair_stream(lambda: iter([text]), out.append, tally=True, chunk_chars=400)
+    assert full.spans and not tally.spans
+    assert (tally.span_count, tally.lowest_confidence) == (
+        len(full.spans),
+        min(s.confidence for s in full.spans),
+    )
+    assert (full.span_count, full.lowest_confidence) == (tally.span_count, tally.lowest_confidence)
+    if kind != "double":
+        assert cuts.total > 0
