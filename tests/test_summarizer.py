@@ -77,6 +77,12 @@ def test_200_papers_with_30_percent_faults(
         failed_first = {r.key for r in run.results if r.status == "failed"}
         assert {c.paper for c in stub.calls[calls_first:]} <= failed_first  # only those retried
         paid_by_stub = stub.paid_by_paper()
+        # A "timeout" fault still sends its answer, late; the stub does not count it as
+        # paid, since the client has given up by then. On a loaded machine the client
+        # thread can wake after the answer came and take it (the ledger then pays it).
+        delivered_late = Counter(
+            c.paper for c in stub.calls if c.fault == "timeout" and c.status == 200
+        )
     assert_every_paper_accounted_for(run.digest)
     assert run.done + run.failed == 200 and run.done >= 190
     assert again.cached == run.done and again.done <= run.failed
@@ -95,7 +101,7 @@ def test_200_papers_with_30_percent_faults(
     # except answers the client gave up on (timed out) before they arrived.
     paid_by_ledger, ok_per_key = ledger_by_entry(store)
     assert max(ok_per_key.values()) == 1
-    assert not (paid_by_ledger - paid_by_stub)
+    assert not (paid_by_ledger - paid_by_stub - delivered_late)
     timed_out = Counter(r.entry for r in store.ledger() if "timed out" in r.error)
     assert not (paid_by_stub - paid_by_ledger - timed_out)
     for e in run.digest.entries:
