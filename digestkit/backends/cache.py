@@ -159,6 +159,11 @@ class Store:
 
     def _check_version(self) -> None:
         version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        if version < 0:  # a signed 32-bit header field: damage, never written by digestkit
+            self._db.close()
+            raise InputError(
+                f"damaged (cache schema {version}): move the file away", path=self.path
+            )
         if version > len(MIGRATIONS):
             self._db.close()
             raise InputError(

@@ -172,6 +172,8 @@ class State:
 
     def _check_version(self) -> int:
         (current,) = self._db.execute("PRAGMA user_version").fetchone()
+        if current < 0:  # a signed 32-bit field in the header: damage, never written by us
+            raise self._error(sqlite3.DatabaseError(f"schema version {current}"))
         if current > len(MIGRATIONS):
             raise InputError(
                 f"written by a newer digestkit (state schema {current}; this one knows "

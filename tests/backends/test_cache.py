@@ -88,8 +88,13 @@ def _broken_files(tmp_path: Path) -> dict[str, Path]:
     Store(dropped).close()
     with sqlite3.connect(dropped) as db:
         db.execute("DROP TABLE ledger")
+    negative = tmp_path / "negative.sqlite3"  # user_version is a signed header field
+    Store(negative).close()
+    negative.write_bytes(
+        negative.read_bytes()[:60] + b"\x80\x00\x00\x07" + negative.read_bytes()[64:]
+    )
     return {"garbage": garbage, "header": header, "truncated": truncated, "newer": newer,
-            "dropped": dropped}  # fmt: skip
+            "dropped": dropped, "negative version": negative}  # fmt: skip
 
 
 def test_damaged_or_newer_cache_is_one_line_saying_what_to_do(tmp_path: Path) -> None:

@@ -81,6 +81,15 @@ def _newer(path: Path) -> None:
     _sql(path, "PRAGMA user_version = 99")
 
 
+def _negative_version(path: Path) -> None:
+    """user_version is a signed 32-bit header field: a damaged header can make it negative
+    (found by make fuzz: the migration loop then indexed past its list)."""
+    _good(path)
+    data = bytearray(path.read_bytes())
+    data[60:64] = b"\x80\x00\x00\x07"
+    path.write_bytes(bytes(data))
+
+
 def _no_wal(path: Path) -> None:
     """The WAL file cannot be created (a directory sits at its path): unwritable even as
     root, which ignores file modes."""
@@ -105,6 +114,7 @@ DAMAGES: dict[str, Callable[[Path], None]] = {
     "table dropped": _dropped,
     "wrong columns": _wrong_columns,
     "newer schema": _newer,
+    "negative schema version": _negative_version,
     "wal unwritable": _no_wal,
     "text not utf-8": _not_utf8,
 }
