@@ -1649,6 +1649,10 @@ static int run_pair(void (*fn)(void *), void *jobs, size_t size, int two) {
  *          pair_keep, pair_margin, closer_bonus, closers (str: pairs of characters, at most
  *          MAX_CLOSERS), context, line); context and line must equal CONTEXT and
  *          LINE (types.CONTEXT / types.LINE in Python): a mismatch raises ValueError */
+static void release_buffers(Py_buffer *const *bufs, int n) {
+    for (int i = 0; i < n; i++) PyBuffer_Release(bufs[i]);
+}
+
 static PyObject *decide(PyObject *self, PyObject *args) {
     Py_buffer cps_b, emit_b, st_b, en_b, ts_b, mu_b, fi_b, pr_b, ke_b, pid_b, ch_b, co_b, fin_b;
     Py_ssize_t k;
@@ -1666,12 +1670,13 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     Py_ssize_t doc_known = 0;
     int doc_bits = 0;
     int have_doc = doc_t != Py_None;
+    /* Released on every way out (release_buffers). */
+    Py_buffer *const arg_bufs[] = {&cps_b, &emit_b, &st_b, &en_b, &ts_b, &mu_b, &fi_b,
+                                   &pr_b, &ke_b, &pid_b, &ch_b, &co_b, &fin_b};
+    Py_buffer *const doc_bufs[] = {&da_b, &dk_b, &dc_b};
+    const int n_args = (int)(sizeof arg_bufs / sizeof arg_bufs[0]);
     if (have_doc && !PyArg_ParseTuple(doc_t, "y*ny*iy*", &da_b, &doc_known, &dk_b, &doc_bits, &dc_b)) {
-        PyBuffer_Release(&cps_b); PyBuffer_Release(&emit_b); PyBuffer_Release(&st_b);
-        PyBuffer_Release(&en_b); PyBuffer_Release(&ts_b); PyBuffer_Release(&mu_b);
-        PyBuffer_Release(&fi_b); PyBuffer_Release(&pr_b); PyBuffer_Release(&ke_b);
-        PyBuffer_Release(&pid_b); PyBuffer_Release(&ch_b); PyBuffer_Release(&co_b);
-        PyBuffer_Release(&fin_b);
+        release_buffers(arg_bufs, n_args);
         return NULL;
     }
     const int64_t *doc_ascii = da_b.buf;
@@ -1681,12 +1686,8 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     if (have_doc && (doc_bits < 1 || doc_bits > 40 || dk_b.len != (Py_ssize_t)(16ULL << doc_bits) ||
                      dc_b.len != (Py_ssize_t)(4 * UNICODE_SIZE))) {
         PyErr_SetString(PyExc_ValueError, "decide: doc table of the wrong size");
-        PyBuffer_Release(&da_b); PyBuffer_Release(&dk_b); PyBuffer_Release(&dc_b);
-        PyBuffer_Release(&cps_b); PyBuffer_Release(&emit_b); PyBuffer_Release(&st_b);
-        PyBuffer_Release(&en_b); PyBuffer_Release(&ts_b); PyBuffer_Release(&mu_b);
-        PyBuffer_Release(&fi_b); PyBuffer_Release(&pr_b); PyBuffer_Release(&ke_b);
-        PyBuffer_Release(&pid_b); PyBuffer_Release(&ch_b); PyBuffer_Release(&co_b);
-        PyBuffer_Release(&fin_b);
+        release_buffers(doc_bufs, 3);
+        release_buffers(arg_bufs, n_args);
         return NULL;
     }
     int document_prior;
@@ -1994,11 +1995,8 @@ release:
     for (int q = 0; q < nb; q++) PyBuffer_Release(&mb[q]);
     for (int q = 0; q < ntb; q++) PyBuffer_Release(&tb[q]);
 release_args:
-    PyBuffer_Release(&cps_b); PyBuffer_Release(&emit_b); PyBuffer_Release(&st_b);
-    PyBuffer_Release(&en_b); PyBuffer_Release(&ts_b); PyBuffer_Release(&mu_b);
-    PyBuffer_Release(&fi_b); PyBuffer_Release(&pr_b); PyBuffer_Release(&ke_b); PyBuffer_Release(&pid_b);
-    PyBuffer_Release(&ch_b); PyBuffer_Release(&co_b); PyBuffer_Release(&fin_b);
-    if (have_doc) { PyBuffer_Release(&da_b); PyBuffer_Release(&dk_b); PyBuffer_Release(&dc_b); }
+    release_buffers(arg_bufs, n_args);
+    if (have_doc) release_buffers(doc_bufs, 3);
     if (!ok) return NULL;
     return repaired;
 }
