@@ -519,7 +519,7 @@ def _repair_data(name: str, data: bytes, options: Options) -> Outcome:
     status = "repaired" if after != data else "unchanged"
     detail = _describe(decoded.encoding, fixed) if status == "repaired" else ""
     if not options.lossy:
-        detail = ", ".join(x for x in (detail, _left_unrepaired(fixed.text)) if x)
+        detail = ", ".join(x for x in (detail, _left_unrepaired(fixed.text.splitlines())) if x)
     report = _report(name, status, decoded, fixed) if options.explain else None
     return Outcome(name, status, detail, decoded.text, after, report)
 
@@ -541,20 +541,23 @@ def _text_out(fixed: Repaired, name: str, options: Options) -> bytes:
     return mark_doubts(fixed, below).encode("utf-8")
 
 
-def _left_unrepaired(text: str) -> str:
-    """What ``--lossless-only`` left: lines that still look like mojibake ("" if none).
+def _left_unrepaired(lines: Iterable[str]) -> str:
+    """What ``--lossless-only`` left: how many of ``lines`` (the repaired text's, as
+    ``str.splitlines`` cuts them) still look like mojibake ("" if none).
 
-    >>> _left_unrepaired("ok\\nè®ºæ–‡\\nfine")
+    >>> _left_unrepaired("ok\\nè®ºæ–‡\\nfine".splitlines())
     '1 of 3 lines still look like mojibake (bytes were lost; run without --lossless-only to rebuild them)'
     """
     from digestkit.repair.detect import looks_like_mojibake
 
-    lines = text.splitlines()
-    left = sum(1 for line in lines if looks_like_mojibake(line))
+    total = left = 0
+    for line in lines:
+        total += 1
+        left += looks_like_mojibake(line)
     if not left:
         return ""
     return (
-        f"{left} of {len(lines)} lines still look like mojibake "
+        f"{left} of {total} lines still look like mojibake "
         "(bytes were lost; run without --lossless-only to rebuild them)"
     )
 

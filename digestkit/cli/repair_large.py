@@ -128,7 +128,9 @@ def repair_item(
         parts.append(f"lowest confidence {result.lowest_confidence:.2f}")
     detail = ", ".join(parts)
     if not options.lossy:
-        left = _left_unrepaired(target or source)
+        from digestkit.cli.repair import _left_unrepaired
+
+        left = _left_unrepaired(_file_lines(target or source))
         detail = ", ".join(x for x in (detail, left) if x)
     return Outcome(item.name, "repaired", detail, reported=reported)
 
@@ -185,19 +187,8 @@ def _advance(block: str, seen: int, line: int, column_at: int) -> tuple[int, int
     return line, column_at
 
 
-def _left_unrepaired(path: Path) -> str:
-    """:func:`digestkit.cli.repair._left_unrepaired` over the written file, line by line."""
-    from digestkit.repair.detect import looks_like_mojibake
-
-    total = left = 0
+def _file_lines(path: Path) -> Iterator[str]:
+    """The lines of the written file, cut as ``str.splitlines`` cuts the whole text."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
         for line in handle:  # each ends where str.splitlines also cuts
-            for part in line.splitlines():
-                total += 1
-                left += looks_like_mojibake(part)
-    if not left:
-        return ""
-    return (
-        f"{left} of {total} lines still look like mojibake "
-        "(bytes were lost; run without --lossless-only to rebuild them)"
-    )
+            yield from line.splitlines()
