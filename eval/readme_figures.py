@@ -34,7 +34,7 @@ FIGURES = (
     ("same, one thread", "test_seed004_one_thread", "speedup_vs_ftfy", "ftfy.fix_encoding"),
     ("same, reading every span", "test_seed004_with_every_span_built", "speedup_vs_ftfy",
      "ftfy.fix_encoding"),
-    ("same, numpy pass (no C compiler)", "test_seed004_numpy_fallback", "speedup_vs_ftfy",
+    ("same, Python reference (no C compiler)", "test_seed004_python_reference", "speedup_vs_ftfy",
      "ftfy.fix_encoding"),
     ("faithfulness, every fixture pair (caches cleared per round)",
      "test_faithfulness_throughput[digestkit]", "", "token overlap"),

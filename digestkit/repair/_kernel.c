@@ -1,12 +1,14 @@
-/* The array repair pass (digestkit/repair/fastpass.py) compiled: the same decisions, in C.
+/* The lossy repair pass in C: digestkit/repair/lossy.py's scan() and decide(), compiled.
  *
- * fastpass.py is the reference: every step here mirrors a numpy step there, and the test
- * suite checks that both give the same text. Python keeps what is rare or needs Python
- * objects (the readings of each distinct damaged byte pattern, slots that may take back a
- * lost NBSP or '?', the spans); this module does the two passes over the whole text:
+ * lossy.py is the reference, one slot at a time: every function here computes what its
+ * namesake there computes, adding up in the same order, and the tests hold the two to the
+ * same text, spans and confidences (tests/repair/test_fastpass.py). What this file adds is
+ * speed only: memos, caches shared by slots with the same readings, a second thread.
+ * Python keeps what is rare or needs Python objects (the readings of each distinct damaged
+ * byte pattern, slots that may take back a lost NBSP or '?', the spans: fastpass.py):
  *
  *   scan()    runs of the code page, UTF-8 sequences inside them, damaged ones (slots)
- *   decide()  both rounds of the language-model search, and the repaired emit array
+ *   decide()  the three rounds of the language-model search, and the repaired text
  *
  * Inputs and outputs are contiguous buffers (numpy arrays) owned by the caller; nothing
  * here allocates Python objects per character. decide() releases the GIL and, for a long
@@ -77,7 +79,7 @@ static inline int need_of(int b) {
     return 0;
 }
 
-/* Kana, Hangul and Han among emitted characters (fastpass._SCRIPTS). */
+/* Kana, Hangul and Han among emitted characters (lossy._count_script). */
 static inline void count_script(int64_t *lang, int32_t c) {
     if (c < 0x3040) return;
     if (c < 0x3100) lang[0]++;
@@ -444,7 +446,7 @@ static NOINLINE double memo_doc(const Model *m, struct Memo *e, uint64_t key, in
     return e->logp2;
 }
 
-/* log P(b | a) (DocumentScorer.logp) and, in *seen, how often the pair is intact.
+/* log P(b | a) (lossy._Model.logp) and, in *seen, how often the pair is intact.
  * The memo keeps, per pair, the probability before the document's character counts are
  * mixed in (they join in round two), so round two reuses round one's work. */
 ALWAYS_INLINE double logp(const Model *m, int32_t a, int32_t b, double *seen) {
@@ -631,7 +633,7 @@ static int in_word(const Model *m, int32_t a, int32_t b) {
 }
 
 /* The word bonus at window[CONTEXT] (window: 2*CONTEXT+1 code points, -1 = none), as
- * fastpass._word_bonus: what the centre gains by joining a word when the words around it
+ * lossy._word_bonus: what the centre gains by joining a word when the words around it
  * compete for the same characters. With best(i) the best total bonus of non-overlapping
  * words inside window[0:i] and rest(i) the same inside window[i:], it is
  * max(without, best(s) + bonus(window[s:e]) + rest(e) over words covering the centre) -
@@ -685,7 +687,7 @@ static void word_sides(const Model *m, const int32_t *w, WordSides *ws) {
 }
 
 /* The word bonus at window[CONTEXT] (window: 2*CONTEXT+1 code points, -1 = none), as
- * fastpass._word_bonus: what the centre gains by joining a word when the words around it
+ * lossy._word_bonus: what the centre gains by joining a word when the words around it
  * compete for the same characters. With best(i) the best total bonus of non-overlapping
  * words inside window[0:i] and rest(i) the same inside window[i:], it is
  * max(without, best(s) + bonus(window[s:e]) + rest(e) over words covering the centre) -
@@ -840,7 +842,7 @@ static double *vec_get(VecCache *v, uint64_t key, int *fresh) {
  * for each call), so a document's repeated
  * contexts stay out of main memory. It holds only what the table says. */
 #define TRI_MEMO_BITS 14
-/* Readings per slot at most (fastpass.KEEP is 16). */
+/* Readings per slot at most (LossyWeights.keep is 16). */
 #define MAX_K 64
 typedef struct {
     uint64_t key;  /* triple key + 1; 0 = empty */
@@ -1201,7 +1203,7 @@ static double tri_get(const Table *t, TriMemo *memo, uint64_t key, double dflt) 
     return isnan(e->value) ? dflt : e->value;
 }
 
-/* log P3(c | a b) / P2(c | b) (fastpass._trigrams): 0 where the context is unknown;
+/* log P3(c | a b) / P2(c | b) (lossy._tri_ratio): 0 where the context is unknown;
  * `rest` is the context's back-off weight when already looked up (NAN: not yet). */
 static inline double tri_ratio(const Table *t, TriMemo *memo, int32_t a, int32_t b, int32_t c,
                                double lp2, double rest) {
@@ -1274,7 +1276,7 @@ static void round2_run(void *arg) {
             right_win[o] = p < n_out ? out[p] : -1;
         }
         int32_t l1 = win[CONTEXT - 1], r1 = right_win[0];
-        /* Trigrams (fastpass._trigrams): the context before the slot and the pair after it
+        /* Trigrams (lossy._tri_ratio): the context before the slot and the pair after it
          * are the same for every reading. */
         int trigrams = p->tri_weight && md->tri.slots;
         int32_t l2 = win[CONTEXT - 2], r2 = right_win[1];
@@ -1306,9 +1308,9 @@ static void round2_run(void *arg) {
             v += lp_left[c];
             v += lp_right[c];
             v += bracket(f, out, at, p->b_open, p->b_not);
-            if (in_frame >= 2 && frame_index(f) >= 0) {
-                v += p->frame_bonus[2 * frame_index(f) + (frame_is_open ? 0 : 1)];
-                if (frame_closes && frame_index(f) == 0) v += p->closer_bonus;
+            if (in_frame >= 2 && frame_index(f) >= 0) {  /* one term, as lossy.frame_bonus */
+                double closer = frame_closes && frame_index(f) == 0 ? p->closer_bonus : 0.0;
+                v += closer + p->frame_bonus[2 * frame_index(f) + (frame_is_open ? 0 : 1)];
             }
             if (md->intact_left && p->intact_weight) v += p->intact_weight * (lg1p(seen_l) + lg1p(seen_r));
             score[c] = v;
@@ -1393,7 +1395,7 @@ static Py_ssize_t pair_best(const double *outer, Py_ssize_t k, Py_ssize_t keep, 
     return n;
 }
 
-/* Round three (fastpass._pair_round): adjacent single-character slots decided two at a time,
+/* Round three (lossy._move_pair): adjacent single-character slots decided two at a time,
  * left to right, over the best `keep` readings of each by what lies outside the pair (plus
  * the current one); a pair changes only when the best scores `pair_margin` above it.
  * Returns nonzero when memory ran out. */
@@ -1471,7 +1473,7 @@ static int pair_round(const Slots *s, const Model *md, const Round2Params *p, co
                 Py_ssize_t x = i * nb + j;
                 if (!scored[x]) continue;
                 int32_t b = fr[cr[j]];
-                /* Added up in fastpass._pair_round's order (the same sums to the last bit). */
+                /* Added up in lossy._move_pair's order (the same sums to the last bit). */
                 double extra = 0.0;
                 if (trigrams) {
                     double t = tri_ratio(&md->tri, memo, l2, l1, a, left_lp[cq[i]], NAN);
@@ -2008,7 +2010,7 @@ static PyMethodDef methods[] = {
 };
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_kernel",
-                                    "The array repair pass, compiled (see fastpass.py).", -1,
+                                    "The lossy repair pass, compiled (see lossy.py).", -1,
                                     methods};
 
 PyMODINIT_FUNC PyInit__kernel(void) {

@@ -12,7 +12,7 @@ pass over the text for the pair vote, one per re-read code page), which a parity
 to the same counts for every code page. C pays: 0.38 ms on seed 004's 60,000-character
 sample against 27 ms for the regular expressions, 0.02 ms for 200 characters against 0.4
 ms. (A numpy form in between, 1.6 ms on seed 004, was deleted: without a compiler the lossy
-pass costs ~10x more than the choice, so the middle form did not earn a third copy.)
+pass costs far more than the choice, so the middle form did not earn a third copy.)
 :func:`byte_map` and :func:`codepoints` are public so that array code (the lossy search, the
 tables for ``_codec.c``) can share them.
 

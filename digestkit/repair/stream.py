@@ -60,9 +60,10 @@ the kernel's hash table, at most half full, built once per document).
 Not streamed (the whole pass's text is then read into memory, and the result is still the
 whole-text result): a pass whose code page ties with another and whose repair rebuilds lost
 bytes (the tie is broken by the fluency of each whole repair), a pass with weak evidence
-(fewer than three sequences in the first 60,000 characters), ``RepairConfig(kernel=False)``
-or no compiled kernel, and ``LossyWeights.doc_weight != 0`` (round two then reads the whole
-document's round-one output). All are rare for large damaged files.
+(fewer than three sequences in the first 60,000 characters) and ``LossyWeights.doc_weight
+!= 0`` (round two then reads the whole document's round-one output). All are rare for large
+damaged files. Without the compiled kernel the chunks go through its Python reference
+(:func:`.lossy.decide`, which takes the same document counts): bounded memory, slow.
 
 >>> import io
 >>> out = io.StringIO()
@@ -83,7 +84,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, BinaryIO, Literal
+from typing import IO, TYPE_CHECKING, BinaryIO, Literal
 
 import numpy as np
 
@@ -321,17 +322,13 @@ class _Spool:
 # --- the counting passes --------------------------------------------------------------
 
 
-def _kernel() -> Any:
-    return fastpass._compiled
-
-
 def _scan_counts(source: Source, codec: str, config: RepairConfig, size: int) -> DocumentCounts:
     """First counting pass: the lost-byte counts and the language of the whole text."""
     table = codec_table(codec)
     counts = np.zeros(64, np.int64)
     lang = np.zeros(3, np.int64)
     for piece in _lines(source(), size):
-        prepared = fastpass.prepare(_kernel(), piece, table, config, scan_only=True)
+        prepared = fastpass.prepare(fastpass.decider(config), piece, table, config, scan_only=True)
         counts += prepared.counts
         lang += prepared.lang_counts
     return DocumentCounts(counts, lang)
@@ -453,7 +450,7 @@ def _census(
     table = codec_table(codec)
     census = _Census(chunk_chars)
     for piece in _lines(source(), min(chunk_chars, CHUNK_CHARS)):
-        census.add(piece, fastpass.prepare(_kernel(), piece, table, config, counted))
+        census.add(piece, fastpass.prepare(fastpass.decider(config), piece, table, config, counted))
     return census.finish(counted.byte_counts, counted.lang_counts), census
 
 
@@ -674,7 +671,7 @@ def _first_look(
 def _streamable(config: RepairConfig, choice: CodecChoice, strong: bool) -> bool:
     if not config.lossy:
         return True
-    if not strong or choice.ties or fastpass._compiled is None or not config.kernel:
+    if not strong or choice.ties:
         return False
     return config.weights.doc_weight == 0
 

@@ -103,8 +103,9 @@ def test_seed004_with_every_span_built(benchmark: Any) -> None:
     _seed004_variant(benchmark, lambda: len(repair_text(text).spans))
 
 
-def test_seed004_numpy_fallback(benchmark: Any) -> None:
-    """The same repair without the compiled kernel (an install with no C compiler)."""
+def test_seed004_python_reference(benchmark: Any) -> None:
+    """The same repair without the compiled kernel (an install with no C compiler): the
+    per-slot Python reference, ``lossy.decide``."""
     text = INPUTS["seed004"]
     config = RepairConfig(kernel=False)
     _seed004_variant(benchmark, lambda: repair_text(text, config))

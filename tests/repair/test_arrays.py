@@ -1,8 +1,9 @@
 """The array model (:mod:`digestkit.repair.model.arrays`) against the dict model it mirrors.
 
-``HashTable`` against a dict; ``DocumentScorer.logp`` against ``CharModel.logp`` and
-``fastpass._word_bonus`` against ``CharModel.word_bonus`` on the same document, so that a
-faster lookup (or a C kernel) cannot silently change a score.
+``HashTable`` against a dict; the per-slot reference's model (``lossy._Model.logp``, which
+the kernel is held to) against ``CharModel.logp``, and ``lossy._word_bonus`` against
+``CharModel.word_bonus`` on the same document, so that a faster lookup (or a C kernel)
+cannot silently change a score.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digestkit.repair.fastpass import _word_bonus, codepoints
+from digestkit.repair import lossy
+from digestkit.repair.fastpass import _model_buffers, codepoints
 from digestkit.repair.model import CharModel
-from digestkit.repair.model.arrays import DocumentScorer, HashTable, ModelArrays, word_hashes
-from digestkit.repair.types import CONTEXT
+from digestkit.repair.model.arrays import HashTable, ModelArrays, word_hashes
+from digestkit.repair.types import CONTEXT, LossyWeights
 from tests.conftest import seed_path
 
 _KEYS = st.one_of(
@@ -88,40 +90,43 @@ _DOC = {
 _POOL = "的一是了论文总结提出方法模型注意力機構の要約です。、「」：（）😀🤖 abcXYZ012,.()"
 
 
+def _reference(lang: str) -> lossy._Model:
+    return lossy._Model(_model_buffers(ModelArrays.get(lang)), LossyWeights().opener_before_end)
+
+
 @pytest.mark.parametrize("lang", ["zh", "ja"])
 @pytest.mark.parametrize("stage", ["prior", "intact", "observed"])
-def test_document_scorer_matches_char_model(lang: str, stage: str) -> None:
+def test_reference_model_matches_char_model(lang: str, stage: str) -> None:
     text = _DOC[lang] + " See arXiv 2401.00001 (v2) 😀."
-    cps = codepoints(text)
+    cps = codepoints(text).tolist()
+    w = LossyWeights()
     model = CharModel(lang)
     model.observe_always_visible(text)
-    scorer = DocumentScorer(ModelArrays.get(lang), cps)
+    md = _reference(lang)
+    md.observe_ascii([cps.count(c) for c in range(128)], len(cps))
     if stage in ("intact", "observed"):
         model.observe_intact(text)
-        scorer.observe_intact(cps, np.ones(len(cps) - 1, bool))
+        wide = [a << 21 | b for a, b in zip(cps, cps[1:], strict=False) if a >= 0x80 <= b]
+        md.observe_intact(wide, w.cache_weight)
     if stage == "observed":
         model.observe(text)
-        scorer.observe(cps)
+        md.observe(cps, w.doc_weight)
     rng = random.Random(lang + stage)
     pairs = [(rng.choice(_POOL), rng.choice(_POOL)) for _ in range(400)]
     pairs += list(zip(text, text[1:], strict=False))
-    a = np.array([ord(x) for x, _ in pairs])
-    b = np.array([ord(y) for _, y in pairs])
-    got, _ = scorer.logp(a, b)
+    got = [md.logp(ord(x), ord(y)) for x, y in pairs]
     want = [model.logp(x, y) for x, y in pairs]
-    bad = [(x + y, g, w) for (x, y), g, w in zip(pairs, got.tolist(), want, strict=True)]
+    bad = [(x + y, g, w) for (x, y), g, w in zip(pairs, got, want, strict=True)]
     bad = [row for row in bad if not math.isclose(row[1], row[2], rel_tol=1e-9, abs_tol=1e-9)]
     assert bad == []
 
 
-def _windows(text: str, positions: list[int]) -> np.ndarray:
+def _windows(text: str, positions: list[int]) -> list[list[int]]:
     cps = codepoints(text).tolist()
-    out = np.full((len(positions), 2 * CONTEXT + 1), -1, np.int64)
-    for row, i in enumerate(positions):
-        for k in range(-CONTEXT, CONTEXT + 1):
-            if 0 <= i + k < len(cps):
-                out[row, CONTEXT + k] = cps[i + k]
-    return out
+    return [
+        [cps[i + k] if 0 <= i + k < len(cps) else -1 for k in range(-CONTEXT, CONTEXT + 1)]
+        for i in positions
+    ]
 
 
 @pytest.mark.parametrize(("lang", "seed"), [("zh", 4), ("ja", 0), ("ja", 3)])
@@ -134,13 +139,14 @@ def test_word_bonus_matches_char_model(lang: str, seed: int) -> None:
     rng = random.Random(seed)
     cjk = [i for i, ch in enumerate(text) if ord(ch) >= 0x3000]
     positions = rng.sample(cjk, 400) + [0, len(text) - 1]
-    got = _word_bonus(ModelArrays.get(lang), _windows(text, positions))
+    md = _reference(lang)
+    got = [lossy._word_bonus(md, window) for window in _windows(text, positions)]
     model = CharModel(lang)
     want = [model.word_bonus(text, i, 7) for i in positions]
     assert sum(w > 0 for w in want) > 100  # the sample exercises real words
     bad = [
         (text[max(i - 3, 0) : i + 4], g, w)
-        for i, g, w in zip(positions, got.tolist(), want, strict=True)
+        for i, g, w in zip(positions, got, want, strict=True)
         if not math.isclose(g, w, rel_tol=1e-9, abs_tol=1e-9)
     ]
     assert bad == []

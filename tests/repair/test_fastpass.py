@@ -1,6 +1,7 @@
-"""The lossy pass (:mod:`digestkit.repair.fastpass`): its C and numpy forms agree, runs are
-found exactly where ``codec_table(c).runs`` finds them, UTF-8 is decoded as Python decodes
-it, and spans describe the text.
+"""The lossy pass (:mod:`digestkit.repair.fastpass`): its two forms, the C kernel and the
+per-slot Python reference (``lossy.scan`` / ``lossy.decide``), give the same text, spans and
+confidences; runs are found exactly where ``codec_table(c).runs`` finds them, UTF-8 is
+decoded as Python decodes it, and spans describe the text.
 """
 
 from __future__ import annotations
@@ -10,13 +11,12 @@ import math
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digestkit.repair import fastpass, repair_text
-from digestkit.repair.fastpass import _byte_map, _runs, codepoints, fast_pass
+from digestkit.repair import fastpass, lossy, repair_text
+from digestkit.repair.fastpass import fast_pass
 from digestkit.repair.lossless import codec_table
 from digestkit.repair.types import LossyWeights, RepairConfig
 from tests.conftest import seed_path
@@ -53,29 +53,29 @@ def test_clean_seed_whole_file_unchanged(number: int) -> None:
     assert repair_text(text).text == text
 
 
-NUMPY = RepairConfig(kernel=False)
+REFERENCE = RepairConfig(kernel=False)
 needs_kernel = pytest.mark.skipif(fastpass._compiled is None, reason="the C kernel is not built")
 
 
 @needs_kernel
-def test_kernel_equals_numpy_pass(eval_results) -> None:
+def test_kernel_equals_the_reference(eval_results) -> None:
     texts = [c["corrupted"] for c, _, _ in eval_results if c["category"] == "lossy"]
     texts.append(seed_path(4).read_text(encoding="utf-8"))
     for text in texts:
         compiled = repair_text(text)
-        numpy_only = repair_text(text, NUMPY)
-        assert compiled.text == numpy_only.text
-        assert compiled.spans == numpy_only.spans
+        reference = repair_text(text, REFERENCE)
+        assert compiled.text == reference.text
+        assert compiled.spans == reference.spans
 
 
 def test_kernel_is_built_where_a_compiler_is() -> None:
     """`make install` compiles the kernel when a C compiler exists (CI has one): a broken
-    build must not pass unnoticed as the slower numpy pass."""
+    build must not pass unnoticed as the slower Python reference."""
     import shutil
     import sysconfig
 
     if not shutil.which(sysconfig.get_config_var("CC").split()[0] or "cc"):
-        pytest.skip("no C compiler on this machine: the numpy pass is the expected one")
+        pytest.skip("no C compiler on this machine: the Python reference is the expected pass")
     assert fastpass._compiled is not None
 
 
@@ -102,7 +102,7 @@ def test_kernel_is_built_where_a_compiler_is() -> None:
     ),
     st.booleans(),
 )
-def test_kernel_equals_numpy_on_random_damage(clean: str, kind: str, eager: bool) -> None:
+def test_kernel_equals_the_reference_on_random_damage(clean: str, kind: str, eager: bool) -> None:
     from digestkit.repair.corrupt import corrupt
 
     text = corrupt(clean, kind)
@@ -112,12 +112,12 @@ def test_kernel_equals_numpy_on_random_damage(clean: str, kind: str, eager: bool
     config = RepairConfig(weights=EAGER_ONE) if eager else RepairConfig()
     for codec in ("cp1252", "cp1254", "cp1250"):
         compiled = fast_pass(text, codec_table(codec), config)
-        numpy_only = fast_pass(text, codec_table(codec), replace(config, kernel=False))
-        assert compiled[0] == numpy_only[0]
-        assert tuple(compiled[1]) == tuple(numpy_only[1])
+        reference = fast_pass(text, codec_table(codec), replace(config, kernel=False))
+        assert compiled[0] == reference[0]
+        assert tuple(compiled[1]) == tuple(reference[1])
 
 
-@pytest.mark.parametrize("kernel", [True, False], ids=["compiled", "numpy"])
+@pytest.mark.parametrize("kernel", [True, False], ids=["compiled", "reference"])
 def test_round_three_moves_a_pair_together(kernel: bool) -> None:
     # cp1250 loses チ's two last bytes and one of ャ's: the bigrams prefer トっ, and neither
     # slot alone can move (チっ and トャ read worse); テクスチャ is a word only as a whole.
@@ -130,7 +130,7 @@ def test_round_three_moves_a_pair_together(kernel: bool) -> None:
     assert repair_text(damaged, no_pairs).text == "細かいテクストっと"
 
 
-@pytest.mark.parametrize("kernel", [True, False], ids=["compiled", "numpy"])
+@pytest.mark.parametrize("kernel", [True, False], ids=["compiled", "reference"])
 def test_round_three_counts_a_word_once(kernel: bool) -> None:
     # 揶揄 (two rare characters that occur only together) is a strong word; counted once per
     # centre it outbid 架构 and took 架构与 to 揶揄中.
@@ -138,7 +138,7 @@ def test_round_three_counts_a_word_once(kernel: bool) -> None:
     assert "架构" in repair_text(case["in"], RepairConfig(kernel=kernel)).text
 
 
-@pytest.mark.parametrize("kernel", [True, False], ids=["compiled", "numpy"])
+@pytest.mark.parametrize("kernel", [True, False], ids=["compiled", "reference"])
 def test_a_closing_word_ahead_reads_yu(kernel: bool) -> None:
     # cp1254 loses the last byte of 与, 不 and 中 alike (0x8E, 0x8D and a stripped 0xAD); the
     # bigrams prefer 不全, 中键 and 。不以, but 相比 / 之间 / 不同 later in the clause close a
@@ -172,21 +172,26 @@ _PIECES = st.sampled_from(
 @settings(max_examples=150, deadline=None)
 @given(st.lists(_PIECES, max_size=40).map("".join), st.sampled_from(CODECS))
 def test_runs_match_the_regex(text: str, codec: str) -> None:
-    table = codec_table(codec)
-    cps = codepoints(text)
-    bmap = _byte_map(codec)
-    b = np.where(cps < 0x10000, bmap[np.minimum(cps, 0xFFFF)], -1)
-    high = b >= 0x80
-    want = [m.span() for m in table.runs.finditer(text)]
-    if not high.any():
-        assert want == []
-        return
-    starts, ends = _runs(cps, high)
-    assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == want
+    want = [m.span() for m in codec_table(codec).runs.finditer(text)]
+    scanned = _scanned(lossy, text, codec)
+    assert scanned[0] == want
+    if fastpass._compiled is not None:
+        assert _scanned(fastpass._compiled, text, codec) == scanned
     # The same damaged mixes through the whole pass: no exception, consistent spans.
-    out, spans, _ = fast_pass(text, table, RepairConfig())
+    out, spans, _ = fast_pass(text, codec_table(codec), RepairConfig())
     assert isinstance(out, str)
     _check_spans(out, spans)
+
+
+def _scanned(kernel, text: str, codec: str) -> tuple[list, ...]:
+    """What ``kernel.scan`` (and the slot building after it) found: the runs, what each
+    position writes, the slots, the byte and script counts."""
+    p = fastpass.prepare(kernel, text, codec_table(codec), RepairConfig())
+    runs = []
+    if p.doc is not None:
+        runs = list(zip(p.doc.runs_start.tolist(), p.doc.runs_end.tolist(), strict=True))
+    slots = [] if p.slots is None else [p.slots.start.tolist(), p.slots.first.tolist()]
+    return runs, p.emit.tolist(), slots, p.counts.tolist(), p.lang_counts.tolist()
 
 
 _CJK = st.text(
@@ -305,9 +310,9 @@ def test_concurrent_callers_get_what_one_gets() -> None:
 @needs_kernel
 @pytest.mark.parametrize("keep", [None, 1, 8], ids=["tuned", "eager-one", "eager-eight"])
 @pytest.mark.parametrize("lang", ["ja", "zh"])
-def test_kernel_equals_numpy_on_the_dev_set(lang: str, keep: int | None) -> None:
+def test_kernel_equals_the_reference_on_the_dev_set(lang: str, keep: int | None) -> None:
     """The dev prose under every lossy kind (every other chunk): brackets and frames look
-    back over a whole line, which once made the numpy pass order slots differently. Eager
+    back over a whole line, which once made a numpy form order slots differently. Eager
     (every fourth chunk): every slot goes to round two and every pair of slots is free to
     move in round three, from ``keep`` readings each and the current one, so that terms
     which rarely decide anything get to."""
@@ -323,20 +328,20 @@ def test_kernel_equals_numpy_on_the_dev_set(lang: str, keep: int | None) -> None
         for seed, kind in enumerate(LOSSY_KINDS):
             text = corrupt(chunk, kind, seed=seed)
             compiled = repair_text(text, config)
-            numpy_only = repair_text(text, replace(config, kernel=False))
-            assert compiled.text == numpy_only.text, (kind, chunk[:40])
-            assert compiled.spans == numpy_only.spans, (kind, chunk[:40])
+            reference = repair_text(text, replace(config, kernel=False))
+            assert compiled.text == reference.text, (kind, chunk[:40])
+            assert compiled.spans == reference.spans, (kind, chunk[:40])
 
 
 @needs_kernel
-def test_kernel_equals_numpy_without_document_prior(eval_results) -> None:
+def test_kernel_equals_the_reference_without_document_prior(eval_results) -> None:
     config = RepairConfig(document_prior=False)
     texts = [c["corrupted"] for c, _, _ in eval_results if c["category"] == "lossy"][::3]
     for text in texts:
         compiled = repair_text(text, config)
-        numpy_only = repair_text(text, replace(config, kernel=False))
-        assert compiled.text == numpy_only.text
-        assert compiled.spans == numpy_only.spans
+        reference = repair_text(text, replace(config, kernel=False))
+        assert compiled.text == reference.text
+        assert compiled.spans == reference.spans
 
 
 @needs_kernel

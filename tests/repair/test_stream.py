@@ -91,6 +91,20 @@ def test_streamed_equals_whole_on_random_texts(
     _assert_same(text, chunk, RepairConfig(threads=threads))
 
 
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_TEXT, _KIND, st.integers(1, 120))
+def test_the_reference_streams_as_the_kernel_does(text: str, kind: str, chunk: int) -> None:
+    """Without the kernel, chunks go through the per-slot reference with the whole
+    document's counts (``lossy.decide``'s ``doc``): the same result as the whole text, and
+    as the kernel's."""
+    damaged = corrupt(text, kind)
+    reference = RepairConfig(kernel=False)
+    _assert_same(damaged, chunk, reference)
+    assert _key(repair_chunked(damaged, reference, chunk_chars=chunk)) == _key(
+        repair_chunked(damaged, chunk_chars=chunk)
+    )
+
+
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_streamed_equals_whole_on_the_dev_texts(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
     cuts = _Cuts(monkeypatch)

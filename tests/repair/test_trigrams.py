@@ -1,5 +1,5 @@
-"""Running-text trigram evidence in round two: the array form, the run-wise form and the
-compiled pass must read the same table the same way (``fastpass._trigrams``,
+"""Running-text trigram evidence in round two: the per-slot reference, the text model and
+the compiled pass must read the same table the same way (``lossy._tri_ratio``,
 ``CharModel.trigram_bonus``, ``_kernel.c: tri_ratio``)."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ import math
 import numpy as np
 import pytest
 
-from digestkit.repair import fastpass, repair_text
+from digestkit.repair import fastpass, lossy, repair_text
 from digestkit.repair.corrupt import corrupt
 from digestkit.repair.model import CharModel, load_model
-from digestkit.repair.model.arrays import CONTEXT_KEY, DocumentScorer, ModelArrays, triple_keys
+from digestkit.repair.model.arrays import CONTEXT_KEY, ModelArrays, triple_keys
 from digestkit.repair.types import LossyWeights, RepairConfig
 
 CASES = [
@@ -36,20 +36,24 @@ def test_the_table_holds_contexts_and_triples() -> None:
 
 
 @pytest.mark.parametrize(("left", "readings", "right"), CASES)
-def test_array_form_equals_the_run_wise_form(left: str, readings: str, right: str) -> None:
+def test_the_reference_equals_the_text_model(left: str, readings: str, right: str) -> None:
     lang = "ja" if any("\u3040" <= ch <= "\u30ff" for ch in left + readings) else "zh"
     model = CharModel(lang)
-    scorer = DocumentScorer(ModelArrays.get(lang), np.array([0x20], np.int64))
     model.observe_always_visible(" ")
-    first = np.array([[ord(ch) for ch in readings]], np.int64)
-    lw = np.array([[-1] * (fastpass.CONTEXT - len(left)) + [ord(ch) for ch in left]])
-    rw = np.array([[ord(ch) for ch in right] + [-1] * (fastpass.CONTEXT - len(right))])
-    left_pairs = scorer.logp(np.repeat(lw[:, -1], first.shape[1]), first[0])[0][None, :]
-    right_pairs = scorer.logp(first[0], np.repeat(rw[:, 0], first.shape[1]))[0][None, :]
-    single = np.ones(first.shape, bool)
-    got = fastpass._trigrams(scorer, lw, rw, first, first, single)(left_pairs, right_pairs)
+    md = lossy._Model(fastpass._model_buffers(ModelArrays.get(lang)), 0.0)
+    md.opener_before_end = LossyWeights().opener_before_end
+    md.observe_ascii([int(c == 0x20) for c in range(128)], 1)
+    l2, l1 = ([-1, -1] + [ord(ch) for ch in left])[-2:]
+    r1, r2 = ([ord(ch) for ch in right] + [-1, -1])[:2]
+    outer = md.logp(r1, r2) if r1 >= 0 and r2 >= 0 else -math.inf
+    got = []
+    for f in map(ord, readings):
+        t = lossy._tri_ratio(md, l2, l1, f, md.lp(l1, f))
+        t += lossy._tri_ratio(md, l1, f, r1, md.lp(f, r1))
+        t += lossy._tri_ratio(md, f, r1, r2, outer)
+        got.append(t)
     want = [model.trigram_bonus(left, ch, right) for ch in readings]
-    assert got[0].tolist() == pytest.approx(want)
+    assert got == pytest.approx(want)
 
 
 def test_context_known_only_where_running_text_has_it() -> None:

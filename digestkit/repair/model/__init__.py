@@ -425,7 +425,7 @@ class CharModel:
 
     def word_bonus(self, text: str, i: int, longest: int = 7) -> float:
         """What ``text[i]`` gains by joining a known word, when the words around it compete
-        for the same characters (``fastpass._word_bonus``, which the array pass uses).
+        for the same characters (``lossy._word_bonus``, what the lossy pass uses).
 
         A word's value is its cohesion (log P(word) - sum log P(char)) or its plain
         frequency above :data:`WORD_FLOOR` (a rare technical word such as 前向 is still a

@@ -3,11 +3,11 @@
 :class:`~digestkit.repair.model.CharModel` answers one pair at a time from dicts, which is
 right for a few characters and far too slow for a README with thousands of damaged ones.
 :class:`ModelArrays` holds the same tables (built once per language from
-:func:`~digestkit.repair.model.load_model`) as dense per-character arrays and open-addressing
-hash tables, and :class:`DocumentScorer` applies :meth:`CharModel.logp`'s formula to whole
-arrays of code-point pairs: the prior (stored pair, else the back-off weight times the
-unigram or word-start probability; the clause-end rule), mixed with the pairs the document
-shows intact and, in the second round, the document's character counts.
+:func:`~digestkit.repair.model.load_model`) as dense per-character arrays, CSR pair tables and
+open-addressing hash tables, which the lossy pass reads (``lossy.decide`` and
+``_kernel.c`` apply :meth:`CharModel.logp`'s formula to them: the prior, stored pair else the
+back-off weight times the unigram or word-start probability, and the clause-end rule; mixed
+with the pairs the document shows intact and, in the second round, its character counts).
 
 >>> import numpy as np
 >>> arrays = ModelArrays.get("zh")
@@ -29,7 +29,6 @@ from digestkit.repair.model import CLAUSE_END, LanguageTables, load_model
 from digestkit.repair.types import LossyWeights
 
 __all__ = [
-    "DocumentScorer",
     "HashTable",
     "ModelArrays",
     "pair_keys",
@@ -240,8 +239,8 @@ _SPACES[[c for c in range(0x3001) if chr(c).isspace()]] = True
 class ModelArrays:
     """One language's tables as arrays (use :meth:`get`: built once per process).
 
-    ``uni`` is P(c) with ASCII left out (:class:`DocumentScorer` takes ASCII from the
-    document, as :meth:`CharModel.observe_always_visible` does); ``start`` is P(a word begins
+    ``uni`` is P(c) with ASCII left out (the lossy pass takes ASCII from the document, as
+    :meth:`CharModel.observe_always_visible` does); ``start`` is P(a word begins
     with c); ``weight`` the back-off weight of a left character; ``bigram`` the stored pairs.
     """
 
@@ -357,8 +356,8 @@ class ModelArrays:
 
     @property
     def bigram(self) -> HashTable:
-        """The stored pairs as a hash table (built on first use: the numpy pass needs it,
-        the compiled one reads the CSR arrays; a mapped instance has it from its file)."""
+        """The stored pairs as a hash table (built on first use; the lossy pass reads the
+        CSR arrays; a mapped instance has it from its file)."""
         if self._bigram is None:
             self._bigram = HashTable(*self._pairs)
         return self._bigram
@@ -447,64 +446,3 @@ class ModelArrays:
 
 #: Hash keys must be non-negative int64 for :class:`HashTable`.
 _POSITIVE = np.int64(0x7FFFFFFFFFFFFFFF)
-
-
-class DocumentScorer:
-    """:meth:`CharModel.logp` for one document, on arrays.
-
-    ``observe_intact(cps, breaks)`` counts adjacent non-ASCII pairs that survived intact
-    (``breaks`` marks positions whose left neighbour is not really adjacent, e.g. a
-    damaged character between them); ``observe(cps)`` adds the document's character
-    counts (second round).
-    """
-
-    def __init__(self, arrays: ModelArrays, known: np.ndarray, weights: LossyWeights | None = None):
-        self.arrays = arrays
-        self.weights = weights or LossyWeights()
-        total = max(len(known), 1)
-        counts = np.bincount(known[known < 0x80], minlength=0x80).astype(np.float64)
-        self.ascii_p = counts / total
-        self.ascii_p[counts == 0] = 1e-8
-        self.intact: HashTable | None = None
-        self.intact_left: np.ndarray | None = None
-        self.doc_counts: np.ndarray | None = None
-        self.doc_total = 0
-
-    def observe_intact(self, cps: np.ndarray, adjacent: np.ndarray) -> None:
-        """Count pairs (cps[i], cps[i+1]) where both are non-ASCII and ``adjacent[i]``."""
-        ok = adjacent & (cps[:-1] >= 0x80) & (cps[1:] >= 0x80)
-        keys = pair_keys(cps[:-1][ok], cps[1:][ok])
-        if not len(keys):
-            return
-        uniq, counts = np.unique(keys, return_counts=True)
-        self.intact = HashTable(uniq, counts.astype(np.float64))
-        self.intact_left = np.bincount(cps[:-1][ok]).astype(np.float64)
-
-    def observe(self, cps: np.ndarray) -> None:
-        """The document's character counts (second round: they include first-round guesses)."""
-        self.doc_counts = np.bincount(cps).astype(np.float64)
-        self.doc_total = len(cps)
-
-    def logp(
-        self, a: np.ndarray, b: np.ndarray, counts: bool = False
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """log P(b | a) for arrays of code points (all >= 0), and (with ``counts``; zeros
-        otherwise) how many times the document shows each pair intact."""
-        p = self.arrays.prior(a, b, self.ascii_p, self.weights.opener_before_end)
-        seen_n = np.zeros(len(a))
-        weight = self.weights.cache_weight
-        left_counts = self.intact_left
-        if left_counts is not None and self.intact is not None and (weight or counts):
-            left = left_counts[np.minimum(a, len(left_counts) - 1)]
-            left[a >= len(left_counts)] = 0
-            seen = left > 0
-            if seen.any():
-                seen_n[seen] = self.intact.get(pair_keys(a[seen], b[seen]), 0.0)
-                if weight:
-                    p[seen] = (1 - weight) * p[seen] + weight * seen_n[seen] / left[seen]
-        if self.doc_total and self.doc_counts is not None:
-            w_uni = self.weights.doc_weight
-            docs = self.doc_counts[np.minimum(b, len(self.doc_counts) - 1)]
-            docs[b >= len(self.doc_counts)] = 0
-            p = (1 - w_uni) * p + w_uni * docs / self.doc_total
-        return np.log(p), seen_n
