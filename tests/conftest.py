@@ -40,7 +40,7 @@ _LOAD_AT_START = os.getloadavg() if hasattr(os, "getloadavg") else ()
 def pytest_benchmark_update_json(config: Any, benchmarks: Any, output_json: dict[str, Any]) -> None:
     """``make bench`` records its conditions with the figures (read by eval/readme_figures.py):
     the load average before and after, the CPU count, the threads one long repair uses."""
-    from digestkit.repair import RepairConfig, fastpass
+    from digestkit.repair import RepairConfig, lossy
 
     output_json.setdefault("machine_info", {}).update(
         {
@@ -49,6 +49,6 @@ def pytest_benchmark_update_json(config: Any, benchmarks: Any, output_json: dict
             if hasattr(os, "getloadavg")
             else [],
             "cpu_count": os.cpu_count(),
-            "repair_threads": fastpass.threads(RepairConfig()),
+            "repair_threads": lossy.threads(RepairConfig()),
         }
     )

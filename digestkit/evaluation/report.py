@@ -156,10 +156,10 @@ def _cpu_model() -> str:
 def _repair_threads() -> int:
     """Threads one long repair uses by default, 0 if the engine is unavailable."""
     try:
-        from digestkit.repair import RepairConfig, fastpass
+        from digestkit.repair import RepairConfig, lossy
     except ImportError:
         return 0
-    return int(fastpass.threads(RepairConfig()))
+    return int(lossy.threads(RepairConfig()))
 
 
 def changes(

@@ -8,7 +8,7 @@ sequences inside them and the damaged ones, the slots), lists each distinct dama
 pattern's readings once (:func:`.lossy.candidates`, ranked by prior x unigram, the best
 :attr:`.LossyWeights.keep` kept, ``chain_keep`` inside a group) and hands them to
 ``decide``, with the model's tables (:func:`_model_buffers`) and every weight
-(:func:`kernel_params`). :func:`fast_pass` runs the kernel when it is built and
+(:func:`.lossy.params`). :func:`fast_pass` runs the kernel when it is built and
 ``RepairConfig.kernel`` is set, else :mod:`.lossy`.
 
 >>> from digestkit.repair.lossless import codec_table
@@ -22,7 +22,6 @@ pattern's readings once (:func:`.lossy.candidates`, ranked by prior x unigram, t
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Hashable, Sequence
 from functools import lru_cache
 from types import ModuleType
@@ -43,7 +42,7 @@ from digestkit.repair.lossy import (
 from digestkit.repair.model.arrays import (
     ModelArrays,
 )
-from digestkit.repair.types import CONTEXT, LINE, LossyWeights, RepairConfig, RepairSpan, Spans
+from digestkit.repair.types import LossyWeights, RepairConfig, RepairSpan, Spans
 
 if TYPE_CHECKING:
     from digestkit.repair.stream import DocumentCounts
@@ -444,54 +443,6 @@ def _model_buffers(arrays: ModelArrays) -> tuple[object, ...]:
 _BUFFERS: dict[int, tuple[ModelArrays, tuple[object, ...]]] = {}
 
 
-def kernel_params(config: RepairConfig, lang: str) -> tuple[object, ...]:
-    """Every weight the C pass reads, in ``_kernel.c: decide``'s order; then the words that
-    close a 与-phrase (:data:`.lossy.FRAME_CLOSERS`, joined); the last two are
-    :data:`.types.CONTEXT` and :data:`.types.LINE`, which the kernel checks against the
-    values it was built with (a mismatch raises instead of silently breaking parity).
-
-    >>> params = kernel_params(RepairConfig(threads=1), "zh")
-    >>> params[-7:-3], params[-3][:4], params[-2:]
-    ((1.25, 8, 4.0, 3.0), '相比不同', (6, 80))
-    """
-    w = config.weights
-    return (
-        config.document_prior,
-        w.cache_weight,
-        w.doc_weight,
-        w.opener_before_end,
-        w.intact_weight,
-        w.word_weight,
-        w.bonus_margin,
-        w.sure,
-        w.bracket_open,
-        w.bracket_not_open,
-        threads(config),
-        lang == "zh",
-        tuple(v for open_side in w.frame_bonus for v in (open_side, 0.0)),
-        w.trigram_weight,
-        w.pair_keep,
-        w.pair_margin,
-        w.closer_bonus,
-        "".join(lossy.FRAME_CLOSERS),
-        CONTEXT,
-        LINE,
-    )
-
-
-def threads(config: RepairConfig) -> int:
-    """Threads the C pass uses: ``config.threads``, or 2 when 0 and the machine has two
-    cores or more (the second takes the later half of each round wherever the halves
-    cannot see each other, so the result is the same with one).
-
-    >>> threads(RepairConfig(threads=1))
-    1
-    """
-    if config.threads > 0:
-        return config.threads
-    return 2 if (os.cpu_count() or 1) > 1 else 1
-
-
 class Prepared(NamedTuple):
     """What ``_kernel.decide`` reads, as :func:`prepare` builds it (``slots`` None: nothing
     to decide; ``emit`` is then already the result)."""
@@ -597,7 +548,7 @@ def _compiled_pass(
     tail_start = slots.tail.astype(np.int32)
     multi = slots.multi.view(np.uint8)
     keeps = slots.keeps.view(np.uint8)
-    params = kernel_params(config, slots.arrays.lang)
+    params = lossy.params(config, slots.arrays.lang)
     ms = len(slots.start)
     choice = np.empty(ms, np.int32)
     conf = np.empty(ms)

@@ -28,6 +28,7 @@ import bisect
 import collections
 import itertools
 import math
+import os
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -37,7 +38,7 @@ from typing import NamedTuple, Protocol, cast
 import numpy as np
 
 from digestkit.repair.lossless import CodecTable, codec_table
-from digestkit.repair.types import CONTEXT, LINE, LossyWeights
+from digestkit.repair.types import CONTEXT, LINE, LossyWeights, RepairConfig
 
 __all__ = [
     "Candidate",
@@ -51,6 +52,7 @@ __all__ = [
     "language_from_counts",
     "estimate_losses",
     "frame_bonus",
+    "params",
     "scan",
     "sequence_length",
     "slot_at",
@@ -1145,6 +1147,54 @@ def _move_pair(
     text.out[pq], text.out[pr] = fq[ti], fr[tj]
 
 
+def params(config: RepairConfig, lang: str) -> tuple[object, ...]:
+    """Every weight :func:`decide` (and the kernel's) reads, in its order; then the words that
+    close a 与-phrase (:data:`FRAME_CLOSERS`, joined); the last two are
+    :data:`.types.CONTEXT` and :data:`.types.LINE`, which the kernel checks against the
+    values it was built with (a mismatch raises instead of silently breaking parity).
+
+    >>> given = params(RepairConfig(threads=1), "zh")
+    >>> given[-7:-3], given[-3][:4], given[-2:]
+    ((1.25, 8, 4.0, 3.0), '相比不同', (6, 80))
+    """
+    w = config.weights
+    return (
+        config.document_prior,
+        w.cache_weight,
+        w.doc_weight,
+        w.opener_before_end,
+        w.intact_weight,
+        w.word_weight,
+        w.bonus_margin,
+        w.sure,
+        w.bracket_open,
+        w.bracket_not_open,
+        threads(config),
+        lang == "zh",
+        tuple(v for open_side in w.frame_bonus for v in (open_side, 0.0)),
+        w.trigram_weight,
+        w.pair_keep,
+        w.pair_margin,
+        w.closer_bonus,
+        "".join(FRAME_CLOSERS),
+        CONTEXT,
+        LINE,
+    )
+
+
+def threads(config: RepairConfig) -> int:
+    """Threads the kernel uses: ``config.threads``, or 2 when 0 and the machine has two
+    cores or more (the second takes the later half of each round wherever the halves
+    cannot see each other, so the result is the same with one).
+
+    >>> threads(RepairConfig(threads=1))
+    1
+    """
+    if config.threads > 0:
+        return config.threads
+    return 2 if (os.cpu_count() or 1) > 1 else 1
+
+
 def decide(
     cps, emit, start, end, tail_start, multi, first, prior, keeps, pid, k, model, params,
     choice, conf, final, doc=None,
@@ -1152,7 +1202,7 @@ def decide(
     """Choose a reading for every slot (``_kernel.decide``, same arguments, same results):
     writes ``choice``, ``conf`` and ``final`` (what each input position writes after round
     two) and returns the repaired text. ``model``: ``fastpass._model_buffers``; ``params``:
-    ``fastpass.kernel_params``; ``doc``: the whole document's counts when ``cps`` is one
+    ``params``; ``doc``: the whole document's counts when ``cps`` is one
     chunk of it (``stream.DocumentCounts.kernel_args``). ``pid`` (which slots share
     readings) only saves the kernel work, so it is not read here."""
     (document_prior, cache_weight, doc_weight, opener_before_end, intact_weight, word_weight,

@@ -24,7 +24,7 @@ __all__ = [
 
 #: Characters of context on each side of a damaged character that round two reads (word
 #: bonus, trigrams). Shared with ``_kernel.c``, which is built with the same value and
-#: refuses a call that passes another (see :func:`.fastpass.kernel_params`).
+#: refuses a call that passes another (see :func:`.lossy.params`).
 CONTEXT = 6
 #: Characters of the line before a slot in which a bracket's opener or 在 is looked for
 #: (shared with ``_kernel.c`` like :data:`CONTEXT`).
