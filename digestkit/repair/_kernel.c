@@ -386,6 +386,8 @@ typedef struct {
     const double *bi_val;
     Table words;
     const int32_t *in_row, *in_col;  /* pairs that occur inside words, row by row (CSR) */
+    int32_t top;  /* the per-character arrays end here: its entry stands for every code point
+                   * above it (ModelArrays.at); the CSR rows have top + 2 entries */
     Table tri;  /* running-text trigrams and their contexts (ModelArrays.trigrams) */
     double opener_before_end;
     /* per document */
@@ -463,13 +465,14 @@ ALWAYS_INLINE double logp(const Model *m, int32_t a, int32_t b, double *seen) {
 
 /* P(b | a) from the prior mixed with the pairs the document shows intact. */
 static double pair_p(const Model *m, int32_t a, int32_t b, double *seen) {
-    int32_t at = csr_find(m->bi_row, m->bi_col, a, b);
+    int32_t ca = a > m->top ? m->top : a, cb = b > m->top ? m->top : b;  /* see Model.top */
+    int32_t at = csr_find(m->bi_row, m->bi_col, ca, b);
     double pair = at >= 0 ? m->bi_val[at] : 0.0;
     int boundary = !(char_class[a] & CLASS_ALPHA);
-    double uni = boundary ? m->start[b] : m->uni[b];
+    double uni = boundary ? m->start[cb] : m->uni[cb];
     if (b < 0x80 && !m->in_table[b]) uni = m->ascii_p[b];
-    double p = pair + m->weight[a] * uni;
-    int damp = m->clause_end[b] ? m->openers[a] : (m->closers[a] && !(char_class[b] & CLASS_SPACE));
+    double p = pair + m->weight[ca] * uni;
+    int damp = m->clause_end[cb] ? m->openers[ca] : (m->closers[ca] && !(char_class[b] & CLASS_SPACE));
     if (damp) p = m->opener_before_end * p;
     double n = 0.0;
     if (m->intact_left) {
@@ -623,6 +626,7 @@ static int closes_frame(const int32_t *out, Py_ssize_t from, Py_ssize_t n_out,
  * pairs). */
 #define INWORD_BITS 12
 static int in_word(const Model *m, int32_t a, int32_t b) {
+    if (a > m->top) a = m->top;  /* no word pair starts past it: an empty row */
     if (!m->inword) return csr_find(m->in_row, m->in_col, a, b) >= 0;
     uint64_t key = pair_key(a, b) + 1;
     uint64_t *e = &m->inword[(key * MULT) >> (64 - INWORD_BITS)];
@@ -1742,6 +1746,20 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         PyObject *o = PyTuple_GetItem(model_t, nb < 10 ? nb : nb + 1);
         if (!o || PyObject_GetBuffer(o, &mb[nb], PyBUF_C_CONTIGUOUS) < 0) { ok = 0; goto release; }
         *dst[nb] = mb[nb].buf;
+    }
+    {
+        /* The per-character arrays share one length (top + 1; at least ASCII), the CSR row
+         * arrays have one more entry: anything else would be read out of bounds. */
+        Py_ssize_t top = mb[0].len / 8 - 1;
+        int bad = top < 0x80 || top >= UNICODE_SIZE;
+        for (int q = 0; q < 7; q++) bad |= mb[q].len / (q < 3 ? 8 : 1) != top + 1;
+        bad |= mb[7].len / 4 != top + 2 || mb[10].len / 4 != top + 2;
+        if (bad) {
+            PyErr_SetString(PyExc_ValueError, "decide: model arrays of inconsistent lengths");
+            ok = 0;
+            goto release;
+        }
+        md.top = (int32_t)top;
     }
     Table *tables[2] = {&md.words, &md.tri};
     for (int q = 0; q < 2; q++) {

@@ -401,7 +401,7 @@ def segmentation_value(arrays: ModelArrays, text: str, longest: int = 7) -> floa
     if not where:
         return 0.0
     codes = string_codes([text[s:e] for s, e in where], longest)
-    values = arrays.words()[0].get(word_hashes(codes).view(np.int64) & _POSITIVE, 0.0)
+    values = arrays.words().get(word_hashes(codes).view(np.int64) & _POSITIVE, 0.0)
     found = [(s, e, v) for (s, e), v in zip(where, values.tolist(), strict=True) if v > 0]
     return _best_totals(found, 0, n)[n]
 

@@ -85,7 +85,7 @@ def _ranked(options: Sequence[Candidate], lang: str, keep: int) -> tuple[Candida
     uni = ModelArrays.get(lang).uni
 
     def score(c: Candidate) -> float:
-        return -(c.prior + math.log(float(uni[ord(c.text[0])])))
+        return -(c.prior + math.log(float(uni[min(ord(c.text[0]), len(uni) - 1)])))
 
     return tuple(sorted(options, key=score)[:keep])
 
@@ -418,7 +418,7 @@ def _model_buffers(arrays: ModelArrays) -> tuple[object, ...]:
     hit = _BUFFERS.get(id(arrays))
     if hit is not None and hit[0] is arrays:
         return hit[1]
-    words, inner = arrays.words()
+    words = arrays.words()
     trigrams = arrays.trigrams()
     out = (
         arrays.uni,

@@ -540,6 +540,9 @@ class _Model:
         self.in_row, self.in_col = view(model[11], "i"), view(model[12], "i")
         self.words = _Table(model[10])
         self.tri = None if model[13] is None else _Table(model[13])
+        #: The per-character arrays end at ``top``: its entry stands for every code point
+        #: above it (``ModelArrays.at``).
+        self.top = len(self.uni) - 1
         self.opener_before_end = opener_before_end
         self.ascii_p = [1e-8] * 128
         #: The pairs seen intact, and per left character how many (None: no counts).
@@ -581,13 +584,14 @@ class _Model:
         hit = self._pairs.get((a, b))
         if hit is not None:
             return hit
-        at = _csr_find(self.bi_row, self.bi_col, a, b)
+        ca, cb = min(a, self.top), min(b, self.top)
+        at = _csr_find(self.bi_row, self.bi_col, ca, b)
         pair = self.bi_val[at] if at >= 0 else 0.0
-        uni: float = self.uni[b] if _alpha(a) else self.start[b]
+        uni: float = self.uni[cb] if _alpha(a) else self.start[cb]
         if b < 0x80 and not self.in_table[b]:
             uni = self.ascii_p[b]
-        p = pair + self.weight[a] * uni
-        damp = self.openers[a] if self.clause_end[b] else self.closers[a] and not _space(b)
+        p = pair + self.weight[ca] * uni
+        damp = self.openers[ca] if self.clause_end[cb] else self.closers[ca] and not _space(b)
         if damp:
             p = self.opener_before_end * p
         seen = 0.0
@@ -621,7 +625,7 @@ class _Model:
         return 0.0 if a < 0 or b < 0 else self.pair_p(a, b)[1]
 
     def in_word(self, a: int, b: int) -> bool:
-        return _csr_find(self.in_row, self.in_col, a, b) >= 0
+        return _csr_find(self.in_row, self.in_col, min(a, self.top), b) >= 0
 
 
 class _Counts(Protocol):

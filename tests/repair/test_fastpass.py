@@ -86,6 +86,8 @@ def test_kernel_is_built_where_a_compiler_is() -> None:
         st.sampled_from(
             ["论文总结", "提出了方法", "模型", "「要約」", "与", "不", "中", "😀", "cafe"]
             + ["在架构与", "テクスチャ", "「見るか」", "かつ"]
+            # past the model's per-character arrays (ModelArrays.top): read at their end
+            + ["\U00030000", "\U000f0000", "𪜀"]
         ),
         min_size=1,
         max_size=12,

@@ -282,12 +282,11 @@ class ModelArrays:
 
     def _to_arrays(self) -> tuple[dict[str, np.ndarray], dict[str, int]]:
         """Everything a repair reads, as named arrays (see :meth:`_from_arrays`)."""
-        words, inner = self.words()
+        words = self.words()
         trigrams = self.trigrams()
         out = {name: getattr(self, name) for name in self._FIELDS}
-        out["words"], out["inner"] = words.interleaved(), inner.interleaved()
-        out["bigram"] = self.bigram.interleaved()
-        meta = {"words_bits": words.bits, "inner_bits": inner.bits, "bigram_bits": self.bigram.bits}
+        out["words"] = words.interleaved()
+        meta = {"words_bits": words.bits}
         if trigrams is not None:
             out["trigrams"] = trigrams.interleaved()
             meta["trigrams_bits"] = trigrams.bits
@@ -302,10 +301,10 @@ class ModelArrays:
         self.tables = None
         for name in cls._FIELDS:
             setattr(self, name, arrays[name])
-        self._bigram = HashTable.from_interleaved(arrays["bigram"], meta["bigram_bits"])
+        self.top = len(self.uni) - 1
+        self._pair_keys = None
         self._alpha = np.zeros(UNICODE, np.uint8)
         self._words = HashTable.from_interleaved(arrays["words"], meta["words_bits"])
-        self._inner = HashTable.from_interleaved(arrays["inner"], meta["inner_bits"])
         tri = arrays.get("trigrams")
         self._trigrams = (
             None if tri is None else HashTable.from_interleaved(tri, meta["trigrams_bits"])
@@ -337,8 +336,6 @@ class ModelArrays:
         two = (codes[:, 1] >= 0) & (codes[:, 2] < 0)
         keys = pair_keys(codes[two, 0], codes[two, 1])
         vals = np.exp(-np.fromiter(bi.values(), float, len(bi))[two] / 100)
-        self._pairs = (keys, vals)
-        self._bigram: HashTable | None = None
         # The same pairs row by row (CSR: the pairs of a start at row[a]), for the compiled
         # pass: the readings of one slot share their left neighbour, hence one row.
         order = np.argsort(keys)
@@ -351,16 +348,46 @@ class ModelArrays:
         # Letters, by str.isalpha, filled in as code points are met (0 unknown, 1 yes, 2 no).
         self._alpha = np.zeros(UNICODE, np.uint8)
         self._words: HashTable | None = None
-        self._inner: HashTable | None = None
         self._trigrams: HashTable | None = None
+        self._pair_keys: np.ndarray | None = None
+        self.words()  # the word tables' inner pairs have rows too
+        self._clip()
 
-    @property
-    def bigram(self) -> HashTable:
-        """The stored pairs as a hash table (built on first use; the lossy pass reads the
-        CSR arrays; a mapped instance has it from its file)."""
-        if self._bigram is None:
-            self._bigram = HashTable(*self._pairs)
-        return self._bigram
+    def _clip(self) -> None:
+        """Cut the per-code-point arrays where they turn constant (the CSR rows where they
+        end): past U+2B6F7 no table knows a character, so the last entry stands for every
+        code point above it (:meth:`at`) and the shipped layout is a sixth of its size."""
+        per_char = ("uni", "start", "weight", "in_table", "clause_end", "openers", "closers")
+        rows = ("bigram_row", "inner_row")
+        top = 0x80
+        for name in per_char:
+            x = getattr(self, name)
+            moved = np.flatnonzero(x[:-1] != x[-1])
+            top = max(top, int(moved[-1]) + 1 if len(moved) else 0)
+        for name in rows:
+            moved = np.flatnonzero(np.diff(getattr(self, name)))
+            top = max(top, int(moved[-1]) + 1 if len(moved) else 0)
+        for name in per_char:
+            setattr(self, name, np.ascontiguousarray(getattr(self, name)[: top + 1]))
+        for name in rows:
+            setattr(self, name, np.ascontiguousarray(getattr(self, name)[: top + 2]))
+        self.top = top
+
+    def at(self, cps: np.ndarray) -> np.ndarray:
+        """Where code points are read in the per-character arrays: the last entry stands for
+        every code point past :attr:`top`."""
+        return np.minimum(cps, self.top)
+
+    def _pairs_of(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The stored P(b | a) of each pair (0 where none), from the CSR arrays."""
+        if self._pair_keys is None:
+            left = np.repeat(np.arange(len(self.bigram_row) - 1), np.diff(self.bigram_row))
+            self._pair_keys = (left.astype(np.int64) << SHIFT) | self.bigram_col
+        keys = pair_keys(a, b)
+        if not len(self._pair_keys):
+            return np.zeros(len(keys))
+        at = np.minimum(np.searchsorted(self._pair_keys, keys), len(self._pair_keys) - 1)
+        return np.where(self._pair_keys[at] == keys, self.bigram_val[at], 0.0)
 
     def is_alpha(self, cps: np.ndarray) -> np.ndarray:
         state = self._alpha[cps]
@@ -383,23 +410,24 @@ class ModelArrays:
 
         ``ascii_p`` is P(c) for ASCII c from the document (zeros: outside prior).
         """
-        pair = self.bigram.get(pair_keys(a, b), 0.0)
+        pair = self._pairs_of(a, b)
         boundary = (a < 0x80) | ~self.is_alpha(a)
-        uni = np.where(boundary, self.start[b], self.uni[b])
+        ca, cb = self.at(a), self.at(b)
+        uni = np.where(boundary, self.start[cb], self.uni[cb])
         if ascii_p is not None:
-            low = (b < 0x80) & ~self.in_table[b]
+            low = (b < 0x80) & ~self.in_table[cb]
             if low.any():
                 uni = np.where(low, ascii_p[np.minimum(b, 0x7F)], uni)
-        p = pair + self.weight[a] * uni
-        ends = self.clause_end[b]
-        damp = np.where(ends, self.openers[a], self.closers[a] & ~_SPACES[b])
+        p = pair + self.weight[ca] * uni
+        ends = self.clause_end[cb]
+        damp = np.where(ends, self.openers[ca], self.closers[ca] & ~_SPACES[b])
         return np.where(damp, opener_before_end * p, p)
 
     def p_uni(self, cps: np.ndarray, ascii_p: np.ndarray | None = None) -> np.ndarray:
         """P(c) (:meth:`CharModel.p_uni`): ASCII from ``ascii_p`` when the tables lack it."""
-        out = self.uni[cps]
+        out = self.uni[self.at(cps)]
         if ascii_p is not None:
-            low = (cps < 0x80) & ~self.in_table[cps]
+            low = (cps < 0x80) & ~self.in_table[self.at(cps)]
             out = np.where(low, ascii_p[np.minimum(cps, 0x7F)], out)
         return out
 
@@ -418,13 +446,14 @@ class ModelArrays:
             self._trigrams = HashTable(keys, vals)
         return self._trigrams
 
-    def words(self) -> tuple[HashTable, HashTable]:
-        """(word hash -> best bonus, inner pair -> 1): the word-match bonus as lookups.
+    def words(self) -> HashTable:
+        """Word hash -> best bonus: the word-match bonus as a lookup (and, in
+        :attr:`inner_row` / :attr:`inner_col`, the pairs that occur inside words).
 
         A word's bonus does not depend on the document (its characters are not ASCII), so
         :meth:`CharModel.word_bonus`'s max(cohesion, frequency) is computed once per word.
         """
-        if (self._words is None or self._inner is None) and self.tables is not None:
+        if self._words is None and self.tables is not None:
             words = self.tables.words.get(self.lang, {})
             mix = _model.WORD_MIX.get(self.lang, 0.0)
             longest = max((len(w) for w in words), default=2)
@@ -437,11 +466,10 @@ class ModelArrays:
             left, right = codes[:, :-1].ravel(), codes[:, 1:].ravel()
             ok = (left >= 0) & (right >= 0)
             keys = np.unique(pair_keys(left[ok], right[ok]))
-            self._inner = HashTable(keys, np.ones(len(keys)))
             self.inner_row = _rows(keys >> SHIFT)
             self.inner_col = (keys & ((1 << SHIFT) - 1)).astype(np.int32)
-        assert self._words is not None and self._inner is not None
-        return self._words, self._inner
+        assert self._words is not None
+        return self._words
 
 
 #: Hash keys must be non-negative int64 for :class:`HashTable`.
