@@ -366,8 +366,7 @@ _M64 = (1 << 64) - 1
 #: The third code point of a trigram context's key (``arrays.CONTEXT_KEY``).
 _TRI_CONTEXT = 0x1FFFFF
 _NEG = -math.inf
-#: Closing brackets as code points, and the frame's characters (与, 不, 中).
-_CLOSE_CPS = frozenset(ord(c) for c in _CLOSERS)
+#: The frame's characters (与, 不, 中) as code points.
 _FRAME_CPS = tuple(ord(c) for c in FRAME_CHARS)
 
 
