@@ -33,7 +33,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import NamedTuple, Protocol, cast
+from typing import Any, NamedTuple, Protocol, cast
 
 import numpy as np
 
@@ -391,7 +391,7 @@ def _rounded(x: float) -> float:
     return round(x) / 1e4 if math.isfinite(x) else x / 1e4
 
 
-def _scan_byte(cp: int, bmap: Sequence[int]) -> int:
+def _scan_byte(cp: int, bmap: memoryview) -> int:
     return bmap[cp] if 0 <= cp < 0x10000 else -1
 
 
@@ -410,8 +410,12 @@ def _count_script(lang: list[int], cp: int) -> None:
         lang[2] += 1
 
 
-def scan(cps, bmap, emit, runs_start, runs_end, run_decoded, slot_pos, slot_seen, slot_need,
-         slot_key, slot_odd, slot_run, counts, lang_counts) -> tuple[int, int]:  # fmt: skip
+def scan(
+    cps: np.ndarray, bmap: np.ndarray, emit: np.ndarray, runs_start: np.ndarray,
+    runs_end: np.ndarray, run_decoded: np.ndarray, slot_pos: np.ndarray, slot_seen: np.ndarray,
+    slot_need: np.ndarray, slot_key: np.ndarray, slot_odd: np.ndarray, slot_run: np.ndarray,
+    counts: np.ndarray, lang_counts: np.ndarray,
+) -> tuple[int, int]:  # fmt: skip
     """Find the code page's runs in ``cps`` and what each holds (``_kernel.scan``).
 
     A run is a stretch of characters the code page maps to high bytes, joined across one to
@@ -421,8 +425,8 @@ def scan(cps, bmap, emit, runs_start, runs_end, run_decoded, slot_pos, slot_seen
     each). Writes ``emit`` (the code point to write, -1 nothing, -2 a slot's lead), the
     runs, the slots, ``counts`` (bytes 0x80-0xBF in runs) and ``lang_counts`` (kana,
     hangul, han emitted); returns the number of runs and of slots."""
-    text = [int(c) for c in cps]
-    table = memoryview(bmap)
+    text = np.asarray(cps).tolist()
+    table = _view(bmap, "i")
     n = len(text)
     count = [0] * 64
     lang = [0, 0, 0]
@@ -710,7 +714,10 @@ class _Slots:
     point, log-prior, whether a multi-character reading keeps the characters from ``tail``
     to ``end``)."""
 
-    def __init__(self, cps, start, end, tail, multi, first, prior, keeps, k):  # type: ignore[no-untyped-def]
+    def __init__(
+        self, cps: list[int], start: np.ndarray, end: np.ndarray, tail: np.ndarray,
+        multi: np.ndarray, first: np.ndarray, prior: np.ndarray, keeps: np.ndarray, k: int,
+    ):  # fmt: skip
         self.cps = cps
         self.start, self.end, self.tail = start.tolist(), end.tolist(), tail.tolist()
         self.multi = [bool(x) for x in multi.tolist()]
@@ -1199,9 +1206,12 @@ def threads(config: RepairConfig) -> int:
 
 
 def decide(
-    cps, emit, start, end, tail_start, multi, first, prior, keeps, pid, k, model, params,
-    choice, conf, final, doc=None,
-) -> str:  # type: ignore[no-untyped-def]  # fmt: skip
+    cps: np.ndarray, emit: np.ndarray, start: np.ndarray, end: np.ndarray,
+    tail_start: np.ndarray, multi: np.ndarray, first: np.ndarray, prior: np.ndarray,
+    keeps: np.ndarray, pid: np.ndarray, k: int, model: tuple[object, ...],
+    params: tuple[Any, ...], choice: np.ndarray, conf: np.ndarray, final: np.ndarray,
+    doc: tuple[Any, ...] | None = None,
+) -> str:  # fmt: skip
     """Choose a reading for every slot (``_kernel.decide``, same arguments, same results):
     writes ``choice``, ``conf`` and ``final`` (what each input position writes after round
     two) and returns the repaired text. ``model``: ``fastpass._model_buffers``; ``params``:
