@@ -14,7 +14,6 @@ from __future__ import annotations
 import difflib
 import math
 import os
-import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -64,6 +63,8 @@ def find_config(explicit: str | os.PathLike[str] | None = None) -> Path | None:
 
 def load_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read a TOML file; a syntax error names the file and line."""
+    import tomllib  # ~2 ms, and most runs find no config file to read
+
     p = Path(path)
     try:
         with p.open("rb") as fh:

@@ -14,17 +14,16 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from digestkit.repair.limits import DEFAULT_LIMITS, RepairLimits
-
 if TYPE_CHECKING:
     from digestkit.repair import Repaired
     from digestkit.repair.files import InputItem
+    from digestkit.repair.limits import RepairLimits
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 done (or --check found nothing to change); 1 --check: some file would "
@@ -34,6 +33,14 @@ EXIT_CODES_HELP = (
 
 #: Show a progress bar from this many documents up (and only when stderr is a terminal).
 PROGRESS_FROM = 20
+
+
+def _default_limits() -> RepairLimits:
+    """``DEFAULT_LIMITS``, imported when first needed: importing :mod:`digestkit.repair`
+    (its package) is ~7 ms of every command's start-up, ``--help``'s included."""
+    from digestkit.repair.limits import DEFAULT_LIMITS
+
+    return DEFAULT_LIMITS
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,8 @@ class Options:
     mark_below: float | None = None
     dask: str | None = None  # "local" or a scheduler address (digestkit.cli.scale)
     output_url: str | None = None  # --output-dir given as an fsspec URL (s3://...)
-    limits: RepairLimits = DEFAULT_LIMITS  # --max-member-bytes, --max-members
+    #: --max-member-bytes, --max-members
+    limits: RepairLimits = field(default_factory=_default_limits)
 
     @property
     def writes(self) -> bool:

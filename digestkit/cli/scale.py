@@ -10,15 +10,15 @@ output cannot depend on which one ran.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from digestkit.errors import ConfigError
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     from digestkit.cli.repair import Options
 
 #: What ``--dask`` alone means: a cluster on this machine.
@@ -56,6 +56,10 @@ def _is_address(text: str) -> bool:
 def executor(jobs: int, dask: str | None) -> Iterator[Executor]:
     """The executor the options ask for, shut down (cluster closed) on the way out."""
     if dask is None:  # workers repair with one thread each (options.jobs > 1)
+        # Imported here: main() imports this module for dask_flag on every command, and
+        # concurrent.futures.process (multiprocessing) is ~10 ms of each start-up.
+        from concurrent.futures import ProcessPoolExecutor
+
         with ProcessPoolExecutor(jobs) as pool:
             yield pool
         return
@@ -65,6 +69,8 @@ def executor(jobs: int, dask: str | None) -> Iterator[Executor]:
 
 @contextlib.contextmanager
 def _dask_client(address: str, jobs: int) -> Iterator[Any]:
+    import logging
+
     try:
         from distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover - depends on the install

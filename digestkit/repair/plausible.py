@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from importlib import resources
 
 __all__ = ["cjk_plausibility", "word_plausibility"]
 
@@ -115,6 +114,8 @@ def _tiered(top: bool, first_level: bool) -> float:
 @functools.cache
 def _common(lang: str) -> frozenset[str]:
     """The commonest characters of ``lang`` (built by ``python -m tools.repair_model.build_decode_chars``)."""
+    from importlib import resources  # ~3 ms, and only a text that needs judging gets here
+
     table = resources.files(__package__).joinpath("decode_chars.txt").read_text("utf-8")
     for line in table.splitlines():
         name, _, chars = line.partition("\t")

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Mapping
 
+from digestkit.digest._registry import LazyRegistry
 from digestkit.digest.model import Digest
-from digestkit.digest.parse import bot_readme, checklist, generic, ja_8q, survey
 from digestkit.digest.parse._base import Parser, ParseResult, ParseWarning
 from digestkit.digest.parse.detect import detect_format
 from digestkit.errors import InputError, ParseError
@@ -33,14 +34,18 @@ def _parse_json(text: str) -> ParseResult:
     return ParseResult(dataclasses.replace(digest, format=digest.format or "json"), "json")
 
 
-PARSERS: dict[str, Parser] = {
-    "bot-readme": bot_readme.parse,
-    "ja-8q": ja_8q.parse,
-    "survey": survey.parse,
-    "checklist": checklist.parse,
-    "generic": generic.parse,
-    "json": _parse_json,
-}
+#: Each parser's module is imported when the parser is first looked up (a JSON file
+#: needs no Markdown parser): see :mod:`digestkit.digest._registry`.
+PARSERS: Mapping[str, Parser] = LazyRegistry(
+    {
+        "bot-readme": "digestkit.digest.parse.bot_readme:parse",
+        "ja-8q": "digestkit.digest.parse.ja_8q:parse",
+        "survey": "digestkit.digest.parse.survey:parse",
+        "checklist": "digestkit.digest.parse.checklist:parse",
+        "generic": "digestkit.digest.parse.generic:parse",
+        "json": "digestkit.digest.parse:_parse_json",
+    }
+)
 FORMATS = ("auto", *PARSERS)
 
 

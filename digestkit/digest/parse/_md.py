@@ -13,11 +13,14 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from typing import TYPE_CHECKING
 
 from digestkit.digest.tex import decode_accents
+
+if TYPE_CHECKING:  # markdown-it-py is imported by the parsers that use it (~20 ms), so
+    # renderers that only escape (md-bot, md-ja-8q, md-checklist) do without it
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 __all__ = ["Block", "Link", "arxiv_refs", "blocks", "plain", "slice_lines"]
 
@@ -77,6 +80,8 @@ _A_OPEN = re.compile(r"""<a\s[^>]*?href\s*=\s*["']([^"']+)["']""", re.IGNORECASE
 
 @lru_cache(maxsize=1)
 def _inline_markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
     return MarkdownIt("commonmark").enable("table")
 
 
@@ -90,6 +95,8 @@ def _parse_inline(content: str) -> tuple[str, tuple[Link, ...]]:
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
     # Inline parsing is deferred to Block.text (see Block): the core "inline" rule is off.
+    from markdown_it import MarkdownIt
+
     return MarkdownIt("commonmark").enable("table").disable("inline")
 
 

@@ -15,27 +15,31 @@ One module per output format, each a pure ``Digest -> str`` function registered 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from digestkit.digest._registry import LazyRegistry
 from digestkit.digest.model import Digest
-from digestkit.digest.render import data, feeds, md_bot, md_checklist, md_ja_8q, md_survey, page
 
 __all__ = ["ALIASES", "PARSE_FORMAT", "RENDERERS", "Renderer", "render"]
 
 Renderer = Callable[..., str]
 
-RENDERERS: dict[str, Renderer] = {
-    "md-bot": md_bot.render,
-    "md-ja-8q": md_ja_8q.render,
-    "md-survey": md_survey.render,
-    "md-checklist": md_checklist.render,
-    "json": data.render_json,
-    "jsonl": data.render_jsonl,
-    "atom": feeds.render_atom,
-    "rss": feeds.render_rss,
-    "html": page.render,
-}
+#: Each renderer's module is imported when the renderer is first looked up (the feeds and
+#: the page need markdown-it-py, the page jinja2): see :mod:`digestkit.digest._registry`.
+RENDERERS: Mapping[str, Renderer] = LazyRegistry(
+    {
+        "md-bot": "digestkit.digest.render.md_bot:render",
+        "md-ja-8q": "digestkit.digest.render.md_ja_8q:render",
+        "md-survey": "digestkit.digest.render.md_survey:render",
+        "md-checklist": "digestkit.digest.render.md_checklist:render",
+        "json": "digestkit.digest.render.data:render_json",
+        "jsonl": "digestkit.digest.render.data:render_jsonl",
+        "atom": "digestkit.digest.render.feeds:render_atom",
+        "rss": "digestkit.digest.render.feeds:render_rss",
+        "html": "digestkit.digest.render.page:render",
+    }
+)
 
 # renderer -> the parse format that reads its output back
 PARSE_FORMAT = {
