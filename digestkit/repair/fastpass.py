@@ -108,10 +108,10 @@ def _observed(key: int) -> tuple[int, ...]:
 class _Slots:
     """Damaged characters and their readings as arrays (one row per slot, ``k`` columns).
 
-    ``first``/``last`` are each reading's first and last code point (-1: no reading),
-    ``prior`` its log-prior. Readings of several characters (a lost NBSP or '?' taken back
-    into the character before it, or not: rare) are listed in ``texts`` by row, with
-    whether each keeps the characters from ``tail`` to ``end``.
+    ``first`` is each reading's first code point (-1: no reading), ``prior`` its log-prior.
+    A reading of several characters (a lost NBSP or '?' taken back into the character
+    before it, or not: rare) keeps the characters from ``tail`` to ``end`` (``keeps``);
+    ``decide`` reads them from the text.
     """
 
     def __init__(
@@ -121,12 +121,10 @@ class _Slots:
         end: np.ndarray,
         first: np.ndarray,
         prior: np.ndarray,
-        last: np.ndarray,
     ):
         self.arrays = arrays
         self.start, self.end = start, end
-        self.first, self.prior, self.last = first, prior, last
-        self.texts: dict[int, list[str]] = {}
+        self.first, self.prior = first, prior
         #: Rows with a multi-character reading; per reading, whether it keeps the tail;
         #: where the tail starts (``end`` for the other rows).
         self.multi = np.zeros(len(start), bool)
@@ -228,14 +226,12 @@ def _build_slots(
     losses: Losses,
     lang: str,
     weights: LossyWeights,
-    texts_too: bool = True,
 ) -> tuple[_Slots, np.ndarray]:
     """Readings for every damaged character, one lookup per distinct byte pattern.
 
     ``run_end`` is where each slot's run ends (a slot followed by ' ' or '?' may take back
     a lost NBSP or '?' up to there). Returns the slots that have readings, and the rows (of
-    the inputs) that have none. The texts of multi-character readings are listed only
-    ``texts_too`` (the compiled pass reads their characters from the text).
+    the inputs) that have none.
     """
     arrays = ModelArrays.get(lang)
     end = (slot_pos + 1 + slot_seen).astype(np.int64)
@@ -244,11 +240,9 @@ def _build_slots(
     at_row = patterns.rows(uniq.tolist())[inverse]
     first = patterns.first[at_row]
     prior = patterns.prior[at_row]
-    last = first.copy()
     multi = np.zeros(len(slot_pos), bool)
     keeps = np.zeros(first.shape, bool)
     tail = end.copy()
-    texts: dict[int, list[str]] = {}
     ids = at_row  # equal for slots with equal readings (see pid below)
     odd_at = np.flatnonzero(odd)
     if len(odd_at):
@@ -261,27 +255,19 @@ def _build_slots(
         ids[odd_at] = len(patterns.first) + row  # after every pattern's row
         first[odd_at] = odd_table.first[row]
         prior[odd_at] = odd_table.prior[row]
-        last[odd_at] = odd_table.last[row]
         keeps[odd_at] = odd_table.keeps[row]
         multi[odd_at] = keeps[odd_at].any(axis=1)
         end[odd_at] = at + odd_table.take[row]
         tail = np.where(multi, tail, end)
-        if texts_too:
-            many = multi[odd_at].tolist()
-            for r, t, kept in zip(odd_at.tolist(), row.tolist(), many, strict=True):
-                if kept:
-                    texts[r] = list(odd_table.texts[t])
     has = first[:, 0] >= 0
     if has.all():  # the common case: no copies
-        slots = _Slots(arrays, slot_pos.astype(np.int64), end, first, prior, last)
-        slots.multi, slots.keeps, slots.tail, slots.texts = multi, keeps, tail, texts
+        slots = _Slots(arrays, slot_pos.astype(np.int64), end, first, prior)
+        slots.multi, slots.keeps, slots.tail = multi, keeps, tail
     else:
         usable = np.flatnonzero(has)
         start = slot_pos[usable].astype(np.int64)
-        slots = _Slots(arrays, start, end[usable], first[usable], prior[usable], last[usable])
+        slots = _Slots(arrays, start, end[usable], first[usable], prior[usable])
         slots.multi, slots.keeps, slots.tail = multi[usable], keeps[usable], tail[usable]
-        remap = np.cumsum(has) - 1
-        slots.texts = {int(remap[r]): t for r, t in texts.items() if has[r]}
     adjacent = slots.end[:-1] == slots.start[1:]
     linked = np.zeros(len(slots.start), bool)
     linked[:-1] |= adjacent
@@ -291,8 +277,7 @@ def _build_slots(
     missing = (slot_need - slot_seen)[has]
     linked &= missing < 2
     cut = np.flatnonzero(linked)
-    for table in (slots.first, slots.last):
-        table[cut, weights.chain_keep :] = -1
+    slots.first[cut, weights.chain_keep :] = -1
     slots.prior[cut, weights.chain_keep :] = _NEG
     # Slots with equal readings share an id (the compiled pass scores a row once per
     # neighbour): the same byte pattern, or for a slot followed by ' ' or '?' the same text
@@ -358,20 +343,17 @@ class _PatternRows(_Rows):
 class _OddRows(_Rows):
     """The readings of a slot followed by ' ' or '?', keyed by the slot's lead and what
     follows it in its run: :func:`.lossy.slot_at` decides what it
-    may take back. Besides the first code point: the last, whether each reading keeps the
-    characters after the slot's bytes (``keeps``; ``multi``: any does), the readings'
-    texts, and how many characters the slot owns (``take``)."""
+    may take back. Besides the first code point: whether each reading keeps the characters
+    after the slot's bytes (``keeps``; ``multi``: any does), and how many characters the
+    slot owns (``take``)."""
 
     def __init__(self, codec: str, losses: Losses, lang: str, keep: int):
         super().__init__(codec, losses, lang, keep)
-        self.last = self.first.copy()
         self.keeps = np.zeros(self.first.shape, bool)
         self.take = np.zeros(len(self.first), np.int64)
-        self.texts: list[tuple[str, ...]] = []
 
     def _grow(self) -> None:
         super()._grow()
-        self.last = np.concatenate((self.last, np.full_like(self.last, -1)))
         self.keeps = np.concatenate((self.keeps, np.zeros_like(self.keeps)))
         self.take = np.concatenate((self.take, np.zeros_like(self.take)))
 
@@ -391,16 +373,9 @@ class _OddRows(_Rows):
         slot, take = slot_at(toks, 0, need, codec_table(self.codec), self.losses)
         options = _ranked(slot.options, self.lang, self.keep) if slot.options else ()
         self._put(row, options)
-        self.last[row] = -1
-        self.last[row, : len(options)] = [ord(c.text[-1]) for c in options]
         self.keeps[row] = False
         self.keeps[row, : len(options)] = [len(c.text) > 1 for c in options]
         self.take[row] = take
-        texts = tuple(c.text for c in options)
-        if row == len(self.texts):
-            self.texts.append(texts)
-        else:
-            self.texts[row] = texts
 
 
 @lru_cache(maxsize=64)
@@ -505,7 +480,7 @@ def prepare(
 
     slots, empty = _build_slots(
         text, slot_pos, slot_seen, slot_need, slot_key[:m], slot_odd[:m].astype(bool),
-        runs_end[run_of], table.codec, losses, lang, config.weights, texts_too=False,
+        runs_end[run_of], table.codec, losses, lang, config.weights,
     )  # fmt: skip
     for r in empty.tolist():  # no reading fits: the characters stay as they are
         at = int(slot_pos[r])
