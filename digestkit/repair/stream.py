@@ -173,11 +173,27 @@ class DocumentCounts:
         slots, bits, left = self._table
         return (np.ascontiguousarray(self.ascii, np.int64), self.known, slots, bits, left)
 
+    def release(self) -> None:
+        """Give the per-character totals back to the pool, zeroed (where this document
+        counted), once the last chunk is repaired; :meth:`kernel_args` would build them
+        again."""
+        if self._table is None:
+            return
+        left = self._table[2]
+        object.__setattr__(self, "_table", None)
+        left[(self.pair_keys >> np.uint64(21)).astype(np.int64)] = 0
+        _LEFT_POOL.append(left)
+
 
 #: _kernel.c's hash constant and key layout (Counter: stored key = (key + 1) | gen << 43).
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 _GEN_SHIFT = 43
 _UNICODE_SIZE = 0x110000
+#: Zeroed tables of a total per code point (int32, 4.4 MB each), kept for the next
+#: document as the kernel keeps its own (``per_char``): a fresh one per document is
+#: 4.4 MB more of allocations, of which a document writes (and makes resident) only the
+#: pages of its own characters.
+_LEFT_POOL: list[np.ndarray] = []
 
 
 def _pair_table(keys: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
@@ -211,7 +227,7 @@ def _pair_table(keys: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, int, 
         lose = pending[~win]
         pos[lose] = (pos[lose] + 1) & (size - 1)
         pending = lose
-    left = np.zeros(_UNICODE_SIZE, np.int32)
+    left = _LEFT_POOL.pop() if _LEFT_POOL else np.zeros(_UNICODE_SIZE, np.int32)
     np.add.at(left, (keys >> np.uint64(21)).astype(np.int64), counts.astype(np.int32))
     return table.reshape(-1), bits, left
 
@@ -807,9 +823,12 @@ def _stream_pass(
         return _runwise_pass(source, choice.codec, config, strong, spool.write, keep, chunk_chars)
     counted = _scan_counts(source, choice.codec, config, min(chunk_chars, CHUNK_CHARS))
     doc, census = _census(source, choice.codec, config, counted, chunk_chars)
-    out = _chunked_pass(
-        source, choice.codec, config, doc, census.cuts, spool.write, keep, chunk_chars
-    )
+    try:
+        out = _chunked_pass(
+            source, choice.codec, config, doc, census.cuts, spool.write, keep, chunk_chars
+        )
+    finally:
+        doc.release()
     return out, census.lossy
 
 
