@@ -2,8 +2,8 @@
 
 Issue 15 asks for at most 8 bytes per input byte at peak. Each size runs in a child
 process that first repairs seed 004 (the model mapped, the kernel's pooled caches made, as
-in any process that has repaired a document before), then builds the input (seed-004
-damage of varied Chinese word salad, :mod:`wordsalad`), resets the peak RSS
+in any process that has repaired documents before: seed 004 and 64 kB of other text), then
+builds the input (seed-004 damage of varied Chinese word salad, :mod:`wordsalad`), resets the peak RSS
 (``/proc/self/clear_refs``), repairs it once and reports::
 
     b_per_byte = (VmHWM - VmRSS before - sys.getsizeof(output)) / UTF-8 bytes of the input
@@ -44,16 +44,21 @@ def status(key):
     with open("/proc/self/status") as f:
         return next(int(l.split()[1]) for l in f if l.startswith(key + ":")) * 1024
 
+def damaged(size, seed):
+    parts, got = [], 0
+    while got < size:
+        block = corrupt(varied(min(4_000_000, size - got + 2000), "zh", seed=seed), "seed004")
+        seed += 1
+        parts.append(block)
+        got += len(block.encode())
+    data = "".join(parts).encode()[:size]
+    return data[: data.rfind(b"\n") + 1].decode()
+
+# A process that has repaired documents before: the model mapped, the kernel's pools made
+# (the second worker's 3 MB memo is made by the first document that employs it).
 repair_text(seed_path(4).read_text(encoding="utf-8"))
-parts, got = [], 0
-while got < size:
-    block = corrupt(varied(min(4_000_000, size - got + 2000), "zh", seed=seed), "seed004")
-    seed += 1
-    parts.append(block)
-    got += len(block.encode())
-data = "".join(parts).encode()[:size]
-text = data[: data.rfind(b"\n") + 1].decode()
-del parts, data
+repair_text(damaged(64_000, 1000))
+text = damaged(size, seed)
 nbytes = len(text.encode())
 before = status("VmRSS")
 with open("/proc/self/clear_refs", "w") as f:
