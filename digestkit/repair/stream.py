@@ -240,7 +240,10 @@ def _pair_table(
         at[over] = np.flatnonzero(~taken)[: int(over.sum())]
     table[at, 0] = (keys[order].astype(np.uint64) + np.uint64(1)) | np.uint64(1 << _GEN_SHIFT)
     table[at, 1] = counts[order].astype(np.uint64)
-    left = _LEFT_POOL.pop() if _LEFT_POOL else np.zeros(_UNICODE_SIZE, np.int32)
+    try:
+        left = _LEFT_POOL.pop()
+    except IndexError:  # none free (or another thread took the last one)
+        left = np.zeros(_UNICODE_SIZE, np.int32)
     firsts = (keys >> np.uint64(21)).astype(np.int64)
     if not len(firsts):
         return table.reshape(-1), bits, left, firsts
