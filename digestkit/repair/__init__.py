@@ -27,10 +27,26 @@ __all__ = ["RepairConfig", "RepairSpan", "Repaired", "apply_plan", "repair_bytes
 _DEFAULT = RepairConfig()
 
 #: Texts longer than this (characters) are repaired chunk by chunk
-#: (:func:`.stream.repair_chunked`: the same result, scratch memory bounded by the chunk:
-#: 10 MB of seed004 Chinese word salad, threads=1, 7.9 B of scratch per input byte beyond
-#: the input and the output, at 6.8 MB/s; the whole-text path took ~50 B per byte).
-STREAM_MIN_CHARS = 1 << 20
+#: (:func:`.stream.repair_chunked`: the same result, in scratch bounded by the chunk). The
+#: whole-text pass peaks at ~40-60 bytes per input byte (its arrays and the kernel's tables
+#: are as long as the text; issue 15 allows 8), but chunking costs two counting passes and a
+#: margin per chunk (~1.5x the CPU time from 570 kB to 2 MB of damaged Chinese): seed 004
+#: (150k characters) takes ~2x as long chunked, so the threshold sits above it.
+STREAM_MIN_CHARS = 1 << 18
+#: Chunk length: :func:`_chunk_chars` of the text's, within these bounds (characters).
+MIN_CHUNK, MAX_CHUNK = 1 << 14, 1 << 17
+
+
+def _chunk_chars(length: int) -> int:
+    """Characters per chunk for a text of ``length`` characters: a 32nd of it (the scratch
+    then stays a fixed share of the text), at least ``MIN_CHUNK`` (smaller chunks cost time
+    and save little: cuts fall only where the damage allows) and at most ``MAX_CHUNK`` (the
+    chunk of texts over 4M characters, as before).
+
+    >>> _chunk_chars(100_000), _chunk_chars(2_000_000), _chunk_chars(50_000_000)
+    (16384, 62500, 131072)
+    """
+    return min(MAX_CHUNK, max(MIN_CHUNK, length // 32))
 
 
 def repair_text(text: str, config: RepairConfig | None = None) -> Repaired:
@@ -46,7 +62,7 @@ def repair_text(text: str, config: RepairConfig | None = None) -> Repaired:
     if len(text) > STREAM_MIN_CHARS:  # bounded scratch: chunk by chunk, the same result
         from digestkit.repair.stream import repair_chunked
 
-        return repair_chunked(text, config, lazy_spans=True)
+        return repair_chunked(text, config, _chunk_chars(len(text)), lazy_spans=True)
     from digestkit.repair.engine import repair_suspicious
 
     return repair_suspicious(text, config)

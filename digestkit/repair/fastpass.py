@@ -183,8 +183,12 @@ class _Runs:
         if slot_runs is not None and len(slot_runs):
             has_slot[slot_runs] = True
         text, runs_start, runs_end = self.text, self.runs_start, self.runs_end
+        n = len(live)
+        live_bits = np.packbits(live)  # what the spans keep: a bit per character, not a byte
+        del live
 
         def build() -> list[RepairSpan]:
+            live = np.unpackbits(live_bits, count=n).view(bool)
             before = np.concatenate(([0], np.cumsum(live)))
             changed = has_slot.copy()
             changed[decoded_runs] = True
@@ -463,7 +467,8 @@ def prepare(
     none = np.zeros(0, np.int64)
     if not n_runs or scan_only:
         return Prepared(cps, emit, None, none, None, none, none, counts, lang_counts)
-    runs_start, runs_end = runs_start[:n_runs], runs_end[:n_runs]
+    # Copies: a slice would keep the text-long buffers alive as long as the spans.
+    runs_start, runs_end = runs_start[:n_runs].copy(), runs_end[:n_runs].copy()
     decoded_runs = np.flatnonzero(run_decoded[:n_runs])
     runs = _Runs(text, runs_start, runs_end)
     if not m:

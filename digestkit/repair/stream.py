@@ -152,7 +152,7 @@ class DocumentCounts:
     known: int = 0
     pair_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
     pair_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    _table: tuple[np.ndarray, int, np.ndarray] | None = field(
+    _table: tuple[np.ndarray, int, np.ndarray, np.ndarray] | None = field(
         default=None, repr=False, compare=False
     )
 
@@ -171,22 +171,53 @@ class DocumentCounts:
         if self._table is None:
             object.__setattr__(self, "_table", _pair_table(self.pair_keys, self.pair_counts))
         assert self._table is not None
-        slots, bits, left = self._table
+        slots, bits, left, _ = self._table
         return (np.ascontiguousarray(self.ascii, np.int64), self.known, slots, bits, left)
+
+    def for_chunks(self) -> DocumentCounts:
+        """These counts with the kernel's table built and the pair lists dropped: the
+        chunks read only the table, and the lists are 16 bytes more per distinct pair
+        while the chunks are repaired (~1 byte per input byte at 500 kB)."""
+        self.kernel_args()
+        return replace(self, pair_keys=np.zeros(0, np.uint64), pair_counts=np.zeros(0, np.int64))
+
+    def release(self) -> None:
+        """Give the per-character totals back to the pool, zeroed (where this document
+        counted), once the last chunk is repaired; :meth:`kernel_args` would build them
+        again."""
+        if self._table is None:
+            return
+        _, _, left, counted = self._table
+        object.__setattr__(self, "_table", None)
+        left[counted] = 0
+        _LEFT_POOL.append(left)
 
 
 #: _kernel.c's hash constant and key layout (Counter: stored key = (key + 1) | gen << 43).
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 _GEN_SHIFT = 43
 _UNICODE_SIZE = 0x110000
+#: Zeroed tables of a total per code point (int32, 4.4 MB each), kept for the next
+#: document as the kernel keeps its own (``per_char``): a fresh one per document is
+#: 4.4 MB more of allocations, of which a document writes (and makes resident) only the
+#: pages of its own characters.
+_LEFT_POOL: list[np.ndarray] = []
 
 
-def _pair_table(keys: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
-    """``_kernel.c``'s Counter of the pairs, with generation 1, as an array (its open
-    addressing with linear probing, filled a round at a time), its bits, and the totals per
-    left character.
+def _pair_table(
+    keys: np.ndarray, counts: np.ndarray
+) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
+    """``_kernel.c``'s Counter of the pairs (``keys`` sorted and distinct), with generation
+    1, as an array; its bits; the totals per left character (a pooled table) and the left
+    characters counted there.
 
-    >>> slots, bits, left = _pair_table(np.array([5 << 21 | 7], np.uint64), np.array([3]))
+    The kernel probes linearly from a key's home slot until it finds the key or an empty
+    slot, so any layout where every slot from a key's home to its own is taken answers as
+    the kernel's own insertion would. Keys placed in order of their home take slot
+    ``max(home, previous slot + 1)``, a running maximum (one sort, no rounds); those pushed
+    past the end take the first free slots from the start, in that order.
+
+    >>> slots, bits, left, _ = _pair_table(np.array([5 << 21 | 7], np.uint64), np.array([3]))
     >>> bits, int(left[5]), int(slots.reshape(-1, 2)[:, 1].sum())
     (4, 3, 3)
     """
@@ -195,26 +226,32 @@ def _pair_table(keys: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, int, 
         bits += 1
     size = 1 << bits
     table = np.zeros((size, 2), np.uint64)
-    stored = keys.astype(np.uint64) + np.uint64(1)
     with np.errstate(over="ignore"):
-        pos = ((stored * _MULT) >> np.uint64(64 - bits)).astype(np.int64)
-    tagged = stored | np.uint64(1 << _GEN_SHIFT)
-    pending = np.arange(len(keys))
-    while len(pending):
-        p = pos[pending]
-        free = table[p, 0] == 0
-        _, first = np.unique(p, return_index=True)
-        win = np.zeros(len(pending), bool)
-        win[first] = True
-        win &= free
-        table[p[win], 0] = tagged[pending[win]]
-        table[p[win], 1] = counts[pending[win]].astype(np.uint64)
-        lose = pending[~win]
-        pos[lose] = (pos[lose] + 1) & (size - 1)
-        pending = lose
-    left = np.zeros(_UNICODE_SIZE, np.int32)
-    np.add.at(left, (keys >> np.uint64(21)).astype(np.int64), counts.astype(np.int32))
-    return table.reshape(-1), bits, left
+        home = ((keys.astype(np.uint64) + np.uint64(1)) * _MULT) >> np.uint64(64 - bits)
+    order = np.argsort(home)  # any order among equal homes: each takes the next free slot
+    step = np.arange(len(keys), dtype=np.int64)
+    at = home[order].astype(np.int64)
+    at -= step
+    np.maximum.accumulate(at, out=at)
+    at += step
+    over = at >= size
+    if over.any():  # at most half full: these few wrap to the free slots from the start
+        taken = np.zeros(size, bool)
+        taken[at[~over]] = True
+        at[over] = np.flatnonzero(~taken)[: int(over.sum())]
+    table[at, 0] = (keys[order].astype(np.uint64) + np.uint64(1)) | np.uint64(1 << _GEN_SHIFT)
+    table[at, 1] = counts[order].astype(np.uint64)
+    try:
+        left = _LEFT_POOL.pop()
+    except IndexError:  # none free (or another thread took the last one)
+        left = np.zeros(_UNICODE_SIZE, np.int32)
+    firsts = (keys >> np.uint64(21)).astype(np.int64)
+    if not len(firsts):
+        return table.reshape(-1), bits, left, firsts
+    starts = np.flatnonzero(np.diff(firsts, prepend=-1))  # sorted keys: runs of one left
+    counted = firsts[starts]
+    left[counted] = np.add.reduceat(counts.astype(np.int64), starts).astype(np.int32)
+    return table.reshape(-1), bits, left, counted
 
 
 @dataclass(frozen=True)
@@ -439,9 +476,11 @@ class _Census:
 
     def finish(self, byte_counts: np.ndarray, lang_counts: np.ndarray) -> DocumentCounts:
         self._merge()
-        return DocumentCounts(
+        doc = DocumentCounts(
             byte_counts, lang_counts, self.ascii, self.known, self.keys, self.counts
         )
+        self.keys, self.counts = np.zeros(0, np.uint64), np.zeros(0, np.int64)
+        return doc
 
 
 def _census(
@@ -451,7 +490,7 @@ def _census(
     census = _Census(chunk_chars)
     for piece in _lines(source(), min(chunk_chars, CHUNK_CHARS)):
         census.add(piece, fastpass.prepare(fastpass.decider(config), piece, table, config, counted))
-    return census.finish(counted.byte_counts, counted.lang_counts), census
+    return census.finish(counted.byte_counts, counted.lang_counts).for_chunks(), census
 
 
 # --- the chunked pass -------------------------------------------------------------------
@@ -612,6 +651,9 @@ def _chunked_pass(
             result.spans.add([s for s in spans if head <= s.start < end], result.chars - head)
         write(out)
         result.chars += len(out)
+        # The spans hold this chunk's arrays (built when first read): let them go before
+        # the next chunk's are made.
+        del text, core, fixed, spans, out
         if not last:
             window.drop_before(window.line_start(max(0, cuts[i] - MARGIN - 1)))
     return result
@@ -804,9 +846,12 @@ def _stream_pass(
         return _runwise_pass(source, choice.codec, config, strong, spool.write, keep, chunk_chars)
     counted = _scan_counts(source, choice.codec, config, min(chunk_chars, CHUNK_CHARS))
     doc, census = _census(source, choice.codec, config, counted, chunk_chars)
-    out = _chunked_pass(
-        source, choice.codec, config, doc, census.cuts, spool.write, keep, chunk_chars
-    )
+    try:
+        out = _chunked_pass(
+            source, choice.codec, config, doc, census.cuts, spool.write, keep, chunk_chars
+        )
+    finally:
+        doc.release()
     return out, census.lossy
 
 

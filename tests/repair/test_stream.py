@@ -11,6 +11,7 @@ import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -194,3 +195,32 @@ def test_a_tally_counts_what_the_spans_hold(kind: str, monkeypatch: pytest.Monke
     assert (full.span_count, full.lowest_confidence) == (tally.span_count, tally.lowest_confidence)
     if kind != "double":
         assert cuts.total > 0
+
+
+def _kernel_lookup(slots: np.ndarray, bits: int, key: int) -> int:
+    """``_kernel.c: counter_get`` on a table of generation 1 (linear probing)."""
+    stored, mask = (key + 1) | (1 << 43), (1 << bits) - 1
+    pos = (((key + 1) * 0x9E3779B97F4A7C15) % (1 << 64)) >> (64 - bits)
+    while True:
+        held = int(slots[2 * pos])
+        if held == stored:
+            return int(slots[2 * pos + 1])
+        if held >> 43 != 1:
+            return 0
+        pos = (pos + 1) & mask
+
+
+def test_the_pair_table_answers_every_key_as_the_kernel_probes_it() -> None:
+    """Keys crowded at the end of the table wrap to its start; absent keys answer 0."""
+    rng = np.random.default_rng(5)
+    pool = rng.integers(0, 0x110000 << 21, 20_000).astype(np.uint64)  # a << 21 | b
+    home = ((pool + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(60)
+    crowded = np.concatenate((pool[home == 15][:5], pool[home == 0][:2]))  # 7 keys: 16 slots
+    for keys in (np.unique(crowded), np.unique(pool[:3000])):
+        counts = np.arange(1, len(keys) + 1)
+        slots, bits, left, counted = stream_mod._pair_table(keys, counts)
+        for key, count in zip(keys.tolist(), counts.tolist(), strict=True):
+            assert _kernel_lookup(slots, bits, key) == count
+        absent = np.setdiff1d(rng.integers(0, 0x110000 << 21, 200).astype(np.uint64), keys)
+        assert not any(_kernel_lookup(slots, bits, k) for k in absent.tolist())
+        assert int(left[counted].sum()) == int(counts.sum())
