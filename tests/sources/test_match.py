@@ -5,7 +5,7 @@ from __future__ import annotations
 import string
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from digestkit.sources.match import Term
@@ -135,6 +135,9 @@ def test_acronyms_are_case_sensitive(term: str) -> None:
     assert Term(term).count(term) == 1
 
 
+# re's IGNORECASE takes İ and ı for i / I; a fast path that only lowered ASCII missed them.
+@example(term="I", text="İ")
+@example(term="is", text="ıS")
 @settings(max_examples=150, deadline=None)
 @given(
     term=st.one_of(
