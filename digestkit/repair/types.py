@@ -240,7 +240,7 @@ class RepairConfig:
       for the lost bytes. Off makes each repair depend on its local context only.
     - ``weights``: the lossy pass's tunables (:class:`LossyWeights`).
     - ``kernel`` (True): run the lossy pass in C when the kernel is built; False runs the
-      per-slot Python reference (``lossy.decide``: same results, ~100x slower; tests hold
+      per-slot Python reference (``lossy.decide``: same results, ~80x slower; tests hold
       the two to the same results).
     - ``threads`` (0): threads the C pass may use on one long document; 0 means 2 on a
       machine with two cores or more. The result is the same with any number.
