@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from digestkit.repair.detect import looks_like_mojibake
-from digestkit.repair.fastpass import fast_pass
+from digestkit.repair.fastpass import _model_buffers, fast_pass
 from digestkit.repair.lossless import (
     HOLE,
     CodecChoice,
@@ -37,6 +37,7 @@ from digestkit.repair.lossless import (
 from digestkit.repair.lossy import (
     Losses,
     Slot,
+    _Model,
     estimate_losses,
     is_cont,
     language_from_counts,
@@ -368,19 +369,20 @@ def _fluency(
     """How well the repaired spans read: their bigram log-likelihood under the prior (one
     character of context each side) plus, weighted as the pass weighs it, the value of the
     words they form with ``word_reach`` characters around them (:func:`segmentation_value`).
-    On the model's arrays (:class:`.ModelArrays`), so no text model is parsed.
+    On the model's arrays (:class:`.ModelArrays`), read as the lossy pass reads them
+    (``lossy._Model.pair_p``, no document counts), so no text model is parsed.
 
     Bigrams alone read ``#ネルチモーダル`` better than ``#マルチモーダル`` (``#ネ`` and
     ``ネル`` are likelier pairs); the words tell them apart.
     """
     w = config.weights
     arrays = ModelArrays.get(_language(text))
+    prior = _Model(_model_buffers(arrays), w.opener_before_end)
     total = 0.0
     for s in spans:
         piece = text[max(0, s.start - 1) : s.end + 1]
         if len(piece) > 1:
-            cps = np.array([ord(c) for c in piece], np.int64)
-            p = arrays.prior(cps[:-1], cps[1:], None, w.opener_before_end)
+            p = [prior.pair_p(ord(a), ord(b))[0] for a, b in zip(piece, piece[1:], strict=False)]
             total += float(np.log(p).sum())
         wide = text[max(0, s.start - w.word_reach) : s.end + w.word_reach]
         total += w.word_weight * segmentation_value(arrays, wide)

@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from digestkit.repair import lossy
+from digestkit.repair.fastpass import _model_buffers
 from digestkit.repair.model import _PATH, load_model
 from digestkit.repair.model import mapped as _mapped
 from digestkit.repair.model.arrays import ModelArrays
@@ -135,8 +137,9 @@ def test_mapped_arrays_equal_built_ones(lang: str) -> None:
     assert (trigrams is None) == (want_trigrams is None), stale
     if trigrams is not None and want_trigrams is not None:
         assert np.array_equal(trigrams.interleaved(), want_trigrams.interleaved()), stale
-    a, b = np.array([ord("要")] * 3 + [0x10FFFF]), np.array([ord(c) for c in "約规約"] + [0x4E00])
-    assert mapped.prior(a, b).tolist() == built.prior(a, b).tolist()
+    pairs = [(ord("要"), ord(c)) for c in "約规約"] + [(0x10FFFF, 0x4E00)]
+    mapped_p, built_p = (lossy._Model(_model_buffers(m), 0.5) for m in (mapped, built))
+    assert [mapped_p.pair_p(a, b) for a, b in pairs] == [built_p.pair_p(a, b) for a, b in pairs]
 
 
 def test_clean_removes_only_stale_cache_files() -> None:

@@ -9,11 +9,9 @@ open-addressing hash tables, which the lossy pass reads (``lossy.decide`` and
 back-off weight times the unigram or word-start probability, and the clause-end rule; mixed
 with the pairs the document shows intact and, in the second round, its character counts).
 
->>> import numpy as np
 >>> arrays = ModelArrays.get("zh")
->>> a, b = np.array([ord("论"), ord("论")]), np.array([ord("文"), ord("攵")])
->>> bool(arrays.prior(a, b)[0] > arrays.prior(a, b)[1])
-True
+>>> arrays.top, len(arrays.uni) == arrays.top + 1
+(177911, True)
 """
 
 from __future__ import annotations
@@ -26,7 +24,6 @@ import numpy as np
 
 from digestkit.repair import model as _model
 from digestkit.repair.model import CLAUSE_END, LanguageTables, load_model
-from digestkit.repair.types import LossyWeights
 
 __all__ = [
     "HashTable",
@@ -232,10 +229,6 @@ def _flags(chars: Iterable[str]) -> np.ndarray:
     return out
 
 
-_SPACES = np.zeros(UNICODE, bool)
-_SPACES[[c for c in range(0x3001) if chr(c).isspace()]] = True
-
-
 class ModelArrays:
     """One language's tables as arrays (use :meth:`get`: built once per process).
 
@@ -302,8 +295,6 @@ class ModelArrays:
         for name in cls._FIELDS:
             setattr(self, name, arrays[name])
         self.top = len(self.uni) - 1
-        self._pair_keys = None
-        self._alpha = np.zeros(UNICODE, np.uint8)
         self._words = HashTable.from_interleaved(arrays["words"], meta["words_bits"])
         tri = arrays.get("trigrams")
         self._trigrams = (
@@ -345,11 +336,8 @@ class ModelArrays:
         self.openers = _flags(tables.openers.get(lang, {}))
         self.closers = _flags(tables.closers.get(lang, {}))
         self.clause_end = _flags(CLAUSE_END)
-        # Letters, by str.isalpha, filled in as code points are met (0 unknown, 1 yes, 2 no).
-        self._alpha = np.zeros(UNICODE, np.uint8)
         self._words: HashTable | None = None
         self._trigrams: HashTable | None = None
-        self._pair_keys: np.ndarray | None = None
         self.words()  # the word tables' inner pairs have rows too
         self._clip()
 
@@ -377,59 +365,6 @@ class ModelArrays:
         """Where code points are read in the per-character arrays: the last entry stands for
         every code point past :attr:`top`."""
         return np.minimum(cps, self.top)
-
-    def _pairs_of(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """The stored P(b | a) of each pair (0 where none), from the CSR arrays."""
-        if self._pair_keys is None:
-            left = np.repeat(np.arange(len(self.bigram_row) - 1), np.diff(self.bigram_row))
-            self._pair_keys = (left.astype(np.int64) << SHIFT) | self.bigram_col
-        keys = pair_keys(a, b)
-        if not len(self._pair_keys):
-            return np.zeros(len(keys))
-        at = np.minimum(np.searchsorted(self._pair_keys, keys), len(self._pair_keys) - 1)
-        return np.where(self._pair_keys[at] == keys, self.bigram_val[at], 0.0)
-
-    def is_alpha(self, cps: np.ndarray) -> np.ndarray:
-        state = self._alpha[cps]
-        unknown = state == 0
-        if unknown.any():
-            # a set, not np.unique: its first call imports numpy.ma (~10 ms at start-up)
-            for c in set(cps[unknown].tolist()):
-                self._alpha[c] = 1 if chr(c).isalpha() else 2
-            state = self._alpha[cps]
-        return state == 1
-
-    def prior(
-        self,
-        a: np.ndarray,
-        b: np.ndarray,
-        ascii_p: np.ndarray | None = None,
-        opener_before_end: float = LossyWeights.opener_before_end,
-    ) -> np.ndarray:
-        """P(b | a) under the language prior (:meth:`CharModel._prior`, vectorised).
-
-        ``ascii_p`` is P(c) for ASCII c from the document (zeros: outside prior).
-        """
-        pair = self._pairs_of(a, b)
-        boundary = (a < 0x80) | ~self.is_alpha(a)
-        ca, cb = self.at(a), self.at(b)
-        uni = np.where(boundary, self.start[cb], self.uni[cb])
-        if ascii_p is not None:
-            low = (b < 0x80) & ~self.in_table[cb]
-            if low.any():
-                uni = np.where(low, ascii_p[np.minimum(b, 0x7F)], uni)
-        p = pair + self.weight[ca] * uni
-        ends = self.clause_end[cb]
-        damp = np.where(ends, self.openers[ca], self.closers[ca] & ~_SPACES[b])
-        return np.where(damp, opener_before_end * p, p)
-
-    def p_uni(self, cps: np.ndarray, ascii_p: np.ndarray | None = None) -> np.ndarray:
-        """P(c) (:meth:`CharModel.p_uni`): ASCII from ``ascii_p`` when the tables lack it."""
-        out = self.uni[self.at(cps)]
-        if ascii_p is not None:
-            low = (cps < 0x80) & ~self.in_table[self.at(cps)]
-            out = np.where(low, ascii_p[np.minimum(cps, 0x7F)], out)
-        return out
 
     def trigrams(self) -> HashTable | None:
         """The running-text trigram table (build.trigram_table) keyed by :func:`triple_keys`:
