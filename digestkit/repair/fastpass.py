@@ -39,28 +39,17 @@ from digestkit.repair.lossy import (
     language_from_counts,
     slot_at,
 )
-from digestkit.repair.model.arrays import (
-    ModelArrays,
-)
+from digestkit.repair.model.arrays import ModelArrays
 from digestkit.repair.types import LossyWeights, RepairConfig, RepairSpan, Spans
 
 if TYPE_CHECKING:
     from digestkit.repair.stream import DocumentCounts
 
-__all__ = ["codepoints", "fast_pass"]
+__all__ = ["decider", "fast_pass", "prepare"]
 
 _HOLE = lossy.HOLE_BYTE
 #: The score of a column that holds no reading.
 _NEG = -np.inf
-
-
-def codepoints(text: str) -> np.ndarray:
-    """The text as an int64 array of code points (:func:`.lossless.codepoints`, widened).
-
-    >>> codepoints("a中").tolist()
-    [97, 20013]
-    """
-    return lossless.codepoints(text).astype(np.int64)
 
 
 def _text(cps: np.ndarray) -> str:
@@ -82,10 +71,11 @@ def _ranked(options: Sequence[Candidate], lang: str, keep: int) -> tuple[Candida
     first (slots in a group keep only the first ``chain_keep``); the unigram is the
     arrays' (:attr:`.ModelArrays.uni`, what :meth:`.CharModel.p_uni` gives a non-ASCII
     character), so no text model is parsed."""
-    uni = ModelArrays.get(lang).uni
+    arrays = ModelArrays.get(lang)
+    uni, top = arrays.uni, arrays.top
 
     def score(c: Candidate) -> float:
-        return -(c.prior + math.log(float(uni[min(ord(c.text[0]), len(uni) - 1)])))
+        return -(c.prior + math.log(float(uni[min(ord(c.text[0]), top)])))
 
     return tuple(sorted(options, key=score)[:keep])
 

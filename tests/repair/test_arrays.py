@@ -17,7 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digestkit.repair import lossy
-from digestkit.repair.fastpass import _model_buffers, codepoints
+from digestkit.repair.fastpass import _model_buffers
+from digestkit.repair.lossless import codepoints
 from digestkit.repair.model import CharModel
 from digestkit.repair.model.arrays import HashTable, ModelArrays, word_hashes
 from digestkit.repair.types import CONTEXT, LossyWeights
