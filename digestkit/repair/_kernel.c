@@ -589,14 +589,20 @@ static inline int frame_index(int32_t c) {
     return c == 0x4E0E ? 0 : c == 0x4E0D ? 1 : c == 0x4E2D ? 2 : -1;
 }
 
-/* Is 在 open in the clause before `at` (back to a clause stop, at most LINE characters)? */
-static int frame_open(const int32_t *out, Py_ssize_t at) {
+/* What ends the clause a frame reads (lossy.CLAUSE_STOP). */
+static inline int clause_stop(int32_t c) {
     static const int32_t stops[] = {0xFF0C, 0x3002, 0xFF1B, 0xFF1A, 0xFF01, 0xFF1F, 0x3001,
                                     '\n', ',', '.', ';', ':', '!', '?'};
+    for (size_t x = 0; x < sizeof stops / sizeof stops[0]; x++)
+        if (c == stops[x]) return 1;
+    return 0;
+}
+
+/* Is 在 open in the clause before `at` (back to a clause stop, at most LINE characters)? */
+static int frame_open(const int32_t *out, Py_ssize_t at) {
     Py_ssize_t lo = at - LINE < 0 ? 0 : at - LINE;
     for (Py_ssize_t q = at - 1; q >= lo; q--) {
-        for (size_t x = 0; x < sizeof stops / sizeof stops[0]; x++)
-            if (out[q] == stops[x]) return 0;
+        if (clause_stop(out[q])) return 0;
         if (out[q] == 0x5728) return 1;
     }
     return 0;
@@ -607,12 +613,9 @@ static int frame_open(const int32_t *out, Py_ssize_t at) {
  * character, within LINE characters? */
 static int closes_frame(const int32_t *out, Py_ssize_t from, Py_ssize_t n_out,
                         const int32_t *closers, Py_ssize_t n) {
-    static const int32_t stops[] = {0xFF0C, 0x3002, 0xFF1B, 0xFF1A, 0xFF01, 0xFF1F, 0x3001,
-                                    '\n', ',', '.', ';', ':', '!', '?'};
     Py_ssize_t hi = from + LINE < n_out ? from + LINE : n_out;
     for (Py_ssize_t q = from; q < hi; q++) {
-        for (size_t x = 0; x < sizeof stops / sizeof stops[0]; x++)
-            if (out[q] == stops[x]) return 0;
+        if (clause_stop(out[q])) return 0;
         if (q == from || q + 1 >= hi) continue;
         for (Py_ssize_t w = 0; w < n; w++)
             if (out[q] == closers[2 * w] && out[q + 1] == closers[2 * w + 1]) return 1;
