@@ -33,7 +33,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any, NamedTuple, Protocol, cast
+from typing import Any, Protocol, cast
 
 import numpy as np
 
@@ -867,37 +867,25 @@ def _viterbi(
             c = back[t - r][c]
 
 
-class _Rules(NamedTuple):
-    """What rounds two and three read besides the model (``decide``'s ``params``)."""
-
-    weights: LossyWeights
-    sure: float
-    margin: float
-    intact_weight: float
-    word_weight: float
-    tri_weight: float
-    frames: bool
-    pair_keep: int
-    pair_margin: float
-
-
 def _second_round(
-    s: _Slots, md: _Model, rules: _Rules, text: _Text, choice: list[int], conf: list[float]
-) -> None:
+    s: _Slots, md: _Model, w: LossyWeights, frames: bool, text: _Text, choice: list[int],
+    conf: list[float],
+) -> None:  # fmt: skip
     """Round two: every slot round one was not sure of, left to right, re-decided with the
     repaired text around it (the new readings before it, round one's after it) and the
     rules: brackets, the 在 … 中 and 与 … 相比 frames, the document's intact pairs, the
-    running text's trigrams and the words a reading completes."""
+    running text's trigrams and the words a reading completes (the frames in Chinese text
+    only: ``frames``)."""
     for q in range(s.m):
-        if conf[q] < rules.sure:
-            _redecide(s, md, rules, text, choice, conf, q)
+        if conf[q] < w.sure:
+            _redecide(s, md, w, frames, text, choice, conf, q)
 
 
 def _redecide(
-    s: _Slots, md: _Model, rules: _Rules, text: _Text, choice: list[int], conf: list[float],
-    q: int,
+    s: _Slots, md: _Model, w: LossyWeights, frames: bool, text: _Text, choice: list[int],
+    conf: list[float], q: int,
 ) -> None:  # fmt: skip
-    k, w = s.k, rules.weights
+    k = s.k
     at = text.pos[q]
     cur_len = 1 + (s.end[q] - s.tail[q] if s.tail_of(q, choice[q]) else 0)
     left_win = text.window(at - CONTEXT, at)
@@ -906,7 +894,7 @@ def _redecide(
     readings = [c for c in range(k) if s.first[q][c] >= 0]
     lp_left = [md.lp(l1, s.first[q][c]) if c in readings else 0.0 for c in range(k)]
     lp_right = [md.lp(s.last(q, c), r1) if c in readings else 0.0 for c in range(k)]
-    framed = rules.frames and sum(s.first[q][c] in _FRAME_CPS for c in readings) >= 2
+    framed = frames and sum(s.first[q][c] in _FRAME_CPS for c in readings) >= 2
     before, after = text.around(at, cur_len)
     score = [_NEG] * k
     for c in readings:
@@ -917,14 +905,14 @@ def _redecide(
         v += bracket_bonus(chr(f), before, w)
         if framed:
             v += frame_bonus(chr(f), before, w, after)
-        if md.intact_left is not None and rules.intact_weight:
+        if md.intact_left is not None and w.intact_weight:
             seen = _lg1p(md.seen(l1, f)) + _lg1p(md.seen(s.last(q, c), r1))
-            v += rules.intact_weight * seen
+            v += w.intact_weight * seen
         score[c] = v
-    trigrams = rules.tri_weight and md.tri is not None
+    trigrams = w.trigram_weight and md.tri is not None
     if trigrams:
         # Only readings near the best get the costlier terms (most are far below).
-        bar = max(score) - rules.margin
+        bar = max(score) - w.bonus_margin
         before_ctx = math.nan
         if l2 >= 0 and l1 >= 0:
             before_ctx = _tri_context(md, l2, l1)
@@ -937,8 +925,8 @@ def _redecide(
             if not s.tail_of(q, c):
                 t += _tri_ratio(md, l1, f, r1, lp_right[c])
             t += _tri_ratio(md, s.last(q, c), r1, r2, outer)
-            score[c] += rules.tri_weight * t
-    bar = max(score) - rules.margin
+            score[c] += w.trigram_weight * t
+    bar = max(score) - w.bonus_margin
     for c in readings:
         if not (math.isfinite(score[c]) and score[c] > bar):
             continue
@@ -946,7 +934,7 @@ def _redecide(
         if s.tail_of(q, c):
             window += s.cps[s.tail[q] : s.end[q]]
         window = (window + right_win)[: 2 * CONTEXT + 1]
-        score[c] += rules.word_weight * _word_bonus(md, window)
+        score[c] += w.word_weight * _word_bonus(md, window)
     was = choice[q]
     choice[q] = _argmax(score)
     conf[q] = _posterior(score, choice[q])
@@ -1070,7 +1058,7 @@ def _pair_best(outer: list[float], keep: int, gap: float, current: int) -> list[
 
 
 def _pair_round(
-    s: _Slots, md: _Model, rules: _Rules, text: _Text, choice: list[int], conf: list[float]
+    s: _Slots, md: _Model, w: LossyWeights, text: _Text, choice: list[int], conf: list[float]
 ) -> None:
     """Round three: two adjacent single-character slots decided together, left to right,
     over the best ``pair_keep`` readings of each by what lies outside the pair (and the
@@ -1080,11 +1068,11 @@ def _pair_round(
     for q in range(s.m - 1):
         r = q + 1
         if s.end[q] == s.start[r] and not s.multi[q] and not s.multi[r]:
-            _move_pair(s, md, rules, text, choice, conf, q)
+            _move_pair(s, md, w, text, choice, conf, q)
 
 
 def _move_pair(
-    s: _Slots, md: _Model, rules: _Rules, text: _Text, choice: list[int], conf: list[float],
+    s: _Slots, md: _Model, w: LossyWeights, text: _Text, choice: list[int], conf: list[float],
     q: int,
 ) -> None:  # fmt: skip
     r = q + 1
@@ -1092,7 +1080,7 @@ def _move_pair(
     win = text.window(pq - CONTEXT, pq + CONTEXT + 2)  # CONTEXT before q, q, r, CONTEXT after r
     l2, l1, r1, r2 = win[CONTEXT - 2], win[CONTEXT - 1], win[CONTEXT + 2], win[CONTEXT + 3]
     fq, fr = s.first[q], s.first[r]
-    weight = rules.intact_weight if md.intact_left is not None else 0.0
+    weight = w.intact_weight if md.intact_left is not None else 0.0
     left_lp = [md.lp(l1, f) if f >= 0 else 0.0 for f in fq]
     right_lp = [md.lp(f, r1) if f >= 0 else 0.0 for f in fr]
     outer_q = [
@@ -1103,8 +1091,8 @@ def _move_pair(
         s.prior[r][c] + right_lp[c] + weight * _lg1p(md.seen(f, r1)) if f >= 0 else _NEG
         for c, f in enumerate(fr)
     ]
-    cq = _pair_best(outer_q, rules.pair_keep, rules.margin, choice[q])
-    cr = _pair_best(outer_r, rules.pair_keep, rules.margin, choice[r])
+    cq = _pair_best(outer_q, w.pair_keep, w.bonus_margin, choice[q])
+    cr = _pair_best(outer_r, w.pair_keep, w.bonus_margin, choice[r])
     pairs = [(i, j) for i in cq for j in cr]
     if (choice[q], choice[r]) not in pairs:
         return
@@ -1114,9 +1102,9 @@ def _move_pair(
         outer_q[i] + outer_r[j] + link[x] + weight * _lg1p(md.seen(fq[i], fr[j]))
         for x, (i, j) in enumerate(pairs)
     ]
-    if 1.0 / _sum(_exp(v - total[now]) for v in total) >= rules.sure:
+    if 1.0 / _sum(_exp(v - total[now]) for v in total) >= w.sure:
         return
-    bar = max(total) - rules.margin
+    bar = max(total) - w.bonus_margin
     scored = [
         i != choice[q] and j != choice[r] and total[x] > bar and md.in_word(fq[i], fr[j])
         for x, (i, j) in enumerate(pairs)
@@ -1124,7 +1112,7 @@ def _move_pair(
     if not any(scored):
         return
     scored[now] = total[now] > bar
-    trigrams = rules.tri_weight and md.tri is not None
+    trigrams = w.trigram_weight and md.tri is not None
     outer = md.logp(r1, r2) if trigrams and r1 >= 0 and r2 >= 0 else _NEG
     for x, (i, j) in enumerate(pairs):
         if not scored[x]:
@@ -1136,16 +1124,16 @@ def _move_pair(
             t += _tri_ratio(md, l1, a, b, link[x])
             t += _tri_ratio(md, a, b, r1, right_lp[j])
             t += _tri_ratio(md, b, r1, r2, outer)
-            extra = rules.tri_weight * t
+            extra = w.trigram_weight * t
         win[CONTEXT], win[CONTEXT + 1] = a, b
         # The pair alone is not a word here (its bigram scores it already: 揶揄, two rare
         # characters that only occur together, outbid 架构); a word through both centres
         # and beyond counts once.
         bonus = _word_bonus(md, win[:-1], skip=CONTEXT)
         bonus += _word_bonus(md, win[1:], skip=CONTEXT - 1)
-        total[x] += extra + rules.word_weight * 0.5 * bonus
+        total[x] += extra + w.word_weight * 0.5 * bonus
     top = _argmax(total)
-    if not total[top] >= total[now] + rules.pair_margin:
+    if not total[top] >= total[now] + w.pair_margin:
         return
     ti, tj = pairs[top]
     weights = [_exp(v - total[top]) for v in total]
@@ -1270,17 +1258,15 @@ def decide(
     text = _Text(s, emitted, choices)
     if document_prior and doc_weight != 0:
         md.observe(text.out, doc_weight)
-    weights = replace(
-        LossyWeights(), bracket_open=b_open, bracket_not_open=b_not,
-        frame_bonus=(fb[0], fb[2], fb[4]), closer_bonus=closer_bonus,
+    w = replace(
+        LossyWeights(), intact_weight=intact_weight, word_weight=word_weight,
+        bonus_margin=margin, sure=sure, bracket_open=b_open, bracket_not_open=b_not,
+        frame_bonus=(fb[0], fb[2], fb[4]), trigram_weight=tri_weight,
+        pair_keep=int(pair_keep), pair_margin=pair_margin, closer_bonus=closer_bonus,
     )  # fmt: skip
-    rules = _Rules(
-        weights, sure, margin, intact_weight, word_weight, tri_weight, bool(frames),
-        int(pair_keep), pair_margin,
-    )  # fmt: skip
-    _second_round(s, md, rules, text, choices, confs)
+    _second_round(s, md, w, bool(frames), text, choices, confs)
     final[:] = text.final
-    _pair_round(s, md, rules, text, choices, confs)
+    _pair_round(s, md, w, text, choices, confs)
     choice[:] = choices
     conf[:] = confs
     return "".join(map(chr, text.out))
