@@ -40,6 +40,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 from digestkit.digest.model import Entry
 from digestkit.errors import InputError
@@ -192,16 +193,13 @@ class State:
                 db.execute(f"PRAGMA user_version={number + 1}")
 
     # ------------------------------------------------------------ queries
-    def _blocked(self, db: sqlite3.Connection, entry: Entry, run_id: str | None) -> bool:
+    def _blocked(self, entry: Entry, run_id: str | None) -> bool:
         version = entry.version or 0
         fresh = time.time() - self.lease_seconds
-        try:
-            rows = db.execute(
-                "SELECT version, status, run_id, at FROM shown WHERE key = ?", (entry.key,)
-            ).fetchall()
-        except _DB_ERRORS as exc:
-            raise self._error(exc) from None
-        for v, status, owner, at in rows:
+        rows = self._read(
+            "SELECT version, status, run_id, at FROM shown WHERE key = ?", (entry.key,)
+        )
+        for v, status, owner, at in cast(list[tuple[int, str, str | None, float]], rows):
             if status == "shown" and (not self.show_new_versions or v >= version):
                 return True
             if status == "pending" and owner != run_id and at > fresh:
@@ -212,7 +210,7 @@ class State:
         """The entries not shown before (and not claimed by a running digest)."""
         if self._empty:
             return list(entries)
-        return [e for e in entries if not self._blocked(self._db, e, None)]
+        return [e for e in entries if not self._blocked(e, None)]
 
     def claim(self, entries: Iterable[Entry], run_id: str) -> list[Entry]:
         """Atomically reserve the unseen ``entries`` for ``run_id``; returns those reserved."""
@@ -220,7 +218,7 @@ class State:
         now = time.time()
         with self._write() as db:
             for e in entries:
-                if self._blocked(db, e, run_id):
+                if self._blocked(e, run_id):
                     continue
                 db.execute(
                     "INSERT OR REPLACE INTO shown (key, version, title, status, run_id, at) "
