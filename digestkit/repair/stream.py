@@ -954,7 +954,9 @@ def repair_chunked(
 
     ``lazy_spans``: the spans are found again when first read (a second repair of
     ``text``, which the result then holds), so a caller that only wants the text pays
-    for no span objects (a span per run: tens of MB on a 10 MB text).
+    for no span objects (a span per run: tens of MB on a 10 MB text); their number and
+    lowest confidence are counted on the way, so ``len(spans)`` and ``min_confidence``
+    (what the CLI reports) need no second repair.
 
     >>> repair_chunked("cafÃ©\\nè®ºæ–‡\\n", chunk_chars=1).text
     'café\\n论文\\n'
@@ -967,8 +969,9 @@ def repair_chunked(
             yield text[at : at + size]
 
     result = repair_stream(
-        read, parts.append, config, chunk_chars=chunk_chars, spans=not lazy_spans
-    )
+        read, parts.append, config, chunk_chars=chunk_chars, spans=not lazy_spans,
+        tally=lazy_spans,
+    )  # fmt: skip
     if not result.changed:
         return Repaired(text, False, None, 1.0)
     spans: Sequence[RepairSpan] = result.spans
@@ -977,7 +980,7 @@ def repair_chunked(
         def again() -> tuple[RepairSpan, ...]:
             return repair_stream(read, _drop, config, chunk_chars=chunk_chars, spans=True).spans
 
-        spans = Spans(again)
+        spans = Spans(again, result.span_count, result.lowest_confidence)
     fixed = "".join(parts)
     del parts
     return Repaired(fixed, True, result.encoding, result.encoding_confidence, result.steps, spans)

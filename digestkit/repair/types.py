@@ -86,11 +86,20 @@ class Spans(Sequence[RepairSpan]):
     (1, 'é', True)
     """
 
-    __slots__ = ("_build", "_items")
+    __slots__ = ("_build", "_items", "_count", "lowest")
 
-    def __init__(self, build: Callable[[], Sequence[RepairSpan]]):
+    def __init__(
+        self,
+        build: Callable[[], Sequence[RepairSpan]],
+        count: int | None = None,
+        lowest: float | None = None,
+    ):
+        """``count`` and ``lowest`` (the lowest confidence), when the caller counted them
+        already, answer ``len`` and :attr:`Repaired.min_confidence` without building."""
         self._build: Callable[[], Sequence[RepairSpan]] | None = build
         self._items: tuple[RepairSpan, ...] | None = None
+        self._count = count
+        self.lowest = lowest
 
     def _all(self) -> tuple[RepairSpan, ...]:
         if self._items is None:
@@ -107,7 +116,7 @@ class Spans(Sequence[RepairSpan]):
         return self._all()[index]
 
     def __len__(self) -> int:
-        return len(self._all())
+        return self._count if self._items is None and self._count is not None else len(self._all())
 
     def __iter__(self) -> Iterator[RepairSpan]:
         return iter(self._all())
@@ -150,7 +159,8 @@ class Repaired:
         >>> Repaired("x", False, None, 1.0).min_confidence
         1.0
         """
-        return min((s.confidence for s in self.spans), default=1.0)
+        known = getattr(self.spans, "lowest", None)  # a Spans counted as it was found
+        return known if known is not None else min((s.confidence for s in self.spans), default=1.0)
 
 
 @dataclass(frozen=True)

@@ -197,6 +197,31 @@ def test_a_tally_counts_what_the_spans_hold(kind: str, monkeypatch: pytest.Monke
         assert cuts.total > 0
 
 
+@pytest.mark.parametrize("kind", ["seed004", "double"])
+def test_lazy_spans_know_their_count_without_a_second_repair(
+    kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``repair_text`` on a long text (``lazy_spans``): ``len(spans)`` and
+    ``min_confidence``, what the CLI reports, come from the first repair's tally."""
+    clean = (FIXTURES / "repair" / "dev_zh.txt").read_text(encoding="utf-8")
+    text = corrupt(clean, kind, seed=3)
+    runs: list[bool] = []
+    real = stream_mod.repair_stream
+
+    def spy(*args: object, **kwargs: object) -> object:
+        runs.append(bool(kwargs.get("spans")))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stream_mod, "repair_stream", spy)
+    lazy = repair_chunked(text, chunk_chars=400, lazy_spans=True)
+    count, lowest = len(lazy.spans), lazy.min_confidence
+    assert runs == [False]  # no second repair yet
+    built = tuple(lazy.spans)
+    assert runs == [False, True]
+    assert (count, lowest) == (len(built), min(s.confidence for s in built))
+    assert len(lazy.spans) == len(built)
+
+
 def _kernel_lookup(slots: np.ndarray, bits: int, key: int) -> int:
     """``_kernel.c: counter_get`` on a table of generation 1 (linear probing)."""
     stored, mask = (key + 1) | (1 << 43), (1 << bits) - 1
