@@ -120,18 +120,18 @@ def repair_item(
             explain(report, kept.located(written, encoding == "utf-8-sig"))
         if kept is not None:
             kept.close()
+        left = ""
+        if result.changed and not options.lossy:  # what was written (the scratch file too)
+            from digestkit.cli.repair import _left_unrepaired
+
+            left = _left_unrepaired(_file_lines(written))
     reported = explain is not None
     if not result.changed:
         return Outcome(item.name, "unchanged", reported=reported)
     parts = [f"{result.span_count} span(s) repaired"]
     if result.span_count:
         parts.append(f"lowest confidence {result.lowest_confidence:.2f}")
-    detail = ", ".join(parts)
-    if not options.lossy:
-        from digestkit.cli.repair import _left_unrepaired
-
-        left = _left_unrepaired(_file_lines(target or source))
-        detail = ", ".join(x for x in (detail, left) if x)
+    detail = ", ".join(x for x in (", ".join(parts), left) if x)
     return Outcome(item.name, "repaired", detail, reported=reported)
 
 

@@ -212,3 +212,21 @@ def test_workers_stream_large_files_too(
             tmp_path / "whole" / "docs" / name
         ).read_bytes()
     assert sorted(err2.replace("streamed", "whole").splitlines()) == sorted(err.splitlines())
+
+
+def test_lossless_only_with_explain_counts_what_was_written(
+    tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With --explain and no output file the streamed repair writes to a scratch file: the
+    lines --lossless-only reports as left are counted there, not in the input."""
+    src = tmp_path / "in.md"
+    src.write_text("cafÃ© naÃ¯ve\n" * 300, encoding="utf-8")
+    args = ["repair", str(src), "--explain", "--lossless-only"]
+    assert main(args) == EXIT_OK
+    ordinary = capsysbinary.readouterr()
+    seen = _stream_small(monkeypatch)
+    assert main(args) == EXIT_OK
+    streamed = capsysbinary.readouterr()
+    assert seen  # the streamed path was taken
+    assert b"still look like mojibake" not in streamed.err
+    assert (streamed.out, streamed.err) == (ordinary.out, ordinary.err)
