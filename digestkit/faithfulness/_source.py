@@ -101,7 +101,6 @@ class Source:
     # Per-source values computed on first use (a sentence's position, the claim checks'
     # whole-source summaries): a check per summary sentence must not rescan the source.
     memo: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
-    budget: int = field(default=0, compare=False)  # see LOOKUP_BUDGET; set by parse_source
 
     def position(self, sentence: Sentence) -> int:
         """Where ``sentence`` (one of :attr:`sentences`) is, by identity, in O(1)."""
@@ -125,7 +124,7 @@ class Source:
             for key in set(keys)
             if (ids := index.get(key))
         )
-        out, left = [], self.budget
+        out, left = [], LOOKUP_BUDGET
         for size, n, _, ids in found:
             if size > left:
                 break  # the rest are commoner still
@@ -138,13 +137,6 @@ class Source:
     ) -> list[Sentence]:
         ids = sorted({i for _, ids in self.postings(*queries) for i in ids})
         return [self.sentences[i] for i in ids]
-
-    def with_stems(self, stems: Iterable[str]) -> list[Sentence]:
-        """The sentences using any of ``stems``, in document order (see :meth:`postings`)."""
-        return self.sentences_using((self.by_stem, stems))
-
-    def with_words(self, words: Iterable[str]) -> list[Sentence]:
-        return self.sentences_using((self.by_word, words))
 
     def with_anchors(self, anchors: Iterable[str]) -> list[Sentence]:
         return self.sentences_using((self.by_anchor, anchors))
@@ -218,9 +210,8 @@ def content_tokens(text: str) -> list[tuple[str, str]]:
 
 
 @lru_cache(maxsize=256)
-def parse_source(source: str, budget: int = LOOKUP_BUDGET) -> Source:
-    """``source`` split into sentences and indexed; ``budget`` bounds each lookup
-    (:meth:`Source.postings`)."""
+def parse_source(source: str) -> Source:
+    """``source`` split into sentences and indexed (:meth:`Source.postings` looks it up)."""
     spans = sentences(source) or [(0, len(source))]
     sents = tuple(parse_sentence(source[a:b]) for a, b in spans)
     by_stem: dict[str, list[int]] = {}
@@ -257,5 +248,4 @@ def parse_source(source: str, budget: int = LOOKUP_BUDGET) -> Source:
         frozenset(st for sent in sents for scope in sent.negated for st in scope),
         frozenset(o for st in stems for o in OPPOSITES.get(st, ())),
         frozenset(f for w in by_word for f in opposite_forms(w)),
-        budget=budget,
     )

@@ -25,7 +25,6 @@ from itertools import chain
 
 from digestkit.faithfulness._source import (
     CONTRAST,
-    LOOKUP_BUDGET,
     WINDOW,
     Finding,
     Sentence,
@@ -108,9 +107,7 @@ def _content_tokens(text: str) -> list[_Token]:
     return out
 
 
-def check_claims(
-    summary: str, source: str, *, lang: str, budget: int = LOOKUP_BUDGET
-) -> list[Finding]:
+def check_claims(summary: str, source: str, *, lang: str) -> list[Finding]:
     """Claim-level findings for ``summary`` (in ``lang``) against ``source`` (English).
 
     >>> src = "Our method improves accuracy on unlabeled data. It does not need labels."
@@ -121,10 +118,9 @@ def check_claims(
     >>> [f.type for f in check_claims("この手法は精度を低下させる。", "Method X improves accuracy.", lang="ja")]
     ['direction']
 
-    ``budget`` bounds each lookup in the source's index (:data:`._source.LOOKUP_BUDGET`).
+    Each lookup in the source's index is bounded (:data:`._source.LOOKUP_BUDGET`).
     """
-    # One cache entry per source (parse_source(x) and parse_source(x, 8192) are two).
-    src = parse_source(source) if budget == LOOKUP_BUDGET else parse_source(source, budget)
+    src = parse_source(source)
     cjk = lang in ("ja", "zh")
     findings: list[Finding] = []
     for a, b in clauses(summary):
