@@ -3,9 +3,7 @@ console script is not on PATH, e.g. a venv that was not activated)."""
 
 from __future__ import annotations
 
-import sys
-
-from digestkit.cli import main
+from digestkit.cli import app_main
 
 if __name__ == "__main__":
-    sys.exit(main(prog_name="python -m digestkit"))
+    app_main(prog_name="python -m digestkit")

@@ -164,14 +164,14 @@ def _os_error(err: OSError) -> DigestkitError:
     return InputError(message[0].lower() + message[1:], path=str(where) if where else None)
 
 
-def app_main() -> None:
-    """Console-script entry point."""
+def app_main(prog_name: str = "digestkit") -> None:
+    """Entry point of a process: the console script and ``python -m digestkit``."""
     # digestkit does no linear algebra, and OpenBLAS's worker thread, started when numpy is
     # imported, spins on a second core: ~40 ms of start-up on a busy 2-core machine, in
     # every process and --jobs worker (tests/bench/test_repair_start_bench.py). A value
     # the user set wins; library users choose for themselves (README, "Start-up").
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    code = main()
+    code = main(prog_name=prog_name)
     if code == EXIT_INTERRUPTED:
         # Ctrl-C: worker threads may still wait on replies that never come, and the
         # interpreter would join them at exit; what was received is saved, so leave now.
