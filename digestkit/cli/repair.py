@@ -479,8 +479,7 @@ def _process(item: InputItem, options: Options) -> Outcome:
 
     if repair_large.wanted(item, options):
         return Outcome(item.name, "stream")
-    loaded = _load(item)
-    return loaded if isinstance(loaded, Outcome) else _repair_data(item.name, loaded, options)
+    return _process_whole(item, options)
 
 
 def _load(item: InputItem) -> bytes | Outcome:
@@ -616,21 +615,11 @@ def _stream(
     that cannot be streamed (not UTF-8) takes the ordinary path."""
     from digestkit.cli import repair_large
     from digestkit.errors import DigestkitError
-    from digestkit.repair.files import target_path
 
     try:
-        target: Path | None = None
-        if not options.writes:  # --explain only: nothing is written
-            pass
-        elif options.output is not None:
-            target = options.output
-        elif options.output_dir is not None:
-            target = target_path(options.output_dir, item.relpath)
-        else:
-            assert item.path is not None
-            target = item.path.resolve()
+        target = _target(item, options) if options.writes else None  # --explain: nothing
         if target is not None and target.resolve() in written:
-            return _written_twice(outcome_name=item.name, target=target)
+            return _written_twice(item.name, target)
         explain = reports.add_streamed if reports is not None and options.explain else None
         outcome = repair_large.repair_item(item, options, target, explain)
         if outcome is None:
@@ -651,15 +640,28 @@ def _stream(
             item.spooled.remove()
 
 
+def _target(item: InputItem, options: Options) -> Path | None:
+    """Where the repair of ``item`` is written: the output file, its place under the output
+    directory, or the file itself (in place; None for a document with no file)."""
+    from digestkit.repair.files import target_path
+
+    if options.output is not None:
+        return options.output
+    if options.output_dir is not None:
+        return target_path(options.output_dir, item.relpath)
+    # In place: through a symlink to the file, keeping the link.
+    return item.path.resolve() if item.path is not None else None
+
+
 def _process_whole(item: InputItem, options: Options) -> Outcome:
     loaded = _load(item)
     return loaded if isinstance(loaded, Outcome) else _repair_data(item.name, loaded, options)
 
 
-def _written_twice(outcome_name: str, target: Path) -> Outcome:
+def _written_twice(name: str, target: Path) -> Outcome:
     # Two inputs with the same relative path (a/x.md and b/x.md into one DIR).
     return Outcome(
-        outcome_name,
+        name,
         "failed",
         f"{target} was already written in this run by another input with the same "
         "path (inputs with the same name: give them separate --output-dir runs)",
@@ -669,28 +671,17 @@ def _written_twice(outcome_name: str, target: Path) -> Outcome:
 def _write(item: InputItem, outcome: Outcome, options: Options, written: set[Path]) -> Outcome:
     from digestkit.errors import DigestkitError
     from digestkit.fileio import write_atomic
-    from digestkit.repair.files import target_path
 
     try:
         if options.output is not None and str(options.output) == "-":
             _emit(outcome.after)
             return outcome
-        if options.output is not None:
-            target = options.output
-        elif options.output_dir is not None:
-            target = target_path(options.output_dir, item.relpath)
-        else:
-            if item.path is None or outcome.status == "unchanged":
-                return outcome
-            target = item.path.resolve()  # through a symlink to the file, keeping the link
+        target = _target(item, options)
+        in_place = options.output is None and options.output_dir is None
+        if target is None or (in_place and outcome.status == "unchanged"):
+            return outcome
         if target.resolve() in written:
-            # Two inputs with the same relative path (a/x.md and b/x.md into one DIR).
-            return Outcome(
-                outcome.name,
-                "failed",
-                f"{target} was already written in this run by another input with the same "
-                "path (inputs with the same name: give them separate --output-dir runs)",
-            )
+            return _written_twice(outcome.name, target)
         write_atomic(target, outcome.after, backup="always" if options.backup else "none")
         written.add(target.resolve())
     except DigestkitError as err:
