@@ -72,7 +72,7 @@ def repair_item(
     from digestkit.fileio import write_atomic_from
     from digestkit.repair import RepairConfig
     from digestkit.repair.decode import looks_binary
-    from digestkit.repair.stream import binary_stream, read_text, repair_stream, stream_encoding
+    from digestkit.repair.stream import read_text, repair_stream, stream_encoding
 
     source = item.source_path()
     assert source is not None
@@ -80,10 +80,10 @@ def repair_item(
         head = handle.read(8192)
     if looks_binary(head):
         return Outcome(item.name, "skipped", "binary file")
-    encoding = stream_encoding(source)
+    encoding, binary = stream_encoding(source)
     if encoding is None:
         return None
-    if binary_stream(read_text(source, encoding)):  # the head looked like text, the whole not
+    if binary:  # the head looked like text, the whole not
         return Outcome(item.name, "skipped", "binary file")
     parallel = options.jobs > 1 or options.dask is not None
     config = RepairConfig(lossy=options.lossy, threads=1 if parallel else 0)

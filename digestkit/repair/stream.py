@@ -84,7 +84,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, BinaryIO, Literal
+from typing import IO, TYPE_CHECKING, BinaryIO, Literal, NamedTuple
 
 import numpy as np
 
@@ -110,7 +110,6 @@ __all__ = [
     "DocumentCounts",
     "LineTooLong",
     "StreamResult",
-    "binary_stream",
     "read_text",
     "repair_chunked",
     "repair_path",
@@ -1007,7 +1006,7 @@ def repair_path(
     from digestkit.fileio import write_atomic_from
 
     source = Path(src)
-    encoding = stream_encoding(source)
+    encoding = stream_encoding(source).encoding
     done: list[StreamResult] = []
 
     def produce(out: BinaryIO) -> None:
@@ -1035,35 +1034,47 @@ def repair_path(
     return done[0]
 
 
-def stream_encoding(path: Path) -> str | None:
-    """``'utf-8'`` / ``'utf-8-sig'`` / ``'ascii'`` when :func:`.decode.decode_bytes` would
-    decode the file so (checked by reading it once), else None."""
+class FileText(NamedTuple):
+    """What one read of a file says about streaming it (:func:`stream_encoding`)."""
+
+    #: ``'utf-8'`` / ``'utf-8-sig'`` / ``'ascii'``, or None: decode the file whole.
+    encoding: str | None
+    #: Its text is binary after all (:func:`.decode.binary_text`; False when not read).
+    binary: bool
+
+
+def stream_encoding(path: Path) -> FileText:
+    """The encoding when :func:`.decode.decode_bytes` would decode the file as
+    ``'utf-8'`` / ``'utf-8-sig'`` / ``'ascii'`` (else None), and whether the text is
+    binary all the same (its head looked like text, the whole may not), in one read."""
     from digestkit.repair import decode
 
+    not_streamed = FileText(None, False)
     with path.open("rb") as handle:
         head = handle.read(8 * 1024)
         if any(head.startswith(bom) for bom, codec in decode._BOMS if codec != "utf-8"):
-            return None
+            return not_streamed
         sig = head.startswith(codecs.BOM_UTF8)
         if not sig and (decode._nul_pattern_codec(head) or decode._high_byte_codec(head)):
-            return None
+            return not_streamed
         decoder = codecs.getincrementaldecoder("utf-8")()
         ascii_only = True
         escape = False
+        binary = _BinaryCount()
         handle.seek(len(codecs.BOM_UTF8) if sig else 0)
         try:
             while block := handle.read(1 << 20):
-                decoder.decode(block)
+                binary.add(decoder.decode(block))
                 ascii_only = ascii_only and block.isascii()
                 escape = escape or b"\x1b" in block
-            decoder.decode(b"", final=True)
+            binary.add(decoder.decode(b"", final=True))
         except UnicodeDecodeError:
-            return None
+            return not_streamed
     if ascii_only and escape:
-        return None
+        return not_streamed
     if ascii_only and not sig:
-        return "ascii"
-    return "utf-8-sig" if sig else "utf-8"
+        return FileText("ascii", binary.binary())
+    return FileText("utf-8-sig" if sig else "utf-8", binary.binary())
 
 
 def read_text(path: Path, encoding: str, size: int = 1 << 20) -> Iterator[str]:
@@ -1073,18 +1084,25 @@ def read_text(path: Path, encoding: str, size: int = 1 << 20) -> Iterator[str]:
             yield block
 
 
-def binary_stream(blocks: Iterable[str]) -> bool:
+class _BinaryCount:
     """:func:`.decode.binary_text` over a text given in blocks (the same answer)."""
-    from digestkit.repair import decode
 
-    odd_chars = [chr(code) for code in range(0x20) if chr(code) not in decode._TEXT_CONTROLS]
-    odd = total = 0
-    head: list[str] = []
-    for block in blocks:
-        total += len(block)
-        odd += sum(block.count(char) for char in odd_chars)
-        if total <= 8192:
-            head.append(block)
-    if total <= 8192:
-        return decode.binary_text("".join(head))
-    return odd > total * decode._CONTROL_SHARE
+    def __init__(self) -> None:
+        from digestkit.repair import decode
+
+        self._odd = [chr(c) for c in range(0x20) if chr(c) not in decode._TEXT_CONTROLS]
+        self.odd = self.total = 0
+        self.head: list[str] = []
+
+    def add(self, block: str) -> None:
+        self.total += len(block)
+        self.odd += sum(block.count(char) for char in self._odd)
+        if self.total <= 8192:
+            self.head.append(block)
+
+    def binary(self) -> bool:
+        from digestkit.repair import decode
+
+        if self.total <= 8192:
+            return decode.binary_text("".join(self.head))
+        return self.odd > self.total * decode._CONTROL_SHARE

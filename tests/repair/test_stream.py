@@ -249,3 +249,27 @@ def test_the_pair_table_answers_every_key_as_the_kernel_probes_it() -> None:
         absent = np.setdiff1d(rng.integers(0, 0x110000 << 21, 200).astype(np.uint64), keys)
         assert not any(_kernel_lookup(slots, bits, k) for k in absent.tolist())
         assert int(left[counted].sum()) == int(counts.sum())
+
+
+@pytest.mark.parametrize(
+    ("data", "binary"),
+    [
+        ("论文\n".encode() * 5000, False),
+        (b"plain text\n" * 1000 + bytes(range(1, 27)) * 2000, True),  # a text head only
+        (b"\xef\xbb\xbfshort\x01\x02\x03\x04 text", True),  # short: binary_text decides
+        (b"short text\n", False),
+    ],
+)
+def test_one_read_says_the_encoding_and_whether_the_text_is_binary(
+    tmp_path: Path, data: bytes, binary: bool
+) -> None:
+    from digestkit.repair import decode
+
+    path = tmp_path / "f"
+    path.write_bytes(data)
+    found = stream_mod.stream_encoding(path)
+    assert found.encoding is not None
+    text = data.decode(found.encoding)
+    odd = sum(text.count(chr(c)) for c in range(0x20) if chr(c) not in decode._TEXT_CONTROLS)
+    whole = decode.binary_text(text) if len(text) <= 8192 else odd > 0.01 * len(text)
+    assert found.binary == whole == binary
