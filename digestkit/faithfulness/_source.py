@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from digestkit.faithfulness._text import fold, latin_tokens, sentences, stem, words
 from digestkit.faithfulness.lexicon import (
@@ -98,17 +98,17 @@ class Source:
     # summary word in neither set cannot be an antonym of anything here, and is skipped.
     opposable_stems: frozenset[str] = frozenset()
     opposable_words: frozenset[str] = frozenset()
-    # Per-source values computed on first use (a sentence's position, the claim checks'
-    # whole-source summaries): a check per summary sentence must not rescan the source.
+    # Per-source values the claim checks compute on first use (their whole-source
+    # summaries, kept by claims_cjk): a check per summary sentence must not rescan the source.
     memo: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
+
+    @cached_property
+    def _positions(self) -> dict[int, int]:
+        return {id(s): i for i, s in enumerate(self.sentences)}
 
     def position(self, sentence: Sentence) -> int:
         """Where ``sentence`` (one of :attr:`sentences`) is, by identity, in O(1)."""
-        where = self.memo.get("position")
-        if where is None:
-            where = self.memo["position"] = {id(s): i for i, s in enumerate(self.sentences)}
-        assert isinstance(where, dict)
-        return int(where[id(sentence)])
+        return self._positions[id(sentence)]
 
     def postings(
         self, *queries: tuple[dict[str, tuple[int, ...]], Iterable[str]]

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 from digestkit.faithfulness._text import fold, latin_tokens
 
@@ -152,23 +152,17 @@ class _SourceNames:
     parts: frozenset[str]
     words: tuple[str, ...]
     first: dict[str, int]  # compact token or part -> where it first occurs in the source
-    # Built on first use, once per source, so that each lookup costs no pass over the
-    # source: every acronym a run of source words spells, and the parts in sorted order.
-    memo: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
+    # Built on first use, once per source, so that each lookup costs no pass over it.
+    @cached_property
     def spelled(self) -> dict[str, int]:
         """Every acronym (up to ``_MAX_ACRONYM`` letters) a run of source words spells, with
         the fewest words that spell it from a word starting with its first letter."""
-        found = self.memo.get("spelled")
-        if found is None:
-            found = self.memo["spelled"] = _spelled_runs(self.words)
-        return found  # type: ignore[return-value]
+        return _spelled_runs(self.words)
 
+    @cached_property
     def sorted_parts(self) -> list[str]:
-        found = self.memo.get("sorted_parts")
-        if found is None:
-            found = self.memo["sorted_parts"] = sorted(self.parts)
-        return found  # type: ignore[return-value]
+        return sorted(self.parts)
 
 
 _MAX_ACRONYM = 8  # _supported looks up acronyms of 2-8 letters
@@ -230,7 +224,7 @@ def _acronym_in_source(acronym: str, src: _SourceNames) -> bool:
     """Does some run of source words spell ``acronym`` (initials, or capitals inside), from
     a word starting with its first letter and of at most 3 words more than its letters?"""
     target = acronym.upper().rstrip("S") if len(acronym) > 3 else acronym.upper()
-    words = src.spelled().get(target)
+    words = src.spelled.get(target)
     return words is not None and words <= len(target) + _RUN_SLACK
 
 
@@ -248,7 +242,12 @@ def _supported(token: str, src: _SourceNames) -> bool:
     plain = letters == token
     if plain and len(token) > 2 and token.endswith("s") and token[:-1].isupper():
         token = letters = token[:-1]  # a plural acronym: LLMs for "large language models"
-    return plain and token.isupper() and 2 <= len(letters) <= 8 and _acronym_in_source(letters, src)
+    return (
+        plain
+        and token.isupper()
+        and 2 <= len(letters) <= _MAX_ACRONYM
+        and _acronym_in_source(letters, src)
+    )
 
 
 def _term_supported(token: str, src: _SourceNames) -> bool:
@@ -257,7 +256,7 @@ def _term_supported(token: str, src: _SourceNames) -> bool:
     key = _compact(token)
     if len(key) < 4:
         return False
-    parts = src.sorted_parts()  # the parts starting with key sort right from key
+    parts = src.sorted_parts  # the parts starting with key sort right from key
     at = bisect_left(parts, key)
     return at < len(parts) and parts[at].startswith(key)
 
