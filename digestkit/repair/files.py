@@ -269,11 +269,8 @@ def _zip_members(archive: Path, limits: RepairLimits = DEFAULT_LIMITS) -> Iterat
             try:
                 with zf.open(info) as handle:
                     data = read_member(handle, limits.max_member_bytes)
-            except LimitExceeded as err:
+            except LimitExceeded as err:  # (read_member raises nothing else of ours)
                 yield InputItem(name, relpath, refused=err.message)
-                continue
-            except InputError as err:
-                yield InputItem(name, relpath, problem=err.message)
                 continue
             except ARCHIVE_ERRORS as exc:
                 yield InputItem(name, relpath, problem=f"cannot read member: {why(exc)}")
@@ -332,10 +329,13 @@ def _remove_quietly(path: Path) -> None:
         path.unlink()
 
 
-def read_member(handle: Any, limit: int = DEFAULT_LIMITS.max_member_bytes) -> bytes | Spooled:
-    """:func:`read_capped`, except that a member that reaches :data:`SPOOL_FROM_BYTES` goes
-    on into a temporary file (through the same running cap), so that memory holds one
-    chunk of it at a time."""
+def read_member(
+    handle: Any, limit: int = DEFAULT_LIMITS.max_member_bytes, spool: bool = True
+) -> bytes | Spooled:
+    """Read ``handle`` to the end in chunks, refusing it (:class:`LimitExceeded`) once it
+    passes ``limit`` bytes: memory never holds more than the limit plus one chunk. With
+    ``spool``, a member that reaches :data:`SPOOL_FROM_BYTES` goes on into a temporary
+    file (through the same running cap), so that memory holds one chunk of it at a time."""
     chunks: list[bytes] = []
     size = 0
     out: BinaryIO | None = None
@@ -345,7 +345,7 @@ def read_member(handle: Any, limit: int = DEFAULT_LIMITS.max_member_bytes) -> by
             size += len(chunk)
             if size > limit:
                 raise LimitExceeded(_inflated_past(limit))
-            if out is None and size >= SPOOL_FROM_BYTES:
+            if spool and out is None and size >= SPOOL_FROM_BYTES:
                 fd, name = tempfile.mkstemp(prefix="digestkit-member-", suffix=".part")
                 spooled = Spooled(Path(name))
                 out = os.fdopen(fd, "wb")
@@ -361,7 +361,8 @@ def read_member(handle: Any, limit: int = DEFAULT_LIMITS.max_member_bytes) -> by
         if spooled is not None:
             spooled.remove()
         raise
-    if out is not None and spooled is not None:
+    if spooled is not None:  # (out is open exactly when spooled is set)
+        assert out is not None
         out.close()
         return spooled
     return b"".join(chunks)
@@ -375,16 +376,10 @@ def _inflated_past(limit: int) -> str:
 
 
 def read_capped(handle: Any, limit: int = DEFAULT_LIMITS.max_member_bytes) -> bytes:
-    """Read ``handle`` to the end in chunks, refusing it (:class:`LimitExceeded`) once it
-    passes ``limit`` bytes: memory never holds more than the limit plus one chunk."""
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := handle.read(min(_CHUNK, limit + 1 - size) or 1):
-        size += len(chunk)
-        if size > limit:
-            raise LimitExceeded(_inflated_past(limit))
-        chunks.append(chunk)
-    return b"".join(chunks)
+    """:func:`read_member` held in memory (nothing spooled)."""
+    data = read_member(handle, limit, spool=False)
+    assert isinstance(data, bytes)
+    return data
 
 
 def _tar_members(archive: Path, limits: RepairLimits = DEFAULT_LIMITS) -> Iterator[InputItem]:
