@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
-    from digestkit.repair import Repaired
+    from digestkit.repair import Repaired, RepairSpan
     from digestkit.repair.files import InputItem
     from digestkit.repair.limits import RepairLimits
 
@@ -524,7 +524,10 @@ def _repair_data(name: str, data: bytes, options: Options) -> Outcome:
     fixed = repair_text(decoded.text, config)
     after = (b"\xef\xbb\xbf" if decoded.bom else b"") + _text_out(fixed, name, options)
     status = "repaired" if after != data else "unchanged"
-    detail = _describe(decoded.encoding, fixed) if status == "repaired" else ""
+    detail = ""
+    if status == "repaired":
+        count = len(fixed.spans)
+        detail = _describe(decoded.encoding, fixed.changed, count, fixed.min_confidence)
     if not options.lossy:
         detail = ", ".join(x for x in (detail, _left_unrepaired(fixed.text.splitlines())) if x)
     report = _report(name, status, decoded, fixed) if options.explain else None
@@ -569,14 +572,16 @@ def _left_unrepaired(lines: Iterable[str]) -> str:
     )
 
 
-def _describe(encoding: str, fixed: Repaired) -> str:
+def _describe(encoding: str, changed: bool, spans: int, lowest: float) -> str:
+    """The message of a repaired document: its code page, the spans repaired and the lowest
+    confidence among them (the whole and the streamed path say it alike)."""
     parts = []
     if encoding not in {"utf-8", "ascii"}:
         parts.append(f"{encoding} -> utf-8")
-    if fixed.changed:
-        parts.append(f"{len(fixed.spans)} span(s) repaired")
-        if fixed.spans:
-            parts.append(f"lowest confidence {fixed.min_confidence:.2f}")
+    if changed:
+        parts.append(f"{spans} span(s) repaired")
+        if spans:
+            parts.append(f"lowest confidence {lowest:.2f}")
     return ", ".join(parts)
 
 
@@ -593,18 +598,23 @@ def _report(name: str, status: str, decoded: Any, fixed: Repaired) -> dict[str, 
         "changed": fixed.changed,
         "steps": [list(step) for step in fixed.steps],
         "spans": [
-            {
-                "start": span.start,
-                "end": span.end,
-                "original": span.original,
-                "replacement": span.replacement,
-                "confidence": span.confidence,
-                "kind": span.kind,
-                "line": line,
-                "column": column,
-            }
+            span_entry(span, line, column)
             for span, (line, column) in zip(fixed.spans, where, strict=True)
         ],
+    }
+
+
+def span_entry(span: RepairSpan, line: int, column: int) -> dict[str, Any]:
+    """One span as --explain lists it (the whole and the streamed path alike)."""
+    return {
+        "start": span.start,
+        "end": span.end,
+        "original": span.original,
+        "replacement": span.replacement,
+        "confidence": span.confidence,
+        "kind": span.kind,
+        "line": line,
+        "column": column,
     }
 
 

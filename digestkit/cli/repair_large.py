@@ -128,10 +128,10 @@ def repair_item(
     reported = explain is not None
     if not result.changed:
         return Outcome(item.name, "unchanged", reported=reported)
-    parts = [f"{result.span_count} span(s) repaired"]
-    if result.span_count:
-        parts.append(f"lowest confidence {result.lowest_confidence:.2f}")
-    detail = ", ".join(x for x in (", ".join(parts), left) if x)
+    from digestkit.cli.repair import _describe
+
+    counted = _describe("utf-8", True, result.span_count, result.lowest_confidence)
+    detail = ", ".join(x for x in (counted, left) if x)
     return Outcome(item.name, "repaired", detail, reported=reported)
 
 
@@ -153,6 +153,8 @@ class _KeptSpans:
     def located(self, path: Path, bom: bool) -> Iterator[dict[str, Any]]:
         """The spans as ``--explain`` reports them, with the line and column of their start
         in the text of ``path`` (read once, alongside: the spans come in text order)."""
+        from digestkit.cli.repair import span_entry
+
         self._spool.add(self._batch)
         self._batch = []
         line, column_at, seen = 1, 0, 0  # column_at: offset where the current line starts
@@ -169,11 +171,7 @@ class _KeptSpans:
                 breaks = part.count("\n")
                 at_line = line + breaks
                 start_of_line = seen + part.rfind("\n") + 1 if breaks else column_at
-                yield {
-                    "start": span.start, "end": span.end, "original": span.original,
-                    "replacement": span.replacement, "confidence": span.confidence,
-                    "kind": span.kind, "line": at_line, "column": span.start - start_of_line + 1,
-                }  # fmt: skip
+                yield span_entry(span, at_line, span.start - start_of_line + 1)
 
     def close(self) -> None:
         self._spool.close()
