@@ -229,11 +229,28 @@ typedef struct {
     const uint64_t *slots;  /* interleaved (key + 1, value bits); key 0 = empty */
     int bits;
     uint64_t mask;
+    const uint64_t *filter;  /* the keys' blocked Bloom filter (arrays.key_filter), or NULL */
+    int filter_bits;
 } Table;
+
+/* May the stored key be in the table? No: it surely is not (arrays.key_filter's layout: a
+ * 512-bit block per key, four bits in it). A probe of a large table that misses costs a
+ * trip to main memory; the filter is small enough to stay in cache. */
+static inline int filter_maybe(const Table *t, uint64_t stored) {
+    uint64_t h = stored * 0xD6E8FEB86659FD93ULL;
+    const uint64_t *block = t->filter + (t->filter_bits ? (h >> (64 - t->filter_bits)) << 3 : 0);
+    uint64_t x = h ^ (h >> 29);
+    for (int q = 0; q < 4; q++) {
+        unsigned bit = (unsigned)(x >> (9 * q)) & 511;
+        if (!(block[bit >> 6] >> (bit & 63) & 1)) return 0;
+    }
+    return 1;
+}
 
 static inline double table_get(const Table *t, uint64_t key, double dflt) {
     if (!t->slots) return dflt;
     uint64_t stored = key + 1;
+    if (t->filter && !filter_maybe(t, stored)) return dflt;
     uint64_t pos = (stored * MULT) >> (64 - t->bits);
     for (;;) {
         uint64_t k = t->slots[2 * pos];
@@ -523,6 +540,13 @@ static inline double base_of(const Slots *s, const Model *md, Py_ssize_t r, Py_s
     return v;
 }
 
+/* A reading's score before its neighbours join (NEG: no reading): its prior, plus its tail's
+ * bigrams for a reading that keeps one (base_of). */
+ALWAYS_INLINE double base_at(const Slots *s, const Model *md, Py_ssize_t r, Py_ssize_t c) {
+    if (s->first[r * s->k + c] < 0) return NEG;
+    return s->multi[r] ? base_of(s, md, r, c) : s->prior[r * s->k + c];
+}
+
 static double posterior(const double *scores, Py_ssize_t k, Py_ssize_t choice) {
     double top = scores[choice], total = 0.0;
     for (Py_ssize_t c = 0; c < k; c++)
@@ -725,14 +749,28 @@ static double word_bonus(const Model *m, const int32_t *w, WordSides *ws, int sk
     return gain;
 }
 
-static int get_table(PyObject *o, Table *t, Py_buffer *buf) {
-    /* (interleaved uint64 slots, bits) or None */
+/* (interleaved uint64 slots, bits[, filter, filter bits]) or None; buf[0] and, with a
+ * filter, buf[1] are to be released (*nbuf: how many). */
+static int get_table(PyObject *o, Table *t, Py_buffer *buf, int *nbuf) {
+    *nbuf = 0;
+    t->filter = NULL;
+    t->filter_bits = 0;
     if (o == Py_None) { t->slots = NULL; return 1; }
-    int bits;
-    if (!PyArg_ParseTuple(o, "y*i", buf, &bits)) return 0;
-    t->slots = buf->buf;
+    int bits, filter_bits = 0;
+    buf[1].buf = NULL;
+    if (!PyArg_ParseTuple(o, "y*i|y*i", &buf[0], &bits, &buf[1], &filter_bits)) return 0;
+    *nbuf = buf[1].buf ? 2 : 1;
+    if (bits < 1 || bits > 40 || buf[0].len != (Py_ssize_t)(16ULL << bits) ||
+        (buf[1].buf && (filter_bits < 0 || filter_bits > 40 ||
+                        buf[1].len != (Py_ssize_t)(64ULL << filter_bits)))) {
+        PyErr_SetString(PyExc_ValueError, "decide: a hash table or its filter of the wrong size");
+        return 0;
+    }
+    t->slots = buf[0].buf;
     t->bits = bits;
     t->mask = ((uint64_t)1 << bits) - 1;
+    t->filter = buf[1].buf;
+    t->filter_bits = filter_bits;
     return 1;
 }
 
@@ -925,11 +963,11 @@ typedef struct {
  * own memo) and its own score caches. */
 typedef struct {
     JobHead h;
-    double *base;  /* rows lo..hi are this job's */
     int32_t *nv;
     const int32_t *left, *right;
-    double *vit;
-    int32_t *back, *choice;
+    double *vit;      /* [group length * k]: the Viterbi scores of the group at hand */
+    int32_t *back;    /* [group length * k]: and where each came from */
+    int32_t *choice;
     double *conf;
     Py_ssize_t lo, hi;
     Caches *cache;
@@ -1019,7 +1057,7 @@ typedef struct {
 static void round1_run(void *arg) {
     Round1 *j = arg;
     const Slots *s = j->h.s;
-    double *base = j->base;
+    const Model *md = &j->h.md;
     int32_t *nv = j->nv;
     const int32_t *left = j->left, *right = j->right;
     double *vit = j->vit, *conf = j->conf, *score = j->h.score;
@@ -1029,11 +1067,8 @@ static void round1_run(void *arg) {
     for (Py_ssize_t r = j->lo; r < j->hi; r++) {
         j->lvec[r] = j->rvec[r] = NULL;
         nv[r] = 0;
-        for (Py_ssize_t c = 0; c < k; c++) {
-            int valid = s->first[r * k + c] >= 0;
-            base[r * k + c] = valid ? base_of(s, &j->h.md, r, c) : NEG;
-            if (valid) nv[r] = (int32_t)c + 1;
-        }
+        for (Py_ssize_t c = 0; c < k; c++)
+            if (s->first[r * k + c] >= 0) nv[r] = (int32_t)c + 1;
     }
     double *link_scratch = j->cache->scratch + 6 * k;
     int lone_bits = 4;
@@ -1068,7 +1103,7 @@ static void round1_run(void *arg) {
             j->lvec[r] = kept(j, lv);
             j->rvec[r] = kept(j, rv);
             for (Py_ssize_t c = 0; c < k; c++) {
-                double v = base[r * k + c];
+                double v = base_at(s, md, r, c);
                 if (c < nv[r] && isfinite(v)) v += lv[c] + rv[c];
                 score[c] = v;
             }
@@ -1080,10 +1115,11 @@ static void round1_run(void *arg) {
         }
         const double *lv = side_scores(j, 0, left[r], r);
         j->lvec[r] = kept(j, lv);
+        /* vit and back hold the group's rows: slot t's at (t - r) * k. */
         for (Py_ssize_t c = 0; c < k; c++) {
-            double v = base[r * k + c];
+            double v = base_at(s, md, r, c);
             if (c < nv[r] && isfinite(v)) v += lv[c];
-            vit[r * k + c] = v;
+            vit[c] = v;
         }
         for (Py_ssize_t t = r + 1; t <= g; t++) {
             const double *tr = link_scores(j, t, link_scratch);
@@ -1091,32 +1127,33 @@ static void round1_run(void *arg) {
             Py_ssize_t np_ = nv[t - 1] < 64 ? nv[t - 1] : 64;
             for (Py_ssize_t c = 0; c < k; c++) {
                 int32_t f = s->first[t * k + c];
+                Py_ssize_t at = (t - r) * k + c;
                 if (c >= nv[t] || f < 0) {
-                    back[t * k + c] = 0;
-                    vit[t * k + c] = NEG;
+                    back[at] = 0;
+                    vit[at] = NEG;
                     continue;
                 }
                 Py_ssize_t best = 0;
                 double best_v = NEG;
                 for (Py_ssize_t p = 0; p < np_; p++) {
-                    double v = vit[(t - 1) * k + p] + tr[p * k + c];
+                    double v = vit[(t - 1 - r) * k + p] + tr[p * k + c];
                     if (p == 0 || v > best_v) { best_v = v; best = p; }
                 }
-                back[t * k + c] = (int32_t)best;
-                vit[t * k + c] = best_v + base[t * k + c];
+                back[at] = (int32_t)best;
+                vit[at] = best_v + base_at(s, md, t, c);
             }
         }
         const double *rv = side_scores(j, 1, right[g], g);
         j->rvec[g] = kept(j, rv);
         for (Py_ssize_t c = 0; c < k; c++) {
-            double v = vit[g * k + c];
+            double v = vit[(g - r) * k + c];
             if (c < nv[g] && isfinite(v)) v += rv[c];
             score[c] = v;
         }
         Py_ssize_t c = argmax(score, k);
         for (Py_ssize_t t = g; t >= r; t--) {
             choice[t] = (int32_t)c;
-            if (t > r) c = back[t * k + c];
+            if (t > r) c = back[(t - r) * k + c];
         }
         /* Each slot's confidence with its chosen neighbours: inside the group, those
          * scores are a row or a column of the transitions already there. */
@@ -1138,7 +1175,7 @@ static void round1_run(void *arg) {
                 av = side_scores(j, 1, t < g ? s->first[(t + 1) * k + choice[t + 1]] : right[t], t);
             }
             for (Py_ssize_t c2 = 0; c2 < k; c2++) {
-                double v = base[t * k + c2];
+                double v = base_at(s, md, t, c2);
                 if (isfinite(v)) v += bv[b_at + c2 * b_step] + av[a_at + c2 * a_step];
                 score[c2] = v;
             }
@@ -1702,7 +1739,7 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     int document_prior;
     double cache_weight, doc_weight, opener_before_end, intact_weight, word_weight, margin, sure,
         b_open, b_not;
-    Py_buffer mb[12], tb[2];
+    Py_buffer mb[12], tb[4];
     PyObject *repaired = NULL;
     int nb = 0, ntb = 0, ok = 1;
     Model md;
@@ -1769,8 +1806,13 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         PyObject *o = PyTuple_GetItem(model_t, q ? 13 : 10);
         if (!o) { ok = 0; goto release; }
         if (o == Py_None) { tables[q]->slots = NULL; continue; }
-        if (!get_table(o, tables[q], &tb[ntb])) { ok = 0; goto release; }
-        ntb += 1;
+        int got = 0;
+        if (!get_table(o, tables[q], &tb[ntb], &got)) {
+            ntb += got;
+            ok = 0;
+            goto release;
+        }
+        ntb += got;
     }
     md.opener_before_end = opener_before_end;
 
@@ -1799,14 +1841,19 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     Py_ssize_t n_final = 0;
 
     Py_BEGIN_ALLOW_THREADS
-    double *base = malloc(sizeof(double) * (m * k + 1));
-    double *vit = malloc(sizeof(double) * (m * k + 1));
+    /* Round one's Viterbi rows: one group's worth per worker (the longest group). */
+    Py_ssize_t longest = m ? 1 : 0;
+    for (Py_ssize_t r = 1, run = 1; r < m; r++) {
+        run = s.end[r - 1] == s.start[r] ? run + 1 : 1;
+        if (run > longest) longest = run;
+    }
+    double *vit = malloc(sizeof(double) * (2 * longest * k + 1));
     const double **link_of = malloc(sizeof(double *) * (m + 1));
     uint64_t *intact_keys = malloc(sizeof(uint64_t) * (n + 1));
     Py_ssize_t n_intact = 0;
     const double **lvec = malloc(sizeof(double *) * (m + 1)), **rvec = malloc(sizeof(double *) * (m + 1));
     Caches *caches[2] = {NULL, NULL};  /* round one's, read again in round two */
-    int32_t *back = malloc(sizeof(int32_t) * (m * k + 1));
+    int32_t *back = malloc(sizeof(int32_t) * (2 * longest * k + 1));
     int32_t *left = malloc(sizeof(int32_t) * (m + 1)), *right = malloc(sizeof(int32_t) * (m + 1));
     int32_t *nv = malloc(sizeof(int32_t) * (m + 1));
     out = malloc(sizeof(int32_t) * (n + 1));
@@ -1815,7 +1862,7 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     Py_ssize_t n_out = 0;
     Counter *intact = NULL;
     md.memo = memo_open(&md.gen);
-    if (!base || !vit || !link_of || !intact_keys || !lvec || !rvec || !back || !left || !right || !nv || !out || !pos || !md.memo) {
+    if (!vit || !link_of || !intact_keys || !lvec || !rvec || !back || !left || !right || !nv || !out || !pos || !md.memo) {
         failed = 1;
         goto done;
     }
@@ -1884,7 +1931,8 @@ static PyObject *decide(PyObject *self, PyObject *args) {
         }
         int err = 0;
         for (int w = 0; w < 2; w++) {
-            jobs[w] = (Round1){{&s, md, NULL}, base, nv, left, right, vit, back, choice, conf,
+            jobs[w] = (Round1){{&s, md, NULL}, nv, left, right, vit + w * longest * k,
+                               back + w * longest * k, choice, conf,
                                w ? split : 0, w ? m : split, NULL, link_of, lvec, rvec};
             if (w && split == m) continue;
             jobs[w].cache = caches[w] = caches_take(k);
@@ -1985,7 +2033,7 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     TICK("round3");
 
 done:
-    free(base); free(vit); free((void *)link_of); free((void *)lvec); free((void *)rvec);
+    free(vit); free((void *)link_of); free((void *)lvec); free((void *)rvec);
     caches_give(caches[0]); caches_give(caches[1]);
     free(back); free(left); free(right); free(nv); free(pos);
     /* Give the per-character counters back zeroed: clear only what was counted. */

@@ -645,7 +645,9 @@ class _Table:
     the kernel probes it."""
 
     def __init__(self, table: object):
-        both, bits = cast(tuple[np.ndarray, int], table)
+        # (interleaved, bits) or (interleaved, bits, filter, filter bits): the filter only
+        # spares the kernel probes that miss, so the reference does without it.
+        both, bits = cast(tuple[np.ndarray, int], table)[:2]
         self.keys, self.values = _view(both, "Q"), _view(both, "d")
         self.bits, self.mask = int(bits), (1 << int(bits)) - 1
 

@@ -360,3 +360,34 @@ def test_the_kernel_refuses_other_shared_constants(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(lossy, "params", shifted)
     with pytest.raises(ValueError, match="CONTEXT"):
         fast_pass(text, codec_table("cp1254"), RepairConfig())
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 60), min_size=1, max_size=300),
+    st.integers(2, 40),
+    st.integers(1, 5),
+)
+def test_pattern_rows_cache_gives_the_rows_of_the_table(
+    picks: list[int], limit: int, bits: int
+) -> None:
+    """rows_of (a hashed cache in front of the table) gives each key's row in the table,
+    when keys share a place in the cache (few bits) and when the table starts afresh (a
+    small LIMIT renumbers its rows)."""
+    import numpy as np
+
+    from digestkit.repair.fastpass import _PatternRows
+
+    table = _PatternRows("cp1252", lossy.default_losses("cp1252", LossyWeights()), "zh", 4)
+    table.LIMIT, table.BITS = limit, bits
+    table.cached_key = np.full(1 << bits, -1, np.int64)
+    table.cached_row = np.zeros(1 << bits, np.int64)
+    lead = 0xE4 << 27
+    keys = [lead | ((0x80 + p + 1) << 18) for p in picks]
+    fresh = _PatternRows("cp1252", lossy.default_losses("cp1252", LossyWeights()), "zh", 4)
+    for half in (keys[: len(keys) // 2], keys):
+        got = table.rows_of(np.array(half, np.int64))
+        assert got.tolist() == [table.index[key] for key in half]
+        want = fresh.rows(half)
+        assert table.first[got].tolist() == fresh.first[want].tolist()
+        assert table.prior[got].tolist() == fresh.prior[want].tolist()

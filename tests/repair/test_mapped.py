@@ -137,6 +137,9 @@ def test_mapped_arrays_equal_built_ones(lang: str) -> None:
     assert (trigrams is None) == (want_trigrams is None), stale
     if trigrams is not None and want_trigrams is not None:
         assert np.array_equal(trigrams.interleaved(), want_trigrams.interleaved()), stale
+        assert trigrams._filter is not None, "the layout keeps the trigrams' filter"
+        kept, want = trigrams.filter(), want_trigrams.filter()
+        assert kept[1] == want[1] and np.array_equal(kept[0], want[0]), stale
     pairs = [(ord("要"), ord(c)) for c in "約规約"] + [(0x10FFFF, 0x4E00)]
     mapped_p, built_p = (lossy._Model(_model_buffers(m), 0.5) for m in (mapped, built))
     assert [mapped_p.pair_p(a, b) for a, b in pairs] == [built_p.pair_p(a, b) for a, b in pairs]

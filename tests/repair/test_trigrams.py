@@ -78,3 +78,50 @@ def test_weight_zero_turns_it_off() -> None:
     for kernel in (True, False):
         assert repair_text(text, RepairConfig(kernel=kernel)).text == with_it
         assert repair_text(text, RepairConfig(kernel=kernel, weights=off)).text == without
+
+
+def test_the_filter_passes_every_key_and_few_others() -> None:
+    """A key the filter turns away is surely absent (the kernel then skips the probe): no
+    key of the table may be turned away, and few keys outside it get through."""
+    from digestkit.repair.model.arrays import filter_maybe, key_filter
+
+    table = ModelArrays.get("zh").trigrams()
+    assert table is not None
+    words, bits = table.filter()
+    stored = table.keys[table.keys != 0]
+    assert (words.nbytes, bits) == (64 << bits, bits) and len(stored) <= 64 << bits
+    sample = stored[:: max(1, len(stored) // 20_000)]
+    assert all(filter_maybe(words, bits, int(k)) for k in sample)
+    others = np.random.default_rng(7).integers(1, 1 << 62, 20_000, dtype=np.int64)
+    others = others[~np.isin(others.astype(np.uint64), stored)]
+    passed = sum(filter_maybe(words, bits, int(k)) for k in others) / len(others)
+    assert passed < 0.01
+    small, small_bits = key_filter(np.array([1, 2, 3], np.uint64))
+    assert small_bits == 0 and all(filter_maybe(small, 0, k) for k in (1, 2, 3))
+
+
+@pytest.mark.skipif(fastpass._compiled is None, reason="the C kernel is not built")
+def test_the_kernel_reads_the_filter() -> None:
+    """With the table's filter the kernel gives what it gives without one (the reference's
+    text, by the parity tests); a filter that turns every key away changes seed 004's
+    repair (so the kernel does consult it), and a filter of the wrong size is refused."""
+    from tests.conftest import seed_path
+
+    text = seed_path(4).read_text(encoding="utf-8")
+    arrays = ModelArrays.get("zh")
+    buffers = fastpass._model_buffers(arrays)
+    both, bits, words, filter_bits = buffers[13]
+    config = RepairConfig(threads=1)
+
+    def repaired(tri: tuple[object, ...]) -> str:
+        fastpass._BUFFERS[id(arrays)] = (arrays, buffers[:13] + (tri,))
+        try:
+            return repair_text(text, config).text
+        finally:
+            fastpass._BUFFERS.pop(id(arrays), None)
+
+    with_filter = repaired((both, bits, words, filter_bits))
+    assert repaired((both, bits)) == with_filter
+    assert repaired((both, bits, np.zeros_like(words), filter_bits)) != with_filter
+    with pytest.raises(ValueError, match="filter of the wrong size"):
+        repaired((both, bits, words[:8], filter_bits))

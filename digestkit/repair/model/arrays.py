@@ -28,6 +28,8 @@ from digestkit.repair.model import CLAUSE_END, LanguageTables, load_model
 __all__ = [
     "HashTable",
     "ModelArrays",
+    "filter_maybe",
+    "key_filter",
     "pair_keys",
     "triple_keys",
     "word_hashes",
@@ -40,6 +42,54 @@ _MULT = np.uint64(0x9E3779B97F4A7C15)
 #: Multiplier of the polynomial hash of character strings (words): odd, 64-bit.
 _POLY = np.uint64(0x100000001B3)
 _LOCK = threading.Lock()
+#: The filter's hash multiplier (not _MULT: the table's place and the filter's block must not
+#: go together).
+_FILTER_MULT = np.uint64(0xD6E8FEB86659FD93)
+#: Keys per filter block (512 bits, four set per key): about 1 key asked about in 500 that
+#: the table does not hold passes the filter.
+_FILTER_LOAD = 32
+
+
+def key_filter(stored: np.ndarray) -> tuple[np.ndarray, int]:
+    """A blocked Bloom filter of ``stored`` keys (a hash table's key + 1, uint64): a key
+    outside it is surely not in the table, so a probe that would miss in main memory is
+    answered from the filter, which is small enough to stay in cache.
+
+    Returns the filter (2**bits blocks of eight uint64 words) and ``bits``. A key's block is
+    the top ``bits`` of ``h = stored * 0xD6E8FEB86659FD93`` (mod 2**64); within it, with
+    ``x = h ^ (h >> 29)``, the bits ``(x >> 9q) & 511`` for q = 0..3 are set. ``_kernel.c``
+    (``filter_maybe``) reads it so.
+
+    >>> f, bits = key_filter(np.array([6, 8, 1 << 40], np.uint64))
+    >>> bits, f.shape, all(filter_maybe(f, bits, int(k)) for k in (6, 8, 1 << 40))
+    (0, (8,), True)
+    """
+    stored = np.asarray(stored, np.uint64)
+    bits = max(0, int(max(1, len(stored) // _FILTER_LOAD) - 1).bit_length())
+    words = np.zeros(8 << bits, np.uint64)
+    h = stored * _FILTER_MULT
+    block = (h >> np.uint64(64 - bits)).astype(np.intp) if bits else np.zeros(len(h), np.intp)
+    x = h ^ (h >> np.uint64(29))
+    for q in range(4):
+        bit = (x >> np.uint64(9 * q)) & np.uint64(511)
+        np.bitwise_or.at(
+            words,
+            block * 8 + (bit >> np.uint64(6)).astype(np.intp),
+            np.uint64(1) << (bit & np.uint64(63)),
+        )
+    return words, bits
+
+
+def filter_maybe(words: np.ndarray, bits: int, stored: int) -> bool:
+    """Whether the stored key ``stored`` may be in the filter (:func:`key_filter`)."""
+    h = (stored * int(_FILTER_MULT)) & 0xFFFFFFFFFFFFFFFF
+    block = h >> (64 - bits) if bits else 0
+    x = h ^ (h >> 29)
+    for q in range(4):
+        bit = (x >> (9 * q)) & 511
+        if not int(words[block * 8 + (bit >> 6)]) >> (bit & 63) & 1:
+            return False
+    return True
 
 
 def pair_keys(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -101,6 +151,7 @@ class HashTable:
             pos[lose] = (pos[lose] + 1) & self.mask
             pending = lose
         self._sorted: tuple[np.ndarray, np.ndarray] | None = None
+        self._filter: tuple[np.ndarray, int] | None = None
         # One array for both passes: keys and values are views of its columns.
         both = np.empty((size, 2), np.uint64)
         both[:, 0] = self.keys
@@ -110,9 +161,11 @@ class HashTable:
         self.values = both[:, 1].view(np.float64)
 
     @classmethod
-    def from_interleaved(cls, both: np.ndarray, bits: int) -> HashTable:
+    def from_interleaved(
+        cls, both: np.ndarray, bits: int, key_filter: tuple[np.ndarray, int] | None = None
+    ) -> HashTable:
         """The table whose :meth:`interleaved` array is ``both`` (e.g. a read-only memory
-        map: lookups only read it).
+        map: lookups only read it), with its :meth:`filter` when it was kept.
 
         >>> t = HashTable(np.array([5, 7]), np.array([0.5, 0.7]))
         >>> HashTable.from_interleaved(t.interleaved(), t.bits).get(np.array([7, 5])).tolist()
@@ -122,6 +175,7 @@ class HashTable:
         self.bits = bits
         self.mask = (1 << bits) - 1
         self._sorted = None
+        self._filter = key_filter
         self._interleaved = both
         self.keys = both[:, 0]
         self.values = both[:, 1].view(np.float64)
@@ -131,6 +185,12 @@ class HashTable:
         """(stored key, value bits) pairs side by side: one cache line per probe, for the
         compiled pass (:attr:`keys` and :attr:`values` are its columns)."""
         return self._interleaved
+
+    def filter(self) -> tuple[np.ndarray, int]:
+        """The table's keys as a :func:`key_filter` (built when first asked for)."""
+        if self._filter is None:
+            self._filter = key_filter(self.keys[self.keys != 0])
+        return self._filter
 
     def __len__(self) -> int:
         return int(np.count_nonzero(self.keys))
@@ -283,6 +343,7 @@ class ModelArrays:
         if trigrams is not None:
             out["trigrams"] = trigrams.interleaved()
             meta["trigrams_bits"] = trigrams.bits
+            out["trigrams_filter"], meta["trigrams_filter_bits"] = trigrams.filter()
         return out, meta
 
     @classmethod
@@ -297,8 +358,15 @@ class ModelArrays:
         self.top = len(self.uni) - 1
         self._words = HashTable.from_interleaved(arrays["words"], meta["words_bits"])
         tri = arrays.get("trigrams")
+        kept = arrays.get("trigrams_filter")
         self._trigrams = (
-            None if tri is None else HashTable.from_interleaved(tri, meta["trigrams_bits"])
+            None
+            if tri is None
+            else HashTable.from_interleaved(
+                tri,
+                meta["trigrams_bits"],
+                None if kept is None else (kept, meta["trigrams_filter_bits"]),
+            )
         )
         return self
 

@@ -44,7 +44,7 @@ __all__ = ["FORMAT", "LANGS", "cache_path", "find", "load", "save", "shipped_pat
 
 #: Bumped whenever the layout or the arrays change (also how arrays.py builds them: a shipped
 #: layout is trusted by model and FORMAT alone; tests/repair/test_mapped.py compares).
-FORMAT = 4
+FORMAT = 5
 #: Every language the repair engine asks arrays for (``engine._language``).
 LANGS = ("zh", "ja", "ko", "en")
 _MAGIC = b"DKCHARLM"
