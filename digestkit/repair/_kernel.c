@@ -114,11 +114,13 @@ static PyObject *scan(PyObject *self, PyObject *args) {
     memset(lang, 0, 3 * sizeof(int64_t));
     Py_ssize_t i = 0;
     while (i < n) {
-        int32_t c0 = cps[i];
-        if (c0 >= 0 && c0 < 0x80) {  /* ASCII is never high: no table look-up */
-            emit[i++] = c0;
-            continue;
+        /* ASCII is never high: no table look-up (a stretch of it in a tight loop). */
+        while (i < n && (uint32_t)cps[i] < 0x80) {
+            emit[i] = cps[i];
+            i++;
         }
+        if (i == n) break;
+        int32_t c0 = cps[i];
         int b = byte_of(cps, bmap, i);
         if (!is_high(b)) {
             emit[i] = c0;
@@ -126,12 +128,20 @@ static PyObject *scan(PyObject *self, PyObject *args) {
             i++;
             continue;
         }
-        /* A run: high characters joined across 1-3 spaces or '?', then up to 3 of them. */
+        /* A run: high characters joined across 1-3 spaces or '?', then up to 3 of them.
+         * Until the run is decoded, emit holds each character's byte (-1: a separator),
+         * so the loop below looks up no byte twice. */
         Py_ssize_t s = i, j = i, highs = 0;
         for (;;) {
-            while (j < n && is_high(byte_of(cps, bmap, j))) { j++; highs++; }
+            Py_ssize_t from = j;
+            for (; j < n; j++) {
+                int b = byte_of(cps, bmap, j);
+                if (!is_high(b)) break;
+                emit[j] = b;
+            }
+            highs += j - from;
             Py_ssize_t k = 0;
-            while (j + k < n && is_sep(cps[j + k])) k++;
+            while (j + k < n && is_sep(cps[j + k])) emit[j + k++] = -1;
             if (k >= 1 && k <= 3 && j + k < n && is_high(byte_of(cps, bmap, j + k))) {
                 j += k;
                 continue;
@@ -146,7 +156,7 @@ static PyObject *scan(PyObject *self, PyObject *args) {
         int lone = highs == 1;
         Py_ssize_t p = s;
         while (p < e) {
-            int lb = cps[p] == 0x20 || cps[p] == 0x3F ? -1 : byte_of(cps, bmap, p);
+            int lb = emit[p];
             if (lb >= 0x80 && lb <= 0xBF) counts[lb - 0x80]++;
             int need = lb >= 0 ? need_of(lb) : 0;
             if (!need) {
@@ -157,8 +167,8 @@ static PyObject *scan(PyObject *self, PyObject *args) {
             }
             int m = 0, holes = 0, bs[4] = {lb, -1, -1, -1};
             while (m < need && p + 1 + m < e) {
-                int cb = byte_of(cps, bmap, p + 1 + m);
-                if (is_sep(cps[p + 1 + m]) || !is_cont(cb)) break;
+                int cb = emit[p + 1 + m];
+                if (!is_cont(cb)) break;  /* a separator's -1 included */
                 bs[1 + m] = cb;
                 holes += cb == HOLE;
                 m++;
