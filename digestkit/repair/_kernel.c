@@ -1886,20 +1886,34 @@ static PyObject *decide(PyObject *self, PyObject *args) {
     Py_ssize_t known = 0, pairs = 0;
     int64_t ascii_n[128] = {0};
     {
-        int32_t last_known = -1, prev = -1;
-        Py_ssize_t r = 0, pending = 0;  /* slots before `pending` know their right side */
-        for (Py_ssize_t i = 0; i < n; i++) {
-            while (r < m && i == s.start[r]) { left[r++] = last_known; prev = -1; }
-            int32_t c = emit[i];
-            if (c < 0) continue;
-            while (pending < r && s.end[pending] <= i) right[pending++] = c;
-            last_known = c;
-            known++;
-            if (c < 128) ascii_n[c]++;
-            else if (prev >= 0x80) intact_keys[pairs++] = pair_key(prev, c);
-            prev = c;
+        /* The stretches between slot starts (a pair never spans a slot), then each slot's
+         * nearest intact characters: nothing inside a slot is intact, so a search that
+         * reaches the slot before (after) takes that slot's answer, and each stretch is
+         * read once more at most. */
+        int32_t prev = -1;
+        Py_ssize_t i = 0;
+        for (Py_ssize_t r = 0; r <= m; r++) {
+            Py_ssize_t stop = r < m ? s.start[r] : n;
+            for (; i < stop; i++) {
+                int32_t c = emit[i];
+                if (c < 0) continue;
+                known++;
+                if (c < 128) ascii_n[c]++;
+                else if (prev >= 0x80) intact_keys[pairs++] = pair_key(prev, c);
+                prev = c;
+            }
+            prev = -1;
         }
-        while (pending < m) right[pending++] = -1;
+        for (Py_ssize_t r = 0; r < m; r++) {
+            Py_ssize_t q = s.start[r] - 1, floor = r ? s.end[r - 1] : 0;
+            while (q >= floor && emit[q] < 0) q--;
+            left[r] = q >= floor ? emit[q] : r ? left[r - 1] : -1;
+        }
+        for (Py_ssize_t r = m - 1; r >= 0; r--) {
+            Py_ssize_t q = s.end[r], ceil = r + 1 < m ? s.start[r + 1] : n;
+            while (q < ceil && emit[q] < 0) q++;
+            right[r] = q < ceil ? emit[q] : r + 1 < m ? right[r + 1] : -1;
+        }
     }
     if (have_doc) {
         memcpy(ascii_n, doc_ascii, sizeof ascii_n);
