@@ -183,26 +183,30 @@ class _Runs:
             changed = has_slot.copy()
             changed[decoded_runs] = True
             lowest = np.ones(n_runs)
+            rows = np.flatnonzero(changed)
+            o_starts, o_ends = before[runs_start[rows]], before[runs_end[rows]]
+            # Slots come in text order, so a run's slots are one stretch of them: [lo, hi).
+            lo = hi = np.zeros(len(rows), np.int64)
+            pairs: list[tuple[int, float]] = []
             if slot_runs is not None and conf is not None and len(slot_runs):
                 np.minimum.at(lowest, slot_runs, conf)
-            per_run: dict[int, list[tuple[int, float]]] = {}
-            if slot_runs is not None and conf is not None and slot_starts is not None:
-                at = before[slot_starts].tolist()
-                for r, o, c in zip(slot_runs.tolist(), at, conf.tolist(), strict=True):
-                    per_run.setdefault(r, []).append((o, c))
+                if slot_starts is not None:
+                    lo = np.searchsorted(slot_runs, rows, "left")
+                    hi = np.searchsorted(slot_runs, rows, "right")
+                    offsets = before[slot_starts] - before[runs_start[slot_runs]]
+                    pairs = list(zip(offsets.tolist(), conf.tolist(), strict=True))
             spans = []
-            starts, ends = runs_start.tolist(), runs_end.tolist()
-            o_starts, o_ends = before[runs_start].tolist(), before[runs_end].tolist()
-            lows, lossy_runs = lowest.tolist(), has_slot.tolist()
-            for r in np.flatnonzero(changed).tolist():
-                original = text[starts[r] : ends[r]]
-                new = out[o_starts[r] : o_ends[r]]
+            make = RepairSpan.unchecked
+            for start, end, o_start, o_end, low, lossy_run, a, b in zip(
+                runs_start[rows].tolist(), runs_end[rows].tolist(), o_starts.tolist(),
+                o_ends.tolist(), lowest[rows].tolist(), has_slot[rows].tolist(), lo.tolist(),
+                hi.tolist(), strict=True,
+            ):  # fmt: skip
+                original = text[start:end]
+                new = out[o_start:o_end]
                 if new != original:
-                    kind = "lossy" if lossy_runs[r] else "lossless"
-                    each = tuple((o - o_starts[r], c) for o, c in per_run.get(r, ()))
-                    spans.append(
-                        RepairSpan(o_starts[r], o_ends[r], original, new, lows[r], kind, each)
-                    )
+                    kind = "lossy" if lossy_run else "lossless"
+                    spans.append(make(o_start, o_end, original, new, low, kind, tuple(pairs[a:b])))
             return spans
 
         return out, Spans(build), bool(has_slot.any())

@@ -73,6 +73,32 @@ class RepairSpan:
     #: Lossy spans: (offset in ``replacement``, confidence) of each damaged character.
     characters: tuple[tuple[int, float], ...] = ()
 
+    @classmethod
+    def unchecked(
+        cls,
+        start: int,
+        end: int,
+        original: str,
+        replacement: str,
+        confidence: float,
+        kind: str,
+        characters: tuple[tuple[int, float], ...] = (),
+    ) -> RepairSpan:
+        """The same span as the constructor gives, made without the frozen ``__init__``'s
+        ``object.__setattr__`` per field (a repaired README has thousands of spans: a
+        third of the time to build them).
+
+        >>> RepairSpan.unchecked(0, 1, "Ã©", "é", 1.0, "lossless") == RepairSpan(
+        ...     0, 1, "Ã©", "é", 1.0, "lossless")
+        True
+        """
+        span = object.__new__(cls)
+        object.__setattr__(span, "__dict__", {
+            "start": start, "end": end, "original": original, "replacement": replacement,
+            "confidence": confidence, "kind": kind, "characters": characters,
+        })  # fmt: skip
+        return span
+
 
 class Spans(Sequence[RepairSpan]):
     """The spans of a repair, built the first time they are read.

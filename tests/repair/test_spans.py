@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import pytest
+
 from digestkit.repair import repair_text
 from digestkit.repair.types import Repaired, RepairSpan, Spans
 from tests.conftest import seed_path
@@ -40,3 +44,14 @@ def test_a_long_repair_returns_lazy_spans_that_describe_the_text() -> None:
     assert len(result.spans) > 1000
     assert all(result.text[s.start : s.end] == s.replacement for s in result.spans)
     assert 0.0 < result.min_confidence < 1.0
+
+
+def test_an_unchecked_span_is_the_constructed_one() -> None:
+    """The pass builds its spans with RepairSpan.unchecked (no frozen __init__): it must set
+    every field the dataclass has, and give an equal, equally hashed, still frozen span."""
+    values = (3, 5, "Ã©x", "éx", 0.75, "lossy", ((0, 0.75),))
+    made, built = RepairSpan.unchecked(*values), RepairSpan(*values)
+    assert set(vars(made)) == {f.name for f in dataclasses.fields(RepairSpan)}
+    assert made == built and hash(made) == hash(built) and repr(made) == repr(built)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.start = 4  # type: ignore[misc]
