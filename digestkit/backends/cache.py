@@ -161,9 +161,7 @@ class Store:
         version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
         if version < 0:  # a signed 32-bit header field: damage, never written by digestkit
             self._db.close()
-            raise InputError(
-                f"damaged (cache schema {version}): move the file away", path=self.path
-            )
+            raise self._damaged(f"damaged (cache schema {version})")
         if version > len(MIGRATIONS):
             self._db.close()
             raise InputError(

@@ -107,6 +107,8 @@ def test_damaged_or_newer_cache_is_one_line_saying_what_to_do(tmp_path: Path) ->
         assert message.startswith(str(path)) and "\n" not in message, name
         assert ("newer digestkit" in message) == (name == "newer"), name
         assert "move" in message, name
+        # A damaged file gets the command that moves it aside; a newer one is not damaged.
+        assert (f"mv {path} {path}.broken" in message) == (name != "newer"), name
 
 
 def test_a_run_goes_on_without_a_damaged_cache(
