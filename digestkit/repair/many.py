@@ -422,18 +422,17 @@ def _streamed(ref: Ref, job: Job) -> Record | None:
     from digestkit.cli import repair_large
     from digestkit.errors import DigestkitError
 
+    # A run's own conditions: a plain local file written to the local disk, and no --explain
+    # report to gather (the ordinary path builds it). Whether a document that size, with
+    # these options, streams is repair_large.wanted's answer, as for a single file.
     local_out = job.in_place or (job.output is not None and not is_url(job.output))
-    if ref.kind != "file" or ref.fs is not None or ref.taken or not local_out:
+    if ref.kind != "file" or ref.fs is not None or ref.taken or not local_out or job.explain:
         return None
-    if job.check or job.diff or job.explain or job.encoding is not None:
-        return None
-    try:
-        if os.path.getsize(ref.source) < repair_large.STREAM_FROM_BYTES:
-            return None
-    except OSError:
-        return None  # reported where it is read
     options = _options(job)
     item = files.InputItem(ref.name, PurePosixPath(ref.relpath), path=Path(ref.source))
+    writing = options if job.in_place else replace(options, output_dir=Path(str(job.output)))
+    if not repair_large.wanted(item, writing):
+        return None  # an unreadable file among them: reported where it is read
     target = _target(ref, job)
     try:
         outcome = repair_large.repair_item(item, options, Path(target))
