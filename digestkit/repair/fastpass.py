@@ -307,7 +307,7 @@ class _Rows:
         found = list(map(index.get, keys))
         if None not in found:  # the usual case: every key met before
             return np.array(found, np.int64)
-        missing = [key for key in dict.fromkeys(keys) if key not in index]
+        missing = list(dict.fromkeys(k for k, row in zip(keys, found, strict=True) if row is None))
         if len(index) + len(missing) > self.LIMIT:
             index.clear()
             self.restarts += 1

@@ -430,8 +430,7 @@ def _streamed(ref: Ref, job: Job) -> Record | None:
         return None
     options = _options(job)
     item = files.InputItem(ref.name, PurePosixPath(ref.relpath), path=Path(ref.source))
-    writing = options if job.in_place else replace(options, output_dir=Path(str(job.output)))
-    if not repair_large.wanted(item, writing):
+    if not repair_large.wanted(item, options):
         return None  # an unreadable file among them: reported where it is read
     target = _target(ref, job)
     try:
@@ -449,10 +448,13 @@ def _streamed(ref: Ref, job: Job) -> Record | None:
 
 
 def _options(job: Job) -> Any:
+    """The job as the command line's options (where results go included)."""
     from digestkit.cli.repair import Options
 
-    return Options(None, None, job.in_place, job.backup, job.check, job.diff, job.explain,
-                   True, job.lossy, job.encoding)  # fmt: skip
+    url = job.output if job.output is not None and is_url(job.output) else None
+    folder = Path(job.output) if job.output is not None and url is None else None
+    return Options(None, folder, job.in_place, job.backup, job.check, job.diff, job.explain,
+                   True, job.lossy, job.encoding, output_url=url)  # fmt: skip
 
 
 def _target(ref: Ref, job: Job) -> str:
